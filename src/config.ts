@@ -1,0 +1,55 @@
+/** The worker's configuration, read from the runtime's environment and validated once. */
+import { z } from "zod";
+import { ConfigError } from "./errors.js";
+
+const seconds = (def: number, min: number) =>
+  z.coerce.number({ error: "must be a whole number of seconds" }).int("must be a whole number of seconds").min(min, `must be at least ${min}`).default(def);
+const required = (message: string, min = 1) => z.string({ error: message }).trim().min(min, message);
+
+const configSchema = z.object({
+  VONAGE_APPLICATION_ID: required("is missing: the id of your Vonage application (dashboard, Applications)"),
+  VONAGE_PRIVATE_KEY: required("is missing: the application's private key, set with `wrangler secret put VONAGE_PRIVATE_KEY < private.key`"),
+  VONAGE_SIGNATURE_SECRET: required("is missing or shorter than 16 characters: the account's signature secret (dashboard, API settings)", 16),
+  VONAGE_API_URL: z.url({ protocol: /^https?$/, error: "must be a URL such as https://api.nexmo.com" }).default("https://api.nexmo.com"),
+  /** Without it the admin routes answer 404. */
+  ADMIN_TOKEN: z.string({ error: "must be a string" }).min(16, "must be at least 16 characters").optional(),
+  /** How long a conversation lives without activity: WhatsApp's 24-hour customer-service window. */
+  SESSION_TTL_SECONDS: seconds(86_400, 60),
+  /** Oldest webhook signature accepted (`iat` age). */
+  WEBHOOK_MAX_AGE_SECONDS: seconds(300, 10),
+});
+
+export interface Config {
+  applicationId: string;
+  privateKey: string;
+  signatureSecret: string;
+  apiUrl: string;
+  adminToken: string | null;
+  sessionTtlSeconds: number;
+  webhookMaxAgeSeconds: number;
+}
+
+/** Parses the environment; throws a ConfigError that names every bad variable and never shows a value. */
+export function parseConfig(env: Record<string, unknown>): Config {
+  const input: Record<string, unknown> = {};
+  for (const key of Object.keys(configSchema.shape)) {
+    const v = env[key];
+    // Unset and empty mean the same; vars from wrangler.toml may be numbers already.
+    if (v !== undefined && v !== null && v !== "") input[key] = typeof v === "number" ? String(v) : v;
+  }
+  const parsed = configSchema.safeParse(input);
+  if (!parsed.success) {
+    const names = parsed.error.issues.map((i) => `${String(i.path[0])} ${i.message}`);
+    throw new ConfigError(`configuration is invalid: ${names.join("; ")}`);
+  }
+  const c = parsed.data;
+  return {
+    applicationId: c.VONAGE_APPLICATION_ID,
+    privateKey: c.VONAGE_PRIVATE_KEY,
+    signatureSecret: c.VONAGE_SIGNATURE_SECRET,
+    apiUrl: c.VONAGE_API_URL,
+    adminToken: c.ADMIN_TOKEN ?? null,
+    sessionTtlSeconds: c.SESSION_TTL_SECONDS,
+    webhookMaxAgeSeconds: c.WEBHOOK_MAX_AGE_SECONDS,
+  };
+}

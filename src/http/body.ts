@@ -1,0 +1,34 @@
+/** Reads a request body as raw bytes with a size limit: signatures are checked on the bytes, not on parsed JSON. */
+import { AppError } from "../errors.js";
+
+/** Vonage's webhook bodies are a few KiB; anything near this is not one. */
+export const MAX_BODY_BYTES = 64 * 1024;
+
+const tooLarge = (limit: number) => new AppError("ERR_BODY_TOO_LARGE", 413, `body is larger than ${limit} bytes`);
+
+export async function readBody(request: Request, limit = MAX_BODY_BYTES): Promise<Uint8Array> {
+  const declared = Number(request.headers.get("Content-Length") ?? "0");
+  if (declared > limit) throw tooLarge(limit);
+  if (request.body === null) return new Uint8Array(0);
+  const reader = request.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > limit) {
+      await reader.cancel().catch(() => undefined);
+      throw tooLarge(limit);
+    }
+    chunks.push(value);
+  }
+  if (chunks.length === 1) return chunks[0]!;
+  const out = new Uint8Array(size);
+  let at = 0;
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.byteLength;
+  }
+  return out;
+}

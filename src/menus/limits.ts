@@ -1,0 +1,28 @@
+/** WhatsApp's limits on interactive messages (Meta's Cloud API reference), in characters. */
+export const LIMITS = {
+  buttonsMin: 1,
+  buttonsMax: 3,
+  buttonTitle: 20,
+  buttonId: 256,
+  listButton: 20,
+  sectionsMax: 10,
+  rowsTotalMax: 10,
+  rowId: 200,
+  rowTitle: 24,
+  rowDescription: 72,
+  sectionTitle: 24,
+  headerText: 60,
+  body: 1024,
+  footer: 60,
+  /** A free-form text message. */
+  text: 4096,
+  /** Messages one webhook may send in a row (text nodes chained before a question). */
+  chainMax: 5,
+} as const;
+
+/** Length as WhatsApp counts it: Unicode code points, not UTF-16 units. */
+export function charLength(value: string): number {
+  let n = 0;
+  for (const _ of value) n++;
+  return n;
+}

@@ -1,0 +1,33 @@
+/** The storage port: a small key-value contract that Workers KV, Deno KV and an in-memory map all meet. */
+
+export interface KvEntry<T> {
+  value: T;
+  /** An opaque version for compare-and-set, or null where the store has none (Workers KV). */
+  version: string | null;
+}
+
+export interface KvPutOptions {
+  /** Time to live in seconds (Workers KV needs at least 60). */
+  ttlSeconds?: number;
+  /**
+   * Compare-and-set: write only if the key is still at this version (null: only if absent).
+   * Undefined writes unconditionally. Stores without versions write unconditionally and return true.
+   */
+  ifVersion?: string | null;
+}
+
+export interface KvGetOptions {
+  /** How long an edge may serve this read from cache, in seconds (Workers KV `cacheTtl`, at least 30). */
+  cacheTtl?: number;
+}
+
+export interface KvStore {
+  get<T>(key: string, options?: KvGetOptions): Promise<KvEntry<T> | null>;
+  /** Returns false when a compare-and-set lost the race; the caller re-reads and decides again. */
+  put(key: string, value: unknown, options?: KvPutOptions): Promise<boolean>;
+  delete(key: string): Promise<void>;
+  /** Keys that start with `prefix`, at most `limit`. */
+  list(prefix: string, limit?: number): Promise<string[]>;
+  /** True where `ifVersion` is honoured, so concurrent writers cannot overwrite each other. */
+  readonly atomic: boolean;
+}

@@ -1,0 +1,64 @@
+/** KvStore over Workers KV: eventually consistent, last write wins, one write per second per key. */
+import { AppError } from "../errors.js";
+import type { KvEntry, KvGetOptions, KvPutOptions, KvStore } from "./kv.js";
+
+/** The part of `KVNamespace` used here, so the core does not depend on Cloudflare's types. */
+export interface KvNamespaceLike {
+  get(key: string, options: { type: "text"; cacheTtl?: number }): Promise<string | null>;
+  put(key: string, value: string, options?: { expirationTtl?: number }): Promise<void>;
+  delete(key: string): Promise<void>;
+  list(options: { prefix: string; limit?: number; cursor?: string }): Promise<{ keys: Array<{ name: string }>; list_complete: boolean; cursor?: string }>;
+}
+
+export interface WorkersKvOptions {
+  sleep: (ms: number) => Promise<void>;
+  /** Attempts for a put that KV refuses with 429 (more than one write per second to the key). */
+  putAttempts?: number;
+}
+
+const isRateLimited = (e: unknown) => e instanceof Error && /429|too many requests/i.test(e.message);
+
+export function workersKv(ns: KvNamespaceLike, options: WorkersKvOptions): KvStore {
+  const putAttempts = options.putAttempts ?? 4;
+  return {
+    atomic: false,
+    async get<T>(key: string, opts?: KvGetOptions): Promise<KvEntry<T> | null> {
+      const text = await ns.get(key, opts?.cacheTtl === undefined ? { type: "text" } : { type: "text", cacheTtl: opts.cacheTtl });
+      if (text === null) return null;
+      try {
+        return { value: JSON.parse(text) as T, version: null };
+      } catch (cause) {
+        throw new AppError("ERR_STORE", 500, `KV value at "${key}" is not JSON`, { cause });
+      }
+    },
+    async put(key: string, value: unknown, opts?: KvPutOptions): Promise<boolean> {
+      const text = JSON.stringify(value);
+      const kvOpts = opts?.ttlSeconds === undefined ? undefined : { expirationTtl: Math.max(60, Math.ceil(opts.ttlSeconds)) };
+      for (let n = 1; ; n++) {
+        try {
+          await ns.put(key, text, kvOpts);
+          return true;
+        } catch (cause) {
+          if (!isRateLimited(cause) || n >= putAttempts) {
+            throw new AppError("ERR_STORE", 503, `KV write failed${isRateLimited(cause) ? " (429, one write per second per key)" : ""}`, { cause });
+          }
+          // KV allows one write per second per key: back off past that second, then double.
+          await options.sleep(1000 * 2 ** (n - 1) + Math.random() * 100);
+        }
+      }
+    },
+    async delete(key: string): Promise<void> {
+      await ns.delete(key);
+    },
+    async list(prefix: string, limit = 1000): Promise<string[]> {
+      const names: string[] = [];
+      let cursor: string | undefined;
+      do {
+        const page = await ns.list(cursor === undefined ? { prefix, limit: Math.min(1000, limit - names.length) } : { prefix, limit: Math.min(1000, limit - names.length), cursor });
+        for (const k of page.keys) names.push(k.name);
+        cursor = page.list_complete ? undefined : page.cursor;
+      } while (cursor !== undefined && names.length < limit);
+      return names;
+    },
+  };
+}

@@ -1,0 +1,115 @@
+/** The Messages API client: RS256 application JWT, `POST /v1/messages`, bounded retries on 429 and 5xx. */
+import { SignJWT } from "jose";
+import { VonageApiError, type VonageProblem } from "../errors.js";
+import type { MessageBody } from "./outbound.js";
+import { importPrivateKey } from "./private-key.js";
+
+export interface MessagesClientOptions {
+  applicationId: string;
+  privateKey: string;
+  /** Base URL without `/v1/messages`, e.g. `https://api.nexmo.com`. */
+  baseUrl: string;
+  fetch: typeof fetch;
+  now: () => number;
+  sleep: (ms: number) => Promise<void>;
+  /** Most attempts for one message. */
+  maxAttempts?: number;
+  /** Retries stop when the next attempt would start later than this after the first (ms). */
+  budgetMs?: number;
+  /** Per-attempt timeout (ms). */
+  timeoutMs?: number;
+}
+
+export interface MessagesClient {
+  /** Sends one message; answers Vonage's `message_uuid`. Throws a VonageApiError. */
+  send(body: MessageBody): Promise<string>;
+}
+
+const TOKEN_LIFETIME_S = 900;
+
+/** Vonage's rules: 401/402/422 and other 4xx are final; 429 and 5xx may succeed later. */
+const isRetryable = (status: number) => status === 429 || status >= 500;
+
+function retryAfterMs(header: string | null, now: number): number | null {
+  if (header === null) return null;
+  const seconds = Number(header);
+  if (Number.isFinite(seconds) && seconds >= 0) return seconds * 1000;
+  const date = Date.parse(header);
+  return Number.isNaN(date) ? null : Math.max(0, date - now);
+}
+
+async function readProblem(res: Response): Promise<VonageProblem> {
+  const text = await res.text().catch(() => "");
+  try {
+    const json = JSON.parse(text) as Record<string, unknown>;
+    const problem: VonageProblem = { title: typeof json["title"] === "string" ? json["title"] : `HTTP ${res.status}` };
+    if (typeof json["type"] === "string") problem.type = json["type"];
+    if (typeof json["detail"] === "string") problem.detail = json["detail"];
+    if (typeof json["instance"] === "string") problem.instance = json["instance"];
+    // An array in practice; a single object in one SDK's types.
+    const invalid = json["invalid_parameters"];
+    if (Array.isArray(invalid)) problem.invalid_parameters = invalid as Array<{ name?: string; reason?: string }>;
+    else if (invalid && typeof invalid === "object") problem.invalid_parameters = [invalid as { name?: string; reason?: string }];
+    return problem;
+  } catch {
+    return { title: `HTTP ${res.status}`, detail: text.slice(0, 200) || undefined } as VonageProblem;
+  }
+}
+
+export function createMessagesClient(options: MessagesClientOptions): MessagesClient {
+  const url = `${options.baseUrl.replace(/\/+$/, "")}/v1/messages`;
+  const maxAttempts = options.maxAttempts ?? 4;
+  const budgetMs = options.budgetMs ?? 8_000;
+  const timeoutMs = options.timeoutMs ?? 5_000;
+
+  async function token(): Promise<string> {
+    const key = await importPrivateKey(options.privateKey);
+    const iat = Math.floor(options.now() / 1000);
+    return new SignJWT({ application_id: options.applicationId })
+      .setProtectedHeader({ alg: "RS256", typ: "JWT" })
+      .setIssuedAt(iat)
+      .setExpirationTime(iat + TOKEN_LIFETIME_S)
+      .setJti(crypto.randomUUID())
+      .sign(key);
+  }
+
+  async function attempt(payload: string): Promise<{ uuid: string } | { error: VonageApiError; retryAfter: number | null }> {
+    const authorization = `Bearer ${await token()}`;
+    let res: Response;
+    try {
+      res = await options.fetch(url, {
+        method: "POST",
+        headers: { Authorization: authorization, "Content-Type": "application/json", Accept: "application/json" },
+        body: payload,
+        signal: AbortSignal.timeout(timeoutMs),
+      });
+    } catch (cause) {
+      const reason = cause instanceof Error && cause.name === "TimeoutError" ? `no answer within ${timeoutMs} ms` : "network error";
+      return { error: new VonageApiError(0, { title: reason }, true, { cause }), retryAfter: null };
+    }
+    if (res.status >= 200 && res.status < 300) {
+      const json = (await res.json().catch(() => null)) as { message_uuid?: unknown } | null;
+      if (json && typeof json.message_uuid === "string") return { uuid: json.message_uuid };
+      throw new VonageApiError(res.status, { title: "answer without message_uuid" }, false);
+    }
+    const problem = await readProblem(res);
+    return { error: new VonageApiError(res.status, problem, isRetryable(res.status)), retryAfter: retryAfterMs(res.headers.get("Retry-After"), options.now()) };
+  }
+
+  return {
+    async send(body) {
+      const payload = JSON.stringify(body);
+      const started = options.now();
+      for (let n = 1; ; n++) {
+        const result = await attempt(payload);
+        if ("uuid" in result) return result.uuid;
+        const { error, retryAfter } = result;
+        if (!error.retryable || n >= maxAttempts) throw error;
+        // Exponential backoff with full jitter, unless Vonage said when to come back.
+        const delay = retryAfter ?? Math.random() * 250 * 2 ** (n - 1);
+        if (options.now() - started + delay > budgetMs) throw error;
+        await options.sleep(delay);
+      }
+    },
+  };
+}

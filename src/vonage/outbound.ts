@@ -1,0 +1,32 @@
+/** Builds Messages API request bodies (pure): exactly the shapes of Vonage's WhatsApp documentation. */
+import type { Outgoing } from "../flow/types.js";
+
+export interface WhatsAppCustomBody {
+  from: string;
+  to: string;
+  channel: "whatsapp";
+  message_type: "custom";
+  custom: { type: "interactive"; interactive: unknown };
+}
+
+export interface WhatsAppTextBody {
+  from: string;
+  to: string;
+  channel: "whatsapp";
+  message_type: "text";
+  text: string;
+}
+
+export type MessageBody = WhatsAppCustomBody | WhatsAppTextBody;
+
+/** `from` is the business number, `to` the customer; both digits only, country code first. */
+export function buildMessage(from: string, to: string, message: Outgoing): MessageBody {
+  if (message.type === "text") return { from, to, channel: "whatsapp", message_type: "text", text: message.text };
+  return {
+    from,
+    to,
+    channel: "whatsapp",
+    message_type: "custom",
+    custom: { type: "interactive", interactive: message.interactive },
+  };
+}

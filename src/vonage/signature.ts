@@ -1,0 +1,99 @@
+/** Verifies a Vonage signed webhook: HS256 JWT in `Authorization`, `payload_hash` bound to the raw body, fresh `iat`. */
+import { errors as joseErrors, jwtVerify } from "jose";
+import { AppError } from "../errors.js";
+
+export interface SignatureOptions {
+  /** The account's signature secret (Vonage dashboard, API settings). */
+  secret: string;
+  /** Oldest acceptable `iat`, in seconds before `now`. */
+  maxAgeSeconds: number;
+  /** How far in the future `iat` may be (clock skew), in seconds. */
+  skewSeconds?: number;
+  /** Receive time in ms since the epoch. */
+  now: number;
+}
+
+export interface VerifiedSignature {
+  jti?: string;
+  apiKey?: string;
+  applicationId?: string;
+  iat: number;
+}
+
+const hmacKeys = new Map<string, Promise<CryptoKey>>();
+
+/** The HMAC key, imported once per isolate and secret. */
+function hmacKey(secret: string): Promise<CryptoKey> {
+  let key = hmacKeys.get(secret);
+  if (key === undefined) {
+    key = crypto.subtle.importKey("raw", new TextEncoder().encode(secret), { name: "HMAC", hash: "SHA-256" }, false, ["verify"]);
+    if (hmacKeys.size > 8) hmacKeys.clear();
+    hmacKeys.set(secret, key);
+  }
+  return key;
+}
+
+export async function sha256Hex(data: Uint8Array | string): Promise<string> {
+  const bytes = typeof data === "string" ? new TextEncoder().encode(data) : data;
+  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes as Uint8Array<ArrayBuffer>));
+  let hex = "";
+  for (const b of digest) hex += b.toString(16).padStart(2, "0");
+  return hex;
+}
+
+const unauthorized = (code: "ERR_SIGNATURE_MISSING" | "ERR_SIGNATURE_INVALID" | "ERR_SIGNATURE_STALE" | "ERR_PAYLOAD_HASH", message: string, cause?: unknown) =>
+  new AppError(code, 401, message, cause === undefined ? undefined : { cause });
+
+/**
+ * Checks the signature before the body is parsed. Throws a 401 AppError that says what is wrong.
+ * The hash is compared with the raw bytes first; Vonage's own sample hashes the re-serialised JSON, so
+ * that form is accepted too.
+ */
+export async function verifyWebhookSignature(
+  authorization: string | undefined,
+  rawBody: Uint8Array,
+  options: SignatureOptions,
+): Promise<VerifiedSignature> {
+  if (!authorization) throw unauthorized("ERR_SIGNATURE_MISSING", "missing Authorization header: Vonage signs every webhook with a Bearer JWT");
+  const match = /^Bearer\s+(\S+)$/i.exec(authorization.trim());
+  if (!match) throw unauthorized("ERR_SIGNATURE_MISSING", "Authorization header is not a Bearer token");
+
+  let payload: Record<string, unknown>;
+  try {
+    ({ payload } = await jwtVerify(match[1]!, await hmacKey(options.secret), {
+      algorithms: ["HS256"],
+      // Freshness is judged below from `iat`, with our own tolerance; Vonage sends no `exp`.
+      currentDate: new Date(options.now),
+    }));
+  } catch (cause) {
+    const reason = cause instanceof joseErrors.JWTExpired ? "token expired" : "signature does not verify with VONAGE_SIGNATURE_SECRET";
+    throw unauthorized("ERR_SIGNATURE_INVALID", reason, cause);
+  }
+
+  const iat = payload["iat"];
+  if (typeof iat !== "number") throw unauthorized("ERR_SIGNATURE_INVALID", "token has no iat claim");
+  const age = options.now / 1000 - iat;
+  if (age > options.maxAgeSeconds) throw unauthorized("ERR_SIGNATURE_STALE", `token issued ${Math.round(age)} s ago; older than the ${options.maxAgeSeconds} s allowed`);
+  if (age < -(options.skewSeconds ?? 60)) throw unauthorized("ERR_SIGNATURE_STALE", "token issued in the future; check the clock");
+
+  const claimed = payload["payload_hash"];
+  if (typeof claimed !== "string") throw unauthorized("ERR_PAYLOAD_HASH", "token has no payload_hash claim");
+  const expected = claimed.toLowerCase();
+  if ((await sha256Hex(rawBody)) !== expected && (await reserialisedHash(rawBody)) !== expected) {
+    throw unauthorized("ERR_PAYLOAD_HASH", "payload_hash does not match the body: was the body changed on the way?");
+  }
+
+  const out: VerifiedSignature = { iat };
+  if (typeof payload["jti"] === "string") out.jti = payload["jti"];
+  if (typeof payload["api_key"] === "string") out.apiKey = payload["api_key"];
+  if (typeof payload["application_id"] === "string") out.applicationId = payload["application_id"];
+  return out;
+}
+
+async function reserialisedHash(rawBody: Uint8Array): Promise<string | null> {
+  try {
+    return await sha256Hex(JSON.stringify(JSON.parse(new TextDecoder().decode(rawBody))));
+  } catch {
+    return null;
+  }
+}

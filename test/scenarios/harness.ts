@@ -1,0 +1,57 @@
+/** The contract every runtime's test harness meets, so one suite of conversation scenarios runs on each. */
+import type { Session } from "../../src/flow/types.js";
+import type { FakeMessagesApi } from "../../sim/messages-api.js";
+import type { SignOptions } from "../../sim/vonage-webhooks.js";
+
+export interface WebhookOptions extends SignOptions {
+  /** Sign with this secret instead of the worker's. */
+  secret?: string;
+  /** Send this Authorization header as is (null: none). */
+  authorization?: string | null;
+  /** Send these bytes instead of the JSON of the payload (signed as given unless `hashOf` says otherwise). */
+  raw?: string;
+  /** Change the body after signing. */
+  tamper?: (body: string) => string;
+}
+
+export interface HarnessOptions {
+  /** Env overrides (a missing variable: undefined). */
+  env?: Record<string, string | undefined>;
+  /** Give the worker its key as PKCS#1 PEM with literal `\n`, as a pasted secret often is. */
+  pkcs1WithLiteralNewlines?: boolean;
+}
+
+export interface Harness {
+  /** A business number unique to this harness, bound to nothing until `bind`. */
+  business: string;
+  applicationId: string;
+  adminToken: string;
+  signatureSecret: string;
+  api: FakeMessagesApi;
+  /** Log lines the worker wrote, as text. */
+  logs: string[];
+  inbound(payload: Record<string, unknown>, options?: WebhookOptions): Promise<Response>;
+  status(payload: Record<string, unknown>, options?: WebhookOptions): Promise<Response>;
+  /** A request to the worker with the admin token. */
+  admin(method: string, path: string, body?: unknown): Promise<Response>;
+  request(path: string, init?: RequestInit): Promise<Response>;
+  /** Stores a menu version directly, as an upload would. */
+  publish(menu: unknown): Promise<number>;
+  bind(number: string | "default", menuId: string): Promise<void>;
+  session(customer: string): Promise<Session | null>;
+  dispose(): Promise<void>;
+}
+
+export type HarnessFactory = (options?: HarnessOptions) => Promise<Harness>;
+
+export interface Scenario {
+  name: string;
+  run(make: HarnessFactory): Promise<void>;
+}
+
+let counter = 0;
+/** A customer number unlikely to collide with another test's. */
+export function newCustomer(): string {
+  counter = (counter + 1) % 1000;
+  return `4479${String(Math.floor(Math.random() * 1e5)).padStart(5, "0")}${String(counter).padStart(3, "0")}`;
+}

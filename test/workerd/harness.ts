@@ -1,0 +1,96 @@
+/** The workerd harness: the real Worker entry, real Miniflare KV, the fake Messages API in place of the network. */
+import { createExecutionContext, env, waitOnExecutionContext } from "cloudflare:test";
+import { vi } from "vitest";
+import { createFakeMessagesApi } from "../../sim/messages-api.js";
+import { signWebhook } from "../../sim/vonage-webhooks.js";
+import type { Session } from "../../src/flow/types.js";
+import worker from "../../src/runtimes/cloudflare.js";
+import { menuRepo } from "../../src/store/menus.js";
+import { sessionRepo } from "../../src/store/sessions.js";
+import { workersKv } from "../../src/store/workers-kv.js";
+import { generateTestKeys, type TestKeys } from "../support/keys.js";
+import { newCustomer, type Harness, type HarnessFactory, type WebhookOptions } from "../scenarios/harness.js";
+
+const API_URL = "https://api.nexmo.test";
+let keys: Promise<TestKeys> | undefined;
+
+function randomToken(): string {
+  return Array.from(crypto.getRandomValues(new Uint8Array(24)), (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+export const workerdHarness: HarnessFactory = async (options = {}) => {
+  const k = await (keys ??= generateTestKeys());
+  const applicationId = crypto.randomUUID();
+  const signatureSecret = randomToken();
+  const adminToken = randomToken();
+  const api = createFakeMessagesApi({ applicationId, publicKey: k.publicKey });
+  const logs: string[] = [];
+
+  const privateKey = options.pkcs1WithLiteralNewlines ? k.pkcs1Pem.replace(/\n/g, "\\n") : k.pkcs8Pem;
+  const testEnv: Record<string, unknown> = {
+    ...env,
+    VONAGE_APPLICATION_ID: applicationId,
+    VONAGE_PRIVATE_KEY: privateKey,
+    VONAGE_SIGNATURE_SECRET: signatureSecret,
+    VONAGE_API_URL: API_URL,
+    ADMIN_TOKEN: adminToken,
+  };
+  for (const [name, value] of Object.entries(options.env ?? {})) {
+    if (value === undefined) delete testEnv[name];
+    else testEnv[name] = value;
+  }
+
+  const realFetch = globalThis.fetch;
+  const fetchSpy = vi.spyOn(globalThis, "fetch").mockImplementation((input, init) => {
+    const url = input instanceof Request ? input.url : String(input);
+    return url.startsWith(API_URL) ? api.fetch(input, init) : realFetch(input, init);
+  });
+  const logSpy = vi.spyOn(console, "log").mockImplementation((...args: unknown[]) => void logs.push(args.map(String).join(" ")));
+
+  const call = async (request: Request) => {
+    const ctx = createExecutionContext();
+    const res = await worker.fetch(request as Request<unknown, IncomingRequestCfProperties>, testEnv as never, ctx);
+    await waitOnExecutionContext(ctx);
+    return res;
+  };
+
+  async function webhook(path: string, payload: Record<string, unknown>, o: WebhookOptions = {}) {
+    const signed = o.raw ?? JSON.stringify(payload);
+    const headers: Record<string, string> = { "Content-Type": "application/json" };
+    const authorization = o.authorization === undefined ? await signWebhook(signed, o.secret ?? signatureSecret, o) : o.authorization;
+    if (authorization !== null) headers["Authorization"] = authorization;
+    const body = o.tamper ? o.tamper(signed) : signed;
+    return call(new Request(`https://worker.test${path}`, { method: "POST", headers, body }));
+  }
+
+  const stores = { menus: workersKv(env.MENUS, { sleep: async () => undefined }), sessions: workersKv(env.SESSIONS, { sleep: async () => undefined }) };
+  const business = newCustomer();
+
+  const harness: Harness = {
+    business,
+    applicationId,
+    adminToken,
+    signatureSecret,
+    api,
+    logs,
+    inbound: (payload, o) => webhook("/webhooks/inbound", payload, o),
+    status: (payload, o) => webhook("/webhooks/status", payload, o),
+    admin: (method, path, body) =>
+      call(
+        new Request(`https://worker.test${path}`, {
+          method,
+          headers: { Authorization: `Bearer ${adminToken}`, "Content-Type": "application/json" },
+          ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+        }),
+      ),
+    request: (path, init) => call(new Request(`https://worker.test${path}`, init)),
+    publish: async (menu) => (await menuRepo(stores.menus).publish(menu, new Date().toISOString())).version,
+    bind: (number, menuId) => menuRepo(stores.menus).bind(number, menuId),
+    session: async (customer) => ((await sessionRepo(stores.sessions).get(business, customer))?.value ?? null) as Session | null,
+    dispose: async () => {
+      fetchSpy.mockRestore();
+      logSpy.mockRestore();
+    },
+  };
+  return harness;
+};

@@ -1,0 +1,108 @@
+import { describe, expect, it } from "vitest";
+import cafe from "../../menus/cafe.json";
+import delivery from "../../menus/delivery.json";
+import pills from "../../menus/pills.json";
+import { MenuInvalidError } from "../../src/errors.js";
+import { checkMenu, parseMenu } from "../../src/menus/validate.js";
+
+const clone = <T>(v: T): T => JSON.parse(JSON.stringify(v)) as T;
+const messages = (input: unknown) => checkMenu(input).errors.map((p) => `${p.path}: ${p.message}`);
+
+describe("menu validation", () => {
+  it.each([["delivery", delivery], ["pills", pills], ["cafe", cafe]])("the example menu %s is valid, with no warnings", (_, menu) => {
+    const report = checkMenu(menu);
+    expect(report.errors).toEqual([]);
+    expect(report.warnings).toEqual([]);
+    expect(report.menu?.id).toBe((menu as { id: string }).id);
+  });
+
+  it("reports every problem of a broken menu at once, each with its JSON path and the limit", () => {
+    const broken = clone(cafe) as any;
+    broken.nodes.welcome.interactive.action.buttons.push({ type: "reply", reply: { id: "extra", title: "Extra" } });
+    broken.nodes.welcome.interactive.header.text = "h".repeat(61);
+    broken.nodes.drink.interactive.action.sections[0].rows[0].title = "An espresso, short and strong";
+    broken.nodes.drink.interactive.action.sections[1].rows.push(...Array.from({ length: 6 }, (_, i) => ({ id: `t${i}`, title: `Tea ${i}` })));
+    broken.nodes.size.interactive.action.buttons[1].reply.title = "Small";
+    broken.nodes.confirm.interactive.footer = { text: "" };
+    broken.nodes.drink.interactive.body.text = "x".repeat(1025);
+    const problems = messages(broken);
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        "$.nodes.welcome.interactive.action.buttons: a button message takes at most 3 buttons (WhatsApp limit)",
+        "$.nodes.welcome.interactive.header.text: header text must be at most 60 characters (WhatsApp limit)",
+        "$.nodes.drink.interactive.action.sections[0].rows[0].title: row title must be at most 24 characters (WhatsApp limit)",
+        "$.nodes.drink.interactive.body.text: body text must be at most 1024 characters (WhatsApp limit)",
+        '$.nodes.size.interactive.action.buttons[1].reply.title: button title "Small" is used twice; WhatsApp requires unique titles',
+        "$.nodes.confirm.interactive.footer.text: footer text must not be empty",
+      ]),
+    );
+    // Zod reports the list's total after its field checks pass, so this one shows once the rest is fixed.
+    const tooManyRows = clone(cafe) as any;
+    tooManyRows.nodes.drink.interactive.action.sections[1].rows.push(...Array.from({ length: 6 }, (_, i) => ({ id: `t${i}`, title: `Tea ${i}` })));
+    expect(messages(tooManyRows)).toEqual([
+      "$.nodes.drink.interactive.action.sections: a list message takes at most 10 rows in all sections together (WhatsApp limit); this one has 11",
+    ]);
+  });
+
+  it("checks routing: missing destinations, unknown options, dangling nodes, text loops", () => {
+    const broken = clone(pills) as any;
+    delete broken.nodes.pill.next.row4;
+    broken.nodes.pill.next.row9 = "confirm-red";
+    broken.nodes["confirm-red"].next["red-no"] = "nowhere";
+    expect(messages(broken)).toEqual([
+      '$.nodes.pill.next: option "row4" has no destination; add "row4": "<node id>" or {"text": "..."}',
+      '$.nodes.pill.next.row9: "row9" is not the id of any button or row of this question',
+      '$.nodes["confirm-red"].next["red-no"]: destination node "nowhere" does not exist',
+    ]);
+
+    const loop = clone(cafe) as any;
+    loop.nodes.welcome.next.hours = "a";
+    loop.nodes.a = { type: "text", text: "a", next: "b" };
+    loop.nodes.b = { type: "text", text: "b", next: "a" };
+    expect(messages(loop)).toContain('$.nodes.a: text nodes loop back to "a" without a question in between');
+
+    const start = { ...clone(delivery), start: "missing" };
+    expect(messages(start)).toContain('$.start: start node "missing" does not exist');
+  });
+
+  it("refuses list headers that are not text, and media headers without https links", () => {
+    const list = clone(pills) as any;
+    list.nodes.pill.interactive.header = { type: "image", image: { link: "https://example.com/a.png" } };
+    expect(messages(list)).toEqual(["$.nodes.pill.interactive.header: a list message takes only a text header (WhatsApp limit)"]);
+    const button = clone(delivery) as any;
+    button.nodes["delivery-time"].interactive.header = { type: "image", image: { link: "http://example.com/a.png" } };
+    expect(messages(button)).toEqual(["$.nodes[\"delivery-time\"].interactive.header.image.link: link must be an https URL"]);
+    button.nodes["delivery-time"].interactive.header.image.link = "https://example.com/a.png";
+    expect(messages(button)).toEqual([]);
+  });
+
+  it("counts characters as WhatsApp does, not UTF-16 units", () => {
+    const menu = clone(delivery) as any;
+    menu.nodes["delivery-time"].interactive.action.buttons[0].reply.title = "🚚".repeat(20);
+    expect(messages(menu)).toEqual([]);
+    menu.nodes["delivery-time"].interactive.action.buttons[0].reply.title = "🚚".repeat(21);
+    expect(messages(menu)).toHaveLength(1);
+  });
+
+  it("flags typos in WhatsApp fields instead of letting WhatsApp reject them later", () => {
+    const menu = clone(delivery) as any;
+    menu.nodes["delivery-time"].interactive.fotter = { text: "x" };
+    expect(messages(menu)[0]).toMatch(/^\$\.nodes\["delivery-time"\]\.interactive: Unrecognized key/);
+  });
+
+  it("warns about nodes the start cannot reach", () => {
+    const menu = clone(delivery) as any;
+    menu.nodes.orphan = { type: "text", text: "never sent" };
+    const report = checkMenu(menu);
+    expect(report.errors).toEqual([]);
+    expect(report.warnings).toEqual([{ path: "$.nodes.orphan", message: 'node "orphan" cannot be reached from the start node' }]);
+  });
+
+  it("parseMenu throws a typed error carrying the problems; checkMenu never throws", () => {
+    expect(() => parseMenu({ id: "x" })).toThrow(MenuInvalidError);
+    for (const junk of [null, 1, "menu", [], { nodes: null }, { id: "a", start: "b", nodes: { b: { type: "question" } } }]) {
+      expect(() => checkMenu(junk)).not.toThrow();
+      expect(checkMenu(junk).errors.length).toBeGreaterThan(0);
+    }
+  });
+});

@@ -1,0 +1,88 @@
+import { describe, expect, it } from "vitest";
+import { createFakeMessagesApi } from "../../sim/messages-api.js";
+import { VonageApiError } from "../../src/errors.js";
+import { createMessagesClient } from "../../src/vonage/messages-client.js";
+import { buildMessage } from "../../src/vonage/outbound.js";
+import { generateTestKeys } from "../support/keys.js";
+
+describe("the Messages API client", async () => {
+  const keys = await generateTestKeys();
+  const start = Math.floor(Date.now() / 1000) * 1000;
+
+  function setup(overrides: Partial<Parameters<typeof createMessagesClient>[0]> = {}) {
+    const api = createFakeMessagesApi({ applicationId: "app-1", publicKey: keys.publicKey });
+    const sleeps: number[] = [];
+    let clock = start;
+    const client = createMessagesClient({
+      applicationId: "app-1",
+      privateKey: keys.pkcs8Pem,
+      baseUrl: "https://api.nexmo.test/",
+      fetch: api.fetch,
+      now: () => clock,
+      sleep: async (ms) => {
+        sleeps.push(ms);
+        clock += ms;
+      },
+      ...overrides,
+    });
+    return { api, client, sleeps };
+  }
+  const text = buildMessage("447700900000", "447700900001", { type: "text", text: "hello" });
+
+  it("signs a fresh RS256 JWT per request with the claims Vonage requires", async () => {
+    const { api, client } = setup();
+    const a = await client.send(text);
+    const b = await client.send(text);
+    expect(a).toBe(api.accepted[0]!.messageUuid);
+    expect(b).not.toBe(a);
+    const [c1, c2] = api.accepted.map((m) => m.claims);
+    expect(c1).toMatchObject({ application_id: "app-1", iat: start / 1000, exp: start / 1000 + 900 });
+    expect(typeof c1!["jti"]).toBe("string");
+    expect(c1!["jti"]).not.toBe(c2!["jti"]);
+  });
+
+  it("retries 429 and 5xx, honouring Retry-After", async () => {
+    const { api, client, sleeps } = setup();
+    api.failNext({ status: 429, retryAfter: 2 }, { status: 502 });
+    await client.send(text);
+    expect(api.requests).toBe(3);
+    expect(sleeps[0]).toBe(2000);
+    expect(sleeps[1]).toBeLessThan(500);
+  });
+
+  it("gives up within its time budget and says the failure may pass", async () => {
+    const { api, client } = setup({ budgetMs: 5_000 });
+    api.failNext({ status: 429, retryAfter: 3 }, { status: 429, retryAfter: 3 });
+    const error = await client.send(text).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(VonageApiError);
+    expect((error as VonageApiError).retryable).toBe(true);
+    expect((error as VonageApiError).status).toBe(503);
+    expect(api.requests).toBe(2);
+  });
+
+  it("does not retry a final error, and keeps Vonage's problem details", async () => {
+    const { api, client } = setup();
+    const bad = { ...buildMessage("447700900000", "447700900001", { type: "text", text: "x" }), text: "" };
+    const error = (await client.send(bad).catch((e: unknown) => e)) as VonageApiError;
+    expect(error.httpStatus).toBe(422);
+    expect(error.retryable).toBe(false);
+    expect(error.problem.invalid_parameters).toEqual([{ name: "text", reason: "must be a non-empty string" }]);
+    expect(api.requests).toBe(1);
+  });
+
+  it("treats a hanging Messages API as a retryable timeout", async () => {
+    const { api, client } = setup({ timeoutMs: 20 });
+    api.failNext({ hang: true });
+    await client.send(text);
+    expect(api.requests).toBe(2);
+    expect(api.accepted).toHaveLength(1);
+  });
+
+  it("is refused by the fake when signed with another key", async () => {
+    const other = await generateTestKeys();
+    const { api, client } = setup({ privateKey: other.pkcs8Pem });
+    const error = (await client.send(text).catch((e: unknown) => e)) as VonageApiError;
+    expect(error.httpStatus).toBe(401);
+    expect(api.rejected[0]!.problem["detail"]).toMatch(/does not verify/);
+  });
+});

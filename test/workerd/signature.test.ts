@@ -1,0 +1,44 @@
+import { describe, expect, it } from "vitest";
+import { signWebhook } from "../../sim/vonage-webhooks.js";
+import { AppError } from "../../src/errors.js";
+import { verifyWebhookSignature } from "../../src/vonage/signature.js";
+
+const secret = "a-signature-secret-of-32-chars!!";
+const now = 1_750_000_000_000;
+const options = { secret, maxAgeSeconds: 300, now };
+const bytes = (s: string) => new TextEncoder().encode(s);
+
+async function verify(body: string, auth: string | undefined, o = options) {
+  return verifyWebhookSignature(auth, bytes(body), o).then(
+    () => "ok",
+    (e: unknown) => (e instanceof AppError ? `${e.status} ${e.code}` : `unexpected ${String(e)}`),
+  );
+}
+
+describe("Vonage webhook signatures", () => {
+  const body = '{"message_uuid":"x", "text": "hi"}';
+  const iat = now / 1000;
+
+  it("accepts a token over the raw bytes, and one over the re-serialised JSON as Vonage's sample computes it", async () => {
+    expect(await verify(body, await signWebhook(body, secret, { iat }))).toBe("ok");
+    expect(await verify(body, await signWebhook(body, secret, { iat, hashOf: JSON.stringify(JSON.parse(body)) }))).toBe("ok");
+  });
+
+  it("judges freshness from iat with the configured tolerance, both ways", async () => {
+    expect(await verify(body, await signWebhook(body, secret, { iat: iat - 299 }))).toBe("ok");
+    expect(await verify(body, await signWebhook(body, secret, { iat: iat - 301 }))).toBe("401 ERR_SIGNATURE_STALE");
+    expect(await verify(body, await signWebhook(body, secret, { iat: iat + 59 }))).toBe("ok");
+    expect(await verify(body, await signWebhook(body, secret, { iat: iat + 120 }))).toBe("401 ERR_SIGNATURE_STALE");
+    expect(await verify(body, await signWebhook(body, secret, { iat: iat - 900 }), { ...options, maxAgeSeconds: 1000 })).toBe("ok");
+  });
+
+  it("refuses other algorithms, secrets and bodies", async () => {
+    expect(await verify(body, await signWebhook(body, "another-secret-another-secret!!", { iat }))).toBe("401 ERR_SIGNATURE_INVALID");
+    expect(await verify(body.replace("hi", "ho"), await signWebhook(body, secret, { iat }))).toBe("401 ERR_PAYLOAD_HASH");
+    const [h, p] = (await signWebhook(body, secret, { iat })).slice(7).split(".");
+    const none = `${btoa(JSON.stringify({ alg: "none" })).replace(/=+$/, "")}.${p}.`;
+    expect(await verify(body, `Bearer ${none}`)).toBe("401 ERR_SIGNATURE_INVALID");
+    expect(await verify(body, `Bearer ${h}.${p}.AAAA`)).toBe("401 ERR_SIGNATURE_INVALID");
+    expect(await verify(body, undefined)).toBe("401 ERR_SIGNATURE_MISSING");
+  });
+});
