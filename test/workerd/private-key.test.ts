@@ -37,7 +37,7 @@ describe("the Vonage private key, as users paste it", async () => {
   });
 
   it("a DER that is not an RSA key is refused at import, with the same advice", async () => {
-    const ec = await crypto.subtle.generateKey({ name: "ECDSA", namedCurve: "P-256" }, true, ["sign"]);
+    const ec = (await crypto.subtle.generateKey({ name: "ECDSA", namedCurve: "P-256" }, true, ["sign"])) as CryptoKeyPair;
     const der = new Uint8Array((await crypto.subtle.exportKey("pkcs8", ec.privateKey)) as ArrayBuffer);
     const pem = `-----BEGIN PRIVATE KEY-----\n${btoa(String.fromCharCode(...der))}\n-----END PRIVATE KEY-----`;
     await expect(importPrivateKey(pem)).rejects.toThrow(/could not be imported as an RSA key/);
