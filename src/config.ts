@@ -17,6 +17,11 @@ const configSchema = z.object({
   SESSION_TTL_SECONDS: seconds(86_400, 60),
   /** Oldest webhook signature accepted (`iat` age). */
   WEBHOOK_MAX_AGE_SECONDS: seconds(300, 10),
+  /** Signs completion webhooks (Standard Webhooks); only needed by menus that name a webhook. */
+  COMPLETION_WEBHOOK_SECRET: z
+    .string({ error: "must be a string" })
+    .regex(/^whsec_[A-Za-z0-9+/]{32,}={0,2}$/, "must be whsec_ followed by at least 24 random bytes in base64")
+    .optional(),
 });
 
 export interface Config {
@@ -27,6 +32,7 @@ export interface Config {
   adminToken: string | null;
   sessionTtlSeconds: number;
   webhookMaxAgeSeconds: number;
+  completionSecret: string | null;
 }
 
 /** Parses the environment; throws a ConfigError that names every bad variable and never shows a value. */
@@ -51,5 +57,6 @@ export function parseConfig(env: Record<string, unknown>): Config {
     adminToken: c.ADMIN_TOKEN ?? null,
     sessionTtlSeconds: c.SESSION_TTL_SECONDS,
     webhookMaxAgeSeconds: c.WEBHOOK_MAX_AGE_SECONDS,
+    completionSecret: c.COMPLETION_WEBHOOK_SECRET ?? null,
   };
 }

@@ -11,6 +11,7 @@ export type ErrorCode =
   | "ERR_NOT_FOUND"
   | "ERR_MENU_INVALID"
   | "ERR_MENU_NOT_FOUND"
+  | "ERR_OPTED_OUT"
   | "ERR_CONFIG"
   | "ERR_PRIVATE_KEY"
   | "ERR_VONAGE_API"

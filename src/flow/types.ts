@@ -1,7 +1,7 @@
 /** The data the conversation logic works on: inbound events, outgoing messages, sessions, plans. */
 import type { Interactive } from "../menus/schema.js";
 
-/** One message the customer sent, reduced to what a conversation needs (see `vonage/inbound.ts`). */
+/** One message the customer sent, reduced to what a conversation needs (see `vonage/webhooks.ts`). */
 export interface InboundEvent {
   messageUuid: string;
   /** The business's WhatsApp number (`to` of the webhook). */
@@ -34,6 +34,10 @@ export interface Asked {
   node: string;
   messageUuid: string | null;
   at: string;
+  /** How many answers the session held when this question was asked: going back to it keeps those. */
+  answered: number;
+  /** Set by a `rejected` or `undeliverable` status: the question never reached the customer. */
+  failed?: { status: string; code?: string; title?: string; detail?: string; at: string };
 }
 
 /** One customer's conversation with one business number. Stored as JSON; `v` versions the shape. */
@@ -43,11 +47,16 @@ export interface Session {
   menuVersion: number;
   business: string;
   customer: string;
+  profileName?: string;
   /** The question waiting for an answer; null once the conversation has ended. */
   pending: Asked | null;
   /** Earlier questions of this conversation, oldest first (bounded). */
   asked: Asked[];
   answers: Answer[];
+  /** Answers to the pending question that matched no option. */
+  attempts: number;
+  /** The customer wrote a stop command: nothing is sent until they write a start command. */
+  optedOut?: boolean;
   /** The last inbound `message_uuid`s handled, oldest first (bounded): Vonage delivers at least once. */
   handled: string[];
   startedAt: string;
@@ -61,7 +70,26 @@ export type Outcome =
   | "advanced"
   | "completed"
   | "reprompted"
+  | "stale"
+  | "rewound"
+  | "back"
+  | "gave_up"
+  | "stopped"
+  | "opted_out"
+  | "resent"
   | "no_menu";
+
+/** The answers of a finished conversation, for the menu's completion webhook. */
+export interface Completion {
+  webhook: string;
+  menuId: string;
+  menuVersion: number;
+  business: string;
+  customer: string;
+  profileName?: string;
+  answers: Answer[];
+  completedAt: string;
+}
 
 /** What the engine decided: messages to send, in order, then the session to store (null: store nothing). */
 export interface Plan {
@@ -70,4 +98,5 @@ export interface Plan {
   session: Session | null;
   /** The node the conversation is at after this plan, for logs. */
   node: string | null;
+  completion?: Completion;
 }

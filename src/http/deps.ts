@@ -12,6 +12,11 @@ export interface AppDeps {
   now: () => number;
   sleep: (ms: number) => Promise<void>;
   log: Logger;
+  /**
+   * Runs work after the response. Default: the request's execution context (`waitUntil` on Workers);
+   * runtimes without one pass their own.
+   */
+  defer?: (work: Promise<unknown>) => void;
 }
 
 /** One JSON object per line: what log collectors expect from Workers and Deno alike. */

@@ -1,4 +1,4 @@
-/** The zod schema of the menu format: WhatsApp `interactive` objects as WhatsApp takes them, plus routing. */
+/** The zod schema of the menu format: WhatsApp `interactive` objects as WhatsApp takes them, the shorthand, routing. */
 import { z } from "zod";
 import { LIMITS, charLength } from "./limits.js";
 
@@ -7,37 +7,31 @@ const text = (max: number, what: string) =>
   z
     .string({ error: `${what} must be a string` })
     .refine((s) => s.trim().length > 0, { message: `${what} must not be empty` })
-    .refine((s) => charLength(s) <= max, {
-      message: `${what} must be at most ${max} characters (WhatsApp limit)`,
-    });
+    .refine((s) => charLength(s) <= max, { message: `${what} must be at most ${max} characters (WhatsApp limit)` })
+    .meta({ minLength: 1, maxLength: max });
 
-const mediaLink = z.strictObject({ link: z.url({ protocol: /^https$/, error: "link must be an https URL" }) });
+const httpsUrl = (what: string) => z.url({ protocol: /^https$/, error: `${what} must be an https URL` });
+const mediaLink = z.strictObject({ link: httpsUrl("link") });
 
 const textHeader = z.strictObject({ type: z.literal("text"), text: text(LIMITS.headerText, "header text") });
-const mediaHeader = z.discriminatedUnion("type", [
+const mediaHeaders = [
   z.strictObject({ type: z.literal("image"), image: mediaLink }),
   z.strictObject({ type: z.literal("video"), video: mediaLink }),
-  z.strictObject({
-    type: z.literal("document"),
-    document: z.strictObject({ link: mediaLink.shape.link, filename: z.string().max(240).optional() }),
-  }),
-]);
+  z.strictObject({ type: z.literal("document"), document: z.strictObject({ link: httpsUrl("link"), filename: z.string().max(240).optional() }) }),
+] as const;
 
 const body = z.strictObject({ text: text(LIMITS.body, "body text") });
 const footer = z.strictObject({ text: text(LIMITS.footer, "footer text") });
 
 const replyButton = z.strictObject({
   type: z.literal("reply"),
-  reply: z.strictObject({
-    id: text(LIMITS.buttonId, "button id"),
-    title: text(LIMITS.buttonTitle, "button title"),
-  }),
+  reply: z.strictObject({ id: text(LIMITS.buttonId, "button id"), title: text(LIMITS.buttonTitle, "button title") }),
 });
 
 export const buttonInteractive = z
   .strictObject({
     type: z.literal("button"),
-    header: z.union([textHeader, mediaHeader]).optional(),
+    header: z.discriminatedUnion("type", [textHeader, ...mediaHeaders], { error: 'header.type must be "text", "image", "video" or "document"' }).optional(),
     body,
     footer: footer.optional(),
     action: z.strictObject({
@@ -48,18 +42,14 @@ export const buttonInteractive = z
     }),
   })
   .superRefine((msg, ctx) => {
-    const titles = new Map<string, number>();
-    const ids = new Map<string, number>();
+    const titles = new Set<string>();
+    const ids = new Set<string>();
     msg.action.buttons.forEach((b, i) => {
       const t = b.reply.title.trim().toLowerCase();
-      if (titles.has(t)) {
-        ctx.addIssue({ code: "custom", path: ["action", "buttons", i, "reply", "title"], message: `button title "${b.reply.title}" is used twice; WhatsApp requires unique titles` });
-      }
-      titles.set(t, i);
-      if (ids.has(b.reply.id)) {
-        ctx.addIssue({ code: "custom", path: ["action", "buttons", i, "reply", "id"], message: `button id "${b.reply.id}" is used twice in this message` });
-      }
-      ids.set(b.reply.id, i);
+      if (titles.has(t)) ctx.addIssue({ code: "custom", path: ["action", "buttons", i, "reply", "title"], message: `button title "${b.reply.title}" is used twice; WhatsApp requires unique titles` });
+      titles.add(t);
+      if (ids.has(b.reply.id)) ctx.addIssue({ code: "custom", path: ["action", "buttons", i, "reply", "id"], message: `button id "${b.reply.id}" is used twice in this message` });
+      ids.add(b.reply.id);
     });
   });
 
@@ -78,9 +68,7 @@ export const listInteractive = z
   .strictObject({
     type: z.literal("list"),
     header: z
-      .discriminatedUnion("type", [textHeader, z.object({ type: z.enum(["image", "video", "document"]) })], {
-        error: 'header.type must be "text"',
-      })
+      .discriminatedUnion("type", [textHeader, z.object({ type: z.enum(["image", "video", "document"]) })], { error: 'header.type must be "text"' })
       .refine((h) => h.type === "text", { message: "a list message takes only a text header (WhatsApp limit)" })
       .optional(),
     body,
@@ -105,60 +93,129 @@ export const listInteractive = z
         ctx.addIssue({ code: "custom", path: ["action", "sections", si, "title"], message: "section title is required when a list has more than one section (WhatsApp rule)" });
       }
       s.rows.forEach((r, ri) => {
-        if (ids.has(r.id)) {
-          ctx.addIssue({ code: "custom", path: ["action", "sections", si, "rows", ri, "id"], message: `row id "${r.id}" is used twice in this list; WhatsApp requires unique row ids` });
-        }
+        if (ids.has(r.id)) ctx.addIssue({ code: "custom", path: ["action", "sections", si, "rows", ri, "id"], message: `row id "${r.id}" is used twice in this list; WhatsApp requires unique row ids` });
         ids.add(r.id);
       });
     });
   });
 
-export const interactiveSchema = z.discriminatedUnion("type", [buttonInteractive, listInteractive], {
-  error: 'interactive.type must be "button" or "list"',
+export const interactiveSchema = z.discriminatedUnion("type", [buttonInteractive, listInteractive], { error: 'interactive.type must be "button" or "list"' });
+
+export const nodeIdSchema = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, "node ids are 1-64 letters, digits, '_', '.' or '-'");
+
+/** A closing message: sent, then the conversation ends (and the answers go to `webhook`, if named). */
+const closingSchema = z.strictObject({
+  text: text(LIMITS.text, "closing text"),
+  webhook: httpsUrl("webhook").optional().describe("URL that receives the customer's answers when the conversation ends here"),
 });
 
-const nodeId = z
-  .string()
-  .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, "node ids are 1-64 letters, digits, '_', '.' or '-'");
-
 /** Where an answer leads: another node's id, or a closing text that ends the conversation. */
-export const destinationSchema = z.union([nodeId, z.strictObject({ text: text(LIMITS.text, "closing text") })]);
+export const destinationSchema = z.union([nodeIdSchema, closingSchema]);
 
-export const questionNodeSchema = z.strictObject({
+const synonymList = z.array(z.string().min(1).max(100)).max(20);
+const reprompt = text(LIMITS.body, "reprompt").describe("Sent before the question when an answer does not match; overrides the menu's texts.reprompt");
+
+/** A question as WhatsApp takes it, plus where each reply id leads. */
+export const rawQuestionSchema = z.strictObject({
   type: z.literal("question"),
   interactive: interactiveSchema,
-  /** Reply id -> destination. Every option must have one. */
-  next: z.record(z.string(), destinationSchema),
+  next: z.record(z.string(), destinationSchema).describe("reply id -> destination; every button or row needs one"),
+  synonyms: z.record(z.string(), synonymList).optional().describe("reply id -> words a customer may type instead of tapping"),
+  reprompt: reprompt.optional(),
+});
+
+/** The shorthand: text plus options, rendered as reply buttons when they fit and as a list otherwise. */
+export const optionSchema = z.strictObject({
+  id: text(LIMITS.rowId, "option id"),
+  title: text(LIMITS.rowTitle, "option title"),
+  description: text(LIMITS.rowDescription, "option description").optional(),
+  next: destinationSchema,
+  synonyms: synonymList.optional(),
+});
+
+export const shorthandQuestionSchema = z.strictObject({
+  type: z.literal("question"),
+  text: text(LIMITS.body, "question text"),
+  header: text(LIMITS.headerText, "header").optional(),
+  footer: text(LIMITS.footer, "footer").optional(),
+  button: text(LIMITS.listButton, "list button text").optional().describe("label of the button that opens the list (lists only); default \"Choose\""),
+  options: z.array(optionSchema).min(1, "a question needs at least 1 option").max(LIMITS.rowsTotalMax, `a question takes at most ${LIMITS.rowsTotalMax} options (WhatsApp list limit)`),
+  reprompt: reprompt.optional(),
 });
 
 export const textNodeSchema = z.strictObject({
   type: z.literal("text"),
   text: text(LIMITS.text, "text"),
-  /** Optional node to continue with right after this text; without it the conversation ends here. */
-  next: nodeId.optional(),
+  next: nodeIdSchema.optional().describe("node to continue with right after this text; without it the conversation ends here"),
+  webhook: httpsUrl("webhook").optional().describe("URL that receives the customer's answers when the conversation ends here"),
 });
 
-export const nodeSchema = z.discriminatedUnion("type", [questionNodeSchema, textNodeSchema], {
-  error: 'node.type must be "question" or "text"',
+const words = z.array(z.string().min(1).max(40)).min(1).max(10);
+
+export const settingsSchema = z.strictObject({
+  staleTaps: z.enum(["reprompt", "rewind"]).optional().describe("a tap on an earlier question: say the menu moved on and re-ask (reprompt, default), or answer that question again (rewind)"),
+  maxAttempts: z.int().min(1).max(10).optional().describe("answers that match nothing before the fallback; default 3"),
+  fallback: destinationSchema.optional().describe("where to go after maxAttempts; default: end with texts.giveUp"),
+  commands: z
+    .strictObject({ restart: words.optional(), back: words.optional(), stop: words.optional(), start: words.optional() })
+    .optional()
+    .describe('typed words that act on the conversation; defaults: restart ["menu", "restart"], back ["back"], stop ["stop", "unsubscribe"], start ["start"]'),
+  texts: z
+    .strictObject({
+      reprompt: text(LIMITS.body, "texts.reprompt").optional(),
+      movedOn: text(LIMITS.body, "texts.movedOn").optional(),
+      giveUp: text(LIMITS.text, "texts.giveUp").optional(),
+      stopped: text(LIMITS.text, "texts.stopped").optional(),
+    })
+    .optional(),
 });
 
-export const menuIdSchema = z
-  .string()
-  .regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, "menu ids are 1-64 lowercase letters, digits, '_' or '-'");
+export const menuIdSchema = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, "menu ids are 1-64 lowercase letters, digits, '_' or '-'");
 
-export const menuSchema = z.strictObject({
+const menuFields = {
   $schema: z.string().optional(),
   id: menuIdSchema,
   name: z.string().max(200).optional(),
-  start: nodeId,
-  nodes: z.record(nodeId, nodeSchema).refine((n) => Object.keys(n).length > 0, "a menu needs at least one node"),
+  start: nodeIdSchema,
+  settings: settingsSchema.optional(),
+};
+
+/** For the JSON Schema only: the three node shapes as a plain union. Validation dispatches instead (better errors). */
+export const menuDocumentSchema = z.strictObject({
+  ...menuFields,
+  nodes: z.record(nodeIdSchema, z.union([rawQuestionSchema, shorthandQuestionSchema, textNodeSchema])),
 });
 
 export type Interactive = z.infer<typeof interactiveSchema>;
-export type ButtonInteractive = z.infer<typeof buttonInteractive>;
-export type ListInteractive = z.infer<typeof listInteractive>;
 export type Destination = z.infer<typeof destinationSchema>;
-export type QuestionNode = z.infer<typeof questionNodeSchema>;
+export type RawQuestion = z.infer<typeof rawQuestionSchema>;
+export type ShorthandQuestion = z.infer<typeof shorthandQuestionSchema>;
 export type TextNode = z.infer<typeof textNodeSchema>;
-export type MenuNode = z.infer<typeof nodeSchema>;
-export type Menu = z.infer<typeof menuSchema>;
+export type Settings = z.infer<typeof settingsSchema>;
+export type MenuNodeDoc = RawQuestion | ShorthandQuestion | TextNode;
+export type MenuDocument = z.infer<typeof menuDocumentSchema>;
+
+/** Picks the node schema by shape, so errors speak about the fields the author wrote. */
+function schemaFor(node: unknown) {
+  if (typeof node === "object" && node !== null && (node as { type?: unknown }).type === "question") {
+    return "options" in node && !("interactive" in node) ? shorthandQuestionSchema : rawQuestionSchema;
+  }
+  return textNodeSchema;
+}
+
+const nodeSchema = z.unknown().transform((node, ctx): MenuNodeDoc => {
+  if (typeof node !== "object" || node === null || !["question", "text"].includes(String((node as { type?: unknown }).type))) {
+    ctx.addIssue({ code: "custom", message: 'node.type must be "question" or "text"', path: ["type"] });
+    return z.NEVER;
+  }
+  const parsed = schemaFor(node).safeParse(node);
+  if (parsed.success) return parsed.data;
+  for (const issue of parsed.error.issues) ctx.addIssue({ code: "custom", message: issue.message, path: issue.path as PropertyKey[] });
+  return z.NEVER;
+});
+
+/** What validation runs: the same document schema, with per-shape node errors. */
+export const menuSchema = z.strictObject({
+  ...menuFields,
+  nodes: z.record(nodeIdSchema, nodeSchema).refine((n) => Object.keys(n).length > 0, "a menu needs at least one node"),
+});

@@ -4,8 +4,8 @@ import type { KvEntry, KvStore } from "./kv.js";
 
 export interface SessionRepo {
   get(business: string, customer: string): Promise<KvEntry<Session> | null>;
-  /** Stores the session; false when a compare-and-set store saw another write since `version` was read. */
-  save(session: Session, version: string | null, ttlSeconds: number): Promise<boolean>;
+  /** Stores the session (null TTL: no expiry); false when a compare-and-set store saw another write since `version` was read. */
+  save(session: Session, version: string | null, ttlSeconds: number | null): Promise<boolean>;
   delete(business: string, customer: string): Promise<void>;
 }
 
@@ -19,7 +19,7 @@ export function sessionRepo(kv: KvStore): SessionRepo {
       return entry && entry.value && (entry.value as { v?: unknown }).v === 1 ? entry : null;
     },
     save(session, version, ttlSeconds) {
-      return kv.put(sessionKey(session.business, session.customer), session, { ttlSeconds, ifVersion: version });
+      return kv.put(sessionKey(session.business, session.customer), session, ttlSeconds === null ? { ifVersion: version } : { ttlSeconds, ifVersion: version });
     },
     delete(business, customer) {
       return kv.delete(sessionKey(business, customer));

@@ -2,7 +2,7 @@
 import { z } from "zod";
 import { AppError } from "../errors.js";
 import type { InboundEvent } from "../flow/types.js";
-import { jsonPath } from "../menus/validate.js";
+import { jsonPath } from "../menus/compile.js";
 
 /** Digits only, country code first; a leading `+` is tolerated and dropped. */
 const phone = z
@@ -34,7 +34,17 @@ const statusSchema = z.looseObject({
   error: z.unknown().optional(),
 });
 
-export type StatusEvent = z.infer<typeof statusSchema>;
+export interface StatusEvent {
+  messageUuid: string;
+  status: string;
+  /** The business number (`from` of a status). */
+  business: string;
+  /** The customer (`to` of a status). */
+  customer: string;
+  code?: string;
+  title?: string;
+  detail?: string;
+}
 
 function malformed(error: z.ZodError, what: string): AppError {
   const first = error.issues
@@ -82,8 +92,26 @@ export function parseInbound(json: unknown): InboundEvent | null {
   return event;
 }
 
+/**
+ * Vonage's status error: `{type, title, detail, instance}`, `title` sometimes the numeric code (1340), and in
+ * one SDK nested as `error.error`. The code is the numeric title, else the fragment of `type`.
+ */
+function statusError(raw: unknown): Pick<StatusEvent, "code" | "title" | "detail"> {
+  if (typeof raw !== "object" || raw === null) return {};
+  const e = (raw as { error?: unknown }).error && typeof (raw as { error?: unknown }).error === "object" ? (raw as { error: Record<string, unknown> }).error : (raw as Record<string, unknown>);
+  const out: Pick<StatusEvent, "code" | "title" | "detail"> = {};
+  const title = e["title"];
+  const type = typeof e["type"] === "string" ? e["type"] : "";
+  if (typeof title === "number" || (typeof title === "string" && /^\d+$/.test(title))) out.code = String(title);
+  else if (typeof title === "string") out.title = title;
+  if (out.code === undefined && type.includes("#")) out.code = type.slice(type.lastIndexOf("#") + 1);
+  if (typeof e["detail"] === "string") out.detail = e["detail"];
+  return out;
+}
+
 export function parseStatus(json: unknown): StatusEvent {
   const parsed = statusSchema.safeParse(json);
   if (!parsed.success) throw malformed(parsed.error, "message status");
-  return parsed.data;
+  const s = parsed.data;
+  return { messageUuid: s.message_uuid, status: s.status, business: s.from.replace(/^\+/, ""), customer: s.to.replace(/^\+/, ""), ...statusError(s.error) };
 }

@@ -3,7 +3,7 @@ import cafe from "../../menus/cafe.json";
 import delivery from "../../menus/delivery.json";
 import pills from "../../menus/pills.json";
 import { MenuInvalidError } from "../../src/errors.js";
-import { checkMenu, parseMenu } from "../../src/menus/validate.js";
+import { checkMenu, parseMenu } from "../../src/menus/compile.js";
 
 const clone = <T>(v: T): T => JSON.parse(JSON.stringify(v)) as T;
 const messages = (input: unknown) => checkMenu(input).errors.map((p) => `${p.path}: ${p.message}`);
@@ -51,8 +51,10 @@ describe("menu validation", () => {
     broken.nodes["confirm-red"].next["red-no"] = "nowhere";
     expect(messages(broken)).toEqual([
       '$.nodes.pill.next: option "row4" has no destination; add "row4": "<node id>" or {"text": "..."}',
-      '$.nodes.pill.next.row9: "row9" is not the id of any button or row of this question',
       '$.nodes["confirm-red"].next["red-no"]: destination node "nowhere" does not exist',
+    ]);
+    expect(checkMenu(broken).warnings).toEqual([
+      { path: "$.nodes.pill.next.row9", message: '"row9" is not the id of any button or row of this question, so this destination is never used' },
     ]);
 
     const loop = clone(cafe) as any;

@@ -1,0 +1,112 @@
+/**
+ * Completion webhooks: a finished conversation's answers, POSTed to the URL its closing node names.
+ * The delivery is stored before the first attempt and removed after a 2xx, so an answer is never lost:
+ * what every attempt failed to deliver stays listed (admin API) until it is retried.
+ */
+import type { Completion } from "../flow/types.js";
+import type { KvStore } from "../store/kv.js";
+import { secretBytes, signWebhook } from "./sign.js";
+
+export interface Delivery {
+  id: string;
+  url: string;
+  /** The exact body sent on every attempt (the signature covers it). */
+  body: string;
+  createdAt: string;
+  attempts: number;
+  status: "pending" | "failed";
+  lastError?: string;
+  customer: string;
+  menuId: string;
+}
+
+export interface DeliveryOptions {
+  store: KvStore;
+  /** `whsec_...`; null when unset: deliveries are kept as failed until it is configured and they are retried. */
+  secret: string | null;
+  fetch: typeof fetch;
+  now: () => number;
+  sleep: (ms: number) => Promise<void>;
+  /** Delays before the 2nd, 3rd, ... attempt, in ms; bounded so the work ends within `waitUntil`'s 30 s. */
+  backoffMs?: number[];
+  timeoutMs?: number;
+}
+
+const key = (id: string) => `delivery:${id}`;
+
+export interface Deliveries {
+  /** Stores the delivery; the returned promise makes the attempts (hand it to `waitUntil`). */
+  enqueue(completion: Completion): Promise<{ id: string; attempts: Promise<boolean> }>;
+  list(): Promise<Delivery[]>;
+  /** One attempt now; true when delivered (and then removed). */
+  retry(id: string): Promise<{ found: boolean; delivered: boolean; error?: string }>;
+}
+
+export function deliveries(options: DeliveryOptions): Deliveries {
+  const backoff = options.backoffMs ?? [1_000, 5_000];
+  const timeoutMs = options.timeoutMs ?? 5_000;
+
+  async function attempt(d: Delivery): Promise<string | null> {
+    if (options.secret === null) return "COMPLETION_WEBHOOK_SECRET is not set, so the delivery cannot be signed";
+    try {
+      const headers = await signWebhook(secretBytes(options.secret), d.id, Math.floor(options.now() / 1000), d.body);
+      const res = await options.fetch(d.url, {
+        method: "POST",
+        headers: { ...headers, "Content-Type": "application/json", "User-Agent": "wa-menu-worker" },
+        body: d.body,
+        signal: AbortSignal.timeout(timeoutMs),
+      });
+      await res.body?.cancel().catch(() => undefined);
+      return res.ok ? null : `receiver answered ${res.status}`;
+    } catch (e) {
+      return e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+    }
+  }
+
+  /** Attempts in a row; the record is updated once at the end, never per attempt (KV's 1 write/s per key). */
+  async function run(d: Delivery, tries: number): Promise<{ delivered: boolean; error?: string }> {
+    let error: string | null = null;
+    for (let n = 0; n < tries; n++) {
+      if (n > 0) await options.sleep(backoff[n - 1] ?? backoff[backoff.length - 1] ?? 1000);
+      error = await attempt(d);
+      d.attempts++;
+      if (error === null) {
+        await options.store.delete(key(d.id));
+        return { delivered: true };
+      }
+    }
+    await options.store.put(key(d.id), { ...d, status: "failed", lastError: error ?? "unknown" } satisfies Delivery);
+    return { delivered: false, error: error ?? "unknown" };
+  }
+
+  return {
+    async enqueue(c) {
+      const id = `msg_${crypto.randomUUID()}`;
+      const body = JSON.stringify({
+        type: "menu.completed",
+        timestamp: c.completedAt,
+        data: {
+          menu: c.menuId,
+          version: c.menuVersion,
+          business: c.business,
+          customer: c.customer,
+          ...(c.profileName === undefined ? {} : { profile_name: c.profileName }),
+          answers: c.answers.map((a) => ({ node: a.node, id: a.id, title: a.title, at: a.at })),
+        },
+      });
+      const d: Delivery = { id, url: c.webhook, body, createdAt: c.completedAt, attempts: 0, status: "pending", customer: c.customer, menuId: c.menuId };
+      await options.store.put(key(id), d);
+      return { id, attempts: run(d, backoff.length + 1).then((r) => r.delivered) };
+    },
+    async list() {
+      const keys = await options.store.list("delivery:");
+      const entries = await Promise.all(keys.map((k) => options.store.get<Delivery>(k)));
+      return entries.flatMap((e) => (e ? [e.value] : []));
+    },
+    async retry(id) {
+      const stored = await options.store.get<Delivery>(key(id));
+      if (stored === null) return { found: false, delivered: false };
+      return { found: true, ...(await run(stored.value, 1)) };
+    },
+  };
+}

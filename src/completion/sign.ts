@@ -1,0 +1,41 @@
+/** Signs outgoing webhooks the Standard Webhooks way: `webhook-id`, `webhook-timestamp`, `webhook-signature`. */
+import { AppError } from "../errors.js";
+
+function base64ToBytes(b64: string): Uint8Array<ArrayBuffer> {
+  const bin = atob(b64);
+  const out = new Uint8Array(bin.length);
+  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
+  return out;
+}
+
+function bytesToBase64(bytes: Uint8Array): string {
+  let bin = "";
+  for (const b of bytes) bin += String.fromCharCode(b);
+  return btoa(bin);
+}
+
+/** Parses a `whsec_<base64>` secret into its key bytes, or throws saying how to make one. */
+export function secretBytes(secret: string): Uint8Array<ArrayBuffer> {
+  const match = /^whsec_([A-Za-z0-9+/]+={0,2})$/.exec(secret.trim());
+  if (match) {
+    const bytes = base64ToBytes(match[1]!);
+    if (bytes.length >= 24) return bytes;
+  }
+  throw new AppError(
+    "ERR_CONFIG",
+    500,
+    "COMPLETION_WEBHOOK_SECRET must be whsec_ followed by at least 24 random bytes in base64; make one with: " +
+      `node -e "console.log('whsec_'+require('crypto').randomBytes(32).toString('base64'))"`,
+  );
+}
+
+/** The three headers for one delivery of `body`. The same id on every retry lets the receiver deduplicate. */
+export async function signWebhook(secret: Uint8Array<ArrayBuffer>, id: string, timestampSeconds: number, body: string): Promise<Record<string, string>> {
+  const key = await crypto.subtle.importKey("raw", secret, { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
+  const mac = new Uint8Array(await crypto.subtle.sign("HMAC", key, new TextEncoder().encode(`${id}.${timestampSeconds}.${body}`)));
+  return {
+    "webhook-id": id,
+    "webhook-timestamp": String(timestampSeconds),
+    "webhook-signature": `v1,${bytesToBase64(mac)}`,
+  };
+}

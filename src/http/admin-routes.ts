@@ -1,0 +1,143 @@
+/** The business's own API (Bearer ADMIN_TOKEN): menus and their versions, bindings, sessions, deliveries, starting flows. */
+import { Hono } from "hono";
+import { z } from "zod";
+import { AppError, MenuInvalidError } from "../errors.js";
+import { checkMenu, jsonPath } from "../menus/compile.js";
+import { menuIdSchema } from "../menus/schema.js";
+import { startMenu } from "../service/conversation.js";
+import { parseJson } from "../vonage/webhooks.js";
+import { requireAdmin } from "./admin-auth.js";
+import { readBody } from "./body.js";
+import { maskNumber } from "./deps.js";
+import type { Services } from "./services.js";
+
+/** Menus of a thousand nodes fit easily; anything larger is a mistake. */
+const MAX_MENU_BYTES = 1024 * 1024;
+const phone = z.string().regex(/^\+?[0-9]{5,20}$/);
+
+function bad(message: string, issues?: z.ZodError): AppError {
+  const detail = issues ? `: ${issues.issues.map((i) => `${jsonPath(i.path)} ${i.message}`).join("; ")}` : "";
+  return new AppError("ERR_BODY_MALFORMED", 400, `${message}${detail}`);
+}
+
+async function jsonBody(request: Request, limit = 64 * 1024): Promise<unknown> {
+  return parseJson(await readBody(request, limit));
+}
+
+function param(value: string, schema: z.ZodType, what: string): string {
+  if (!schema.safeParse(value).success) throw bad(`${what} "${value}" is not valid`);
+  return value.replace(/^\+/, "");
+}
+
+const startSchema = z.strictObject({
+  to: phone.describe("customer"),
+  from: phone.describe("business"),
+});
+
+/** `POST /flows/{menuId}/start`: the business starts a menu for a customer. */
+export function flowRoutes(services: Services): Hono {
+  const app = new Hono();
+  app.use("*", requireAdmin(() => services.config().adminToken));
+  app.post("/:menuId/start", async (c) => {
+    const parsed = startSchema.safeParse(await jsonBody(c.req.raw));
+    if (!parsed.success) {
+      const problems = parsed.error.issues.map((i) => `${i.path.join(".") || "body"}: ${i.path[0] === "to" ? "must be the customer's number" : i.path[0] === "from" ? "must be your WhatsApp Business number" : i.message}, digits only, country code first`);
+      throw new AppError("ERR_BODY_MALFORMED", 400, `expected {"to": "<customer>", "from": "<business number>"}: ${problems.join("; ")}`);
+    }
+    const who = { business: parsed.data.from.replace(/^\+/, ""), customer: parsed.data.to.replace(/^\+/, "") };
+    const result = await startMenu(services.conversation(c), c.req.param("menuId"), who);
+    services.deps.log({ level: "info", msg: "start", customer: maskNumber(who.customer), menu: result.menu, node: result.node, outcome: result.outcome });
+    return c.json({ outcome: result.outcome, node: result.node, message_uuids: result.sent });
+  });
+  return app;
+}
+
+export function adminRoutes(services: Services): Hono {
+  const { menus, sessions } = services;
+  const now = () => new Date(services.deps.now()).toISOString();
+  const app = new Hono();
+  app.use("*", requireAdmin(() => services.config().adminToken));
+
+  app.get("/menus", async (c) => c.json({ menus: await menus.list() }));
+
+  app.put("/menus/:id", async (c) => {
+    const id = param(c.req.param("id"), menuIdSchema, "menu id");
+    const doc = await jsonBody(c.req.raw, MAX_MENU_BYTES);
+    if (typeof doc === "object" && doc !== null && !Array.isArray(doc) && (doc as { id?: unknown }).id === undefined) (doc as { id: string }).id = id;
+    const report = checkMenu(doc);
+    if (report.menu === null) throw new MenuInvalidError(report.errors);
+    if (report.menu.id !== id) throw new AppError("ERR_BODY_MALFORMED", 400, `the document's id "${report.menu.id}" differs from "${id}" in the URL`);
+    const { version } = await menus.publish(doc, now());
+    return c.json({ id, version, warnings: report.warnings }, 201);
+  });
+
+  app.get("/menus/:id", async (c) => {
+    const id = param(c.req.param("id"), menuIdSchema, "menu id");
+    const pointer = await menus.pointer(id);
+    const asked = c.req.query("version");
+    const version = asked === undefined ? pointer?.current : Number(asked);
+    if (version === undefined || !Number.isInteger(version) || version < 1) {
+      throw new AppError("ERR_NOT_FOUND", 404, asked === undefined ? `menu "${id}" does not exist` : `version must be a positive whole number`);
+    }
+    const stored = await menus.document(id, version);
+    if (stored === null) throw new AppError("ERR_NOT_FOUND", 404, `menu "${id}" has no version ${version}`);
+    return c.json({ id, version, current: pointer?.current ?? null, latest: pointer?.latest ?? null, publishedAt: stored.publishedAt, menu: stored.menu });
+  });
+
+  app.post("/menus/:id/rollback", async (c) => {
+    const id = param(c.req.param("id"), menuIdSchema, "menu id");
+    const parsed = z.strictObject({ version: z.int().min(1) }).safeParse(await jsonBody(c.req.raw));
+    if (!parsed.success) throw bad('expected {"version": <n>}', parsed.error);
+    const stored = await menus.document(id, parsed.data.version);
+    if (stored === null) throw new AppError("ERR_NOT_FOUND", 404, `menu "${id}" has no version ${parsed.data.version}`);
+    // Rolling back publishes the old document again as a new version: history only ever grows.
+    const { version } = await menus.publish(stored.menu, now());
+    return c.json({ id, version, from: parsed.data.version }, 201);
+  });
+
+  app.delete("/menus/:id", async (c) => {
+    const id = param(c.req.param("id"), menuIdSchema, "menu id");
+    if (!(await menus.remove(id, services.config().sessionTtlSeconds))) throw new AppError("ERR_NOT_FOUND", 404, `menu "${id}" does not exist`);
+    return c.body(null, 204);
+  });
+
+  app.get("/bindings", async (c) => c.json({ bindings: await menus.bindings() }));
+
+  app.put("/bindings/:number", async (c) => {
+    const number = c.req.param("number") === "default" ? "default" : param(c.req.param("number"), phone, "business number");
+    const parsed = z.strictObject({ menuId: menuIdSchema }).safeParse(await jsonBody(c.req.raw));
+    if (!parsed.success) throw bad('expected {"menuId": "<menu id>"}', parsed.error);
+    if ((await menus.pointer(parsed.data.menuId)) === null) throw new AppError("ERR_NOT_FOUND", 404, `menu "${parsed.data.menuId}" does not exist; upload it first`);
+    await menus.bind(number, parsed.data.menuId);
+    return c.json({ number, menuId: parsed.data.menuId });
+  });
+
+  app.delete("/bindings/:number", async (c) => {
+    const number = c.req.param("number") === "default" ? "default" : param(c.req.param("number"), phone, "business number");
+    await menus.unbind(number);
+    return c.body(null, 204);
+  });
+
+  app.get("/sessions/:business/:customer", async (c) => {
+    const business = param(c.req.param("business"), phone, "business number");
+    const customer = param(c.req.param("customer"), phone, "customer number");
+    const stored = await sessions.get(business, customer);
+    if (stored === null) throw new AppError("ERR_NOT_FOUND", 404, "no session for this customer");
+    return c.json({ session: stored.value });
+  });
+
+  app.delete("/sessions/:business/:customer", async (c) => {
+    await sessions.delete(param(c.req.param("business"), phone, "business number"), param(c.req.param("customer"), phone, "customer number"));
+    return c.body(null, 204);
+  });
+
+  app.get("/deliveries", async (c) => c.json({ deliveries: await services.deliveries().list() }));
+
+  app.post("/deliveries/:id/retry", async (c) => {
+    const result = await services.deliveries().retry(c.req.param("id"));
+    if (!result.found) throw new AppError("ERR_NOT_FOUND", 404, "no such delivery (delivered ones are removed)");
+    return c.json(result, result.delivered ? 200 : 502);
+  });
+
+  return app;
+}

@@ -1,0 +1,66 @@
+/** Vonage's signed webhooks: inbound messages and message statuses. */
+import { Hono } from "hono";
+import { handleInboundEvent, handleStatusEvent } from "../service/conversation.js";
+import { verifyWebhookSignature } from "../vonage/signature.js";
+import { parseInbound, parseJson, parseStatus } from "../vonage/webhooks.js";
+import { readBody } from "./body.js";
+import { maskNumber } from "./deps.js";
+import type { Services } from "./services.js";
+
+export function webhookRoutes(services: Services): Hono {
+  const { deps } = services;
+
+  /** Verifies the Vonage signature on the raw body, then parses it: nothing unsigned is even parsed. */
+  async function signedJson(request: Request): Promise<unknown> {
+    const config = services.config();
+    const raw = await readBody(request);
+    await verifyWebhookSignature(request.headers.get("Authorization") ?? undefined, raw, {
+      secret: config.signatureSecret,
+      maxAgeSeconds: config.webhookMaxAgeSeconds,
+      now: deps.now(),
+    });
+    return parseJson(raw);
+  }
+
+  const app = new Hono();
+
+  app.post("/inbound", async (c) => {
+    const started = deps.now();
+    const event = parseInbound(await signedJson(c.req.raw));
+    if (event === null) return c.json({ outcome: "ignored", reason: "not a WhatsApp message" });
+    const result = await handleInboundEvent(services.conversation(c), event);
+    deps.log({
+      level: "info",
+      msg: "inbound",
+      message_uuid: event.messageUuid,
+      customer: maskNumber(event.customer),
+      menu: result.menu,
+      node: result.node,
+      outcome: result.outcome,
+      sent: result.sent.length,
+      ms: deps.now() - started,
+    });
+    return c.json({ outcome: result.outcome, node: result.node });
+  });
+
+  app.post("/status", async (c) => {
+    const started = deps.now();
+    const status = parseStatus(await signedJson(c.req.raw));
+    const config = services.config();
+    const outcome = await handleStatusEvent({ sessions: services.sessions, now: deps.now, sessionTtlSeconds: config.sessionTtlSeconds }, status);
+    deps.log({
+      level: outcome === "recorded" ? "warn" : "info",
+      msg: "status",
+      message_uuid: status.messageUuid,
+      customer: maskNumber(status.customer),
+      status: status.status,
+      ...(status.code === undefined ? {} : { code: status.code }),
+      ...(status.title === undefined ? {} : { title: status.title }),
+      outcome,
+      ms: deps.now() - started,
+    });
+    return c.body(null, 204);
+  });
+
+  return app;
+}

@@ -1,0 +1,235 @@
+/**
+ * Validates a menu document once, when it is uploaded or first loaded, and compiles it for the engine:
+ * schema and WhatsApp limits, shorthand rendered, routing checked, advice (warnings) collected.
+ */
+import type { z } from "zod";
+import { MenuInvalidError, type MenuProblem } from "../errors.js";
+import { DEFAULT_COMMANDS, DEFAULT_TEXTS, type CompiledMenu, type CompiledNode, type CompiledOption, type Target } from "./compiled.js";
+import { LIMITS, charLength } from "./limits.js";
+import { menuSchema, type Destination, type Interactive, type MenuNodeDoc, type ShorthandQuestion } from "./schema.js";
+import { normaliseWords, placeholdersIn } from "./words.js";
+
+export interface MenuReport {
+  menu: CompiledMenu | null;
+  /** Hard errors: the menu is refused while there is one. */
+  errors: MenuProblem[];
+  /** Advice: the menu works, but something in it is probably a mistake. */
+  warnings: MenuProblem[];
+}
+
+/** `$.nodes.ask.action.buttons[1]`, or `$.nodes["odd-key"]` for keys that are not identifiers. */
+export function jsonPath(path: ReadonlyArray<PropertyKey>): string {
+  let out = "$";
+  for (const seg of path) {
+    if (typeof seg === "number") out += `[${seg}]`;
+    else if (typeof seg === "string" && /^[A-Za-z_$][\w$]*$/.test(seg)) out += `.${seg}`;
+    else out += `[${JSON.stringify(String(seg))}]`;
+  }
+  return out;
+}
+
+const zodProblems = (error: z.ZodError): MenuProblem[] => error.issues.map((issue) => ({ path: jsonPath(issue.path), message: issue.message }));
+
+const toTarget = (d: Destination): Target => (typeof d === "string" ? { node: d } : d.webhook === undefined ? { text: d.text } : { text: d.text, webhook: d.webhook });
+
+/** Reply buttons when every option fits one (3 at most, titles of 20, no descriptions); a list otherwise. */
+export function renderShorthand(q: ShorthandQuestion): Interactive {
+  const fitsButtons = q.options.length <= LIMITS.buttonsMax && q.options.every((o) => charLength(o.title) <= LIMITS.buttonTitle && o.description === undefined);
+  const header = q.header === undefined ? {} : { header: { type: "text" as const, text: q.header } };
+  const footer = q.footer === undefined ? {} : { footer: { text: q.footer } };
+  if (fitsButtons) {
+    return { type: "button", ...header, body: { text: q.text }, ...footer, action: { buttons: q.options.map((o) => ({ type: "reply" as const, reply: { id: o.id, title: o.title } })) } };
+  }
+  const rows = q.options.map((o) => (o.description === undefined ? { id: o.id, title: o.title } : { id: o.id, title: o.title, description: o.description }));
+  return { type: "list", ...header, body: { text: q.text }, ...footer, action: { button: q.button ?? "Choose", sections: [{ rows }] } };
+}
+
+function optionsOfInteractive(i: Interactive): Array<{ id: string; title: string; description?: string | undefined }> {
+  if (i.type === "button") return i.action.buttons.map((b) => ({ id: b.reply.id, title: b.reply.title }));
+  return i.action.sections.flatMap((s) => s.rows);
+}
+
+interface Built {
+  node: CompiledNode;
+  /** Reply ids named in `next` that no option offers (raw questions only). */
+  strayNext: string[];
+  missingNext: string[];
+}
+
+function build(doc: MenuNodeDoc): Built {
+  if (doc.type === "text") {
+    const node: CompiledNode = { kind: "text", text: doc.text };
+    if (doc.next !== undefined) node.next = doc.next;
+    if (doc.webhook !== undefined) node.webhook = doc.webhook;
+    return { node, strayNext: [], missingNext: [] };
+  }
+  const shorthand = "options" in doc;
+  const interactive = shorthand ? renderShorthand(doc) : doc.interactive;
+  const missingNext: string[] = [];
+  const options: CompiledOption[] = [];
+  for (const o of optionsOfInteractive(interactive)) {
+    const authored = shorthand ? doc.options.find((x) => x.id === o.id) : undefined;
+    const dest = authored ? authored.next : shorthand ? undefined : doc.next[o.id];
+    if (dest === undefined) {
+      missingNext.push(o.id);
+      continue;
+    }
+    const synonyms = authored ? (authored.synonyms ?? []) : shorthand ? [] : (doc.synonyms?.[o.id] ?? []);
+    const option: CompiledOption = { id: o.id, title: o.title, next: toTarget(dest), words: [...new Set([o.title, ...synonyms].map(normaliseWords))] };
+    if (o.description !== undefined) option.description = o.description;
+    options.push(option);
+  }
+  const offered = new Set(optionsOfInteractive(interactive).map((o) => o.id));
+  const strayNext = shorthand ? [] : Object.keys(doc.next).filter((id) => !offered.has(id));
+  const node: CompiledNode = { kind: "question", interactive, options };
+  if (doc.reprompt !== undefined) node.reprompt = doc.reprompt;
+  return { node, strayNext, missingNext };
+}
+
+/** Checks a menu document and compiles it; never throws. */
+export function checkMenu(input: unknown): MenuReport {
+  const parsed = menuSchema.safeParse(input);
+  if (!parsed.success) return { menu: null, errors: zodProblems(parsed.error), warnings: [] };
+  const doc = parsed.data;
+  const errors: MenuProblem[] = [];
+  const warnings: MenuProblem[] = [];
+  const nodes: Record<string, CompiledNode> = {};
+  const exists = (id: string) => Object.hasOwn(doc.nodes, id);
+
+  const settings = doc.settings ?? {};
+  const commands = settings.commands ?? {};
+  const texts = settings.texts ?? {};
+  const words = (name: keyof typeof DEFAULT_COMMANDS) => (commands[name] ?? DEFAULT_COMMANDS[name]).map(normaliseWords);
+  const menu: CompiledMenu = {
+    format: 1,
+    id: doc.id,
+    start: doc.start,
+    nodes,
+    settings: {
+      staleTaps: settings.staleTaps ?? "reprompt",
+      maxAttempts: settings.maxAttempts ?? 3,
+      fallback: settings.fallback === undefined ? null : toTarget(settings.fallback),
+      commands: { restart: words("restart"), back: words("back"), stop: words("stop"), start: words("start") },
+      texts: {
+        reprompt: texts.reprompt ?? DEFAULT_TEXTS.reprompt,
+        movedOn: texts.movedOn ?? DEFAULT_TEXTS.movedOn,
+        giveUp: texts.giveUp ?? DEFAULT_TEXTS.giveUp,
+        stopped: texts.stopped ?? DEFAULT_TEXTS.stopped,
+      },
+    },
+  };
+  if (doc.name !== undefined) menu.name = doc.name;
+
+  const checkTarget = (t: Target, path: PropertyKey[]) => {
+    if ("node" in t && !exists(t.node)) errors.push({ path: jsonPath(path), message: `destination node "${t.node}" does not exist` });
+  };
+  if (!exists(doc.start)) errors.push({ path: "$.start", message: `start node "${doc.start}" does not exist` });
+  if (menu.settings.fallback) checkTarget(menu.settings.fallback, ["settings", "fallback"]);
+
+  const commandWords = new Map<string, string>();
+  for (const [name, list] of Object.entries(menu.settings.commands)) for (const w of list) commandWords.set(w, name);
+  const idsSeen = new Map<string, string>();
+
+  for (const [id, docNode] of Object.entries(doc.nodes)) {
+    const { node, strayNext, missingNext } = build(docNode);
+    nodes[id] = node;
+    const base = ["nodes", id];
+    for (const option of missingNext) {
+      errors.push({ path: jsonPath([...base, "next"]), message: `option "${option}" has no destination; add "${option}": "<node id>" or {"text": "..."}` });
+    }
+    for (const stray of strayNext) warnings.push({ path: jsonPath([...base, "next", stray]), message: `"${stray}" is not the id of any button or row of this question, so this destination is never used` });
+    if (node.kind === "text") {
+      if (node.next !== undefined && !exists(node.next)) errors.push({ path: jsonPath([...base, "next"]), message: `destination node "${node.next}" does not exist` });
+      if (node.next !== undefined && node.webhook !== undefined) errors.push({ path: jsonPath([...base, "webhook"]), message: "a webhook belongs on a closing text (one without next)" });
+      continue;
+    }
+    const shorthand = "options" in docNode;
+    node.options.forEach((o, i) => {
+      const where = shorthand ? [...base, "options", i] : [...base, "next", o.id];
+      checkTarget(o.next, shorthand ? [...where, "next"] : where);
+      for (const w of o.words) {
+        const command = commandWords.get(w);
+        if (command !== undefined) errors.push({ path: jsonPath(where), message: `option "${o.title}" would be read as the ${command} command "${w}"; rename the option or change settings.commands.${command}` });
+      }
+      const other = idsSeen.get(o.id);
+      if (other !== undefined && other !== id) warnings.push({ path: jsonPath(where), message: `reply id "${o.id}" is also used by question "${other}"; a late tap on one looks like an answer to the other` });
+      else idsSeen.set(o.id, id);
+    });
+    if (shorthand) {
+      const seen = new Map<string, number>();
+      docNode.options.forEach((o, i) => {
+        const key = normaliseWords(o.title);
+        if (seen.has(key)) errors.push({ path: jsonPath([...base, "options", i, "title"]), message: `option title "${o.title}" is used twice in this question` });
+        if (docNode.options.findIndex((x) => x.id === o.id) !== i) errors.push({ path: jsonPath([...base, "options", i, "id"]), message: `option id "${o.id}" is used twice in this question` });
+        seen.set(key, i);
+      });
+    }
+  }
+  if (errors.length > 0) return { menu: null, errors, warnings };
+
+  lintFlow(menu, warnings, errors);
+  return { menu: errors.length === 0 ? menu : null, errors, warnings };
+}
+
+/** Checks that need the whole graph: text chains end, nodes are reachable, placeholders name real nodes. */
+function lintFlow(menu: CompiledMenu, warnings: MenuProblem[], errors: MenuProblem[]) {
+  const nodes = menu.nodes;
+  for (const id of Object.keys(nodes)) {
+    const seen = new Set<string>();
+    let cur: string | undefined = id;
+    while (cur !== undefined) {
+      if (seen.has(cur)) {
+        errors.push({ path: jsonPath(["nodes", id]), message: `text nodes loop back to "${cur}" without a question in between` });
+        break;
+      }
+      seen.add(cur);
+      if (seen.size > LIMITS.chainMax) {
+        errors.push({ path: jsonPath(["nodes", id]), message: `more than ${LIMITS.chainMax} messages in a row from here; put a question in between` });
+        break;
+      }
+      const node: CompiledNode = nodes[cur]!;
+      cur = node.kind === "text" ? node.next : undefined;
+    }
+  }
+
+  const reached = new Set<string>();
+  const queue = [menu.start];
+  if (menu.settings.fallback && "node" in menu.settings.fallback) queue.push(menu.settings.fallback.node);
+  while (queue.length > 0) {
+    const cur = queue.pop()!;
+    if (reached.has(cur)) continue;
+    reached.add(cur);
+    const node = nodes[cur]!;
+    if (node.kind === "text") {
+      if (node.next !== undefined) queue.push(node.next);
+    } else {
+      for (const o of node.options) if ("node" in o.next) queue.push(o.next.node);
+    }
+  }
+  for (const id of Object.keys(nodes)) {
+    if (!reached.has(id)) warnings.push({ path: jsonPath(["nodes", id]), message: `node "${id}" cannot be reached from the start node` });
+  }
+
+  const texts: Array<[PropertyKey[], string]> = [];
+  for (const [id, node] of Object.entries(nodes)) {
+    if (node.kind === "text") texts.push([["nodes", id, "text"], node.text]);
+    else {
+      texts.push([["nodes", id], node.interactive.body.text]);
+      for (const o of node.options) if ("text" in o.next) texts.push([["nodes", id, "next", o.id], o.next.text]);
+    }
+  }
+  for (const [path, text] of texts) {
+    for (const p of placeholdersIn(text)) {
+      const parts = p.split(".");
+      const ok = (p === "profile.name") || (parts[0] === "answers" && parts.length >= 3 && ["id", "title"].includes(parts[parts.length - 1]!) && Object.hasOwn(nodes, parts.slice(1, -1).join(".")));
+      if (!ok) warnings.push({ path: jsonPath(path), message: `placeholder {{${p}}} names nothing; use {{answers.<node>.title}}, {{answers.<node>.id}} or {{profile.name}}` });
+    }
+  }
+}
+
+/** Compiles a menu document or throws a MenuInvalidError listing every problem. */
+export function parseMenu(input: unknown, source?: string): CompiledMenu {
+  const report = checkMenu(input);
+  if (report.menu === null) throw new MenuInvalidError(report.errors, source);
+  return report.menu;
+}

@@ -1,0 +1,39 @@
+/** Text normalisation for matching what customers type, and `{{placeholders}}` in texts. */
+
+/** Lower case, accents removed, inner spaces folded, outer spaces and trailing punctuation dropped. */
+export function normaliseWords(s: string): string {
+  return s
+    .normalize("NFKD")
+    .replace(/\p{M}+/gu, "")
+    .toLowerCase()
+    .replace(/\s+/g, " ")
+    .trim()
+    .replace(/[.!?]+$/u, "")
+    .trim();
+}
+
+const PLACEHOLDER = /\{\{\s*([a-zA-Z0-9_.-]+?)\s*\}\}/g;
+
+/** Placeholder paths in a text: `{{answers.size.title}}` -> `answers.size.title`. */
+export function placeholdersIn(text: string): string[] {
+  return [...text.matchAll(PLACEHOLDER)].map((m) => m[1]!);
+}
+
+/**
+ * Fills `{{answers.<node>.title}}`, `{{answers.<node>.id}}` and `{{profile.name}}`; an unknown or missing
+ * value becomes empty, so a customer never sees raw braces.
+ */
+export function fillPlaceholders(text: string, values: { answers: Record<string, { id: string; title: string }>; profileName?: string }): string {
+  if (!text.includes("{{")) return text;
+  return text.replace(PLACEHOLDER, (_, path: string) => {
+    const parts = path.split(".");
+    if (parts[0] === "profile" && parts[1] === "name" && parts.length === 2) return values.profileName ?? "";
+    const field = parts[parts.length - 1];
+    if (parts[0] === "answers" && parts.length >= 3 && (field === "title" || field === "id")) {
+      // Node ids may contain dots: the node is everything between "answers." and the field.
+      const answer = values.answers[parts.slice(1, -1).join(".")];
+      if (answer) return answer[field];
+    }
+    return "";
+  });
+}
