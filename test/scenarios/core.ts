@@ -122,7 +122,7 @@ export const coreScenarios: Scenario[] = [
         await tap("large", "Large");
         const done = await tap("yes", "Yes, please");
         assert.equal((await json(done))["outcome"], "completed");
-        assert.equal(lastBody(h)?.["text"], "Thank you! Your drink is on its way. Pay at the counter.");
+        assert.equal(lastBody(h)?.["text"], "Thank you! Your Flat white is on its way. Pay at the counter.");
         const answers = (await h.session(customer))?.answers.map((a) => `${a.node}=${a.id}`);
         assert.deepEqual(answers, ["welcome=hours", "welcome=order", "drink=flat-white", "size=large", "confirm=yes"]);
       }),

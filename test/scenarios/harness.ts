@@ -2,6 +2,7 @@
 import type { Session } from "../../src/flow/types.js";
 import type { FakeMessagesApi } from "../../sim/messages-api.js";
 import type { SignOptions } from "../../sim/vonage-webhooks.js";
+import type { FakeReceiver } from "../support/receiver.js";
 
 export interface WebhookOptions extends SignOptions {
   /** Sign with this secret instead of the worker's. */
@@ -28,6 +29,10 @@ export interface Harness {
   adminToken: string;
   signatureSecret: string;
   api: FakeMessagesApi;
+  /** Receives completion webhooks at `hooks.url`. */
+  hooks: FakeReceiver;
+  /** The `whsec_...` secret completion webhooks are signed with. */
+  completionSecret: string;
   /** Log lines the worker wrote, as text. */
   logs: string[];
   inbound(payload: Record<string, unknown>, options?: WebhookOptions): Promise<Response>;

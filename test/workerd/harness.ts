@@ -4,14 +4,17 @@ import { vi } from "vitest";
 import { createFakeMessagesApi } from "../../sim/messages-api.js";
 import { signWebhook } from "../../sim/vonage-webhooks.js";
 import type { Session } from "../../src/flow/types.js";
-import worker from "../../src/runtimes/cloudflare.js";
+import { createWorker } from "../../src/runtimes/cloudflare.js";
 import { menuRepo } from "../../src/store/menus.js";
 import { sessionRepo } from "../../src/store/sessions.js";
 import { workersKv } from "../../src/store/workers-kv.js";
 import { generateTestKeys, type TestKeys } from "../support/keys.js";
+import { createFakeReceiver } from "../support/receiver.js";
 import { newCustomer, type Harness, type HarnessFactory, type WebhookOptions } from "../scenarios/harness.js";
 
 const API_URL = "https://api.nexmo.test";
+// The real Worker, except that retry backoff does not really wait.
+const worker = createWorker({ sleep: async () => undefined });
 let keys: Promise<TestKeys> | undefined;
 
 function randomToken(): string {
@@ -23,7 +26,9 @@ export const workerdHarness: HarnessFactory = async (options = {}) => {
   const applicationId = crypto.randomUUID();
   const signatureSecret = randomToken();
   const adminToken = randomToken();
+  const completionSecret = `whsec_${btoa(String.fromCharCode(...crypto.getRandomValues(new Uint8Array(32))))}`;
   const api = createFakeMessagesApi({ applicationId, publicKey: k.publicKey });
+  const hooks = createFakeReceiver();
   const logs: string[] = [];
 
   const privateKey = options.pkcs1WithLiteralNewlines ? k.pkcs1Pem.replace(/\n/g, "\\n") : k.pkcs8Pem;
@@ -34,6 +39,7 @@ export const workerdHarness: HarnessFactory = async (options = {}) => {
     VONAGE_SIGNATURE_SECRET: signatureSecret,
     VONAGE_API_URL: API_URL,
     ADMIN_TOKEN: adminToken,
+    COMPLETION_WEBHOOK_SECRET: completionSecret,
   };
   for (const [name, value] of Object.entries(options.env ?? {})) {
     if (value === undefined) delete testEnv[name];
@@ -43,7 +49,9 @@ export const workerdHarness: HarnessFactory = async (options = {}) => {
   const realFetch = globalThis.fetch;
   const fetchSpy = vi.spyOn(globalThis, "fetch").mockImplementation((input, init) => {
     const url = input instanceof Request ? input.url : String(input);
-    return url.startsWith(API_URL) ? api.fetch(input, init) : realFetch(input, init);
+    if (url.startsWith(API_URL)) return api.fetch(input, init);
+    if (url.startsWith(hooks.url)) return hooks.handle(new Request(input, init));
+    return realFetch(input, init);
   });
   const logSpy = vi.spyOn(console, "log").mockImplementation((...args: unknown[]) => void logs.push(args.map(String).join(" ")));
 
@@ -72,6 +80,8 @@ export const workerdHarness: HarnessFactory = async (options = {}) => {
     adminToken,
     signatureSecret,
     api,
+    hooks,
+    completionSecret,
     logs,
     inbound: (payload, o) => webhook("/webhooks/inbound", payload, o),
     status: (payload, o) => webhook("/webhooks/status", payload, o),

@@ -22,7 +22,7 @@ describe("menu validation", () => {
     broken.nodes.welcome.interactive.header.text = "h".repeat(61);
     broken.nodes.drink.interactive.action.sections[0].rows[0].title = "An espresso, short and strong";
     broken.nodes.drink.interactive.action.sections[1].rows.push(...Array.from({ length: 6 }, (_, i) => ({ id: `t${i}`, title: `Tea ${i}` })));
-    broken.nodes.size.interactive.action.buttons[1].reply.title = "Small";
+    broken.nodes.confirm.interactive.action.buttons[1].reply.title = "Yes, please";
     broken.nodes.confirm.interactive.footer = { text: "" };
     broken.nodes.drink.interactive.body.text = "x".repeat(1025);
     const problems = messages(broken);
@@ -32,7 +32,7 @@ describe("menu validation", () => {
         "$.nodes.welcome.interactive.header.text: header text must be at most 60 characters (WhatsApp limit)",
         "$.nodes.drink.interactive.action.sections[0].rows[0].title: row title must be at most 24 characters (WhatsApp limit)",
         "$.nodes.drink.interactive.body.text: body text must be at most 1024 characters (WhatsApp limit)",
-        '$.nodes.size.interactive.action.buttons[1].reply.title: button title "Small" is used twice; WhatsApp requires unique titles',
+        '$.nodes.confirm.interactive.action.buttons[1].reply.title: button title "Yes, please" is used twice; WhatsApp requires unique titles',
         "$.nodes.confirm.interactive.footer.text: footer text must not be empty",
       ]),
     );

@@ -1,0 +1,8 @@
+import { defineConfig } from "vitest/config";
+
+/** Tests of the Node-side tools (the CLI, generated files); the worker itself is tested inside workerd. */
+export default defineConfig({
+  test: {
+    include: ["test/node/**/*.test.ts"],
+  },
+});
