@@ -209,7 +209,8 @@ export function handleInbound(session: Session | null, event: InboundEvent, menu
   const reask = (outcome: Plan["outcome"], note: string | undefined, attempts: number): Plan => ({
     outcome,
     sends: [questionMessage(pendingNode, handled, note)],
-    session: { ...handled, pending: { ...session.pending, messageUuid: null, at: now }, attempts, updatedAt: now },
+    // A fresh Asked: a failure recorded for the previous sending no longer applies.
+    session: { ...handled, pending: { node: session.pending.node, messageUuid: null, at: now, answered: session.pending.answered }, attempts, updatedAt: now },
     node: session.pending.node,
   });
 

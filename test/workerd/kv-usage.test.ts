@@ -1,0 +1,63 @@
+import { env } from "cloudflare:test";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import delivery from "../../menus/delivery.json";
+import { replyWebhook, statusWebhook, textWebhook } from "../../sim/vonage-webhooks.js";
+import { newCustomer } from "../scenarios/harness.js";
+import { workerdHarness } from "./harness.js";
+
+/** Counts the Worker's calls on the real Miniflare KV bindings. */
+function countKv() {
+  const spies = {
+    sessionGets: vi.spyOn(env.SESSIONS, "get"),
+    sessionPuts: vi.spyOn(env.SESSIONS, "put"),
+    menuGets: vi.spyOn(env.MENUS, "get"),
+    menuPuts: vi.spyOn(env.MENUS, "put"),
+  };
+  return {
+    reset: () => Object.values(spies).forEach((s) => s.mockClear()),
+    counts: () => Object.fromEntries(Object.entries(spies).map(([k, s]) => [k, s.mock.calls.length])),
+  };
+}
+
+describe("KV usage per webhook (workerd, Miniflare KV)", () => {
+  afterEach(() => vi.restoreAllMocks());
+
+  it("an answer costs one session read and one session write; duplicates and statuses write nothing", async () => {
+    const h = await workerdHarness();
+    await h.publish(delivery);
+    await h.bind(h.business, "delivery");
+    const customer = newCustomer();
+    await h.inbound(textWebhook({ business: h.business, customer, text: "hi" }));
+    const kv = countKv();
+
+    const reply = replyWebhook({ business: h.business, customer, id: "slot-2", title: "16:30" });
+    await h.inbound(reply);
+    expect(kv.counts()).toEqual({ sessionGets: 1, sessionPuts: 1, menuGets: 0, menuPuts: 0 });
+
+    kv.reset();
+    await h.inbound(reply);
+    expect(kv.counts()).toEqual({ sessionGets: 1, sessionPuts: 0, menuGets: 0, menuPuts: 0 });
+
+    kv.reset();
+    await h.status(statusWebhook({ messageUuid: h.api.accepted[1]!.messageUuid, business: h.business, customer, status: "read" }));
+    expect(kv.counts()).toEqual({ sessionGets: 0, sessionPuts: 0, menuGets: 0, menuPuts: 0 });
+    await h.dispose();
+  });
+
+  it("sessions expire after SESSION_TTL_SECONDS; an opt-out does not expire", async () => {
+    const h = await workerdHarness({ env: { SESSION_TTL_SECONDS: "3600" } });
+    await h.publish(delivery);
+    await h.bind(h.business, "delivery");
+    const [talking, stopped] = [newCustomer(), newCustomer()];
+    const started = Date.now() / 1000;
+    await h.inbound(textWebhook({ business: h.business, customer: talking, text: "hi" }));
+    await h.inbound(textWebhook({ business: h.business, customer: stopped, text: "hi" }));
+    await h.inbound(textWebhook({ business: h.business, customer: stopped, text: "stop" }));
+    const { keys } = await env.SESSIONS.list({ prefix: `session:${h.business}:` });
+    const expiration = Object.fromEntries(keys.map((k) => [k.name.split(":")[2], k.expiration]));
+    expect(expiration[talking]).toBeGreaterThanOrEqual(Math.floor(started + 3600) - 1);
+    expect(expiration[talking]).toBeLessThanOrEqual(Math.ceil(Date.now() / 1000 + 3600) + 1);
+    expect(expiration[stopped]).toBeUndefined();
+    await h.dispose();
+  });
+});
