@@ -85,6 +85,13 @@ export const coreScenarios: Scenario[] = [
         await h.inbound(replyWebhook({ business: h.business, customer, id: "red-yes", title: "Yes, I'm sure" }));
         assert.equal(lastBody(h)?.["text"], "Confirmed: red pill. Welcome to the real world.");
         assert.equal(h.api.accepted.length, 3);
+
+        // One structured line per webhook, the customer's number masked.
+        const lines = h.logs.flatMap((l) => (l.startsWith("{") ? [JSON.parse(l) as Record<string, unknown>] : [])).filter((l) => l["msg"] === "inbound");
+        assert.deepEqual(lines.map((l) => [l["menu"], l["outcome"]]), [["pills", "started"], ["pills", "advanced"], ["pills", "completed"]]);
+        assert.equal(lines[0]!["customer"], `${"*".repeat(customer.length - 4)}${customer.slice(-4)}`);
+        assert.equal(typeof lines[0]!["ms"], "number");
+        assert.ok(!h.logs.some((l) => l.includes(customer)), "the full number never appears in a log line");
       }),
   },
   {
