@@ -67,6 +67,11 @@ describe("wa-menu graph and schema", () => {
     expect(`${out.join("\n")}\n`).toBe(await readFile("test/fixtures/cafe.mmd", "utf8"));
   });
 
+  it("the README shows the cafe menu's current graph", async () => {
+    const readme = await readFile("README.md", "utf8");
+    expect(readme).toContain(`\`\`\`mermaid\n${await readFile("test/fixtures/cafe.mmd", "utf8")}\`\`\``);
+  });
+
   it("the committed JSON Schema is the one the zod schema generates (run `npm run schema` after changing it)", async () => {
     const { run, written } = cli();
     expect(await run("schema", "--out", "schema/menu.schema.json")).toBe(0);
