@@ -72,6 +72,15 @@ describe("wa-menu graph and schema", () => {
     expect(readme).toContain(`\`\`\`mermaid\n${await readFile("test/fixtures/cafe.mmd", "utf8")}\`\`\``);
   });
 
+  it("the README's example menu is valid", async () => {
+    const readme = await readFile("README.md", "utf8");
+    const example = /```json\n(\{\n  "\$schema"[\s\S]*?)```/.exec(readme)?.[1];
+    expect(example).toBeDefined();
+    const { run, err } = cli({ "readme.json": example! });
+    expect(await run("validate", "readme.json")).toBe(0);
+    expect(err).toEqual([]);
+  });
+
   it("the committed JSON Schema is the one the zod schema generates (run `npm run schema` after changing it)", async () => {
     const { run, written } = cli();
     expect(await run("schema", "--out", "schema/menu.schema.json")).toBe(0);
