@@ -15,7 +15,7 @@ export interface AcceptedMessage {
 }
 
 /** A scripted answer for the next request, before any check: how tests inject Vonage's failures. */
-export type Fault = { status: number; retryAfter?: number } | { hang: true };
+export type Fault = { status: number; retryAfter?: number } | { hang: true } | { pass: true };
 
 const FAULT_TITLES: Record<number, [type: string, title: string]> = {
   401: ["unauthorized", "Invalid Token"],
@@ -38,7 +38,7 @@ export interface FakeMessagesApi {
   fetch: (input: RequestInfo | URL, init?: RequestInit) => Promise<Response>;
   accepted: AcceptedMessage[];
   rejected: Array<{ status: number; problem: Record<string, unknown> }>;
-  /** Answers the next requests with these faults, in order. */
+  /** Answers the next requests with these faults, in order (`{pass: true}` lets one through). */
   failNext(...faults: Fault[]): void;
   /** Requests made through `fetch`, faults included. */
   readonly requests: number;
@@ -108,7 +108,7 @@ export function createFakeMessagesApi(options: FakeMessagesApiOptions): FakeMess
       requests++;
       const request = new Request(input, init);
       const fault = faults.shift();
-      if (fault === undefined) return app.fetch(request);
+      if (fault === undefined || "pass" in fault) return app.fetch(request);
       if ("hang" in fault) {
         // Never answers; only the caller's abort signal (its timeout) ends the wait, as on a real network.
         return new Promise<Response>((_, fail) => {

@@ -176,6 +176,17 @@ function recordAnswer(session: Session, asked: Asked, option: CompiledOption, no
  * (re)start begins: the one bound to the business number, or the session's own menu for a restart command.
  */
 export function handleInbound(session: Session | null, event: InboundEvent, menus: { active: MenuRef | null; fresh: MenuRef | null }, now: string): Plan {
+  if (session?.outbox?.length) {
+    // What an interrupted step still owes goes out first, whatever this message is.
+    const { outbox, ...rest } = session;
+    const plan = decide(rest, event, menus, now);
+    if (plan.outcome === "duplicate") return { outcome: "resent", sends: outbox, session: rest, node: rest.pending?.node ?? null };
+    return { ...plan, sends: [...outbox, ...plan.sends], session: plan.session ?? rest };
+  }
+  return decide(session, event, menus, now);
+}
+
+function decide(session: Session | null, event: InboundEvent, menus: { active: MenuRef | null; fresh: MenuRef | null }, now: string): Plan {
   const here = session?.pending?.node ?? null;
   if (session?.handled.includes(event.messageUuid)) return { outcome: "duplicate", sends: [], session: null, node: here };
   if (event.content.kind === "reaction") return { outcome: "ignored", sends: [], session: null, node: here };

@@ -59,6 +59,11 @@ export interface Session {
   optedOut?: boolean;
   /** The last inbound `message_uuid`s handled, oldest first (bounded): Vonage delivers at least once. */
   handled: string[];
+  /**
+   * Messages of a step that were not sent because the Messages API failed after the first of them went out.
+   * The next webhook (Vonage's redelivery) sends them first, so nothing goes out twice and nothing is skipped.
+   */
+  outbox?: Outgoing[];
   startedAt: string;
   updatedAt: string;
 }

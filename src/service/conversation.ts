@@ -37,7 +37,15 @@ async function execute(deps: ConversationDeps, plan: Plan, version: string | nul
   const { business, customer } = plan.session;
   const sent: string[] = [];
   // In order, one at a time: WhatsApp shows them in the order they arrive.
-  for (const message of plan.sends) sent.push(await deps.messages.send(buildMessage(business, customer, message)));
+  for (const [i, message] of plan.sends.entries()) {
+    try {
+      sent.push(await deps.messages.send(buildMessage(business, customer, message)));
+    } catch (error) {
+      // Some messages already went out: remember the rest, so the redelivery sends only those.
+      if (i > 0) await deps.sessions.save({ ...plan.session, outbox: plan.sends.slice(i) }, version, ttlOf(plan.session, deps.sessionTtlSeconds));
+      throw error;
+    }
+  }
   // Stored only after every send succeeded: a failed send leaves the session where it was, and the 5xx
   // answer makes Vonage redeliver the webhook, which sends the question once more.
   const session = recordSent(plan.session, sent);

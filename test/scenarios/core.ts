@@ -218,6 +218,30 @@ export const coreScenarios: Scenario[] = [
       }),
   },
   {
+    name: "a step of two messages interrupted after the first: the redelivery sends only the second",
+    run: (make) =>
+      withHarness(make, async (h) => {
+        const customer = newCustomer();
+        await h.publish(cafe);
+        await h.bind(h.business, "cafe");
+        await h.inbound(textWebhook({ business: h.business, customer, text: "hi" }));
+        const tap = replyWebhook({ business: h.business, customer, id: "hours", title: "Opening hours" });
+        // The text goes out; the question after it fails on every retry.
+        h.api.failNext({ pass: true }, { status: 503 }, { status: 503 }, { status: 503 }, { status: 503 });
+        const failed = await h.inbound(tap);
+        assert.equal(failed.status, 503);
+        assert.equal(h.api.accepted.at(-1)!.body["text"], "We are open every day from 7:00 to 19:00, holidays included.");
+        const redelivered = await h.inbound(tap);
+        assert.equal(((await redelivered.json()) as { outcome: string }).outcome, "resent");
+        const texts = h.api.accepted.filter((m) => m.body["message_type"] === "text");
+        assert.equal(texts.length, 1, "the opening hours went out once");
+        assert.equal(interactiveOf(h.api.accepted.at(-1)!.body)?.body.text, "Hi! What can we do for you today?");
+        assert.equal((await h.session(customer))?.pending?.messageUuid, h.api.accepted.at(-1)!.messageUuid);
+        assert.equal((await h.session(customer))?.outbox, undefined);
+        assert.equal(((await (await h.inbound(tap)).json()) as { outcome: string }).outcome, "duplicate");
+      }),
+  },
+  {
     name: "a 4xx from the Messages API is final: 502, session unchanged, the reason logged",
     run: (make) =>
       withHarness(make, async (h) => {
