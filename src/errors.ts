@@ -12,6 +12,7 @@ export type ErrorCode =
   | "ERR_MENU_INVALID"
   | "ERR_MENU_NOT_FOUND"
   | "ERR_OPTED_OUT"
+  | "ERR_SESSION_BEHIND"
   | "ERR_CONFIG"
   | "ERR_PRIVATE_KEY"
   | "ERR_VONAGE_API"

@@ -158,6 +158,40 @@ function answeredQuestion(menu: CompiledMenu, session: Session & { pending: Aske
   return null;
 }
 
+/** How long a tap on a question the session has not caught up with is sent back for redelivery. */
+const BEHIND_PATIENCE_MS = 120_000;
+
+/**
+ * The question one step after `from` that offers reply `id`, and the option of `from` that leads there when
+ * only one does (the answer the stale session missed).
+ */
+function aheadOf(menu: CompiledMenu, from: string, id: string): { node: string; option: CompiledOption; via: CompiledOption | null } | null {
+  const start = menu.nodes[from];
+  if (start?.kind !== "question") return null;
+  const leadsTo = (o: CompiledOption) => ("node" in o.next ? questionAfter(menu, o.next.node) : null);
+  for (const candidate of start.options) {
+    const next = leadsTo(candidate);
+    const node = next === null ? undefined : menu.nodes[next];
+    const option = node?.kind === "question" ? node.options.find((o) => o.id === id) : undefined;
+    if (next === null || option === undefined) continue;
+    const leading = start.options.filter((o) => leadsTo(o) === next);
+    return { node: next, option, via: leading.length === 1 ? leading[0]! : null };
+  }
+  return null;
+}
+
+/** The question a node leads to through text nodes (itself if it is one). */
+function questionAfter(menu: CompiledMenu, id: string): string | null {
+  let cur: string | undefined = id;
+  for (let guard = 0; cur !== undefined && guard <= LIMITS.chainMax; guard++) {
+    const node: CompiledMenu["nodes"][string] | undefined = menu.nodes[cur];
+    if (node === undefined) return null;
+    if (node.kind === "question") return cur;
+    cur = node.next;
+  }
+  return null;
+}
+
 /** A typed answer: the option's number, its title or a synonym (case, accents and spaces ignored). */
 function typedOption(question: CompiledQuestion, text: string): CompiledOption | null {
   const word = normaliseWords(text);
@@ -244,6 +278,21 @@ function decide(session: Session | null, event: InboundEvent, menus: { active: M
     const rewound: Session = { ...handled, asked: handled.asked.slice(0, index), answers: handled.answers.slice(0, answered.asked.answered), pending: null };
     const withAnswer = recordAnswer(rewound, answered.asked, answered.option, now);
     return arrive(ref, withAnswer, walk(menu, answered.option.next, withAnswer), now, "rewound");
+  }
+
+  if (answered === null && event.content.kind === "reply") {
+    const ahead = aheadOf(menu, session.pending.node, event.content.id);
+    if (ahead !== null) {
+      // A tap on a question this session has not sent yet: the read was stale (KV is eventually consistent).
+      // A fresh tap is refused (503) so Vonage redelivers it once KV caught up; an old one is taken as it is.
+      const age = Date.parse(now) - Date.parse(event.timestamp);
+      if (Number.isFinite(age) && age < BEHIND_PATIENCE_MS) return { outcome: "behind", sends: [], session: null, node: here };
+      let caughtUp: Session = handled;
+      if (ahead.via !== null) caughtUp = recordAnswer(caughtUp, session.pending, ahead.via, now);
+      const skipped: Asked = { node: ahead.node, messageUuid: null, at: now, answered: caughtUp.answers.length };
+      const withAnswer = recordAnswer({ ...caughtUp, asked: keepLast([...caughtUp.asked, session.pending], ASKED_MAX), pending: skipped }, skipped, ahead.option, now);
+      return arrive(ref, withAnswer, walk(menu, ahead.option.next, withAnswer), now, "advanced");
+    }
   }
 
   const option = answered?.option ?? (event.content.kind === "text" ? typedOption(pendingNode, event.content.text) : null);

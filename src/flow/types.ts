@@ -82,6 +82,7 @@ export type Outcome =
   | "stopped"
   | "opted_out"
   | "resent"
+  | "behind"
   | "no_menu";
 
 /** The answers of a finished conversation, for the menu's completion webhook. */

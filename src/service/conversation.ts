@@ -74,6 +74,9 @@ export async function handleInboundEvent(deps: ConversationDeps, event: InboundE
       fresh = (command === "restart" && session ? await deps.menus.current(session.menuId) : null) ?? (await deps.menus.resolveFor(event.business));
     }
     const plan = handleInbound(session, event, { active, fresh }, new Date(deps.now()).toISOString());
+    if (plan.outcome === "behind") {
+      throw new AppError("ERR_SESSION_BEHIND", 503, "the stored session is older than the question answered (KV not caught up yet); Vonage will redeliver");
+    }
     const { saved, sent } = await execute(deps, plan, stored?.version ?? null);
     if (saved) return resultOf(plan, sent);
     if (attempt >= MAX_TRIES) throw new AppError("ERR_STORE", 503, "session kept changing under concurrent webhooks; Vonage will redeliver");

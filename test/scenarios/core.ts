@@ -242,6 +242,23 @@ export const coreScenarios: Scenario[] = [
       }),
   },
   {
+    name: "a tap on a question the stored session has not caught up with is answered 503, so Vonage redelivers it",
+    run: (make) =>
+      withHarness(make, async (h) => {
+        const customer = newCustomer();
+        await h.publish(cafe);
+        await h.bind(h.business, "cafe");
+        await h.inbound(textWebhook({ business: h.business, customer, text: "hi" }));
+        const before = await h.session(customer);
+        // As after a stale KV read: the session still waits at the welcome, the customer answers the drink list.
+        const res = await h.inbound(replyWebhook({ business: h.business, customer, id: "latte", title: "Latte" }));
+        assert.equal(res.status, 503);
+        assert.equal(((await res.json()) as { error: string }).error, "ERR_SESSION_BEHIND");
+        assert.deepEqual(await h.session(customer), before);
+        assert.equal(h.api.accepted.length, 1);
+      }),
+  },
+  {
     name: "a 4xx from the Messages API is final: 502, session unchanged, the reason logged",
     run: (make) =>
       withHarness(make, async (h) => {
