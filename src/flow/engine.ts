@@ -3,7 +3,7 @@ import type { CompiledMenu, CompiledOption, CompiledQuestion, Target } from "../
 import { DEFAULT_COMMANDS, DEFAULT_TEXTS } from "../menus/compiled.js";
 import { LIMITS } from "../menus/limits.js";
 import { fillPlaceholders, normaliseWords } from "../menus/words.js";
-import type { Answer, Asked, InboundEvent, Outgoing, Plan, Session } from "./types.js";
+import type { Answer, Asked, InboundEvent, Outgoing, Plan, Session, StatusEvent } from "./types.js";
 
 /** How many inbound ids and earlier questions a session remembers. */
 const HANDLED_MAX = 20;
@@ -317,7 +317,7 @@ export function recordSent(session: Session, uuids: string[]): Session {
 }
 
 /** A `rejected` or `undeliverable` status for the pending question marks it; anything else changes nothing. */
-export function markDeliveryFailed(session: Session, status: { messageUuid: string; status: string; code?: string; title?: string; detail?: string }, now: string): Session | null {
+export function markDeliveryFailed(session: Session, status: Pick<StatusEvent, "messageUuid" | "status" | "code" | "title" | "detail">, now: string): Session | null {
   if (session.pending === null || session.pending.messageUuid !== status.messageUuid) return null;
   if (status.status !== "rejected" && status.status !== "undeliverable") return null;
   const failed: NonNullable<Asked["failed"]> = { status: status.status, at: now };

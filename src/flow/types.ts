@@ -19,6 +19,19 @@ export interface InboundEvent {
     | { kind: "other"; messageType: string };
 }
 
+/** A delivery status of a message the business sent (see `vonage/webhooks.ts`). */
+export interface StatusEvent {
+  messageUuid: string;
+  status: string;
+  /** The business number (`from` of a status). */
+  business: string;
+  /** The customer (`to` of a status). */
+  customer: string;
+  code?: string;
+  title?: string;
+  detail?: string;
+}
+
 /** A message to send to the customer; the Vonage layer turns it into a Messages API body. */
 export type Outgoing = { type: "interactive"; interactive: Interactive } | { type: "text"; text: string };
 

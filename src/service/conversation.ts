@@ -2,7 +2,7 @@
 import type { Deliveries } from "../completion/deliveries.js";
 import { AppError } from "../errors.js";
 import { commandOf, handleInbound, isActive, markDeliveryFailed, recordSent, startConversation } from "../flow/engine.js";
-import type { InboundEvent, Outcome, Plan, Session } from "../flow/types.js";
+import type { InboundEvent, Outcome, Plan, Session, StatusEvent } from "../flow/types.js";
 import type { MenuRepo } from "../store/menus.js";
 import type { SessionRepo } from "../store/sessions.js";
 import type { MessagesClient } from "../vonage/messages-client.js";
@@ -97,21 +97,11 @@ export async function startMenu(deps: ConversationDeps, menuId: string, who: { b
   }
 }
 
-export interface StatusInfo {
-  messageUuid: string;
-  status: string;
-  business: string;
-  customer: string;
-  code?: string;
-  title?: string;
-  detail?: string;
-}
-
 /**
  * A failed delivery of the pending question is written to the session, so the admin view shows why and the
  * customer's next message gets the question again. Other statuses cost no KV access at all.
  */
-export async function handleStatusEvent(deps: Pick<ConversationDeps, "sessions" | "now" | "sessionTtlSeconds">, status: StatusInfo): Promise<"recorded" | "ignored"> {
+export async function handleStatusEvent(deps: Pick<ConversationDeps, "sessions" | "now" | "sessionTtlSeconds">, status: StatusEvent): Promise<"recorded" | "ignored"> {
   if (status.status !== "rejected" && status.status !== "undeliverable") return "ignored";
   for (let attempt = 1; attempt <= MAX_TRIES; attempt++) {
     const stored = await deps.sessions.get(status.business, status.customer);

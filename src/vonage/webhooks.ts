@@ -1,7 +1,7 @@
 /** Schemas of Vonage's inbound and status webhooks (Messages API v1), reduced to what the worker uses. */
 import { z } from "zod";
 import { AppError } from "../errors.js";
-import type { InboundEvent } from "../flow/types.js";
+import type { InboundEvent, StatusEvent } from "../flow/types.js";
 import { jsonPath } from "../menus/compile.js";
 
 /** Digits only, country code first; a leading `+` is tolerated and dropped. */
@@ -34,17 +34,7 @@ const statusSchema = z.looseObject({
   error: z.unknown().optional(),
 });
 
-export interface StatusEvent {
-  messageUuid: string;
-  status: string;
-  /** The business number (`from` of a status). */
-  business: string;
-  /** The customer (`to` of a status). */
-  customer: string;
-  code?: string;
-  title?: string;
-  detail?: string;
-}
+
 
 function malformed(error: z.ZodError, what: string): AppError {
   const first = error.issues

@@ -3,16 +3,7 @@ import assert from "node:assert/strict";
 import delivery from "../../menus/delivery.json" with { type: "json" };
 import pills from "../../menus/pills.json" with { type: "json" };
 import { replyWebhook, textWebhook } from "../../sim/vonage-webhooks.js";
-import { newCustomer, type Harness, type HarnessFactory, type Scenario } from "./harness.js";
-
-async function withHarness(make: HarnessFactory, fn: (h: Harness) => Promise<void>, options?: Parameters<HarnessFactory>[0]) {
-  const h = await make(options);
-  try {
-    await fn(h);
-  } finally {
-    await h.dispose();
-  }
-}
+import { newCustomer, withHarness, type Harness, type Scenario } from "./harness.js";
 
 const json = async (res: Response) => (await res.json()) as Record<string, any>;
 const interactiveOf = (h: Harness, i = -1) => (h.api.accepted.at(i)?.body["custom"] as { interactive: any } | undefined)?.interactive;

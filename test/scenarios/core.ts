@@ -5,16 +5,7 @@ import delivery from "../../menus/delivery.json" with { type: "json" };
 import pills from "../../menus/pills.json" with { type: "json" };
 import { replyWebhook, statusWebhook, textWebhook } from "../../sim/vonage-webhooks.js";
 import { seedButtonReply, seedButtonRequest, seedListReply, seedListRequest } from "../fixtures/seed.js";
-import { newCustomer, type Harness, type HarnessFactory, type Scenario } from "./harness.js";
-
-async function withHarness(make: HarnessFactory, fn: (h: Harness) => Promise<void>, options?: Parameters<HarnessFactory>[0]) {
-  const h = await make(options);
-  try {
-    await fn(h);
-  } finally {
-    await h.dispose();
-  }
-}
+import { newCustomer, withHarness, type Harness, type Scenario } from "./harness.js";
 
 async function json(res: Response): Promise<Record<string, unknown>> {
   return (await res.json()) as Record<string, unknown>;

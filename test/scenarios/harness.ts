@@ -60,3 +60,13 @@ export function newCustomer(): string {
   counter = (counter + 1) % 1000;
   return `4479${String(Math.floor(Math.random() * 1e5)).padStart(5, "0")}${String(counter).padStart(3, "0")}`;
 }
+
+/** Runs `fn` with a fresh harness and always disposes of it. */
+export async function withHarness(make: HarnessFactory, fn: (h: Harness) => Promise<void>, options?: HarnessOptions): Promise<void> {
+  const h = await make(options);
+  try {
+    await fn(h);
+  } finally {
+    await h.dispose();
+  }
+}

@@ -4,16 +4,7 @@ import cafe from "../../menus/cafe.json" with { type: "json" };
 import delivery from "../../menus/delivery.json" with { type: "json" };
 import pills from "../../menus/pills.json" with { type: "json" };
 import { replyWebhook, statusWebhook, textWebhook } from "../../sim/vonage-webhooks.js";
-import { newCustomer, type Harness, type HarnessFactory, type Scenario } from "./harness.js";
-
-async function withHarness(make: HarnessFactory, fn: (h: Harness) => Promise<void>, options?: Parameters<HarnessFactory>[0]) {
-  const h = await make(options);
-  try {
-    await fn(h);
-  } finally {
-    await h.dispose();
-  }
-}
+import { newCustomer, withHarness, type Harness, type Scenario } from "./harness.js";
 
 /** A customer of `h.business`, with helpers to type and tap. */
 function customerOf(h: Harness, profileName?: string) {
