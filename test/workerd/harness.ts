@@ -21,7 +21,13 @@ function randomToken(): string {
   return Array.from(crypto.getRandomValues(new Uint8Array(24)), (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
+/** Empties a namespace: storage is shared by the tests of a file, and each scenario starts from nothing, as on Deno. */
+async function clear(ns: KVNamespace): Promise<void> {
+  for (const name of await workersKv(ns, { sleep: async () => undefined }).list("")) await ns.delete(name);
+}
+
 export const workerdHarness: HarnessFactory = async (options = {}) => {
+  await Promise.all([clear(env.MENUS), clear(env.SESSIONS)]);
   const k = await (keys ??= generateTestKeys());
   const applicationId = crypto.randomUUID();
   const signatureSecret = randomToken();

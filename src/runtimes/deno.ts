@@ -1,0 +1,15 @@
+/** Deno entry for `deno serve`: turns Deno's environment into the app's dependencies. Type-checked by `deno check`. */
+import { jsonLogger } from "../http/deps.js";
+import { denoApp } from "./deno-app.js";
+
+// A file path locally (`npm run start:deno` sets one); unset on Deno Deploy, which opens the app's own database.
+const path = Deno.env.get("DENO_KV_PATH") || undefined;
+const kv = await Deno.openKv(path).catch((cause: unknown) => {
+  jsonLogger({
+    level: "error",
+    msg: `Deno KV could not be opened${path === undefined ? "" : ` at DENO_KV_PATH (${path})`}: run with --unstable-kv and write access to that file, or on Deno Deploy assign a KV database to the app`,
+  });
+  throw cause;
+});
+
+export default denoApp({ env: Deno.env.toObject(), kv, fetch: (input, init) => fetch(input, init), log: jsonLogger }) satisfies Deno.ServeDefaultExport;

@@ -1,0 +1,124 @@
+/** The Deno harness: the Deno wiring of the app over a real Deno KV file, the fake Messages API as its fetch. */
+import { createFakeMessagesApi } from "../../sim/messages-api.js";
+import { signWebhook } from "../../sim/vonage-webhooks.js";
+import type { Session } from "../../src/flow/types.js";
+import { denoApp, MENUS_NAMESPACE, SESSIONS_NAMESPACE, type DenoHandler } from "../../src/runtimes/deno-app.js";
+import { denoKv } from "../../src/store/deno-kv.js";
+import { menuRepo } from "../../src/store/menus.js";
+import { sessionRepo } from "../../src/store/sessions.js";
+import { newCustomer, type Harness, type HarnessOptions, type WebhookOptions } from "../scenarios/harness.js";
+import { generateTestKeys, type TestKeys } from "../support/keys.js";
+import { createFakeReceiver } from "../support/receiver.js";
+
+const API_URL = "https://api.nexmo.test";
+let keys: Promise<TestKeys> | undefined;
+
+export interface DenoHarnessOptions extends HarnessOptions {
+  /** Wraps the fake Messages API as every app instance reaches it, e.g. to hold sends until webhooks interleave. */
+  wrapFetch?: (fetch: typeof globalThis.fetch) => typeof globalThis.fetch;
+}
+
+export interface DenoHarness extends Harness {
+  /** The Deno KV file, fresh for this harness. */
+  kvPath: string;
+  /** Sends an inbound webhook to app instance `n` (0 is the one `inbound` uses); each has its own KV handle. */
+  inboundOn(n: number, payload: Record<string, unknown>, options?: WebhookOptions): Promise<Response>;
+}
+
+function randomToken(): string {
+  return Array.from(crypto.getRandomValues(new Uint8Array(24)), (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+export async function denoHarness(options: DenoHarnessOptions = {}): Promise<DenoHarness> {
+  const k = await (keys ??= generateTestKeys());
+  const applicationId = crypto.randomUUID();
+  const signatureSecret = randomToken();
+  const adminToken = randomToken();
+  const completionSecret = `whsec_${btoa(String.fromCharCode(...crypto.getRandomValues(new Uint8Array(32))))}`;
+  const api = createFakeMessagesApi({ applicationId, publicKey: k.publicKey });
+  const hooks = createFakeReceiver();
+  const logs: string[] = [];
+  // Work the app defers (completion webhooks) is awaited after each request, as waitUntil is in workerd.
+  const deferred: Array<Promise<unknown>> = [];
+  const settle = async (res: Response) => {
+    while (deferred.length > 0) await Promise.allSettled(deferred.splice(0));
+    return res;
+  };
+
+  const env: Record<string, string | undefined> = {
+    VONAGE_APPLICATION_ID: applicationId,
+    VONAGE_PRIVATE_KEY: options.pkcs1WithLiteralNewlines ? k.pkcs1Pem.replace(/\n/g, "\\n") : k.pkcs8Pem,
+    VONAGE_SIGNATURE_SECRET: signatureSecret,
+    VONAGE_API_URL: API_URL,
+    ADMIN_TOKEN: adminToken,
+    COMPLETION_WEBHOOK_SECRET: completionSecret,
+    ...options.env,
+  };
+
+  const dir = await Deno.makeTempDir({ prefix: "wa-menu-kv-" });
+  const kvPath = `${dir}/kv.sqlite3`;
+  const handles: Deno.Kv[] = [];
+  const open = async () => {
+    const kv = await Deno.openKv(kvPath);
+    handles.push(kv);
+    return kv;
+  };
+  const kv = await open();
+  const menus = menuRepo(denoKv(kv, { namespace: MENUS_NAMESPACE }));
+  const sessions = sessionRepo(denoKv(kv, { namespace: SESSIONS_NAMESPACE }));
+
+  const toApi: typeof fetch = (input, init) => {
+    const url = input instanceof Request ? input.url : String(input);
+    if (url.startsWith(hooks.url)) return hooks.handle(new Request(input, init));
+    if (!url.startsWith(API_URL)) throw new Error(`the worker fetched ${url}; tests reach no network`);
+    return api.fetch(input, init);
+  };
+  const apiFetch = options.wrapFetch ? options.wrapFetch(toApi) : toApi;
+  const instance = (db: Deno.Kv): DenoHandler =>
+    denoApp({ env, kv: db, fetch: apiFetch, log: (line) => void logs.push(JSON.stringify(line)), sleep: () => Promise.resolve(), defer: (work) => void deferred.push(work) });
+  const instances: Array<Promise<DenoHandler>> = [Promise.resolve(instance(kv))];
+  const on = (n: number) => (instances[n] ??= open().then(instance));
+
+  async function webhook(n: number, path: string, payload: Record<string, unknown>, o: WebhookOptions = {}) {
+    const signed = o.raw ?? JSON.stringify(payload);
+    const headers: Record<string, string> = { "Content-Type": "application/json" };
+    const authorization = o.authorization === undefined ? await signWebhook(signed, o.secret ?? signatureSecret, o) : o.authorization;
+    if (authorization !== null) headers["Authorization"] = authorization;
+    const body = o.tamper ? o.tamper(signed) : signed;
+    return settle(await (await on(n)).fetch(new Request(`https://worker.test${path}`, { method: "POST", headers, body })));
+  }
+
+  const call = async (request: Request) => settle(await (await on(0)).fetch(request));
+  const business = newCustomer();
+
+  return {
+    business,
+    applicationId,
+    adminToken,
+    signatureSecret,
+    api,
+    hooks,
+    completionSecret,
+    logs,
+    kvPath,
+    inbound: (payload, o) => webhook(0, "/webhooks/inbound", payload, o),
+    inboundOn: (n, payload, o) => webhook(n, "/webhooks/inbound", payload, o),
+    status: (payload, o) => webhook(0, "/webhooks/status", payload, o),
+    admin: (method, path, body) =>
+      call(
+        new Request(`https://worker.test${path}`, {
+          method,
+          headers: { Authorization: `Bearer ${adminToken}`, "Content-Type": "application/json" },
+          ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+        }),
+      ),
+    request: (path, init) => call(new Request(`https://worker.test${path}`, init)),
+    publish: async (menu) => (await menus.publish(menu, new Date().toISOString())).version,
+    bind: (number, menuId) => menus.bind(number, menuId),
+    session: async (customer) => ((await sessions.get(business, customer))?.value ?? null) as Session | null,
+    dispose: async () => {
+      for (const handle of handles) handle.close();
+      await Deno.remove(dir, { recursive: true });
+    },
+  };
+}
