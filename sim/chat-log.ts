@@ -1,0 +1,139 @@
+/**
+ * The simulator's memory: every chat between the business and each simulated customer, as entries the page
+ * renders, and the listeners (the page's live feeds) told about each change.
+ */
+
+export interface Customer {
+  number: string;
+  name: string;
+}
+
+/** Where a business message is, as the status webhooks the simulator sent say; never goes backwards. */
+export type Tick = "accepted" | "submitted" | "delivered" | "read";
+const TICK_ORDER: Tick[] = ["accepted", "submitted", "delivered", "read"];
+
+/** What the business sent, as the Messages API received it (`custom.interactive` untouched). */
+export type BusinessContent = { type: "text"; text: string } | { type: "interactive"; interactive: unknown };
+
+/** What the customer sent: typed text, or a tap on a button or list row of an earlier message. */
+export type CustomerContent =
+  | { type: "text"; text: string }
+  | { type: "reply"; id: string; title: string; description?: string; quoted: { messageUuid: string; text: string } };
+
+interface EntryBase {
+  /** The `message_uuid` for messages; a random id for notices. */
+  id: string;
+  customer: string;
+  at: string;
+}
+
+export interface BusinessEntry extends EntryBase {
+  kind: "business";
+  content: BusinessContent;
+  tick: Tick;
+  /** Reply ids the customer already chose from this message: WhatsApp disables a tapped button. */
+  chosen: string[];
+}
+
+export interface CustomerEntry extends EntryBase {
+  kind: "customer";
+  content: CustomerContent;
+  /** `sending` until the worker answered the webhook; `failed` when it did not take it. */
+  delivery: "sending" | "delivered" | "failed";
+  /** The worker's `outcome` (started, advanced, ...), shown small under the bubble. */
+  outcome?: string;
+}
+
+/** A line from the simulator itself: an error the user must see (red), or a note (e.g. a menu was started). */
+export interface NoticeEntry extends EntryBase {
+  kind: "notice";
+  level: "error" | "info";
+  title: string;
+  detail?: string;
+  /** `invalid_parameters` of a Messages API rejection, as `name: reason`. */
+  problems?: string[];
+}
+
+export type Entry = BusinessEntry | CustomerEntry | NoticeEntry;
+
+export type ChatEvent = { type: "entry"; entry: Entry } | { type: "customers"; customers: Customer[] };
+
+/** What the page's live feed sends first, on every (re)connect: everything it needs to draw. */
+export interface FeedSnapshot {
+  business: Customer;
+  customers: Customer[];
+  menus: Array<{ id: string; name: string }>;
+  entries: Entry[];
+}
+export type Listener = (event: ChatEvent) => void;
+
+export interface ChatLog {
+  customers(): Customer[];
+  /** Adds the customer unless known; returns the known or new one. */
+  addCustomer(customer: Customer): Customer;
+  hasCustomer(number: string): boolean;
+  entries(customer?: string): Entry[];
+  get(id: string): Entry | undefined;
+  /** Adds or replaces an entry by id, and tells every listener. */
+  put(entry: Entry): Entry;
+  /** Moves a business message's tick forward; a late or repeated status never moves it back. */
+  advance(id: string, tick: Tick): BusinessEntry | undefined;
+  subscribe(listener: Listener): () => void;
+}
+
+/** Keeps a bounded number of entries per customer, so a long session cannot grow without end. */
+export function createChatLog(initial: Customer[], options: { maxEntriesPerCustomer?: number } = {}): ChatLog {
+  const max = options.maxEntriesPerCustomer ?? 500;
+  const customers: Customer[] = [];
+  const byCustomer = new Map<string, Entry[]>();
+  const byId = new Map<string, Entry>();
+  const listeners = new Set<Listener>();
+
+  const emit = (event: ChatEvent) => {
+    for (const listener of listeners) listener(event);
+  };
+
+  const log: ChatLog = {
+    customers: () => customers.map((c) => ({ ...c })),
+    addCustomer(customer) {
+      const known = customers.find((c) => c.number === customer.number);
+      if (known !== undefined) return known;
+      customers.push({ ...customer });
+      byCustomer.set(customer.number, []);
+      emit({ type: "customers", customers: log.customers() });
+      return customer;
+    },
+    hasCustomer: (number) => byCustomer.has(number),
+    entries(customer) {
+      if (customer !== undefined) return [...(byCustomer.get(customer) ?? [])];
+      return customers.flatMap((c) => byCustomer.get(c.number) ?? []);
+    },
+    get: (id) => byId.get(id),
+    put(entry) {
+      // A message to a number nobody added (e.g. a flow started with curl) still gets a chat.
+      if (!byCustomer.has(entry.customer)) log.addCustomer({ number: entry.customer, name: `+${entry.customer}` });
+      const list = byCustomer.get(entry.customer)!;
+      const at = list.findIndex((e) => e.id === entry.id);
+      if (at >= 0) list[at] = entry;
+      else {
+        list.push(entry);
+        if (list.length > max) byId.delete(list.shift()!.id);
+      }
+      byId.set(entry.id, entry);
+      emit({ type: "entry", entry });
+      return entry;
+    },
+    advance(id, tick) {
+      const entry = byId.get(id);
+      if (entry?.kind !== "business") return undefined;
+      if (TICK_ORDER.indexOf(tick) <= TICK_ORDER.indexOf(entry.tick)) return entry;
+      return log.put({ ...entry, tick }) as BusinessEntry;
+    },
+    subscribe(listener) {
+      listeners.add(listener);
+      return () => void listeners.delete(listener);
+    },
+  };
+  for (const c of initial) log.addCustomer(c);
+  return log;
+}

@@ -1,0 +1,142 @@
+/**
+ * In-process rigs for the simulator's tests, with no server and no sleep: the simulator wired either to the
+ * real worker app (createApp, in-memory KV) or to a scripted stand-in that records what reached it.
+ */
+import { randomBytes, randomUUID } from "node:crypto";
+import cafe from "../../menus/cafe.json" with { type: "json" };
+import delivery from "../../menus/delivery.json" with { type: "json" };
+import pills from "../../menus/pills.json" with { type: "json" };
+import type { Customer } from "../../sim/chat-log.js";
+import { createSimulator, type Simulator } from "../../sim/simulator.js";
+import { createWorkerClient } from "../../sim/worker-client.js";
+import { createApp } from "../../src/http/app.js";
+import { memoryKv } from "../../src/store/memory.js";
+import { menuRepo } from "../../src/store/menus.js";
+import { createMessagesClient, type MessagesClient } from "../../src/vonage/messages-client.js";
+import { generateTestKeys, type TestKeys } from "../support/keys.js";
+
+export const BUSINESS = { number: "447700900000", name: "Test Business" };
+export const ALICE: Customer = { number: "447700900101", name: "Alice" };
+export const BILAL: Customer = { number: "447700900102", name: "Bilal" };
+
+/** One request that reached the worker (or its stand-in), as sent. */
+export interface Received {
+  method: string;
+  path: string;
+  authorization: string | null;
+  raw: string;
+  json: Record<string, unknown> | null;
+}
+
+export interface Rig {
+  sim: Simulator;
+  keys: TestKeys;
+  applicationId: string;
+  signatureSecret: string;
+  adminToken: string;
+  /** Everything the simulator sent to the worker, in order. */
+  received: Received[];
+  /** A call to the simulator's page API, as the page makes it. */
+  page(path: string, body?: unknown, headers?: Record<string, string>): Promise<Response>;
+  /** The Messages API client the worker uses, pointed at the simulator. */
+  messages(privateKeyPem?: string): MessagesClient;
+}
+
+let keys: Promise<TestKeys> | undefined;
+const secret = () => randomBytes(24).toString("hex");
+
+async function base(workerFetch: (request: Request) => Promise<Response>, options: { unreachableHint?: string } = {}) {
+  const k = await (keys ??= generateTestKeys());
+  const applicationId = randomUUID();
+  const signatureSecret = secret();
+  const adminToken = secret();
+  const received: Received[] = [];
+  const worker = createWorkerClient({
+    baseUrl: "http://worker.test",
+    signatureSecret,
+    adminToken,
+    applicationId,
+    ...options,
+    fetch: async (input, init) => {
+      const request = new Request(input, init);
+      const raw = await request.clone().text();
+      let json: Record<string, unknown> | null = null;
+      try {
+        json = JSON.parse(raw) as Record<string, unknown>;
+      } catch {
+        json = null;
+      }
+      received.push({ method: request.method, path: new URL(request.url).pathname, authorization: request.headers.get("Authorization"), raw, json });
+      return workerFetch(request);
+    },
+  });
+  const sim = createSimulator({
+    applicationId,
+    publicKey: k.publicKey,
+    business: BUSINESS,
+    customers: [ALICE, BILAL],
+    menus: [
+      { id: "cafe", name: "Corner Cafe" },
+      { id: "delivery", name: "Delivery time" },
+      { id: "pills", name: "Pick a pill" },
+    ],
+    worker,
+    readPage: async (file) => `page file ${file}`,
+  });
+  const rig: Rig = {
+    sim,
+    keys: k,
+    applicationId,
+    signatureSecret,
+    adminToken,
+    received,
+    page: async (path, body, headers = {}) =>
+      sim.app.request(path, { method: "POST", headers: { "Content-Type": "application/json", Host: "localhost", ...headers }, body: JSON.stringify(body ?? {}) }),
+    messages: (privateKeyPem = k.pkcs8Pem) =>
+      createMessagesClient({
+        applicationId,
+        privateKey: privateKeyPem,
+        baseUrl: "http://sim.test",
+        fetch: async (input, init) => sim.app.fetch(new Request(input, init)),
+        now: Date.now,
+        sleep: async () => undefined,
+        maxAttempts: 1,
+      }),
+  };
+  return rig;
+}
+
+/** The simulator in front of the real worker app, with the example menus and `cafe` as the default. */
+export async function rigWithWorker(): Promise<Rig> {
+  let app: ReturnType<typeof createApp> | undefined;
+  const rig = await base(async (request) => app!.fetch(request));
+  const stores = { menus: memoryKv(), sessions: memoryKv() };
+  const menus = menuRepo(stores.menus);
+  for (const doc of [cafe, delivery, pills]) await menus.publish(doc, new Date().toISOString());
+  await menus.bind("default", "cafe");
+  app = createApp({
+    config: () => ({
+      applicationId: rig.applicationId,
+      privateKey: rig.keys.pkcs8Pem,
+      signatureSecret: rig.signatureSecret,
+      apiUrl: "http://sim.test",
+      adminToken: rig.adminToken,
+      sessionTtlSeconds: 86_400,
+      webhookMaxAgeSeconds: 300,
+      completionSecret: null,
+    }),
+    stores,
+    fetch: async (input, init) => rig.sim.app.fetch(new Request(input, init)),
+    now: Date.now,
+    sleep: async () => undefined,
+    log: () => undefined,
+    // No execution context outside workerd: work after the response just runs.
+    defer: (work) => void work.catch(() => undefined),
+  });
+  return rig;
+}
+
+/** The simulator in front of a stand-in worker that answers every request with `answer`. */
+export function rigWithStub(answer: (request: Request) => Promise<Response>, options: { unreachableHint?: string } = {}): Promise<Rig> {
+  return base(answer, options);
+}
