@@ -1,0 +1,128 @@
+/**
+ * `npm start`: runs the worker locally under `wrangler dev` with the example menus in local KV, and the chat
+ * simulator in place of Vonage and WhatsApp, then prints the one URL to open. No Vonage account, no phone,
+ * no internet. Ctrl-C stops both.
+ */
+import { importSPKI } from "jose";
+import { relative } from "node:path";
+import { fileURLToPath } from "node:url";
+import { createSimulator } from "../sim/simulator.js";
+import { createWorkerClient } from "../sim/worker-client.js";
+import { loadOrCreateCredentials, workerEnvFile, writeSecret } from "./dev/credentials.js";
+import { DevError } from "./dev/dev-error.js";
+import { assertPortFree, waitUntilAnswering } from "./dev/ports.js";
+import { readExampleMenus, seedMenus } from "./dev/seed-menus.js";
+import { readSettings, SETTINGS_HELP } from "./dev/settings.js";
+import { readPage, serveSimulator, type SimulatorServer } from "./dev/simulator-server.js";
+import { startWranglerDev, type WranglerDev } from "./dev/wrangler-dev.js";
+
+const BUSINESS = { number: "447700900000", name: "Demo Business" };
+// Numbers from the range the UK keeps for drama: they reach nobody.
+const CUSTOMERS = [
+  { number: "447700900101", name: "Alice" },
+  { number: "447700900102", name: "Bilal" },
+];
+
+const say = (line = "") => process.stdout.write(`${line}\n`);
+
+let server: SimulatorServer | undefined;
+let wrangler: WranglerDev | undefined;
+let stopping = false;
+
+/** Stops whatever was started, once, then exits with `code`. */
+async function shutdown(code: number): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  await Promise.allSettled([server?.close(), wrangler?.stop()]);
+  process.exit(code);
+}
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  process.once(signal, () => {
+    say("\nStopping the worker and the simulator ...");
+    void shutdown(0);
+  });
+}
+// Last resort (an uncaught exit): wrangler runs in its own process group and would outlive this one.
+process.once("exit", () => wrangler?.kill());
+
+async function main(): Promise<void> {
+  if (process.argv.includes("--help")) {
+    say(`npm start: the worker and a WhatsApp-like chat simulator, locally.\n\n${SETTINGS_HELP}`);
+    return;
+  }
+  const root = fileURLToPath(new URL("..", import.meta.url));
+  const settings = readSettings(process.env, root);
+  const show = (path: string) => relative(process.cwd(), path) || ".";
+  const { workerPort, simulatorPort, devDir } = settings;
+  if (workerPort === simulatorPort) throw new DevError(`WORKER_PORT and SIMULATOR_PORT are both ${workerPort}: give them different ports`);
+  await assertPortFree(workerPort, "WORKER_PORT");
+  await assertPortFree(simulatorPort, "SIMULATOR_PORT");
+
+  const { credentials, created } = await loadOrCreateCredentials(devDir);
+  say(`Local credentials: ${show(devDir)}/ (${created ? "made now" : "from an earlier start"}; kept out of git, no Vonage account needed)`);
+
+  const { menus, warnings } = await readExampleMenus(`${root}menus`);
+  for (const w of warnings) say(`  warning: ${w}`);
+  const defaultMenu = settings.defaultMenu ?? (menus.some((m) => m.id === "cafe") ? "cafe" : menus[0]!.id);
+  if (!menus.some((m) => m.id === defaultMenu)) {
+    throw new DevError(`DEFAULT_MENU=${defaultMenu} is not one of the example menus: use one of ${menus.map((m) => m.id).join(", ")}`);
+  }
+  const seeded = await seedMenus({ configPath: `${root}wrangler.toml`, persistDir: `${devDir}/state`, menus, defaultMenu });
+  say(`Menus in local KV: ${seeded.versions.map((v) => `${v.id}@${v.version}${v.published ? " (new)" : ""}`).join(", ")}; default: ${defaultMenu}`);
+
+  const simulatorUrl = `http://127.0.0.1:${simulatorPort}`;
+  const workerUrl = `http://127.0.0.1:${workerPort}`;
+  const envFile = `${devDir}/worker.env`;
+  const logFile = `${devDir}/worker.log`;
+  await writeSecret(envFile, workerEnvFile(credentials, simulatorUrl));
+
+  const simulator = createSimulator({
+    applicationId: credentials.applicationId,
+    publicKey: await importSPKI(credentials.publicKeyPem, "RS256"),
+    business: BUSINESS,
+    customers: CUSTOMERS,
+    menus: menus.map((m) => ({ id: m.id, name: m.name })),
+    worker: createWorkerClient({
+      baseUrl: workerUrl,
+      signatureSecret: credentials.signatureSecret,
+      adminToken: credentials.adminToken,
+      applicationId: credentials.applicationId,
+      unreachableHint: `Is \`npm start\` still running? The worker's log is ${show(logFile)}.`,
+    }),
+    readPage,
+    statusDelayMs: settings.statusDelayMs,
+  });
+  // The simulator first: it is the worker's Messages API.
+  server = await serveSimulator(simulator, simulatorPort, "SIMULATOR_PORT");
+
+  say(`Starting the worker (wrangler dev, local mode; its log: ${show(logFile)}) ...`);
+  wrangler = startWranglerDev({
+    cwd: root,
+    port: workerPort,
+    persistDir: `${devDir}/state`,
+    envFile,
+    logFile,
+    onLine: (line) => say(`worker | ${line}`),
+  });
+  const running = wrangler;
+  await waitUntilAnswering(`${workerUrl}/healthz`, { timeoutMs: 120_000, gone: running.exitReason, what: `wrangler dev (log: ${show(logFile)})` });
+  const health = await fetch(`${workerUrl}/healthz`);
+  if (!health.ok) throw new DevError(`the worker answers /healthz with ${health.status}: its configuration is incomplete; see ${show(logFile)}`);
+
+  say();
+  say(`  Open the chat simulator: ${simulatorUrl}/`);
+  say();
+  say("Tap a menu's buttons, or type to get the default menu. Ctrl-C stops the worker and the simulator.");
+
+  await running.exited;
+  if (!stopping) {
+    say(`The worker stopped (${running.exitReason() ?? "no reason given"}); see ${show(logFile)}.`);
+    await shutdown(1);
+  }
+}
+
+main().catch((e: unknown) => {
+  if (e instanceof DevError) process.stderr.write(`\nnpm start: ${e.message}\n`);
+  else process.stderr.write(`\nnpm start failed unexpectedly: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+  void shutdown(1);
+});

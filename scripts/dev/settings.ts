@@ -1,0 +1,33 @@
+/** What `npm start` can be told through the environment, read once and checked, with the defaults. */
+import { isAbsolute, join } from "node:path";
+import { portFrom } from "./ports.js";
+
+export interface DevSettings {
+  root: string;
+  /** Credentials, the worker's env file, local KV and the worker's log: gitignored. */
+  devDir: string;
+  workerPort: number;
+  simulatorPort: number;
+  /** The menu a customer gets who writes first; unset: `cafe`, else the first example. */
+  defaultMenu: string | null;
+  /** Pause between status webhooks, so a person sees the ticks move. */
+  statusDelayMs: number;
+}
+
+export const SETTINGS_HELP = `Settings (environment variables):
+  WORKER_PORT      port of the worker under wrangler dev (default 8787)
+  SIMULATOR_PORT   port of the chat simulator (default 8788)
+  DEV_DIR          folder for local credentials, KV and logs (default .dev)
+  DEFAULT_MENU     id of the menu a customer gets by writing first (default cafe)`;
+
+export function readSettings(env: NodeJS.ProcessEnv, root: string): DevSettings {
+  const dir = env["DEV_DIR"] || ".dev";
+  return {
+    root,
+    devDir: isAbsolute(dir) ? dir : join(root, dir),
+    workerPort: portFrom(env, "WORKER_PORT", 8787),
+    simulatorPort: portFrom(env, "SIMULATOR_PORT", 8788),
+    defaultMenu: env["DEFAULT_MENU"] || null,
+    statusDelayMs: 300,
+  };
+}
