@@ -76,6 +76,8 @@ export interface ChatLog {
   get(id: string): Entry | undefined;
   /** Adds or replaces an entry by id, and tells every listener. */
   put(entry: Entry): Entry;
+  /** Adds a line from the simulator itself to a customer's chat. */
+  notice(customer: string, level: NoticeEntry["level"], title: string, more?: { detail?: string; problems?: string[] }): NoticeEntry;
   /** Moves a business message's tick forward; a late or repeated status never moves it back. */
   advance(id: string, tick: Tick): BusinessEntry | undefined;
   subscribe(listener: Listener): () => void;
@@ -122,6 +124,12 @@ export function createChatLog(initial: Customer[], options: { maxEntriesPerCusto
       byId.set(entry.id, entry);
       emit({ type: "entry", entry });
       return entry;
+    },
+    notice(customer, level, title, more = {}) {
+      const entry: NoticeEntry = { kind: "notice", level, id: crypto.randomUUID(), customer, at: new Date().toISOString(), title };
+      if (more.detail !== undefined) entry.detail = more.detail;
+      if (more.problems !== undefined && more.problems.length > 0) entry.problems = more.problems;
+      return log.put(entry) as NoticeEntry;
     },
     advance(id, tick) {
       const entry = byId.get(id);

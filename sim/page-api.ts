@@ -1,0 +1,176 @@
+/**
+ * The API the simulator's page calls: a live feed of the chats, and the customer's actions. A tap, a list
+ * choice or typed text becomes the inbound webhook Vonage would send, signed; a menu start is the business's
+ * own call with the admin token. Whatever the worker answers ends up in the chat, failures included.
+ */
+import { Hono, type Context } from "hono";
+import { streamSSE } from "hono/streaming";
+import { z } from "zod";
+import type { BusinessEntry, ChatEvent, ChatLog, Customer, CustomerContent, FeedSnapshot } from "./chat-log.js";
+import { bodyTextOf, choicesOf, isButtonMessage } from "./choices.js";
+import type { DeliveryReceipts } from "./delivery-receipts.js";
+import { replyWebhook, textWebhook } from "./vonage-webhooks.js";
+import type { WorkerClient, WorkerResult } from "./worker-client.js";
+
+export interface PageApiOptions {
+  log: ChatLog;
+  receipts: DeliveryReceipts;
+  worker: WorkerClient;
+  business: Customer;
+  menus: Array<{ id: string; name: string }>;
+}
+
+export interface PageApi {
+  /** Routes relative to where it is mounted (`/api`). */
+  app: Hono;
+  /** Ends every open live feed, so a server can close. */
+  closeFeeds(): void;
+}
+
+const textSchema = z.strictObject({ text: z.string().trim().min(1, "type something first").max(4096, "WhatsApp takes at most 4096 characters") });
+const replySchema = z.strictObject({ messageUuid: z.string().min(1), id: z.string().min(1) });
+const flowSchema = z.strictObject({ menuId: z.string().min(1) });
+const customerSchema = z.strictObject({ name: z.string().trim().min(1).max(40).optional() });
+
+/** A 4xx for the page, with a sentence it shows as is. */
+const refuse = (c: Context, status: 400 | 403 | 404 | 409, message: string) => c.json({ error: message }, status);
+
+async function bodyOf<T>(c: Context, schema: z.ZodType<T>): Promise<{ ok: true; data: T } | { ok: false; message: string }> {
+  const parsed = schema.safeParse(await c.req.json().catch(() => undefined));
+  if (parsed.success) return { ok: true, data: parsed.data };
+  return { ok: false, message: parsed.error.issues.map((i) => `${i.path.join(".") || "body"}: ${i.message}`).join("; ") };
+}
+
+function hostOf(origin: string): string | null {
+  try {
+    return new URL(origin).host;
+  } catch {
+    return null; // "null" from a sandboxed frame, or garbage: never our own page
+  }
+}
+
+export function createPageApi(options: PageApiOptions): PageApi {
+  const { log, receipts, worker, business } = options;
+  const feeds = new Set<() => void>();
+  const app = new Hono();
+
+  /** Shows the customer's own bubble at once, then sends the webhook and marks the bubble with the outcome. */
+  async function sendInbound(customer: string, content: CustomerContent, payload: Record<string, unknown>): Promise<WorkerResult> {
+    const id = String(payload["message_uuid"]);
+    log.put({ kind: "customer", id, customer, content, at: new Date().toISOString(), delivery: "sending" });
+    const result = await worker.inbound(payload);
+    const sent = log.get(id);
+    if (sent?.kind !== "customer") return result;
+    if (result.ok) {
+      const outcome = result.body["outcome"];
+      log.put({ ...sent, delivery: "delivered", ...(typeof outcome === "string" ? { outcome } : {}) });
+    } else {
+      log.put({ ...sent, delivery: "failed" });
+      log.notice(customer, "error", "The worker did not take this message", { detail: result.message });
+    }
+    return result;
+  }
+
+  // This API signs webhooks and holds the admin token: only the simulator's own page, not another site, may call it.
+  app.use("*", async (c, next) => {
+    const origin = c.req.header("Origin");
+    if (c.req.method !== "GET" && origin !== undefined && hostOf(origin) !== c.req.header("Host")) {
+      return refuse(c, 403, "only the simulator's own page may call its API");
+    }
+    return next();
+  });
+
+  app.get("/events", (c) =>
+    streamSSE(c, async (stream) => {
+      const snapshot: FeedSnapshot = { business, customers: log.customers(), menus: options.menus, entries: log.entries() };
+      // `retry`: the page reconnects within a second when the simulator comes back.
+      let queue = stream.writeSSE({ event: "snapshot", data: JSON.stringify(snapshot), retry: 1000 });
+      // Writes go out in order even when events come faster than the socket drains.
+      const unsubscribe = log.subscribe((event: ChatEvent) => {
+        queue = queue.then(() => stream.writeSSE({ event: event.type, data: JSON.stringify(event) })).catch(() => undefined);
+      });
+      let end!: () => void;
+      const ended = new Promise<void>((resolve) => (end = resolve));
+      feeds.add(end);
+      stream.onAbort(end);
+      await ended;
+      unsubscribe();
+      feeds.delete(end);
+    }),
+  );
+
+  app.post("/customers", async (c) => {
+    const body = await bodyOf(c, customerSchema);
+    if (!body.ok) return refuse(c, 400, body.message);
+    const numbers = log.customers().map((k) => Number(k.number));
+    const number = String(Math.max(Number(business.number) + 100, ...numbers) + 1);
+    const customer = log.addCustomer({ number, name: body.data.name ?? `Customer ${log.customers().length + 1}` });
+    return c.json(customer, 201);
+  });
+
+  const customerOf = (c: Context): string | null => {
+    const number = c.req.param("number") ?? "";
+    return log.hasCustomer(number) ? number : null;
+  };
+  const unknownCustomer = (c: Context) => refuse(c, 404, `no customer ${c.req.param("number") ?? ""}; add one first`);
+
+  app.post("/customers/:number/messages", async (c) => {
+    const customer = customerOf(c);
+    if (customer === null) return unknownCustomer(c);
+    const body = await bodyOf(c, textSchema);
+    if (!body.ok) return refuse(c, 400, body.message);
+    const payload = textWebhook({ business: business.number, customer, text: body.data.text });
+    const result = await sendInbound(customer, { type: "text", text: body.data.text }, payload);
+    return c.json({ ok: result.ok });
+  });
+
+  app.post("/customers/:number/replies", async (c) => {
+    const customer = customerOf(c);
+    if (customer === null) return unknownCustomer(c);
+    const body = await bodyOf(c, replySchema);
+    if (!body.ok) return refuse(c, 400, body.message);
+    const message = log.get(body.data.messageUuid);
+    if (message?.kind !== "business" || message.customer !== customer || message.content.type !== "interactive") {
+      return refuse(c, 404, "that message is not an interactive message in this chat");
+    }
+    const interactive = message.content.interactive;
+    // Title and description come from the message itself, as WhatsApp fills them in.
+    const choice = choicesOf(interactive).find((o) => o.id === body.data.id);
+    if (choice === undefined) return refuse(c, 404, `the message has no button or row "${body.data.id}"`);
+    // WhatsApp disables a tapped button (the others stay live); a list can be opened and answered again.
+    if (isButtonMessage(interactive) && message.chosen.includes(choice.id)) return refuse(c, 409, `"${choice.title}" was already tapped`);
+    log.put({ ...message, chosen: [...message.chosen, choice.id] } satisfies BusinessEntry);
+
+    const payload = replyWebhook({ business: business.number, customer, ...choice });
+    const quoted = { messageUuid: message.id, text: bodyTextOf(interactive) };
+    const result = await sendInbound(customer, { type: "reply", ...choice, quoted }, payload);
+    return c.json({ ok: result.ok });
+  });
+
+  app.post("/customers/:number/flows", async (c) => {
+    const customer = customerOf(c);
+    if (customer === null) return unknownCustomer(c);
+    const body = await bodyOf(c, flowSchema);
+    if (!body.ok) return refuse(c, 400, body.message);
+    const menu = options.menus.find((m) => m.id === body.data.menuId);
+    // Before the call: the worker sends the first question while it handles it.
+    log.notice(customer, "info", `Started the menu "${menu?.name ?? body.data.menuId}"`);
+    const result = await worker.startFlow(body.data.menuId, business.number, customer);
+    if (!result.ok) log.notice(customer, "error", `Could not start the menu "${body.data.menuId}"`, { detail: result.message });
+    return c.json({ ok: result.ok });
+  });
+
+  app.post("/customers/:number/read", (c) => {
+    const customer = customerOf(c);
+    if (customer === null) return unknownCustomer(c);
+    receipts.read(customer);
+    return c.json({ ok: true });
+  });
+
+  return {
+    app,
+    closeFeeds() {
+      for (const end of [...feeds]) end();
+    },
+  };
+}
