@@ -33,6 +33,8 @@ export function createDeliveryReceipts(options: DeliveryReceiptsOptions): Delive
   const delayMs = options.delayMs ?? 0;
   const inFlight = new Set<Promise<void>>();
   const readSent = new Set<string>();
+  /** Customers whose last status webhook failed. */
+  const failing = new Set<string>();
 
   async function send(messageUuid: string, status: Exclude<Tick, "accepted">): Promise<boolean> {
     const entry = log.get(messageUuid);
@@ -40,13 +42,13 @@ export function createDeliveryReceipts(options: DeliveryReceiptsOptions): Delive
     const result = await worker.status(statusWebhook({ messageUuid, business, customer: entry.customer, status }));
     if (result.ok) {
       log.advance(messageUuid, status);
+      failing.delete(entry.customer);
       return true;
     }
     // One red line per chat for a run of failures, not one per message and status.
-    const last = log.entries(entry.customer).at(-1);
-    const title = "A status webhook was not accepted";
-    if (!(last?.kind === "notice" && last.title === title)) {
-      log.put({ kind: "notice", level: "error", id: crypto.randomUUID(), customer: entry.customer, at: new Date().toISOString(), title, detail: `${status}: ${result.message}` });
+    if (!failing.has(entry.customer)) {
+      failing.add(entry.customer);
+      log.notice(entry.customer, "error", "A status webhook was not accepted", { detail: `${status}: ${result.message}` });
     }
     return false;
   }
