@@ -4,7 +4,7 @@
  * no internet. Ctrl-C stops both.
  */
 import { importSPKI } from "jose";
-import { relative } from "node:path";
+import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createSimulator } from "../sim/simulator.js";
 import { createWorkerClient } from "../sim/worker-client.js";
@@ -61,19 +61,19 @@ async function main(): Promise<void> {
   const { credentials, created } = await loadOrCreateCredentials(devDir);
   say(`Local credentials: ${show(devDir)}/ (${created ? "made now" : "from an earlier start"}; kept out of git, no Vonage account needed)`);
 
-  const { menus, warnings } = await readExampleMenus(`${root}menus`);
+  const { menus, warnings } = await readExampleMenus(join(root, "menus"));
   for (const w of warnings) say(`  warning: ${w}`);
   const defaultMenu = settings.defaultMenu ?? (menus.some((m) => m.id === "cafe") ? "cafe" : menus[0]!.id);
   if (!menus.some((m) => m.id === defaultMenu)) {
     throw new DevError(`DEFAULT_MENU=${defaultMenu} is not one of the example menus: use one of ${menus.map((m) => m.id).join(", ")}`);
   }
-  const seeded = await seedMenus({ configPath: `${root}wrangler.toml`, persistDir: `${devDir}/state`, menus, defaultMenu });
+  const seeded = await seedMenus({ configPath: join(root, "wrangler.toml"), persistDir: join(devDir, "state"), menus, defaultMenu });
   say(`Menus in local KV: ${seeded.versions.map((v) => `${v.id}@${v.version}${v.published ? " (new)" : ""}`).join(", ")}; default: ${defaultMenu}`);
 
   const simulatorUrl = `http://127.0.0.1:${simulatorPort}`;
   const workerUrl = `http://127.0.0.1:${workerPort}`;
-  const envFile = `${devDir}/worker.env`;
-  const logFile = `${devDir}/worker.log`;
+  const envFile = join(devDir, "worker.env");
+  const logFile = join(devDir, "worker.log");
   await writeSecret(envFile, workerEnvFile(credentials, simulatorUrl));
 
   const simulator = createSimulator({
@@ -99,7 +99,7 @@ async function main(): Promise<void> {
   wrangler = startWranglerDev({
     cwd: root,
     port: workerPort,
-    persistDir: `${devDir}/state`,
+    persistDir: join(devDir, "state"),
     envFile,
     logFile,
     onLine: (line) => say(`worker | ${line}`),
