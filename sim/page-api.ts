@@ -112,6 +112,12 @@ export function createPageApi(options: PageApiOptions): PageApi {
     const number = c.req.param("number") ?? "";
     return log.hasCustomer(number) ? number : null;
   };
+  /** Who a webhook is from: Vonage adds the customer's WhatsApp profile name to the guide's payloads. */
+  const sender = (customer: string) => ({
+    business: business.number,
+    customer,
+    profileName: log.customers().find((k) => k.number === customer)?.name ?? `+${customer}`,
+  });
   const unknownCustomer = (c: Context) => refuse(c, 404, `no customer ${c.req.param("number") ?? ""}; add one first`);
 
   app.post("/customers/:number/messages", async (c) => {
@@ -119,7 +125,7 @@ export function createPageApi(options: PageApiOptions): PageApi {
     if (customer === null) return unknownCustomer(c);
     const body = await bodyOf(c, textSchema);
     if (!body.ok) return refuse(c, 400, body.message);
-    const payload = textWebhook({ business: business.number, customer, text: body.data.text });
+    const payload = textWebhook({ ...sender(customer), text: body.data.text });
     const result = await sendInbound(customer, { type: "text", text: body.data.text }, payload);
     return c.json({ ok: result.ok });
   });
@@ -141,7 +147,7 @@ export function createPageApi(options: PageApiOptions): PageApi {
     if (isButtonMessage(interactive) && message.chosen.includes(choice.id)) return refuse(c, 409, `"${choice.title}" was already tapped`);
     log.put({ ...message, chosen: [...message.chosen, choice.id] } satisfies BusinessEntry);
 
-    const payload = replyWebhook({ business: business.number, customer, ...choice });
+    const payload = replyWebhook({ ...sender(customer), ...choice });
     const quoted = { messageUuid: message.id, text: bodyTextOf(interactive) };
     const result = await sendInbound(customer, { type: "reply", ...choice, quoted }, payload);
     return c.json({ ok: result.ok });

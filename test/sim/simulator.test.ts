@@ -10,9 +10,12 @@ const ofKind = <K extends Entry["kind"]>(rig: Rig, customer: string, kind: K) =>
 const lastBusiness = (rig: Rig, customer: string) => ofKind(rig, customer, "business").at(-1)!;
 const inbound = (rig: Rig) => rig.received.filter((r) => r.path === "/webhooks/inbound");
 
-/** The guide's payload with this webhook's own message_uuid and timestamp, which the guide leaves as examples. */
-function asSent(expected: Record<string, unknown>, sent: Received) {
-  return { ...expected, message_uuid: sent.json?.["message_uuid"], timestamp: sent.json?.["timestamp"] };
+/**
+ * The guide's payload with this webhook's own message_uuid and timestamp, which the guide leaves as examples,
+ * and the customer's profile name, which Vonage adds to every inbound message.
+ */
+function asSent(expected: Record<string, unknown>, sent: Received, profileName: string) {
+  return { ...expected, message_uuid: sent.json?.["message_uuid"], timestamp: sent.json?.["timestamp"], profile: { name: profileName } };
 }
 
 async function startMenu(rig: Rig, customer: string, menuId: string) {
@@ -42,7 +45,7 @@ describe("chat simulator with the real worker", () => {
     expect(await res.json()).toEqual({ ok: true });
 
     const [sent] = inbound(rig);
-    expect(sent!.json).toEqual(asSent(seedButtonReply(BUSINESS.number, ALICE.number, ""), sent!));
+    expect(sent!.json).toEqual(asSent(seedButtonReply(BUSINESS.number, ALICE.number, ""), sent!, "Alice"));
     expect(sent!.json?.["timestamp"]).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
     // The worker's own verifier: HS256 with the signature secret, payload_hash over these exact bytes.
     const verified = await verifyWebhookSignature(sent!.authorization ?? undefined, new TextEncoder().encode(sent!.raw), { secret: rig.signatureSecret, maxAgeSeconds: 60, now: Date.now() });
@@ -77,7 +80,7 @@ describe("chat simulator with the real worker", () => {
 
     await rig.page(`/api/customers/${BILAL.number}/replies`, { messageUuid: list.id, id: "row1" });
     const sent = inbound(rig).at(-1)!;
-    expect(sent.json).toEqual(asSent(seedListReply(BUSINESS.number, BILAL.number, ""), sent));
+    expect(sent.json).toEqual(asSent(seedListReply(BUSINESS.number, BILAL.number, ""), sent, "Bilal"));
     const next = lastBusiness(rig, BILAL.number);
     expect(next.content).toMatchObject({ type: "interactive", interactive: { body: { text: "The red pill: you stay in Wonderland. Are you sure?" } } });
   });
@@ -96,6 +99,7 @@ describe("chat simulator with the real worker", () => {
       timestamp: sent.json?.["timestamp"],
       message_type: "text",
       text: "hi there",
+      profile: { name: "Alice" },
     });
     expect(ofKind(rig, ALICE.number, "customer").at(-1)).toMatchObject({ delivery: "delivered", outcome: "started", content: { type: "text", text: "hi there" } });
     expect(lastBusiness(rig, ALICE.number).content).toMatchObject({ interactive: { body: { text: "Hi! What can we do for you today?" } } });
