@@ -1,7 +1,7 @@
 /**
  * Local development credentials, made on the first `npm start` and kept in the gitignored dev folder: an RSA
- * key pair for the application JWT, a webhook signature secret, an admin token and an application id. They
- * stand in for a Vonage account's and are worth nothing outside this machine.
+ * key pair for the application JWT, a webhook signature secret, an admin token, an application id and a
+ * completion-webhook secret. They stand in for a Vonage account's and are worth nothing outside this machine.
  */
 import { generateKeyPairSync, randomBytes, randomUUID } from "node:crypto";
 import { chmod, mkdir, readFile, writeFile } from "node:fs/promises";
@@ -12,6 +12,8 @@ export interface DevCredentials {
   applicationId: string;
   signatureSecret: string;
   adminToken: string;
+  /** `whsec_...`: signs the worker's completion webhooks (Standard Webhooks). */
+  completionSecret: string;
   /** PKCS#8 PEM, as the worker's VONAGE_PRIVATE_KEY. */
   privateKeyPem: string;
   /** SPKI PEM: the simulator's Messages API verifies the worker's JWT with it. */
@@ -19,6 +21,8 @@ export interface DevCredentials {
 }
 
 const FILES = { secrets: "credentials.json", privateKey: "private.pem", publicKey: "public.pem" };
+
+const newCompletionSecret = () => `whsec_${randomBytes(32).toString("base64")}`;
 
 function generate(): DevCredentials {
   const { privateKey, publicKey } = generateKeyPairSync("rsa", {
@@ -30,6 +34,7 @@ function generate(): DevCredentials {
     applicationId: randomUUID(),
     signatureSecret: randomBytes(32).toString("hex"),
     adminToken: randomBytes(32).toString("hex"),
+    completionSecret: newCompletionSecret(),
     privateKeyPem: privateKey,
     publicKeyPem: publicKey,
   };
@@ -56,11 +61,13 @@ export async function loadOrCreateCredentials(dir: string): Promise<{ credential
     } catch {
       secrets = {};
     }
-    const { applicationId, signatureSecret, adminToken } = secrets;
-    if (typeof applicationId !== "string" || typeof signatureSecret !== "string" || typeof adminToken !== "string" || adminToken.length < 16 || signatureSecret.length < 16) {
+    const { applicationId, signatureSecret, adminToken, completionSecret } = secrets;
+    const usable = (v: unknown, min: number): v is string => typeof v === "string" && v.length >= min;
+    if (!usable(applicationId, 1) || !usable(signatureSecret, 16) || !usable(adminToken, 16) || !usable(completionSecret, 30)) {
       throw new DevError(`${join(dir, FILES.secrets)} is not as \`npm start\` wrote it. Delete the folder ${dir} and run \`npm start\` again to make new local credentials.`);
     }
-    return { credentials: { applicationId, signatureSecret, adminToken, privateKeyPem: privateKeyPem!, publicKeyPem: publicKeyPem! }, created: false };
+    const credentials = { applicationId, signatureSecret, adminToken, completionSecret, privateKeyPem: privateKeyPem!, publicKeyPem: publicKeyPem! };
+    return { credentials, created: false };
   }
   if (present > 0) {
     throw new DevError(`${dir} holds only part of the local credentials. Delete the folder ${dir} and run \`npm start\` again to make new ones.`);
@@ -68,12 +75,17 @@ export async function loadOrCreateCredentials(dir: string): Promise<{ credential
 
   const credentials = generate();
   await mkdir(dir, { recursive: true, mode: 0o700 });
-  const secrets = { applicationId: credentials.applicationId, signatureSecret: credentials.signatureSecret, adminToken: credentials.adminToken };
-  // Owner-only, like any key file; written last-to-first so a crash leaves a partial set that is detected above.
+  // Owner-only, like any key file; credentials.json last, so a crash leaves a partial set that is detected above.
   await writeSecret(join(dir, FILES.publicKey), credentials.publicKeyPem);
   await writeSecret(join(dir, FILES.privateKey), credentials.privateKeyPem);
-  await writeSecret(join(dir, FILES.secrets), `${JSON.stringify(secrets, null, 2)}\n`);
+  await writeSecret(join(dir, FILES.secrets), secretsFile(credentials));
   return { credentials, created: true };
+}
+
+/** credentials.json: what is not a key file. `adminToken` is also where `wa-menu push` looks for it. */
+function secretsFile(c: Omit<DevCredentials, "privateKeyPem" | "publicKeyPem">): string {
+  const { applicationId, signatureSecret, adminToken, completionSecret } = c;
+  return `${JSON.stringify({ applicationId, signatureSecret, adminToken, completionSecret }, null, 2)}\n`;
 }
 
 export async function writeSecret(path: string, content: string): Promise<void> {
@@ -94,6 +106,7 @@ export function workerEnvFile(credentials: DevCredentials, apiUrl: string): stri
     VONAGE_PRIVATE_KEY: credentials.privateKeyPem,
     VONAGE_SIGNATURE_SECRET: credentials.signatureSecret,
     ADMIN_TOKEN: credentials.adminToken,
+    COMPLETION_WEBHOOK_SECRET: credentials.completionSecret,
     VONAGE_API_URL: apiUrl,
   };
   return `# Written by \`npm start\` on every start; local development credentials only.\n${Object.entries(vars)

@@ -7,6 +7,7 @@ import { getPlatformProxy } from "wrangler";
 import { afterEach, describe, expect, it } from "vitest";
 import { loadOrCreateCredentials, workerEnvFile } from "../../scripts/dev/credentials.js";
 import { DevError } from "../../scripts/dev/dev-error.js";
+import { parseConfig } from "../../src/config.js";
 import { readExampleMenus, seedMenus } from "../../scripts/dev/seed-menus.js";
 import delivery from "../../menus/delivery.json" with { type: "json" };
 
@@ -42,12 +43,19 @@ describe("local credentials", () => {
     await expect(loadOrCreateCredentials(dir)).rejects.toThrow(new DevError(`${dir} holds only part of the local credentials. Delete the folder ${dir} and run \`npm start\` again to make new ones.`));
   });
 
-  it("reach the worker as an env file whose PEM keeps its lines", async () => {
+  it("reach the worker as an env file its configuration accepts, the PEM with its lines", async () => {
     const { credentials } = await loadOrCreateCredentials(join(await tempDir(), ".dev"));
     const text = workerEnvFile(credentials, "http://127.0.0.1:8788");
-    expect(text).toContain('VONAGE_API_URL="http://127.0.0.1:8788"');
-    const line = text.split("\n").find((l) => l.startsWith("VONAGE_PRIVATE_KEY="))!;
-    expect(JSON.parse(line.slice("VONAGE_PRIVATE_KEY=".length))).toBe(credentials.privateKeyPem);
+    // Double-quoted dotenv values unescape \n as JSON strings do; nothing else in them needs escaping.
+    const env = Object.fromEntries(
+      text
+        .split("\n")
+        .filter((l) => /^[A-Z_]+=/.test(l))
+        .map((l) => [l.slice(0, l.indexOf("=")), JSON.parse(l.slice(l.indexOf("=") + 1)) as string]),
+    );
+    const config = parseConfig(env);
+    expect(config).toMatchObject({ apiUrl: "http://127.0.0.1:8788", adminToken: credentials.adminToken, completionSecret: credentials.completionSecret });
+    expect(config.privateKey).toBe(credentials.privateKeyPem.trim());
   });
 });
 
