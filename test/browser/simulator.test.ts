@@ -1,6 +1,6 @@
 /**
  * The README's main-job command end to end, in real headless Chromium: `npm start` from a fresh dev folder,
- * then the guide's delivery-time buttons, the pill list and a typed answer, asserting what the page shows at
+ * then the guide's delivery-time buttons, the pill list and typed answers, asserting what the page shows at
  * each step. Screenshots go to test-results/; UPDATE_DOCS_SCREENSHOT=1 also refreshes docs/simulator-list.png.
  */
 import { copyFile, mkdir } from "node:fs/promises";
@@ -125,7 +125,7 @@ describe.skipIf(chromiumMissing && !mustRun)("npm start and the chat simulator i
     expect(await texts(next.locator("button.choice"))).toEqual(["Yes, I'm sure", "Let me choose again"]);
   });
 
-  it("a typed answer reaches the worker as text; it asks the pending question again", async () => {
+  it("typed text reaches the worker: an unknown answer is re-asked, a button's title is taken as the answer", async () => {
     const box = page.getByRole("textbox", { name: "Type a message" });
     await box.fill("Is it safe?");
     await box.press("Enter");
@@ -134,10 +134,16 @@ describe.skipIf(chromiumMissing && !mustRun)("npm start and the chat simulator i
     expect(await typed.locator(".bubble .text").textContent()).toBe("Is it safe?");
     expect(await box.inputValue()).toBe("");
     await expect.poll(() => messages().getByText("The red pill: you stay in Wonderland. Are you sure?").count()).toBe(2);
-    await incoming().last().locator('[data-tick="read"]').waitFor();
+    const again = incoming().last();
+    expect(await again.locator(".text").textContent()).toBe("Sorry, I didn't catch that. Please tap one of the options, or type its number.\n\nThe red pill: you stay in Wonderland. Are you sure?");
+    expect(await texts(again.locator("button.choice"))).toEqual(["Yes, I'm sure", "Let me choose again"]);
+    await again.locator('[data-tick="read"]').waitFor();
     await shot("04-typed-reprompt");
 
-    await incoming().last().getByRole("button", { name: "Yes, I'm sure" }).click();
+    // Typing a button's title answers as a tap would.
+    await box.fill("yes, i'm sure");
+    await box.press("Enter");
+    await outgoing().last().locator(".caption", { hasText: "worker: completed" }).waitFor();
     await messages().getByText("Confirmed: red pill. Welcome to the real world.").waitFor();
   });
 
