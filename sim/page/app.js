@@ -117,7 +117,14 @@ function drawHeader(snap) {
   $("business-initials").textContent = snap.business.name.split(/\s+/).map((w) => w[0]).join("").slice(0, 2).toUpperCase();
   $("chat-sub").textContent = me === undefined ? "" : `+${snap.business.number} · you are ${me.name} (+${me.number})`;
   $("menus").replaceChildren(
-    ...snap.menus.map((m) => h("button", { type: "button", class: "chip", "data-menu": m.id, title: `Ask the worker to start "${m.id}" for this customer`, onclick: () => startMenu(m.id) }, m.name)),
+    ...snap.menus.map((m) =>
+      h(
+        "button",
+        // Named "Start ...", so a menu chip is never mistaken for a reply button with a similar title.
+        { type: "button", class: "chip", "data-menu": m.id, "aria-label": `Start ${m.name}`, title: `Ask the worker to start "${m.id}" for this customer`, onclick: () => startMenu(m.id) },
+        m.name,
+      ),
+    ),
   );
 }
 
