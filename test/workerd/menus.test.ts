@@ -74,6 +74,11 @@ describe("menu validation", () => {
     const button = clone(delivery) as any;
     button.nodes["delivery-time"].interactive.header = { type: "image", image: { link: "http://example.com/a.png" } };
     expect(messages(button)).toEqual(["$.nodes[\"delivery-time\"].interactive.header.image.link: link must be an https URL"]);
+    // A URL parser reads these as https URLs; WhatsApp does not (found by the menu property test).
+    for (const link of ["https:example.com/a.png", "HTTPS://example.com/a.png"]) {
+      button.nodes["delivery-time"].interactive.header.image.link = link;
+      expect(messages(button)).toEqual(["$.nodes[\"delivery-time\"].interactive.header.image.link: link must be an https URL"]);
+    }
     button.nodes["delivery-time"].interactive.header.image.link = "https://example.com/a.png";
     expect(messages(button)).toEqual([]);
   });
