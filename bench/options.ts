@@ -3,6 +3,8 @@
 export interface BenchOptions {
   /** Webhooks measured per row (after the warm-up). */
   webhooks: number;
+  /** The measured webhooks of each row are sent in this many rounds, interleaved with the other rows. */
+  rounds: number;
   /** Webhooks sent before measuring: isolate start, JIT, caches, the first parse of a large menu. */
   warmup: number;
   concurrency: number;
@@ -32,6 +34,7 @@ function ints(name: string, def: number[], min: number): number[] {
 export function benchOptions(): BenchOptions {
   return {
     webhooks: int("BENCH_WEBHOOKS", 1000, 10),
+    rounds: int("BENCH_ROUNDS", 4, 1),
     warmup: int("BENCH_WARMUP", 150, 0),
     concurrency: int("BENCH_CONCURRENCY", 8, 1),
     menuSizes: ints("BENCH_MENU_NODES", [5, 1000], 1),

@@ -94,29 +94,41 @@ async function main() {
   const host = await startWorkerd([{ name: "kv", scriptPath: bundles.kvHost, kvNamespaces: ["MENUS", "SESSIONS"] }], compat);
   const rows: RowResult[] = [];
   const problems: string[] = [];
+  const prepared: Prepared[] = [];
   try {
     const published = new Map<number, MenuRef>();
     const repo = menuRepo(workersKv(remoteKv(host.urls["kv"]!, "MENUS"), { sleep }));
     for (const [n, menu] of menus) published.set(n, await repo.publish(menu, new Date().toISOString()));
 
     for (const [index, spec] of rowSpecs().entries()) {
-      log(`${WORKER_LABELS[spec.worker]}, KV ${spec.kv}, ${spec.menuNodes}-node menu, ${spec.customers} customers ...`);
+      log(`starting ${WORKER_LABELS[spec.worker]}, KV ${spec.kv}, ${spec.menuNodes}-node menu, ${spec.customers} customers ...`);
       const business = `4420${String(index + 1).padStart(8, "0")}`;
       const rng = seededRandom(options.seed * 1000 + index);
-      const { row, failures } =
+      prepared.push(
         spec.kv === "host"
-          ? await measureOnHost(ctx, spec, host, published.get(spec.menuNodes)!, business, rng)
-          : await measureInProcess(ctx, spec, menus.get(spec.menuNodes)!, business, rng);
-      rows.push(row);
-      problems.push(...failures.map((f) => `${spec.worker} ${spec.menuNodes}/${spec.customers}: ${f}`));
+          ? await prepareOnHost(ctx, spec, host, published.get(spec.menuNodes)!, business, rng)
+          : await prepareInProcess(ctx, spec, menus.get(spec.menuNodes)!, business, rng),
+      );
+    }
+    // Every row gets a share of each round, so a change in the machine's load (other work on a shared
+    // machine) weighs on all rows alike instead of on whichever ran at that moment.
+    for (let round = 0; round < options.rounds; round++) {
+      log(`round ${round + 1} of ${options.rounds} ...`);
+      const share = Math.floor(options.webhooks / options.rounds) + (round < options.webhooks % options.rounds ? 1 : 0);
+      for (const p of prepared) await measureWindow(ctx, p, share);
+    }
+    for (const p of prepared) {
+      rows.push(rowOf(p));
+      problems.push(...[...p.totals.failures, ...p.subject.problems].map((f) => `${p.spec.worker} ${p.spec.menuNodes}/${p.spec.customers}: ${f}`));
     }
   } finally {
+    for (const p of prepared) await p.subject.dispose();
     await host.dispose();
     await messages.close();
   }
 
   const about =
-    `${options.webhooks} webhooks per row after ${options.warmup} to warm up, concurrency ${options.concurrency}, ` +
+    `${options.webhooks} webhooks per row in ${options.rounds} interleaved rounds after ${options.warmup} to warm up, concurrency ${options.concurrency}, ` +
     `${Math.round(mix.duplicates * 100)}% duplicate deliveries, ${Math.round(mix.typed * 100)}% typed answers; ` +
     `${availableParallelism()} cores, load average ${loadavg()[0]!.toFixed(1)} at the end; Node ${process.version}; ` +
     `${((performance.now() - started) / 1000).toFixed(0)} s in all.`;
@@ -129,21 +141,27 @@ async function main() {
   }
 }
 
+/** A row ready to measure: its worker started, its customers seeded, warmed up. */
+interface Prepared {
+  spec: RowSpec;
+  subject: WorkerdInstance;
+  host: WorkerdInstance | null;
+  drive: (webhooks: number) => ReturnType<typeof drive>;
+  idleCpuPerMs: number;
+  totals: { latenciesMs: number[]; wallMs: number; cpuMs: number; sends: number; hostCpuMs: number; kv: Record<keyof KvOps[string], number>; failures: string[]; failureCount: number };
+}
+
 /** The main rows: the worker's KV served by the KV host process, which counts the operations. */
-async function measureOnHost(ctx: Context, spec: RowSpec, host: WorkerdInstance, ref: MenuRef, business: string, rng: Random) {
+async function prepareOnHost(ctx: Context, spec: RowSpec, host: WorkerdInstance, ref: MenuRef, business: string, rng: Random): Promise<Prepared> {
   const hostUrl = host.urls["kv"]!;
   await menuRepo(workersKv(remoteKv(hostUrl, "MENUS"), { sleep })).bind(business, ref.menu.id);
   const customers = await seedCustomers(hostUrl, spec.worker === "product" ? "product" : "floor", ref, business, spec.customers, rng);
   const subject = await startWorkerd([{ name: "subject", scriptPath: ctx.bundles[REMOTE_BUNDLE[spec.worker]], bindings: ctx.bindings(hostUrl) }], ctx.compat);
-  try {
-    return await measure(ctx, spec, subject, ref, business, customers, rng, host);
-  } finally {
-    await subject.dispose();
-  }
+  return warm(ctx, spec, subject, ref, business, customers, rng, host);
 }
 
 /** Reference rows: the bundle exactly as deployed, with Miniflare's KV simulator in the same workerd process. */
-async function measureInProcess(ctx: Context, spec: RowSpec, menu: Menu, business: string, rng: Random) {
+async function prepareInProcess(ctx: Context, spec: RowSpec, menu: Menu, business: string, rng: Random): Promise<Prepared> {
   const subject = await startWorkerd(
     [
       { name: "subject", scriptPath: spec.worker === "product" ? ctx.bundles.product : ctx.bundles.floor, bindings: ctx.bindings(null), kvNamespaces: ["MENUS", "SESSIONS"] },
@@ -152,21 +170,17 @@ async function measureInProcess(ctx: Context, spec: RowSpec, menu: Menu, busines
     ],
     ctx.compat,
   );
-  try {
-    const seederUrl = subject.urls["kv"]!;
-    const repo = menuRepo(workersKv(remoteKv(seederUrl, "MENUS"), { sleep }));
-    const ref = await repo.publish(menu, new Date().toISOString());
-    await repo.bind(business, ref.menu.id);
-    const customers = await seedCustomers(seederUrl, spec.worker === "product" ? "product" : "floor", ref, business, spec.customers, rng);
-    return await measure(ctx, spec, subject, ref, business, customers, rng, null);
-  } finally {
-    await subject.dispose();
-  }
+  const seederUrl = subject.urls["kv"]!;
+  const repo = menuRepo(workersKv(remoteKv(seederUrl, "MENUS"), { sleep }));
+  const ref = await repo.publish(menu, new Date().toISOString());
+  await repo.bind(business, ref.menu.id);
+  const customers = await seedCustomers(seederUrl, spec.worker === "product" ? "product" : "floor", ref, business, spec.customers, rng);
+  return warm(ctx, spec, subject, ref, business, customers, rng, null);
 }
 
-/** Warms up, then measures `webhooks` deliveries: wall time, latency, workerd CPU and, where counted, KV operations. */
-async function measure(ctx: Context, spec: RowSpec, subject: WorkerdInstance, ref: MenuRef, business: string, customers: Customer[], rng: Random, host: WorkerdInstance | null) {
-  const base = {
+/** Sends the warm-up webhooks (isolate start, JIT, caches, the first parse of a large menu), then measures idle CPU. */
+async function warm(ctx: Context, spec: RowSpec, subject: WorkerdInstance, ref: MenuRef, business: string, customers: Customer[], rng: Random, host: WorkerdInstance | null): Promise<Prepared> {
+  const options_ = {
     url: `${subject.urls["subject"]!}${spec.worker === "null" ? "/null" : "/webhooks/inbound"}`,
     menu: ref.menu,
     business,
@@ -177,44 +191,68 @@ async function measure(ctx: Context, spec: RowSpec, subject: WorkerdInstance, re
     rng,
     checkOutcomes: spec.worker === "product",
   };
-  const warm = await drive({ ...base, webhooks: options.warmup });
-  // What workerd burns with nothing to do, to take out of the measured window.
+  const p: Prepared = {
+    spec,
+    subject,
+    host,
+    drive: (webhooks) => drive({ ...options_, webhooks }),
+    idleCpuPerMs: 0,
+    totals: { latenciesMs: [], wallMs: 0, cpuMs: 0, sends: 0, hostCpuMs: 0, kv: { reads: 0, writes: 0, deletes: 0, lists: 0 }, failures: [], failureCount: 0 },
+  };
+  const warmup = await p.drive(options.warmup);
+  p.totals.failures.push(...warmup.failures);
+  p.totals.failureCount += warmup.failureCount;
+  // What workerd burns with nothing to do, to take out of the measured windows.
   const idleFrom = cpuMs(subject.pid);
   await sleep(500);
-  const idlePerMs = Math.max(0, cpuMs(subject.pid) - idleFrom) / 500;
+  p.idleCpuPerMs = Math.max(0, cpuMs(subject.pid) - idleFrom) / 500;
+  return p;
+}
 
-  const hostUrl = host?.urls["kv"];
+/** One measured window of `webhooks` deliveries, added to the row's totals. */
+async function measureWindow(ctx: Context, p: Prepared, webhooks: number): Promise<void> {
+  const hostUrl = p.host?.urls["kv"];
   const opsBefore = hostUrl === undefined ? null : await kvOps(hostUrl);
-  const hostCpuBefore = host === null ? 0 : cpuMs(host.pid);
+  const hostCpuBefore = p.host === null ? 0 : cpuMs(p.host.pid);
   const sendsBefore = ctx.messages.api.requests;
-  const cpuBefore = cpuMs(subject.pid);
-  const run = await drive({ ...base, webhooks: options.webhooks });
-  const cpu = cpuMs(subject.pid) - cpuBefore - idlePerMs * run.wallMs;
-  const sends = ctx.messages.api.requests - sendsBefore;
-  const hostCpu = host === null ? null : cpuMs(host.pid) - hostCpuBefore;
-  const opsAfter = hostUrl === undefined ? null : await kvOps(hostUrl);
+  const cpuBefore = cpuMs(p.subject.pid);
+  const run = await p.drive(webhooks);
+  const t = p.totals;
+  t.cpuMs += cpuMs(p.subject.pid) - cpuBefore - p.idleCpuPerMs * run.wallMs;
+  t.sends += ctx.messages.api.requests - sendsBefore;
+  if (p.host !== null) t.hostCpuMs += cpuMs(p.host.pid) - hostCpuBefore;
+  if (hostUrl !== undefined && opsBefore !== null) {
+    const opsAfter = await kvOps(hostUrl);
+    for (const kind of ["reads", "writes", "deletes", "lists"] as const) t.kv[kind] += sum(opsAfter, [kind]) - sum(opsBefore, [kind]);
+  }
+  t.latenciesMs.push(...run.latenciesMs);
+  t.wallMs += run.wallMs;
+  t.failures.push(...run.failures);
+  t.failureCount += run.failureCount;
+}
 
-  const n = run.latenciesMs.length;
-  const sorted = [...run.latenciesMs].sort((a, b) => a - b);
-  const perWebhook = (kinds: Array<keyof KvOps[string]>) => (opsBefore && opsAfter ? (sum(opsAfter, kinds) - sum(opsBefore, kinds)) / n : null);
-  const kvAll = perWebhook(["reads", "writes", "deletes", "lists"]);
-  const row: RowResult = {
-    worker: spec.worker,
-    kv: spec.kv,
-    menuNodes: spec.worker === "product" ? spec.menuNodes : null,
-    customers: spec.customers,
+function rowOf(p: Prepared): RowResult {
+  const t = p.totals;
+  const n = t.latenciesMs.length;
+  const sorted = [...t.latenciesMs].sort((a, b) => a - b);
+  const counted = p.host !== null;
+  const kvAll = t.kv.reads + t.kv.writes + t.kv.deletes + t.kv.lists;
+  return {
+    worker: p.spec.worker,
+    kv: p.spec.kv,
+    menuNodes: p.spec.worker === "product" ? p.spec.menuNodes : null,
+    customers: p.spec.customers,
     webhooks: n,
-    perSecond: (n / run.wallMs) * 1000,
+    perSecond: (n / t.wallMs) * 1000,
     p50Ms: percentile(sorted, 0.5),
     p99Ms: percentile(sorted, 0.99),
-    cpuMsPerWebhook: cpu / n,
-    kvReadsPerWebhook: perWebhook(["reads"]),
-    kvWritesPerWebhook: perWebhook(["writes"]),
-    subrequestsPerWebhook: kvAll === null ? null : kvAll + sends / n,
-    kvHostCpuMsPerWebhook: hostCpu === null ? null : hostCpu / n,
-    failures: warm.failureCount + run.failureCount,
+    cpuMsPerWebhook: t.cpuMs / n,
+    kvReadsPerWebhook: counted ? t.kv.reads / n : null,
+    kvWritesPerWebhook: counted ? t.kv.writes / n : null,
+    subrequestsPerWebhook: counted ? (kvAll + t.sends) / n : null,
+    kvHostCpuMsPerWebhook: counted ? t.hostCpuMs / n : null,
+    failures: t.failureCount,
   };
-  return { row, failures: [...warm.failures, ...run.failures, ...subject.problems] };
 }
 
 main().catch((e: unknown) => {
