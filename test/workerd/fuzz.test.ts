@@ -21,18 +21,20 @@ import { signWebhook } from "../../sim/vonage-webhooks.js";
 import { generateTestKeys } from "../support/keys.js";
 import { menuDocument } from "../support/menu-arbitrary.js";
 
-const SECRET = "fuzz-signature-secret-0123456789";
 const sleep = async () => undefined;
 
 describe("webhooks under random bodies, headers and signatures", () => {
   let app: ReturnType<typeof createApp>;
   let api: ReturnType<typeof createFakeMessagesApi>;
+  // Made for this run only, like every key and secret of the tests.
+  let secret = "";
 
   beforeAll(async () => {
+    secret = `${crypto.randomUUID()}${crypto.randomUUID()}`;
     const keys = await generateTestKeys();
     const applicationId = crypto.randomUUID();
     api = createFakeMessagesApi({ applicationId, publicKey: keys.publicKey });
-    const config = parseConfig({ VONAGE_APPLICATION_ID: applicationId, VONAGE_PRIVATE_KEY: keys.pkcs8Pem, VONAGE_SIGNATURE_SECRET: SECRET, VONAGE_API_URL: "https://api.nexmo.test" });
+    const config = parseConfig({ VONAGE_APPLICATION_ID: applicationId, VONAGE_PRIVATE_KEY: keys.pkcs8Pem, VONAGE_SIGNATURE_SECRET: secret, VONAGE_API_URL: "https://api.nexmo.test" });
     const stores = { menus: workersKv(env.MENUS, { sleep }), sessions: workersKv(env.SESSIONS, { sleep }) };
     // Every number gets a menu, so that a well-formed, well-signed message does lead to a send.
     const repo = menuRepo(stores.menus);
@@ -79,7 +81,7 @@ describe("webhooks under random bodies, headers and signatures", () => {
     switch (kind) {
       case "valid":
       case "tampered":
-        return signWebhook(raw, SECRET);
+        return signWebhook(raw, secret);
       case "none":
         return null;
       case "garbage":
@@ -87,19 +89,19 @@ describe("webhooks under random bodies, headers and signatures", () => {
       case "bearer-garbage":
         return `Bearer ${junk.replace(/\s/g, "") || "x"}`;
       case "wrong-secret":
-        return signWebhook(raw, `${SECRET}-not`);
+        return signWebhook(raw, `${secret}-not`);
       case "other-body":
-        return signWebhook(raw, SECRET, { hashOf: `${raw} ` });
+        return signWebhook(raw, secret, { hashOf: `${raw} ` });
       case "stale":
-        return signWebhook(raw, SECRET, { iat: now - 3600 });
+        return signWebhook(raw, secret, { iat: now - 3600 });
       case "future":
-        return signWebhook(raw, SECRET, { iat: now + 3600 });
+        return signWebhook(raw, secret, { iat: now + 3600 });
       case "alg-none": {
         const enc = (o: object) => btoa(JSON.stringify(o)).replace(/=+$/, "").replace(/\+/g, "-").replace(/\//g, "_");
         return `Bearer ${enc({ alg: "none", typ: "JWT" })}.${enc({ iat: now, iss: "Vonage", payload_hash: "0".repeat(64) })}.`;
       }
       case "no-hash":
-        return `Bearer ${await new SignJWT({ api_key: "abcd1234" }).setProtectedHeader({ alg: "HS256" }).setIssuedAt(now).sign(new TextEncoder().encode(SECRET))}`;
+        return `Bearer ${await new SignJWT({ api_key: "abcd1234" }).setProtectedHeader({ alg: "HS256" }).setIssuedAt(now).sign(new TextEncoder().encode(secret))}`;
     }
   }
 
