@@ -2,14 +2,14 @@
  * Delivers signed webhooks to the worker at a fixed concurrency, one at a time per customer (a customer's
  * next message depends on the answer to the previous one), and times each delivery.
  */
-import type { Menu } from "../src/menus/schema.js";
+import type { CompiledMenu } from "../src/menus/compiled.js";
 import type { Random } from "../sim/random.js";
 import { signWebhook } from "../sim/vonage-webhooks.js";
 import { nextStep, type Customer, type Mix } from "./workload.js";
 
 export interface DriveOptions {
   url: string;
-  menu: Menu;
+  menu: CompiledMenu;
   business: string;
   customers: Customer[];
   webhooks: number;

@@ -1,13 +1,13 @@
 /**
  * Menus of any size for the benchmark: `nodes` questions, buttons and lists in turn, every one reachable,
- * each with an option that ends the conversation. Checked with the product's own validator.
+ * each with an option that ends the conversation. Checked with the product's own compiler.
  */
-import { checkMenu } from "../src/menus/validate.js";
-import type { Menu } from "../src/menus/schema.js";
+import { checkMenu } from "../src/menus/compile.js";
+import type { MenuDocument, MenuNodeDoc } from "../src/menus/schema.js";
 
 const id = (i: number) => `q${i}`;
 
-function buttonQuestion(i: number, n: number): Menu["nodes"][string] {
+function buttonQuestion(i: number, n: number): MenuNodeDoc {
   return {
     type: "question",
     interactive: {
@@ -31,7 +31,7 @@ function buttonQuestion(i: number, n: number): Menu["nodes"][string] {
   };
 }
 
-function listQuestion(i: number, n: number): Menu["nodes"][string] {
+function listQuestion(i: number, n: number): MenuNodeDoc {
   const rows = (from: number, count: number) =>
     Array.from({ length: count }, (_, k) => ({ id: `r${i}-${from + k}`, title: `Option ${from + k + 1}`, description: `Goes on to another question (${from + k + 1})` }));
   const sections = [
@@ -52,8 +52,8 @@ function listQuestion(i: number, n: number): Menu["nodes"][string] {
   };
 }
 
-/** A valid menu of `nodes` question nodes (at least 1). Throws if the product's validator disagrees. */
-export function generateMenu(menuId: string, nodes: number): Menu {
+/** A valid menu document of `nodes` question nodes (at least 1). Throws if the product's compiler disagrees. */
+export function generateMenu(menuId: string, nodes: number): MenuDocument {
   const doc = {
     id: menuId,
     name: `Benchmark menu of ${nodes} questions`,
@@ -62,5 +62,5 @@ export function generateMenu(menuId: string, nodes: number): Menu {
   };
   const report = checkMenu(doc);
   if (report.menu === null) throw new Error(`generated menu ${menuId} is invalid: ${JSON.stringify(report.errors.slice(0, 3))}`);
-  return report.menu;
+  return doc;
 }

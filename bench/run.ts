@@ -9,7 +9,7 @@ import { availableParallelism, loadavg } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { MenuRef } from "../src/flow/engine.js";
-import type { Menu } from "../src/menus/schema.js";
+import type { MenuDocument } from "../src/menus/schema.js";
 import { menuRepo } from "../src/store/menus.js";
 import { workersKv } from "../src/store/workers-kv.js";
 import { seededRandom, type Random } from "../sim/random.js";
@@ -161,7 +161,7 @@ async function prepareOnHost(ctx: Context, spec: RowSpec, host: WorkerdInstance,
 }
 
 /** Reference rows: the bundle exactly as deployed, with Miniflare's KV simulator in the same workerd process. */
-async function prepareInProcess(ctx: Context, spec: RowSpec, menu: Menu, business: string, rng: Random): Promise<Prepared> {
+async function prepareInProcess(ctx: Context, spec: RowSpec, menu: MenuDocument, business: string, rng: Random): Promise<Prepared> {
   const subject = await startWorkerd(
     [
       { name: "subject", scriptPath: spec.worker === "product" ? ctx.bundles.product : ctx.bundles.floor, bindings: ctx.bindings(null), kvNamespaces: ["MENUS", "SESSIONS"] },

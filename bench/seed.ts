@@ -34,7 +34,7 @@ export async function seedCustomers(hostUrl: string, kind: "product" | "floor", 
     } else {
       entries.push([sessionKey(business, number), JSON.stringify({ inbound: rng.uuid(), pending: rng.uuid() })]);
     }
-    customers.push({ number, node: questionAt(ref.menu, ref.menu.start), last: null });
+    customers.push({ number, node: questionAt(ref.menu, { node: ref.menu.start }), attempts: 0, last: null });
   }
   await seedKv(hostUrl, "SESSIONS", entries);
   return customers;
