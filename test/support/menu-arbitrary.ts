@@ -1,5 +1,5 @@
 /**
- * fast-check arbitraries for menu documents: mostly well-formed, with strings near WhatsApp's limits
+ * fast-check arbitraries for menu documents, raw and shorthand questions alike: mostly well-formed, with strings near WhatsApp's limits
  * (emoji and other multi-unit characters on both sides of them), blank strings, too many buttons, rows
  * and sections, media headers and odd links, missing and dangling routes. Plenty are valid, plenty not.
  */
@@ -91,6 +91,19 @@ const questionNode = fc.oneof(buttonInteractive, listInteractive).chain((interac
     }),
 );
 
+/** The shorthand: text plus options, which the compiler renders as buttons when they fit, else as a list. */
+const shorthandQuestion = fc.record(
+  {
+    type: fc.constant("question"),
+    text: text(1024),
+    header: text(60),
+    footer: text(60),
+    button: text(20),
+    options: some(fc.record({ id: replyId(200), title: text(24), description: text(72), next: destination, synonyms: fc.array(text(40), { maxLength: 3 }) }, { requiredKeys: ["id", "title", "next"] }), 1, 10),
+  },
+  { requiredKeys: ["type", "text", "options"] },
+);
+
 const textNode = fc.record({ type: fc.constant("text"), text: text(4096), next: nodeId }, { requiredKeys: ["type", "text"] });
 
 /** A menu document: an id, a start and up to four nodes, mostly questions. */
@@ -100,7 +113,7 @@ export const menuDocument = fc.record(
     start: fc.oneof({ weight: 30, arbitrary: fc.constant("n0") }, { weight: 1, arbitrary: nodeId }),
     // Every node id is mostly present, so routes mostly lead somewhere.
     nodes: fc
-      .tuple(...nodeIds.map(() => fc.option(fc.oneof({ weight: 4, arbitrary: questionNode }, { weight: 1, arbitrary: textNode }), { freq: 12 })))
+      .tuple(...nodeIds.map(() => fc.option(fc.oneof({ weight: 3, arbitrary: questionNode }, { weight: 2, arbitrary: shorthandQuestion }, { weight: 1, arbitrary: textNode }), { freq: 12 })))
       .map((nodes) => Object.fromEntries(nodes.flatMap((n, i) => (n === null ? [] : [[nodeIds[i]!, n]])))),
     name: fc.string({ maxLength: 210 }),
   },

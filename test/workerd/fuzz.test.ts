@@ -11,7 +11,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import pills from "../../menus/pills.json";
 import { parseConfig } from "../../src/config.js";
 import { createApp } from "../../src/http/app.js";
-import { checkMenu } from "../../src/menus/validate.js";
+import { checkMenu } from "../../src/menus/compile.js";
 import { menuRepo } from "../../src/store/menus.js";
 import { workersKv } from "../../src/store/workers-kv.js";
 import { buildMessage } from "../../src/vonage/outbound.js";
@@ -54,8 +54,8 @@ describe("webhooks under random bodies, headers and signatures", () => {
       channel: field(fc.oneof({ weight: 8, arbitrary: fc.constant("whatsapp") }, { weight: 1, arbitrary: fc.constantFrom("sms", "") })),
       message_type: field(fc.constantFrom("reply", "text", "image", "reaction", "button", "unsupported", "")),
       timestamp: field(fc.date({ noInvalidDate: true }).map((d) => d.toISOString())),
-      reply: field(fc.record({ id: fc.constantFrom("row1", "row2", "row4", "red-yes", "x", ""), title: fc.string(), description: fc.string() }, { requiredKeys: ["id", "title"] })),
-      text: field(fc.string({ unit: "grapheme", maxLength: 300 })),
+      reply: field(fc.record({ id: fc.constantFrom("row1", "row2", "row4", "red-yes", "x"), title: fc.string({ minLength: 1 }), description: fc.string({ minLength: 1 }) }, { requiredKeys: ["id", "title"] })),
+      text: field(fc.string({ unit: "grapheme", minLength: 1, maxLength: 300 })),
       profile: field(fc.record({ name: fc.string() })),
       context: field(fc.record({ message_uuid: fc.uuid(), message_from: fc.string() })),
       status: field(fc.constantFrom("delivered", "read", "rejected", "")),
@@ -68,7 +68,18 @@ describe("webhooks under random bodies, headers and signatures", () => {
         .oneof({ weight: 3, arbitrary: fc.constant<string[]>([]) }, { weight: 1, arbitrary: fc.subarray(Object.keys(v), { maxLength: 2 }) })
         .map((drop) => Object.fromEntries(Object.entries(v).filter(([k]) => !drop.includes(k))))
     );
+  /** A well-formed inbound message with random content, so that valid signatures do lead to sends. */
+  const wellFormed = fc.record({
+    message_uuid: fc.uuid(),
+    to: fc.stringMatching(/^[1-9][0-9]{6,14}$/),
+    from: fc.stringMatching(/^[1-9][0-9]{6,14}$/),
+    channel: fc.constant("whatsapp"),
+    message_type: fc.constant("text"),
+    timestamp: fc.constant(new Date().toISOString()),
+    text: fc.string({ unit: "grapheme", minLength: 1, maxLength: 200 }),
+  });
   const body = fc.oneof(
+    { weight: 1, arbitrary: wellFormed.map((v) => JSON.stringify(v)) },
     { weight: 3, arbitrary: inboundLike.map((v) => JSON.stringify(v)) },
     { weight: 1, arbitrary: fc.jsonValue().map((v) => JSON.stringify(v)) },
     { weight: 1, arbitrary: fc.string({ unit: "binary" }) },
@@ -156,13 +167,13 @@ describe("menu documents, valid and broken", () => {
         expect(() => (report = checkMenu(doc))).not.toThrow();
         const menu = report!.menu;
         if (menu === null) return;
+        const accepted = (outgoing: Parameters<typeof buildMessage>[2], what: string) =>
+          expect(checkMessageBody(buildMessage("447700900001", "447700900002", outgoing)), what).toEqual([]);
         for (const [id, node] of Object.entries(menu.nodes)) {
-          const outgoing = node.type === "question" ? ({ type: "interactive", interactive: node.interactive } as const) : ({ type: "text", text: node.text } as const);
-          expect(checkMessageBody(buildMessage("447700900001", "447700900002", outgoing)), `node ${id}`).toEqual([]);
-          if (node.type === "question") {
-            for (const dest of Object.values(node.next)) {
-              if (typeof dest !== "string") expect(checkMessageBody(buildMessage("447700900001", "447700900002", { type: "text", text: dest.text }))).toEqual([]);
-            }
+          if (node.kind === "text") accepted({ type: "text", text: node.text }, `node ${id}`);
+          else {
+            accepted({ type: "interactive", interactive: node.interactive }, `node ${id}`);
+            for (const o of node.options) if ("text" in o.next) accepted({ type: "text", text: o.next.text }, `closing text of ${id}.${o.id}`);
           }
         }
       }),
