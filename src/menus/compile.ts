@@ -17,6 +17,11 @@ export interface MenuReport {
   warnings: MenuProblem[];
 }
 
+/** Own keys only: a reply id such as "toString" must not find a member of Object.prototype. */
+function own<T>(record: Record<string, T> | undefined, key: string): T | undefined {
+  return record !== undefined && Object.hasOwn(record, key) ? record[key] : undefined;
+}
+
 /** `$.nodes.ask.action.buttons[1]`, or `$.nodes["odd-key"]` for keys that are not identifiers. */
 export function jsonPath(path: ReadonlyArray<PropertyKey>): string {
   let out = "$";
@@ -69,12 +74,12 @@ function build(doc: MenuNodeDoc): Built {
   const options: CompiledOption[] = [];
   for (const o of optionsOfInteractive(interactive)) {
     const authored = shorthand ? doc.options.find((x) => x.id === o.id) : undefined;
-    const dest = authored ? authored.next : shorthand ? undefined : doc.next[o.id];
+    const dest = authored ? authored.next : shorthand ? undefined : own(doc.next, o.id);
     if (dest === undefined) {
       missingNext.push(o.id);
       continue;
     }
-    const synonyms = authored ? (authored.synonyms ?? []) : shorthand ? [] : (doc.synonyms?.[o.id] ?? []);
+    const synonyms = authored ? (authored.synonyms ?? []) : shorthand ? [] : (own(doc.synonyms, o.id) ?? []);
     const option: CompiledOption = { id: o.id, title: o.title, next: toTarget(dest), words: [...new Set([o.title, ...synonyms].map(normaliseWords))] };
     if (o.description !== undefined) option.description = o.description;
     options.push(option);

@@ -10,7 +10,9 @@ const text = (max: number, what: string) =>
     .refine((s) => charLength(s) <= max, { message: `${what} must be at most ${max} characters (WhatsApp limit)` })
     .meta({ minLength: 1, maxLength: max });
 
-const httpsUrl = (what: string) => z.url({ protocol: /^https$/, error: `${what} must be an https URL` });
+// A URL parser also takes "https:host/x" and "HTTPS://host/x"; WhatsApp wants the link written https://...
+const httpsUrl = (what: string) =>
+  z.url({ protocol: /^https$/, error: `${what} must be an https URL`, abort: true }).refine((s) => s.startsWith("https://"), `${what} must be an https URL`);
 const mediaLink = z.strictObject({ link: httpsUrl("link") });
 
 const textHeader = z.strictObject({ type: z.literal("text"), text: text(LIMITS.headerText, "header text") });

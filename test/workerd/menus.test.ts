@@ -65,6 +65,13 @@ describe("menu validation", () => {
 
     const start = { ...clone(delivery), start: "missing" };
     expect(messages(start)).toContain('$.start: start node "missing" does not exist');
+
+    // Reply ids that name members of Object.prototype are ids like any other (found by the menu property test).
+    const inherited = clone(delivery) as any;
+    inherited.nodes["delivery-time"].interactive.action.buttons[0].reply.id = "toString";
+    inherited.nodes["delivery-time"].interactive.action.buttons[1].reply.id = "constructor";
+    inherited.nodes["delivery-time"].next = { constructor: { text: "Booked." }, "slot-3": { text: "Booked." } };
+    expect(messages(inherited)).toEqual(['$.nodes["delivery-time"].next: option "toString" has no destination; add "toString": "<node id>" or {"text": "..."}']);
   });
 
   it("refuses list headers that are not text, and media headers without https links", () => {
@@ -74,6 +81,11 @@ describe("menu validation", () => {
     const button = clone(delivery) as any;
     button.nodes["delivery-time"].interactive.header = { type: "image", image: { link: "http://example.com/a.png" } };
     expect(messages(button)).toEqual(["$.nodes[\"delivery-time\"].interactive.header.image.link: link must be an https URL"]);
+    // A URL parser reads these as https URLs; WhatsApp does not (found by the menu property test).
+    for (const link of ["https:example.com/a.png", "HTTPS://example.com/a.png"]) {
+      button.nodes["delivery-time"].interactive.header.image.link = link;
+      expect(messages(button)).toEqual(["$.nodes[\"delivery-time\"].interactive.header.image.link: link must be an https URL"]);
+    }
     button.nodes["delivery-time"].interactive.header.image.link = "https://example.com/a.png";
     expect(messages(button)).toEqual([]);
   });

@@ -1,0 +1,45 @@
+/** The benchmark's knobs, from the environment, with defaults that keep a run near two minutes on 2 cores. */
+
+export interface BenchOptions {
+  /** Webhooks measured per row (after the warm-up). */
+  webhooks: number;
+  /** The measured webhooks of each row are sent in this many rounds, interleaved with the other rows. */
+  rounds: number;
+  /** Webhooks sent before measuring: isolate start, JIT, caches, the first parse of a large menu. */
+  warmup: number;
+  concurrency: number;
+  menuSizes: number[];
+  customerCounts: number[];
+  seed: number;
+  /** Also measure the deploy bundle with Miniflare's KV simulator in the same process. */
+  reference: boolean;
+}
+
+function int(name: string, def: number, min: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === "") return def;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min) throw new Error(`${name} must be a whole number of at least ${min}, got "${raw}"`);
+  return n;
+}
+
+function ints(name: string, def: number[], min: number): number[] {
+  const raw = process.env[name];
+  if (raw === undefined || raw === "") return def;
+  const list = raw.split(",").map((s) => Number(s.trim()));
+  if (list.length === 0 || list.some((n) => !Number.isInteger(n) || n < min)) throw new Error(`${name} must be a comma-separated list of whole numbers of at least ${min}, got "${raw}"`);
+  return list;
+}
+
+export function benchOptions(): BenchOptions {
+  return {
+    webhooks: int("BENCH_WEBHOOKS", 1000, 10),
+    rounds: int("BENCH_ROUNDS", 4, 1),
+    warmup: int("BENCH_WARMUP", 150, 0),
+    concurrency: int("BENCH_CONCURRENCY", 8, 1),
+    menuSizes: ints("BENCH_MENU_NODES", [5, 1000], 1),
+    customerCounts: ints("BENCH_CUSTOMERS", [10, 10_000], 1),
+    seed: int("BENCH_SEED", 1, 0),
+    reference: process.env["BENCH_REFERENCE"] !== "0",
+  };
+}

@@ -1,0 +1,78 @@
+/**
+ * Turns measured rows into the table the benchmark prints (Markdown, so it can go into the README as is),
+ * including each worker's CPU net of Miniflare's I/O overhead, derived from the two calibration rows.
+ */
+
+export type WorkerKind = "null" | "io" | "floor" | "product";
+
+export interface RowResult {
+  worker: WorkerKind;
+  /** Where KV ran: in the KV host process (the main figures) or in the worker's own process (reference). */
+  kv: "host" | "in-process";
+  menuNodes: number | null;
+  customers: number;
+  webhooks: number;
+  perSecond: number;
+  p50Ms: number;
+  p99Ms: number;
+  /** workerd's CPU time (user + system, from /proc) over the measured window, per webhook. */
+  cpuMsPerWebhook: number;
+  kvReadsPerWebhook: number | null;
+  kvWritesPerWebhook: number | null;
+  /** KV operations plus Messages API requests, per webhook. */
+  subrequestsPerWebhook: number | null;
+  /** CPU of the KV host process per webhook: Miniflare's KV simulator, not part of the worker's figure. */
+  kvHostCpuMsPerWebhook: number | null;
+  failures: number;
+}
+
+export const WORKER_LABELS: Record<WorkerKind, string> = {
+  null: "calibration: request only",
+  io: "calibration: request + 3 subrequests",
+  floor: "floor",
+  product: "product",
+};
+
+/**
+ * CPU per webhook less what Miniflare charges for the request itself and for each subrequest:
+ * `cpu - null - perSubrequest * subrequests`, with `perSubrequest = (io - null) / 3`.
+ */
+export function netCpu(rows: RowResult[], row: RowResult): number | null {
+  const nul = rows.find((r) => r.worker === "null" && r.kv === "host");
+  const io = rows.find((r) => r.worker === "io" && r.kv === "host");
+  if (nul === undefined || io === undefined || row.kv !== "host" || row.subrequestsPerWebhook === null) return null;
+  if (row.worker === "null" || row.worker === "io") return null;
+  const perSubrequest = (io.cpuMsPerWebhook - nul.cpuMsPerWebhook) / 3;
+  return row.cpuMsPerWebhook - nul.cpuMsPerWebhook - perSubrequest * row.subrequestsPerWebhook;
+}
+
+const f = (n: number | null, digits: number) => (n === null || Number.isNaN(n) ? "n/a" : n.toFixed(digits));
+const ratio = (a: number | null, b: number | null) => (a === null || b === null || b <= 0 ? "n/a" : `${(a / b).toFixed(2)}x`);
+
+export function formatTable(rows: RowResult[]): string {
+  const floorOf = (kv: RowResult["kv"]) => rows.find((r) => r.worker === "floor" && r.kv === kv);
+  const header = ["worker", "KV", "menu nodes", "customers", "webhooks/s", "p50 ms", "p99 ms", "CPU ms/webhook", "x floor", "net CPU ms", "net x floor", "KV reads", "KV writes", "subrequests"];
+  const lines = [header, header.map((h) => "-".repeat(Math.max(3, h.length)))];
+  for (const r of rows) {
+    const floor = floorOf(r.kv);
+    const net = netCpu(rows, r);
+    const calibration = r.worker === "null" || r.worker === "io";
+    lines.push([
+      WORKER_LABELS[r.worker],
+      r.kv === "host" ? "own process" : "same process",
+      r.menuNodes === null ? "-" : String(r.menuNodes),
+      String(r.customers),
+      f(r.perSecond, 0),
+      f(r.p50Ms, 2),
+      f(r.p99Ms, 2),
+      f(r.cpuMsPerWebhook, 3),
+      calibration ? "-" : ratio(r.cpuMsPerWebhook, floor?.cpuMsPerWebhook ?? null),
+      calibration ? "-" : f(net, 3),
+      calibration ? "-" : ratio(net, floor === undefined ? null : netCpu(rows, floor)),
+      f(r.kvReadsPerWebhook, 2),
+      f(r.kvWritesPerWebhook, 2),
+      f(r.subrequestsPerWebhook, 2),
+    ]);
+  }
+  return lines.map((cells) => `| ${cells.join(" | ")} |`).join("\n");
+}

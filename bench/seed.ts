@@ -1,0 +1,41 @@
+/**
+ * Puts customers mid-conversation before a run: for the product, a session waiting on the menu's first
+ * question, built by the product's own engine; for the floor, its one record per customer. Stored in bulk
+ * through the KV host, outside the measured window.
+ */
+import { recordSent, startConversation, type MenuRef } from "../src/flow/engine.js";
+import { sessionKey } from "../src/store/sessions.js";
+import type { Random } from "../sim/random.js";
+import { questionAt, type Customer } from "./workload.js";
+
+const BATCH = 500;
+const TTL_SECONDS = 86_400;
+
+export const customerNumber = (i: number) => `447${String(i).padStart(9, "0")}`;
+
+/** Stores [key, value] pairs through the KV host's uncounted bulk route. */
+export async function seedKv(hostUrl: string, namespace: string, entries: Array<[string, string]>): Promise<void> {
+  for (let i = 0; i < entries.length; i += BATCH) {
+    const batch = entries.slice(i, i + BATCH).map(([k, v]) => [k, v, TTL_SECONDS]);
+    const res = await fetch(`${hostUrl}/seed/${namespace}`, { method: "POST", body: JSON.stringify(batch) });
+    if (!res.ok) throw new Error(`seeding ${namespace} failed: ${res.status} ${await res.text()}`);
+  }
+}
+
+export async function seedCustomers(hostUrl: string, kind: "product" | "floor", ref: MenuRef, business: string, count: number, rng: Random): Promise<Customer[]> {
+  const now = new Date().toISOString();
+  const customers: Customer[] = [];
+  const entries: Array<[string, string]> = [];
+  for (let i = 0; i < count; i++) {
+    const number = customerNumber(i);
+    if (kind === "product") {
+      const plan = startConversation(ref, { business, customer: number }, now);
+      entries.push([sessionKey(business, number), JSON.stringify(recordSent(plan.session!, [rng.uuid()]))]);
+    } else {
+      entries.push([sessionKey(business, number), JSON.stringify({ inbound: rng.uuid(), pending: rng.uuid() })]);
+    }
+    customers.push({ number, node: questionAt(ref.menu, { node: ref.menu.start }), attempts: 0, last: null });
+  }
+  await seedKv(hostUrl, "SESSIONS", entries);
+  return customers;
+}
