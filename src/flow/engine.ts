@@ -199,9 +199,17 @@ function typedOption(question: CompiledQuestion, text: string): CompiledOption |
   return question.options.find((o) => o.words.includes(word)) ?? null;
 }
 
+/** Answers a session keeps: a menu that loops must not grow its session without bound (Deno KV takes 64 KiB). */
+const ANSWERS_MAX = 100;
+
 function recordAnswer(session: Session, asked: Asked, option: CompiledOption, now: string): Session {
   const answer: Answer = { node: asked.node, id: option.id, title: option.title, at: now };
-  return { ...session, answers: [...session.answers, answer] };
+  const answers = [...session.answers, answer];
+  const drop = answers.length - ANSWERS_MAX;
+  if (drop <= 0) return { ...session, answers };
+  // The oldest answers go; questions remember how many answers preceded them, so those counts shift too.
+  const shift = (a: Asked): Asked => ({ ...a, answered: Math.max(0, a.answered - drop) });
+  return { ...session, answers: answers.slice(drop), asked: session.asked.map(shift), pending: session.pending && shift(session.pending) };
 }
 
 /**

@@ -94,3 +94,19 @@ describe("the engine", () => {
     expect(markDeliveryFailed(s, { messageUuid: "q-1", status: "undeliverable", code: "1340" }, T0)?.pending?.failed).toEqual({ status: "undeliverable", code: "1340", at: T0 });
   });
 });
+
+describe("a menu that loops", () => {
+  it("keeps the last 100 answers, and going back still restores the right ones", () => {
+    let s = step(null, event({ kind: "text", text: "hi" })).session;
+    // Opening hours leads back to the welcome question: a loop a customer can ride for ever.
+    for (let i = 0; i < 130; i++) s = step(s, tap("hours")).session;
+    expect(s?.answers).toHaveLength(100);
+    s = step(s, tap("order")).session;
+    expect(s?.answers).toHaveLength(100);
+    expect(s?.answers.at(-1)?.id).toBe("order");
+    s = step(s, event({ kind: "text", text: "back" })).session;
+    expect(s?.pending?.node).toBe("welcome");
+    expect(s?.answers).toHaveLength(99);
+    expect(s?.answers.every((a) => a.id === "hours")).toBe(true);
+  });
+});
