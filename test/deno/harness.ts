@@ -1,6 +1,5 @@
 /** The Deno harness: the Deno wiring of the app over a real Deno KV file, the fake Messages API as its fetch. */
 import { createFakeMessagesApi } from "../../sim/messages-api.js";
-import { signWebhook } from "../../sim/vonage-webhooks.js";
 import type { Session } from "../../src/flow/types.js";
 import { denoApp, MENUS_NAMESPACE, SESSIONS_NAMESPACE, type DenoHandler } from "../../src/runtimes/deno-app.js";
 import { denoKv } from "../../src/store/deno-kv.js";
@@ -9,6 +8,7 @@ import { sessionRepo } from "../../src/store/sessions.js";
 import { newCustomer, type Harness, type HarnessOptions, type WebhookOptions } from "../scenarios/harness.js";
 import { generateTestKeys, type TestKeys } from "../support/keys.js";
 import { createFakeReceiver } from "../support/receiver.js";
+import { adminRequest, plainRequest, testSecrets, webhookRequest } from "../support/requests.js";
 
 const API_URL = "https://api.nexmo.test";
 let keys: Promise<TestKeys> | undefined;
@@ -25,16 +25,9 @@ export interface DenoHarness extends Harness {
   inboundOn(n: number, payload: Record<string, unknown>, options?: WebhookOptions): Promise<Response>;
 }
 
-function randomToken(): string {
-  return Array.from(crypto.getRandomValues(new Uint8Array(24)), (b) => b.toString(16).padStart(2, "0")).join("");
-}
-
 export async function denoHarness(options: DenoHarnessOptions = {}): Promise<DenoHarness> {
   const k = await (keys ??= generateTestKeys());
-  const applicationId = crypto.randomUUID();
-  const signatureSecret = randomToken();
-  const adminToken = randomToken();
-  const completionSecret = `whsec_${btoa(String.fromCharCode(...crypto.getRandomValues(new Uint8Array(32))))}`;
+  const { applicationId, signatureSecret, adminToken, completionSecret } = testSecrets();
   const api = createFakeMessagesApi({ applicationId, publicKey: k.publicKey });
   const hooks = createFakeReceiver();
   const logs: string[] = [];
@@ -79,14 +72,8 @@ export async function denoHarness(options: DenoHarnessOptions = {}): Promise<Den
   const instances: Array<Promise<DenoHandler>> = [Promise.resolve(instance(kv))];
   const on = (n: number) => (instances[n] ??= open().then(instance));
 
-  async function webhook(n: number, path: string, payload: Record<string, unknown>, o: WebhookOptions = {}) {
-    const signed = o.raw ?? JSON.stringify(payload);
-    const headers: Record<string, string> = { "Content-Type": "application/json" };
-    const authorization = o.authorization === undefined ? await signWebhook(signed, o.secret ?? signatureSecret, o) : o.authorization;
-    if (authorization !== null) headers["Authorization"] = authorization;
-    const body = o.tamper ? o.tamper(signed) : signed;
-    return settle(await (await on(n)).fetch(new Request(`https://worker.test${path}`, { method: "POST", headers, body })));
-  }
+  const webhook = async (n: number, path: string, payload: Record<string, unknown>, o?: WebhookOptions) =>
+    settle(await (await on(n)).fetch(await webhookRequest(path, payload, signatureSecret, o)));
 
   const call = async (request: Request) => settle(await (await on(0)).fetch(request));
   const business = newCustomer();
@@ -104,15 +91,8 @@ export async function denoHarness(options: DenoHarnessOptions = {}): Promise<Den
     inbound: (payload, o) => webhook(0, "/webhooks/inbound", payload, o),
     inboundOn: (n, payload, o) => webhook(n, "/webhooks/inbound", payload, o),
     status: (payload, o) => webhook(0, "/webhooks/status", payload, o),
-    admin: (method, path, body) =>
-      call(
-        new Request(`https://worker.test${path}`, {
-          method,
-          headers: { Authorization: `Bearer ${adminToken}`, "Content-Type": "application/json" },
-          ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-        }),
-      ),
-    request: (path, init) => call(new Request(`https://worker.test${path}`, init)),
+    admin: (method, path, body) => call(adminRequest(method, path, adminToken, body)),
+    request: (path, init) => call(plainRequest(path, init)),
     publish: async (menu) => (await menus.publish(menu, new Date().toISOString())).version,
     bind: (number, menuId) => menus.bind(number, menuId),
     session: async (customer) => ((await sessions.get(business, customer))?.value ?? null) as Session | null,

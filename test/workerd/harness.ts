@@ -2,7 +2,6 @@
 import { createExecutionContext, env, waitOnExecutionContext } from "cloudflare:test";
 import { vi } from "vitest";
 import { createFakeMessagesApi } from "../../sim/messages-api.js";
-import { signWebhook } from "../../sim/vonage-webhooks.js";
 import type { Session } from "../../src/flow/types.js";
 import { createWorker } from "../../src/runtimes/cloudflare.js";
 import { menuRepo } from "../../src/store/menus.js";
@@ -10,16 +9,13 @@ import { sessionRepo } from "../../src/store/sessions.js";
 import { workersKv } from "../../src/store/workers-kv.js";
 import { generateTestKeys, type TestKeys } from "../support/keys.js";
 import { createFakeReceiver } from "../support/receiver.js";
+import { adminRequest, plainRequest, testSecrets, webhookRequest } from "../support/requests.js";
 import { newCustomer, type Harness, type HarnessFactory, type WebhookOptions } from "../scenarios/harness.js";
 
 const API_URL = "https://api.nexmo.test";
 // The real Worker, except that retry backoff does not really wait.
 const worker = createWorker({ sleep: async () => undefined });
 let keys: Promise<TestKeys> | undefined;
-
-function randomToken(): string {
-  return Array.from(crypto.getRandomValues(new Uint8Array(24)), (b) => b.toString(16).padStart(2, "0")).join("");
-}
 
 /** Empties a namespace: storage is shared by the tests of a file, and each scenario starts from nothing, as on Deno. */
 async function clear(ns: KVNamespace): Promise<void> {
@@ -29,10 +25,7 @@ async function clear(ns: KVNamespace): Promise<void> {
 export const workerdHarness: HarnessFactory = async (options = {}) => {
   await Promise.all([clear(env.MENUS), clear(env.SESSIONS)]);
   const k = await (keys ??= generateTestKeys());
-  const applicationId = crypto.randomUUID();
-  const signatureSecret = randomToken();
-  const adminToken = randomToken();
-  const completionSecret = `whsec_${btoa(String.fromCharCode(...crypto.getRandomValues(new Uint8Array(32))))}`;
+  const { applicationId, signatureSecret, adminToken, completionSecret } = testSecrets();
   const api = createFakeMessagesApi({ applicationId, publicKey: k.publicKey });
   const hooks = createFakeReceiver();
   const logs: string[] = [];
@@ -68,14 +61,7 @@ export const workerdHarness: HarnessFactory = async (options = {}) => {
     return res;
   };
 
-  async function webhook(path: string, payload: Record<string, unknown>, o: WebhookOptions = {}) {
-    const signed = o.raw ?? JSON.stringify(payload);
-    const headers: Record<string, string> = { "Content-Type": "application/json" };
-    const authorization = o.authorization === undefined ? await signWebhook(signed, o.secret ?? signatureSecret, o) : o.authorization;
-    if (authorization !== null) headers["Authorization"] = authorization;
-    const body = o.tamper ? o.tamper(signed) : signed;
-    return call(new Request(`https://worker.test${path}`, { method: "POST", headers, body }));
-  }
+  const webhook = async (path: string, payload: Record<string, unknown>, o?: WebhookOptions) => call(await webhookRequest(path, payload, signatureSecret, o));
 
   const stores = { menus: workersKv(env.MENUS, { sleep: async () => undefined }), sessions: workersKv(env.SESSIONS, { sleep: async () => undefined }) };
   const business = newCustomer();
@@ -91,15 +77,8 @@ export const workerdHarness: HarnessFactory = async (options = {}) => {
     logs,
     inbound: (payload, o) => webhook("/webhooks/inbound", payload, o),
     status: (payload, o) => webhook("/webhooks/status", payload, o),
-    admin: (method, path, body) =>
-      call(
-        new Request(`https://worker.test${path}`, {
-          method,
-          headers: { Authorization: `Bearer ${adminToken}`, "Content-Type": "application/json" },
-          ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-        }),
-      ),
-    request: (path, init) => call(new Request(`https://worker.test${path}`, init)),
+    admin: (method, path, body) => call(adminRequest(method, path, adminToken, body)),
+    request: (path, init) => call(plainRequest(path, init)),
     publish: async (menu) => (await menuRepo(stores.menus).publish(menu, new Date().toISOString())).version,
     bind: (number, menuId) => menuRepo(stores.menus).bind(number, menuId),
     session: async (customer) => ((await sessionRepo(stores.sessions).get(business, customer))?.value ?? null) as Session | null,
