@@ -1,18 +1,6 @@
 /** Signs outgoing webhooks the Standard Webhooks way: `webhook-id`, `webhook-timestamp`, `webhook-signature`. */
+import { base64ToBytes, bytesToBase64 } from "../base64.js";
 import { AppError } from "../errors.js";
-
-function base64ToBytes(b64: string): Uint8Array<ArrayBuffer> {
-  const bin = atob(b64);
-  const out = new Uint8Array(bin.length);
-  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
-  return out;
-}
-
-function bytesToBase64(bytes: Uint8Array): string {
-  let bin = "";
-  for (const b of bytes) bin += String.fromCharCode(b);
-  return btoa(bin);
-}
 
 /** Parses a `whsec_<base64>` secret into its key bytes, or throws saying how to make one. */
 export function secretBytes(secret: string): Uint8Array<ArrayBuffer> {

@@ -5,7 +5,7 @@ import { AppError, MenuInvalidError } from "../errors.js";
 import { checkMenu, jsonPath } from "../menus/compile.js";
 import { menuIdSchema } from "../menus/schema.js";
 import { startMenu } from "../service/conversation.js";
-import { parseJson } from "../vonage/webhooks.js";
+import { parseJson, phoneSchema } from "../vonage/webhooks.js";
 import { requireAdmin } from "./admin-auth.js";
 import { readBody } from "./body.js";
 import { maskNumber } from "./deps.js";
@@ -13,7 +13,6 @@ import type { Services } from "./services.js";
 
 /** Menus of a thousand nodes fit easily; anything larger is a mistake. */
 const MAX_MENU_BYTES = 1024 * 1024;
-const phone = z.string().regex(/^\+?[0-9]{5,20}$/);
 
 function bad(message: string, issues?: z.ZodError): AppError {
   const detail = issues ? `: ${issues.issues.map((i) => `${jsonPath(i.path)} ${i.message}`).join("; ")}` : "";
@@ -24,15 +23,13 @@ async function jsonBody(request: Request, limit = 64 * 1024): Promise<unknown> {
   return parseJson(await readBody(request, limit));
 }
 
-function param(value: string, schema: z.ZodType, what: string): string {
-  if (!schema.safeParse(value).success) throw bad(`${what} "${value}" is not valid`);
-  return value.replace(/^\+/, "");
+function param(value: string, schema: z.ZodType<string, string>, what: string): string {
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) throw bad(`${what} "${value}" is not valid`);
+  return parsed.data;
 }
 
-const startSchema = z.strictObject({
-  to: phone.describe("customer"),
-  from: phone.describe("business"),
-});
+const startSchema = z.strictObject({ to: phoneSchema, from: phoneSchema });
 
 /** `POST /flows/{menuId}/start`: the business starts a menu for a customer. */
 export function flowRoutes(services: Services): Hono {
@@ -44,7 +41,7 @@ export function flowRoutes(services: Services): Hono {
       const problems = parsed.error.issues.map((i) => `${i.path.join(".") || "body"}: ${i.path[0] === "to" ? "must be the customer's number" : i.path[0] === "from" ? "must be your WhatsApp Business number" : i.message}, digits only, country code first`);
       throw new AppError("ERR_BODY_MALFORMED", 400, `expected {"to": "<customer>", "from": "<business number>"}: ${problems.join("; ")}`);
     }
-    const who = { business: parsed.data.from.replace(/^\+/, ""), customer: parsed.data.to.replace(/^\+/, "") };
+    const who = { business: parsed.data.from, customer: parsed.data.to };
     const result = await startMenu(services.conversation(c), c.req.param("menuId"), who);
     services.deps.log({ level: "info", msg: "start", customer: maskNumber(who.customer), menu: result.menu, node: result.node, outcome: result.outcome });
     return c.json({ outcome: result.outcome, node: result.node, message_uuids: result.sent });
@@ -104,7 +101,7 @@ export function adminRoutes(services: Services): Hono {
   app.get("/bindings", async (c) => c.json({ bindings: await menus.bindings() }));
 
   app.put("/bindings/:number", async (c) => {
-    const number = c.req.param("number") === "default" ? "default" : param(c.req.param("number"), phone, "business number");
+    const number = c.req.param("number") === "default" ? "default" : param(c.req.param("number"), phoneSchema, "business number");
     const parsed = z.strictObject({ menuId: menuIdSchema }).safeParse(await jsonBody(c.req.raw));
     if (!parsed.success) throw bad('expected {"menuId": "<menu id>"}', parsed.error);
     if ((await menus.pointer(parsed.data.menuId)) === null) throw new AppError("ERR_NOT_FOUND", 404, `menu "${parsed.data.menuId}" does not exist; upload it first`);
@@ -113,21 +110,21 @@ export function adminRoutes(services: Services): Hono {
   });
 
   app.delete("/bindings/:number", async (c) => {
-    const number = c.req.param("number") === "default" ? "default" : param(c.req.param("number"), phone, "business number");
+    const number = c.req.param("number") === "default" ? "default" : param(c.req.param("number"), phoneSchema, "business number");
     await menus.unbind(number);
     return c.body(null, 204);
   });
 
   app.get("/sessions/:business/:customer", async (c) => {
-    const business = param(c.req.param("business"), phone, "business number");
-    const customer = param(c.req.param("customer"), phone, "customer number");
+    const business = param(c.req.param("business"), phoneSchema, "business number");
+    const customer = param(c.req.param("customer"), phoneSchema, "customer number");
     const stored = await sessions.get(business, customer);
     if (stored === null) throw new AppError("ERR_NOT_FOUND", 404, "no session for this customer");
     return c.json({ session: stored.value });
   });
 
   app.delete("/sessions/:business/:customer", async (c) => {
-    await sessions.delete(param(c.req.param("business"), phone, "business number"), param(c.req.param("customer"), phone, "customer number"));
+    await sessions.delete(param(c.req.param("business"), phoneSchema, "business number"), param(c.req.param("customer"), phoneSchema, "customer number"));
     return c.body(null, 204);
   });
 

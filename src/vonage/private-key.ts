@@ -1,4 +1,5 @@
 /** Imports the Vonage application's private key, as users paste it: PKCS#8 or PKCS#1 PEM, real or literal `\n`. */
+import { base64ToBytes } from "../base64.js";
 import { AppError } from "../errors.js";
 
 const HELP =
@@ -8,13 +9,6 @@ const HELP =
 
 const keyError = (message: string, cause?: unknown) =>
   new AppError("ERR_PRIVATE_KEY", 500, `${message}. ${HELP}`, cause === undefined ? undefined : { cause });
-
-function base64ToBytes(b64: string): Uint8Array {
-  const bin = atob(b64);
-  const out = new Uint8Array(bin.length);
-  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
-  return out;
-}
 
 function derLength(n: number): number[] {
   if (n < 0x80) return [n];

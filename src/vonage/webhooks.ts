@@ -5,15 +5,15 @@ import type { InboundEvent, StatusEvent } from "../flow/types.js";
 import { jsonPath } from "../menus/compile.js";
 
 /** Digits only, country code first; a leading `+` is tolerated and dropped. */
-const phone = z
+export const phoneSchema = z
   .string()
   .transform((s) => s.replace(/^\+/, ""))
   .pipe(z.string().regex(/^[0-9]{5,20}$/, "must be a phone number: digits only, country code first"));
 
 const inboundSchema = z.looseObject({
   message_uuid: z.string().min(1).max(128),
-  to: phone,
-  from: phone,
+  to: phoneSchema,
+  from: phoneSchema,
   channel: z.string(),
   message_type: z.string().min(1),
   timestamp: z.string().min(1),
