@@ -8,7 +8,7 @@ const required = (message: string, min = 1) => z.string({ error: message }).trim
 
 const configSchema = z.object({
   VONAGE_APPLICATION_ID: required("is missing: the id of your Vonage application (dashboard, Applications)"),
-  VONAGE_PRIVATE_KEY: required("is missing: the application's private key, set with `wrangler secret put VONAGE_PRIVATE_KEY < private.key`"),
+  VONAGE_PRIVATE_KEY: required("is missing: the application's private key, set with `wrangler secret put VONAGE_PRIVATE_KEY < private.key` (on Deno: an environment variable)"),
   VONAGE_SIGNATURE_SECRET: required("is missing or shorter than 16 characters: the account's signature secret (dashboard, API settings)", 16),
   VONAGE_API_URL: z.url({ protocol: /^https?$/, error: "must be a URL such as https://api.nexmo.com" }).default("https://api.nexmo.com"),
   /** Without it the admin routes answer 404. */

@@ -5,7 +5,7 @@ import { AppError } from "../errors.js";
 const HELP =
   "VONAGE_PRIVATE_KEY must be the application's RSA private key in PEM form " +
   "(-----BEGIN PRIVATE KEY----- or -----BEGIN RSA PRIVATE KEY-----), as downloaded from the Vonage dashboard. " +
-  "Set it with: wrangler secret put VONAGE_PRIVATE_KEY < private.key";
+  "Set it with: wrangler secret put VONAGE_PRIVATE_KEY < private.key (on Deno: an environment variable of that name)";
 
 const keyError = (message: string, cause?: unknown) =>
   new AppError("ERR_PRIVATE_KEY", 500, `${message}. ${HELP}`, cause === undefined ? undefined : { cause });
