@@ -3,8 +3,9 @@
  * question, built by the product's own engine; for the floor, its one record per customer. Stored in bulk
  * through the KV host, outside the measured window.
  */
-import { recordSent, startConversation, type MenuRef } from "../src/flow/engine.js";
-import { sessionKey } from "../src/store/sessions.js";
+import { decideStart, type MenuRef } from "../src/flow/engine.js";
+import type { SentRecord } from "../src/flow/types.js";
+import { sentKey, sessionKey } from "../src/store/sessions.js";
 import type { Random } from "../sim/random.js";
 import { questionAt, type Customer } from "./workload.js";
 
@@ -29,8 +30,10 @@ export async function seedCustomers(hostUrl: string, kind: "product" | "floor", 
   for (let i = 0; i < count; i++) {
     const number = customerNumber(i);
     if (kind === "product") {
-      const plan = startConversation(ref, { business, customer: number }, now);
-      entries.push([sessionKey(business, number), JSON.stringify(recordSent(plan.session!, [rng.uuid()]))]);
+      const plan = decideStart({ session: null, sent: null, optedOut: false, ref, who: { business, customer: number }, now, writer: rng.uuid() });
+      const session = plan.session!;
+      const sent: SentRecord = { step: session.step!, done: session.owed!.sends.length, uuids: session.owed!.sends.map(() => rng.uuid()), at: now };
+      entries.push([sessionKey(business, number), JSON.stringify(session)], [sentKey(business, number), JSON.stringify(sent)]);
     } else {
       entries.push([sessionKey(business, number), JSON.stringify({ inbound: rng.uuid(), pending: rng.uuid() })]);
     }

@@ -17,6 +17,11 @@ const configSchema = z.object({
   SESSION_TTL_SECONDS: seconds(86_400, 60),
   /** Oldest webhook signature accepted (`iat` age). */
   WEBHOOK_MAX_AGE_SECONDS: seconds(300, 10),
+  /**
+   * Workers KV only (no compare-and-set): how long a step waits between storing its claim and reading it back, so
+   * that a concurrent webhook for the same customer that stored after it is seen and wins. Latency, not CPU.
+   */
+  CLAIM_SETTLE_MS: z.coerce.number({ error: "must be a whole number of milliseconds" }).int("must be a whole number of milliseconds").min(0, "must be at least 0").max(2000, "must be at most 2000").default(100),
   /** Signs completion webhooks (Standard Webhooks); only needed by menus that name a webhook. */
   COMPLETION_WEBHOOK_SECRET: z
     .string({ error: "must be a string" })
@@ -33,6 +38,7 @@ export interface Config {
   sessionTtlSeconds: number;
   webhookMaxAgeSeconds: number;
   completionSecret: string | null;
+  claimSettleMs: number;
 }
 
 /** Parses the environment; throws a ConfigError that names every bad variable and never shows a value. */
@@ -58,5 +64,6 @@ export function parseConfig(env: Record<string, unknown>): Config {
     sessionTtlSeconds: c.SESSION_TTL_SECONDS,
     webhookMaxAgeSeconds: c.WEBHOOK_MAX_AGE_SECONDS,
     completionSecret: c.COMPLETION_WEBHOOK_SECRET ?? null,
+    claimSettleMs: c.CLAIM_SETTLE_MS,
   };
 }

@@ -5,6 +5,7 @@
  */
 import type { Completion } from "../flow/types.js";
 import type { KvStore } from "../store/kv.js";
+import { sha256Hex } from "../vonage/signature.js";
 import { secretBytes, signWebhook } from "./sign.js";
 
 export interface Delivery {
@@ -81,13 +82,16 @@ export function deliveries(options: DeliveryOptions): Deliveries {
 
   return {
     async enqueue(c) {
-      const id = `msg_${crypto.randomUUID()}`;
+      // Derived from the conversation and where it ended: every delivery of this completion, from any worker, has it.
+      const id = `msg_${(await sha256Hex(c.key)).slice(0, 32)}`;
       const body = JSON.stringify({
         type: "menu.completed",
         timestamp: c.completedAt,
         data: {
           menu: c.menuId,
           version: c.menuVersion,
+          conversation: c.conversation,
+          end: c.end,
           business: c.business,
           customer: c.customer,
           ...(c.profileName === undefined ? {} : { profile_name: c.profileName }),

@@ -19,6 +19,9 @@ export interface InboundEvent {
     | { kind: "other"; messageType: string };
 }
 
+/** The inbound content kinds; `other` covers media, location and anything WhatsApp adds later. */
+export type InboundKind = InboundEvent["content"]["kind"];
+
 /** A delivery status of a message the business sent (see `vonage/webhooks.ts`). */
 export interface StatusEvent {
   messageUuid: string;
@@ -42,10 +45,14 @@ export interface Answer {
   at: string;
 }
 
-/** A question that was sent, with the `message_uuid` Vonage gave it (null until the send succeeds). */
+/** A question that was sent, with the `message_uuid` Vonage gave it (null until the send is known to have succeeded). */
 export interface Asked {
   node: string;
   messageUuid: string | null;
+  /** The conversation that asked it: a tap on a question of an earlier conversation is a stale tap. */
+  conversation?: string;
+  /** Earlier sendings of this same question (it was re-asked): a tap on any of them answers it. */
+  resent?: string[];
   at: string;
   /** How many answers the session held when this question was asked: going back to it keeps those. */
   answered: number;
@@ -68,17 +75,52 @@ export interface Session {
   answers: Answer[];
   /** Answers to the pending question that matched no option. */
   attempts: number;
-  /** The customer wrote a stop command: nothing is sent until they write a start command. */
+  /**
+   * Informational copy of the opt-out; the fact itself lives in its own key (see `store/opt-outs.ts`), where a
+   * racing session write cannot undo it.
+   */
   optedOut?: boolean;
   /** The last inbound `message_uuid`s handled, oldest first (bounded): Vonage delivers at least once. */
   handled: string[];
+  /** This conversation's id: derived ids of outgoing effects (completion `webhook-id`, `client_ref`) start from it. */
+  conversation?: string;
+  /** Steps this session has taken (monotonic, across conversations); `owed.step` and `SentRecord.step` name one. */
+  step?: number;
   /**
-   * Messages of a step that were not sent because the Messages API failed after the first of them went out.
-   * The next webhook (Vonage's redelivery) sends them first, so nothing goes out twice and nothing is skipped.
+   * The effects of the last step, stored before they are performed ("claim"): a redelivery finds what is still
+   * owed, and the sent record (`SentRecord`) says how much of it was done.
    */
-  outbox?: Outgoing[];
+  owed?: Owed;
   startedAt: string;
   updatedAt: string;
+}
+
+/** What one step must do once its session is stored, in order: messages, then the completion webhook. */
+export interface Owed {
+  step: number;
+  /** The inbound message that caused the step; null for a business-initiated start. */
+  inbound: string | null;
+  sends: Outgoing[];
+  completions: Completion[];
+  /** The index in `sends` of the question this step asks, if it asks one: its uuid binds taps to it. */
+  question?: number;
+  /** A random id of the worker invocation that wrote this claim: on stores without compare-and-set, a read-back tells who won. */
+  writer: string;
+  at: string;
+}
+
+/**
+ * Written after a step's effects (its own key, so not the session's one write per second): how many of
+ * `owed` were done and the `message_uuid`s Vonage gave the messages. Binds the pending question to its uuid.
+ */
+export interface SentRecord {
+  step: number;
+  /** Effects of `owed` done: sends first, then the completion. */
+  done: number;
+  uuids: string[];
+  /** A send the Messages API refused for good (422): the question never reached the customer. */
+  refused?: { index: number; status: number; title: string; at: string };
+  at: string;
 }
 
 export type Outcome =
@@ -96,26 +138,41 @@ export type Outcome =
   | "opted_out"
   | "resent"
   | "behind"
-  | "no_menu";
+  | "no_menu"
+  | "ended"
+  | "not_an_answer"
+  | "superseded"
+  | "own_number";
 
 /** The answers of a finished conversation, for the menu's completion webhook. */
 export interface Completion {
+  /**
+   * Derived from the conversation and the node it ended on, never random: every delivery of this completion
+   * (retries, redeliveries, a racing second worker) carries the same `webhook-id`, so the receiver can deduplicate.
+   */
+  key: string;
   webhook: string;
   menuId: string;
   menuVersion: number;
   business: string;
   customer: string;
   profileName?: string;
+  conversation: string;
+  /** Where the conversation ended: a closing text node, or `<question>/<option>` for an inline closing text. */
+  end: string;
   answers: Answer[];
   completedAt: string;
 }
 
-/** What the engine decided: messages to send, in order, then the session to store (null: store nothing). */
+/** What the engine decided: the session to store first (null: store nothing), then the effects it owes. */
 export interface Plan {
   outcome: Outcome;
-  sends: Outgoing[];
+  /** Stored before any effect; carries `owed`. */
   session: Session | null;
+  /** Effects to perform now: the session's `owed` from `from` on (what an earlier attempt did not finish). */
+  perform: { owed: Owed; from: number; uuids: string[] } | null;
+  /** The opt-out fact to write (before anything is sent) or to clear. */
+  optOut?: "set" | "clear";
   /** The node the conversation is at after this plan, for logs. */
   node: string | null;
-  completion?: Completion;
 }

@@ -2,9 +2,10 @@
 import { Hono } from "hono";
 import { z } from "zod";
 import { AppError, MenuInvalidError } from "../errors.js";
+import { catchUp } from "../flow/session.js";
 import { checkMenu, jsonPath } from "../menus/compile.js";
 import { menuIdSchema } from "../menus/schema.js";
-import { startMenu } from "../service/conversation.js";
+import { startMenu } from "../conversation/step.js";
 import { parseJson, phoneSchema } from "../vonage/webhooks.js";
 import { requireAdmin } from "./admin-auth.js";
 import { readBody } from "./body.js";
@@ -118,13 +119,18 @@ export function adminRoutes(services: Services): Hono {
   app.get("/sessions/:business/:customer", async (c) => {
     const business = param(c.req.param("business"), phoneSchema, "business number");
     const customer = param(c.req.param("customer"), phoneSchema, "customer number");
-    const stored = await sessions.get(business, customer);
-    if (stored === null) throw new AppError("ERR_NOT_FOUND", 404, "no session for this customer");
-    return c.json({ session: stored.value });
+    const state = await sessions.load(business, customer);
+    if (state.session === null && !state.optedOut) throw new AppError("ERR_NOT_FOUND", 404, "no session for this customer");
+    // The session as the engine sees it: the pending question's message_uuid and refusals come from the sent record.
+    const { session } = catchUp(state.session, state.sent);
+    return c.json({ session, optedOut: state.optedOut, sent: state.sent });
   });
 
   app.delete("/sessions/:business/:customer", async (c) => {
-    await sessions.delete(param(c.req.param("business"), phoneSchema, "business number"), param(c.req.param("customer"), phoneSchema, "customer number"));
+    const clear = c.req.query("optOut");
+    if (clear !== undefined && clear !== "clear") throw bad('optOut must be "clear" (to forget the customer\'s opt-out too) or left out');
+    // The opt-out is the customer's decision: a reset keeps it unless the admin clears it explicitly.
+    await sessions.delete(param(c.req.param("business"), phoneSchema, "business number"), param(c.req.param("customer"), phoneSchema, "customer number"), { clearOptOut: clear === "clear" });
     return c.body(null, 204);
   });
 

@@ -2,14 +2,21 @@
 import type { Context } from "hono";
 import { deliveries, type Deliveries } from "../completion/deliveries.js";
 import type { Config } from "../config.js";
-import type { ConversationDeps } from "../service/conversation.js";
+import type { VonageApiError } from "../errors.js";
+import type { ConversationDeps } from "../conversation/step.js";
 import { menuRepo, type MenuRepo } from "../store/menus.js";
 import { sessionRepo, type SessionRepo } from "../store/sessions.js";
 import { createMessagesClient, type MessagesClient } from "../vonage/messages-client.js";
 import type { AppDeps } from "./deps.js";
 
+/** What `/healthz` reports about sends: the last one that failed in a way only fixing the account heals. */
+export interface SendHealth {
+  failing: { status: number; title: string; at: string } | null;
+}
+
 export interface Services {
   deps: AppDeps;
+  health: SendHealth;
   config(): Config;
   menus: MenuRepo;
   sessions: SessionRepo;
@@ -36,8 +43,14 @@ export function createServices(deps: AppDeps): Services {
   let messages: MessagesClient | undefined;
   let delivery: Deliveries | undefined;
 
+  const health: SendHealth = { failing: null };
+  const onSend = (error: VonageApiError | null) => {
+    if (error === null) health.failing = null;
+    else if (error.httpStatus === 401 || error.httpStatus === 402) health.failing = { status: error.httpStatus, title: error.problem.title, at: new Date(deps.now()).toISOString() };
+  };
   const services: Services = {
     deps,
+    health,
     config: deps.config,
     menus,
     sessions,
@@ -54,7 +67,20 @@ export function createServices(deps: AppDeps): Services {
         now: deps.now,
         sleep: deps.sleep,
       });
-      return { sessions, menus, messages, deliveries: services.deliveries(), now: deps.now, sessionTtlSeconds: config.sessionTtlSeconds, defer: deferFor(c, deps) };
+      return {
+        sessions,
+        menus,
+        messages,
+        deliveries: services.deliveries(),
+        now: deps.now,
+        newId: () => crypto.randomUUID(),
+        sessionTtlSeconds: config.sessionTtlSeconds,
+        atomic: deps.stores.sessions.atomic,
+        claimSettleMs: config.claimSettleMs,
+        sleep: deps.sleep,
+        defer: deferFor(c, deps),
+        onSend,
+      };
     },
   };
   return services;

@@ -1,6 +1,6 @@
 /** Vonage's signed webhooks: inbound messages and message statuses. */
 import { Hono } from "hono";
-import { handleInboundEvent, handleStatusEvent } from "../service/conversation.js";
+import { handleInboundEvent, handleStatusEvent } from "../conversation/step.js";
 import { verifyWebhookSignature } from "../vonage/signature.js";
 import { parseInbound, parseJson, parseStatus } from "../vonage/webhooks.js";
 import { readBody } from "./body.js";
@@ -30,7 +30,7 @@ export function webhookRoutes(services: Services): Hono {
     if (event === null) return c.json({ outcome: "ignored", reason: "not a WhatsApp message" });
     const result = await handleInboundEvent(services.conversation(c), event);
     deps.log({
-      level: "info",
+      level: result.refused === undefined ? "info" : "warn",
       msg: "inbound",
       message_uuid: event.messageUuid,
       customer: maskNumber(event.customer),
@@ -38,6 +38,7 @@ export function webhookRoutes(services: Services): Hono {
       node: result.node,
       outcome: result.outcome,
       sent: result.sent.length,
+      ...(result.refused === undefined ? {} : { refused: result.refused }),
       ms: deps.now() - started,
     });
     return c.json({ outcome: result.outcome, node: result.node });

@@ -106,7 +106,7 @@ export function checkMenu(input: unknown): MenuReport {
   const texts = settings.texts ?? {};
   const words = (name: keyof typeof DEFAULT_COMMANDS) => (commands[name] ?? DEFAULT_COMMANDS[name]).map(normaliseWords);
   const menu: CompiledMenu = {
-    format: 1,
+    format: 2,
     id: doc.id,
     start: doc.start,
     nodes,
@@ -120,6 +120,8 @@ export function checkMenu(input: unknown): MenuReport {
         movedOn: texts.movedOn ?? DEFAULT_TEXTS.movedOn,
         giveUp: texts.giveUp ?? DEFAULT_TEXTS.giveUp,
         stopped: texts.stopped ?? DEFAULT_TEXTS.stopped,
+        ended: texts.ended ?? DEFAULT_TEXTS.ended,
+        notAnAnswer: texts.notAnAnswer ?? DEFAULT_TEXTS.notAnAnswer,
       },
     },
   };

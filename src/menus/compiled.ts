@@ -36,12 +36,12 @@ export interface MenuSettings {
   fallback: Target | null;
   /** Normalised command words. */
   commands: { restart: string[]; back: string[]; stop: string[]; start: string[] };
-  texts: { reprompt: string; movedOn: string; giveUp: string; stopped: string };
+  texts: { reprompt: string; movedOn: string; giveUp: string; stopped: string; ended: string; notAnAnswer: string };
 }
 
 export interface CompiledMenu {
   /** Bumped when this shape changes, so stored compiled menus of an older shape are compiled again. */
-  format: 1;
+  format: 2;
   id: string;
   name?: string;
   start: string;
@@ -54,6 +54,8 @@ export const DEFAULT_TEXTS: MenuSettings["texts"] = {
   movedOn: "That question has already been answered. Here is where we are now:",
   giveUp: 'Sorry, we could not work that out. Write "menu" to start again.',
   stopped: 'You will not get any more messages from us. Write "start" if you change your mind.',
+  ended: 'That conversation has ended. Write "menu" to start again.',
+  notAnAnswer: "Please tap one of the options, or type its number.",
 };
 
 export const DEFAULT_COMMANDS: MenuSettings["commands"] = {

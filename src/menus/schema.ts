@@ -168,6 +168,8 @@ export const settingsSchema = z.strictObject({
       movedOn: text(LIMITS.body, "texts.movedOn").optional(),
       giveUp: text(LIMITS.text, "texts.giveUp").optional(),
       stopped: text(LIMITS.text, "texts.stopped").optional(),
+      ended: text(LIMITS.text, "texts.ended").optional().describe("answer to a tap on a button of a conversation that has ended"),
+      notAnAnswer: text(LIMITS.body, "texts.notAnAnswer").optional().describe("sent before the question when the customer sends a picture, a location or anything else that is not an answer; not counted as a failed attempt"),
     })
     .optional(),
 });

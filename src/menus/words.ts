@@ -19,11 +19,17 @@ export function placeholdersIn(text: string): string[] {
   return [...text.matchAll(PLACEHOLDER)].map((m) => m[1]!);
 }
 
+/** What placeholders can name; a Map, so no key ever reaches `Object.prototype`. */
+export interface PlaceholderValues {
+  answers: ReadonlyMap<string, { id: string; title: string }>;
+  profileName?: string;
+}
+
 /**
  * Fills `{{answers.<node>.title}}`, `{{answers.<node>.id}}` and `{{profile.name}}`; an unknown or missing
  * value becomes empty, so a customer never sees raw braces.
  */
-export function fillPlaceholders(text: string, values: { answers: Record<string, { id: string; title: string }>; profileName?: string }): string {
+export function fillPlaceholders(text: string, values: PlaceholderValues): string {
   if (!text.includes("{{")) return text;
   return text.replace(PLACEHOLDER, (_, path: string) => {
     const parts = path.split(".");
@@ -31,7 +37,7 @@ export function fillPlaceholders(text: string, values: { answers: Record<string,
     const field = parts[parts.length - 1];
     if (parts[0] === "answers" && parts.length >= 3 && (field === "title" || field === "id")) {
       // Node ids may contain dots: the node is everything between "answers." and the field.
-      const answer = values.answers[parts.slice(1, -1).join(".")];
+      const answer = values.answers.get(parts.slice(1, -1).join("."));
       if (answer) return answer[field];
     }
     return "";

@@ -1,28 +1,92 @@
-/** Customer sessions in the SESSIONS store: one key per (business number, customer), written once per webhook. */
-import type { Session } from "../flow/types.js";
-import type { KvEntry, KvStore } from "./kv.js";
+/**
+ * One customer's conversation state in the SESSIONS store, under three keys of their own:
+ * - `session:` the session, written once per step, before the step's effects (it carries what they owe);
+ * - `sent:` the sent record, written once per step after its effects (the `message_uuid`s Vonage gave them);
+ * - `optout:` the opt-out, a write-once fact that no racing session write can overwrite.
+ * Keys written by one step are distinct, so no key is written twice within a step (Workers KV: 1 write/s/key).
+ */
+import { catchUp } from "../flow/session.js";
+import type { SentRecord, Session } from "../flow/types.js";
+import type { KvPutOptions, KvStore } from "./kv.js";
+
+export interface CustomerState {
+  session: Session | null;
+  /** The session's version for compare-and-set (null where the store has none, or no session). */
+  version: string | null;
+  sent: SentRecord | null;
+  optedOut: boolean;
+  /** The inbound message whose stop wrote the opt-out. */
+  optOutBy: string | null;
+}
+
+export interface OptOut {
+  at: string;
+  /** The inbound message that asked for it. */
+  by: string;
+}
 
 export interface SessionRepo {
-  get(business: string, customer: string): Promise<KvEntry<Session> | null>;
-  /** Stores the session (null TTL: no expiry); false when a compare-and-set store saw another write since `version` was read. */
-  save(session: Session, version: string | null, ttlSeconds: number | null): Promise<boolean>;
-  delete(business: string, customer: string): Promise<void>;
+  /** The session, its sent record and the opt-out, read at once. */
+  load(business: string, customer: string): Promise<CustomerState>;
+  get(business: string, customer: string): Promise<{ value: Session; version: string | null } | null>;
+  /** The session as the engine sees it: completed by its sent record (the pending question's `message_uuid`). */
+  view(business: string, customer: string): Promise<Session | null>;
+  /**
+   * Stores the session (null TTL: no expiry); false when a compare-and-set store saw another write since
+   * `version` was read (null: only if absent; undefined: unconditionally).
+   */
+  save(session: Session, version: string | null | undefined, ttlSeconds: number | null): Promise<boolean>;
+  saveSent(business: string, customer: string, record: SentRecord, ttlSeconds: number): Promise<void>;
+  optedOut(business: string, customer: string): Promise<boolean>;
+  setOptOut(business: string, customer: string, optOut: OptOut): Promise<void>;
+  clearOptOut(business: string, customer: string): Promise<void>;
+  /** Forgets the conversation; the opt-out stays unless `clearOptOut`. */
+  delete(business: string, customer: string, options?: { clearOptOut?: boolean }): Promise<void>;
 }
 
 export const sessionKey = (business: string, customer: string) => `session:${business}:${customer}`;
+export const sentKey = (business: string, customer: string) => `sent:${business}:${customer}`;
+export const optOutKey = (business: string, customer: string) => `optout:${business}:${customer}`;
 
 export function sessionRepo(kv: KvStore): SessionRepo {
-  return {
-    async get(business, customer) {
-      const entry = await kv.get<Session>(sessionKey(business, customer));
-      // A record of an unknown shape (written by a future version, or damaged) is treated as no session.
-      return entry && entry.value && (entry.value as { v?: unknown }).v === 1 ? entry : null;
+  const get = async (business: string, customer: string) => {
+    const entry = await kv.get<Session>(sessionKey(business, customer));
+    // A record of an unknown shape (written by a future version, or damaged) is treated as no session.
+    return entry && entry.value && (entry.value as { v?: unknown }).v === 1 ? entry : null;
+  };
+  const optedOut = async (business: string, customer: string) => (await kv.get<OptOut>(optOutKey(business, customer))) !== null;
+  const repo: SessionRepo = {
+    async load(business, customer) {
+      const [entry, sent, out] = await Promise.all([get(business, customer), kv.get<SentRecord>(sentKey(business, customer)), kv.get<OptOut>(optOutKey(business, customer))]);
+      const record = sent?.value && typeof sent.value.step === "number" ? sent.value : null;
+      return { session: entry?.value ?? null, version: entry?.version ?? null, sent: record, optedOut: out !== null, optOutBy: out?.value.by ?? null };
+    },
+    get,
+    async view(business, customer) {
+      const state = await repo.load(business, customer);
+      return catchUp(state.session, state.sent).session;
     },
     save(session, version, ttlSeconds) {
-      return kv.put(sessionKey(session.business, session.customer), session, ttlSeconds === null ? { ifVersion: version } : { ttlSeconds, ifVersion: version });
+      const options: KvPutOptions = ttlSeconds === null ? {} : { ttlSeconds };
+      if (version !== undefined) options.ifVersion = version;
+      return kv.put(sessionKey(session.business, session.customer), session, options);
     },
-    delete(business, customer) {
-      return kv.delete(sessionKey(business, customer));
+    async saveSent(business, customer, record, ttlSeconds) {
+      await kv.put(sentKey(business, customer), record, { ttlSeconds });
+    },
+    optedOut,
+    async setOptOut(business, customer, optOut) {
+      // No expiry: consent outlives every conversation.
+      await kv.put(optOutKey(business, customer), optOut);
+    },
+    clearOptOut: (business, customer) => kv.delete(optOutKey(business, customer)),
+    async delete(business, customer, options) {
+      await Promise.all([
+        kv.delete(sessionKey(business, customer)),
+        kv.delete(sentKey(business, customer)),
+        ...(options?.clearOptOut ? [kv.delete(optOutKey(business, customer))] : []),
+      ]);
     },
   };
+  return repo;
 }

@@ -96,8 +96,8 @@ Deno.test("deno serve runs the entry: healthz, then a customer's first message g
       assert.equal(api.accepted.length, 1);
       assert.deepEqual(api.accepted[0]!.body, seedButtonRequest(business, customer));
 
-      const session = await sessionRepo(denoKv(kv, { namespace: SESSIONS_NAMESPACE })).get(business, customer);
-      assert.equal(session?.value.pending?.messageUuid, api.accepted[0]!.messageUuid, "stored in the KV file the entry opened");
+      const session = await sessionRepo(denoKv(kv, { namespace: SESSIONS_NAMESPACE })).view(business, customer);
+      assert.equal(session?.pending?.messageUuid, api.accepted[0]!.messageUuid, "stored in the KV file the entry opened");
       await output.line(/"msg":"inbound"/);
       assert.ok(!output.text().includes(customer), "logs mask the customer's number");
       assert.ok(!output.text().includes(signatureSecret));

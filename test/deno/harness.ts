@@ -1,8 +1,8 @@
 /** The Deno harness: the Deno wiring of the app over a real Deno KV file, the fake Messages API as its fetch. */
 import { createFakeMessagesApi } from "../../sim/messages-api.js";
-import type { Session } from "../../src/flow/types.js";
 import { denoApp, MENUS_NAMESPACE, SESSIONS_NAMESPACE, type DenoHandler } from "../../src/runtimes/deno-app.js";
-import { denoKv } from "../../src/store/deno-kv.js";
+import { denoKv, type DenoAtomicLike, type DenoKvKey, type DenoKvLike } from "../../src/store/deno-kv.js";
+import { kvGate, type KvGate } from "../support/kv-gate.js";
 import { menuRepo } from "../../src/store/menus.js";
 import { sessionRepo } from "../../src/store/sessions.js";
 import { newCustomer, type Harness, type HarnessOptions, type WebhookOptions } from "../scenarios/harness.js";
@@ -23,6 +23,33 @@ export interface DenoHarness extends Harness {
   kvPath: string;
   /** Sends an inbound webhook to app instance `n` (0 is the one `inbound` uses); each has its own KV handle. */
   inboundOn(n: number, payload: Record<string, unknown>, options?: WebhookOptions): Promise<Response>;
+}
+
+/** A Deno KV handle with the gate's hooks in front of session reads and of commits. */
+function gatedKv(kv: Deno.Kv, gate: KvGate): DenoKvLike {
+  const name = (key: DenoKvKey) => String(key[1] ?? "");
+  const atomic = (): DenoAtomicLike => {
+    const op = kv.atomic();
+    const keys: string[] = [];
+    const wrapped: DenoAtomicLike = {
+      check: (...checks) => (op.check(...(checks as Deno.AtomicCheck[])), wrapped),
+      set: (key, value, options) => (keys.push(name(key)), op.set(key as Deno.KvKey, value, options), wrapped),
+      commit: async () => {
+        for (const key of keys) gate.beforePut(key);
+        return op.commit();
+      },
+    };
+    return wrapped;
+  };
+  return {
+    get: async (key, options) => {
+      await gate.beforeGet(name(key));
+      return kv.get(key as Deno.KvKey, options);
+    },
+    delete: (key) => kv.delete(key as Deno.KvKey),
+    list: (selector) => kv.list(selector as Deno.KvListSelector),
+    atomic,
+  } as DenoKvLike;
 }
 
 export async function denoHarness(options: DenoHarnessOptions = {}): Promise<DenoHarness> {
@@ -56,6 +83,7 @@ export async function denoHarness(options: DenoHarnessOptions = {}): Promise<Den
     handles.push(kv);
     return kv;
   };
+  const gate = kvGate();
   const kv = await open();
   const menus = menuRepo(denoKv(kv, { namespace: MENUS_NAMESPACE }));
   const sessions = sessionRepo(denoKv(kv, { namespace: SESSIONS_NAMESPACE }));
@@ -68,7 +96,7 @@ export async function denoHarness(options: DenoHarnessOptions = {}): Promise<Den
   };
   const apiFetch = options.wrapFetch ? options.wrapFetch(toApi) : toApi;
   const instance = (db: Deno.Kv): DenoHandler =>
-    denoApp({ env, kv: db, fetch: apiFetch, log: (line) => void logs.push(JSON.stringify(line)), sleep: () => Promise.resolve(), defer: (work) => void deferred.push(work) });
+    denoApp({ env, kv: gatedKv(db, gate), fetch: apiFetch, log: (line) => void logs.push(JSON.stringify(line)), sleep: () => Promise.resolve(), defer: (work) => void deferred.push(work) });
   const instances: Array<Promise<DenoHandler>> = [Promise.resolve(instance(kv))];
   const on = (n: number) => (instances[n] ??= open().then(instance));
 
@@ -90,12 +118,16 @@ export async function denoHarness(options: DenoHarnessOptions = {}): Promise<Den
     kvPath,
     inbound: (payload, o) => webhook(0, "/webhooks/inbound", payload, o),
     inboundOn: (n, payload, o) => webhook(n, "/webhooks/inbound", payload, o),
+    atomic: true,
+    gate,
     status: (payload, o) => webhook(0, "/webhooks/status", payload, o),
     admin: (method, path, body) => call(adminRequest(method, path, adminToken, body)),
     request: (path, init) => call(plainRequest(path, init)),
     publish: async (menu) => (await menus.publish(menu, new Date().toISOString())).version,
     bind: (number, menuId) => menus.bind(number, menuId),
-    session: async (customer) => ((await sessions.get(business, customer))?.value ?? null) as Session | null,
+    session: (customer) => sessions.view(business, customer),
+    rawSession: async (customer) => (await sessions.get(business, customer))?.value ?? null,
+    storeSession: async (session) => void (await sessions.save(session, undefined, 3600)),
     dispose: async () => {
       for (const handle of handles) handle.close();
       await Deno.remove(dir, { recursive: true });

@@ -1,112 +1,221 @@
-/** The conversation engine alone: pure functions, no KV, no network, microseconds per case. */
+/**
+ * The conversation engine alone, table-driven: one row per outcome and per policy, pure functions, no KV and no
+ * network, microseconds per row. `ROWS` is keyed by `Outcome`, so an outcome added to the engine without a row
+ * here is a type error.
+ */
 import { readFile } from "node:fs/promises";
 import { beforeAll, describe, expect, it } from "vitest";
-import { handleInbound, markDeliveryFailed, recordSent, startConversation, type MenuRef } from "../../src/flow/engine.js";
-import type { InboundEvent, Session } from "../../src/flow/types.js";
+import { decideInbound, decideStart, needs, freshNeeded, type InboundInput, type MenuRef } from "../../src/flow/engine.js";
+import { catchUp, effectCount, markDeliveryFailed } from "../../src/flow/session.js";
+import type { InboundEvent, Outcome, Plan, SentRecord, Session } from "../../src/flow/types.js";
 import { parseMenu } from "../../src/menus/compile.js";
 
 const T0 = "2026-11-30T12:00:00.000Z";
 const at = (seconds: number) => new Date(Date.parse(T0) + seconds * 1000).toISOString();
+const who = { business: "447700900000", customer: "447700900001" };
 let cafe: MenuRef;
-let uuid = 0;
+let rewinding: MenuRef;
+let counter = 0;
 
 beforeAll(async () => {
-  cafe = { menu: parseMenu(JSON.parse(await readFile("menus/cafe.json", "utf8"))), version: 1 };
+  const doc = JSON.parse(await readFile("menus/cafe.json", "utf8"));
+  cafe = { menu: parseMenu(doc), version: 1 };
+  rewinding = { menu: parseMenu({ ...doc, settings: { ...doc.settings, staleTaps: "rewind", maxAttempts: 2 } }), version: 1 };
 });
 
-const who = { business: "447700900000", customer: "447700900001" };
-function event(content: InboundEvent["content"], timestamp = T0, contextUuid?: string): InboundEvent {
-  return { messageUuid: `in-${++uuid}`, ...who, timestamp, content, ...(contextUuid === undefined ? {} : { contextUuid }) };
-}
-const tap = (id: string, timestamp = T0) => event({ kind: "reply", id, title: id }, timestamp);
-
-/** Runs a step as the service would, with made-up message uuids. */
-function step(session: Session | null, e: InboundEvent, now = T0) {
-  const plan = handleInbound(session, e, { active: session?.pending ? cafe : null, fresh: cafe }, now);
-  const next = plan.session && recordSent(plan.session, plan.sends.map((_, i) => `out-${uuid}-${i}`));
-  return { plan, session: next ?? session };
+/** What the stores hold for the customer. */
+interface State {
+  session: Session | null;
+  sent: SentRecord | null;
+  optedOut: boolean;
+  /** Messages the customer received, with the uuids "Vonage" gave them. */
+  phone: Array<{ uuid: string; text: string }>;
 }
 
-describe("the engine", () => {
-  it("starts, advances and records answers with their nodes", () => {
-    let s = step(null, event({ kind: "text", text: "hi" })).session;
-    expect(s?.pending?.node).toBe("welcome");
-    s = step(s, tap("order")).session;
-    s = step(s, tap("latte")).session;
-    expect(s?.answers.map((a) => `${a.node}:${a.id}`)).toEqual(["welcome:order", "drink:latte"]);
-    expect(s?.asked.map((a) => a.node)).toEqual(["welcome", "drink"]);
-  });
+const fresh = (): State => ({ session: null, sent: null, optedOut: false, phone: [] });
 
-  it("a tap on the question after the pending one is sent back while fresh: the session read was stale", () => {
-    const atWelcome = step(null, event({ kind: "text", text: "hi" })).session;
-    const { plan } = step(atWelcome, tap("latte", at(-5)), at(0));
-    expect(plan).toMatchObject({ outcome: "behind", sends: [], session: null });
-  });
+function event(content: InboundEvent["content"], options: { timestamp?: string; context?: string; uuid?: string } = {}): InboundEvent {
+  const e: InboundEvent = { messageUuid: options.uuid ?? `in-${++counter}`, ...who, timestamp: options.timestamp ?? T0, content };
+  if (options.context !== undefined) e.contextUuid = options.context;
+  return e;
+}
+const tap = (id: string, options?: Parameters<typeof event>[1]) => event({ kind: "reply", id, title: id }, options);
+const text = (t: string, options?: Parameters<typeof event>[1]) => event({ kind: "text", text: t }, options);
 
-  it("an old tap ahead of the session is taken, with the answer the stale session missed when it is certain", () => {
-    const atWelcome = step(null, event({ kind: "text", text: "hi" })).session;
-    const { plan, session } = step(atWelcome, tap("latte", at(-600)), at(0));
-    expect(plan.outcome).toBe("advanced");
-    expect(session?.pending?.node).toBe("size");
-    expect(session?.answers.map((a) => `${a.node}:${a.id}`)).toEqual(["welcome:order", "drink:latte"]);
-  });
+/** Decides as the service does (the menus the engine asks for), then stores and "sends" what the plan says. */
+function step(state: State, e: InboundEvent, options: { menu?: MenuRef; now?: string; perform?: boolean } = {}): { plan: Plan; state: State } {
+  const menu = options.menu ?? cafe;
+  const active = needs(state.session).menu === null ? null : menu;
+  const input: InboundInput = { session: state.session, sent: state.sent, optedOut: state.optedOut, event: e, active, fresh: null, now: options.now ?? T0, writer: `w-${++counter}` };
+  input.fresh = freshNeeded(state.session, e, active) === null ? null : menu;
+  const plan = decideInbound(input);
+  return { plan, state: apply(state, plan, options.perform ?? true) };
+}
 
-  it("an unparseable timestamp never makes a tap wait forever", () => {
-    const atWelcome = step(null, event({ kind: "text", text: "hi" })).session;
-    expect(step(atWelcome, tap("latte", "not a date")).plan.outcome).toBe("advanced");
-  });
-
-  it("what an interrupted step still owes goes out first, then the step itself", () => {
-    const s = step(null, event({ kind: "text", text: "hi" })).session!;
-    const owed: Session = { ...s, outbox: [{ type: "text", text: "owed" }] };
-    const { plan } = step(owed, tap("order"));
-    expect(plan.sends[0]).toEqual({ type: "text", text: "owed" });
-    expect(plan.sends).toHaveLength(2);
-    expect(plan.session?.outbox).toBeUndefined();
-  });
-
-  it("commands work in any case, and a stop keeps nothing pending", () => {
-    const s = step(null, event({ kind: "text", text: "hi" })).session;
-    const stopped = step(s, event({ kind: "text", text: " Stop! " }));
-    expect(stopped.plan.outcome).toBe("stopped");
-    expect(stopped.session).toMatchObject({ optedOut: true, pending: null });
-    expect(step(stopped.session, tap("order")).plan).toMatchObject({ outcome: "opted_out", sends: [] });
-  });
-
-  it("placeholders longer than WhatsApp allows are cut to the limit", () => {
-    const long = parseMenu({
-      id: "long",
-      start: "q",
-      nodes: { q: { type: "question", text: "Name?", options: [{ id: "a", title: "A", next: "t" }] }, t: { type: "question", text: `${"x".repeat(1000)} {{profile.name}}`, options: [{ id: "b", title: "B", next: { text: "ok" } }] } },
+function apply(state: State, plan: Plan, perform: boolean): State {
+  const next: State = { ...state, phone: [...state.phone] };
+  if (plan.optOut === "set") next.optedOut = true;
+  if (plan.optOut === "clear") next.optedOut = false;
+  if (plan.session !== null) next.session = plan.session;
+  if (plan.perform !== null && perform) {
+    const { owed, from } = plan.perform;
+    const uuids = [...plan.perform.uuids];
+    owed.sends.slice(from).forEach((m, i) => {
+      const uuid = `out-${++counter}`;
+      uuids[from + i] = uuid;
+      next.phone.push({ uuid, text: m.type === "text" ? m.text : m.interactive.body.text });
     });
-    const ref = { menu: long, version: 1 };
-    const s = startConversation(ref, { ...who, profileName: "y".repeat(100) }, T0).session!;
-    const plan = handleInbound(s, tap("a"), { active: ref, fresh: ref }, T0);
-    const body = (plan.sends[0] as { interactive: { body: { text: string } } }).interactive.body.text;
-    expect([...body].length).toBe(1024);
-    expect(body.endsWith("…")).toBe(true);
-  });
+    next.sent = { step: owed.step, done: effectCount(owed), uuids, at: T0 };
+  }
+  return next;
+}
 
-  it("only a rejected or undeliverable status of the pending question marks it", () => {
-    const s = recordSent(startConversation(cafe, who, T0).session!, ["q-1"]);
-    expect(markDeliveryFailed(s, { messageUuid: "q-1", status: "read" }, T0)).toBeNull();
-    expect(markDeliveryFailed(s, { messageUuid: "other", status: "rejected" }, T0)).toBeNull();
-    expect(markDeliveryFailed(s, { messageUuid: "q-1", status: "undeliverable", code: "1340" }, T0)?.pending?.failed).toEqual({ status: "undeliverable", code: "1340", at: T0 });
-  });
+/** The customer after `hi`, `order`: at the drink list. */
+function atDrinks(): State {
+  let s = step(fresh(), text("hi")).state;
+  s = step(s, tap("order")).state;
+  return s;
+}
+const view = (s: State) => catchUp(s.session, s.sent).session!;
+const lastUuid = (s: State) => s.phone.at(-1)!.uuid;
+
+interface Row {
+  name: string;
+  run(): Plan;
+  /** Further checks of the plan, beyond its outcome. */
+  check?(plan: Plan): void;
+}
+
+const ROWS: Record<Outcome, Row[]> = {
+  started: [{ name: "a first message starts the bound menu", run: () => step(fresh(), text("hi")).plan, check: (p) => expect(p.node).toBe("welcome") }],
+  advanced: [
+    { name: "a tap on the pending question", run: () => step(atDrinks(), tap("latte")).plan, check: (p) => expect(p.session?.answers.map((a) => a.id)).toEqual(["order", "latte"]) },
+    { name: "a typed number picks that option", run: () => step(atDrinks(), text("3")).plan, check: (p) => expect(p.session?.answers.at(-1)?.id).toBe("latte") },
+    { name: "a tap bound to the pending question's own message", run: () => { const s = atDrinks(); return step(s, tap("chai", { context: lastUuid(s) })).plan; } },
+  ],
+  completed: [
+    {
+      name: "the last answer ends the conversation",
+      run: () => {
+        let s = step(atDrinks(), tap("latte")).state;
+        s = step(s, tap("large")).state;
+        return step(s, tap("yes")).plan;
+      },
+      check: (p) => expect(p.session?.pending).toBeNull(),
+    },
+  ],
+  reprompted: [{ name: "text that matches nothing", run: () => step(atDrinks(), text("whatever")).plan, check: (p) => expect(p.session?.attempts).toBe(1) }],
+  stale: [
+    { name: "reprompt policy: a tap on an earlier question says the menu moved on", run: () => step(step(atDrinks(), tap("latte")).state, tap("espresso")).plan, check: (p) => expect(p.session?.pending?.node).toBe("size") },
+    {
+      name: "a tap on a question of an earlier conversation, after a restart",
+      run: () => {
+        const s = atDrinks();
+        const drinkList = lastUuid(s);
+        return step(step(s, text("menu")).state, tap("latte", { context: drinkList })).plan;
+      },
+      check: (p) => expect(p.session?.answers).toEqual([]),
+    },
+  ],
+  rewound: [{ name: "rewind policy: the earlier question is answered again", run: () => { const s = step(atDrinks(), tap("latte"), { menu: rewinding }).state; return step(s, tap("espresso"), { menu: rewinding }).plan; }, check: (p) => expect(p.session?.answers.map((a) => a.id)).toEqual(["order", "espresso"]) }],
+  back: [{ name: "back returns to the previous question and drops its answer", run: () => step(atDrinks(), text("back")).plan, check: (p) => expect([p.node, p.session?.answers.length]).toEqual(["welcome", 0]) }],
+  gave_up: [{ name: "after maxAttempts the fallback ends the conversation", run: () => step(step(atDrinks(), text("x"), { menu: rewinding }).state, text("y"), { menu: rewinding }).plan, check: (p) => expect(p.session?.pending).toBeNull() }],
+  stopped: [{ name: "a stop writes the opt-out and keeps nothing pending", run: () => step(atDrinks(), text(" Stop! ")).plan, check: (p) => expect([p.optOut, p.session?.pending]).toEqual(["set", null]) }],
+  opted_out: [{ name: "nothing goes out after a stop", run: () => step(step(atDrinks(), text("stop")).state, tap("latte")).plan, check: (p) => expect([p.session, p.perform]).toEqual([null, null]) }],
+  duplicate: [{ name: "a message handled before sends nothing", run: () => { const e = tap("latte"); return step(step(atDrinks(), e).state, e).plan; } }],
+  resent: [
+    {
+      name: "a redelivery performs what its first attempt left owed, from where it stopped",
+      run: () => {
+        const e = tap("latte");
+        const owing = step(atDrinks(), e, { perform: false }).state;
+        // The first attempt ended (its sent record says so) after doing nothing.
+        const failed: State = { ...owing, sent: { step: owing.session!.step!, done: 0, uuids: [], at: T0 } };
+        return step(failed, e, { now: at(30) }).plan;
+      },
+      check: (p) => expect(p.perform?.from).toBe(0),
+    },
+    { name: "a question whose delivery failed is sent again", run: () => { const s = atDrinks(); const failed = markDeliveryFailed(view(s), { messageUuid: lastUuid(s), status: "rejected", code: "1340" }, T0)!; return step({ ...s, session: failed }, text("hello?")).plan; } },
+  ],
+  behind: [
+    { name: "a sent record newer than the session: the session read was stale", run: () => { const s = atDrinks(); return step({ ...s, session: step(fresh(), text("hi")).state.session }, tap("latte")).plan; } },
+    { name: "a copy of a message whose first attempt is still sending waits", run: () => { const e = tap("latte"); return step(step(atDrinks(), e, { perform: false }).state, e).plan; } },
+    { name: "a fresh tap with no session at all", run: () => step(fresh(), tap("latte")).plan },
+  ],
+  no_menu: [{ name: "no menu bound", run: () => decideInbound({ session: null, sent: null, optedOut: false, event: text("hi"), active: null, fresh: null, now: T0, writer: "w" }) }],
+  ended: [{ name: "a late tap on a conversation that ended", run: () => { const s = step(atDrinks(), text("stop")).state; return step({ ...s, optedOut: false, session: { ...s.session!, optedOut: false } }, tap("latte", { timestamp: at(-600) })).plan; } }],
+  not_an_answer: [{ name: "a picture costs no attempt", run: () => step(atDrinks(), event({ kind: "other", messageType: "image" })).plan, check: (p) => expect(p.session?.attempts).toBe(0) }],
+  superseded: [{ name: "a tap on a message this conversation never sent as its question", run: () => step(atDrinks(), tap("latte", { context: "someone-elses" })).plan, check: (p) => expect(p.session?.answers.map((a) => a.id)).toEqual(["order"]) }],
+  ignored: [{ name: "a reaction", run: () => step(atDrinks(), event({ kind: "reaction" })).plan }],
+  own_number: [{ name: "a message from the business's own number", run: () => decideInbound({ session: null, sent: null, optedOut: false, event: { ...text("hi"), customer: who.business }, active: null, fresh: cafe, now: T0, writer: "w" }) }],
+};
+
+describe("the engine, one row per outcome", () => {
+  for (const [outcome, rows] of Object.entries(ROWS)) {
+    for (const row of rows) {
+      it(`${outcome}: ${row.name}`, () => {
+        const plan = row.run();
+        expect(plan.outcome).toBe(outcome);
+        row.check?.(plan);
+      });
+    }
+  }
 });
 
-describe("a menu that loops", () => {
-  it("keeps the last 100 answers, and going back still restores the right ones", () => {
-    let s = step(null, event({ kind: "text", text: "hi" })).session;
-    // Opening hours leads back to the welcome question: a loop a customer can ride for ever.
-    for (let i = 0; i < 130; i++) s = step(s, tap("hours")).session;
-    expect(s?.answers).toHaveLength(100);
-    s = step(s, tap("order")).session;
-    expect(s?.answers).toHaveLength(100);
-    expect(s?.answers.at(-1)?.id).toBe("order");
-    s = step(s, event({ kind: "text", text: "back" })).session;
-    expect(s?.pending?.node).toBe("welcome");
-    expect(s?.answers).toHaveLength(99);
-    expect(s?.answers.every((a) => a.id === "hours")).toBe(true);
+describe("the engine's invariants", () => {
+  it("a step stores its session before its effects, and the session says what they are", () => {
+    const { plan } = step(atDrinks(), tap("latte"));
+    expect(plan.session?.owed?.sends).toEqual(plan.perform?.owed.sends);
+    expect(plan.session?.owed?.question).toBe(0);
+  });
+
+  it("the sent record binds the pending question to its message_uuid", () => {
+    const s = atDrinks();
+    expect(s.session?.pending?.messageUuid).toBeNull();
+    expect(view(s).pending?.messageUuid).toBe(lastUuid(s));
+  });
+
+  it("a re-asked question can still be answered from its earlier message", () => {
+    const s = atDrinks();
+    const first = lastUuid(s);
+    const reasked = step(s, text("hmm")).state;
+    expect(step(reasked, tap("latte", { context: first })).plan.outcome).toBe("advanced");
+  });
+
+  it("a completion's key comes from the conversation and where it ended, never from chance", () => {
+    const run = () => {
+      let s = step(fresh(), text("hi", { uuid: "conversation-1" })).state;
+      s = step(s, tap("order", { uuid: "a" })).state;
+      s = step(s, tap("latte", { uuid: "b" })).state;
+      return step(s, tap("large", { uuid: "c" })).state;
+    };
+    const menu = { ...cafe, menu: { ...cafe.menu, nodes: { ...cafe.menu.nodes } } };
+    const confirm = menu.menu.nodes["confirm"]!;
+    if (confirm.kind !== "question") throw new Error("confirm is a question");
+    menu.menu.nodes["confirm"] = { ...confirm, options: confirm.options.map((o) => (o.id === "yes" ? { ...o, next: { text: "Thanks", webhook: "https://hooks.example/done" } } : o)) };
+    const keys = [run(), run()].map((s) => step(s, tap("yes", { uuid: "d" }), { menu }).plan.perform?.owed.completions[0]?.key);
+    expect(keys[0]).toBe("conversation-1/confirm/yes");
+    expect(keys[1]).toBe(keys[0]);
+  });
+
+  it("a business start is refused for a customer who opted out", () => {
+    expect(decideStart({ session: null, sent: null, optedOut: true, ref: cafe, who, now: T0, writer: "w" }).outcome).toBe("opted_out");
+  });
+
+  it("placeholders never reach Object.prototype", () => {
+    const menu = parseMenu({ id: "p", start: "q", nodes: { q: { type: "question", text: "[{{answers.constructor.title}}] [{{answers.toString.id}}]", options: [{ id: "a", title: "A", next: { text: "ok" } }] } } });
+    const plan = decideStart({ session: null, sent: null, optedOut: false, ref: { menu, version: 1 }, who, now: T0, writer: "w" });
+    const sent = plan.perform!.owed.sends[0]!;
+    expect(sent.type === "interactive" && sent.interactive.body.text).toBe("[] []");
+  });
+
+  it("a menu that loops keeps the last 100 answers, and back still restores the right ones", () => {
+    let s = step(fresh(), text("hi")).state;
+    for (let i = 0; i < 130; i++) s = step(s, tap("hours")).state;
+    expect(s.session?.answers).toHaveLength(100);
+    s = step(s, tap("order")).state;
+    s = step(s, text("back")).state;
+    expect(s.session?.pending?.node).toBe("welcome");
+    expect(s.session?.answers.every((a) => a.id === "hours")).toBe(true);
   });
 });

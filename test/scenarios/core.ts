@@ -188,18 +188,20 @@ export const coreScenarios: Scenario[] = [
       }),
   },
   {
-    name: "a send that keeps failing answers 5xx and leaves the session; Vonage's redelivery sends it once",
+    name: "a send that keeps failing answers 5xx and the session owes it; Vonage's redelivery sends it once",
     run: (make) =>
       withHarness(make, async (h) => {
         const customer = newCustomer();
         await h.publish(delivery);
         await h.admin("POST", "/flows/delivery/start", { to: customer, from: h.business });
-        const before = await h.session(customer);
         h.api.failNext({ status: 503 }, { status: 503 }, { status: 503 }, { status: 503 });
         const payload = seedButtonReply(h.business, customer, crypto.randomUUID());
         const failed = await h.inbound(payload);
         assert.ok(failed.status >= 500 && failed.status !== 500, `retryable 5xx, got ${failed.status}`);
-        assert.deepEqual(await h.session(customer), before, "the session did not move");
+        // The decided step was stored before the send: it owes the confirmation to exactly that message.
+        const owing = await h.session(customer);
+        assert.equal(owing?.owed?.inbound, payload["message_uuid"]);
+        assert.equal(owing?.owed?.sends.length, 1);
         const redelivered = await h.inbound(payload);
         assert.equal(redelivered.status, 200);
         const again = await h.inbound(payload);
@@ -228,7 +230,6 @@ export const coreScenarios: Scenario[] = [
         assert.equal(texts.length, 1, "the opening hours went out once");
         assert.equal(interactiveOf(h.api.accepted.at(-1)!.body)?.body.text, "Hi! What can we do for you today?");
         assert.equal((await h.session(customer))?.pending?.messageUuid, h.api.accepted.at(-1)!.messageUuid);
-        assert.equal((await h.session(customer))?.outbox, undefined);
         assert.equal(((await (await h.inbound(tap)).json()) as { outcome: string }).outcome, "duplicate");
       }),
   },
@@ -240,29 +241,80 @@ export const coreScenarios: Scenario[] = [
         await h.publish(cafe);
         await h.bind(h.business, "cafe");
         await h.inbound(textWebhook({ business: h.business, customer, text: "hi" }));
-        const before = await h.session(customer);
-        // As after a stale KV read: the session still waits at the welcome, the customer answers the drink list.
-        const res = await h.inbound(replyWebhook({ business: h.business, customer, id: "latte", title: "Latte" }));
+        const atWelcome = await h.rawSession(customer);
+        await h.inbound(replyWebhook({ business: h.business, customer, id: "order", title: "Order a drink" }));
+        const drinkList = h.api.accepted.at(-1)!;
+        // A stale KV read: the session as it was at the welcome, while the sent record is already the drink list's.
+        await h.storeSession(atWelcome!);
+        const tap = replyWebhook({ business: h.business, customer, id: "latte", title: "Latte", contextUuid: drinkList.messageUuid });
+        const res = await h.inbound(tap);
         assert.equal(res.status, 503);
         assert.equal(((await res.json()) as { error: string }).error, "ERR_SESSION_BEHIND");
-        assert.deepEqual(await h.session(customer), before);
-        assert.equal(h.api.accepted.length, 1);
+        assert.equal(h.api.accepted.length, 2, "nothing sent on a stale read");
+        // KV catches up; Vonage's redelivery is then taken as the answer it is.
+        await h.storeSession((await h.rawSession(customer))!);
+        await h.inbound(replyWebhook({ business: h.business, customer, id: "order", title: "Order a drink" }));
       }),
   },
   {
-    name: "a 4xx from the Messages API is final: 502, session unchanged, the reason logged",
+    name: "a tap on an old question after back or a restart is a stale tap, never a 503 and never an answer",
+    run: (make) =>
+      withHarness(make, async (h) => {
+        const customer = newCustomer();
+        await h.publish(cafe);
+        await h.bind(h.business, "cafe");
+        await h.inbound(textWebhook({ business: h.business, customer, text: "hi" }));
+        await h.inbound(replyWebhook({ business: h.business, customer, id: "order", title: "Order a drink" }));
+        const drinkList = h.api.accepted.at(-1)!;
+        await h.inbound(textWebhook({ business: h.business, customer, text: "menu" }));
+        const tap = await h.inbound(replyWebhook({ business: h.business, customer, id: "latte", title: "Latte", contextUuid: drinkList.messageUuid }));
+        assert.equal(tap.status, 200);
+        assert.equal((await json(tap))["outcome"], "stale");
+        const session = await h.session(customer);
+        assert.equal(session?.pending?.node, "welcome");
+        assert.deepEqual(session?.answers, [], "the old drink list answers nothing in the new conversation");
+      }),
+  },
+  {
+    name: "a 402 from the Messages API is redelivered until the balance is fixed; the step is owed, sent once",
     run: (make) =>
       withHarness(make, async (h) => {
         const customer = newCustomer();
         await h.publish(delivery);
         await h.admin("POST", "/flows/delivery/start", { to: customer, from: h.business });
-        const before = await h.session(customer);
         h.api.failNext({ status: 402 });
-        const res = await h.inbound(seedButtonReply(h.business, customer, crypto.randomUUID()));
+        const payload = seedButtonReply(h.business, customer, crypto.randomUUID());
+        const res = await h.inbound(payload);
         assert.equal(res.status, 502);
         assert.equal(h.api.requests, 2, "a 402 is not retried");
-        assert.deepEqual(await h.session(customer), before);
+        assert.equal((await h.session(customer))?.owed?.inbound, payload["message_uuid"]);
         assert.match(h.logs.join("\n"), /answered 402: Low balance/);
+        const health = await h.request("/healthz");
+        assert.equal(health.status, 503, "healthz reports the failing sends");
+        assert.match(await health.text(), /402/);
+        assert.equal((await h.inbound(payload)).status, 200, "the redelivery after a top-up sends it");
+        assert.equal(h.api.accepted.filter((m) => m.body["message_type"] === "text").length, 1);
+        assert.equal((await h.request("/healthz")).status, 200);
+      }),
+  },
+  {
+    name: "a 422 from the Messages API is final: answered 200, recorded for the admin view, never redelivered in a loop",
+    run: (make) =>
+      withHarness(make, async (h) => {
+        const customer = newCustomer();
+        await h.publish(cafe);
+        await h.bind(h.business, "cafe");
+        h.api.failNext({ status: 422 });
+        const res = await h.inbound(textWebhook({ business: h.business, customer, text: "hi" }));
+        assert.equal(res.status, 200, await res.clone().text());
+        assert.equal(h.api.requests, 1, "a 422 is not retried");
+        const view = (await (await h.admin("GET", `/admin/sessions/${h.business}/${customer}`)).json()) as { session: { pending: { failed?: { code?: string } } } };
+        assert.equal(view.session.pending.failed?.code, "422");
+        assert.match(h.logs.join("\n"), /422/);
+        // The customer's next message gets the question again.
+        const again = await h.inbound(textWebhook({ business: h.business, customer, text: "hello?" }));
+        assert.equal((await json(again))["outcome"], "resent");
+        assert.equal(h.api.accepted.length, 1);
       }),
   },
   {
@@ -317,8 +369,9 @@ export const coreScenarios: Scenario[] = [
         assert.equal((await json(reaction))["outcome"], "ignored");
         const sticker = await h.inbound({ ...textWebhook({ business: h.business, customer, text: "" }), message_type: "sticker", sticker: { url: "https://example.com/s.webp" }, unknown_field: { deep: [1, 2] } });
         assert.equal(sticker.status, 200);
-        assert.equal((await json(sticker))["outcome"], "reprompted");
-        assertReasked(lastBody(h), seedListRequest(h.business, customer), /^Sorry, I didn't catch that/);
+        assert.equal((await json(sticker))["outcome"], "not_an_answer");
+        assertReasked(lastBody(h), seedListRequest(h.business, customer), /^Please tap one of the options, or type its number/);
+        assert.equal((await h.session(customer))?.attempts, 0, "a picture or a sticker is no failed attempt");
         const status = await h.status(statusWebhook({ messageUuid: h.api.accepted[0]!.messageUuid, business: h.business, customer, status: "delivered" }));
         assert.equal(status.status, 204);
       }),

@@ -2,6 +2,7 @@
 import type { Session } from "../../src/flow/types.js";
 import type { FakeMessagesApi } from "../../sim/messages-api.js";
 import type { SignOptions } from "../../sim/vonage-webhooks.js";
+import type { KvGate } from "../support/kv-gate.js";
 import type { FakeReceiver } from "../support/receiver.js";
 
 export interface WebhookOptions extends SignOptions {
@@ -36,6 +37,12 @@ export interface Harness {
   /** Log lines the worker wrote, as text. */
   logs: string[];
   inbound(payload: Record<string, unknown>, options?: WebhookOptions): Promise<Response>;
+  /** An inbound webhook to worker instance `n` (own KV handle where the runtime has one), for races. */
+  inboundOn(n: number, payload: Record<string, unknown>, options?: WebhookOptions): Promise<Response>;
+  /** True where the session store has compare-and-set (Deno KV); false on Workers KV. */
+  atomic: boolean;
+  /** Forced interleavings and write failures on the session store. */
+  gate: KvGate;
   status(payload: Record<string, unknown>, options?: WebhookOptions): Promise<Response>;
   /** A request to the worker with the admin token. */
   admin(method: string, path: string, body?: unknown): Promise<Response>;
@@ -43,7 +50,12 @@ export interface Harness {
   /** Stores a menu version directly, as an upload would. */
   publish(menu: unknown): Promise<number>;
   bind(number: string | "default", menuId: string): Promise<void>;
+  /** The customer's session as the engine sees it (completed by its sent record). */
   session(customer: string): Promise<Session | null>;
+  /** The stored session record alone. */
+  rawSession(customer: string): Promise<Session | null>;
+  /** Overwrites the stored session record, as a stale replica would serve it. */
+  storeSession(session: Session): Promise<void>;
   dispose(): Promise<void>;
 }
 

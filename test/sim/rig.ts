@@ -123,6 +123,7 @@ export async function rigWithWorker(): Promise<Rig> {
       adminToken: rig.adminToken,
       sessionTtlSeconds: 86_400,
       webhookMaxAgeSeconds: 300,
+      claimSettleMs: 0,
       completionSecret: null,
     }),
     stores,

@@ -5,7 +5,7 @@ import { replyWebhook, statusWebhook, textWebhook } from "../../sim/vonage-webho
 import { newCustomer } from "../scenarios/harness.js";
 import { workerdHarness } from "./harness.js";
 
-/** Counts the Worker's calls on the real Miniflare KV bindings. */
+/** Counts the Worker's calls on the real Miniflare KV bindings, by the key's prefix (`session`, `sent`, `optout`). */
 function countKv() {
   const spies = {
     sessionGets: vi.spyOn(env.SESSIONS, "get"),
@@ -13,16 +13,26 @@ function countKv() {
     menuGets: vi.spyOn(env.MENUS, "get"),
     menuPuts: vi.spyOn(env.MENUS, "put"),
   };
+  const byPrefix = (calls: unknown[][]) => {
+    const out: Record<string, number> = {};
+    for (const [key] of calls) {
+      const prefix = String(key).split(":")[0]!;
+      out[prefix] = (out[prefix] ?? 0) + 1;
+    }
+    return out;
+  };
   return {
     reset: () => Object.values(spies).forEach((s) => s.mockClear()),
     counts: () => Object.fromEntries(Object.entries(spies).map(([k, s]) => [k, s.mock.calls.length])),
+    reads: () => byPrefix(spies.sessionGets.mock.calls),
+    writes: () => byPrefix(spies.sessionPuts.mock.calls),
   };
 }
 
 describe("KV usage per webhook (workerd, Miniflare KV)", () => {
   afterEach(() => vi.restoreAllMocks());
 
-  it("an answer costs one session read and one session write; duplicates and statuses write nothing", async () => {
+  it("an answer costs two writes to two keys (the session before sending, the sent record after); duplicates and statuses write nothing", async () => {
     const h = await workerdHarness();
     await h.publish(delivery);
     await h.bind(h.business, "delivery");
@@ -32,11 +42,14 @@ describe("KV usage per webhook (workerd, Miniflare KV)", () => {
 
     const reply = replyWebhook({ business: h.business, customer, id: "slot-2", title: "16:30" });
     await h.inbound(reply);
-    expect(kv.counts()).toEqual({ sessionGets: 1, sessionPuts: 1, menuGets: 0, menuPuts: 0 });
+    // Reads: session, sent record and opt-out at once; then the claim and the opt-out read back (no compare-and-set).
+    expect(kv.reads()).toEqual({ session: 2, sent: 1, optout: 2 });
+    expect(kv.writes()).toEqual({ session: 1, sent: 1 });
+    expect(kv.counts()).toMatchObject({ menuGets: 0, menuPuts: 0 });
 
     kv.reset();
     await h.inbound(reply);
-    expect(kv.counts()).toEqual({ sessionGets: 1, sessionPuts: 0, menuGets: 0, menuPuts: 0 });
+    expect(kv.counts()).toEqual({ sessionGets: 3, sessionPuts: 0, menuGets: 0, menuPuts: 0 });
 
     kv.reset();
     await h.status(statusWebhook({ messageUuid: h.api.accepted[1]!.messageUuid, business: h.business, customer, status: "read" }));

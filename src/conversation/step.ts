@@ -1,0 +1,192 @@
+/**
+ * Runs one conversation step against the ports: read, decide (pure), store, then perform.
+ *
+ * Why this order: Workers KV has no compare-and-set and takes one write per second per key, so the step
+ * stores the decided session first, carrying what it is about to send ("claim"); a redelivery then finds what
+ * is still owed instead of deciding again. Where the store has no compare-and-set, the claim is read back: a
+ * concurrent writer that stored after us wins, and we decide again on its session instead of sending.
+ * The `message_uuid`s Vonage gives are stored afterwards under a key of their own (the sent record).
+ */
+import type { Deliveries } from "../completion/deliveries.js";
+import { AppError, VonageApiError } from "../errors.js";
+import { decideInbound, decideStart, freshNeeded, needs, type MenuRef } from "../flow/engine.js";
+import { catchUp, markDeliveryFailed } from "../flow/session.js";
+import type { InboundEvent, Outcome, Plan, SentRecord, Session, StatusEvent } from "../flow/types.js";
+import type { MenuRepo } from "../store/menus.js";
+import type { CustomerState, SessionRepo } from "../store/sessions.js";
+import type { MessagesClient } from "../vonage/messages-client.js";
+import { buildMessage } from "../vonage/outbound.js";
+
+export interface ConversationDeps {
+  sessions: SessionRepo;
+  menus: MenuRepo;
+  messages: MessagesClient;
+  deliveries: Deliveries;
+  now: () => number;
+  /** A random id (UUID): the writer of a claim, the conversation a business start begins. */
+  newId: () => string;
+  sessionTtlSeconds: number;
+  /** True where the session store honours compare-and-set (Deno KV): no read-back is needed. */
+  atomic: boolean;
+  /** Without compare-and-set: the wait between storing the claim and reading it back. */
+  claimSettleMs: number;
+  sleep: (ms: number) => Promise<void>;
+  /** Runs work after the response has gone (Workers `waitUntil`). */
+  defer: (work: Promise<unknown>) => void;
+  /** Told about every send's result, for `/healthz`. */
+  onSend?: (error: VonageApiError | null) => void;
+}
+
+export interface StepResult {
+  outcome: Outcome;
+  menu: string | null;
+  node: string | null;
+  sent: string[];
+  /** A message the Messages API refused for good (422): recorded, not retried. */
+  refused?: string;
+}
+
+/** Rounds of read-decide-store when a concurrent writer wins; then Vonage's redelivery takes over. */
+const MAX_TRIES = 3;
+
+/** A customer who opted out is remembered beyond the conversation's lifetime. */
+const ttlOf = (session: Session, ttl: number) => (session.optedOut ? null : ttl);
+
+/** Statuses that fixing the account heals (key, balance): Vonage's redelivery of a 5xx answer retries them. */
+const HEALS = new Set([401, 402]);
+
+type Claim = "stored" | "lost" | "opted_out";
+
+/** Stores the plan's session (and the opt-out first), and checks that no concurrent writer or opt-out overtook it. */
+async function claim(deps: ConversationDeps, plan: Plan, business: string, customer: string, state: CustomerState): Promise<Claim> {
+  // The opt-out is a fact of its own, written before anything is sent and never overwritten by a session.
+  if (plan.optOut === "set") await deps.sessions.setOptOut(business, customer, { at: new Date(deps.now()).toISOString(), by: plan.session?.owed?.inbound ?? "" });
+  if (plan.optOut === "clear") await deps.sessions.clearOptOut(business, customer);
+  const stopping = plan.optOut !== undefined || (plan.session ?? state.session)?.optedOut === true;
+  const checkOptOut = plan.perform !== null && !stopping;
+  if (plan.session !== null) {
+    if (!(await deps.sessions.save(plan.session, state.version, ttlOf(plan.session, deps.sessionTtlSeconds)))) return "lost";
+    if (!deps.atomic) {
+      // Read back: a concurrent writer that stored after us wins, and this step is decided again on its session.
+      // The wait lets a webhook that read the same session and is about to store be seen.
+      if (deps.claimSettleMs > 0) await deps.sleep(deps.claimSettleMs);
+      const [back, optedOut] = await Promise.all([deps.sessions.get(business, customer), checkOptOut && deps.sessions.optedOut(business, customer)]);
+      if (back?.value.owed?.writer !== plan.session.owed?.writer) return "lost";
+      return optedOut ? "opted_out" : "stored";
+    }
+  }
+  // A stop that raced this step may have landed since it read: nothing but the stop's own answer goes out then.
+  if (checkOptOut && (await deps.sessions.optedOut(business, customer))) return "opted_out";
+  return "stored";
+}
+
+/** Performs what the plan owes, in order, then records what was done in the sent record. */
+async function perform(deps: ConversationDeps, plan: Plan, business: string, customer: string): Promise<{ sent: string[]; refused?: string }> {
+  if (plan.perform === null) return { sent: [] };
+  const { owed, from } = plan.perform;
+  const uuids = [...plan.perform.uuids];
+  const sent: string[] = [];
+  let done = from;
+  let refused: SentRecord["refused"];
+  let failure: unknown = null;
+  try {
+    // One at a time: WhatsApp shows messages in the order they arrive.
+    for (let i = from; i < owed.sends.length; i++) {
+      try {
+        const uuid = await deps.messages.send(buildMessage(business, customer, owed.sends[i]!));
+        deps.onSend?.(null);
+        uuids[i] = uuid;
+        sent.push(uuid);
+      } catch (error) {
+        if (error instanceof VonageApiError) deps.onSend?.(error);
+        // Refused for good (422 and the like): retrying the same message cannot help, and a 5xx answer would make
+        // Vonage redeliver it for a day. Recorded for the admin view; the step goes on.
+        if (!(error instanceof VonageApiError) || error.retryable || HEALS.has(error.httpStatus)) throw error;
+        refused = { index: i, status: error.httpStatus, title: error.problem.title, at: new Date(deps.now()).toISOString() };
+      }
+      done = i + 1;
+    }
+    for (let j = Math.max(0, done - owed.sends.length); j < owed.completions.length; j++) {
+      // Stored before the attempts; its id is derived from the conversation, so a second enqueue is the same delivery.
+      const { attempts } = await deps.deliveries.enqueue(owed.completions[j]!);
+      deps.defer(attempts);
+      done++;
+    }
+  } catch (error) {
+    failure = error;
+  }
+  // Written on failure too: it says the attempt ended, so a redelivery may perform the rest (see `IN_PROGRESS_MS`).
+  if (done > from || refused !== undefined || failure !== null) {
+    const record: SentRecord = { step: owed.step, done, uuids, at: new Date(deps.now()).toISOString() };
+    if (refused !== undefined) record.refused = refused;
+    await deps.sessions.saveSent(business, customer, record, deps.sessionTtlSeconds);
+  }
+  if (failure !== null) throw failure;
+  return refused === undefined ? { sent } : { sent, refused: `Messages API answered ${refused.status}: ${refused.title}` };
+}
+
+const resultOf = (plan: Plan, done: { sent: string[]; refused?: string }): StepResult => {
+  const menu = plan.session?.menuId ?? plan.perform?.owed.completions[0]?.menuId ?? null;
+  const result: StepResult = { outcome: plan.outcome, menu: menu === "" ? null : menu, node: plan.node, sent: done.sent };
+  if (done.refused !== undefined) result.refused = done.refused;
+  return result;
+};
+
+/** Reads the menus the engine asks for. */
+async function menusFor(deps: ConversationDeps, state: CustomerState, event: InboundEvent): Promise<{ active: MenuRef | null; fresh: MenuRef | null }> {
+  const want = needs(state.session).menu;
+  const active = want === null ? null : await deps.menus.load(want.id, want.version);
+  const need = freshNeeded(state.session, event, active);
+  if (need === null) return { active, fresh: null };
+  const fresh = (need.kind === "current" ? await deps.menus.current(need.menuId) : null) ?? (await deps.menus.resolveFor(event.business));
+  return { active, fresh };
+}
+
+/** Handles one verified inbound message. */
+export async function handleInboundEvent(deps: ConversationDeps, event: InboundEvent): Promise<StepResult> {
+  for (let attempt = 1; attempt <= MAX_TRIES; attempt++) {
+    const state = await deps.sessions.load(event.business, event.customer);
+    const menus = await menusFor(deps, state, event);
+    const plan = decideInbound({ ...state, event, ...menus, now: new Date(deps.now()).toISOString(), writer: deps.newId() });
+    if (plan.outcome === "behind") {
+      throw new AppError("ERR_SESSION_BEHIND", 503, "the stored session is older than this message (KV not caught up yet); Vonage will redeliver");
+    }
+    const claimed = await claim(deps, plan, event.business, event.customer, state);
+    if (claimed === "lost") continue;
+    if (claimed === "opted_out") return { outcome: "opted_out", menu: null, node: null, sent: [] };
+    return resultOf(plan, await perform(deps, plan, event.business, event.customer));
+  }
+  throw new AppError("ERR_STORE", 503, "session kept changing under concurrent webhooks; Vonage will redeliver");
+}
+
+/** Starts a menu for a customer on the business's initiative (replaces any conversation they had). */
+export async function startMenu(deps: ConversationDeps, menuId: string, who: { business: string; customer: string }): Promise<StepResult> {
+  const ref = await deps.menus.current(menuId);
+  if (ref === null) throw new AppError("ERR_MENU_NOT_FOUND", 404, `menu "${menuId}" does not exist; upload it first`);
+  for (let attempt = 1; attempt <= MAX_TRIES; attempt++) {
+    const state = await deps.sessions.load(who.business, who.customer);
+    const plan = decideStart({ ...state, ref, who, now: new Date(deps.now()).toISOString(), writer: deps.newId() });
+    if (plan.outcome === "opted_out") throw new AppError("ERR_OPTED_OUT", 409, "this customer opted out; nothing is sent until they write a start command");
+    const claimed = await claim(deps, plan, who.business, who.customer, state);
+    if (claimed === "opted_out") throw new AppError("ERR_OPTED_OUT", 409, "this customer opted out; nothing is sent until they write a start command");
+    if (claimed === "stored") return resultOf(plan, await perform(deps, plan, who.business, who.customer));
+  }
+  throw new AppError("ERR_STORE", 503, "session kept changing under concurrent writes; try again");
+}
+
+/**
+ * A failed delivery of the pending question is written to the session, so the admin view shows why and the
+ * customer's next message gets the question again. Other statuses cost no KV access at all.
+ */
+export async function handleStatusEvent(deps: Pick<ConversationDeps, "sessions" | "now" | "sessionTtlSeconds">, status: StatusEvent): Promise<"recorded" | "ignored"> {
+  if (status.status !== "rejected" && status.status !== "undeliverable") return "ignored";
+  for (let attempt = 1; attempt <= MAX_TRIES; attempt++) {
+    const state = await deps.sessions.load(status.business, status.customer);
+    const { session } = catchUp(state.session, state.sent);
+    if (session === null) return "ignored";
+    const failed = markDeliveryFailed(session, status, new Date(deps.now()).toISOString());
+    if (failed === null) return "ignored";
+    if (await deps.sessions.save(failed, state.version, ttlOf(failed, deps.sessionTtlSeconds))) return "recorded";
+  }
+  throw new AppError("ERR_STORE", 503, "session kept changing; Vonage will redeliver the status");
+}

@@ -1,0 +1,72 @@
+/** Matching (pure): which command a typed message is, and which question and option a tap or a typed answer picks. */
+import type { CompiledMenu, CompiledOption, CompiledQuestion } from "../menus/compiled.js";
+import { DEFAULT_COMMANDS } from "../menus/compiled.js";
+import { normaliseWords } from "../menus/words.js";
+import type { Asked, InboundEvent, Session } from "./types.js";
+
+export type Command = "restart" | "back" | "stop" | "start";
+
+/** The command a typed message is, under `menu`'s settings (the defaults without a menu). */
+export function commandOf(menu: CompiledMenu | null, event: InboundEvent): Command | null {
+  if (event.content.kind !== "text") return null;
+  const word = normaliseWords(event.content.text);
+  const commands = menu?.settings.commands ?? DEFAULT_COMMANDS;
+  for (const name of ["stop", "start", "restart", "back"] as const) if (commands[name].includes(word)) return name;
+  return null;
+}
+
+/** A typed answer: the option's number, its title or a synonym (case, accents and spaces ignored). */
+export function typedOption(question: CompiledQuestion, text: string): CompiledOption | null {
+  const word = normaliseWords(text);
+  if (/^\d{1,2}$/.test(word)) return question.options[Number(word) - 1] ?? null;
+  return question.options.find((o) => o.words.includes(word)) ?? null;
+}
+
+/** What a tap answers. */
+export type Tapped =
+  /** The pending question. */
+  | { kind: "pending"; option: CompiledOption }
+  /** A question this session asked before (in this conversation or an earlier one). */
+  | { kind: "earlier"; asked: Asked; option: CompiledOption | null }
+  /** A message this session does not know as a question of its own: superseded, or sent by a racing step. */
+  | { kind: "unknown" }
+  /** The reply id is an option of no question it could be. */
+  | { kind: "none" };
+
+function optionOf(menu: CompiledMenu, asked: Asked, id: string): CompiledOption | null {
+  const node = menu.nodes[asked.node];
+  return node?.kind === "question" ? (node.options.find((o) => o.id === id) ?? null) : null;
+}
+
+/**
+ * A tap binds to the exact message it was made on when WhatsApp says which (`context.message_uuid`): only the
+ * pending question's own message can answer it. Without that context, the reply id is looked up in the pending
+ * question, then in earlier ones.
+ */
+export function tapped(menu: CompiledMenu, session: Session & { pending: Asked }, event: InboundEvent & { content: { kind: "reply" } }): Tapped {
+  const id = event.content.id;
+  const context = event.contextUuid;
+  const pending = session.pending;
+  if (context !== undefined && (pending.messageUuid !== null || pending.resent?.includes(context) || session.asked.some((a) => a.messageUuid === context))) {
+    if (context === pending.messageUuid || pending.resent?.includes(context)) {
+      const option = optionOf(menu, pending, id);
+      return option ? { kind: "pending", option } : { kind: "none" };
+    }
+    const earlier = session.asked.findLast((a) => a.messageUuid === context);
+    if (earlier === undefined) return { kind: "unknown" };
+    // A question of an earlier conversation may belong to another menu: it is stale whatever its options were.
+    if (earlier.conversation !== session.conversation) return { kind: "earlier", asked: earlier, option: null };
+    const option = optionOf(menu, earlier, id);
+    return option ? { kind: "earlier", asked: earlier, option } : { kind: "none" };
+  }
+  // No context, or the pending question's uuid is not known yet and the context names no earlier question.
+  const current = optionOf(menu, pending, id);
+  if (current) return { kind: "pending", option: current };
+  for (let i = session.asked.length - 1; i >= 0; i--) {
+    const asked = session.asked[i]!;
+    if (asked.conversation !== session.conversation) continue;
+    const option = optionOf(menu, asked, id);
+    if (option) return { kind: "earlier", asked, option };
+  }
+  return { kind: "none" };
+}

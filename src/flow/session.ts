@@ -1,0 +1,123 @@
+/** Session transitions (pure): a new conversation, recording answers and sent questions, delivery failures. */
+import type { CompiledOption } from "../menus/compiled.js";
+import type { Answer, Asked, Completion, Owed, SentRecord, Session, StatusEvent } from "./types.js";
+
+/** How many inbound ids and earlier questions a session remembers. */
+export const HANDLED_MAX = 20;
+export const ASKED_MAX = 20;
+/** Answers a session keeps: a menu that loops must not grow its session without bound (Deno KV takes 64 KiB). */
+export const ANSWERS_MAX = 100;
+
+export const keepLast = <T>(items: T[], max: number): T[] => (items.length > max ? items.slice(items.length - max) : items);
+
+/** True when the session still waits for an answer. */
+export function isActive(session: Session | null): session is Session & { pending: Asked } {
+  return session !== null && session.pending !== null;
+}
+
+export const markHandled = (session: Session, uuid: string): Session => ({ ...session, handled: keepLast([...session.handled, uuid], HANDLED_MAX) });
+
+export interface Who {
+  business: string;
+  customer: string;
+  profileName?: string;
+}
+
+/**
+ * An empty session for a new conversation. Keeps what must outlive conversations: handled ids, the step count,
+ * and the questions asked before (a tap on one of them is a stale tap, not an answer to the new conversation).
+ */
+export function blankSession(menu: { id: string; version: number } | null, who: Who, now: string, previous: Session | null, conversation: string): Session {
+  const earlier = previous === null ? [] : keepLast([...previous.asked, ...(previous.pending ? [previous.pending] : [])], ASKED_MAX);
+  const session: Session = {
+    v: 1,
+    menuId: menu?.id ?? previous?.menuId ?? "",
+    menuVersion: menu?.version ?? previous?.menuVersion ?? 0,
+    business: who.business,
+    customer: who.customer,
+    pending: null,
+    asked: earlier,
+    answers: [],
+    attempts: 0,
+    handled: previous?.handled ?? [],
+    conversation,
+    step: previous?.step ?? 0,
+    startedAt: now,
+    updatedAt: now,
+  };
+  if (who.profileName !== undefined) session.profileName = who.profileName;
+  return session;
+}
+
+export function recordAnswer(session: Session, asked: Asked, option: CompiledOption, now: string): Session {
+  const answer: Answer = { node: asked.node, id: option.id, title: option.title, at: now };
+  const answers = [...session.answers, answer];
+  const drop = answers.length - ANSWERS_MAX;
+  if (drop <= 0) return { ...session, answers };
+  // The oldest answers go; questions remember how many answers preceded them, so those counts shift too.
+  const shift = (a: Asked): Asked => ({ ...a, answered: Math.max(0, a.answered - drop) });
+  return { ...session, answers: answers.slice(drop), asked: session.asked.map(shift), pending: session.pending && shift(session.pending) };
+}
+
+/** A question about to be sent in `session`'s conversation. */
+export function askedNow(session: Session, node: string, now: string): Asked {
+  const asked: Asked = { node, messageUuid: null, at: now, answered: session.answers.length };
+  if (session.conversation !== undefined) asked.conversation = session.conversation;
+  return asked;
+}
+
+/** Effects still owed by the stored session, after what its sent record says was done. */
+export interface Owing {
+  owed: Owed;
+  from: number;
+  uuids: string[];
+  /** The step's attempt has ended (its sent record exists): nothing is still sending these. */
+  settled: boolean;
+}
+
+export const effectCount = (owed: Owed) => owed.sends.length + owed.completions.length;
+
+/**
+ * The session as the sent record completes it: the pending question's `message_uuid` (known only after its send,
+ * and stored under its own key), a refusal of it, and what the last step still owes.
+ * `behind` is true when the sent record is newer than the session: the session read was stale.
+ */
+export function catchUp(session: Session | null, sent: SentRecord | null): { session: Session | null; owing: Owing | null; behind: boolean } {
+  const step = session?.step ?? 0;
+  if (sent !== null && sent.step > step) return { session, owing: null, behind: true };
+  const owed = session?.owed;
+  if (session === null || owed === undefined || owed.step !== step) return { session, owing: null, behind: false };
+  const record = sent !== null && sent.step === step ? sent : null;
+  const done = record?.done ?? 0;
+  let pending = session.pending;
+  if (pending !== null && owed.question !== undefined && record !== null) {
+    const uuid = record.uuids[owed.question];
+    if (uuid !== undefined) pending = { ...pending, messageUuid: uuid };
+    if (record.refused?.index === owed.question) pending = { ...pending, failed: { status: "rejected", code: String(record.refused.status), title: record.refused.title, at: record.refused.at } };
+  }
+  const caught = pending === session.pending ? session : { ...session, pending };
+  return { session: caught, owing: done < effectCount(owed) ? { owed, from: done, uuids: record?.uuids ?? [], settled: record !== null } : null, behind: false };
+}
+
+/** The effects a step owes; `question` is the index of the question when the step ends by asking one. */
+export function owe(session: Session, inbound: string | null, sends: Owed["sends"], completions: Completion[], writer: string, now: string, prior: Owing | null = null): Session {
+  // What an earlier step left undone goes first (its completions too: an answer is never dropped).
+  const priorSends = prior ? prior.owed.sends.slice(Math.min(prior.from, prior.owed.sends.length)) : [];
+  const priorCompletions = prior ? prior.owed.completions.slice(Math.max(0, prior.from - prior.owed.sends.length)) : [];
+  const all = [...priorSends, ...sends];
+  const step = (session.step ?? 0) + 1;
+  const owed: Owed = { step, inbound, sends: all, completions: [...priorCompletions, ...completions], writer, at: now };
+  if (session.pending !== null && sends.length > 0) owed.question = all.length - 1;
+  return { ...session, step, owed, updatedAt: now };
+}
+
+/** A `rejected` or `undeliverable` status for the pending question marks it; anything else changes nothing. */
+export function markDeliveryFailed(session: Session, status: Pick<StatusEvent, "messageUuid" | "status" | "code" | "title" | "detail">, now: string): Session | null {
+  if (session.pending === null || session.pending.messageUuid !== status.messageUuid) return null;
+  if (status.status !== "rejected" && status.status !== "undeliverable") return null;
+  const failed: NonNullable<Asked["failed"]> = { status: status.status, at: now };
+  if (status.code !== undefined) failed.code = status.code;
+  if (status.title !== undefined) failed.title = status.title;
+  if (status.detail !== undefined) failed.detail = status.detail;
+  return { ...session, pending: { ...session.pending, failed }, updatedAt: now };
+}

@@ -1,0 +1,25 @@
+/**
+ * No log line carries a full phone number, on any path: every string in a line has its runs of five or more
+ * digits masked down to their last four (`447700900123` -> `********0123`), error messages and routes included.
+ * Message uuids are kept: they are what an operator searches for, and hold no number.
+ */
+import type { Logger } from "./http/deps.js";
+
+const DIGIT_RUN = /\d{5,}/g;
+const KEEP = new Set(["message_uuid"]);
+
+export function maskDigits(text: string): string {
+  return text.replace(DIGIT_RUN, (run) => "*".repeat(run.length - 4) + run.slice(-4));
+}
+
+function mask(value: unknown, key: string): unknown {
+  if (typeof value === "string") return KEEP.has(key) ? value : maskDigits(value);
+  if (Array.isArray(value)) return value.map((v) => mask(v, key));
+  if (typeof value === "object" && value !== null) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, mask(v, k)]));
+  return value;
+}
+
+/** Wraps a logger so that every line it writes is masked. */
+export function maskingLogger(log: Logger): Logger {
+  return (line) => log(mask(line, "") as Record<string, unknown>);
+}
