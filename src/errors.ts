@@ -11,6 +11,7 @@ export type ErrorCode =
   | "ERR_NOT_FOUND"
   | "ERR_MENU_INVALID"
   | "ERR_MENU_NOT_FOUND"
+  | "ERR_MENU_IN_USE"
   | "ERR_OPTED_OUT"
   | "ERR_SESSION_BEHIND"
   | "ERR_CONFIG"

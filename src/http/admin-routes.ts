@@ -95,8 +95,14 @@ export function adminRoutes(services: Services): Hono {
 
   app.delete("/menus/:id", async (c) => {
     const id = param(c.req.param("id"), menuIdSchema, "menu id");
-    if (!(await menus.remove(id, services.config().sessionTtlSeconds))) throw new AppError("ERR_NOT_FOUND", 404, `menu "${id}" does not exist`);
-    return c.body(null, 204);
+    if ((await menus.pointer(id)) === null) throw new AppError("ERR_NOT_FOUND", 404, `menu "${id}" does not exist`);
+    const bound = (await menus.bindings()).filter((b) => b.menuId === id).map((b) => b.number);
+    if (bound.length > 0) {
+      throw new AppError("ERR_MENU_IN_USE", 409, `menu "${id}" is bound to ${bound.join(", ")}; bind those numbers to another menu (or DELETE /admin/bindings/<number>) first`, { details: { bindings: bound } });
+    }
+    await menus.remove(id, now());
+    // Conversations already on the menu finish on their version; its versions and their numbers are kept.
+    return c.json({ id, deleted: true, note: "conversations in progress finish on the version they started; publishing this id again continues the version numbers" });
   });
 
   app.get("/bindings", async (c) => c.json({ bindings: await menus.bindings() }));

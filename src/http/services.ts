@@ -38,7 +38,8 @@ function deferFor(c: Context, deps: AppDeps): (work: Promise<unknown>) => void {
 }
 
 export function createServices(deps: AppDeps): Services {
-  const menus = menuRepo(deps.stores.menus);
+  // Publishes are rare: a tenth of a second of read-back settle costs nothing and keeps version numbers unique.
+  const menus = menuRepo(deps.stores.menus, { sleep: deps.sleep, settleMs: 100 });
   const sessions = sessionRepo(deps.stores.sessions);
   let messages: MessagesClient | undefined;
   let delivery: Deliveries | undefined;

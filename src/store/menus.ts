@@ -12,9 +12,11 @@ export interface MenuPointer {
   id: string;
   /** The version new conversations start on. */
   current: number;
-  /** The highest version ever published. */
+  /** The highest version ever published: a number is never given twice, even after a delete. */
   latest: number;
   updatedAt: string;
+  /** Set by a delete: no new conversation starts on the menu; its history is kept so numbers are not reused. */
+  deletedAt?: string;
 }
 
 export interface StoredVersion {
@@ -23,6 +25,8 @@ export interface StoredVersion {
   /** The compiled form, so that loading a version needs no validation. */
   compiled?: CompiledMenu;
   publishedAt: string;
+  /** A random id of the publish that wrote it: without compare-and-set, a read-back tells which publish won. */
+  publish?: string;
 }
 
 export const menuKeys = {
@@ -43,20 +47,32 @@ export interface MenuRepo {
   current(id: string): Promise<MenuRef | null>;
   /** The menu a new conversation with this business number starts: its binding, else the default. */
   resolveFor(business: string): Promise<MenuRef | null>;
-  /** Validates and stores `doc` as the next version, and makes it current. */
+  /** Validates and stores `doc` as the next version (never a number used before), and makes it current. */
   publish(doc: unknown, now: string): Promise<MenuRef>;
   pointer(id: string): Promise<MenuPointer | null>;
   /** The stored version as uploaded, or null. */
   document(id: string, version: number): Promise<StoredVersion | null>;
   list(): Promise<MenuPointer[]>;
-  /** Stops new conversations on the menu; its versions expire after `keepSeconds`, once no session can need them. */
-  remove(id: string, keepSeconds: number): Promise<boolean>;
+  /** Stops new conversations on the menu; its versions stay readable for the conversations in progress. */
+  remove(id: string, now: string): Promise<boolean>;
   bind(number: string | "default", menuId: string): Promise<void>;
   unbind(number: string | "default"): Promise<void>;
   bindings(): Promise<Array<{ number: string; menuId: string }>>;
 }
 
-export function menuRepo(kv: KvStore): MenuRepo {
+export interface MenuRepoOptions {
+  /** Random ids for publishes; the wait between writing a version and reading it back where KV has no compare-and-set. */
+  newId?: () => string;
+  sleep?: (ms: number) => Promise<void>;
+  settleMs?: number;
+}
+
+/** Publishes racing for the same number: each loser moves on to the next one. */
+const PUBLISH_TRIES = 5;
+
+export function menuRepo(kv: KvStore, options: MenuRepoOptions = {}): MenuRepo {
+  const newId = options.newId ?? (() => crypto.randomUUID());
+  const settle = () => (options.settleMs && options.sleep ? options.sleep(options.settleMs) : Promise.resolve());
   // Keyed by id@version; safe for the isolate's life because versions are immutable.
   const compiled = new Map<string, Promise<MenuRef | null>>();
 
@@ -83,7 +99,8 @@ export function menuRepo(kv: KvStore): MenuRepo {
       return hit;
     },
     async pointer(id) {
-      return (await kv.get<MenuPointer>(menuKeys.pointer(id), { cacheTtl: POINTER_CACHE_TTL }))?.value ?? null;
+      const pointer = (await kv.get<MenuPointer>(menuKeys.pointer(id), { cacheTtl: POINTER_CACHE_TTL }))?.value ?? null;
+      return pointer === null || pointer.deletedAt !== undefined ? null : pointer;
     },
     async current(id) {
       const pointer = await repo.pointer(id);
@@ -102,10 +119,28 @@ export function menuRepo(kv: KvStore): MenuRepo {
     async publish(doc, now) {
       const menu = parseMenu(doc);
       const pointer = (await kv.get<MenuPointer>(menuKeys.pointer(menu.id)))?.value ?? null;
-      const version = (pointer?.latest ?? 0) + 1;
+      const publish = newId();
+      let version = (pointer?.latest ?? 0) + 1;
+      for (let attempt = 1; ; attempt++) {
+        // A version is written once: "only if absent" where the store can say so; elsewhere a read-back shows
+        // whether a concurrent publish took the number, and then the next one is tried.
+        const record: StoredVersion = { menu: doc, compiled: menu, publishedAt: now, publish };
+        const taken = (await kv.get<StoredVersion>(menuKeys.version(menu.id, version))) !== null;
+        let won = false;
+        if (!taken && (await kv.put(menuKeys.version(menu.id, version), record, { ifVersion: null }))) {
+          if (kv.atomic) won = true;
+          else {
+            await settle();
+            won = (await kv.get<StoredVersion>(menuKeys.version(menu.id, version)))?.value.publish === publish;
+          }
+        }
+        if (won) break;
+        if (attempt >= PUBLISH_TRIES) throw new AppError("ERR_STORE", 503, `menu ${menu.id}: other publishes kept taking the next version number; try again`);
+        version++;
+      }
       // The version first, then the pointer: a reader never sees a pointer to nothing for long.
-      await kv.put(menuKeys.version(menu.id, version), { menu: doc, compiled: menu, publishedAt: now } satisfies StoredVersion);
-      await kv.put(menuKeys.pointer(menu.id), { id: menu.id, current: version, latest: version, updatedAt: now } satisfies MenuPointer);
+      const latest = Math.max(version, pointer?.latest ?? 0);
+      await kv.put(menuKeys.pointer(menu.id), { id: menu.id, current: version, latest, updatedAt: now } satisfies MenuPointer);
       return { menu, version };
     },
     async document(id, version) {
@@ -114,16 +149,14 @@ export function menuRepo(kv: KvStore): MenuRepo {
     async list() {
       const keys = (await kv.list("menu:")).filter((k) => !k.includes("@"));
       const pointers = await Promise.all(keys.map((k) => kv.get<MenuPointer>(k)));
-      return pointers.flatMap((p) => (p ? [p.value] : []));
+      return pointers.flatMap((p) => (p && p.value.deletedAt === undefined ? [p.value] : []));
     },
-    async remove(id, keepSeconds) {
+    async remove(id, now) {
       const pointer = (await kv.get<MenuPointer>(menuKeys.pointer(id)))?.value;
-      if (!pointer) return false;
-      await kv.delete(menuKeys.pointer(id));
-      for (let v = 1; v <= pointer.latest; v++) {
-        const stored = await kv.get<StoredVersion>(menuKeys.version(id, v));
-        if (stored) await kv.put(menuKeys.version(id, v), stored.value, { ttlSeconds: keepSeconds });
-      }
+      if (!pointer || pointer.deletedAt !== undefined) return false;
+      // The pointer stays, marked: the next publish continues from `latest`, so a number is never reused and
+      // a conversation still on an old version never finds another menu under it.
+      await kv.put(menuKeys.pointer(id), { ...pointer, deletedAt: now } satisfies MenuPointer);
       return true;
     },
     async bind(number, menuId) {

@@ -97,12 +97,35 @@ export const adminScenarios: Scenario[] = [
         const customer = newCustomer();
         await h.inbound(textWebhook({ business: h.business, customer, text: "hi" }));
         assert.equal(interactiveOf(h)?.body.text, "(v1) How was your visit?");
-        assert.equal((await h.admin("DELETE", "/admin/menus/survey")).status, 204);
+        // A bound menu is not deleted from under the number that starts it.
+        const inUse = await h.admin("DELETE", "/admin/menus/survey");
+        assert.equal(inUse.status, 409);
+        assert.deepEqual((await json(inUse))["bindings"], [h.business]);
+        assert.equal((await h.admin("DELETE", `/admin/bindings/${h.business}`)).status, 204);
+        const deleted = await h.admin("DELETE", "/admin/menus/survey");
+        assert.equal(deleted.status, 200, await deleted.clone().text());
         assert.equal((await h.admin("GET", "/admin/menus/survey")).status, 404);
-        // A conversation already on the menu can still finish on its version.
+        assert.deepEqual((await json(await h.admin("GET", "/admin/menus")))["menus"], []);
+        // Publishing the id again continues the numbers: version 3 of the customer's conversation is never rewritten.
+        const again = await json(await h.admin("PUT", "/admin/menus/survey", versioned("other")));
+        assert.equal(again["version"], 4);
+        assert.deepEqual((await json(await h.admin("GET", "/admin/menus/survey?version=3")))["menu"], versioned("v1"));
+        // A conversation already on the menu finishes on its version.
         await h.inbound(replyWebhook({ business: h.business, customer, id: "good", title: "Good" }));
         assert.equal(interactiveOf(h)?.body.text, "(v1) Would you come back?");
-        assert.equal((await h.admin("DELETE", "/admin/menus/survey")).status, 404);
+        assert.equal((await h.admin("DELETE", "/admin/menus/nope")).status, 404);
+      }),
+  },
+  {
+    name: "admin API: two publishes at once never share a version number",
+    run: (make) =>
+      withHarness(make, async (h) => {
+        await h.admin("PUT", "/admin/menus/survey", versioned("v1"));
+        const [a, b] = await Promise.all([h.admin("PUT", "/admin/menus/survey", versioned("a")), h.admin("PUT", "/admin/menus/survey", versioned("b"))]);
+        const versions = [(await json(a))["version"], (await json(b))["version"]];
+        assert.notEqual(versions[0], versions[1]);
+        assert.deepEqual((await json(await h.admin("GET", `/admin/menus/survey?version=${versions[0]}`)))["menu"], versioned("a"));
+        assert.deepEqual((await json(await h.admin("GET", `/admin/menus/survey?version=${versions[1]}`)))["menu"], versioned("b"));
       }),
   },
   {
