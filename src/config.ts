@@ -12,7 +12,15 @@ const configSchema = z.object({
   VONAGE_SIGNATURE_SECRET: required("is missing or shorter than 16 characters: the account's signature secret (dashboard, API settings)", 16),
   VONAGE_API_URL: z.url({ protocol: /^https?$/, error: "must be a URL such as https://api.nexmo.com" }).default("https://api.nexmo.com"),
   /** Without it the admin routes answer 404. */
-  ADMIN_TOKEN: z.string({ error: "must be a string" }).min(16, "must be at least 16 characters").optional(),
+  ADMIN_TOKEN: z
+    .string({ error: "must be a string" })
+    .min(16, "must be at least 16 characters (make one with: openssl rand -hex 24)")
+    .regex(/^\S+$/, "must not contain spaces or line breaks (a pasted token often ends in a newline)")
+    .optional(),
+  /** When set, webhook JWTs must carry this `api_key` claim (the signature secret is per account, not per application). */
+  VONAGE_API_KEY: z.string({ error: "must be a string" }).regex(/^\S+$/, "must not contain spaces").optional(),
+  /** Development only: completion webhooks may go to this machine (the local simulator's receiver). */
+  ALLOW_LOCAL_WEBHOOKS: z.enum(["true", "false"], { error: 'must be "true" or "false"' }).default("false"),
   /** How long a conversation lives without activity: WhatsApp's 24-hour customer-service window. */
   SESSION_TTL_SECONDS: seconds(86_400, 60),
   /** Oldest webhook signature accepted (`iat` age). */
@@ -39,6 +47,8 @@ export interface Config {
   webhookMaxAgeSeconds: number;
   completionSecret: string | null;
   claimSettleMs: number;
+  apiKey: string | null;
+  allowLocalWebhooks: boolean;
 }
 
 /** Parses the environment; throws a ConfigError that names every bad variable and never shows a value. */
@@ -65,5 +75,7 @@ export function parseConfig(env: Record<string, unknown>): Config {
     webhookMaxAgeSeconds: c.WEBHOOK_MAX_AGE_SECONDS,
     completionSecret: c.COMPLETION_WEBHOOK_SECRET ?? null,
     claimSettleMs: c.CLAIM_SETTLE_MS,
+    apiKey: c.VONAGE_API_KEY ?? null,
+    allowLocalWebhooks: c.ALLOW_LOCAL_WEBHOOKS === "true",
   };
 }

@@ -5,6 +5,7 @@
  */
 import type { Completion } from "../flow/types.js";
 import type { KvStore } from "../store/kv.js";
+import { destinationProblem } from "../public-url.js";
 import { sha256Hex } from "../vonage/signature.js";
 import { secretBytes, signWebhook } from "./sign.js";
 
@@ -31,6 +32,8 @@ export interface DeliveryOptions {
   /** Delays before the 2nd, 3rd, ... attempt, in ms; bounded so the work ends within `waitUntil`'s 30 s. */
   backoffMs?: number[];
   timeoutMs?: number;
+  /** ALLOW_LOCAL_WEBHOOKS: development only. */
+  allowLocal?: boolean;
 }
 
 const key = (id: string) => `delivery:${id}`;
@@ -49,6 +52,9 @@ export function deliveries(options: DeliveryOptions): Deliveries {
 
   async function attempt(d: Delivery): Promise<string | null> {
     if (options.secret === null) return "COMPLETION_WEBHOOK_SECRET is not set, so the delivery cannot be signed";
+    // Checked again at every send: a menu stored before the rule, or a setting turned off since.
+    const problem = destinationProblem(d.url, { allowLocal: options.allowLocal === true });
+    if (problem !== null) return `the webhook URL ${problem}`;
     try {
       const headers = await signWebhook(secretBytes(options.secret), d.id, Math.floor(options.now() / 1000), d.body);
       const res = await options.fetch(d.url, {
@@ -56,8 +62,11 @@ export function deliveries(options: DeliveryOptions): Deliveries {
         headers: { ...headers, "Content-Type": "application/json", "User-Agent": "wa-menu-worker" },
         body: d.body,
         signal: AbortSignal.timeout(timeoutMs),
+        // A redirect could lead anywhere, this machine's network included: it is an answer, not a hop.
+        redirect: "manual",
       });
       await res.body?.cancel().catch(() => undefined);
+      if (res.status >= 300 && res.status < 400) return `receiver answered ${res.status} (a redirect); redirects are not followed: name the final URL in the menu`;
       return res.ok ? null : `receiver answered ${res.status}`;
     } catch (e) {
       return e instanceof Error ? `${e.name}: ${e.message}` : String(e);

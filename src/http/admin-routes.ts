@@ -62,10 +62,11 @@ export function adminRoutes(services: Services): Hono {
     const id = param(c.req.param("id"), menuIdSchema, "menu id");
     const doc = await jsonBody(c.req.raw, MAX_MENU_BYTES);
     if (typeof doc === "object" && doc !== null && !Array.isArray(doc) && (doc as { id?: unknown }).id === undefined) (doc as { id: string }).id = id;
-    const report = checkMenu(doc);
+    const checks = { allowLocalWebhooks: services.config().allowLocalWebhooks };
+    const report = checkMenu(doc, checks);
     if (report.menu === null) throw new MenuInvalidError(report.errors);
     if (report.menu.id !== id) throw new AppError("ERR_BODY_MALFORMED", 400, `the document's id "${report.menu.id}" differs from "${id}" in the URL`);
-    const { version } = await menus.publish(doc, now());
+    const { version } = await menus.publish(doc, now(), checks);
     return c.json({ id, version, warnings: report.warnings }, 201);
   });
 
@@ -89,7 +90,7 @@ export function adminRoutes(services: Services): Hono {
     const stored = await menus.document(id, parsed.data.version);
     if (stored === null) throw new AppError("ERR_NOT_FOUND", 404, `menu "${id}" has no version ${parsed.data.version}`);
     // Rolling back publishes the old document again as a new version: history only ever grows.
-    const { version } = await menus.publish(stored.menu, now());
+    const { version } = await menus.publish(stored.menu, now(), { allowLocalWebhooks: services.config().allowLocalWebhooks });
     return c.json({ id, version, from: parsed.data.version }, 201);
   });
 

@@ -56,7 +56,7 @@ export function createServices(deps: AppDeps): Services {
     menus,
     sessions,
     deliveries() {
-      return (delivery ??= deliveries({ store: deps.stores.sessions, secret: deps.config().completionSecret, fetch: deps.fetch, now: deps.now, sleep: deps.sleep }));
+      return (delivery ??= deliveries({ store: deps.stores.sessions, secret: deps.config().completionSecret, fetch: deps.fetch, now: deps.now, sleep: deps.sleep, allowLocal: deps.config().allowLocalWebhooks }));
     },
     conversation(c) {
       const config = deps.config();

@@ -18,6 +18,8 @@ export function webhookRoutes(services: Services): Hono {
       secret: config.signatureSecret,
       maxAgeSeconds: config.webhookMaxAgeSeconds,
       now: deps.now(),
+      applicationId: config.applicationId,
+      apiKey: config.apiKey,
     });
     return parseJson(raw);
   }

@@ -5,6 +5,7 @@
 import type { z } from "zod";
 import { MenuInvalidError, type MenuProblem } from "../errors.js";
 import { DEFAULT_COMMANDS, DEFAULT_TEXTS, type CompiledMenu, type CompiledNode, type CompiledOption, type Target } from "./compiled.js";
+import { destinationProblem } from "../public-url.js";
 import { LIMITS, charLength } from "./limits.js";
 import { menuSchema, type Destination, type Interactive, type MenuNodeDoc, type ShorthandQuestion } from "./schema.js";
 import { normaliseWords, placeholdersIn } from "./words.js";
@@ -92,7 +93,12 @@ function build(doc: MenuNodeDoc): Built {
 }
 
 /** Checks a menu document and compiles it; never throws. */
-export function checkMenu(input: unknown): MenuReport {
+export interface CheckOptions {
+  /** Development only: webhooks may name this machine (ALLOW_LOCAL_WEBHOOKS). */
+  allowLocalWebhooks?: boolean;
+}
+
+export function checkMenu(input: unknown, options: CheckOptions = {}): MenuReport {
   const parsed = menuSchema.safeParse(input);
   if (!parsed.success) return { menu: null, errors: zodProblems(parsed.error), warnings: [] };
   const doc = parsed.data;
@@ -127,8 +133,13 @@ export function checkMenu(input: unknown): MenuReport {
   };
   if (doc.name !== undefined) menu.name = doc.name;
 
+  const checkWebhook = (url: string | undefined, path: PropertyKey[]) => {
+    const problem = url === undefined ? null : destinationProblem(url, { allowLocal: options.allowLocalWebhooks === true });
+    if (problem !== null) errors.push({ path: jsonPath([...path, "webhook"]), message: `webhook ${problem}` });
+  };
   const checkTarget = (t: Target, path: PropertyKey[]) => {
     if ("node" in t && !exists(t.node)) errors.push({ path: jsonPath(path), message: `destination node "${t.node}" does not exist` });
+    if ("text" in t) checkWebhook(t.webhook, path);
   };
   if (!exists(doc.start)) errors.push({ path: "$.start", message: `start node "${doc.start}" does not exist` });
   if (menu.settings.fallback) checkTarget(menu.settings.fallback, ["settings", "fallback"]);
@@ -146,6 +157,7 @@ export function checkMenu(input: unknown): MenuReport {
     }
     for (const stray of strayNext) warnings.push({ path: jsonPath([...base, "next", stray]), message: `"${stray}" is not the id of any button or row of this question, so this destination is never used` });
     if (node.kind === "text") {
+      checkWebhook(node.webhook, base);
       if (node.next !== undefined && !exists(node.next)) errors.push({ path: jsonPath([...base, "next"]), message: `destination node "${node.next}" does not exist` });
       if (node.next !== undefined && node.webhook !== undefined) errors.push({ path: jsonPath([...base, "webhook"]), message: "a webhook belongs on a closing text (one without next)" });
       continue;
@@ -235,8 +247,8 @@ function lintFlow(menu: CompiledMenu, warnings: MenuProblem[], errors: MenuProbl
 }
 
 /** Compiles a menu document or throws a MenuInvalidError listing every problem. */
-export function parseMenu(input: unknown, source?: string): CompiledMenu {
-  const report = checkMenu(input);
+export function parseMenu(input: unknown, source?: string, options: CheckOptions = {}): CompiledMenu {
+  const report = checkMenu(input, options);
   if (report.menu === null) throw new MenuInvalidError(report.errors, source);
   return report.menu;
 }

@@ -14,6 +14,8 @@ const text = (max: number, what: string) =>
 const httpsUrl = (what: string) =>
   z.url({ protocol: /^https$/, error: `${what} must be an https URL`, abort: true }).refine((s) => s.startsWith("https://"), `${what} must be an https URL`);
 const mediaLink = z.strictObject({ link: httpsUrl("link") });
+/** Checked further when the menu is compiled (`public-url.ts`): https, a public host. */
+const webhookUrl = z.string({ error: "webhook must be a URL string" }).max(2048, "webhook must be at most 2048 characters");
 
 const textHeader = z.strictObject({ type: z.literal("text"), text: text(LIMITS.headerText, "header text") });
 const mediaHeaders = [
@@ -108,7 +110,7 @@ export const nodeIdSchema = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/
 /** A closing message: sent, then the conversation ends (and the answers go to `webhook`, if named). */
 const closingSchema = z.strictObject({
   text: text(LIMITS.text, "closing text"),
-  webhook: httpsUrl("webhook").optional().describe("URL that receives the customer's answers when the conversation ends here"),
+  webhook: webhookUrl.optional().describe("https URL on a public host that receives the customer's answers when the conversation ends here"),
 });
 
 /** Where an answer leads: another node's id, or a closing text that ends the conversation. */
@@ -149,7 +151,7 @@ export const textNodeSchema = z.strictObject({
   type: z.literal("text"),
   text: text(LIMITS.text, "text"),
   next: nodeIdSchema.optional().describe("node to continue with right after this text; without it the conversation ends here"),
-  webhook: httpsUrl("webhook").optional().describe("URL that receives the customer's answers when the conversation ends here"),
+  webhook: webhookUrl.optional().describe("https URL on a public host that receives the customer's answers when the conversation ends here"),
 });
 
 const words = z.array(z.string().min(1).max(40)).min(1).max(10);

@@ -5,7 +5,7 @@
 import { AppError } from "../errors.js";
 import type { MenuRef } from "../flow/engine.js";
 import type { CompiledMenu } from "../menus/compiled.js";
-import { parseMenu } from "../menus/compile.js";
+import { parseMenu, type CheckOptions } from "../menus/compile.js";
 import type { KvStore } from "./kv.js";
 
 export interface MenuPointer {
@@ -48,7 +48,7 @@ export interface MenuRepo {
   /** The menu a new conversation with this business number starts: its binding, else the default. */
   resolveFor(business: string): Promise<MenuRef | null>;
   /** Validates and stores `doc` as the next version (never a number used before), and makes it current. */
-  publish(doc: unknown, now: string): Promise<MenuRef>;
+  publish(doc: unknown, now: string, options?: CheckOptions): Promise<MenuRef>;
   pointer(id: string): Promise<MenuPointer | null>;
   /** The stored version as uploaded, or null. */
   document(id: string, version: number): Promise<StoredVersion | null>;
@@ -81,7 +81,7 @@ export function menuRepo(kv: KvStore, options: MenuRepoOptions = {}): MenuRepo {
     if (stored === null) return null;
     const ready = stored.value.compiled;
     // Versions written by older releases (or seeded by hand) carry only the document: compile it once here.
-    return { menu: ready?.format === 2 ? ready : parseMenu(stored.value.menu, `menu ${id}@${version}`), version };
+    return { menu: ready?.format === 2 ? ready : parseMenu(stored.value.menu, `menu ${id}@${version}`, { allowLocalWebhooks: true }), version };
   }
 
   const binding = (number: string) => (number === "default" ? menuKeys.defaultBinding : menuKeys.binding(number));
@@ -116,8 +116,8 @@ export function menuRepo(kv: KvStore, options: MenuRepoOptions = {}): MenuRepo {
         (await kv.get<{ menuId: string }>(menuKeys.defaultBinding, { cacheTtl: POINTER_CACHE_TTL }));
       return bound === null ? null : repo.current(bound.value.menuId);
     },
-    async publish(doc, now) {
-      const menu = parseMenu(doc);
+    async publish(doc, now, checks) {
+      const menu = parseMenu(doc, undefined, checks);
       const pointer = (await kv.get<MenuPointer>(menuKeys.pointer(menu.id)))?.value ?? null;
       const publish = newId();
       let version = (pointer?.latest ?? 0) + 1;

@@ -11,6 +11,10 @@ export interface SignatureOptions {
   skewSeconds?: number;
   /** Receive time in ms since the epoch. */
   now: number;
+  /** The application the worker serves: a token whose `application_id` claim names another is refused. */
+  applicationId?: string;
+  /** When set, the token's `api_key` claim must be this account's key. */
+  apiKey?: string | null;
 }
 
 export interface VerifiedSignature {
@@ -81,6 +85,15 @@ export async function verifyWebhookSignature(
   const expected = claimed.toLowerCase();
   if ((await sha256Hex(rawBody)) !== expected && (await reserialisedHash(rawBody)) !== expected) {
     throw unauthorized("ERR_PAYLOAD_HASH", "payload_hash does not match the body: was the body changed on the way?");
+  }
+
+  // The signature secret is per account: a token signed for another application of the account is not ours.
+  const application = payload["application_id"];
+  if (options.applicationId !== undefined && application !== undefined && application !== options.applicationId) {
+    throw unauthorized("ERR_SIGNATURE_INVALID", "token is for another Vonage application (application_id differs from VONAGE_APPLICATION_ID)");
+  }
+  if (options.apiKey != null && payload["api_key"] !== options.apiKey) {
+    throw unauthorized("ERR_SIGNATURE_INVALID", "token's api_key claim is not VONAGE_API_KEY");
   }
 
   const out: VerifiedSignature = { iat };

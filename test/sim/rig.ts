@@ -124,6 +124,8 @@ export async function rigWithWorker(): Promise<Rig> {
       sessionTtlSeconds: 86_400,
       webhookMaxAgeSeconds: 300,
       claimSettleMs: 0,
+      apiKey: null,
+      allowLocalWebhooks: false,
       completionSecret: null,
     }),
     stores,

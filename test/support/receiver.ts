@@ -16,22 +16,27 @@ export interface FakeReceiver {
   failNext(n: number): void;
   /** Answer every request with 503 from now on (false: back to normal). */
   failAlways(on: boolean): void;
+  /** Answer every request with a 307 to `location` from now on (null: back to normal). */
+  redirectTo(location: string | null): void;
   handle(request: Request): Promise<Response>;
 }
 
 export function createFakeReceiver(url = "https://hooks.test/completed"): FakeReceiver {
   let failures = 0;
   let always = false;
+  let redirect: string | null = null;
   const receiver: FakeReceiver = {
     url,
     requests: [],
     delivered: [],
     failNext: (n) => void (failures = n),
     failAlways: (on) => void (always = on),
+    redirectTo: (location) => void (redirect = location),
     async handle(request) {
       const hook: ReceivedHook = { headers: Object.fromEntries(request.headers), body: await request.text() };
       receiver.requests.push(hook);
       if (always) return new Response("down", { status: 503 });
+      if (redirect !== null) return new Response(null, { status: 307, headers: { Location: redirect } });
       if (failures > 0) {
         failures--;
         return new Response("oops", { status: 500 });

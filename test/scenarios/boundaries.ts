@@ -1,0 +1,95 @@
+/** Trust boundaries, run on every runtime: who may call, where answers may be sent, what logs may show. */
+import assert from "node:assert/strict";
+import delivery from "../../menus/delivery.json" with { type: "json" };
+import { replyWebhook, textWebhook } from "../../sim/vonage-webhooks.js";
+import { newCustomer, withHarness, type Scenario } from "./harness.js";
+
+/** The delivery menu with a webhook on the answer to slot-1. */
+const withWebhook = (webhook: string) => {
+  const menu = structuredClone(delivery) as { nodes: Record<string, { next: Record<string, unknown> }> };
+  menu.nodes["delivery-time"]!.next["slot-1"] = { text: "Booked.", webhook };
+  return menu;
+};
+
+export const boundaryScenarios: Scenario[] = [
+  {
+    name: "boundaries: a webhook token for another application, or another account's api_key, is a 401",
+    run: (make) =>
+      withHarness(
+        make,
+        async (h) => {
+          await h.publish(delivery);
+          await h.bind(h.business, "delivery");
+          const customer = newCustomer();
+          const hi = () => textWebhook({ business: h.business, customer, text: "hi" });
+          const other = await h.inbound(hi(), { applicationId: crypto.randomUUID(), apiKey: "acct0001" });
+          assert.equal(other.status, 401);
+          assert.match(await other.text(), /another Vonage application/);
+          assert.equal((await h.inbound(hi(), { apiKey: "someone-else" })).status, 401, "VONAGE_API_KEY is checked when set");
+          assert.equal(h.api.accepted.length, 0);
+          assert.equal((await h.inbound(hi(), { applicationId: h.applicationId, apiKey: "acct0001" })).status, 200);
+          assert.equal((await h.inbound(textWebhook({ business: h.business, customer: newCustomer(), text: "hi" }), { apiKey: "acct0001" })).status, 200, "a token without application_id is taken");
+        },
+        { env: { VONAGE_API_KEY: "acct0001" } },
+      ),
+  },
+  {
+    name: "boundaries: completion webhooks go only to public https hosts, and redirects are not followed",
+    run: (make) =>
+      withHarness(make, async (h) => {
+        for (const url of ["http://hooks.example/x", "ftp://hooks.example/x", "https://127.0.0.1/x", "https://localhost/x", "https://10.1.2.3/x", "https://169.254.169.254/latest", "https://[::1]/x", "https://2130706433/x", "https://[::ffff:127.0.0.1]/x", "https://192.168.0.10/x"]) {
+          const res = await h.admin("PUT", "/admin/menus/delivery", withWebhook(url));
+          assert.equal(res.status, 422, url);
+          const body = (await res.json()) as { problems: Array<{ path: string; message: string }> };
+          assert.equal(body.problems[0]?.path, '$.nodes["delivery-time"].next["slot-1"].webhook', url);
+          assert.match(body.problems[0]!.message, /https|this machine|private/, url);
+        }
+        assert.equal((await h.admin("PUT", "/admin/menus/delivery", withWebhook(h.hooks.url))).status, 201);
+        await h.bind(h.business, "delivery");
+        h.hooks.redirectTo("https://127.0.0.1/steal");
+        const customer = newCustomer();
+        await h.inbound(textWebhook({ business: h.business, customer, text: "hi" }));
+        assert.equal((await (await h.inbound(replyWebhook({ business: h.business, customer, id: "slot-1", title: "15:00" }))).json() as { outcome: string }).outcome, "completed");
+        assert.ok(h.hooks.requests.length >= 1 && h.hooks.requests.every((r) => !r.headers["host"]?.includes("127.0.0.1")));
+        const listed = (await (await h.admin("GET", "/admin/deliveries")).json()) as { deliveries: Array<{ lastError: string }> };
+        assert.match(listed.deliveries[0]!.lastError, /redirect/, "the answers stay listed, with why");
+      }),
+  },
+  {
+    name: "boundaries: a message from the business's own number is ignored; logs never show a full number",
+    run: (make) =>
+      withHarness(make, async (h) => {
+        await h.publish(delivery);
+        await h.bind(h.business, "delivery");
+        const self = await h.inbound(textWebhook({ business: h.business, customer: h.business, text: "hi" }));
+        assert.equal(((await self.json()) as { outcome: string }).outcome, "own_number");
+        assert.equal(h.api.accepted.length, 0);
+        const customer = newCustomer();
+        assert.equal((await h.admin("GET", `/admin/sessions/${h.business}/${customer}`)).status, 404);
+        assert.equal((await h.admin("DELETE", `/admin/menus/nope`)).status, 404);
+        await h.inbound(textWebhook({ business: h.business, customer, text: "hi" }));
+        assert.ok(h.logs.length > 0);
+        for (const line of h.logs) {
+          assert.ok(!line.includes(customer), `a log line shows the customer's number: ${line}`);
+          assert.ok(!line.includes(h.business), `a log line shows the business number: ${line}`);
+        }
+      }),
+  },
+  {
+    name: "boundaries: an ADMIN_TOKEN with a space or under 16 characters is refused with a message that says so",
+    run: async (make) => {
+      for (const token of ["short", "a token with spaces in it"]) {
+        await withHarness(
+          make,
+          async (h) => {
+            const res = await h.request("/healthz");
+            assert.equal(res.status, 500);
+            assert.ok(!(await res.text()).includes(token));
+            assert.match(h.logs.join("\n"), /ADMIN_TOKEN must/);
+          },
+          { env: { ADMIN_TOKEN: token } },
+        );
+      }
+    },
+  },
+];
