@@ -7,7 +7,9 @@ import { MenuInvalidError, type MenuProblem } from "../errors.js";
 import { DEFAULT_COMMANDS, DEFAULT_TEXTS, type CompiledMenu, type CompiledNode, type CompiledOption, type Target } from "./compiled.js";
 import { destinationProblem } from "../public-url.js";
 import { LIMITS, charLength } from "./limits.js";
-import { menuSchema, type Destination, type Interactive, type MenuNodeDoc, type ShorthandQuestion } from "./schema.js";
+import { followedBy, successors, textsOf } from "./nodes.js";
+import { unreachable } from "../unreachable.js";
+import { menuSchema, type Destination, type Interactive, type MenuNodeDoc, type RawQuestion, type ShorthandQuestion } from "./schema.js";
 import { normaliseWords, placeholdersIn } from "./words.js";
 
 export interface MenuReport {
@@ -63,12 +65,21 @@ interface Built {
 }
 
 function build(doc: MenuNodeDoc): Built {
-  if (doc.type === "text") {
-    const node: CompiledNode = { kind: "text", text: doc.text };
-    if (doc.next !== undefined) node.next = doc.next;
-    if (doc.webhook !== undefined) node.webhook = doc.webhook;
-    return { node, strayNext: [], missingNext: [] };
+  switch (doc.type) {
+    case "text": {
+      const node: CompiledNode = { kind: "text", text: doc.text };
+      if (doc.next !== undefined) node.next = doc.next;
+      if (doc.webhook !== undefined) node.webhook = doc.webhook;
+      return { node, strayNext: [], missingNext: [] };
+    }
+    case "question":
+      return buildQuestion(doc);
+    default:
+      return unreachable(doc);
   }
+}
+
+function buildQuestion(doc: RawQuestion | ShorthandQuestion): Built {
   const shorthand = "options" in doc;
   const interactive = shorthand ? renderShorthand(doc) : doc.interactive;
   const missingNext: string[] = [];
@@ -206,8 +217,7 @@ function lintFlow(menu: CompiledMenu, warnings: MenuProblem[], errors: MenuProbl
         errors.push({ path: jsonPath(["nodes", id]), message: `more than ${LIMITS.chainMax} messages in a row from here; put a question in between` });
         break;
       }
-      const node: CompiledNode = nodes[cur]!;
-      cur = node.kind === "text" ? node.next : undefined;
+      cur = followedBy(nodes[cur]!);
     }
   }
 
@@ -218,26 +228,13 @@ function lintFlow(menu: CompiledMenu, warnings: MenuProblem[], errors: MenuProbl
     const cur = queue.pop()!;
     if (reached.has(cur)) continue;
     reached.add(cur);
-    const node = nodes[cur]!;
-    if (node.kind === "text") {
-      if (node.next !== undefined) queue.push(node.next);
-    } else {
-      for (const o of node.options) if ("node" in o.next) queue.push(o.next.node);
-    }
+    queue.push(...successors(nodes[cur]!));
   }
   for (const id of Object.keys(nodes)) {
     if (!reached.has(id)) warnings.push({ path: jsonPath(["nodes", id]), message: `node "${id}" cannot be reached from the start node` });
   }
 
-  const texts: Array<[PropertyKey[], string]> = [];
-  for (const [id, node] of Object.entries(nodes)) {
-    if (node.kind === "text") texts.push([["nodes", id, "text"], node.text]);
-    else {
-      texts.push([["nodes", id], node.interactive.body.text]);
-      for (const o of node.options) if ("text" in o.next) texts.push([["nodes", id, "next", o.id], o.next.text]);
-    }
-  }
-  for (const [path, text] of texts) {
+  for (const [path, text] of Object.entries(nodes).flatMap(([id, node]) => textsOf(id, node))) {
     for (const p of placeholdersIn(text)) {
       const parts = p.split(".");
       const ok = (p === "profile.name") || (parts[0] === "answers" && parts.length >= 3 && ["id", "title"].includes(parts[parts.length - 1]!) && Object.hasOwn(nodes, parts.slice(1, -1).join(".")));

@@ -1,4 +1,5 @@
 /** Draws a compiled menu as a Mermaid flowchart: questions, options on the edges, texts and closing texts. */
+import { unreachable } from "../unreachable.js";
 import type { CompiledMenu, Target } from "./compiled.js";
 
 const LABEL_MAX = 60;
@@ -28,14 +29,20 @@ export function menuGraph(menu: CompiledMenu): string {
 
   for (const [id, node] of Object.entries(menu.nodes)) {
     const m = ids.get(id)!;
-    if (node.kind === "question") {
-      const kind = node.interactive.type === "button" ? "buttons" : "list";
-      lines.push(`  ${m}[${label(`${id} (${kind}): ${node.interactive.body.text}`)}]`);
-      for (const o of node.options) edge(m, o.next, o.title);
-    } else {
-      lines.push(`  ${m}[/${label(`${id}: ${node.text}`)}/]`);
-      if (node.next !== undefined) edge(m, { node: node.next });
-      else if (node.webhook !== undefined) lines.push(`  ${m} -.->|"answers"| ${m}w[/${label(node.webhook)}/]`);
+    switch (node.kind) {
+      case "question": {
+        const kind = node.interactive.type === "button" ? "buttons" : "list";
+        lines.push(`  ${m}[${label(`${id} (${kind}): ${node.interactive.body.text}`)}]`);
+        for (const o of node.options) edge(m, o.next, o.title);
+        break;
+      }
+      case "text":
+        lines.push(`  ${m}[/${label(`${id}: ${node.text}`)}/]`);
+        if (node.next !== undefined) edge(m, { node: node.next });
+        else if (node.webhook !== undefined) lines.push(`  ${m} -.->|"answers"| ${m}w[/${label(node.webhook)}/]`);
+        break;
+      default:
+        unreachable(node);
     }
   }
   if (menu.settings.fallback) edge("fallback{{fallback}}", menu.settings.fallback);

@@ -1,5 +1,6 @@
 /** Builds Messages API request bodies (pure): exactly the shapes of Vonage's WhatsApp documentation. */
 import type { Outgoing } from "../flow/types.js";
+import { unreachable } from "../unreachable.js";
 
 export interface WhatsAppCustomBody {
   from: string;
@@ -21,12 +22,12 @@ export type MessageBody = WhatsAppCustomBody | WhatsAppTextBody;
 
 /** `from` is the business number, `to` the customer; both digits only, country code first. */
 export function buildMessage(from: string, to: string, message: Outgoing): MessageBody {
-  if (message.type === "text") return { from, to, channel: "whatsapp", message_type: "text", text: message.text };
-  return {
-    from,
-    to,
-    channel: "whatsapp",
-    message_type: "custom",
-    custom: { type: "interactive", interactive: message.interactive },
-  };
+  switch (message.type) {
+    case "text":
+      return { from, to, channel: "whatsapp", message_type: "text", text: message.text };
+    case "interactive":
+      return { from, to, channel: "whatsapp", message_type: "custom", custom: { type: "interactive", interactive: message.interactive } };
+    default:
+      return unreachable(message);
+  }
 }
