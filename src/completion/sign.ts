@@ -11,7 +11,6 @@ export function secretBytes(secret: string): Uint8Array<ArrayBuffer> {
   }
   throw new AppError(
     "ERR_CONFIG",
-    500,
     "COMPLETION_WEBHOOK_SECRET must be whsec_ followed by at least 24 random bytes in base64; make one with: " +
       `node -e "console.log('whsec_'+require('crypto').randomBytes(32).toString('base64'))"`,
   );

@@ -18,10 +18,10 @@ export async function tokensEqual(given: string, expected: string): Promise<bool
 export function requireAdmin(token: () => string | null): MiddlewareHandler {
   return async (c, next) => {
     const expected = token();
-    if (expected === null) throw new AppError("ERR_NOT_FOUND", 404, "not found");
+    if (expected === null) throw new AppError("ERR_NOT_FOUND", "not found");
     const match = /^Bearer\s+(\S+)$/i.exec(c.req.header("Authorization")?.trim() ?? "");
     if (!match || !(await tokensEqual(match[1]!, expected))) {
-      throw new AppError("ERR_UNAUTHORIZED", 401, "missing or wrong admin token: send Authorization: Bearer <ADMIN_TOKEN>");
+      throw new AppError("ERR_UNAUTHORIZED", "missing or wrong admin token: send Authorization: Bearer <ADMIN_TOKEN>");
     }
     await next();
   };

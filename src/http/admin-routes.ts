@@ -16,7 +16,7 @@ const MAX_MENU_BYTES = 1024 * 1024;
 
 function bad(message: string, issues?: z.ZodError): AppError {
   const detail = issues ? `: ${issues.issues.map((i) => `${jsonPath(i.path)} ${i.message}`).join("; ")}` : "";
-  return new AppError("ERR_BODY_MALFORMED", 400, `${message}${detail}`);
+  return new AppError("ERR_BODY_MALFORMED", `${message}${detail}`);
 }
 
 async function jsonBody(request: Request, limit = 64 * 1024): Promise<unknown> {
@@ -39,7 +39,7 @@ export function flowRoutes(services: Services): Hono {
     const parsed = startSchema.safeParse(await jsonBody(c.req.raw));
     if (!parsed.success) {
       const problems = parsed.error.issues.map((i) => `${i.path.join(".") || "body"}: ${i.path[0] === "to" ? "must be the customer's number" : i.path[0] === "from" ? "must be your WhatsApp Business number" : i.message}, digits only, country code first`);
-      throw new AppError("ERR_BODY_MALFORMED", 400, `expected {"to": "<customer>", "from": "<business number>"}: ${problems.join("; ")}`);
+      throw new AppError("ERR_BODY_MALFORMED", `expected {"to": "<customer>", "from": "<business number>"}: ${problems.join("; ")}`);
     }
     const who = { business: parsed.data.from, customer: parsed.data.to };
     const result = await startMenu(services.conversation(c), c.req.param("menuId"), who);
@@ -63,7 +63,7 @@ export function adminRoutes(services: Services): Hono {
     if (typeof doc === "object" && doc !== null && !Array.isArray(doc) && (doc as { id?: unknown }).id === undefined) (doc as { id: string }).id = id;
     const report = checkMenu(doc);
     if (report.menu === null) throw new MenuInvalidError(report.errors);
-    if (report.menu.id !== id) throw new AppError("ERR_BODY_MALFORMED", 400, `the document's id "${report.menu.id}" differs from "${id}" in the URL`);
+    if (report.menu.id !== id) throw new AppError("ERR_BODY_MALFORMED", `the document's id "${report.menu.id}" differs from "${id}" in the URL`);
     const { version } = await menus.publish(doc, now());
     return c.json({ id, version, warnings: report.warnings }, 201);
   });
@@ -74,10 +74,10 @@ export function adminRoutes(services: Services): Hono {
     const asked = c.req.query("version");
     const version = asked === undefined ? pointer?.current : Number(asked);
     if (version === undefined || !Number.isInteger(version) || version < 1) {
-      throw new AppError("ERR_NOT_FOUND", 404, asked === undefined ? `menu "${id}" does not exist` : `version must be a positive whole number`);
+      throw new AppError("ERR_NOT_FOUND", asked === undefined ? `menu "${id}" does not exist` : `version must be a positive whole number`);
     }
     const stored = await menus.document(id, version);
-    if (stored === null) throw new AppError("ERR_NOT_FOUND", 404, `menu "${id}" has no version ${version}`);
+    if (stored === null) throw new AppError("ERR_NOT_FOUND", `menu "${id}" has no version ${version}`);
     return c.json({ id, version, current: pointer?.current ?? null, latest: pointer?.latest ?? null, publishedAt: stored.publishedAt, menu: stored.menu });
   });
 
@@ -86,7 +86,7 @@ export function adminRoutes(services: Services): Hono {
     const parsed = z.strictObject({ version: z.int().min(1) }).safeParse(await jsonBody(c.req.raw));
     if (!parsed.success) throw bad('expected {"version": <n>}', parsed.error);
     const stored = await menus.document(id, parsed.data.version);
-    if (stored === null) throw new AppError("ERR_NOT_FOUND", 404, `menu "${id}" has no version ${parsed.data.version}`);
+    if (stored === null) throw new AppError("ERR_NOT_FOUND", `menu "${id}" has no version ${parsed.data.version}`);
     // Rolling back publishes the old document again as a new version: history only ever grows.
     const { version } = await menus.publish(stored.menu, now());
     return c.json({ id, version, from: parsed.data.version }, 201);
@@ -94,7 +94,7 @@ export function adminRoutes(services: Services): Hono {
 
   app.delete("/menus/:id", async (c) => {
     const id = param(c.req.param("id"), menuIdSchema, "menu id");
-    if (!(await menus.remove(id, services.config().sessionTtlSeconds))) throw new AppError("ERR_NOT_FOUND", 404, `menu "${id}" does not exist`);
+    if (!(await menus.remove(id, services.config().sessionTtlSeconds))) throw new AppError("ERR_NOT_FOUND", `menu "${id}" does not exist`);
     return c.body(null, 204);
   });
 
@@ -104,7 +104,7 @@ export function adminRoutes(services: Services): Hono {
     const number = c.req.param("number") === "default" ? "default" : param(c.req.param("number"), phoneSchema, "business number");
     const parsed = z.strictObject({ menuId: menuIdSchema }).safeParse(await jsonBody(c.req.raw));
     if (!parsed.success) throw bad('expected {"menuId": "<menu id>"}', parsed.error);
-    if ((await menus.pointer(parsed.data.menuId)) === null) throw new AppError("ERR_NOT_FOUND", 404, `menu "${parsed.data.menuId}" does not exist; upload it first`);
+    if ((await menus.pointer(parsed.data.menuId)) === null) throw new AppError("ERR_NOT_FOUND", `menu "${parsed.data.menuId}" does not exist; upload it first`);
     await menus.bind(number, parsed.data.menuId);
     return c.json({ number, menuId: parsed.data.menuId });
   });
@@ -119,7 +119,7 @@ export function adminRoutes(services: Services): Hono {
     const business = param(c.req.param("business"), phoneSchema, "business number");
     const customer = param(c.req.param("customer"), phoneSchema, "customer number");
     const stored = await sessions.get(business, customer);
-    if (stored === null) throw new AppError("ERR_NOT_FOUND", 404, "no session for this customer");
+    if (stored === null) throw new AppError("ERR_NOT_FOUND", "no session for this customer");
     return c.json({ session: stored.value });
   });
 
@@ -132,7 +132,7 @@ export function adminRoutes(services: Services): Hono {
 
   app.post("/deliveries/:id/retry", async (c) => {
     const result = await services.deliveries().retry(c.req.param("id"));
-    if (!result.found) throw new AppError("ERR_NOT_FOUND", 404, "no such delivery (delivered ones are removed)");
+    if (!result.found) throw new AppError("ERR_NOT_FOUND", "no such delivery (delivered ones are removed)");
     return c.json(result, result.delivered ? 200 : 502);
   });
 

@@ -75,25 +75,25 @@ export async function handleInboundEvent(deps: ConversationDeps, event: InboundE
     }
     const plan = handleInbound(session, event, { active, fresh }, new Date(deps.now()).toISOString());
     if (plan.outcome === "behind") {
-      throw new AppError("ERR_SESSION_BEHIND", 503, "the stored session is older than the question answered (KV not caught up yet); Vonage will redeliver");
+      throw new AppError("ERR_SESSION_BEHIND", "the stored session is older than the question answered (KV not caught up yet); Vonage will redeliver");
     }
     const { saved, sent } = await execute(deps, plan, stored?.version ?? null);
     if (saved) return resultOf(plan, sent);
-    if (attempt >= MAX_TRIES) throw new AppError("ERR_STORE", 503, "session kept changing under concurrent webhooks; Vonage will redeliver");
+    if (attempt >= MAX_TRIES) throw new AppError("ERR_SESSION_CONTENDED", "session kept changing under concurrent webhooks; Vonage will redeliver");
   }
 }
 
 /** Starts a menu for a customer on the business's initiative (replaces any conversation they had). */
 export async function startMenu(deps: ConversationDeps, menuId: string, who: { business: string; customer: string }): Promise<StepResult> {
   const ref = await deps.menus.current(menuId);
-  if (ref === null) throw new AppError("ERR_MENU_NOT_FOUND", 404, `menu "${menuId}" does not exist; upload it first`);
+  if (ref === null) throw new AppError("ERR_MENU_NOT_FOUND", `menu "${menuId}" does not exist; upload it first`);
   for (let attempt = 1; ; attempt++) {
     const stored = await deps.sessions.get(who.business, who.customer);
-    if (stored?.value.optedOut) throw new AppError("ERR_OPTED_OUT", 409, "this customer opted out; nothing is sent until they write a start command");
+    if (stored?.value.optedOut) throw new AppError("ERR_OPTED_OUT", "this customer opted out; nothing is sent until they write a start command");
     const plan = startConversation(ref, who, new Date(deps.now()).toISOString(), stored?.value ?? null);
     const { saved, sent } = await execute(deps, plan, stored?.version ?? null);
     if (saved) return resultOf(plan, sent);
-    if (attempt >= MAX_TRIES) throw new AppError("ERR_STORE", 503, "session kept changing under concurrent writes; try again");
+    if (attempt >= MAX_TRIES) throw new AppError("ERR_SESSION_CONTENDED", "session kept changing under concurrent writes; try again");
   }
 }
 
@@ -110,5 +110,5 @@ export async function handleStatusEvent(deps: Pick<ConversationDeps, "sessions" 
     if (failed === null) return "ignored";
     if (await deps.sessions.save(failed, stored.version, ttlOf(failed, deps.sessionTtlSeconds))) return "recorded";
   }
-  throw new AppError("ERR_STORE", 503, "session kept changing; Vonage will redeliver the status");
+  throw new AppError("ERR_SESSION_CONTENDED", "session kept changing; Vonage will redeliver the status");
 }

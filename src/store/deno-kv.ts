@@ -76,8 +76,8 @@ export function denoKv(kv: DenoKvLike, options: DenoKvOptions): KvStore {
         try {
           return (await op.set(k, stored, ttlMs === undefined ? undefined : { expireIn: ttlMs }).commit()).ok;
         } catch (cause) {
-          if (isTooLarge(cause)) throw new AppError("ERR_STORE", 500, `Deno KV refused "${key}": a value may be at most 64 KiB`, { cause });
-          if (!isLocked(cause) || n >= commitAttempts) throw new AppError("ERR_STORE", 503, `Deno KV write failed${isLocked(cause) ? " (database file locked)" : ""}`, { cause });
+          if (isTooLarge(cause)) throw new AppError("ERR_STORE_VALUE_TOO_LARGE", `Deno KV refused "${key}": a value may be at most 64 KiB`, { cause });
+          if (!isLocked(cause) || n >= commitAttempts) throw new AppError("ERR_STORE_UNAVAILABLE", `Deno KV write failed${isLocked(cause) ? " (database file locked)" : ""}`, { cause });
           // A refused commit wrote nothing, and the same check still guards the next one: trying again is safe.
           await sleep(5 * 2 ** (n - 1) + Math.random() * 5);
         }

@@ -90,7 +90,7 @@ export function menuRepo(kv: KvStore): MenuRepo {
       if (pointer === null) return null;
       const ref = await repo.load(id, pointer.current);
       // Eventual consistency: a pointer can be seen before the version it names; retrying later helps.
-      if (ref === null) throw new AppError("ERR_MENU_NOT_FOUND", 503, `menu ${id}@${pointer.current} is not readable yet`);
+      if (ref === null) throw new AppError("ERR_MENU_NOT_READABLE_YET", `menu ${id}@${pointer.current} is not readable yet`);
       return ref;
     },
     async resolveFor(business) {

@@ -28,7 +28,7 @@ export function workersKv(ns: KvNamespaceLike, options: WorkersKvOptions): KvSto
       try {
         return { value: JSON.parse(text) as T, version: null };
       } catch (cause) {
-        throw new AppError("ERR_STORE", 500, `KV value at "${key}" is not JSON`, { cause });
+        throw new AppError("ERR_STORE_CORRUPT", `KV value at "${key}" is not JSON`, { cause });
       }
     },
     async put(key: string, value: unknown, opts?: KvPutOptions): Promise<boolean> {
@@ -40,7 +40,7 @@ export function workersKv(ns: KvNamespaceLike, options: WorkersKvOptions): KvSto
           return true;
         } catch (cause) {
           if (!isRateLimited(cause) || n >= putAttempts) {
-            throw new AppError("ERR_STORE", 503, `KV write failed${isRateLimited(cause) ? " (429, one write per second per key)" : ""}`, { cause });
+            throw new AppError("ERR_STORE_UNAVAILABLE", `KV write failed${isRateLimited(cause) ? " (429, one write per second per key)" : ""}`, { cause });
           }
           // KV allows one write per second per key: back off past that second, then double.
           await options.sleep(1000 * 2 ** (n - 1) + Math.random() * 100);

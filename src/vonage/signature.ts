@@ -42,7 +42,7 @@ export async function sha256Hex(data: Uint8Array | string): Promise<string> {
 }
 
 const unauthorized = (code: "ERR_SIGNATURE_MISSING" | "ERR_SIGNATURE_INVALID" | "ERR_SIGNATURE_STALE" | "ERR_PAYLOAD_HASH", message: string, cause?: unknown) =>
-  new AppError(code, 401, message, cause === undefined ? undefined : { cause });
+  new AppError(code, message, cause === undefined ? undefined : { cause });
 
 /**
  * Checks the signature before the body is parsed. Throws a 401 AppError that says what is wrong.

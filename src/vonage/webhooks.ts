@@ -41,7 +41,7 @@ function malformed(error: z.ZodError, what: string): AppError {
     .slice(0, 5)
     .map((i) => `${jsonPath(i.path)}: ${i.message}`)
     .join("; ");
-  return new AppError("ERR_BODY_MALFORMED", 400, `not a Vonage ${what} webhook: ${first}`, {
+  return new AppError("ERR_BODY_MALFORMED", `not a Vonage ${what} webhook: ${first}`, {
     details: { problems: error.issues.map((i) => ({ path: jsonPath(i.path), message: i.message })) },
   });
 }
@@ -52,7 +52,7 @@ export function parseJson(raw: Uint8Array): unknown {
   try {
     return JSON.parse(text) as unknown;
   } catch (cause) {
-    throw new AppError("ERR_BODY_MALFORMED", 400, `body is not valid JSON: ${cause instanceof Error ? cause.message : "parse error"}`, { cause });
+    throw new AppError("ERR_BODY_MALFORMED", `body is not valid JSON: ${cause instanceof Error ? cause.message : "parse error"}`, { cause });
   }
 }
 
@@ -65,10 +65,10 @@ export function parseInbound(json: unknown): InboundEvent | null {
 
   let content: InboundEvent["content"];
   if (m.message_type === "reply") {
-    if (!m.reply) throw new AppError("ERR_BODY_MALFORMED", 400, 'not a Vonage inbound message webhook: $.reply is required when message_type is "reply"');
+    if (!m.reply) throw new AppError("ERR_BODY_MALFORMED", 'not a Vonage inbound message webhook: $.reply is required when message_type is "reply"');
     content = { kind: "reply", id: m.reply.id, title: m.reply.title, ...(m.reply.description === undefined ? {} : { description: m.reply.description }) };
   } else if (m.message_type === "text") {
-    if (typeof m.text !== "string") throw new AppError("ERR_BODY_MALFORMED", 400, 'not a Vonage inbound message webhook: $.text is required when message_type is "text"');
+    if (typeof m.text !== "string") throw new AppError("ERR_BODY_MALFORMED", 'not a Vonage inbound message webhook: $.text is required when message_type is "text"');
     content = { kind: "text", text: m.text };
   } else if (m.message_type === "reaction") {
     content = { kind: "reaction" };

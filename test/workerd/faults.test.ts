@@ -156,7 +156,7 @@ it("survives seeded KV, Messages API and delivery faults across 300 conversation
   const repeatedQuestions = [...byUuid.keys()].filter((u) => questionDeliveries(u) > 1);
   const repeatedTexts = [...byUuid.values()].filter((list) => new Set(list.filter((s) => interactiveOf(s.message) === null).map((s) => s.delivery.id)).size > 1).length;
   // A question that went out, then a session write refused on every retry: the 503 makes Vonage redeliver.
-  const writeLost = new Set(logs.filter((l) => l["code"] === "ERR_STORE" && l.delivery !== null && sent.some((s) => s.delivery === l.delivery)).map((l) => l.delivery!.customer));
+  const writeLost = new Set(logs.filter((l) => l["code"] === "ERR_STORE_UNAVAILABLE" && l.delivery !== null && sent.some((s) => s.delivery === l.delivery)).map((l) => l.delivery!.customer));
   const staleCustomers = new Set([...customers.values()].filter((c) => sessionsKv.staleKeys.has(sessionKey(c.business, c.number))).map((c) => c.number));
   const statuses: Record<number, number> = {};
   for (const a of answers) statuses[a.status] = (statuses[a.status] ?? 0) + 1;

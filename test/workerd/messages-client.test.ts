@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { createFakeMessagesApi } from "../../sim/messages-api.js";
 import { VonageApiError } from "../../src/errors.js";
+import { HTTP_ERRORS } from "../../src/http/errors.js";
 import { createMessagesClient } from "../../src/vonage/messages-client.js";
 import { buildMessage } from "../../src/vonage/outbound.js";
 import { generateTestKeys } from "../support/keys.js";
@@ -56,7 +57,7 @@ describe("the Messages API client", async () => {
     const error = await client.send(text).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(VonageApiError);
     expect((error as VonageApiError).retryable).toBe(true);
-    expect((error as VonageApiError).status).toBe(503);
+    expect(HTTP_ERRORS[(error as VonageApiError).code].status).toBe(503);
     expect(api.requests).toBe(2);
   });
 
