@@ -5,7 +5,7 @@
  */
 import type { Completion } from "../flow/types.js";
 import type { KvStore } from "../store/kv.js";
-import { secretBytes, signWebhook } from "./sign.js";
+import { signWebhook } from "./sign.js";
 
 export interface Delivery {
   id: string;
@@ -22,8 +22,8 @@ export interface Delivery {
 
 export interface DeliveryOptions {
   store: KvStore;
-  /** `whsec_...`; null when unset: deliveries are kept as failed until it is configured and they are retried. */
-  secret: string | null;
+  /** The key of COMPLETION_WEBHOOK_SECRET; null when unset: deliveries are kept as failed until it is configured and they are retried. */
+  signingKey: CryptoKey | null;
   fetch: typeof fetch;
   now: () => number;
   sleep: (ms: number) => Promise<void>;
@@ -47,9 +47,9 @@ export function deliveries(options: DeliveryOptions): Deliveries {
   const timeoutMs = options.timeoutMs ?? 5_000;
 
   async function attempt(d: Delivery): Promise<string | null> {
-    if (options.secret === null) return "COMPLETION_WEBHOOK_SECRET is not set, so the delivery cannot be signed";
+    if (options.signingKey === null) return "COMPLETION_WEBHOOK_SECRET is not set, so the delivery cannot be signed";
     try {
-      const headers = await signWebhook(secretBytes(options.secret), d.id, Math.floor(options.now() / 1000), d.body);
+      const headers = await signWebhook(options.signingKey, d.id, Math.floor(options.now() / 1000), d.body);
       const res = await options.fetch(d.url, {
         method: "POST",
         headers: { ...headers, "Content-Type": "application/json", "User-Agent": "wa-menu-worker" },

@@ -34,7 +34,7 @@ const startSchema = z.strictObject({ to: phoneSchema, from: phoneSchema });
 /** `POST /flows/{menuId}/start`: the business starts a menu for a customer. */
 export function flowRoutes(services: Services): Hono {
   const app = new Hono();
-  app.use("*", requireAdmin(() => services.config().adminToken));
+  app.use("*", requireAdmin(async () => (await services.config()).adminToken));
   app.post("/:menuId/start", async (c) => {
     const parsed = startSchema.safeParse(await jsonBody(c.req.raw));
     if (!parsed.success) {
@@ -42,7 +42,7 @@ export function flowRoutes(services: Services): Hono {
       throw new AppError("ERR_BODY_MALFORMED", `expected {"to": "<customer>", "from": "<business number>"}: ${problems.join("; ")}`);
     }
     const who = { business: parsed.data.from, customer: parsed.data.to };
-    const result = await startMenu(services.conversation(c), c.req.param("menuId"), who);
+    const result = await startMenu(await services.conversation(c), c.req.param("menuId"), who);
     services.deps.log({ level: "info", msg: "start", customer: maskNumber(who.customer), menu: result.menu, node: result.node, outcome: result.outcome });
     return c.json({ outcome: result.outcome, node: result.node, message_uuids: result.sent });
   });
@@ -53,7 +53,7 @@ export function adminRoutes(services: Services): Hono {
   const { menus, sessions } = services;
   const now = () => new Date(services.deps.now()).toISOString();
   const app = new Hono();
-  app.use("*", requireAdmin(() => services.config().adminToken));
+  app.use("*", requireAdmin(async () => (await services.config()).adminToken));
 
   app.get("/menus", async (c) => c.json({ menus: await menus.list() }));
 
@@ -94,7 +94,7 @@ export function adminRoutes(services: Services): Hono {
 
   app.delete("/menus/:id", async (c) => {
     const id = param(c.req.param("id"), menuIdSchema, "menu id");
-    if (!(await menus.remove(id, services.config().sessionTtlSeconds))) throw new AppError("ERR_NOT_FOUND", `menu "${id}" does not exist`);
+    if (!(await menus.remove(id, (await services.config()).sessionTtlSeconds))) throw new AppError("ERR_NOT_FOUND", `menu "${id}" does not exist`);
     return c.body(null, 204);
   });
 
@@ -128,10 +128,10 @@ export function adminRoutes(services: Services): Hono {
     return c.body(null, 204);
   });
 
-  app.get("/deliveries", async (c) => c.json({ deliveries: await services.deliveries().list() }));
+  app.get("/deliveries", async (c) => c.json({ deliveries: await (await services.deliveries()).list() }));
 
   app.post("/deliveries/:id/retry", async (c) => {
-    const result = await services.deliveries().retry(c.req.param("id"));
+    const result = await (await services.deliveries()).retry(c.req.param("id"));
     if (!result.found) throw new AppError("ERR_NOT_FOUND", "no such delivery (delivered ones are removed)");
     return c.json(result, result.delivered ? 200 : 502);
   });

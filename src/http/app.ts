@@ -12,8 +12,8 @@ export function createApp(deps: AppDeps): Hono {
   app.onError((err, c) => toResponse(err, c, deps.log));
   app.notFound((c) => c.json({ error: "ERR_NOT_FOUND", message: `no route for ${c.req.method} ${c.req.path}` }, 404));
 
-  app.get("/healthz", (c) => {
-    deps.config();
+  app.get("/healthz", async (c) => {
+    await deps.config();
     return c.json({ status: "ok" });
   });
   app.route("/webhooks", webhookRoutes(services));

@@ -5,8 +5,8 @@ import type { KvStore } from "../store/kv.js";
 export type Logger = (line: Record<string, unknown>) => void;
 
 export interface AppDeps {
-  /** Parsed configuration; throws a ConfigError when the environment is incomplete. */
-  config: () => Config;
+  /** The configuration, loaded once per app; rejects with a ConfigError when the environment is incomplete. */
+  config: () => Promise<Config>;
   stores: { menus: KvStore; sessions: KvStore };
   fetch: typeof fetch;
   now: () => number;

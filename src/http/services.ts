@@ -10,12 +10,12 @@ import type { AppDeps } from "./deps.js";
 
 export interface Services {
   deps: AppDeps;
-  config(): Config;
+  config(): Promise<Config>;
   menus: MenuRepo;
   sessions: SessionRepo;
-  deliveries(): Deliveries;
+  deliveries(): Promise<Deliveries>;
   /** The conversation's ports for this request (its `defer` belongs to the request). */
-  conversation(c: Context): ConversationDeps;
+  conversation(c: Context): Promise<ConversationDeps>;
 }
 
 /** `waitUntil` of the request where the runtime has one; otherwise the work simply runs on. */
@@ -41,11 +41,12 @@ export function createServices(deps: AppDeps): Services {
     config: deps.config,
     menus,
     sessions,
-    deliveries() {
-      return (delivery ??= deliveries({ store: deps.stores.sessions, secret: deps.config().completionSecret, fetch: deps.fetch, now: deps.now, sleep: deps.sleep }));
+    async deliveries() {
+      const config = await deps.config();
+      return (delivery ??= deliveries({ store: deps.stores.sessions, signingKey: config.completionKey, fetch: deps.fetch, now: deps.now, sleep: deps.sleep }));
     },
-    conversation(c) {
-      const config = deps.config();
+    async conversation(c) {
+      const config = await deps.config();
       messages ??= createMessagesClient({
         applicationId: config.applicationId,
         privateKey: config.privateKey,
@@ -54,7 +55,7 @@ export function createServices(deps: AppDeps): Services {
         now: deps.now,
         sleep: deps.sleep,
       });
-      return { sessions, menus, messages, deliveries: services.deliveries(), now: deps.now, sessionTtlSeconds: config.sessionTtlSeconds, defer: deferFor(c, deps) };
+      return { sessions, menus, messages, deliveries: await services.deliveries(), now: deps.now, sessionTtlSeconds: config.sessionTtlSeconds, defer: deferFor(c, deps) };
     },
   };
   return services;

@@ -12,10 +12,10 @@ export function webhookRoutes(services: Services): Hono {
 
   /** Verifies the Vonage signature on the raw body, then parses it: nothing unsigned is even parsed. */
   async function signedJson(request: Request): Promise<unknown> {
-    const config = services.config();
+    const config = await services.config();
     const raw = await readBody(request);
     await verifyWebhookSignature(request.headers.get("Authorization") ?? undefined, raw, {
-      secret: config.signatureSecret,
+      key: config.signatureKey,
       maxAgeSeconds: config.webhookMaxAgeSeconds,
       now: deps.now(),
     });
@@ -28,7 +28,7 @@ export function webhookRoutes(services: Services): Hono {
     const started = deps.now();
     const event = parseInbound(await signedJson(c.req.raw));
     if (event === null) return c.json({ outcome: "ignored", reason: "not a WhatsApp message" });
-    const result = await handleInboundEvent(services.conversation(c), event);
+    const result = await handleInboundEvent(await services.conversation(c), event);
     deps.log({
       level: "info",
       msg: "inbound",
@@ -46,7 +46,7 @@ export function webhookRoutes(services: Services): Hono {
   app.post("/status", async (c) => {
     const started = deps.now();
     const status = parseStatus(await signedJson(c.req.raw));
-    const config = services.config();
+    const config = await services.config();
     const outcome = await handleStatusEvent({ sessions: services.sessions, now: deps.now, sessionTtlSeconds: config.sessionTtlSeconds }, status);
     deps.log({
       level: outcome === "recorded" ? "warn" : "info",

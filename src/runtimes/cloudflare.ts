@@ -1,5 +1,5 @@
 /** Cloudflare Workers entry: turns the Worker's env into the app's dependencies. */
-import { parseConfig } from "../config.js";
+import { loadConfig } from "../config.js";
 import { createApp } from "../http/app.js";
 import { jsonLogger, type AppDeps } from "../http/deps.js";
 import { workersKv, type KvNamespaceLike } from "../store/workers-kv.js";
@@ -25,9 +25,9 @@ export function createWorker(overrides: Partial<Pick<AppDeps, "sleep" | "now">> 
   function appFor(env: Env) {
     let app = apps.get(env);
     if (app === undefined) {
-      let config: ReturnType<typeof parseConfig> | undefined;
+      let config: ReturnType<typeof loadConfig> | undefined;
       app = createApp({
-        config: () => (config ??= parseConfig(env)),
+        config: () => (config ??= loadConfig(env)),
         stores: { menus: workersKv(env.MENUS, { sleep: wait }), sessions: workersKv(env.SESSIONS, { sleep: wait }) },
         fetch: (input, init) => fetch(input, init),
         now: overrides.now ?? Date.now,

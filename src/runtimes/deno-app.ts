@@ -1,5 +1,5 @@
 /** Turns Deno's environment and one Deno KV database into the app, for the Deno entry files and the Deno tests. */
-import { parseConfig } from "../config.js";
+import { loadConfig } from "../config.js";
 import { createApp } from "../http/app.js";
 import type { Logger } from "../http/deps.js";
 import { denoKv, type DenoKvLike } from "../store/deno-kv.js";
@@ -29,10 +29,10 @@ const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(reso
 
 export function denoApp(options: DenoAppOptions): DenoHandler {
   const now = options.now ?? Date.now;
-  let config: ReturnType<typeof parseConfig> | undefined;
+  let config: ReturnType<typeof loadConfig> | undefined;
   const app = createApp({
     // Parsed on first use, as on Workers: a bad setting fails requests with a log line naming it.
-    config: () => (config ??= parseConfig(options.env)),
+    config: () => (config ??= loadConfig(options.env)),
     stores: { menus: denoKv(options.kv, { namespace: MENUS_NAMESPACE, now }), sessions: denoKv(options.kv, { namespace: SESSIONS_NAMESPACE, now }) },
     fetch: options.fetch,
     now,

@@ -2,11 +2,11 @@
 import { SignJWT } from "jose";
 import { VonageApiError, type VonageProblem } from "../errors.js";
 import type { MessageBody } from "./outbound.js";
-import { importPrivateKey } from "./private-key.js";
 
 export interface MessagesClientOptions {
   applicationId: string;
-  privateKey: string;
+  /** The application's RS256 key (`importPrivateKey`), imported once with the configuration. */
+  privateKey: CryptoKey;
   /** Base URL without `/v1/messages`, e.g. `https://api.nexmo.com`. */
   baseUrl: string;
   fetch: typeof fetch;
@@ -63,14 +63,13 @@ export function createMessagesClient(options: MessagesClientOptions): MessagesCl
   const timeoutMs = options.timeoutMs ?? 5_000;
 
   async function token(): Promise<string> {
-    const key = await importPrivateKey(options.privateKey);
     const iat = Math.floor(options.now() / 1000);
     return new SignJWT({ application_id: options.applicationId })
       .setProtectedHeader({ alg: "RS256", typ: "JWT" })
       .setIssuedAt(iat)
       .setExpirationTime(iat + TOKEN_LIFETIME_S)
       .setJti(crypto.randomUUID())
-      .sign(key);
+      .sign(options.privateKey);
   }
 
   async function attempt(payload: string): Promise<{ uuid: string } | { error: VonageApiError; retryAfter: number | null }> {

@@ -10,7 +10,7 @@ import { expect, it, vi } from "vitest";
 import cafe from "../../menus/cafe.json";
 import delivery from "../../menus/delivery.json";
 import pills from "../../menus/pills.json";
-import { parseConfig } from "../../src/config.js";
+import { loadConfig } from "../../src/config.js";
 import type { Session } from "../../src/flow/types.js";
 import { createApp } from "../../src/http/app.js";
 import { menuRepo } from "../../src/store/menus.js";
@@ -80,7 +80,7 @@ it("survives seeded KV, Messages API and delivery faults across 300 conversation
   });
   const messages = faultyMessages(api, API_FAULTS, rng.api);
   const logs: Array<Record<string, unknown> & { delivery: Delivery | null }> = [];
-  const config = parseConfig({ VONAGE_APPLICATION_ID: applicationId, VONAGE_PRIVATE_KEY: keys.pkcs8Pem, VONAGE_SIGNATURE_SECRET: signatureSecret, VONAGE_API_URL: "https://api.nexmo.test" });
+  const config = loadConfig({ VONAGE_APPLICATION_ID: applicationId, VONAGE_PRIVATE_KEY: keys.pkcs8Pem, VONAGE_SIGNATURE_SECRET: signatureSecret, VONAGE_API_URL: "https://api.nexmo.test" });
   const app = createApp({
     config: () => config,
     stores: { menus: workersKv(env.MENUS, { sleep: clock.sleep }), sessions: workersKv(sessionsKv, { sleep: clock.sleep }) },

@@ -9,7 +9,7 @@ import fc from "fast-check";
 import { SignJWT } from "jose";
 import { beforeAll, describe, expect, it } from "vitest";
 import pills from "../../menus/pills.json";
-import { parseConfig } from "../../src/config.js";
+import { loadConfig } from "../../src/config.js";
 import { createApp } from "../../src/http/app.js";
 import { checkMenu } from "../../src/menus/compile.js";
 import { menuRepo } from "../../src/store/menus.js";
@@ -34,7 +34,7 @@ describe("webhooks under random bodies, headers and signatures", () => {
     const keys = await generateTestKeys();
     const applicationId = crypto.randomUUID();
     api = createFakeMessagesApi({ applicationId, publicKey: keys.publicKey });
-    const config = parseConfig({ VONAGE_APPLICATION_ID: applicationId, VONAGE_PRIVATE_KEY: keys.pkcs8Pem, VONAGE_SIGNATURE_SECRET: secret, VONAGE_API_URL: "https://api.nexmo.test" });
+    const config = loadConfig({ VONAGE_APPLICATION_ID: applicationId, VONAGE_PRIVATE_KEY: keys.pkcs8Pem, VONAGE_SIGNATURE_SECRET: secret, VONAGE_API_URL: "https://api.nexmo.test" });
     const stores = { menus: workersKv(env.MENUS, { sleep }), sessions: workersKv(env.SESSIONS, { sleep }) };
     // Every number gets a menu, so that a well-formed, well-signed message does lead to a send.
     const repo = menuRepo(stores.menus);
