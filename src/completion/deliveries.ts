@@ -5,6 +5,7 @@
  */
 import type { Completion } from "../flow/types.js";
 import type { KvStore } from "../store/kv.js";
+import type { Random, Sleep } from "../system.js";
 import { signWebhook } from "./sign.js";
 
 export interface Delivery {
@@ -26,7 +27,9 @@ export interface DeliveryOptions {
   signingKey: CryptoKey | null;
   fetch: typeof fetch;
   now: () => number;
-  sleep: (ms: number) => Promise<void>;
+  sleep: Sleep;
+  /** Delivery ids. */
+  random: Random;
   /** Delays before the 2nd, 3rd, ... attempt, in ms; bounded so the work ends within `waitUntil`'s 30 s. */
   backoffMs?: number[];
   timeoutMs?: number;
@@ -81,7 +84,7 @@ export function deliveries(options: DeliveryOptions): Deliveries {
 
   return {
     async enqueue(c) {
-      const id = `msg_${crypto.randomUUID()}`;
+      const id = `msg_${options.random.uuid()}`;
       const body = JSON.stringify({
         type: "menu.completed",
         timestamp: c.completedAt,

@@ -1,5 +1,5 @@
 /** Bearer-token check for the business's own calls (admin API, starting flows), in constant time. */
-import type { MiddlewareHandler } from "hono";
+import type { Context, Env, MiddlewareHandler } from "hono";
 import { AppError } from "../errors.js";
 import { sha256 } from "../webcrypto.js";
 
@@ -12,9 +12,9 @@ export async function tokensEqual(given: string, expected: string): Promise<bool
 }
 
 /** Without a configured token the routes do not exist (404); with a wrong or missing one, 401. */
-export function requireAdmin(token: () => Promise<string | null>): MiddlewareHandler {
+export function requireAdmin<E extends Env>(token: (c: Context<E>) => string | null): MiddlewareHandler<E> {
   return async (c, next) => {
-    const expected = await token();
+    const expected = token(c);
     if (expected === null) throw new AppError("ERR_NOT_FOUND", "not found");
     const match = /^Bearer\s+(\S+)$/i.exec(c.req.header("Authorization")?.trim() ?? "");
     if (!match || !(await tokensEqual(match[1]!, expected))) {

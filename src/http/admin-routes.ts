@@ -9,7 +9,7 @@ import { parseJson, phoneSchema } from "../vonage/webhooks.js";
 import { requireAdmin } from "./admin-auth.js";
 import { readBody } from "./body.js";
 import { maskNumber } from "./deps.js";
-import type { Services } from "./services.js";
+import { withServices, type Services, type ServicesEnv } from "./services.js";
 
 /** Menus of a thousand nodes fit easily; anything larger is a mistake. */
 const MAX_MENU_BYTES = 1024 * 1024;
@@ -31,10 +31,16 @@ function param(value: string, schema: z.ZodType<string, string>, what: string): 
 
 const startSchema = z.strictObject({ to: phoneSchema, from: phoneSchema });
 
+/** The business's routes: the services first (a bad configuration fails them), then the token they configure. */
+function businessRoutes(services: () => Promise<Services>): Hono<ServicesEnv> {
+  const app = new Hono<ServicesEnv>();
+  app.use("*", withServices(services), requireAdmin<ServicesEnv>((c) => c.var.services.config.adminToken));
+  return app;
+}
+
 /** `POST /flows/{menuId}/start`: the business starts a menu for a customer. */
-export function flowRoutes(services: Services): Hono {
-  const app = new Hono();
-  app.use("*", requireAdmin(async () => (await services.config()).adminToken));
+export function flowRoutes(services: () => Promise<Services>): Hono<ServicesEnv> {
+  const app = businessRoutes(services);
   app.post("/:menuId/start", async (c) => {
     const parsed = startSchema.safeParse(await jsonBody(c.req.raw));
     if (!parsed.success) {
@@ -42,20 +48,18 @@ export function flowRoutes(services: Services): Hono {
       throw new AppError("ERR_BODY_MALFORMED", `expected {"to": "<customer>", "from": "<business number>"}: ${problems.join("; ")}`);
     }
     const who = { business: parsed.data.from, customer: parsed.data.to };
-    const result = await startMenu(await services.conversation(c), c.req.param("menuId"), who);
-    services.deps.log({ level: "info", msg: "start", customer: maskNumber(who.customer), menu: result.menu, node: result.node, outcome: result.outcome });
+    const result = await startMenu(c.var.services.conversation(c), c.req.param("menuId"), who);
+    c.var.services.deps.log({ level: "info", msg: "start", customer: maskNumber(who.customer), menu: result.menu, node: result.node, outcome: result.outcome });
     return c.json({ outcome: result.outcome, node: result.node, message_uuids: result.sent });
   });
   return app;
 }
 
-export function adminRoutes(services: Services): Hono {
-  const { menus, sessions } = services;
-  const now = () => new Date(services.deps.now()).toISOString();
-  const app = new Hono();
-  app.use("*", requireAdmin(async () => (await services.config()).adminToken));
+export function adminRoutes(services: () => Promise<Services>): Hono<ServicesEnv> {
+  const app = businessRoutes(services);
+  const now = (s: Services) => new Date(s.deps.now()).toISOString();
 
-  app.get("/menus", async (c) => c.json({ menus: await menus.list() }));
+  app.get("/menus", async (c) => c.json({ menus: await c.var.services.menus.list() }));
 
   app.put("/menus/:id", async (c) => {
     const id = param(c.req.param("id"), menuIdSchema, "menu id");
@@ -64,11 +68,12 @@ export function adminRoutes(services: Services): Hono {
     const report = checkMenu(doc);
     if (report.menu === null) throw new MenuInvalidError(report.errors);
     if (report.menu.id !== id) throw new AppError("ERR_BODY_MALFORMED", `the document's id "${report.menu.id}" differs from "${id}" in the URL`);
-    const { version } = await menus.publish(doc, now());
+    const { version } = await c.var.services.menus.publish(doc, now(c.var.services));
     return c.json({ id, version, warnings: report.warnings }, 201);
   });
 
   app.get("/menus/:id", async (c) => {
+    const { menus } = c.var.services;
     const id = param(c.req.param("id"), menuIdSchema, "menu id");
     const pointer = await menus.pointer(id);
     const asked = c.req.query("version");
@@ -82,25 +87,28 @@ export function adminRoutes(services: Services): Hono {
   });
 
   app.post("/menus/:id/rollback", async (c) => {
+    const { menus } = c.var.services;
     const id = param(c.req.param("id"), menuIdSchema, "menu id");
     const parsed = z.strictObject({ version: z.int().min(1) }).safeParse(await jsonBody(c.req.raw));
     if (!parsed.success) throw bad('expected {"version": <n>}', parsed.error);
     const stored = await menus.document(id, parsed.data.version);
     if (stored === null) throw new AppError("ERR_NOT_FOUND", `menu "${id}" has no version ${parsed.data.version}`);
     // Rolling back publishes the old document again as a new version: history only ever grows.
-    const { version } = await menus.publish(stored.menu, now());
+    const { version } = await menus.publish(stored.menu, now(c.var.services));
     return c.json({ id, version, from: parsed.data.version }, 201);
   });
 
   app.delete("/menus/:id", async (c) => {
+    const { menus } = c.var.services;
     const id = param(c.req.param("id"), menuIdSchema, "menu id");
-    if (!(await menus.remove(id, (await services.config()).sessionTtlSeconds))) throw new AppError("ERR_NOT_FOUND", `menu "${id}" does not exist`);
+    if (!(await menus.remove(id, c.var.services.config.sessionTtlSeconds))) throw new AppError("ERR_NOT_FOUND", `menu "${id}" does not exist`);
     return c.body(null, 204);
   });
 
-  app.get("/bindings", async (c) => c.json({ bindings: await menus.bindings() }));
+  app.get("/bindings", async (c) => c.json({ bindings: await c.var.services.menus.bindings() }));
 
   app.put("/bindings/:number", async (c) => {
+    const { menus } = c.var.services;
     const number = c.req.param("number") === "default" ? "default" : param(c.req.param("number"), phoneSchema, "business number");
     const parsed = z.strictObject({ menuId: menuIdSchema }).safeParse(await jsonBody(c.req.raw));
     if (!parsed.success) throw bad('expected {"menuId": "<menu id>"}', parsed.error);
@@ -110,12 +118,14 @@ export function adminRoutes(services: Services): Hono {
   });
 
   app.delete("/bindings/:number", async (c) => {
+    const { menus } = c.var.services;
     const number = c.req.param("number") === "default" ? "default" : param(c.req.param("number"), phoneSchema, "business number");
     await menus.unbind(number);
     return c.body(null, 204);
   });
 
   app.get("/sessions/:business/:customer", async (c) => {
+    const { sessions } = c.var.services;
     const business = param(c.req.param("business"), phoneSchema, "business number");
     const customer = param(c.req.param("customer"), phoneSchema, "customer number");
     const stored = await sessions.get(business, customer);
@@ -124,14 +134,15 @@ export function adminRoutes(services: Services): Hono {
   });
 
   app.delete("/sessions/:business/:customer", async (c) => {
+    const { sessions } = c.var.services;
     await sessions.delete(param(c.req.param("business"), phoneSchema, "business number"), param(c.req.param("customer"), phoneSchema, "customer number"));
     return c.body(null, 204);
   });
 
-  app.get("/deliveries", async (c) => c.json({ deliveries: await (await services.deliveries()).list() }));
+  app.get("/deliveries", async (c) => c.json({ deliveries: await c.var.services.deliveries.list() }));
 
   app.post("/deliveries/:id/retry", async (c) => {
-    const result = await (await services.deliveries()).retry(c.req.param("id"));
+    const result = await c.var.services.deliveries.retry(c.req.param("id"));
     if (!result.found) throw new AppError("ERR_NOT_FOUND", "no such delivery (delivered ones are removed)");
     return c.json(result, result.delivered ? 200 : 502);
   });

@@ -3,7 +3,7 @@ import { Hono } from "hono";
 import { adminRoutes, flowRoutes } from "./admin-routes.js";
 import type { AppDeps } from "./deps.js";
 import { toResponse } from "./errors.js";
-import { createServices } from "./services.js";
+import { createServices, withServices } from "./services.js";
 import { webhookRoutes } from "./webhook-routes.js";
 
 export function createApp(deps: AppDeps): Hono {
@@ -12,10 +12,8 @@ export function createApp(deps: AppDeps): Hono {
   app.onError((err, c) => toResponse(err, c, deps.log));
   app.notFound((c) => c.json({ error: "ERR_NOT_FOUND", message: `no route for ${c.req.method} ${c.req.path}` }, 404));
 
-  app.get("/healthz", async (c) => {
-    await deps.config();
-    return c.json({ status: "ok" });
-  });
+  // Healthy means configured: the services load only when every setting and key is valid.
+  app.get("/healthz", withServices(services), (c) => c.json({ status: "ok" }));
   app.route("/webhooks", webhookRoutes(services));
   app.route("/flows", flowRoutes(services));
   app.route("/admin", adminRoutes(services));

@@ -1,7 +1,11 @@
-/** Builds the app's services from its dependencies once, lazily, so a bad configuration fails requests, not the isolate. */
-import type { Context } from "hono";
+/**
+ * Builds everything the routes use, once per app: the configuration with its keys, the repositories, the
+ * Messages API client and the completion deliveries. Built on the first request that needs them, so a bad
+ * configuration fails requests (with a log line saying how to fix it), not the isolate.
+ */
+import type { Context, MiddlewareHandler } from "hono";
 import { deliveries, type Deliveries } from "../completion/deliveries.js";
-import type { Config } from "../config.js";
+import { loadConfig, type Config } from "../config.js";
 import type { ConversationDeps } from "../service/conversation.js";
 import { menuRepo, type MenuRepo } from "../store/menus.js";
 import { sessionRepo, type SessionRepo } from "../store/sessions.js";
@@ -10,12 +14,18 @@ import type { AppDeps } from "./deps.js";
 
 export interface Services {
   deps: AppDeps;
-  config(): Promise<Config>;
+  config: Config;
   menus: MenuRepo;
   sessions: SessionRepo;
-  deliveries(): Promise<Deliveries>;
+  messages: MessagesClient;
+  deliveries: Deliveries;
   /** The conversation's ports for this request (its `defer` belongs to the request). */
-  conversation(c: Context): Promise<ConversationDeps>;
+  conversation(c: Context): ConversationDeps;
+}
+
+/** Hono's context variables of a route that runs `withServices`. */
+export interface ServicesEnv {
+  Variables: { services: Services };
 }
 
 /** `waitUntil` of the request where the runtime has one; otherwise the work simply runs on. */
@@ -30,33 +40,35 @@ function deferFor(c: Context, deps: AppDeps): (work: Promise<unknown>) => void {
   };
 }
 
-export function createServices(deps: AppDeps): Services {
-  const menus = menuRepo(deps.stores.menus);
-  const sessions = sessionRepo(deps.stores.sessions);
-  let messages: MessagesClient | undefined;
-  let delivery: Deliveries | undefined;
-
-  const services: Services = {
+async function buildServices(deps: AppDeps): Promise<Services> {
+  const config = await loadConfig(deps.env);
+  const stores = typeof deps.stores === "function" ? deps.stores() : deps.stores;
+  const menus = menuRepo(stores.menus);
+  const sessions = sessionRepo(stores.sessions);
+  const { fetch, now, sleep, random } = deps;
+  const messages = createMessagesClient({ applicationId: config.applicationId, privateKey: config.privateKey, baseUrl: config.apiUrl, fetch, now, sleep, random });
+  const delivery = deliveries({ store: stores.sessions, signingKey: config.completionKey, fetch, now, sleep, random });
+  return {
     deps,
-    config: deps.config,
+    config,
     menus,
     sessions,
-    async deliveries() {
-      const config = await deps.config();
-      return (delivery ??= deliveries({ store: deps.stores.sessions, signingKey: config.completionKey, fetch: deps.fetch, now: deps.now, sleep: deps.sleep }));
-    },
-    async conversation(c) {
-      const config = await deps.config();
-      messages ??= createMessagesClient({
-        applicationId: config.applicationId,
-        privateKey: config.privateKey,
-        baseUrl: config.apiUrl,
-        fetch: deps.fetch,
-        now: deps.now,
-        sleep: deps.sleep,
-      });
-      return { sessions, menus, messages, deliveries: await services.deliveries(), now: deps.now, sessionTtlSeconds: config.sessionTtlSeconds, defer: deferFor(c, deps) };
-    },
+    messages,
+    deliveries: delivery,
+    conversation: (c) => ({ sessions, menus, messages, deliveries: delivery, now, sessionTtlSeconds: config.sessionTtlSeconds, defer: deferFor(c, deps) }),
   };
-  return services;
+}
+
+/** The app's services, built on first use and kept for the app's life; a failure is kept too, so it fails each request alike. */
+export function createServices(deps: AppDeps): () => Promise<Services> {
+  let built: Promise<Services> | undefined;
+  return () => (built ??= buildServices(deps));
+}
+
+/** Middleware that makes the services `c.var.services`, or fails the request with the configuration's error. */
+export function withServices(services: () => Promise<Services>): MiddlewareHandler<ServicesEnv> {
+  return async (c, next) => {
+    c.set("services", await services());
+    await next();
+  };
 }

@@ -5,14 +5,11 @@ import { verifyWebhookSignature } from "../vonage/signature.js";
 import { parseInbound, parseJson, parseStatus } from "../vonage/webhooks.js";
 import { readBody } from "./body.js";
 import { maskNumber } from "./deps.js";
-import type { Services } from "./services.js";
+import { withServices, type Services, type ServicesEnv } from "./services.js";
 
-export function webhookRoutes(services: Services): Hono {
-  const { deps } = services;
-
+export function webhookRoutes(services: () => Promise<Services>): Hono<ServicesEnv> {
   /** Verifies the Vonage signature on the raw body, then parses it: nothing unsigned is even parsed. */
-  async function signedJson(request: Request): Promise<unknown> {
-    const config = await services.config();
+  async function signedJson({ config, deps }: Services, request: Request): Promise<unknown> {
     const raw = await readBody(request);
     await verifyWebhookSignature(request.headers.get("Authorization") ?? undefined, raw, {
       key: config.signatureKey,
@@ -22,13 +19,16 @@ export function webhookRoutes(services: Services): Hono {
     return parseJson(raw);
   }
 
-  const app = new Hono();
+  const app = new Hono<ServicesEnv>();
+  const wired = withServices(services);
 
-  app.post("/inbound", async (c) => {
+  app.post("/inbound", wired, async (c) => {
+    const s = c.var.services;
+    const { deps } = s;
     const started = deps.now();
-    const event = parseInbound(await signedJson(c.req.raw));
+    const event = parseInbound(await signedJson(s, c.req.raw));
     if (event === null) return c.json({ outcome: "ignored", reason: "not a WhatsApp message" });
-    const result = await handleInboundEvent(await services.conversation(c), event);
+    const result = await handleInboundEvent(s.conversation(c), event);
     deps.log({
       level: "info",
       msg: "inbound",
@@ -43,11 +43,12 @@ export function webhookRoutes(services: Services): Hono {
     return c.json({ outcome: result.outcome, node: result.node });
   });
 
-  app.post("/status", async (c) => {
+  app.post("/status", wired, async (c) => {
+    const s = c.var.services;
+    const { deps } = s;
     const started = deps.now();
-    const status = parseStatus(await signedJson(c.req.raw));
-    const config = await services.config();
-    const outcome = await handleStatusEvent({ sessions: services.sessions, now: deps.now, sessionTtlSeconds: config.sessionTtlSeconds }, status);
+    const status = parseStatus(await signedJson(s, c.req.raw));
+    const outcome = await handleStatusEvent({ sessions: s.sessions, now: deps.now, sessionTtlSeconds: s.config.sessionTtlSeconds }, status);
     deps.log({
       level: outcome === "recorded" ? "warn" : "info",
       msg: "status",

@@ -1,6 +1,7 @@
 /** KvStore over Deno KV: strongly consistent reads, and compare-and-set on versionstamps through atomic checks. */
 import { AppError } from "../errors.js";
-import type { KvEntry, KvGetOptions, KvPutOptions, KvStore } from "./kv.js";
+import { systemRandom, systemSleep, type Random, type Sleep } from "../system.js";
+import type { KvEntry, KvGetOptions, KvPutOptions, KvStore, Stores } from "./kv.js";
 
 export type DenoKvKey = readonly (string | number | bigint | boolean | symbol | Uint8Array)[];
 
@@ -22,7 +23,9 @@ export interface DenoKvOptions {
   /** First part of every key, so that the menus and the sessions share one database without meeting. */
   namespace: string;
   now?: () => number;
-  sleep?: (ms: number) => Promise<void>;
+  sleep?: Sleep;
+  /** Jitters the backoff of a locked commit; the runtime's own by default. */
+  random?: Random;
   /** Attempts for a commit that a local database file refuses as locked (another handle was writing). */
   commitAttempts?: number;
 }
@@ -43,11 +46,11 @@ const AFTER_EVERY_SUFFIX = "\u{10FFFF}";
 const isTooLarge = (e: unknown) => e instanceof Error && /too large/i.test(e.message);
 /** SQLite's busy answer: two handles on one local file (`deno serve --parallel`, a second process) wrote at once. */
 const isLocked = (e: unknown) => e instanceof Error && /database is locked/i.test(e.message);
-const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 export function denoKv(kv: DenoKvLike, options: DenoKvOptions): KvStore {
   const now = options.now ?? Date.now;
-  const sleep = options.sleep ?? realSleep;
+  const sleep = options.sleep ?? systemSleep;
+  const random = options.random ?? systemRandom;
   const commitAttempts = options.commitAttempts ?? 6;
   const keyOf = (key: string): DenoKvKey => [options.namespace, key];
   const live = (stored: Stored | null): stored is Stored => stored !== null && (stored.exp === null || stored.exp > now());
@@ -79,7 +82,7 @@ export function denoKv(kv: DenoKvLike, options: DenoKvOptions): KvStore {
           if (isTooLarge(cause)) throw new AppError("ERR_STORE_VALUE_TOO_LARGE", `Deno KV refused "${key}": a value may be at most 64 KiB`, { cause });
           if (!isLocked(cause) || n >= commitAttempts) throw new AppError("ERR_STORE_UNAVAILABLE", `Deno KV write failed${isLocked(cause) ? " (database file locked)" : ""}`, { cause });
           // A refused commit wrote nothing, and the same check still guards the next one: trying again is safe.
-          await sleep(5 * 2 ** (n - 1) + Math.random() * 5);
+          await sleep(5 * 2 ** (n - 1) + random.float() * 5);
         }
       }
     },
@@ -97,4 +100,13 @@ export function denoKv(kv: DenoKvLike, options: DenoKvOptions): KvStore {
       return names;
     },
   };
+}
+
+/** Where the app's two stores live in one Deno KV database (the Worker has two namespaces). */
+export const MENUS_NAMESPACE = "menus";
+export const SESSIONS_NAMESPACE = "sessions";
+
+/** The app's stores over one Deno KV database, under separate key prefixes. */
+export function denoStores(kv: DenoKvLike, options: Omit<DenoKvOptions, "namespace">): Stores {
+  return { menus: denoKv(kv, { ...options, namespace: MENUS_NAMESPACE }), sessions: denoKv(kv, { ...options, namespace: SESSIONS_NAMESPACE }) };
 }

@@ -1,5 +1,6 @@
 /** KvStore over Workers KV: eventually consistent, last write wins, one write per second per key. */
 import { AppError } from "../errors.js";
+import { systemRandom, type Random, type Sleep } from "../system.js";
 import type { KvEntry, KvGetOptions, KvPutOptions, KvStore } from "./kv.js";
 
 /** The part of `KVNamespace` used here, so the core does not depend on Cloudflare's types. */
@@ -11,7 +12,9 @@ export interface KvNamespaceLike {
 }
 
 export interface WorkersKvOptions {
-  sleep: (ms: number) => Promise<void>;
+  sleep: Sleep;
+  /** Jitters the backoff; the runtime's own by default. */
+  random?: Random;
   /** Attempts for a put that KV refuses with 429 (more than one write per second to the key). */
   putAttempts?: number;
 }
@@ -43,7 +46,7 @@ export function workersKv(ns: KvNamespaceLike, options: WorkersKvOptions): KvSto
             throw new AppError("ERR_STORE_UNAVAILABLE", `KV write failed${isRateLimited(cause) ? " (429, one write per second per key)" : ""}`, { cause });
           }
           // KV allows one write per second per key: back off past that second, then double.
-          await options.sleep(1000 * 2 ** (n - 1) + Math.random() * 100);
+          await options.sleep(1000 * 2 ** (n - 1) + (options.random ?? systemRandom).float() * 100);
         }
       }
     },

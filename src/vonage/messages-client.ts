@@ -1,6 +1,7 @@
 /** The Messages API client: RS256 application JWT, `POST /v1/messages`, bounded retries on 429 and 5xx. */
 import { SignJWT } from "jose";
 import { VonageApiError, type VonageProblem } from "../errors.js";
+import type { Random, Sleep } from "../system.js";
 import type { MessageBody } from "./outbound.js";
 
 export interface MessagesClientOptions {
@@ -11,7 +12,9 @@ export interface MessagesClientOptions {
   baseUrl: string;
   fetch: typeof fetch;
   now: () => number;
-  sleep: (ms: number) => Promise<void>;
+  sleep: Sleep;
+  /** JWT ids and backoff jitter. */
+  random: Random;
   /** Most attempts for one message. */
   maxAttempts?: number;
   /** Retries stop when the next attempt would start later than this after the first (ms). */
@@ -68,7 +71,7 @@ export function createMessagesClient(options: MessagesClientOptions): MessagesCl
       .setProtectedHeader({ alg: "RS256", typ: "JWT" })
       .setIssuedAt(iat)
       .setExpirationTime(iat + TOKEN_LIFETIME_S)
-      .setJti(crypto.randomUUID())
+      .setJti(options.random.uuid())
       .sign(options.privateKey);
   }
 
@@ -105,7 +108,7 @@ export function createMessagesClient(options: MessagesClientOptions): MessagesCl
         const { error, retryAfter } = result;
         if (!error.retryable || n >= maxAttempts) throw error;
         // Exponential backoff with full jitter, unless Vonage said when to come back.
-        const delay = retryAfter ?? Math.random() * 250 * 2 ** (n - 1);
+        const delay = retryAfter ?? options.random.float() * 250 * 2 ** (n - 1);
         if (options.now() - started + delay > budgetMs) throw error;
         await options.sleep(delay);
       }

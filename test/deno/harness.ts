@@ -1,8 +1,8 @@
 /** The Deno harness: the Deno wiring of the app over a real Deno KV file, the fake Messages API as its fetch. */
 import { createFakeMessagesApi } from "../../sim/messages-api.js";
 import type { Session } from "../../src/flow/types.js";
-import { denoApp, MENUS_NAMESPACE, SESSIONS_NAMESPACE, type DenoHandler } from "../../src/runtimes/deno-app.js";
-import { denoKv } from "../../src/store/deno-kv.js";
+import { denoApp, type DenoHandler } from "../../src/runtimes/deno-app.js";
+import { denoKv, MENUS_NAMESPACE, SESSIONS_NAMESPACE } from "../../src/store/deno-kv.js";
 import { menuRepo } from "../../src/store/menus.js";
 import { sessionRepo } from "../../src/store/sessions.js";
 import { newCustomer, type Harness, type HarnessOptions, type WebhookOptions } from "../scenarios/harness.js";

@@ -12,7 +12,7 @@ import { createWorkerClient } from "../../sim/worker-client.js";
 import { createApp } from "../../src/http/app.js";
 import { memoryKv } from "../../src/store/memory.js";
 import { menuRepo } from "../../src/store/menus.js";
-import { loadConfig } from "../../src/config.js";
+import { systemRandom } from "../../src/system.js";
 import { createMessagesClient, type MessagesClient } from "../../src/vonage/messages-client.js";
 import { importPrivateKey } from "../../src/vonage/private-key.js";
 import { generateTestKeys, type TestKeys } from "../support/keys.js";
@@ -104,6 +104,7 @@ async function base(workerFetch: (request: Request) => Promise<Response>, option
           fetch: async (input, init) => sim.app.fetch(new Request(input, init)),
           now: Date.now,
           sleep: async () => undefined,
+          random: systemRandom,
           maxAttempts: 1,
         }).send(body),
     }),
@@ -119,19 +120,19 @@ export async function rigWithWorker(): Promise<Rig> {
   const menus = menuRepo(stores.menus);
   for (const doc of [cafe, delivery, pills]) await menus.publish(doc, new Date().toISOString());
   await menus.bind("default", "cafe");
-  const config = loadConfig({
-    VONAGE_APPLICATION_ID: rig.applicationId,
-    VONAGE_PRIVATE_KEY: rig.keys.pkcs8Pem,
-    VONAGE_SIGNATURE_SECRET: rig.signatureSecret,
-    VONAGE_API_URL: "http://sim.test",
-    ADMIN_TOKEN: rig.adminToken,
-  });
   app = createApp({
-    config: () => config,
+    env: {
+      VONAGE_APPLICATION_ID: rig.applicationId,
+      VONAGE_PRIVATE_KEY: rig.keys.pkcs8Pem,
+      VONAGE_SIGNATURE_SECRET: rig.signatureSecret,
+      VONAGE_API_URL: "http://sim.test",
+      ADMIN_TOKEN: rig.adminToken,
+    },
     stores,
     fetch: async (input, init) => rig.sim.app.fetch(new Request(input, init)),
     now: Date.now,
     sleep: async () => undefined,
+    random: systemRandom,
     log: () => undefined,
     // No execution context outside workerd: work after the response just runs.
     defer: (work) => void work.catch(() => undefined),

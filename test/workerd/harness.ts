@@ -1,6 +1,5 @@
 /** The workerd harness: the real Worker entry, real Miniflare KV, the fake Messages API in place of the network. */
 import { createExecutionContext, env, waitOnExecutionContext } from "cloudflare:test";
-import { vi } from "vitest";
 import { createFakeMessagesApi } from "../../sim/messages-api.js";
 import type { Session } from "../../src/flow/types.js";
 import { createWorker } from "../../src/runtimes/cloudflare.js";
@@ -13,8 +12,6 @@ import { adminRequest, plainRequest, testSecrets, webhookRequest } from "../supp
 import { newCustomer, type Harness, type HarnessFactory, type WebhookOptions } from "../scenarios/harness.js";
 
 const API_URL = "https://api.nexmo.test";
-// The real Worker, except that retry backoff does not really wait.
-const worker = createWorker({ sleep: async () => undefined });
 let keys: Promise<TestKeys> | undefined;
 
 /** Empties a namespace: storage is shared by the tests of a file, and each scenario starts from nothing, as on Deno. */
@@ -45,14 +42,17 @@ export const workerdHarness: HarnessFactory = async (options = {}) => {
     else testEnv[name] = value;
   }
 
-  const realFetch = globalThis.fetch;
-  const fetchSpy = vi.spyOn(globalThis, "fetch").mockImplementation((input, init) => {
-    const url = input instanceof Request ? input.url : String(input);
-    if (url.startsWith(API_URL)) return api.fetch(input, init);
-    if (url.startsWith(hooks.url)) return hooks.handle(new Request(input, init));
-    return realFetch(input, init);
+  // The real Worker, given the fakes as its network, a log that the test reads, and waits that do not wait.
+  const worker = createWorker({
+    fetch: async (input, init) => {
+      const url = input instanceof Request ? input.url : String(input);
+      if (url.startsWith(API_URL)) return api.fetch(input, init);
+      if (url.startsWith(hooks.url)) return hooks.handle(new Request(input, init));
+      throw new Error(`the worker fetched ${url}; tests reach no network`);
+    },
+    log: (line) => void logs.push(JSON.stringify(line)),
+    sleep: async () => undefined,
   });
-  const logSpy = vi.spyOn(console, "log").mockImplementation((...args: unknown[]) => void logs.push(args.map(String).join(" ")));
 
   const call = async (request: Request) => {
     const ctx = createExecutionContext();
@@ -82,10 +82,7 @@ export const workerdHarness: HarnessFactory = async (options = {}) => {
     publish: async (menu) => (await menuRepo(stores.menus).publish(menu, new Date().toISOString())).version,
     bind: (number, menuId) => menuRepo(stores.menus).bind(number, menuId),
     session: async (customer) => ((await sessionRepo(stores.sessions).get(business, customer))?.value ?? null) as Session | null,
-    dispose: async () => {
-      fetchSpy.mockRestore();
-      logSpy.mockRestore();
-    },
+    dispose: async () => undefined,
   };
   return harness;
 };

@@ -4,6 +4,7 @@ import { VonageApiError } from "../../src/errors.js";
 import { HTTP_ERRORS } from "../../src/http/errors.js";
 import { createMessagesClient } from "../../src/vonage/messages-client.js";
 import { importPrivateKey } from "../../src/vonage/private-key.js";
+import { systemRandom } from "../../src/system.js";
 import { buildMessage } from "../../src/vonage/outbound.js";
 import { generateTestKeys } from "../support/keys.js";
 
@@ -22,6 +23,7 @@ describe("the Messages API client", async () => {
       baseUrl: "https://api.nexmo.test/",
       fetch: api.fetch,
       now: () => clock,
+      random: systemRandom,
       sleep: async (ms) => {
         sleeps.push(ms);
         clock += ms;
