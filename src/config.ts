@@ -3,7 +3,7 @@
  * checked, every key decoded and imported, so nothing is parsed again per request.
  */
 import { z } from "zod";
-import { signingKey } from "./completion/sign.js";
+import { signingKey } from "./business-webhooks/sign.js";
 import { ConfigError } from "./errors.js";
 import { importPrivateKey } from "./vonage/private-key.js";
 import { signatureKey } from "./vonage/signature.js";

@@ -9,7 +9,7 @@ import { parseJson, phoneSchema } from "../vonage/webhooks.js";
 import { requireAdmin } from "./admin-auth.js";
 import { readBody } from "./body.js";
 import { maskNumber } from "./deps.js";
-import { withServices, type Services, type ServicesEnv } from "./services.js";
+import { withServices, type Services, type ServicesEnv } from "./wiring.js";
 
 /** Menus of a thousand nodes fit easily; anything larger is a mistake. */
 const MAX_MENU_BYTES = 1024 * 1024;

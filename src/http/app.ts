@@ -3,7 +3,7 @@ import { Hono } from "hono";
 import { adminRoutes, flowRoutes } from "./admin-routes.js";
 import type { AppDeps } from "./deps.js";
 import { toResponse } from "./errors.js";
-import { createServices, withServices } from "./services.js";
+import { createServices, withServices } from "./wiring.js";
 import { webhookRoutes } from "./webhook-routes.js";
 
 export function createApp(deps: AppDeps): Hono {

@@ -5,7 +5,7 @@ import { verifyWebhookSignature } from "../vonage/signature.js";
 import { parseInbound, parseJson, parseStatus } from "../vonage/webhooks.js";
 import { readBody } from "./body.js";
 import { maskNumber } from "./deps.js";
-import { withServices, type Services, type ServicesEnv } from "./services.js";
+import { withServices, type Services, type ServicesEnv } from "./wiring.js";
 
 export function webhookRoutes(services: () => Promise<Services>): Hono<ServicesEnv> {
   /** Verifies the Vonage signature on the raw body, then parses it: nothing unsigned is even parsed. */

@@ -1,5 +1,5 @@
 /** Runs one conversation step against the ports: read the session, decide (pure), send, store. */
-import type { Deliveries } from "../completion/deliveries.js";
+import type { Deliveries } from "../business-webhooks/deliveries.js";
 import { AppError } from "../errors.js";
 import { commandOf, handleInbound, isActive, markDeliveryFailed, recordSent, startConversation } from "../flow/engine.js";
 import type { InboundEvent, Outcome, Plan, Session, StatusEvent } from "../flow/types.js";

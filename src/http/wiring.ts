@@ -1,10 +1,10 @@
 /**
- * Builds everything the routes use, once per app: the configuration with its keys, the repositories, the
+ * The app's wiring: builds everything the routes use, once per app: the configuration with its keys, the repositories, the
  * Messages API client and the completion deliveries. Built on the first request that needs them, so a bad
  * configuration fails requests (with a log line saying how to fix it), not the isolate.
  */
 import type { Context, MiddlewareHandler } from "hono";
-import { deliveries, type Deliveries } from "../completion/deliveries.js";
+import { deliveries, type Deliveries } from "../business-webhooks/deliveries.js";
 import { loadConfig, type Config } from "../config.js";
 import type { ConversationDeps } from "../service/conversation.js";
 import { menuRepo, type MenuRepo } from "../store/menus.js";

@@ -1,5 +1,6 @@
 /**
- * Completion webhooks: a finished conversation's answers, POSTed to the URL its closing node names.
+ * Completion webhooks, the first kind of signed webhook the worker sends to the business (this folder is
+ * for all of them): a finished conversation's answers, POSTed to the URL its closing node names.
  * The delivery is stored before the first attempt and removed after a 2xx, so an answer is never lost:
  * what every attempt failed to deliver stays listed (admin API) until it is retried.
  */
