@@ -76,13 +76,16 @@ export class VonageApiError extends AppError {
   readonly problem: VonageProblem;
   /** True when the same request may succeed later (429, 5xx, network). */
   readonly retryable: boolean;
-  constructor(httpStatus: number, problem: VonageProblem, retryable: boolean, options?: { cause?: unknown }) {
+  /** When Vonage said to come back (`Retry-After`), in ms; null when it did not say. */
+  readonly retryAfterMs: number | null;
+  constructor(httpStatus: number, problem: VonageProblem, retryable: boolean, options?: { cause?: unknown; retryAfterMs?: number | null }) {
     super(
       retryable ? "ERR_VONAGE_UNAVAILABLE" : "ERR_VONAGE_REJECTED",
       `Vonage Messages API ${httpStatus === 0 ? "unreachable" : `answered ${httpStatus}`}: ${problem.title}${problem.detail ? ` (${problem.detail})` : ""}`,
-      options,
+      options?.cause === undefined ? undefined : { cause: options.cause },
     );
     this.name = "VonageApiError";
+    this.retryAfterMs = options?.retryAfterMs ?? null;
     this.httpStatus = httpStatus;
     this.problem = problem;
     this.retryable = retryable;

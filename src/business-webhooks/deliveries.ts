@@ -6,6 +6,7 @@
  */
 import type { Completion } from "../flow/types.js";
 import type { KvStore } from "../store/kv.js";
+import { retry } from "../retry.js";
 import type { Random, Sleep } from "../system.js";
 import { signWebhook } from "./sign.js";
 
@@ -38,6 +39,9 @@ export interface DeliveryOptions {
 
 const key = (id: string) => `delivery:${id}`;
 
+/** A failed attempt whose message is the whole reason, as listed in `lastError`. */
+class DeliveryFailure extends Error {}
+
 export interface Deliveries {
   /** Stores the delivery; the returned promise makes the attempts (hand it to `waitUntil`). */
   enqueue(completion: Completion): Promise<{ id: string; attempts: Promise<boolean> }>;
@@ -50,37 +54,38 @@ export function deliveries(options: DeliveryOptions): Deliveries {
   const backoff = options.backoffMs ?? [1_000, 5_000];
   const timeoutMs = options.timeoutMs ?? 5_000;
 
-  async function attempt(d: Delivery): Promise<string | null> {
-    if (options.signingKey === null) return "COMPLETION_WEBHOOK_SECRET is not set, so the delivery cannot be signed";
-    try {
-      const headers = await signWebhook(options.signingKey, d.id, Math.floor(options.now() / 1000), d.body);
-      const res = await options.fetch(d.url, {
-        method: "POST",
-        headers: { ...headers, "Content-Type": "application/json", "User-Agent": "wa-menu-worker" },
-        body: d.body,
-        signal: AbortSignal.timeout(timeoutMs),
-      });
-      await res.body?.cancel().catch(() => undefined);
-      return res.ok ? null : `receiver answered ${res.status}`;
-    } catch (e) {
-      return e instanceof Error ? `${e.name}: ${e.message}` : String(e);
-    }
+  /** One POST of the stored body; throws a DeliveryFailure, or what fetch threw. */
+  async function attempt(d: Delivery): Promise<void> {
+    if (options.signingKey === null) throw new DeliveryFailure("COMPLETION_WEBHOOK_SECRET is not set, so the delivery cannot be signed");
+    const headers = await signWebhook(options.signingKey, d.id, Math.floor(options.now() / 1000), d.body);
+    const res = await options.fetch(d.url, {
+      method: "POST",
+      headers: { ...headers, "Content-Type": "application/json", "User-Agent": "wa-menu-worker" },
+      body: d.body,
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+    await res.body?.cancel().catch(() => undefined);
+    if (!res.ok) throw new DeliveryFailure(`receiver answered ${res.status}`);
   }
 
   /** Attempts in a row; the record is updated once at the end, never per attempt (KV's 1 write/s per key). */
   async function run(d: Delivery, tries: number): Promise<{ delivered: boolean; error?: string }> {
-    let error: string | null = null;
-    for (let n = 0; n < tries; n++) {
-      if (n > 0) await options.sleep(backoff[n - 1] ?? backoff[backoff.length - 1] ?? 1000);
-      error = await attempt(d);
-      d.attempts++;
-      if (error === null) {
-        await options.store.delete(key(d.id));
-        return { delivered: true };
+    const counted = async () => {
+      try {
+        await attempt(d);
+      } finally {
+        d.attempts++;
       }
+    };
+    try {
+      await retry(counted, { attempts: tries, delayMs: (n) => backoff[n - 1] ?? backoff[backoff.length - 1] ?? 1000, sleep: options.sleep });
+    } catch (e) {
+      const error = e instanceof DeliveryFailure ? e.message : e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+      await options.store.put(key(d.id), { ...d, status: "failed", lastError: error } satisfies Delivery);
+      return { delivered: false, error };
     }
-    await options.store.put(key(d.id), { ...d, status: "failed", lastError: error ?? "unknown" } satisfies Delivery);
-    return { delivered: false, error: error ?? "unknown" };
+    await options.store.delete(key(d.id));
+    return { delivered: true };
   }
 
   return {

@@ -1,5 +1,6 @@
 /** KvStore over Deno KV: strongly consistent reads, and compare-and-set on versionstamps through atomic checks. */
 import { AppError } from "../errors.js";
+import { exponential, retry } from "../retry.js";
 import { systemRandom, systemSleep, type Random, type Sleep } from "../system.js";
 import type { KvEntry, KvGetOptions, KvPutOptions, KvStore, Stores } from "./kv.js";
 
@@ -74,16 +75,16 @@ export function denoKv(kv: DenoKvLike, options: DenoKvOptions): KvStore {
       const ttlMs = opts?.ttlSeconds === undefined ? undefined : opts.ttlSeconds * 1000;
       // Through JSON, so that what is read back is what Workers KV would give back.
       const stored: Stored = { v: JSON.parse(JSON.stringify(value) ?? "null") as unknown, exp: ttlMs === undefined ? null : now() + ttlMs };
-      for (let n = 1; ; n++) {
+      const commit = async () => {
         const op = expected === undefined ? kv.atomic() : kv.atomic().check({ key: k, versionstamp: expected });
-        try {
-          return (await op.set(k, stored, ttlMs === undefined ? undefined : { expireIn: ttlMs }).commit()).ok;
-        } catch (cause) {
-          if (isTooLarge(cause)) throw new AppError("ERR_STORE_VALUE_TOO_LARGE", `Deno KV refused "${key}": a value may be at most 64 KiB`, { cause });
-          if (!isLocked(cause) || n >= commitAttempts) throw new AppError("ERR_STORE_UNAVAILABLE", `Deno KV write failed${isLocked(cause) ? " (database file locked)" : ""}`, { cause });
-          // A refused commit wrote nothing, and the same check still guards the next one: trying again is safe.
-          await sleep(5 * 2 ** (n - 1) + random.float() * 5);
-        }
+        return (await op.set(k, stored, ttlMs === undefined ? undefined : { expireIn: ttlMs }).commit()).ok;
+      };
+      try {
+        // A refused commit wrote nothing, and the same check still guards the next one: trying again is safe.
+        return await retry(commit, { attempts: commitAttempts, retryable: isLocked, delayMs: (n) => exponential(n, 5) + random.float() * 5, sleep });
+      } catch (cause) {
+        if (isTooLarge(cause)) throw new AppError("ERR_STORE_VALUE_TOO_LARGE", `Deno KV refused "${key}": a value may be at most 64 KiB`, { cause });
+        throw new AppError("ERR_STORE_UNAVAILABLE", `Deno KV write failed${isLocked(cause) ? " (database file locked)" : ""}`, { cause });
       }
     },
     async delete(key: string): Promise<void> {

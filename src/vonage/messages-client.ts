@@ -1,6 +1,7 @@
 /** The Messages API client: RS256 application JWT, `POST /v1/messages`, bounded retries on 429 and 5xx. */
 import { SignJWT } from "jose";
 import { VonageApiError, type VonageProblem } from "../errors.js";
+import { exponential, retry } from "../retry.js";
 import type { Random, Sleep } from "../system.js";
 import type { MessageBody } from "./outbound.js";
 
@@ -75,7 +76,8 @@ export function createMessagesClient(options: MessagesClientOptions): MessagesCl
       .sign(options.privateKey);
   }
 
-  async function attempt(payload: string): Promise<{ uuid: string } | { error: VonageApiError; retryAfter: number | null }> {
+  /** One POST; throws a VonageApiError that says whether trying again may help. */
+  async function attempt(payload: string): Promise<string> {
     const authorization = `Bearer ${await token()}`;
     let res: Response;
     try {
@@ -87,31 +89,28 @@ export function createMessagesClient(options: MessagesClientOptions): MessagesCl
       });
     } catch (cause) {
       const reason = cause instanceof Error && cause.name === "TimeoutError" ? `no answer within ${timeoutMs} ms` : "network error";
-      return { error: new VonageApiError(0, { title: reason }, true, { cause }), retryAfter: null };
+      throw new VonageApiError(0, { title: reason }, true, { cause });
     }
     if (res.status >= 200 && res.status < 300) {
       const json = (await res.json().catch(() => null)) as { message_uuid?: unknown } | null;
-      if (json && typeof json.message_uuid === "string") return { uuid: json.message_uuid };
+      if (json && typeof json.message_uuid === "string") return json.message_uuid;
       throw new VonageApiError(res.status, { title: "answer without message_uuid" }, false);
     }
     const problem = await readProblem(res);
-    return { error: new VonageApiError(res.status, problem, isRetryable(res.status)), retryAfter: retryAfterMs(res.headers.get("Retry-After"), options.now()) };
+    throw new VonageApiError(res.status, problem, isRetryable(res.status), { retryAfterMs: retryAfterMs(res.headers.get("Retry-After"), options.now()) });
   }
 
   return {
-    async send(body) {
+    send(body) {
       const payload = JSON.stringify(body);
-      const started = options.now();
-      for (let n = 1; ; n++) {
-        const result = await attempt(payload);
-        if ("uuid" in result) return result.uuid;
-        const { error, retryAfter } = result;
-        if (!error.retryable || n >= maxAttempts) throw error;
+      return retry(() => attempt(payload), {
+        attempts: maxAttempts,
+        retryable: (error) => error instanceof VonageApiError && error.retryable,
         // Exponential backoff with full jitter, unless Vonage said when to come back.
-        const delay = retryAfter ?? options.random.float() * 250 * 2 ** (n - 1);
-        if (options.now() - started + delay > budgetMs) throw error;
-        await options.sleep(delay);
-      }
+        delayMs: (n, error) => (error as VonageApiError).retryAfterMs ?? options.random.float() * exponential(n, 250),
+        sleep: options.sleep,
+        deadline: { at: options.now() + budgetMs, now: options.now },
+      });
     },
   };
 }
