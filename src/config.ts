@@ -7,6 +7,7 @@ import { signingKey } from "./business-webhooks/sign.js";
 import { ConfigError } from "./errors.js";
 import { importPrivateKey } from "./vonage/private-key.js";
 import { signatureKey } from "./vonage/signature.js";
+import { describeIssues } from "./zod-issues.js";
 
 const seconds = (def: number, min: number) =>
   z.coerce.number({ error: "must be a whole number of seconds" }).int("must be a whole number of seconds").min(min, `must be at least ${min}`).default(def);
@@ -52,8 +53,7 @@ export function parseConfig(env: Readonly<Record<string, unknown>>): Settings {
   }
   const parsed = configSchema.safeParse(input);
   if (!parsed.success) {
-    const names = parsed.error.issues.map((i) => `${String(i.path[0])} ${i.message}`);
-    throw new ConfigError(`configuration is invalid: ${names.join("; ")}`);
+    throw new ConfigError(`configuration is invalid: ${describeIssues(parsed.error, { path: (path) => String(path[0]), separator: " " })}`);
   }
   const c = parsed.data;
   return {

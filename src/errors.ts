@@ -2,6 +2,7 @@
  * Typed errors with a stable `code`, a message and a `cause`. The code is the contract: what it means over HTTP
  * (status, whether the caller sees the message) is decided in one table, `src/http/errors.ts`.
  */
+import { defined } from "./defined.js";
 
 export type ErrorCode =
   | "ERR_SIGNATURE_MISSING"
@@ -40,7 +41,7 @@ export class AppError extends Error {
   readonly details: unknown;
 
   constructor(code: ErrorCode, message: string, options?: { cause?: unknown; details?: unknown }) {
-    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    super(message, defined({ cause: options?.cause }));
     this.name = "AppError";
     this.code = code;
     this.details = options?.details;
@@ -82,7 +83,7 @@ export class VonageApiError extends AppError {
     super(
       retryable ? "ERR_VONAGE_UNAVAILABLE" : "ERR_VONAGE_REJECTED",
       `Vonage Messages API ${httpStatus === 0 ? "unreachable" : `answered ${httpStatus}`}: ${problem.title}${problem.detail ? ` (${problem.detail})` : ""}`,
-      options?.cause === undefined ? undefined : { cause: options.cause },
+      defined({ cause: options?.cause }),
     );
     this.name = "VonageApiError";
     this.retryAfterMs = options?.retryAfterMs ?? null;

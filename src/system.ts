@@ -1,4 +1,4 @@
-/** The runtime's own waits and randomness: what the entries pass in by default, and tests replace. */
+/** The I/O the core is given rather than reaching for globals, and the runtime's own waits and randomness that entries pass by default. */
 
 export type Sleep = (ms: number) => Promise<void>;
 
@@ -8,6 +8,14 @@ export interface Random {
   uuid(): string;
   /** A float in [0, 1) (retry jitter). */
   float(): number;
+}
+
+/** What the app and its clients are handed, so that tests control the network, the clock, waits and chance. */
+export interface Ports {
+  fetch: typeof fetch;
+  now: () => number;
+  sleep: Sleep;
+  random: Random;
 }
 
 export const systemSleep: Sleep = (ms) => new Promise<void>((resolve) => setTimeout(resolve, ms));

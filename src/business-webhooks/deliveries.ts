@@ -4,10 +4,11 @@
  * The delivery is stored before the first attempt and removed after a 2xx, so an answer is never lost:
  * what every attempt failed to deliver stays listed (admin API) until it is retried.
  */
+import { defined } from "../defined.js";
 import type { Completion } from "../flow/types.js";
 import type { KvStore } from "../store/kv.js";
 import { retry } from "../retry.js";
-import type { Random, Sleep } from "../system.js";
+import type { Ports } from "../system.js";
 import { signWebhook } from "./sign.js";
 
 export interface Delivery {
@@ -23,15 +24,11 @@ export interface Delivery {
   menuId: string;
 }
 
-export interface DeliveryOptions {
+/** `random` makes the delivery ids. */
+export interface DeliveryOptions extends Ports {
   store: KvStore;
   /** The key of COMPLETION_WEBHOOK_SECRET; null when unset: deliveries are kept as failed until it is configured and they are retried. */
   signingKey: CryptoKey | null;
-  fetch: typeof fetch;
-  now: () => number;
-  sleep: Sleep;
-  /** Delivery ids. */
-  random: Random;
   /** Delays before the 2nd, 3rd, ... attempt, in ms; bounded so the work ends within `waitUntil`'s 30 s. */
   backoffMs?: number[];
   timeoutMs?: number;
@@ -99,7 +96,7 @@ export function deliveries(options: DeliveryOptions): Deliveries {
           version: c.menuVersion,
           business: c.business,
           customer: c.customer,
-          ...(c.profileName === undefined ? {} : { profile_name: c.profileName }),
+          ...defined({ profile_name: c.profileName }),
           answers: c.answers.map((a) => ({ node: a.node, id: a.id, title: a.title, at: a.at })),
         },
       });

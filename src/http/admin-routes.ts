@@ -2,10 +2,11 @@
 import { Hono } from "hono";
 import { z } from "zod";
 import { AppError, MenuInvalidError } from "../errors.js";
-import { checkMenu, jsonPath } from "../menus/compile.js";
+import { checkMenu } from "../menus/compile.js";
 import { menuIdSchema } from "../menus/schema.js";
 import { startMenu } from "../service/conversation.js";
 import { parseJson, phoneSchema } from "../vonage/webhooks.js";
+import { describeIssues } from "../zod-issues.js";
 import { requireAdmin } from "./admin-auth.js";
 import { readBody } from "./body.js";
 import { maskNumber } from "./deps.js";
@@ -15,7 +16,7 @@ import { withServices, type Services, type ServicesEnv } from "./wiring.js";
 const MAX_MENU_BYTES = 1024 * 1024;
 
 function bad(message: string, issues?: z.ZodError): AppError {
-  const detail = issues ? `: ${issues.issues.map((i) => `${jsonPath(i.path)} ${i.message}`).join("; ")}` : "";
+  const detail = issues ? `: ${describeIssues(issues, { separator: " " })}` : "";
   return new AppError("ERR_BODY_MALFORMED", `${message}${detail}`);
 }
 
@@ -44,8 +45,11 @@ export function flowRoutes(services: () => Promise<Services>): Hono<ServicesEnv>
   app.post("/:menuId/start", async (c) => {
     const parsed = startSchema.safeParse(await jsonBody(c.req.raw));
     if (!parsed.success) {
-      const problems = parsed.error.issues.map((i) => `${i.path.join(".") || "body"}: ${i.path[0] === "to" ? "must be the customer's number" : i.path[0] === "from" ? "must be your WhatsApp Business number" : i.message}, digits only, country code first`);
-      throw new AppError("ERR_BODY_MALFORMED", `expected {"to": "<customer>", "from": "<business number>"}: ${problems.join("; ")}`);
+      const problems = describeIssues(parsed.error, {
+        path: (path) => path.join(".") || "body",
+        message: (i) => `${i.path[0] === "to" ? "must be the customer's number" : i.path[0] === "from" ? "must be your WhatsApp Business number" : i.message}, digits only, country code first`,
+      });
+      throw new AppError("ERR_BODY_MALFORMED", `expected {"to": "<customer>", "from": "<business number>"}: ${problems}`);
     }
     const who = { business: parsed.data.from, customer: parsed.data.to };
     const result = await startMenu(c.var.services.conversation(c), c.req.param("menuId"), who);

@@ -1,10 +1,10 @@
 /** What the app needs from its runtime: the environment, the stores, and fetch, the clock, waits, randomness and a logger. */
 import type { Stores } from "../store/kv.js";
-import type { Random, Sleep } from "../system.js";
+import type { Ports } from "../system.js";
 
 export type Logger = (line: Record<string, unknown>) => void;
 
-export interface AppDeps {
+export interface AppDeps extends Ports {
   /** The runtime's variables and secrets by name; loaded and validated once, on the first request that needs them. */
   env: Readonly<Record<string, unknown>>;
   /**
@@ -12,10 +12,6 @@ export interface AppDeps {
    * binding): then it fails requests the way a bad setting does.
    */
   stores: Stores | (() => Stores);
-  fetch: typeof fetch;
-  now: () => number;
-  sleep: Sleep;
-  random: Random;
   log: Logger;
   /**
    * Runs work after the response. Default: the request's execution context (`waitUntil` on Workers);

@@ -1,5 +1,6 @@
 /** Vonage's signed webhooks: inbound messages and message statuses. */
 import { Hono } from "hono";
+import { defined } from "../defined.js";
 import { handleInboundEvent, handleStatusEvent } from "../service/conversation.js";
 import { verifyWebhookSignature } from "../vonage/signature.js";
 import { parseInbound, parseJson, parseStatus } from "../vonage/webhooks.js";
@@ -55,8 +56,7 @@ export function webhookRoutes(services: () => Promise<Services>): Hono<ServicesE
       message_uuid: status.messageUuid,
       customer: maskNumber(status.customer),
       status: status.status,
-      ...(status.code === undefined ? {} : { code: status.code }),
-      ...(status.title === undefined ? {} : { title: status.title }),
+      ...defined({ code: status.code, title: status.title }),
       outcome,
       ms: deps.now() - started,
     });

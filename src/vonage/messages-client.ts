@@ -2,20 +2,16 @@
 import { SignJWT } from "jose";
 import { VonageApiError, type VonageProblem } from "../errors.js";
 import { exponential, retry } from "../retry.js";
-import type { Random, Sleep } from "../system.js";
+import type { Ports } from "../system.js";
 import type { MessageBody } from "./outbound.js";
 
-export interface MessagesClientOptions {
+/** `random` makes the JWT ids and the backoff jitter. */
+export interface MessagesClientOptions extends Ports {
   applicationId: string;
   /** The application's RS256 key (`importPrivateKey`), imported once with the configuration. */
   privateKey: CryptoKey;
   /** Base URL without `/v1/messages`, e.g. `https://api.nexmo.com`. */
   baseUrl: string;
-  fetch: typeof fetch;
-  now: () => number;
-  sleep: Sleep;
-  /** JWT ids and backoff jitter. */
-  random: Random;
   /** Most attempts for one message. */
   maxAttempts?: number;
   /** Retries stop when the next attempt would start later than this after the first (ms). */

@@ -27,7 +27,7 @@ export function signatureKey(secret: string): Promise<CryptoKey> {
 }
 
 const unauthorized = (code: "ERR_SIGNATURE_MISSING" | "ERR_SIGNATURE_INVALID" | "ERR_SIGNATURE_STALE" | "ERR_PAYLOAD_HASH", message: string, cause?: unknown) =>
-  new AppError(code, message, cause === undefined ? undefined : { cause });
+  new AppError(code, message, { cause });
 
 /**
  * Checks the signature before the body is parsed. Throws a 401 AppError that says what is wrong.
