@@ -3,8 +3,7 @@
  * `npm run menus:deno -- menus/cafe.json --bind default=cafe`. What `wrangler kv` does for Workers KV.
  */
 import { MenuInvalidError } from "../src/errors.js";
-import { MENUS_NAMESPACE } from "../src/runtimes/deno-app.js";
-import { denoKv } from "../src/store/deno-kv.js";
+import { denoKv, MENUS_NAMESPACE } from "../src/store/deno-kv.js";
 import { menuRepo } from "../src/store/menus.js";
 
 const USAGE = "usage: npm run menus:deno -- <menu.json>... [--bind <number|default>=<menu id>]...";

@@ -1,6 +1,13 @@
-/** The worker's configuration, read from the runtime's environment and validated once. */
+/**
+ * The worker's configuration, read from the runtime's environment and validated once per app: every setting
+ * checked, every key decoded and imported, so nothing is parsed again per request.
+ */
 import { z } from "zod";
+import { signingKey } from "./business-webhooks/sign.js";
 import { ConfigError } from "./errors.js";
+import { importPrivateKey } from "./vonage/private-key.js";
+import { signatureKey } from "./vonage/signature.js";
+import { describeIssues } from "./zod-issues.js";
 
 const seconds = (def: number, min: number) =>
   z.coerce.number({ error: "must be a whole number of seconds" }).int("must be a whole number of seconds").min(min, `must be at least ${min}`).default(def);
@@ -37,7 +44,8 @@ const configSchema = z.object({
     .optional(),
 });
 
-export interface Config {
+/** The settings as checked text: what `loadConfig` turns into keys. */
+export interface Settings {
   applicationId: string;
   privateKey: string;
   signatureSecret: string;
@@ -52,7 +60,7 @@ export interface Config {
 }
 
 /** Parses the environment; throws a ConfigError that names every bad variable and never shows a value. */
-export function parseConfig(env: Record<string, unknown>): Config {
+export function parseConfig(env: Readonly<Record<string, unknown>>): Settings {
   const input: Record<string, unknown> = {};
   for (const key of Object.keys(configSchema.shape)) {
     const v = env[key];
@@ -61,8 +69,7 @@ export function parseConfig(env: Record<string, unknown>): Config {
   }
   const parsed = configSchema.safeParse(input);
   if (!parsed.success) {
-    const names = parsed.error.issues.map((i) => `${String(i.path[0])} ${i.message}`);
-    throw new ConfigError(`configuration is invalid: ${names.join("; ")}`);
+    throw new ConfigError(`configuration is invalid: ${describeIssues(parsed.error, { path: (path) => String(path[0]), separator: " " })}`);
   }
   const c = parsed.data;
   return {
@@ -77,5 +84,46 @@ export function parseConfig(env: Record<string, unknown>): Config {
     claimSettleMs: c.CLAIM_SETTLE_MS,
     apiKey: c.VONAGE_API_KEY ?? null,
     allowLocalWebhooks: c.ALLOW_LOCAL_WEBHOOKS === "true",
+  };
+}
+
+export interface Config {
+  applicationId: string;
+  /** Signs the Messages API's application JWTs (RS256). */
+  privateKey: CryptoKey;
+  /** Verifies Vonage's webhook signatures (HS256). */
+  signatureKey: CryptoKey;
+  apiUrl: string;
+  adminToken: string | null;
+  sessionTtlSeconds: number;
+  webhookMaxAgeSeconds: number;
+  /** Signs completion webhooks; null when COMPLETION_WEBHOOK_SECRET is unset. */
+  completionKey: CryptoKey | null;
+  claimSettleMs: number;
+  apiKey: string | null;
+  allowLocalWebhooks: boolean;
+}
+
+/**
+ * Parses the environment and imports its keys. Rejects with the ConfigError of `parseConfig`, or an
+ * ERR_PRIVATE_KEY / ERR_CONFIG error saying how to fix the key: a bad key is known on the first request,
+ * not on the first send.
+ */
+export async function loadConfig(env: Readonly<Record<string, unknown>>): Promise<Config> {
+  const s = parseConfig(env);
+  const privateKey = await importPrivateKey(s.privateKey);
+  const completionKey = s.completionSecret === null ? null : await signingKey(s.completionSecret);
+  return {
+    applicationId: s.applicationId,
+    privateKey,
+    signatureKey: await signatureKey(s.signatureSecret),
+    apiUrl: s.apiUrl,
+    adminToken: s.adminToken,
+    sessionTtlSeconds: s.sessionTtlSeconds,
+    webhookMaxAgeSeconds: s.webhookMaxAgeSeconds,
+    completionKey,
+    claimSettleMs: s.claimSettleMs,
+    apiKey: s.apiKey,
+    allowLocalWebhooks: s.allowLocalWebhooks,
   };
 }

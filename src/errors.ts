@@ -1,4 +1,8 @@
-/** Typed errors with a stable `code`; `src/http/errors.ts` is the one place that turns them into HTTP. */
+/**
+ * Typed errors with a stable `code`, a message and a `cause`. The code is the contract: what it means over HTTP
+ * (status, whether the caller sees the message) is decided in one table, `src/http/errors.ts`.
+ */
+import { defined } from "./defined.js";
 
 export type ErrorCode =
   | "ERR_SIGNATURE_MISSING"
@@ -10,35 +14,45 @@ export type ErrorCode =
   | "ERR_UNAUTHORIZED"
   | "ERR_NOT_FOUND"
   | "ERR_MENU_INVALID"
+  /** The menu does not exist (a business started an unknown menu). */
   | "ERR_MENU_NOT_FOUND"
+  /** A binding still starts the menu: it cannot be deleted. */
   | "ERR_MENU_IN_USE"
+  /** The menu's pointer is visible but the version it names is not yet (eventual consistency): passes by itself. */
+  | "ERR_MENU_NOT_READABLE_YET"
   | "ERR_OPTED_OUT"
   | "ERR_SESSION_BEHIND"
+  /** Compare-and-set writes of a session kept losing to concurrent ones: passes by itself. */
+  | "ERR_SESSION_CONTENDED"
   | "ERR_CONFIG"
   | "ERR_PRIVATE_KEY"
-  | "ERR_VONAGE_API"
-  | "ERR_VONAGE_UNREACHABLE"
-  | "ERR_STORE";
+  /** The Messages API refused the send for good (4xx, or an answer without `message_uuid`). */
+  | "ERR_VONAGE_REJECTED"
+  /** The Messages API was unreachable or answered 429/5xx after every retry: may pass. */
+  | "ERR_VONAGE_UNAVAILABLE"
+  /** A value over what the store accepts. */
+  | "ERR_STORE_VALUE_TOO_LARGE"
+  /** A stored value that cannot be read back (not JSON). */
+  | "ERR_STORE_CORRUPT"
+  /** The store refused a write after every retry (rate limit, locked file): may pass. */
+  | "ERR_STORE_UNAVAILABLE";
 
 export class AppError extends Error {
   readonly code: ErrorCode;
-  /** HTTP status this error maps to. */
-  readonly status: number;
-  /** Extra, non-secret details that may be shown to the caller. */
+  /** Extra, non-secret details for the caller, shown with the message when the code's message is shown. */
   readonly details: unknown;
 
-  constructor(code: ErrorCode, status: number, message: string, options?: { cause?: unknown; details?: unknown }) {
-    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown; details?: unknown }) {
+    super(message, defined({ cause: options?.cause }));
     this.name = "AppError";
     this.code = code;
-    this.status = status;
     this.details = options?.details;
   }
 }
 
 export class ConfigError extends AppError {
   constructor(message: string, options?: { cause?: unknown }) {
-    super("ERR_CONFIG", 500, message, options);
+    super("ERR_CONFIG", message, options);
     this.name = "ConfigError";
   }
 }
@@ -52,7 +66,7 @@ export interface MenuProblem {
 export class MenuInvalidError extends AppError {
   readonly problems: MenuProblem[];
   constructor(problems: MenuProblem[], source = "menu") {
-    super("ERR_MENU_INVALID", 422, `${source} is invalid: ${problems.length} problem(s)`, { details: { problems } });
+    super("ERR_MENU_INVALID", `${source} is invalid: ${problems.length} problem(s)`, { details: { problems } });
     this.name = "MenuInvalidError";
     this.problems = problems;
   }
@@ -60,19 +74,21 @@ export class MenuInvalidError extends AppError {
 
 /** An error answered by the Vonage Messages API (RFC 7807 problem+json), or a failure to reach it. */
 export class VonageApiError extends AppError {
+  /** Vonage's HTTP status; 0 when it could not be reached. */
   readonly httpStatus: number;
   readonly problem: VonageProblem;
   /** True when the same request may succeed later (429, 5xx, network). */
   readonly retryable: boolean;
-  constructor(httpStatus: number, problem: VonageProblem, retryable: boolean, options?: { cause?: unknown }) {
+  /** When Vonage said to come back (`Retry-After`), in ms; null when it did not say. */
+  readonly retryAfterMs: number | null;
+  constructor(httpStatus: number, problem: VonageProblem, retryable: boolean, options?: { cause?: unknown; retryAfterMs?: number | null }) {
     super(
-      httpStatus === 0 ? "ERR_VONAGE_UNREACHABLE" : "ERR_VONAGE_API",
-      // The webhook that triggered the send is answered 5xx for retryable failures so Vonage redelivers it.
-      retryable ? 503 : 502,
+      retryable ? "ERR_VONAGE_UNAVAILABLE" : "ERR_VONAGE_REJECTED",
       `Vonage Messages API ${httpStatus === 0 ? "unreachable" : `answered ${httpStatus}`}: ${problem.title}${problem.detail ? ` (${problem.detail})` : ""}`,
-      options,
+      defined({ cause: options?.cause }),
     );
     this.name = "VonageApiError";
+    this.retryAfterMs = options?.retryAfterMs ?? null;
     this.httpStatus = httpStatus;
     this.problem = problem;
     this.retryable = retryable;

@@ -7,7 +7,7 @@
  * concurrent writer that stored after us wins, and we decide again on its session instead of sending.
  * The `message_uuid`s Vonage gives are stored afterwards under a key of their own (the sent record).
  */
-import type { Deliveries } from "../completion/deliveries.js";
+import type { Deliveries } from "../business-webhooks/deliveries.js";
 import { AppError, VonageApiError } from "../errors.js";
 import { decideInbound, decideStart, freshNeeded, needs, type MenuRef } from "../flow/engine.js";
 import { catchUp, markDeliveryFailed } from "../flow/session.js";
@@ -149,29 +149,29 @@ export async function handleInboundEvent(deps: ConversationDeps, event: InboundE
     const menus = await menusFor(deps, state, event);
     const plan = decideInbound({ ...state, event, ...menus, now: new Date(deps.now()).toISOString(), writer: deps.newId() });
     if (plan.outcome === "behind") {
-      throw new AppError("ERR_SESSION_BEHIND", 503, "the stored session is older than this message (KV not caught up yet); Vonage will redeliver");
+      throw new AppError("ERR_SESSION_BEHIND", "the stored session is older than this message (KV not caught up yet); Vonage will redeliver");
     }
     const claimed = await claim(deps, plan, event.business, event.customer, state);
     if (claimed === "lost") continue;
     if (claimed === "opted_out") return { outcome: "opted_out", menu: null, node: null, sent: [] };
     return resultOf(plan, await perform(deps, plan, event.business, event.customer));
   }
-  throw new AppError("ERR_STORE", 503, "session kept changing under concurrent webhooks; Vonage will redeliver");
+  throw new AppError("ERR_SESSION_CONTENDED", "session kept changing under concurrent webhooks; Vonage will redeliver");
 }
 
 /** Starts a menu for a customer on the business's initiative (replaces any conversation they had). */
 export async function startMenu(deps: ConversationDeps, menuId: string, who: { business: string; customer: string }): Promise<StepResult> {
   const ref = await deps.menus.current(menuId);
-  if (ref === null) throw new AppError("ERR_MENU_NOT_FOUND", 404, `menu "${menuId}" does not exist; upload it first`);
+  if (ref === null) throw new AppError("ERR_MENU_NOT_FOUND", `menu "${menuId}" does not exist; upload it first`);
   for (let attempt = 1; attempt <= MAX_TRIES; attempt++) {
     const state = await deps.sessions.load(who.business, who.customer);
     const plan = decideStart({ ...state, ref, who, now: new Date(deps.now()).toISOString(), writer: deps.newId() });
-    if (plan.outcome === "opted_out") throw new AppError("ERR_OPTED_OUT", 409, "this customer opted out; nothing is sent until they write a start command");
+    if (plan.outcome === "opted_out") throw new AppError("ERR_OPTED_OUT", "this customer opted out; nothing is sent until they write a start command");
     const claimed = await claim(deps, plan, who.business, who.customer, state);
-    if (claimed === "opted_out") throw new AppError("ERR_OPTED_OUT", 409, "this customer opted out; nothing is sent until they write a start command");
+    if (claimed === "opted_out") throw new AppError("ERR_OPTED_OUT", "this customer opted out; nothing is sent until they write a start command");
     if (claimed === "stored") return resultOf(plan, await perform(deps, plan, who.business, who.customer));
   }
-  throw new AppError("ERR_STORE", 503, "session kept changing under concurrent writes; try again");
+  throw new AppError("ERR_SESSION_CONTENDED", "session kept changing under concurrent writes; try again");
 }
 
 /**
@@ -188,5 +188,5 @@ export async function handleStatusEvent(deps: Pick<ConversationDeps, "sessions" 
     if (failed === null) return "ignored";
     if (await deps.sessions.save(failed, state.version, ttlOf(failed, deps.sessionTtlSeconds))) return "recorded";
   }
-  throw new AppError("ERR_STORE", 503, "session kept changing; Vonage will redeliver the status");
+  throw new AppError("ERR_SESSION_CONTENDED", "session kept changing; Vonage will redeliver the status");
 }

@@ -3,7 +3,7 @@ import { Hono } from "hono";
 import { adminRoutes, flowRoutes } from "./admin-routes.js";
 import type { AppDeps } from "./deps.js";
 import { toResponse } from "./errors.js";
-import { createServices } from "./services.js";
+import { createServices, withServices } from "./wiring.js";
 import { webhookRoutes } from "./webhook-routes.js";
 import { maskingLogger } from "../log-mask.js";
 
@@ -15,10 +15,10 @@ export function createApp(given: AppDeps): Hono {
   app.onError((err, c) => toResponse(err, c, deps.log));
   app.notFound((c) => c.json({ error: "ERR_NOT_FOUND", message: `no route for ${c.req.method} ${c.req.path}` }, 404));
 
-  app.get("/healthz", (c) => {
-    deps.config();
-    const failing = services.health.failing;
-    // Sends the Messages API refuses until the account is fixed (key, balance): what an operator must act on.
+  // Healthy means configured (the services load only when every setting and key is valid) and sending: a send
+  // the Messages API refuses until the account is fixed (key, balance) is what an operator must act on.
+  app.get("/healthz", withServices(services), (c) => {
+    const failing = c.var.services.health.failing;
     if (failing !== null) return c.json({ status: "failing", sends: { status: failing.status, title: failing.title, since: failing.at } }, 503);
     return c.json({ status: "ok" });
   });

@@ -4,7 +4,7 @@ import { AppError } from "../errors.js";
 /** Vonage's webhook bodies are a few KiB; anything near this is not one. */
 export const MAX_BODY_BYTES = 64 * 1024;
 
-const tooLarge = (limit: number) => new AppError("ERR_BODY_TOO_LARGE", 413, `body is larger than ${limit} bytes`);
+const tooLarge = (limit: number) => new AppError("ERR_BODY_TOO_LARGE", `body is larger than ${limit} bytes`);
 
 export async function readBody(request: Request, limit = MAX_BODY_BYTES): Promise<Uint8Array> {
   const header = request.headers.get("Content-Length");

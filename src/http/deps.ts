@@ -1,20 +1,21 @@
-/** What the HTTP app needs from its runtime: configuration, stores, clock, fetch, logger. */
-import type { Config } from "../config.js";
-import type { KvStore } from "../store/kv.js";
+/** What the app needs from its runtime: the environment, the stores, and fetch, the clock, waits, randomness and a logger. */
+import type { Stores } from "../store/kv.js";
+import type { Ports } from "../system.js";
 
 export type Logger = (line: Record<string, unknown>) => void;
 
-export interface AppDeps {
-  /** Parsed configuration; throws a ConfigError when the environment is incomplete. */
-  config: () => Config;
-  stores: { menus: KvStore; sessions: KvStore };
-  fetch: typeof fetch;
-  now: () => number;
-  sleep: (ms: number) => Promise<void>;
+export interface AppDeps extends Ports {
+  /** The runtime's variables and secrets by name; loaded and validated once, on the first request that needs them. */
+  env: Readonly<Record<string, unknown>>;
+  /**
+   * The stores, or a function that makes them when making them can fail with a ConfigError (a missing
+   * binding): then it fails requests the way a bad setting does.
+   */
+  stores: Stores | (() => Stores);
   log: Logger;
   /**
    * Runs work after the response. Default: the request's execution context (`waitUntil` on Workers);
-   * runtimes without one pass their own.
+   * without one the work simply runs on.
    */
   defer?: (work: Promise<unknown>) => void;
 }

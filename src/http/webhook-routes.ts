@@ -1,21 +1,19 @@
 /** Vonage's signed webhooks: inbound messages and message statuses. */
 import { Hono } from "hono";
 import { handleInboundEvent, handleStatusEvent } from "../conversation/step.js";
+import { defined } from "../defined.js";
 import { verifyWebhookSignature } from "../vonage/signature.js";
 import { parseInbound, parseJson, parseStatus } from "../vonage/webhooks.js";
 import { readBody } from "./body.js";
 import { maskNumber } from "./deps.js";
-import type { Services } from "./services.js";
+import { withServices, type Services, type ServicesEnv } from "./wiring.js";
 
-export function webhookRoutes(services: Services): Hono {
-  const { deps } = services;
-
+export function webhookRoutes(services: () => Promise<Services>): Hono<ServicesEnv> {
   /** Verifies the Vonage signature on the raw body, then parses it: nothing unsigned is even parsed. */
-  async function signedJson(request: Request): Promise<unknown> {
-    const config = services.config();
+  async function signedJson({ config, deps }: Services, request: Request): Promise<unknown> {
     const raw = await readBody(request);
     await verifyWebhookSignature(request.headers.get("Authorization") ?? undefined, raw, {
-      secret: config.signatureSecret,
+      key: config.signatureKey,
       maxAgeSeconds: config.webhookMaxAgeSeconds,
       now: deps.now(),
       applicationId: config.applicationId,
@@ -24,13 +22,16 @@ export function webhookRoutes(services: Services): Hono {
     return parseJson(raw);
   }
 
-  const app = new Hono();
+  const app = new Hono<ServicesEnv>();
+  const wired = withServices(services);
 
-  app.post("/inbound", async (c) => {
+  app.post("/inbound", wired, async (c) => {
+    const s = c.var.services;
+    const { deps } = s;
     const started = deps.now();
-    const event = parseInbound(await signedJson(c.req.raw));
+    const event = parseInbound(await signedJson(s, c.req.raw));
     if (event === null) return c.json({ outcome: "ignored", reason: "not a WhatsApp message" });
-    const result = await handleInboundEvent(services.conversation(c), event);
+    const result = await handleInboundEvent(s.conversation(c), event);
     deps.log({
       level: result.refused === undefined ? "info" : "warn",
       msg: "inbound",
@@ -40,25 +41,25 @@ export function webhookRoutes(services: Services): Hono {
       node: result.node,
       outcome: result.outcome,
       sent: result.sent.length,
-      ...(result.refused === undefined ? {} : { refused: result.refused }),
+      ...defined({ refused: result.refused }),
       ms: deps.now() - started,
     });
     return c.json({ outcome: result.outcome, node: result.node });
   });
 
-  app.post("/status", async (c) => {
+  app.post("/status", wired, async (c) => {
+    const s = c.var.services;
+    const { deps } = s;
     const started = deps.now();
-    const status = parseStatus(await signedJson(c.req.raw));
-    const config = services.config();
-    const outcome = await handleStatusEvent({ sessions: services.sessions, now: deps.now, sessionTtlSeconds: config.sessionTtlSeconds }, status);
+    const status = parseStatus(await signedJson(s, c.req.raw));
+    const outcome = await handleStatusEvent({ sessions: s.sessions, now: deps.now, sessionTtlSeconds: s.config.sessionTtlSeconds }, status);
     deps.log({
       level: outcome === "recorded" ? "warn" : "info",
       msg: "status",
       message_uuid: status.messageUuid,
       customer: maskNumber(status.customer),
       status: status.status,
-      ...(status.code === undefined ? {} : { code: status.code }),
-      ...(status.title === undefined ? {} : { title: status.title }),
+      ...defined({ code: status.code, title: status.title }),
       outcome,
       ms: deps.now() - started,
     });

@@ -2,7 +2,6 @@
  * Validates a menu document once, when it is uploaded or first loaded, and compiles it for the engine:
  * schema and WhatsApp limits, shorthand rendered, routing checked, advice (warnings) collected.
  */
-import type { z } from "zod";
 import { MenuInvalidError, type MenuProblem } from "../errors.js";
 import { DEFAULT_COMMANDS, DEFAULT_TEXTS, type CompiledMenu, type CompiledNode, type CompiledOption, type Target } from "./compiled.js";
 import { destinationProblem } from "../public-url.js";
@@ -11,6 +10,7 @@ import { followedBy, successors, textsOf } from "./nodes.js";
 import { unreachable } from "../unreachable.js";
 import { menuSchema, type Destination, type Interactive, type MenuNodeDoc, type RawQuestion, type ShorthandQuestion } from "./schema.js";
 import { normaliseWords, placeholdersIn } from "./words.js";
+import { issueList, jsonPath } from "../zod-issues.js";
 
 export interface MenuReport {
   menu: CompiledMenu | null;
@@ -24,19 +24,6 @@ export interface MenuReport {
 function own<T>(record: Record<string, T> | undefined, key: string): T | undefined {
   return record !== undefined && Object.hasOwn(record, key) ? record[key] : undefined;
 }
-
-/** `$.nodes.ask.action.buttons[1]`, or `$.nodes["odd-key"]` for keys that are not identifiers. */
-export function jsonPath(path: ReadonlyArray<PropertyKey>): string {
-  let out = "$";
-  for (const seg of path) {
-    if (typeof seg === "number") out += `[${seg}]`;
-    else if (typeof seg === "string" && /^[A-Za-z_$][\w$]*$/.test(seg)) out += `.${seg}`;
-    else out += `[${JSON.stringify(String(seg))}]`;
-  }
-  return out;
-}
-
-const zodProblems = (error: z.ZodError): MenuProblem[] => error.issues.map((issue) => ({ path: jsonPath(issue.path), message: issue.message }));
 
 const toTarget = (d: Destination): Target => (typeof d === "string" ? { node: d } : d.webhook === undefined ? { text: d.text } : { text: d.text, webhook: d.webhook });
 
@@ -111,7 +98,7 @@ export interface CheckOptions {
 
 export function checkMenu(input: unknown, options: CheckOptions = {}): MenuReport {
   const parsed = menuSchema.safeParse(input);
-  if (!parsed.success) return { menu: null, errors: zodProblems(parsed.error), warnings: [] };
+  if (!parsed.success) return { menu: null, errors: issueList(parsed.error), warnings: [] };
   const doc = parsed.data;
   const errors: MenuProblem[] = [];
   const warnings: MenuProblem[] = [];

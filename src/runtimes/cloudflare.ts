@@ -1,55 +1,23 @@
-/** Cloudflare Workers entry: turns the Worker's env into the app's dependencies. */
-import { parseConfig } from "../config.js";
+/** Cloudflare Workers entry: one app per `env`, its stores the env's KV bindings. `Env` is `wrangler types` output. */
 import { createApp } from "../http/app.js";
 import { jsonLogger, type AppDeps } from "../http/deps.js";
-import { workersKv, type KvNamespaceLike } from "../store/workers-kv.js";
+import { workersStores } from "../store/workers-env.js";
+import { systemRandom, systemSleep } from "../system.js";
 
-export interface Env {
-  MENUS: KvNamespaceLike;
-  SESSIONS: KvNamespaceLike;
-  [key: string]: unknown;
-}
+export type WorkerOverrides = Partial<Pick<AppDeps, "fetch" | "log" | "sleep" | "now" | "random">>;
 
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
-function isKv(binding: unknown): binding is KvNamespaceLike {
-  return typeof binding === "object" && binding !== null && typeof (binding as { get?: unknown }).get === "function";
-}
-
-/** The Worker; `overrides` exist for tests that must not really wait (retry backoff). */
-export function createWorker(overrides: Partial<Pick<AppDeps, "sleep" | "now">> = {}) {
-  // One app per env object: parsed config, imported keys and compiled menus live as long as the isolate.
-  const apps = new WeakMap<object, ReturnType<typeof createApp>>();
-  const wait = overrides.sleep ?? sleep;
-
-  function appFor(env: Env) {
-    let app = apps.get(env);
-    if (app === undefined) {
-      let config: ReturnType<typeof parseConfig> | undefined;
-      app = createApp({
-        config: () => (config ??= parseConfig(env)),
-        stores: { menus: workersKv(env.MENUS, { sleep: wait }), sessions: workersKv(env.SESSIONS, { sleep: wait }) },
-        fetch: (input, init) => fetch(input, init),
-        now: overrides.now ?? Date.now,
-        sleep: wait,
-        log: jsonLogger,
-      });
-      apps.set(env, app);
-    }
-    return app;
-  }
-
+/** The Worker; tests pass `overrides` (a fake network, captured logs, waits that do not wait, seeded randomness). */
+export function createWorker(overrides: WorkerOverrides = {}) {
+  // Parsed config, imported keys and compiled menus live as long as the env object, that is the isolate.
+  const apps = new WeakMap<Env, ReturnType<typeof createApp>>();
+  const ports = { fetch: (input: RequestInfo | URL, init?: RequestInit) => fetch(input, init), log: jsonLogger, sleep: systemSleep, now: Date.now, random: systemRandom, ...overrides };
   return {
     fetch(request, env, ctx) {
-      const missing = (["MENUS", "SESSIONS"] as const).filter((name) => !isKv(env[name]));
-      if (missing.length > 0) {
-        jsonLogger({
-          level: "error",
-          msg: `KV binding ${missing.join(" and ")} missing: declare it under [[kv_namespaces]] in wrangler.toml (wrangler kv namespace create ${missing[0]})`,
-        });
-        return Response.json({ error: "internal", message: "the server is misconfigured; see its logs" }, { status: 500 });
-      }
-      return appFor(env).fetch(request, env, ctx);
+      // `Env` names only what wrangler.toml declares; the configuration also reads secrets by name.
+      const vars = env as unknown as Readonly<Record<string, unknown>>;
+      let app = apps.get(env);
+      if (app === undefined) apps.set(env, (app = createApp({ ...ports, env: vars, stores: () => workersStores(vars, ports) })));
+      return app.fetch(request, env, ctx);
     },
   } satisfies ExportedHandler<Env>;
 }

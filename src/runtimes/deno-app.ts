@@ -1,20 +1,13 @@
-/** Turns Deno's environment and one Deno KV database into the app, for the Deno entry files and the Deno tests. */
-import { parseConfig } from "../config.js";
+/** The app on Deno, both stores in one Deno KV database: for the Deno entry files and the Deno tests. */
 import { createApp } from "../http/app.js";
-import type { Logger } from "../http/deps.js";
-import { denoKv, type DenoKvLike } from "../store/deno-kv.js";
+import type { AppDeps } from "../http/deps.js";
+import { denoStores, type DenoKvLike } from "../store/deno-kv.js";
+import { systemRandom, systemSleep } from "../system.js";
 
-export interface DenoAppOptions {
+export interface DenoAppOptions extends Pick<AppDeps, "fetch" | "log">, Partial<Pick<AppDeps, "now" | "sleep" | "random" | "defer">> {
   /** The environment, as `Deno.env.toObject()` gives it: the same names as the Worker's vars and secrets. */
   env: Record<string, string | undefined>;
-  /** Menus and sessions share it under separate key prefixes, where the Worker has two namespaces. */
   kv: DenoKvLike;
-  fetch: typeof fetch;
-  log: Logger;
-  now?: () => number;
-  sleep?: (ms: number) => Promise<void>;
-  /** Work after the response (completion webhooks); by default it simply runs on in the process. */
-  defer?: (work: Promise<unknown>) => void;
 }
 
 /** The shape `deno serve` takes as a module's default export. */
@@ -22,24 +15,10 @@ export interface DenoHandler {
   fetch(request: Request): Promise<Response>;
 }
 
-export const MENUS_NAMESPACE = "menus";
-export const SESSIONS_NAMESPACE = "sessions";
-
-const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
-export function denoApp(options: DenoAppOptions): DenoHandler {
-  const now = options.now ?? Date.now;
-  let config: ReturnType<typeof parseConfig> | undefined;
-  const app = createApp({
-    // Parsed on first use, as on Workers: a bad setting fails requests with a log line naming it.
-    config: () => (config ??= parseConfig(options.env)),
-    stores: { menus: denoKv(options.kv, { namespace: MENUS_NAMESPACE, now }), sessions: denoKv(options.kv, { namespace: SESSIONS_NAMESPACE, now }) },
-    fetch: options.fetch,
-    now,
-    sleep: options.sleep ?? realSleep,
-    log: options.log,
-    defer: options.defer ?? ((work) => void work.catch(() => undefined)),
-  });
+export function denoApp({ env, kv, ...overrides }: DenoAppOptions): DenoHandler {
+  const ports = { now: Date.now, sleep: systemSleep, random: systemRandom, ...overrides };
+  // A locked database file is released by time passing for real, so the stores keep the real sleep.
+  const app = createApp({ ...ports, env, stores: denoStores(kv, { now: ports.now, random: ports.random }) });
   // `deno serve` passes connection info as a second argument; the app takes only the request.
   return { fetch: async (request) => app.fetch(request) };
 }

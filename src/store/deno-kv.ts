@@ -1,6 +1,8 @@
 /** KvStore over Deno KV: strongly consistent reads, and compare-and-set on versionstamps through atomic checks. */
 import { AppError } from "../errors.js";
-import type { KvEntry, KvGetOptions, KvPutOptions, KvStore } from "./kv.js";
+import { exponential, retry } from "../retry.js";
+import { systemRandom, systemSleep, type Random, type Sleep } from "../system.js";
+import type { KvEntry, KvGetOptions, KvPutOptions, KvStore, Stores } from "./kv.js";
 
 export type DenoKvKey = readonly (string | number | bigint | boolean | symbol | Uint8Array)[];
 
@@ -22,7 +24,9 @@ export interface DenoKvOptions {
   /** First part of every key, so that the menus and the sessions share one database without meeting. */
   namespace: string;
   now?: () => number;
-  sleep?: (ms: number) => Promise<void>;
+  sleep?: Sleep;
+  /** Jitters the backoff of a locked commit; the runtime's own by default. */
+  random?: Random;
   /** Attempts for a commit that a local database file refuses as locked (another handle was writing). */
   commitAttempts?: number;
 }
@@ -43,11 +47,11 @@ const AFTER_EVERY_SUFFIX = "\u{10FFFF}";
 const isTooLarge = (e: unknown) => e instanceof Error && /too large/i.test(e.message);
 /** SQLite's busy answer: two handles on one local file (`deno serve --parallel`, a second process) wrote at once. */
 const isLocked = (e: unknown) => e instanceof Error && /database is locked/i.test(e.message);
-const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 export function denoKv(kv: DenoKvLike, options: DenoKvOptions): KvStore {
   const now = options.now ?? Date.now;
-  const sleep = options.sleep ?? realSleep;
+  const sleep = options.sleep ?? systemSleep;
+  const random = options.random ?? systemRandom;
   const commitAttempts = options.commitAttempts ?? 6;
   const keyOf = (key: string): DenoKvKey => [options.namespace, key];
   const live = (stored: Stored | null): stored is Stored => stored !== null && (stored.exp === null || stored.exp > now());
@@ -71,16 +75,16 @@ export function denoKv(kv: DenoKvLike, options: DenoKvOptions): KvStore {
       const ttlMs = opts?.ttlSeconds === undefined ? undefined : opts.ttlSeconds * 1000;
       // Through JSON, so that what is read back is what Workers KV would give back.
       const stored: Stored = { v: JSON.parse(JSON.stringify(value) ?? "null") as unknown, exp: ttlMs === undefined ? null : now() + ttlMs };
-      for (let n = 1; ; n++) {
+      const commit = async () => {
         const op = expected === undefined ? kv.atomic() : kv.atomic().check({ key: k, versionstamp: expected });
-        try {
-          return (await op.set(k, stored, ttlMs === undefined ? undefined : { expireIn: ttlMs }).commit()).ok;
-        } catch (cause) {
-          if (isTooLarge(cause)) throw new AppError("ERR_STORE", 500, `Deno KV refused "${key}": a value may be at most 64 KiB`, { cause });
-          if (!isLocked(cause) || n >= commitAttempts) throw new AppError("ERR_STORE", 503, `Deno KV write failed${isLocked(cause) ? " (database file locked)" : ""}`, { cause });
-          // A refused commit wrote nothing, and the same check still guards the next one: trying again is safe.
-          await sleep(5 * 2 ** (n - 1) + Math.random() * 5);
-        }
+        return (await op.set(k, stored, ttlMs === undefined ? undefined : { expireIn: ttlMs }).commit()).ok;
+      };
+      try {
+        // A refused commit wrote nothing, and the same check still guards the next one: trying again is safe.
+        return await retry(commit, { attempts: commitAttempts, retryable: isLocked, delayMs: (n) => exponential(n, 5) + random.float() * 5, sleep });
+      } catch (cause) {
+        if (isTooLarge(cause)) throw new AppError("ERR_STORE_VALUE_TOO_LARGE", `Deno KV refused "${key}": a value may be at most 64 KiB`, { cause });
+        throw new AppError("ERR_STORE_UNAVAILABLE", `Deno KV write failed${isLocked(cause) ? " (database file locked)" : ""}`, { cause });
       }
     },
     async delete(key: string): Promise<void> {
@@ -97,4 +101,13 @@ export function denoKv(kv: DenoKvLike, options: DenoKvOptions): KvStore {
       return names;
     },
   };
+}
+
+/** Where the app's two stores live in one Deno KV database (the Worker has two namespaces). */
+export const MENUS_NAMESPACE = "menus";
+export const SESSIONS_NAMESPACE = "sessions";
+
+/** The app's stores over one Deno KV database, under separate key prefixes. */
+export function denoStores(kv: DenoKvLike, options: Omit<DenoKvOptions, "namespace">): Stores {
+  return { menus: denoKv(kv, { ...options, namespace: MENUS_NAMESPACE }), sessions: denoKv(kv, { ...options, namespace: SESSIONS_NAMESPACE }) };
 }

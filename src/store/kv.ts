@@ -31,3 +31,9 @@ export interface KvStore {
   /** True where `ifVersion` is honoured, so concurrent writers cannot overwrite each other. */
   readonly atomic: boolean;
 }
+
+/** The app's two stores: menus (read-mostly, edge-cached) and sessions (one write per webhook). */
+export interface Stores {
+  menus: KvStore;
+  sessions: KvStore;
+}

@@ -107,7 +107,7 @@ export function menuRepo(kv: KvStore, options: MenuRepoOptions = {}): MenuRepo {
       if (pointer === null) return null;
       const ref = await repo.load(id, pointer.current);
       // Eventual consistency: a pointer can be seen before the version it names; retrying later helps.
-      if (ref === null) throw new AppError("ERR_MENU_NOT_FOUND", 503, `menu ${id}@${pointer.current} is not readable yet`);
+      if (ref === null) throw new AppError("ERR_MENU_NOT_READABLE_YET", `menu ${id}@${pointer.current} is not readable yet`);
       return ref;
     },
     async resolveFor(business) {
@@ -135,7 +135,7 @@ export function menuRepo(kv: KvStore, options: MenuRepoOptions = {}): MenuRepo {
           }
         }
         if (won) break;
-        if (attempt >= PUBLISH_TRIES) throw new AppError("ERR_STORE", 503, `menu ${menu.id}: other publishes kept taking the next version number; try again`);
+        if (attempt >= PUBLISH_TRIES) throw new AppError("ERR_STORE_UNAVAILABLE", `menu ${menu.id}: other publishes kept taking the next version number; try again`);
         version++;
       }
       // The version first, then the pointer: a reader never sees a pointer to nothing for long.

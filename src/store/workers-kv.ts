@@ -1,5 +1,7 @@
 /** KvStore over Workers KV: eventually consistent, last write wins, one write per second per key. */
 import { AppError } from "../errors.js";
+import { exponential, retry } from "../retry.js";
+import { systemRandom, type Random, type Sleep } from "../system.js";
 import type { KvEntry, KvGetOptions, KvPutOptions, KvStore } from "./kv.js";
 
 /** The part of `KVNamespace` used here, so the core does not depend on Cloudflare's types. */
@@ -11,7 +13,9 @@ export interface KvNamespaceLike {
 }
 
 export interface WorkersKvOptions {
-  sleep: (ms: number) => Promise<void>;
+  sleep: Sleep;
+  /** Jitters the backoff; the runtime's own by default. */
+  random?: Random;
   /** Attempts for a put that KV refuses with 429 (more than one write per second to the key). */
   putAttempts?: number;
 }
@@ -20,6 +24,7 @@ const isRateLimited = (e: unknown) => e instanceof Error && /429|too many reques
 
 export function workersKv(ns: KvNamespaceLike, options: WorkersKvOptions): KvStore {
   const putAttempts = options.putAttempts ?? 4;
+  const random = options.random ?? systemRandom;
   return {
     atomic: false,
     async get<T>(key: string, opts?: KvGetOptions): Promise<KvEntry<T> | null> {
@@ -28,23 +33,23 @@ export function workersKv(ns: KvNamespaceLike, options: WorkersKvOptions): KvSto
       try {
         return { value: JSON.parse(text) as T, version: null };
       } catch (cause) {
-        throw new AppError("ERR_STORE", 500, `KV value at "${key}" is not JSON`, { cause });
+        throw new AppError("ERR_STORE_CORRUPT", `KV value at "${key}" is not JSON`, { cause });
       }
     },
     async put(key: string, value: unknown, opts?: KvPutOptions): Promise<boolean> {
       const text = JSON.stringify(value);
       const kvOpts = opts?.ttlSeconds === undefined ? undefined : { expirationTtl: Math.max(60, Math.ceil(opts.ttlSeconds)) };
-      for (let n = 1; ; n++) {
-        try {
-          await ns.put(key, text, kvOpts);
-          return true;
-        } catch (cause) {
-          if (!isRateLimited(cause) || n >= putAttempts) {
-            throw new AppError("ERR_STORE", 503, `KV write failed${isRateLimited(cause) ? " (429, one write per second per key)" : ""}`, { cause });
-          }
+      try {
+        await retry(() => ns.put(key, text, kvOpts), {
+          attempts: putAttempts,
+          retryable: isRateLimited,
           // KV allows one write per second per key: back off past that second, then double.
-          await options.sleep(1000 * 2 ** (n - 1) + Math.random() * 100);
-        }
+          delayMs: (n) => exponential(n, 1000) + random.float() * 100,
+          sleep: options.sleep,
+        });
+        return true;
+      } catch (cause) {
+        throw new AppError("ERR_STORE_UNAVAILABLE", `KV write failed${isRateLimited(cause) ? " (429, one write per second per key)" : ""}`, { cause });
       }
     },
     async delete(key: string): Promise<void> {

@@ -1,17 +1,17 @@
 /** The Messages API client: RS256 application JWT, `POST /v1/messages`, bounded retries on 429 and 5xx. */
 import { SignJWT } from "jose";
 import { VonageApiError, type VonageProblem } from "../errors.js";
+import { exponential, retry } from "../retry.js";
+import type { Ports } from "../system.js";
 import type { MessageBody } from "./outbound.js";
-import { importPrivateKey } from "./private-key.js";
 
-export interface MessagesClientOptions {
+/** `random` makes the JWT ids and the backoff jitter. */
+export interface MessagesClientOptions extends Ports {
   applicationId: string;
-  privateKey: string;
+  /** The application's RS256 key (`importPrivateKey`), imported once with the configuration. */
+  privateKey: CryptoKey;
   /** Base URL without `/v1/messages`, e.g. `https://api.nexmo.com`. */
   baseUrl: string;
-  fetch: typeof fetch;
-  now: () => number;
-  sleep: (ms: number) => Promise<void>;
   /** Most attempts for one message. */
   maxAttempts?: number;
   /** Retries stop when the next attempt would start later than this after the first (ms). */
@@ -63,17 +63,17 @@ export function createMessagesClient(options: MessagesClientOptions): MessagesCl
   const timeoutMs = options.timeoutMs ?? 5_000;
 
   async function token(): Promise<string> {
-    const key = await importPrivateKey(options.privateKey);
     const iat = Math.floor(options.now() / 1000);
     return new SignJWT({ application_id: options.applicationId })
       .setProtectedHeader({ alg: "RS256", typ: "JWT" })
       .setIssuedAt(iat)
       .setExpirationTime(iat + TOKEN_LIFETIME_S)
-      .setJti(crypto.randomUUID())
-      .sign(key);
+      .setJti(options.random.uuid())
+      .sign(options.privateKey);
   }
 
-  async function attempt(payload: string): Promise<{ uuid: string } | { error: VonageApiError; retryAfter: number | null }> {
+  /** One POST; throws a VonageApiError that says whether trying again may help. */
+  async function attempt(payload: string): Promise<string> {
     const authorization = `Bearer ${await token()}`;
     let res: Response;
     try {
@@ -85,31 +85,28 @@ export function createMessagesClient(options: MessagesClientOptions): MessagesCl
       });
     } catch (cause) {
       const reason = cause instanceof Error && cause.name === "TimeoutError" ? `no answer within ${timeoutMs} ms` : "network error";
-      return { error: new VonageApiError(0, { title: reason }, true, { cause }), retryAfter: null };
+      throw new VonageApiError(0, { title: reason }, true, { cause });
     }
     if (res.status >= 200 && res.status < 300) {
       const json = (await res.json().catch(() => null)) as { message_uuid?: unknown } | null;
-      if (json && typeof json.message_uuid === "string") return { uuid: json.message_uuid };
+      if (json && typeof json.message_uuid === "string") return json.message_uuid;
       throw new VonageApiError(res.status, { title: "answer without message_uuid" }, false);
     }
     const problem = await readProblem(res);
-    return { error: new VonageApiError(res.status, problem, isRetryable(res.status)), retryAfter: retryAfterMs(res.headers.get("Retry-After"), options.now()) };
+    throw new VonageApiError(res.status, problem, isRetryable(res.status), { retryAfterMs: retryAfterMs(res.headers.get("Retry-After"), options.now()) });
   }
 
   return {
-    async send(body) {
+    send(body) {
       const payload = JSON.stringify(body);
-      const started = options.now();
-      for (let n = 1; ; n++) {
-        const result = await attempt(payload);
-        if ("uuid" in result) return result.uuid;
-        const { error, retryAfter } = result;
-        if (!error.retryable || n >= maxAttempts) throw error;
+      return retry(() => attempt(payload), {
+        attempts: maxAttempts,
+        retryable: (error) => error instanceof VonageApiError && error.retryable,
         // Exponential backoff with full jitter, unless Vonage said when to come back.
-        const delay = retryAfter ?? Math.random() * 250 * 2 ** (n - 1);
-        if (options.now() - started + delay > budgetMs) throw error;
-        await options.sleep(delay);
-      }
+        delayMs: (n, error) => (error as VonageApiError).retryAfterMs ?? options.random.float() * exponential(n, 250),
+        sleep: options.sleep,
+        deadline: { at: options.now() + budgetMs, now: options.now },
+      });
     },
   };
 }

@@ -8,7 +8,7 @@ const HELP =
   "Set it with: wrangler secret put VONAGE_PRIVATE_KEY < private.key (on Deno: an environment variable of that name)";
 
 const keyError = (message: string, cause?: unknown) =>
-  new AppError("ERR_PRIVATE_KEY", 500, `${message}. ${HELP}`, cause === undefined ? undefined : { cause });
+  new AppError("ERR_PRIVATE_KEY", `${message}. ${HELP}`, { cause });
 
 function derLength(n: number): number[] {
   if (n < 0x80) return [n];
@@ -70,24 +70,15 @@ export function privateKeyDer(input: string): Uint8Array {
   return label === "RSA PRIVATE KEY" ? pkcs1ToPkcs8(der) : der;
 }
 
-const imported = new Map<string, Promise<CryptoKey>>();
-
-/** The RS256 signing key, imported once per isolate. */
-export function importPrivateKey(input: string): Promise<CryptoKey> {
-  let key = imported.get(input);
-  if (key === undefined) {
-    key = (async () => {
-      const der = privateKeyDer(input);
-      try {
-        return await crypto.subtle.importKey("pkcs8", der as Uint8Array<ArrayBuffer>, { name: "RSASSA-PKCS1-v1_5", hash: "SHA-256" }, false, ["sign"]);
-      } catch (cause) {
-        throw keyError("VONAGE_PRIVATE_KEY could not be imported as an RSA key", cause);
-      }
-    })();
-    // A failed import is not cached, so fixing the secret takes effect without a redeploy.
-    key.catch(() => imported.delete(input));
-    if (imported.size > 8) imported.clear();
-    imported.set(input, key);
+/**
+ * The RS256 signing key. Imported when the configuration is loaded, once per app, so a key that is
+ * not one is reported on the first request rather than on the first send.
+ */
+export async function importPrivateKey(input: string): Promise<CryptoKey> {
+  const der = privateKeyDer(input);
+  try {
+    return await crypto.subtle.importKey("pkcs8", der as Uint8Array<ArrayBuffer>, { name: "RSASSA-PKCS1-v1_5", hash: "SHA-256" }, false, ["sign"]);
+  } catch (cause) {
+    throw keyError("VONAGE_PRIVATE_KEY could not be imported as an RSA key", cause);
   }
-  return key;
 }

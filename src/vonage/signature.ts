@@ -1,10 +1,11 @@
 /** Verifies a Vonage signed webhook: HS256 JWT in `Authorization`, `payload_hash` bound to the raw body, fresh `iat`. */
 import { errors as joseErrors, jwtVerify } from "jose";
 import { AppError } from "../errors.js";
+import { hmacKey, sha256Hex } from "../webcrypto.js";
 
 export interface SignatureOptions {
-  /** The account's signature secret (Vonage dashboard, API settings). */
-  secret: string;
+  /** The account's signature secret as a key (`signatureKey`), imported once with the configuration. */
+  key: CryptoKey;
   /** Oldest acceptable `iat`, in seconds before `now`. */
   maxAgeSeconds: number;
   /** How far in the future `iat` may be (clock skew), in seconds. */
@@ -24,29 +25,13 @@ export interface VerifiedSignature {
   iat: number;
 }
 
-const hmacKeys = new Map<string, Promise<CryptoKey>>();
-
-/** The HMAC key, imported once per isolate and secret. */
-function hmacKey(secret: string): Promise<CryptoKey> {
-  let key = hmacKeys.get(secret);
-  if (key === undefined) {
-    key = crypto.subtle.importKey("raw", new TextEncoder().encode(secret), { name: "HMAC", hash: "SHA-256" }, false, ["verify"]);
-    if (hmacKeys.size > 8) hmacKeys.clear();
-    hmacKeys.set(secret, key);
-  }
-  return key;
-}
-
-export async function sha256Hex(data: Uint8Array | string): Promise<string> {
-  const bytes = typeof data === "string" ? new TextEncoder().encode(data) : data;
-  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes as Uint8Array<ArrayBuffer>));
-  let hex = "";
-  for (const b of digest) hex += b.toString(16).padStart(2, "0");
-  return hex;
+/** The HMAC key of the account's signature secret (Vonage dashboard, API settings): its UTF-8 bytes. */
+export function signatureKey(secret: string): Promise<CryptoKey> {
+  return hmacKey(secret, "verify");
 }
 
 const unauthorized = (code: "ERR_SIGNATURE_MISSING" | "ERR_SIGNATURE_INVALID" | "ERR_SIGNATURE_STALE" | "ERR_PAYLOAD_HASH", message: string, cause?: unknown) =>
-  new AppError(code, 401, message, cause === undefined ? undefined : { cause });
+  new AppError(code, message, { cause });
 
 /**
  * Checks the signature before the body is parsed. Throws a 401 AppError that says what is wrong.
@@ -64,7 +49,7 @@ export async function verifyWebhookSignature(
 
   let payload: Record<string, unknown>;
   try {
-    ({ payload } = await jwtVerify(match[1]!, await hmacKey(options.secret), {
+    ({ payload } = await jwtVerify(match[1]!, options.key, {
       algorithms: ["HS256"],
       // Freshness is judged below from `iat`, with our own tolerance; Vonage sends no `exp`.
       currentDate: new Date(options.now),

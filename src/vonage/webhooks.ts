@@ -1,8 +1,9 @@
 /** Schemas of Vonage's inbound and status webhooks (Messages API v1), reduced to what the worker uses. */
 import { z } from "zod";
+import { defined } from "../defined.js";
 import { AppError } from "../errors.js";
 import type { InboundEvent, StatusEvent } from "../flow/types.js";
-import { jsonPath } from "../menus/compile.js";
+import { describeIssues, issueList } from "../zod-issues.js";
 
 /** Digits only, country code first; a leading `+` is tolerated and dropped. */
 export const phoneSchema = z
@@ -35,15 +36,8 @@ const statusSchema = z.looseObject({
 });
 
 
-
 function malformed(error: z.ZodError, what: string): AppError {
-  const first = error.issues
-    .slice(0, 5)
-    .map((i) => `${jsonPath(i.path)}: ${i.message}`)
-    .join("; ");
-  return new AppError("ERR_BODY_MALFORMED", 400, `not a Vonage ${what} webhook: ${first}`, {
-    details: { problems: error.issues.map((i) => ({ path: jsonPath(i.path), message: i.message })) },
-  });
+  return new AppError("ERR_BODY_MALFORMED", `not a Vonage ${what} webhook: ${describeIssues(error, { limit: 5 })}`, { details: { problems: issueList(error) } });
 }
 
 /** Parses raw bytes as JSON, or throws a 400 saying where it broke. */
@@ -52,7 +46,7 @@ export function parseJson(raw: Uint8Array): unknown {
   try {
     return JSON.parse(text) as unknown;
   } catch (cause) {
-    throw new AppError("ERR_BODY_MALFORMED", 400, `body is not valid JSON: ${cause instanceof Error ? cause.message : "parse error"}`, { cause });
+    throw new AppError("ERR_BODY_MALFORMED", `body is not valid JSON: ${cause instanceof Error ? cause.message : "parse error"}`, { cause });
   }
 }
 
@@ -65,10 +59,10 @@ export function parseInbound(json: unknown): InboundEvent | null {
 
   let content: InboundEvent["content"];
   if (m.message_type === "reply") {
-    if (!m.reply) throw new AppError("ERR_BODY_MALFORMED", 400, 'not a Vonage inbound message webhook: $.reply is required when message_type is "reply"');
-    content = { kind: "reply", id: m.reply.id, title: m.reply.title, ...(m.reply.description === undefined ? {} : { description: m.reply.description }) };
+    if (!m.reply) throw new AppError("ERR_BODY_MALFORMED", 'not a Vonage inbound message webhook: $.reply is required when message_type is "reply"');
+    content = { kind: "reply", id: m.reply.id, title: m.reply.title, ...defined({ description: m.reply.description }) };
   } else if (m.message_type === "text") {
-    if (typeof m.text !== "string") throw new AppError("ERR_BODY_MALFORMED", 400, 'not a Vonage inbound message webhook: $.text is required when message_type is "text"');
+    if (typeof m.text !== "string") throw new AppError("ERR_BODY_MALFORMED", 'not a Vonage inbound message webhook: $.text is required when message_type is "text"');
     content = { kind: "text", text: m.text };
   } else if (m.message_type === "reaction") {
     content = { kind: "reaction" };
@@ -76,10 +70,14 @@ export function parseInbound(json: unknown): InboundEvent | null {
     content = { kind: "other", messageType: m.message_type };
   }
 
-  const event: InboundEvent = { messageUuid: m.message_uuid, business: m.to, customer: m.from, timestamp: m.timestamp, content };
-  if (m.profile?.name !== undefined) event.profileName = m.profile.name;
-  if (m.context?.message_uuid !== undefined) event.contextUuid = m.context.message_uuid;
-  return event;
+  return {
+    messageUuid: m.message_uuid,
+    business: m.to,
+    customer: m.from,
+    timestamp: m.timestamp,
+    content,
+    ...defined({ profileName: m.profile?.name, contextUuid: m.context?.message_uuid }),
+  };
 }
 
 /**

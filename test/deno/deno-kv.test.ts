@@ -1,6 +1,7 @@
 /** The Deno KV store against a real Deno KV file: compare-and-set, expiry, prefixes, limits. */
 import assert from "node:assert/strict";
 import { AppError } from "../../src/errors.js";
+import { HTTP_ERRORS } from "../../src/http/errors.js";
 import { denoKv, type DenoAtomicLike, type DenoKvLike } from "../../src/store/deno-kv.js";
 
 async function withKv(fn: (kv: Deno.Kv, path: string) => Promise<void>) {
@@ -88,7 +89,7 @@ Deno.test("a value over Deno KV's 64 KiB limit fails with a store error that say
     const store = denoKv(kv, { namespace: "menus" });
     await assert.rejects(store.put("big", { pad: "x".repeat(70_000) }), (e: unknown) => {
       assert.ok(e instanceof AppError);
-      assert.equal(e.code, "ERR_STORE");
+      assert.equal(e.code, "ERR_STORE_VALUE_TOO_LARGE");
       assert.match(e.message, /64 KiB/);
       return true;
     });
@@ -122,7 +123,7 @@ Deno.test("a commit refused as 'database is locked' is tried again, and reported
     refusals = 0;
     await assert.rejects(denoKv(flaky(99), { namespace: "s", sleep, commitAttempts: 3 }).put("k", { n: 2 }), (e: unknown) => {
       assert.ok(e instanceof AppError);
-      assert.equal(e.status, 503);
+      assert.equal(HTTP_ERRORS[e.code].status, 503);
       assert.match(e.message, /locked/);
       return true;
     });

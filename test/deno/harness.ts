@@ -1,7 +1,7 @@
 /** The Deno harness: the Deno wiring of the app over a real Deno KV file, the fake Messages API as its fetch. */
 import { createFakeMessagesApi } from "../../sim/messages-api.js";
-import { denoApp, MENUS_NAMESPACE, SESSIONS_NAMESPACE, type DenoHandler } from "../../src/runtimes/deno-app.js";
-import { denoKv, type DenoAtomicLike, type DenoKvKey, type DenoKvLike } from "../../src/store/deno-kv.js";
+import { denoApp, type DenoHandler } from "../../src/runtimes/deno-app.js";
+import { denoKv, MENUS_NAMESPACE, SESSIONS_NAMESPACE, type DenoAtomicLike, type DenoKvKey, type DenoKvLike } from "../../src/store/deno-kv.js";
 import { kvGate, type KvGate } from "../support/kv-gate.js";
 import { menuRepo } from "../../src/store/menus.js";
 import { sessionRepo } from "../../src/store/sessions.js";

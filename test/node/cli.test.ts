@@ -2,8 +2,9 @@ import { readFile } from "node:fs/promises";
 import { describe, expect, it } from "vitest";
 import { runCli, type CliIo } from "../../cli/wa-menu.js";
 import { createApp } from "../../src/http/app.js";
-import { parseConfig } from "../../src/config.js";
 import { memoryKv } from "../../src/store/memory.js";
+import { systemRandom } from "../../src/system.js";
+import { generateTestKeys } from "../support/keys.js";
 
 const ADMIN_TOKEN = "cli-test-admin-token-0123456789";
 
@@ -94,14 +95,17 @@ describe("wa-menu graph and schema", () => {
   });
 });
 
-describe("wa-menu push, pull and bind against a worker", () => {
+describe("wa-menu push, pull and bind against a worker", async () => {
+  // The worker checks its key when it loads its configuration, even though nothing is sent here.
+  const keys = await generateTestKeys();
   function worker() {
     const app = createApp({
-      config: () => parseConfig({ VONAGE_APPLICATION_ID: "app", VONAGE_PRIVATE_KEY: "unused here", VONAGE_SIGNATURE_SECRET: "s".repeat(32), ADMIN_TOKEN }),
+      env: { VONAGE_APPLICATION_ID: "app", VONAGE_PRIVATE_KEY: keys.pkcs8Pem, VONAGE_SIGNATURE_SECRET: "s".repeat(32), ADMIN_TOKEN },
       stores: { menus: memoryKv(), sessions: memoryKv() },
       fetch: async () => new Response(null, { status: 599 }),
       now: Date.now,
       sleep: async () => undefined,
+      random: systemRandom,
       log: () => undefined,
     });
     return (async (input: RequestInfo | URL, init?: RequestInit) => app.fetch(new Request(input, init))) as typeof fetch;

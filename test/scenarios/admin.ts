@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import delivery from "../../menus/delivery.json" with { type: "json" };
 import pills from "../../menus/pills.json" with { type: "json" };
 import { replyWebhook, textWebhook } from "../../sim/vonage-webhooks.js";
-import { newCustomer, withHarness, type Harness, type Scenario } from "./harness.js";
+import { newCustomer, scenario, withHarness, type Harness, type Scenario } from "./harness.js";
 
 const json = async (res: Response) => (await res.json()) as Record<string, any>;
 const interactiveOf = (h: Harness, i = -1) => (h.api.accepted.at(i)?.body["custom"] as { interactive: any } | undefined)?.interactive;
@@ -42,170 +42,146 @@ export const adminScenarios: Scenario[] = [
       });
     },
   },
-  {
-    name: "admin API: an invalid menu is refused with every problem and its path, and nothing is stored",
-    run: (make) =>
-      withHarness(make, async (h) => {
-        const broken = structuredClone(pills) as any;
-        broken.nodes.pill.interactive.action.sections[0].rows[0].title = "A red pill, the one that shows the truth";
-        broken.nodes.pill.interactive.action.button = "";
-        delete broken.nodes.pill.next.row4;
-        const res = await h.admin("PUT", "/admin/menus/pills", broken);
-        assert.equal(res.status, 422);
-        const body = await json(res);
-        assert.deepEqual(
-          body["problems"].map((p: { path: string }) => p.path).sort(),
-          ["$.nodes.pill.interactive.action.button", "$.nodes.pill.interactive.action.sections[0].rows[0].title"].sort(),
-        );
-        assert.equal((await h.admin("GET", "/admin/menus/pills")).status, 404);
-        assert.deepEqual(await json(await h.admin("GET", "/admin/menus")), { menus: [] });
-        // Once the limits hold, the routing problem shows.
-        broken.nodes.pill = structuredClone(pills).nodes.pill;
-        delete broken.nodes.pill.next.row4;
-        const routing = await json(await h.admin("PUT", "/admin/menus/pills", broken));
-        assert.deepEqual(routing["problems"], [{ path: "$.nodes.pill.next", message: 'option "row4" has no destination; add "row4": "<node id>" or {"text": "..."}' }]);
-        const mismatch = await h.admin("PUT", "/admin/menus/other", pills);
-        assert.equal(mismatch.status, 400);
-        const notJson = await h.request("/admin/menus/pills", { method: "PUT", headers: { Authorization: `Bearer ${h.adminToken}` }, body: "{" });
-        assert.equal(notJson.status, 400);
-      }),
-  },
-  {
-    name: "admin API: versions, current and old, rollback, bindings, delete",
-    run: (make) =>
-      withHarness(make, async (h) => {
-        const v1 = await json(await h.admin("PUT", "/admin/menus/survey", versioned("v1")));
-        assert.deepEqual(v1, { id: "survey", version: 1, warnings: [] });
-        assert.equal((await json(await h.admin("PUT", "/admin/menus/survey", versioned("v2"))))["version"], 2);
-        const current = await json(await h.admin("GET", "/admin/menus/survey"));
-        assert.equal(current["version"], 2);
-        assert.deepEqual(current["menu"], versioned("v2"));
-        assert.deepEqual((await json(await h.admin("GET", "/admin/menus/survey?version=1")))["menu"], versioned("v1"));
-        assert.equal((await h.admin("GET", "/admin/menus/survey?version=9")).status, 404);
-        const rolled = await json(await h.admin("POST", "/admin/menus/survey/rollback", { version: 1 }));
-        assert.deepEqual(rolled, { id: "survey", version: 3, from: 1 });
-        assert.deepEqual((await json(await h.admin("GET", "/admin/menus/survey")))["menu"], versioned("v1"));
-        const list = await json(await h.admin("GET", "/admin/menus"));
-        assert.deepEqual(list["menus"].map((m: any) => [m.id, m.current, m.latest]), [["survey", 3, 3]]);
+  scenario("admin API: an invalid menu is refused with every problem and its path, and nothing is stored", {}, async ({ h }) => {
+    const broken = structuredClone(pills) as any;
+    broken.nodes.pill.interactive.action.sections[0].rows[0].title = "A red pill, the one that shows the truth";
+    broken.nodes.pill.interactive.action.button = "";
+    delete broken.nodes.pill.next.row4;
+    const res = await h.admin("PUT", "/admin/menus/pills", broken);
+    assert.equal(res.status, 422);
+    const body = await json(res);
+    assert.deepEqual(
+      body["problems"].map((p: { path: string }) => p.path).sort(),
+      ["$.nodes.pill.interactive.action.button", "$.nodes.pill.interactive.action.sections[0].rows[0].title"].sort(),
+    );
+    assert.equal((await h.admin("GET", "/admin/menus/pills")).status, 404);
+    assert.deepEqual(await json(await h.admin("GET", "/admin/menus")), { menus: [] });
+    // Once the limits hold, the routing problem shows.
+    broken.nodes.pill = structuredClone(pills).nodes.pill;
+    delete broken.nodes.pill.next.row4;
+    const routing = await json(await h.admin("PUT", "/admin/menus/pills", broken));
+    assert.deepEqual(routing["problems"], [{ path: "$.nodes.pill.next", message: 'option "row4" has no destination; add "row4": "<node id>" or {"text": "..."}' }]);
+    const mismatch = await h.admin("PUT", "/admin/menus/other", pills);
+    assert.equal(mismatch.status, 400);
+    const notJson = await h.request("/admin/menus/pills", { method: "PUT", headers: { Authorization: `Bearer ${h.adminToken}` }, body: "{" });
+    assert.equal(notJson.status, 400);
+  }),
+  scenario("admin API: versions, current and old, rollback, bindings, delete", {}, async ({ h }) => {
+    const v1 = await json(await h.admin("PUT", "/admin/menus/survey", versioned("v1")));
+    assert.deepEqual(v1, { id: "survey", version: 1, warnings: [] });
+    assert.equal((await json(await h.admin("PUT", "/admin/menus/survey", versioned("v2"))))["version"], 2);
+    const current = await json(await h.admin("GET", "/admin/menus/survey"));
+    assert.equal(current["version"], 2);
+    assert.deepEqual(current["menu"], versioned("v2"));
+    assert.deepEqual((await json(await h.admin("GET", "/admin/menus/survey?version=1")))["menu"], versioned("v1"));
+    assert.equal((await h.admin("GET", "/admin/menus/survey?version=9")).status, 404);
+    const rolled = await json(await h.admin("POST", "/admin/menus/survey/rollback", { version: 1 }));
+    assert.deepEqual(rolled, { id: "survey", version: 3, from: 1 });
+    assert.deepEqual((await json(await h.admin("GET", "/admin/menus/survey")))["menu"], versioned("v1"));
+    const list = await json(await h.admin("GET", "/admin/menus"));
+    assert.deepEqual(list["menus"].map((m: any) => [m.id, m.current, m.latest]), [["survey", 3, 3]]);
 
-        assert.equal((await h.admin("PUT", `/admin/bindings/${h.business}`, { menuId: "nope" })).status, 404);
-        assert.equal((await h.admin("PUT", `/admin/bindings/${h.business}`, { menuId: "survey" })).status, 200);
-        assert.equal((await h.admin("PUT", "/admin/bindings/not-a-number", { menuId: "survey" })).status, 400);
-        const bindings = await json(await h.admin("GET", "/admin/bindings"));
-        assert.deepEqual(bindings["bindings"], [{ number: h.business, menuId: "survey" }]);
+    assert.equal((await h.admin("PUT", `/admin/bindings/${h.business}`, { menuId: "nope" })).status, 404);
+    assert.equal((await h.admin("PUT", `/admin/bindings/${h.business}`, { menuId: "survey" })).status, 200);
+    assert.equal((await h.admin("PUT", "/admin/bindings/not-a-number", { menuId: "survey" })).status, 400);
+    const bindings = await json(await h.admin("GET", "/admin/bindings"));
+    assert.deepEqual(bindings["bindings"], [{ number: h.business, menuId: "survey" }]);
 
-        const customer = newCustomer();
-        await h.inbound(textWebhook({ business: h.business, customer, text: "hi" }));
-        assert.equal(interactiveOf(h)?.body.text, "(v1) How was your visit?");
-        // A bound menu is not deleted from under the number that starts it.
-        const inUse = await h.admin("DELETE", "/admin/menus/survey");
-        assert.equal(inUse.status, 409);
-        assert.deepEqual((await json(inUse))["bindings"], [h.business]);
-        assert.equal((await h.admin("DELETE", `/admin/bindings/${h.business}`)).status, 204);
-        const deleted = await h.admin("DELETE", "/admin/menus/survey");
-        assert.equal(deleted.status, 200, await deleted.clone().text());
-        assert.equal((await h.admin("GET", "/admin/menus/survey")).status, 404);
-        assert.deepEqual((await json(await h.admin("GET", "/admin/menus")))["menus"], []);
-        // Publishing the id again continues the numbers: version 3 of the customer's conversation is never rewritten.
-        const again = await json(await h.admin("PUT", "/admin/menus/survey", versioned("other")));
-        assert.equal(again["version"], 4);
-        assert.deepEqual((await json(await h.admin("GET", "/admin/menus/survey?version=3")))["menu"], versioned("v1"));
-        // A conversation already on the menu finishes on its version.
-        await h.inbound(replyWebhook({ business: h.business, customer, id: "good", title: "Good" }));
-        assert.equal(interactiveOf(h)?.body.text, "(v1) Would you come back?");
-        assert.equal((await h.admin("DELETE", "/admin/menus/nope")).status, 404);
-      }),
-  },
-  {
-    name: "admin API: two publishes at once never share a version number",
-    run: (make) =>
-      withHarness(make, async (h) => {
-        await h.admin("PUT", "/admin/menus/survey", versioned("v1"));
-        const [a, b] = await Promise.all([h.admin("PUT", "/admin/menus/survey", versioned("a")), h.admin("PUT", "/admin/menus/survey", versioned("b"))]);
-        const versions = [(await json(a))["version"], (await json(b))["version"]];
-        assert.notEqual(versions[0], versions[1]);
-        assert.deepEqual((await json(await h.admin("GET", `/admin/menus/survey?version=${versions[0]}`)))["menu"], versioned("a"));
-        assert.deepEqual((await json(await h.admin("GET", `/admin/menus/survey?version=${versions[1]}`)))["menu"], versioned("b"));
-      }),
-  },
-  {
-    name: "publishing version 2 mid-flow: the customer on version 1 finishes on it, a new customer starts on version 2",
-    run: (make) =>
-      withHarness(make, async (h) => {
-        await h.admin("PUT", "/admin/menus/survey", versioned("v1"));
-        await h.admin("PUT", `/admin/bindings/${h.business}`, { menuId: "survey" });
-        const early = newCustomer();
-        await h.inbound(textWebhook({ business: h.business, customer: early, text: "hi" }));
-        assert.equal(interactiveOf(h)?.body.text, "(v1) How was your visit?");
+    const customer = newCustomer();
+    await h.inbound(textWebhook({ business: h.business, customer, text: "hi" }));
+    assert.equal(interactiveOf(h)?.body.text, "(v1) How was your visit?");
+    // A bound menu is not deleted from under the number that starts it.
+    const inUse = await h.admin("DELETE", "/admin/menus/survey");
+    assert.equal(inUse.status, 409);
+    assert.deepEqual((await json(inUse))["bindings"], [h.business]);
+    assert.equal((await h.admin("DELETE", `/admin/bindings/${h.business}`)).status, 204);
+    const deleted = await h.admin("DELETE", "/admin/menus/survey");
+    assert.equal(deleted.status, 200, await deleted.clone().text());
+    assert.equal((await h.admin("GET", "/admin/menus/survey")).status, 404);
+    assert.deepEqual((await json(await h.admin("GET", "/admin/menus")))["menus"], []);
+    // Publishing the id again continues the numbers: version 3 of the customer's conversation is never rewritten.
+    const again = await json(await h.admin("PUT", "/admin/menus/survey", versioned("other")));
+    assert.equal(again["version"], 4);
+    assert.deepEqual((await json(await h.admin("GET", "/admin/menus/survey?version=3")))["menu"], versioned("v1"));
+    // A conversation already on the menu finishes on its version.
+    await h.inbound(replyWebhook({ business: h.business, customer, id: "good", title: "Good" }));
+    assert.equal(interactiveOf(h)?.body.text, "(v1) Would you come back?");
+    assert.equal((await h.admin("DELETE", "/admin/menus/nope")).status, 404);
+  }),
+  scenario("admin API: two publishes at once never share a version number", {}, async ({ h }) => {
+    await h.admin("PUT", "/admin/menus/survey", versioned("v1"));
+    const [a, b] = await Promise.all([h.admin("PUT", "/admin/menus/survey", versioned("a")), h.admin("PUT", "/admin/menus/survey", versioned("b"))]);
+    const versions = [(await json(a))["version"], (await json(b))["version"]];
+    assert.notEqual(versions[0], versions[1]);
+    assert.deepEqual((await json(await h.admin("GET", `/admin/menus/survey?version=${versions[0]}`)))["menu"], versioned("a"));
+    assert.deepEqual((await json(await h.admin("GET", `/admin/menus/survey?version=${versions[1]}`)))["menu"], versioned("b"));
+  }),
+  scenario("publishing version 2 mid-flow: the customer on version 1 finishes on it, a new customer starts on version 2", {}, async ({ h }) => {
+    await h.admin("PUT", "/admin/menus/survey", versioned("v1"));
+    await h.admin("PUT", `/admin/bindings/${h.business}`, { menuId: "survey" });
+    const early = newCustomer();
+    await h.inbound(textWebhook({ business: h.business, customer: early, text: "hi" }));
+    assert.equal(interactiveOf(h)?.body.text, "(v1) How was your visit?");
 
-        await h.admin("PUT", "/admin/menus/survey", versioned("v2"));
-        await h.inbound(replyWebhook({ business: h.business, customer: early, id: "good", title: "Good" }));
-        assert.equal(interactiveOf(h)?.body.text, "(v1) Would you come back?");
-        await h.inbound(replyWebhook({ business: h.business, customer: early, id: "yes", title: "Yes" }));
-        assert.equal(h.api.accepted.at(-1)?.body["text"], "(v1) Thanks!");
+    await h.admin("PUT", "/admin/menus/survey", versioned("v2"));
+    await h.inbound(replyWebhook({ business: h.business, customer: early, id: "good", title: "Good" }));
+    assert.equal(interactiveOf(h)?.body.text, "(v1) Would you come back?");
+    await h.inbound(replyWebhook({ business: h.business, customer: early, id: "yes", title: "Yes" }));
+    assert.equal(h.api.accepted.at(-1)?.body["text"], "(v1) Thanks!");
 
-        const late = newCustomer();
-        await h.inbound(textWebhook({ business: h.business, customer: late, text: "hi" }));
-        assert.equal(interactiveOf(h)?.body.text, "(v2) How was your visit?");
-        assert.equal((await h.session(late))?.menuVersion, 2);
-        assert.equal((await h.session(early))?.menuVersion, 1);
-      }),
-  },
-  {
-    name: "the shorthand renders reply buttons when they fit and a list otherwise, and both pass the Messages API",
-    run: (make) =>
-      withHarness(make, async (h) => {
-        const options = (n: number, prefix = "o") => Array.from({ length: n }, (_, i) => ({ id: `${prefix}${i}`, title: `Option ${i}`, next: { text: `chose ${i}` } }));
-        const menu = {
-          id: "shapes",
-          start: "three",
-          nodes: {
-            three: { type: "question", text: "Three short ones", header: "Pick", footer: "Thanks", options: [...options(2), { id: "o2", title: "Longer", next: "long" }] },
-            long: { type: "question", text: "Long titles", options: [{ id: "a", title: "A title of 21 letters", next: "many" }, { id: "b", title: "B", next: "many" }] },
-            many: { type: "question", text: "Ten of them", button: "See all", options: options(10, "m") },
-            described: { type: "question", text: "With descriptions", options: [{ id: "d", title: "D", description: "Has a description", next: { text: "ok" } }] },
-          },
-        };
-        const put = await json(await h.admin("PUT", "/admin/menus/shapes", menu));
-        assert.deepEqual(put["warnings"], [{ path: "$.nodes.described", message: 'node "described" cannot be reached from the start node' }]);
-        const customer = newCustomer();
-        assert.equal((await h.admin("POST", "/flows/shapes/start", { to: customer, from: h.business })).status, 200);
-        assert.deepEqual(interactiveOf(h), {
-          type: "button",
-          header: { type: "text", text: "Pick" },
-          body: { text: "Three short ones" },
-          footer: { text: "Thanks" },
-          action: { buttons: [0, 1].map((i) => ({ type: "reply", reply: { id: `o${i}`, title: `Option ${i}` } })).concat([{ type: "reply", reply: { id: "o2", title: "Longer" } }]) },
-        });
-        await h.inbound(replyWebhook({ business: h.business, customer, id: "o2", title: "Longer" }));
-        assert.equal(interactiveOf(h)?.type, "list", "a title over 20 characters needs a list");
-        assert.equal(interactiveOf(h)?.action.button, "Choose");
-        await h.inbound(replyWebhook({ business: h.business, customer, id: "a", title: "A title of 21 letters" }));
-        assert.equal(interactiveOf(h)?.type, "list");
-        assert.equal(interactiveOf(h)?.action.button, "See all");
-        assert.equal(interactiveOf(h)?.action.sections[0].rows.length, 10);
-        assert.equal(h.api.rejected.length, 0);
-        assert.equal(h.api.accepted.length, 3);
+    const late = newCustomer();
+    await h.inbound(textWebhook({ business: h.business, customer: late, text: "hi" }));
+    assert.equal(interactiveOf(h)?.body.text, "(v2) How was your visit?");
+    assert.equal((await h.session(late))?.menuVersion, 2);
+    assert.equal((await h.session(early))?.menuVersion, 1);
+  }),
+  scenario("the shorthand renders reply buttons when they fit and a list otherwise, and both pass the Messages API", {}, async ({ h }) => {
+    const options = (n: number, prefix = "o") => Array.from({ length: n }, (_, i) => ({ id: `${prefix}${i}`, title: `Option ${i}`, next: { text: `chose ${i}` } }));
+    const menu = {
+      id: "shapes",
+      start: "three",
+      nodes: {
+        three: { type: "question", text: "Three short ones", header: "Pick", footer: "Thanks", options: [...options(2), { id: "o2", title: "Longer", next: "long" }] },
+        long: { type: "question", text: "Long titles", options: [{ id: "a", title: "A title of 21 letters", next: "many" }, { id: "b", title: "B", next: "many" }] },
+        many: { type: "question", text: "Ten of them", button: "See all", options: options(10, "m") },
+        described: { type: "question", text: "With descriptions", options: [{ id: "d", title: "D", description: "Has a description", next: { text: "ok" } }] },
+      },
+    };
+    const put = await json(await h.admin("PUT", "/admin/menus/shapes", menu));
+    assert.deepEqual(put["warnings"], [{ path: "$.nodes.described", message: 'node "described" cannot be reached from the start node' }]);
+    const customer = newCustomer();
+    assert.equal((await h.admin("POST", "/flows/shapes/start", { to: customer, from: h.business })).status, 200);
+    assert.deepEqual(interactiveOf(h), {
+      type: "button",
+      header: { type: "text", text: "Pick" },
+      body: { text: "Three short ones" },
+      footer: { text: "Thanks" },
+      action: { buttons: [0, 1].map((i) => ({ type: "reply", reply: { id: `o${i}`, title: `Option ${i}` } })).concat([{ type: "reply", reply: { id: "o2", title: "Longer" } }]) },
+    });
+    await h.inbound(replyWebhook({ business: h.business, customer, id: "o2", title: "Longer" }));
+    assert.equal(interactiveOf(h)?.type, "list", "a title over 20 characters needs a list");
+    assert.equal(interactiveOf(h)?.action.button, "Choose");
+    await h.inbound(replyWebhook({ business: h.business, customer, id: "a", title: "A title of 21 letters" }));
+    assert.equal(interactiveOf(h)?.type, "list");
+    assert.equal(interactiveOf(h)?.action.button, "See all");
+    assert.equal(interactiveOf(h)?.action.sections[0].rows.length, 10);
+    assert.equal(h.api.rejected.length, 0);
+    assert.equal(h.api.accepted.length, 3);
 
-        const eleven = { id: "eleven", start: "q", nodes: { q: { type: "question", text: "Too many", options: options(11) } } };
-        const refused = await json(await h.admin("PUT", "/admin/menus/eleven", eleven));
-        assert.deepEqual(refused["problems"], [{ path: "$.nodes.q.options", message: "a question takes at most 10 options (WhatsApp list limit)" }]);
-      }),
-  },
-  {
-    name: "admin API: read and reset one customer's session",
-    run: (make) =>
-      withHarness(make, async (h) => {
-        await h.admin("PUT", "/admin/menus/delivery", delivery);
-        const customer = newCustomer();
-        assert.equal((await h.admin("GET", `/admin/sessions/${h.business}/${customer}`)).status, 404);
-        await h.admin("POST", "/flows/delivery/start", { to: customer, from: h.business });
-        const session = (await json(await h.admin("GET", `/admin/sessions/${h.business}/${customer}`)))["session"];
-        assert.equal(session.menuId, "delivery");
-        assert.equal(session.pending.node, "delivery-time");
-        assert.equal(session.pending.messageUuid, h.api.accepted[0]!.messageUuid);
-        assert.equal((await h.admin("DELETE", `/admin/sessions/${h.business}/${customer}`)).status, 204);
-        assert.equal(await h.session(customer), null);
-      }),
-  },
+    const eleven = { id: "eleven", start: "q", nodes: { q: { type: "question", text: "Too many", options: options(11) } } };
+    const refused = await json(await h.admin("PUT", "/admin/menus/eleven", eleven));
+    assert.deepEqual(refused["problems"], [{ path: "$.nodes.q.options", message: "a question takes at most 10 options (WhatsApp list limit)" }]);
+  }),
+  scenario("admin API: read and reset one customer's session", {}, async ({ h }) => {
+    await h.admin("PUT", "/admin/menus/delivery", delivery);
+    const customer = newCustomer();
+    assert.equal((await h.admin("GET", `/admin/sessions/${h.business}/${customer}`)).status, 404);
+    await h.admin("POST", "/flows/delivery/start", { to: customer, from: h.business });
+    const session = (await json(await h.admin("GET", `/admin/sessions/${h.business}/${customer}`)))["session"];
+    assert.equal(session.menuId, "delivery");
+    assert.equal(session.pending.node, "delivery-time");
+    assert.equal(session.pending.messageUuid, h.api.accepted[0]!.messageUuid);
+    assert.equal((await h.admin("DELETE", `/admin/sessions/${h.business}/${customer}`)).status, 204);
+    assert.equal(await h.session(customer), null);
+  }),
 ];

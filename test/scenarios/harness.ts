@@ -1,4 +1,5 @@
 /** The contract every runtime's test harness meets, so one suite of conversation scenarios runs on each. */
+import assert from "node:assert/strict";
 import type { Session } from "../../src/flow/types.js";
 import type { FakeMessagesApi } from "../../sim/messages-api.js";
 import type { SignOptions } from "../../sim/vonage-webhooks.js";
@@ -81,4 +82,49 @@ export async function withHarness(make: HarnessFactory, fn: (h: Harness) => Prom
   } finally {
     await h.dispose();
   }
+}
+
+/** A menu document as a test writes it: any shape (invalid ones too), with the id it is stored under. */
+export type MenuDoc = { id: string; [field: string]: unknown };
+
+export interface ScenarioSetup {
+  /** Menus stored before the run: straight into the store, or with `upload` through `PUT /admin/menus/{id}` as a business does. */
+  menus?: readonly MenuDoc[];
+  upload?: boolean;
+  /** The menu the harness's business number is bound to before the run. */
+  bind?: string;
+  harness?: HarnessOptions;
+}
+
+export interface ScenarioContext {
+  h: Harness;
+  /** A customer number of this run's own. */
+  customer: string;
+}
+
+/** Uploads a menu through the admin API, as a business does, and checks it was taken. */
+export async function uploadMenu(h: Harness, menu: MenuDoc): Promise<void> {
+  const res = await h.admin("PUT", `/admin/menus/${menu.id}`, menu);
+  assert.equal(res.status, 201, await res.clone().text());
+}
+
+/** A scenario on a fresh harness, its menus stored and bound as `setup` says, with a new customer. */
+export function scenario(name: string, setup: ScenarioSetup, run: (context: ScenarioContext) => Promise<void>): Scenario {
+  return {
+    name,
+    run: (make) =>
+      withHarness(
+        make,
+        async (h) => {
+          const customer = newCustomer();
+          for (const menu of setup.menus ?? []) {
+            if (setup.upload) await uploadMenu(h, menu);
+            else await h.publish(menu);
+          }
+          if (setup.bind !== undefined) await h.bind(h.business, setup.bind);
+          await run({ h, customer });
+        },
+        setup.harness,
+      ),
+  };
 }

@@ -12,7 +12,9 @@ import { createWorkerClient } from "../../sim/worker-client.js";
 import { createApp } from "../../src/http/app.js";
 import { memoryKv } from "../../src/store/memory.js";
 import { menuRepo } from "../../src/store/menus.js";
+import { systemRandom } from "../../src/system.js";
 import { createMessagesClient, type MessagesClient } from "../../src/vonage/messages-client.js";
+import { importPrivateKey } from "../../src/vonage/private-key.js";
 import { generateTestKeys, type TestKeys } from "../support/keys.js";
 
 export const BUSINESS = { number: "447700900000", name: "Test Business" };
@@ -92,16 +94,20 @@ async function base(workerFetch: (request: Request) => Promise<Response>, option
     received,
     page: async (path, body, headers = {}) =>
       sim.app.request(path, { method: "POST", headers: { "Content-Type": "application/json", Host: "localhost", ...headers }, body: JSON.stringify(body ?? {}) }),
-    messages: (privateKeyPem = k.pkcs8Pem) =>
-      createMessagesClient({
-        applicationId,
-        privateKey: privateKeyPem,
-        baseUrl: "http://sim.test",
-        fetch: async (input, init) => sim.app.fetch(new Request(input, init)),
-        now: Date.now,
-        sleep: async () => undefined,
-        maxAttempts: 1,
-      }),
+    messages: (privateKeyPem = k.pkcs8Pem) => ({
+      // The key is imported on the first send, so that the rig hands out a client at once.
+      send: async (body) =>
+        createMessagesClient({
+          applicationId,
+          privateKey: await importPrivateKey(privateKeyPem),
+          baseUrl: "http://sim.test",
+          fetch: async (input, init) => sim.app.fetch(new Request(input, init)),
+          now: Date.now,
+          sleep: async () => undefined,
+          random: systemRandom,
+          maxAttempts: 1,
+        }).send(body),
+    }),
   };
   return rig;
 }
@@ -115,23 +121,20 @@ export async function rigWithWorker(): Promise<Rig> {
   for (const doc of [cafe, delivery, pills]) await menus.publish(doc, new Date().toISOString());
   await menus.bind("default", "cafe");
   app = createApp({
-    config: () => ({
-      applicationId: rig.applicationId,
-      privateKey: rig.keys.pkcs8Pem,
-      signatureSecret: rig.signatureSecret,
-      apiUrl: "http://sim.test",
-      adminToken: rig.adminToken,
-      sessionTtlSeconds: 86_400,
-      webhookMaxAgeSeconds: 300,
-      claimSettleMs: 0,
-      apiKey: null,
-      allowLocalWebhooks: false,
-      completionSecret: null,
-    }),
+    env: {
+      VONAGE_APPLICATION_ID: rig.applicationId,
+      VONAGE_PRIVATE_KEY: rig.keys.pkcs8Pem,
+      VONAGE_SIGNATURE_SECRET: rig.signatureSecret,
+      VONAGE_API_URL: "http://sim.test",
+      ADMIN_TOKEN: rig.adminToken,
+      // Memory KV has compare-and-set: no read-back settle needed.
+      CLAIM_SETTLE_MS: "0",
+    },
     stores,
     fetch: async (input, init) => rig.sim.app.fetch(new Request(input, init)),
     now: Date.now,
     sleep: async () => undefined,
+    random: systemRandom,
     log: () => undefined,
     // No execution context outside workerd: work after the response just runs.
     defer: (work) => void work.catch(() => undefined),

@@ -1,7 +1,7 @@
 /** The chat simulator against the real worker app, in process: what the page can do and what the worker gets. */
 import { describe, expect, it } from "vitest";
 import type { BusinessEntry, CustomerEntry, Entry, NoticeEntry } from "../../sim/chat-log.js";
-import { verifyWebhookSignature } from "../../src/vonage/signature.js";
+import { signatureKey, verifyWebhookSignature } from "../../src/vonage/signature.js";
 import { seedButtonReply, seedButtonRequest, seedListReply, seedListRequest } from "../fixtures/seed.js";
 import { ALICE, BILAL, BUSINESS, rigWithWorker, type Received, type Rig } from "./rig.js";
 
@@ -48,7 +48,7 @@ describe("chat simulator with the real worker", () => {
     expect(sent!.json).toEqual(asSent(seedButtonReply(BUSINESS.number, ALICE.number, ""), sent!, "Alice"));
     expect(sent!.json?.["timestamp"]).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
     // The worker's own verifier: HS256 with the signature secret, payload_hash over these exact bytes.
-    const verified = await verifyWebhookSignature(sent!.authorization ?? undefined, new TextEncoder().encode(sent!.raw), { secret: rig.signatureSecret, maxAgeSeconds: 60, now: Date.now() });
+    const verified = await verifyWebhookSignature(sent!.authorization ?? undefined, new TextEncoder().encode(sent!.raw), { key: await signatureKey(rig.signatureSecret), maxAgeSeconds: 60, now: Date.now() });
     expect(verified.applicationId).toBe(rig.applicationId);
 
     const mine = ofKind(rig, ALICE.number, "customer").at(-1)!;
@@ -117,7 +117,7 @@ describe("chat simulator with the real worker", () => {
     ]);
     const status = rig.received.find((r) => r.path === "/webhooks/status")!;
     expect(status.json).toMatchObject({ message_uuid: question.id, to: ALICE.number, from: BUSINESS.number, channel: "whatsapp" });
-    await verifyWebhookSignature(status.authorization ?? undefined, new TextEncoder().encode(status.raw), { secret: rig.signatureSecret, maxAgeSeconds: 60, now: Date.now() });
+    await verifyWebhookSignature(status.authorization ?? undefined, new TextEncoder().encode(status.raw), { key: await signatureKey(rig.signatureSecret), maxAgeSeconds: 60, now: Date.now() });
 
     // Bilal looking at his chat reads nothing of Alice's.
     await rig.page(`/api/customers/${BILAL.number}/read`);

@@ -2,10 +2,11 @@
 import { describe, expect, it } from "vitest";
 import { AppError } from "../../src/errors.js";
 import { readBody } from "../../src/http/body.js";
+import { HTTP_ERRORS } from "../../src/http/errors.js";
 
 const post = (body: string, contentLength?: string) =>
   new Request("https://worker.test/", { method: "POST", body, ...(contentLength === undefined ? {} : { headers: { "Content-Length": contentLength } }) });
-const status = (e: unknown) => (e instanceof AppError ? e.status : e);
+const status = (e: unknown) => (e instanceof AppError ? HTTP_ERRORS[e.code].status : e);
 
 describe("readBody", () => {
   it("reads the body whole, whether its length is declared or not", async () => {

@@ -6,11 +6,10 @@
  * least once, and exactly once for every customer whose session was never read stale.
  */
 import { env } from "cloudflare:test";
-import { expect, it, vi } from "vitest";
+import { expect, it } from "vitest";
 import cafe from "../../menus/cafe.json";
 import delivery from "../../menus/delivery.json";
 import pills from "../../menus/pills.json";
-import { parseConfig } from "../../src/config.js";
 import { createApp } from "../../src/http/app.js";
 import { menuRepo } from "../../src/store/menus.js";
 import { optOutKey, sentKey, sessionKey, sessionRepo } from "../../src/store/sessions.js";
@@ -57,9 +56,9 @@ it("survives seeded KV, Messages API and delivery faults across 300 conversation
   const applicationId = crypto.randomUUID();
   const signatureSecret = rng.ids.uuid() + rng.ids.uuid();
   const clock = timeline(Date.now(), rng.ties);
-  // The product jitters its backoffs with Math.random; seeded here, so a failing run replays exactly.
+  // The product's backoff jitter, seeded, so a failing run replays exactly.
   const jitter = seededRandom(SEED + 6);
-  const random = vi.spyOn(Math, "random").mockImplementation(() => jitter.next());
+  const random = { uuid: () => crypto.randomUUID(), float: () => jitter.next() };
 
   const sessionsKv = faultyKv(env.SESSIONS, KV_FAULTS, rng.kv);
   const phones = new Map<string, AcceptedMessage[]>();
@@ -79,13 +78,13 @@ it("survives seeded KV, Messages API and delivery faults across 300 conversation
   });
   const messages = faultyMessages(api, API_FAULTS, rng.api);
   const logs: Array<Record<string, unknown> & { delivery: Delivery | null }> = [];
-  const config = parseConfig({ VONAGE_APPLICATION_ID: applicationId, VONAGE_PRIVATE_KEY: keys.pkcs8Pem, VONAGE_SIGNATURE_SECRET: signatureSecret, VONAGE_API_URL: "https://api.nexmo.test" });
   const app = createApp({
-    config: () => config,
-    stores: { menus: workersKv(env.MENUS, { sleep: clock.sleep }), sessions: workersKv(sessionsKv, { sleep: clock.sleep }) },
+    env: { VONAGE_APPLICATION_ID: applicationId, VONAGE_PRIVATE_KEY: keys.pkcs8Pem, VONAGE_SIGNATURE_SECRET: signatureSecret, VONAGE_API_URL: "https://api.nexmo.test" },
+    stores: { menus: workersKv(env.MENUS, { sleep: clock.sleep, random }), sessions: workersKv(sessionsKv, { sleep: clock.sleep, random }) },
     fetch: messages.fetch,
     now: clock.now,
     sleep: clock.sleep,
+    random,
     log: (line) => void logs.push({ ...line, delivery: current }),
   });
 
@@ -156,7 +155,7 @@ it("survives seeded KV, Messages API and delivery faults across 300 conversation
   const repeatedQuestions = [...byUuid.keys()].filter((u) => questionDeliveries(u) > 1);
   const repeatedTexts = [...byUuid.values()].filter((list) => new Set(list.filter((s) => interactiveOf(s.message) === null).map((s) => s.delivery.id)).size > 1).length;
   // A question that went out, then a session write refused on every retry: the 503 makes Vonage redeliver.
-  const writeLost = new Set(logs.filter((l) => l["code"] === "ERR_STORE" && l.delivery !== null && sent.some((s) => s.delivery === l.delivery)).map((l) => l.delivery!.customer));
+  const writeLost = new Set(logs.filter((l) => l["code"] === "ERR_STORE_UNAVAILABLE" && l.delivery !== null && sent.some((s) => s.delivery === l.delivery)).map((l) => l.delivery!.customer));
   // Any of the customer's keys (session, sent record, opt-out) served stale.
   const keysOf = (c: Customer) => [sessionKey(c.business, c.number), sentKey(c.business, c.number), optOutKey(c.business, c.number)];
   const staleCustomers = new Set([...customers.values()].filter((c) => keysOf(c).some((k) => sessionsKv.staleKeys.has(k))).map((c) => c.number));
@@ -245,5 +244,4 @@ it("survives seeded KV, Messages API and delivery faults across 300 conversation
     const { outcome } = (await res.json()) as { outcome: string };
     expect(session.pending === null ? ["started"] : ["advanced", "completed"], `customer ${c.number} moves on`).toContain(outcome);
   }
-  random.mockRestore();
 });

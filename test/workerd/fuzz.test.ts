@@ -9,11 +9,11 @@ import fc from "fast-check";
 import { SignJWT } from "jose";
 import { beforeAll, describe, expect, it } from "vitest";
 import pills from "../../menus/pills.json";
-import { parseConfig } from "../../src/config.js";
 import { createApp } from "../../src/http/app.js";
 import { checkMenu } from "../../src/menus/compile.js";
 import { menuRepo } from "../../src/store/menus.js";
 import { workersKv } from "../../src/store/workers-kv.js";
+import { systemRandom } from "../../src/system.js";
 import { buildMessage } from "../../src/vonage/outbound.js";
 import { createFakeMessagesApi } from "../../sim/messages-api.js";
 import { checkMessageBody } from "../../sim/whatsapp-rules.js";
@@ -45,13 +45,13 @@ describe("webhooks under random bodies, headers and signatures", () => {
     const keys = await generateTestKeys();
     const applicationId = crypto.randomUUID();
     api = createFakeMessagesApi({ applicationId, publicKey: keys.publicKey });
-    const config = parseConfig({ VONAGE_APPLICATION_ID: applicationId, VONAGE_PRIVATE_KEY: keys.pkcs8Pem, VONAGE_SIGNATURE_SECRET: secret, VONAGE_API_URL: "https://api.nexmo.test" });
+    const vars = { VONAGE_APPLICATION_ID: applicationId, VONAGE_PRIVATE_KEY: keys.pkcs8Pem, VONAGE_SIGNATURE_SECRET: secret, VONAGE_API_URL: "https://api.nexmo.test" };
     const stores = { menus: workersKv(env.MENUS, { sleep }), sessions: workersKv(env.SESSIONS, { sleep }) };
     // Every number gets a menu, so that a well-formed, well-signed message does lead to a send.
     const repo = menuRepo(stores.menus);
     await repo.publish(pills, new Date().toISOString());
     await repo.bind("default", "pills");
-    app = createApp({ config: () => config, stores, fetch: api.fetch, now: Date.now, sleep, log: (line) => void logs.push(JSON.stringify(line)) });
+    app = createApp({ env: vars, stores, fetch: api.fetch, now: Date.now, sleep, random: systemRandom, log: (line) => void logs.push(JSON.stringify(line)) });
   });
 
   /** Mostly what one field of a real inbound webhook holds, sometimes anything at all. */

@@ -1,6 +1,5 @@
 /** The workerd harness: the real Worker entry, real Miniflare KV, the fake Messages API in place of the network. */
 import { createExecutionContext, env, waitOnExecutionContext } from "cloudflare:test";
-import { vi } from "vitest";
 import { createFakeMessagesApi } from "../../sim/messages-api.js";
 import { createWorker } from "../../src/runtimes/cloudflare.js";
 import { menuRepo } from "../../src/store/menus.js";
@@ -13,9 +12,6 @@ import { adminRequest, plainRequest, testSecrets, webhookRequest } from "../supp
 import { newCustomer, type Harness, type HarnessFactory, type WebhookOptions } from "../scenarios/harness.js";
 
 const API_URL = "https://api.nexmo.test";
-// The real Worker, except that retry backoffs do not really wait. Short waits do: the claim's settle time is
-// part of what the forced races measure.
-const worker = createWorker({ sleep: (ms) => (ms <= 200 ? new Promise((resolve) => setTimeout(resolve, ms)) : Promise.resolve()) });
 let keys: Promise<TestKeys> | undefined;
 
 /** Empties a namespace: storage is shared by the tests of a file, and each scenario starts from nothing, as on Deno. */
@@ -65,14 +61,18 @@ export const workerdHarness: HarnessFactory = async (options = {}) => {
     else testEnv[name] = value;
   }
 
-  const realFetch = globalThis.fetch;
-  const fetchSpy = vi.spyOn(globalThis, "fetch").mockImplementation((input, init) => {
-    const url = input instanceof Request ? input.url : String(input);
-    if (url.startsWith(API_URL)) return api.fetch(input, init);
-    if (url.startsWith(hooks.url)) return hooks.handle(new Request(input, init));
-    return realFetch(input, init);
+  // The real Worker, given the fakes as its network and a log that the test reads. Retry backoffs do not really
+  // wait; short waits do, since the claim's settle time is part of what the forced races measure.
+  const worker = createWorker({
+    fetch: async (input, init) => {
+      const url = input instanceof Request ? input.url : String(input);
+      if (url.startsWith(API_URL)) return api.fetch(input, init);
+      if (url.startsWith(hooks.url)) return hooks.handle(new Request(input, init));
+      throw new Error(`the worker fetched ${url}; tests reach no network`);
+    },
+    log: (line) => void logs.push(JSON.stringify(line)),
+    sleep: (ms) => (ms <= 200 ? new Promise((resolve) => setTimeout(resolve, ms)) : Promise.resolve()),
   });
-  const logSpy = vi.spyOn(console, "log").mockImplementation((...args: unknown[]) => void logs.push(args.map(String).join(" ")));
 
   const call = async (request: Request) => {
     const ctx = createExecutionContext();
@@ -108,10 +108,7 @@ export const workerdHarness: HarnessFactory = async (options = {}) => {
     session: (customer) => sessionRepo(stores.sessions).view(business, customer),
     rawSession: async (customer) => (await sessionRepo(stores.sessions).get(business, customer))?.value ?? null,
     storeSession: async (session) => void (await sessionRepo(stores.sessions).save(session, undefined, 3600)),
-    dispose: async () => {
-      fetchSpy.mockRestore();
-      logSpy.mockRestore();
-    },
+    dispose: async () => undefined,
   };
   return harness;
 };

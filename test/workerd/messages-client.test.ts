@@ -1,12 +1,16 @@
 import { describe, expect, it } from "vitest";
 import { createFakeMessagesApi } from "../../sim/messages-api.js";
 import { VonageApiError } from "../../src/errors.js";
+import { HTTP_ERRORS } from "../../src/http/errors.js";
 import { createMessagesClient } from "../../src/vonage/messages-client.js";
+import { importPrivateKey } from "../../src/vonage/private-key.js";
+import { systemRandom } from "../../src/system.js";
 import { buildMessage } from "../../src/vonage/outbound.js";
 import { generateTestKeys } from "../support/keys.js";
 
 describe("the Messages API client", async () => {
   const keys = await generateTestKeys();
+  const privateKey = await importPrivateKey(keys.pkcs8Pem);
   const start = Math.floor(Date.now() / 1000) * 1000;
 
   function setup(overrides: Partial<Parameters<typeof createMessagesClient>[0]> = {}) {
@@ -15,10 +19,11 @@ describe("the Messages API client", async () => {
     let clock = start;
     const client = createMessagesClient({
       applicationId: "app-1",
-      privateKey: keys.pkcs8Pem,
+      privateKey,
       baseUrl: "https://api.nexmo.test/",
       fetch: api.fetch,
       now: () => clock,
+      random: systemRandom,
       sleep: async (ms) => {
         sleeps.push(ms);
         clock += ms;
@@ -56,7 +61,7 @@ describe("the Messages API client", async () => {
     const error = await client.send(text).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(VonageApiError);
     expect((error as VonageApiError).retryable).toBe(true);
-    expect((error as VonageApiError).status).toBe(503);
+    expect(HTTP_ERRORS[(error as VonageApiError).code].status).toBe(503);
     expect(api.requests).toBe(2);
   });
 
@@ -80,7 +85,7 @@ describe("the Messages API client", async () => {
 
   it("is refused by the fake when signed with another key", async () => {
     const other = await generateTestKeys();
-    const { api, client } = setup({ privateKey: other.pkcs8Pem });
+    const { api, client } = setup({ privateKey: await importPrivateKey(other.pkcs8Pem) });
     const error = (await client.send(text).catch((e: unknown) => e)) as VonageApiError;
     expect(error.httpStatus).toBe(401);
     expect(api.rejected[0]!.problem["detail"]).toMatch(/does not verify/);

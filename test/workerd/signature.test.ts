@@ -1,17 +1,18 @@
 import { describe, expect, it } from "vitest";
 import { signWebhook } from "../../sim/vonage-webhooks.js";
 import { AppError } from "../../src/errors.js";
-import { verifyWebhookSignature } from "../../src/vonage/signature.js";
+import { HTTP_ERRORS } from "../../src/http/errors.js";
+import { signatureKey, verifyWebhookSignature } from "../../src/vonage/signature.js";
 
 const secret = "a-signature-secret-of-32-chars!!";
 const now = 1_750_000_000_000;
-const options = { secret, maxAgeSeconds: 300, now };
+const options = { key: await signatureKey(secret), maxAgeSeconds: 300, now };
 const bytes = (s: string) => new TextEncoder().encode(s);
 
 async function verify(body: string, auth: string | undefined, o = options) {
   return verifyWebhookSignature(auth, bytes(body), o).then(
     () => "ok",
-    (e: unknown) => (e instanceof AppError ? `${e.status} ${e.code}` : `unexpected ${String(e)}`),
+    (e: unknown) => (e instanceof AppError ? `${HTTP_ERRORS[e.code].status} ${e.code}` : `unexpected ${String(e)}`),
   );
 }
 

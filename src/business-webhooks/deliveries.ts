@@ -1,13 +1,17 @@
 /**
- * Completion webhooks: a finished conversation's answers, POSTed to the URL its closing node names.
+ * Completion webhooks, the first kind of signed webhook the worker sends to the business (this folder is
+ * for all of them): a finished conversation's answers, POSTed to the URL its closing node names.
  * The delivery is stored before the first attempt and removed after a 2xx, so an answer is never lost:
  * what every attempt failed to deliver stays listed (admin API) until it is retried.
  */
+import { defined } from "../defined.js";
 import type { Completion } from "../flow/types.js";
 import type { KvStore } from "../store/kv.js";
 import { destinationProblem } from "../public-url.js";
-import { sha256Hex } from "../vonage/signature.js";
-import { secretBytes, signWebhook } from "./sign.js";
+import { retry } from "../retry.js";
+import type { Ports } from "../system.js";
+import { sha256Hex } from "../webcrypto.js";
+import { signWebhook } from "./sign.js";
 
 export interface Delivery {
   id: string;
@@ -22,13 +26,11 @@ export interface Delivery {
   menuId: string;
 }
 
-export interface DeliveryOptions {
+/** `random` makes the delivery ids. */
+export interface DeliveryOptions extends Ports {
   store: KvStore;
-  /** `whsec_...`; null when unset: deliveries are kept as failed until it is configured and they are retried. */
-  secret: string | null;
-  fetch: typeof fetch;
-  now: () => number;
-  sleep: (ms: number) => Promise<void>;
+  /** The key of COMPLETION_WEBHOOK_SECRET; null when unset: deliveries are kept as failed until it is configured and they are retried. */
+  signingKey: CryptoKey | null;
   /** Delays before the 2nd, 3rd, ... attempt, in ms; bounded so the work ends within `waitUntil`'s 30 s. */
   backoffMs?: number[];
   timeoutMs?: number;
@@ -37,6 +39,9 @@ export interface DeliveryOptions {
 }
 
 const key = (id: string) => `delivery:${id}`;
+
+/** A failed attempt whose message is the whole reason, as listed in `lastError`. */
+class DeliveryFailure extends Error {}
 
 export interface Deliveries {
   /** Stores the delivery; the returned promise makes the attempts (hand it to `waitUntil`). */
@@ -50,43 +55,44 @@ export function deliveries(options: DeliveryOptions): Deliveries {
   const backoff = options.backoffMs ?? [1_000, 5_000];
   const timeoutMs = options.timeoutMs ?? 5_000;
 
-  async function attempt(d: Delivery): Promise<string | null> {
-    if (options.secret === null) return "COMPLETION_WEBHOOK_SECRET is not set, so the delivery cannot be signed";
+  /** One POST of the stored body; throws a DeliveryFailure, or what fetch threw. */
+  async function attempt(d: Delivery): Promise<void> {
+    if (options.signingKey === null) throw new DeliveryFailure("COMPLETION_WEBHOOK_SECRET is not set, so the delivery cannot be signed");
     // Checked again at every send: a menu stored before the rule, or a setting turned off since.
     const problem = destinationProblem(d.url, { allowLocal: options.allowLocal === true });
-    if (problem !== null) return `the webhook URL ${problem}`;
-    try {
-      const headers = await signWebhook(secretBytes(options.secret), d.id, Math.floor(options.now() / 1000), d.body);
-      const res = await options.fetch(d.url, {
-        method: "POST",
-        headers: { ...headers, "Content-Type": "application/json", "User-Agent": "wa-menu-worker" },
-        body: d.body,
-        signal: AbortSignal.timeout(timeoutMs),
-        // A redirect could lead anywhere, this machine's network included: it is an answer, not a hop.
-        redirect: "manual",
-      });
-      await res.body?.cancel().catch(() => undefined);
-      if (res.status >= 300 && res.status < 400) return `receiver answered ${res.status} (a redirect); redirects are not followed: name the final URL in the menu`;
-      return res.ok ? null : `receiver answered ${res.status}`;
-    } catch (e) {
-      return e instanceof Error ? `${e.name}: ${e.message}` : String(e);
-    }
+    if (problem !== null) throw new DeliveryFailure(`the webhook URL ${problem}`);
+    const headers = await signWebhook(options.signingKey, d.id, Math.floor(options.now() / 1000), d.body);
+    const res = await options.fetch(d.url, {
+      method: "POST",
+      headers: { ...headers, "Content-Type": "application/json", "User-Agent": "wa-menu-worker" },
+      body: d.body,
+      signal: AbortSignal.timeout(timeoutMs),
+      // A redirect could lead anywhere, this machine's network included: it is an answer, not a hop.
+      redirect: "manual",
+    });
+    await res.body?.cancel().catch(() => undefined);
+    if (res.status >= 300 && res.status < 400) throw new DeliveryFailure(`receiver answered ${res.status} (a redirect); redirects are not followed: name the final URL in the menu`);
+    if (!res.ok) throw new DeliveryFailure(`receiver answered ${res.status}`);
   }
 
   /** Attempts in a row; the record is updated once at the end, never per attempt (KV's 1 write/s per key). */
   async function run(d: Delivery, tries: number): Promise<{ delivered: boolean; error?: string }> {
-    let error: string | null = null;
-    for (let n = 0; n < tries; n++) {
-      if (n > 0) await options.sleep(backoff[n - 1] ?? backoff[backoff.length - 1] ?? 1000);
-      error = await attempt(d);
-      d.attempts++;
-      if (error === null) {
-        await options.store.delete(key(d.id));
-        return { delivered: true };
+    const counted = async () => {
+      try {
+        await attempt(d);
+      } finally {
+        d.attempts++;
       }
+    };
+    try {
+      await retry(counted, { attempts: tries, delayMs: (n) => backoff[n - 1] ?? backoff[backoff.length - 1] ?? 1000, sleep: options.sleep });
+    } catch (e) {
+      const error = e instanceof DeliveryFailure ? e.message : e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+      await options.store.put(key(d.id), { ...d, status: "failed", lastError: error } satisfies Delivery);
+      return { delivered: false, error };
     }
-    await options.store.put(key(d.id), { ...d, status: "failed", lastError: error ?? "unknown" } satisfies Delivery);
-    return { delivered: false, error: error ?? "unknown" };
+    await options.store.delete(key(d.id));
+    return { delivered: true };
   }
 
   return {
@@ -103,7 +109,7 @@ export function deliveries(options: DeliveryOptions): Deliveries {
           end: c.end,
           business: c.business,
           customer: c.customer,
-          ...(c.profileName === undefined ? {} : { profile_name: c.profileName }),
+          ...defined({ profile_name: c.profileName }),
           answers: c.answers.map((a) => ({ node: a.node, id: a.id, title: a.title, at: a.at })),
         },
       });

@@ -1,0 +1,39 @@
+/** Zod issues as the worker reports them, written once: JSON paths (`$.nodes.ask.title`), as a list or as one line of text. */
+import type { z } from "zod";
+import type { MenuProblem } from "./errors.js";
+
+/** `$.nodes.ask.action.buttons[1]`, or `$.nodes["odd-key"]` for keys that are not identifiers. */
+export function jsonPath(path: ReadonlyArray<PropertyKey>): string {
+  let out = "$";
+  for (const seg of path) {
+    if (typeof seg === "number") out += `[${seg}]`;
+    else if (typeof seg === "string" && /^[A-Za-z_$][\w$]*$/.test(seg)) out += `.${seg}`;
+    else out += `[${JSON.stringify(String(seg))}]`;
+  }
+  return out;
+}
+
+/** Every issue with its JSON path, for a response's `problems`. */
+export function issueList(error: z.ZodError): MenuProblem[] {
+  return error.issues.map((issue) => ({ path: jsonPath(issue.path), message: issue.message }));
+}
+
+export interface IssueFormat {
+  /** How a path is written; a JSON path by default. */
+  path?: (path: PropertyKey[]) => string;
+  /** Between the path and the message; `": "` by default. */
+  separator?: string;
+  /** What is said of the issue; its own message by default. */
+  message?: (issue: z.core.$ZodIssue) => string;
+  /** The most issues named; every one by default. */
+  limit?: number;
+}
+
+/** The issues on one line, `$.a: message; $.b: message`, for an error message. */
+export function describeIssues(error: z.ZodError, format: IssueFormat = {}): string {
+  const { path = jsonPath, separator = ": ", message = (issue) => issue.message, limit } = format;
+  return error.issues
+    .slice(0, limit)
+    .map((issue) => `${path(issue.path)}${separator}${message(issue)}`)
+    .join("; ");
+}

@@ -1,0 +1,41 @@
+/** loadConfig: every setting checked and every key imported at once, with errors that say how to fix them. */
+import { describe, expect, it } from "vitest";
+import { loadConfig } from "../../src/config.js";
+import { AppError } from "../../src/errors.js";
+import { generateTestKeys } from "../support/keys.js";
+import { testSecrets } from "../support/requests.js";
+
+describe("loadConfig", async () => {
+  const keys = await generateTestKeys();
+  const secrets = testSecrets();
+  const env = {
+    VONAGE_APPLICATION_ID: secrets.applicationId,
+    VONAGE_PRIVATE_KEY: keys.pkcs8Pem,
+    VONAGE_SIGNATURE_SECRET: secrets.signatureSecret,
+    COMPLETION_WEBHOOK_SECRET: secrets.completionSecret,
+  };
+  const failure = (overrides: Record<string, string>) => loadConfig({ ...env, ...overrides }).then(() => null, (e: unknown) => e);
+
+  it("imports the private key, the signature secret and the completion secret as keys", async () => {
+    const config = await loadConfig(env);
+    expect(config.privateKey).toBeInstanceOf(CryptoKey);
+    expect(config.signatureKey.usages).toEqual(["verify"]);
+    expect(config.completionKey?.usages).toEqual(["sign"]);
+    expect(config).toMatchObject({ apiUrl: "https://api.nexmo.com", adminToken: null, sessionTtlSeconds: 86_400, webhookMaxAgeSeconds: 300 });
+  });
+
+  it("refuses a key that is not a private key when it loads, saying how to set one, never showing it", async () => {
+    const pem = "-----BEGIN PUBLIC KEY-----\nMIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEA\n-----END PUBLIC KEY-----";
+    const error = await failure({ VONAGE_PRIVATE_KEY: pem });
+    expect(error).toBeInstanceOf(AppError);
+    expect((error as AppError).code).toBe("ERR_PRIVATE_KEY");
+    expect((error as AppError).message).toMatch(/holds a "PUBLIC KEY".*wrangler secret put VONAGE_PRIVATE_KEY/);
+    expect((error as AppError).message).not.toContain("MIIB");
+  });
+
+  it("refuses a completion secret that is not base64 after all, with a way to make one", async () => {
+    const error = await failure({ COMPLETION_WEBHOOK_SECRET: `whsec_${"A".repeat(33)}` });
+    expect((error as AppError).code).toBe("ERR_CONFIG");
+    expect((error as AppError).message).toMatch(/COMPLETION_WEBHOOK_SECRET must be whsec_.*randomBytes\(32\)/);
+  });
+});
