@@ -9,8 +9,7 @@ import { importPrivateKey } from "./vonage/private-key.js";
 import { signatureKey } from "./vonage/signature.js";
 import { describeIssues } from "./zod-issues.js";
 
-const seconds = (def: number, min: number) =>
-  z.coerce.number({ error: "must be a whole number of seconds" }).int("must be a whole number of seconds").min(min, `must be at least ${min}`).default(def);
+const seconds = (def: number, min: number) => z.coerce.number({ error: "must be a whole number of seconds" }).int("must be a whole number of seconds").min(min, `must be at least ${min}`).default(def);
 const required = (message: string, min = 1) => z.string({ error: message }).trim().min(min, message);
 
 const configSchema = z.object({

@@ -35,7 +35,11 @@ const startSchema = z.strictObject({ to: phoneSchema, from: phoneSchema });
 /** The business's routes: the services first (a bad configuration fails them), then the token they configure. */
 function businessRoutes(services: () => Promise<Services>): Hono<ServicesEnv> {
   const app = new Hono<ServicesEnv>();
-  app.use("*", withServices(services), requireAdmin<ServicesEnv>((c) => c.var.services.config.adminToken));
+  app.use(
+    "*",
+    withServices(services),
+    requireAdmin<ServicesEnv>((c) => c.var.services.config.adminToken),
+  );
   return app;
 }
 

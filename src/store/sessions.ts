@@ -16,7 +16,7 @@ export function sessionRepo(kv: KvStore): SessionRepo {
     async get(business, customer) {
       const entry = await kv.get<Session>(sessionKey(business, customer));
       // A record of an unknown shape (written by a future version, or damaged) is treated as no session.
-      return entry && entry.value && (entry.value as { v?: unknown }).v === 1 ? entry : null;
+      return (entry?.value as { v?: unknown } | undefined)?.v === 1 ? entry : null;
     },
     save(session, version, ttlSeconds) {
       return kv.put(sessionKey(session.business, session.customer), session, ttlSeconds === null ? { ifVersion: version } : { ttlSeconds, ifVersion: version });

@@ -72,8 +72,7 @@ export async function denoHarness(options: DenoHarnessOptions = {}): Promise<Den
   const instances: Array<Promise<DenoHandler>> = [Promise.resolve(instance(kv))];
   const on = (n: number) => (instances[n] ??= open().then(instance));
 
-  const webhook = async (n: number, path: string, payload: Record<string, unknown>, o?: WebhookOptions) =>
-    settle(await (await on(n)).fetch(await webhookRequest(path, payload, signatureSecret, o)));
+  const webhook = async (n: number, path: string, payload: Record<string, unknown>, o?: WebhookOptions) => settle(await (await on(n)).fetch(await webhookRequest(path, payload, signatureSecret, o)));
 
   const call = async (request: Request) => settle(await (await on(0)).fetch(request));
   const business = newCustomer();

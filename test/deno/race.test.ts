@@ -104,5 +104,8 @@ Deno.test("one webhook delivered twice at once: the answer is stored once and th
     const session = await h.session(customer);
     assert.deepEqual(drinkAnswers(session), ["latte"]);
     assert.equal(session?.handled.filter((id) => id === tap["message_uuid"]).length, 1);
-    assert.ok(sent.some((m) => m.messageUuid === session?.pending?.messageUuid), "the pending question is one that was sent");
+    assert.ok(
+      sent.some((m) => m.messageUuid === session?.pending?.messageUuid),
+      "the pending question is one that was sent",
+    );
   }));

@@ -23,8 +23,7 @@ export function assertReasked(body: Record<string, unknown> | undefined, origina
   sent.custom.interactive.body.text = want.custom.interactive.body.text;
   assert.deepEqual(sent, want);
 }
-const interactiveOf = (body: Record<string, unknown> | undefined) =>
-  (body?.["custom"] as { interactive?: { type: string; body: { text: string } } } | undefined)?.interactive;
+const interactiveOf = (body: Record<string, unknown> | undefined) => (body?.["custom"] as { interactive?: { type: string; body: { text: string } } } | undefined)?.interactive;
 
 export const coreScenarios: Scenario[] = [
   scenario("seed buttons: the started question equals the guide's request, and its reply gets the confirmation", { menus: [delivery] }, async ({ h, customer }) => {
@@ -46,7 +45,10 @@ export const coreScenarios: Scenario[] = [
     });
     const session = await h.session(customer);
     assert.equal(session?.pending, null);
-    assert.deepEqual(session?.answers.map((a) => [a.node, a.id, a.title]), [["delivery-time", "slot-1", "15:00"]]);
+    assert.deepEqual(
+      session?.answers.map((a) => [a.node, a.id, a.title]),
+      [["delivery-time", "slot-1", "15:00"]],
+    );
   }),
   scenario("seed list: a customer who writes first gets the bound menu, equal to the guide's list request", { menus: [pills], bind: "pills" }, async ({ h, customer }) => {
     const hi = await h.inbound(textWebhook({ business: h.business, customer, text: "hi" }));
@@ -67,7 +69,14 @@ export const coreScenarios: Scenario[] = [
 
     // One structured line per webhook, the customer's number masked.
     const lines = h.logs.flatMap((l) => (l.startsWith("{") ? [JSON.parse(l) as Record<string, unknown>] : [])).filter((l) => l["msg"] === "inbound");
-    assert.deepEqual(lines.map((l) => [l["menu"], l["outcome"]]), [["pills", "started"], ["pills", "advanced"], ["pills", "completed"]]);
+    assert.deepEqual(
+      lines.map((l) => [l["menu"], l["outcome"]]),
+      [
+        ["pills", "started"],
+        ["pills", "advanced"],
+        ["pills", "completed"],
+      ],
+    );
     assert.equal(lines[0]!["customer"], `${"*".repeat(customer.length - 4)}${customer.slice(-4)}`);
     assert.equal(typeof lines[0]!["ms"], "number");
     assert.ok(!h.logs.some((l) => l.includes(customer)), "the full number never appears in a log line");
@@ -226,7 +235,12 @@ export const coreScenarios: Scenario[] = [
     assert.equal(h.api.accepted.length, 1);
     const reaction = await h.inbound({ ...textWebhook({ business: h.business, customer, text: "" }), message_type: "reaction", reaction: { action: "react", emoji: "👍" } });
     assert.equal((await json(reaction))["outcome"], "ignored");
-    const sticker = await h.inbound({ ...textWebhook({ business: h.business, customer, text: "" }), message_type: "sticker", sticker: { url: "https://example.com/s.webp" }, unknown_field: { deep: [1, 2] } });
+    const sticker = await h.inbound({
+      ...textWebhook({ business: h.business, customer, text: "" }),
+      message_type: "sticker",
+      sticker: { url: "https://example.com/s.webp" },
+      unknown_field: { deep: [1, 2] },
+    });
     assert.equal(sticker.status, 200);
     assert.equal((await json(sticker))["outcome"], "reprompted");
     assertReasked(lastBody(h), seedListRequest(h.business, customer), /^Sorry, I didn't catch that/);

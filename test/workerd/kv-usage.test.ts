@@ -14,7 +14,9 @@ function countKv() {
     menuPuts: vi.spyOn(env.MENUS, "put"),
   };
   return {
-    reset: () => Object.values(spies).forEach((s) => s.mockClear()),
+    reset: () => {
+      for (const spy of Object.values(spies)) spy.mockClear();
+    },
     counts: () => Object.fromEntries(Object.entries(spies).map(([k, s]) => [k, s.mock.calls.length])),
   };
 }
