@@ -105,9 +105,7 @@ async function main() {
       const business = `4420${String(index + 1).padStart(8, "0")}`;
       const rng = seededRandom(options.seed * 1000 + index);
       prepared.push(
-        spec.kv === "host"
-          ? await prepareOnHost(ctx, spec, host, published.get(spec.menuNodes)!, business, rng)
-          : await prepareInProcess(ctx, spec, menus.get(spec.menuNodes)!, business, rng),
+        spec.kv === "host" ? await prepareOnHost(ctx, spec, host, published.get(spec.menuNodes)!, business, rng) : await prepareInProcess(ctx, spec, menus.get(spec.menuNodes)!, business, rng),
       );
     }
     // Every row gets a share of each round, so a change in the machine's load (other work on a shared

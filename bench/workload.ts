@@ -47,7 +47,15 @@ export function nextStep(menu: CompiledMenu, business: string, c: Customer, mix:
   const base = { business, customer: c.number, messageUuid: rng.uuid() };
   const step = (payload: Record<string, unknown>, outcome: string, node: string | null, attempts: number): Step => {
     const body = JSON.stringify(payload);
-    return { body, expect: { outcome, node }, commit: () => ((c.node = node), (c.attempts = attempts), (c.last = body)) };
+    return {
+      body,
+      expect: { outcome, node },
+      commit: () => {
+        c.node = node;
+        c.attempts = attempts;
+        c.last = body;
+      },
+    };
   };
 
   if (c.last !== null && rng.chance(mix.duplicates)) {
@@ -61,7 +69,12 @@ export function nextStep(menu: CompiledMenu, business: string, c: Customer, mix:
   if (rng.chance(mix.typed)) {
     // Asked again until the menu's patience runs out; then it ends with its give-up text.
     const gaveUp = c.attempts + 1 >= menu.settings.maxAttempts;
-    return step(textWebhook({ ...base, text: "what are my options again?" }), gaveUp ? "gave_up" : "reprompted", gaveUp ? questionAt(menu, menu.settings.fallback ?? undefined) : c.node, gaveUp ? 0 : c.attempts + 1);
+    return step(
+      textWebhook({ ...base, text: "what are my options again?" }),
+      gaveUp ? "gave_up" : "reprompted",
+      gaveUp ? questionAt(menu, menu.settings.fallback ?? undefined) : c.node,
+      gaveUp ? 0 : c.attempts + 1,
+    );
   }
   const option = rng.pick(node.options);
   const reply = { ...base, id: option.id, title: option.title, ...(option.description === undefined ? {} : { description: option.description }) };

@@ -16,9 +16,7 @@ const TICK_ORDER: Tick[] = ["accepted", "submitted", "delivered", "read"];
 export type BusinessContent = { type: "text"; text: string } | { type: "interactive"; interactive: unknown };
 
 /** What the customer sent: typed text, or a tap on a button or list row of an earlier message. */
-export type CustomerContent =
-  | { type: "text"; text: string }
-  | { type: "reply"; id: string; title: string; description?: string; quoted: { messageUuid: string; text: string } };
+export type CustomerContent = { type: "text"; text: string } | { type: "reply"; id: string; title: string; description?: string; quoted: { messageUuid: string; text: string } };
 
 interface EntryBase {
   /** The `message_uuid` for messages; a random id for notices. */

@@ -55,9 +55,12 @@ function checkInteractive(out: InvalidParameter[], i: unknown) {
     }
     const titles = new Set<string>();
     const ids = new Set<string>();
-    buttons.forEach((b: unknown, n) => {
+    for (const [n, b] of (buttons as unknown[]).entries()) {
       const q = `${p}.action.buttons[${n}]`;
-      if (!isObject(b) || b["type"] !== "reply" || !isObject(b["reply"])) return out.push({ name: q, reason: 'must be {"type":"reply","reply":{...}}' });
+      if (!isObject(b) || b["type"] !== "reply" || !isObject(b["reply"])) {
+        out.push({ name: q, reason: 'must be {"type":"reply","reply":{...}}' });
+        continue;
+      }
       checkText(out, `${q}.reply.id`, b["reply"]["id"], 256, true);
       checkText(out, `${q}.reply.title`, b["reply"]["title"], 20, true);
       const title = String(b["reply"]["title"]);
@@ -66,8 +69,7 @@ function checkInteractive(out: InvalidParameter[], i: unknown) {
       const id = String(b["reply"]["id"]);
       if (ids.has(id)) out.push({ name: `${q}.reply.id`, reason: "button ids must be unique" });
       ids.add(id);
-      return undefined;
-    });
+    }
     return undefined;
   }
   checkText(out, `${p}.action.button`, action["button"], 20, true);
@@ -77,23 +79,27 @@ function checkInteractive(out: InvalidParameter[], i: unknown) {
   }
   let rows = 0;
   const ids = new Set<string>();
-  sections.forEach((s: unknown, n) => {
+  for (const [n, s] of (sections as unknown[]).entries()) {
     const q = `${p}.action.sections[${n}]`;
-    if (!isObject(s) || !Array.isArray(s["rows"]) || s["rows"].length === 0) return out.push({ name: `${q}.rows`, reason: "must hold at least one row" });
+    if (!isObject(s) || !Array.isArray(s["rows"]) || s["rows"].length === 0) {
+      out.push({ name: `${q}.rows`, reason: "must hold at least one row" });
+      continue;
+    }
     if (sections.length > 1 || s["title"] !== undefined) checkText(out, `${q}.title`, s["title"], 24, sections.length > 1);
-    s["rows"].forEach((r: unknown, m) => {
+    for (const [m, r] of (s["rows"] as unknown[]).entries()) {
       rows++;
       const rq = `${q}.rows[${m}]`;
-      if (!isObject(r)) return out.push({ name: rq, reason: "must be an object" });
+      if (!isObject(r)) {
+        out.push({ name: rq, reason: "must be an object" });
+        continue;
+      }
       checkText(out, `${rq}.id`, r["id"], 200, true);
       checkText(out, `${rq}.title`, r["title"], 24, true);
       checkText(out, `${rq}.description`, r["description"], 72, false);
       if (ids.has(String(r["id"]))) out.push({ name: `${rq}.id`, reason: "row ids must be unique" });
       ids.add(String(r["id"]));
-      return undefined;
-    });
-    return undefined;
-  });
+    }
+  }
   if (rows > 10) out.push({ name: `${p}.action.sections`, reason: "at most 10 rows in all sections together" });
   return undefined;
 }

@@ -18,9 +18,7 @@ export interface WorkerClientOptions {
   timeoutMs?: number;
 }
 
-export type WorkerResult =
-  | { ok: true; status: number; body: Record<string, unknown> }
-  | { ok: false; status: number | null; message: string };
+export type WorkerResult = { ok: true; status: number; body: Record<string, unknown> } | { ok: false; status: number | null; message: string };
 
 export interface WorkerClient {
   readonly baseUrl: string;

@@ -9,8 +9,7 @@ import { importPrivateKey } from "./vonage/private-key.js";
 import { signatureKey } from "./vonage/signature.js";
 import { describeIssues } from "./zod-issues.js";
 
-const seconds = (def: number, min: number) =>
-  z.coerce.number({ error: "must be a whole number of seconds" }).int("must be a whole number of seconds").min(min, `must be at least ${min}`).default(def);
+const seconds = (def: number, min: number) => z.coerce.number({ error: "must be a whole number of seconds" }).int("must be a whole number of seconds").min(min, `must be at least ${min}`).default(def);
 const required = (message: string, min = 1) => z.string({ error: message }).trim().min(min, message);
 
 const configSchema = z.object({
@@ -36,7 +35,12 @@ const configSchema = z.object({
    * Workers KV only (no compare-and-set): how long a step waits between storing its claim and reading it back, so
    * that a concurrent webhook for the same customer that stored after it is seen and wins. Latency, not CPU.
    */
-  CLAIM_SETTLE_MS: z.coerce.number({ error: "must be a whole number of milliseconds" }).int("must be a whole number of milliseconds").min(0, "must be at least 0").max(2000, "must be at most 2000").default(100),
+  CLAIM_SETTLE_MS: z.coerce
+    .number({ error: "must be a whole number of milliseconds" })
+    .int("must be a whole number of milliseconds")
+    .min(0, "must be at least 0")
+    .max(2000, "must be at most 2000")
+    .default(100),
   /** Signs completion webhooks (Standard Webhooks); only needed by menus that name a webhook. */
   COMPLETION_WEBHOOK_SECRET: z
     .string({ error: "must be a string" })

@@ -19,9 +19,7 @@ export interface SimulatorServer {
 export async function serveSimulator(simulator: Simulator, port: number, variable: string): Promise<SimulatorServer> {
   const server = createAdaptorServer({ fetch: simulator.app.fetch, hostname: "127.0.0.1", port }) as Server;
   await new Promise<void>((resolve, reject) => {
-    server.once("error", (e: NodeJS.ErrnoException) =>
-      reject(e.code === "EADDRINUSE" ? new DevError(`port ${port} is already in use: pick another with ${variable}=${port + 10} npm start`) : e),
-    );
+    server.once("error", (e: NodeJS.ErrnoException) => reject(e.code === "EADDRINUSE" ? new DevError(`port ${port} is already in use: pick another with ${variable}=${port + 10} npm start`) : e));
     server.listen(port, "127.0.0.1", () => resolve());
   });
   return {

@@ -15,8 +15,7 @@ export function secretBytes(secret: string): Uint8Array<ArrayBuffer> {
     }
   }
   throw new ConfigError(
-    "COMPLETION_WEBHOOK_SECRET must be whsec_ followed by at least 24 random bytes in base64; make one with: " +
-      `node -e "console.log('whsec_'+require('crypto').randomBytes(32).toString('base64'))"`,
+    "COMPLETION_WEBHOOK_SECRET must be whsec_ followed by at least 24 random bytes in base64; make one with: " + `node -e "console.log('whsec_'+require('crypto').randomBytes(32).toString('base64'))"`,
   );
 }
 

@@ -12,11 +12,7 @@ export interface InboundEvent {
   profileName?: string;
   /** `context.message_uuid`: the message this one answers or quotes, when WhatsApp tells. */
   contextUuid?: string;
-  content:
-    | { kind: "reply"; id: string; title: string; description?: string }
-    | { kind: "text"; text: string }
-    | { kind: "reaction" }
-    | { kind: "other"; messageType: string };
+  content: { kind: "reply"; id: string; title: string; description?: string } | { kind: "text"; text: string } | { kind: "reaction" } | { kind: "other"; messageType: string };
 }
 
 /** The inbound content kinds; `other` covers media, location and anything WhatsApp adds later. */

@@ -36,7 +36,11 @@ const startSchema = z.strictObject({ to: phoneSchema, from: phoneSchema });
 /** The business's routes: the services first (a bad configuration fails them), then the token they configure. */
 function businessRoutes(services: () => Promise<Services>): Hono<ServicesEnv> {
   const app = new Hono<ServicesEnv>();
-  app.use("*", withServices(services), requireAdmin<ServicesEnv>((c) => c.var.services.config.adminToken));
+  app.use(
+    "*",
+    withServices(services),
+    requireAdmin<ServicesEnv>((c) => c.var.services.config.adminToken),
+  );
   return app;
 }
 
@@ -110,7 +114,9 @@ export function adminRoutes(services: () => Promise<Services>): Hono<ServicesEnv
     if ((await menus.pointer(id)) === null) throw new AppError("ERR_NOT_FOUND", `menu "${id}" does not exist`);
     const bound = (await menus.bindings()).filter((b) => b.menuId === id).map((b) => b.number);
     if (bound.length > 0) {
-      throw new AppError("ERR_MENU_IN_USE", `menu "${id}" is bound to ${bound.join(", ")}; bind those numbers to another menu (or DELETE /admin/bindings/<number>) first`, { details: { bindings: bound } });
+      throw new AppError("ERR_MENU_IN_USE", `menu "${id}" is bound to ${bound.join(", ")}; bind those numbers to another menu (or DELETE /admin/bindings/<number>) first`, {
+        details: { bindings: bound },
+      });
     }
     await menus.remove(id, now(c.var.services));
     // Conversations already on the menu finish on their version; its versions and their numbers are kept.

@@ -153,7 +153,8 @@ export function checkMenu(input: unknown, options: CheckOptions = {}): MenuRepor
     for (const option of missingNext) {
       errors.push({ path: jsonPath([...base, "next"]), message: `option "${option}" has no destination; add "${option}": "<node id>" or {"text": "..."}` });
     }
-    for (const stray of strayNext) warnings.push({ path: jsonPath([...base, "next", stray]), message: `"${stray}" is not the id of any button or row of this question, so this destination is never used` });
+    for (const stray of strayNext)
+      warnings.push({ path: jsonPath([...base, "next", stray]), message: `"${stray}" is not the id of any button or row of this question, so this destination is never used` });
     if (node.kind === "text") {
       checkWebhook(node.webhook, base);
       if (node.next !== undefined && !exists(node.next)) errors.push({ path: jsonPath([...base, "next"]), message: `destination node "${node.next}" does not exist` });
@@ -166,10 +167,12 @@ export function checkMenu(input: unknown, options: CheckOptions = {}): MenuRepor
       checkTarget(o.next, shorthand ? [...where, "next"] : where);
       for (const w of o.words) {
         const command = commandWords.get(w);
-        if (command !== undefined) errors.push({ path: jsonPath(where), message: `option "${o.title}" would be read as the ${command} command "${w}"; rename the option or change settings.commands.${command}` });
+        if (command !== undefined)
+          errors.push({ path: jsonPath(where), message: `option "${o.title}" would be read as the ${command} command "${w}"; rename the option or change settings.commands.${command}` });
       }
       const other = idsSeen.get(o.id);
-      if (other !== undefined && other !== id) warnings.push({ path: jsonPath(where), message: `reply id "${o.id}" is also used by question "${other}"; a late tap on one looks like an answer to the other` });
+      if (other !== undefined && other !== id)
+        warnings.push({ path: jsonPath(where), message: `reply id "${o.id}" is also used by question "${other}"; a late tap on one looks like an answer to the other` });
       else idsSeen.set(o.id, id);
     });
     if (shorthand) {
@@ -224,7 +227,7 @@ function lintFlow(menu: CompiledMenu, warnings: MenuProblem[], errors: MenuProbl
   for (const [path, text] of Object.entries(nodes).flatMap(([id, node]) => textsOf(id, node))) {
     for (const p of placeholdersIn(text)) {
       const parts = p.split(".");
-      const ok = (p === "profile.name") || (parts[0] === "answers" && parts.length >= 3 && ["id", "title"].includes(parts[parts.length - 1]!) && Object.hasOwn(nodes, parts.slice(1, -1).join(".")));
+      const ok = p === "profile.name" || (parts[0] === "answers" && parts.length >= 3 && ["id", "title"].includes(parts[parts.length - 1]!) && Object.hasOwn(nodes, parts.slice(1, -1).join(".")));
       if (!ok) warnings.push({ path: jsonPath(path), message: `placeholder {{${p}}} names nothing; use {{answers.<node>.title}}, {{answers.<node>.id}} or {{profile.name}}` });
     }
   }

@@ -11,8 +11,7 @@ const text = (max: number, what: string) =>
     .meta({ minLength: 1, maxLength: max });
 
 // A URL parser also takes "https:host/x" and "HTTPS://host/x"; WhatsApp wants the link written https://...
-const httpsUrl = (what: string) =>
-  z.url({ protocol: /^https$/, error: `${what} must be an https URL`, abort: true }).refine((s) => s.startsWith("https://"), `${what} must be an https URL`);
+const httpsUrl = (what: string) => z.url({ protocol: /^https$/, error: `${what} must be an https URL`, abort: true }).refine((s) => s.startsWith("https://"), `${what} must be an https URL`);
 const mediaLink = z.strictObject({ link: httpsUrl("link") });
 /** Checked further when the menu is compiled (`public-url.ts`): https, a public host. */
 const webhookUrl = z.string({ error: "webhook must be a URL string" }).max(2048, "webhook must be at most 2048 characters");
@@ -79,17 +78,18 @@ export const listInteractive = z
     footer: footer.optional(),
     action: z.strictObject({
       button: text(LIMITS.listButton, "list button text"),
-      sections: z
-        .array(listSection)
-        .min(1, "a list message needs at least 1 section")
-        .max(LIMITS.sectionsMax, `a list message takes at most ${LIMITS.sectionsMax} sections (WhatsApp limit)`),
+      sections: z.array(listSection).min(1, "a list message needs at least 1 section").max(LIMITS.sectionsMax, `a list message takes at most ${LIMITS.sectionsMax} sections (WhatsApp limit)`),
     }),
   })
   .superRefine((msg, ctx) => {
     const sections = msg.action.sections;
     const total = sections.reduce((n, s) => n + s.rows.length, 0);
     if (total > LIMITS.rowsTotalMax) {
-      ctx.addIssue({ code: "custom", path: ["action", "sections"], message: `a list message takes at most ${LIMITS.rowsTotalMax} rows in all sections together (WhatsApp limit); this one has ${total}` });
+      ctx.addIssue({
+        code: "custom",
+        path: ["action", "sections"],
+        message: `a list message takes at most ${LIMITS.rowsTotalMax} rows in all sections together (WhatsApp limit); this one has ${total}`,
+      });
     }
     const ids = new Set<string>();
     sections.forEach((s, si) => {
@@ -97,7 +97,8 @@ export const listInteractive = z
         ctx.addIssue({ code: "custom", path: ["action", "sections", si, "title"], message: "section title is required when a list has more than one section (WhatsApp rule)" });
       }
       s.rows.forEach((r, ri) => {
-        if (ids.has(r.id)) ctx.addIssue({ code: "custom", path: ["action", "sections", si, "rows", ri, "id"], message: `row id "${r.id}" is used twice in this list; WhatsApp requires unique row ids` });
+        if (ids.has(r.id))
+          ctx.addIssue({ code: "custom", path: ["action", "sections", si, "rows", ri, "id"], message: `row id "${r.id}" is used twice in this list; WhatsApp requires unique row ids` });
         ids.add(r.id);
       });
     });
@@ -142,7 +143,7 @@ export const shorthandQuestionSchema = z.strictObject({
   text: text(LIMITS.body, "question text"),
   header: text(LIMITS.headerText, "header").optional(),
   footer: text(LIMITS.footer, "footer").optional(),
-  button: text(LIMITS.listButton, "list button text").optional().describe("label of the button that opens the list (lists only); default \"Choose\""),
+  button: text(LIMITS.listButton, "list button text").optional().describe('label of the button that opens the list (lists only); default "Choose"'),
   options: z.array(optionSchema).min(1, "a question needs at least 1 option").max(LIMITS.rowsTotalMax, `a question takes at most ${LIMITS.rowsTotalMax} options (WhatsApp list limit)`),
   reprompt: reprompt.optional(),
 });
@@ -171,7 +172,9 @@ export const settingsSchema = z.strictObject({
       giveUp: text(LIMITS.text, "texts.giveUp").optional(),
       stopped: text(LIMITS.text, "texts.stopped").optional(),
       ended: text(LIMITS.text, "texts.ended").optional().describe("answer to a tap on a button of a conversation that has ended"),
-      notAnAnswer: text(LIMITS.body, "texts.notAnAnswer").optional().describe("sent before the question when the customer sends a picture, a location or anything else that is not an answer; not counted as a failed attempt"),
+      notAnAnswer: text(LIMITS.body, "texts.notAnAnswer")
+        .optional()
+        .describe("sent before the question when the customer sends a picture, a location or anything else that is not an answer; not counted as a failed attempt"),
     })
     .optional(),
 });

@@ -28,7 +28,10 @@ export function memoryKv(now: () => number = Date.now): KvStore & { dump(): Map<
       data.delete(key);
     },
     async list(prefix: string, limit = 1000): Promise<string[]> {
-      return [...data.keys()].filter((k) => k.startsWith(prefix) && live(k)).sort().slice(0, limit);
+      return [...data.keys()]
+        .filter((k) => k.startsWith(prefix) && live(k))
+        .sort()
+        .slice(0, limit);
     },
     dump() {
       return new Map([...data].map(([k, v]) => [k, JSON.parse(v.text) as unknown]));

@@ -94,7 +94,10 @@ export function menuRepo(kv: KvStore, options: MenuRepoOptions = {}): MenuRepo {
         hit = fetchVersion(id, version);
         compiled.set(key, hit);
         // Misses and failures are not remembered: the version may become visible a moment later.
-        hit.then((r) => r === null && compiled.delete(key), () => compiled.delete(key));
+        hit.then(
+          (r) => r === null && compiled.delete(key),
+          () => compiled.delete(key),
+        );
       }
       return hit;
     },
@@ -112,8 +115,7 @@ export function menuRepo(kv: KvStore, options: MenuRepoOptions = {}): MenuRepo {
     },
     async resolveFor(business) {
       const bound =
-        (await kv.get<{ menuId: string }>(menuKeys.binding(business), { cacheTtl: POINTER_CACHE_TTL })) ??
-        (await kv.get<{ menuId: string }>(menuKeys.defaultBinding, { cacheTtl: POINTER_CACHE_TTL }));
+        (await kv.get<{ menuId: string }>(menuKeys.binding(business), { cacheTtl: POINTER_CACHE_TTL })) ?? (await kv.get<{ menuId: string }>(menuKeys.defaultBinding, { cacheTtl: POINTER_CACHE_TTL }));
       return bound === null ? null : repo.current(bound.value.menuId);
     },
     async publish(doc, now, checks) {

@@ -52,7 +52,7 @@ export function sessionRepo(kv: KvStore): SessionRepo {
   const get = async (business: string, customer: string) => {
     const entry = await kv.get<Session>(sessionKey(business, customer));
     // A record of an unknown shape (written by a future version, or damaged) is treated as no session.
-    return entry && entry.value && (entry.value as { v?: unknown }).v === 1 ? entry : null;
+    return entry?.value && (entry.value as { v?: unknown }).v === 1 ? entry : null;
   };
   const optedOut = async (business: string, customer: string) => (await kv.get<OptOut>(optOutKey(business, customer))) !== null;
   const repo: SessionRepo = {
@@ -81,11 +81,7 @@ export function sessionRepo(kv: KvStore): SessionRepo {
     },
     clearOptOut: (business, customer) => kv.delete(optOutKey(business, customer)),
     async delete(business, customer, options) {
-      await Promise.all([
-        kv.delete(sessionKey(business, customer)),
-        kv.delete(sentKey(business, customer)),
-        ...(options?.clearOptOut ? [kv.delete(optOutKey(business, customer))] : []),
-      ]);
+      await Promise.all([kv.delete(sessionKey(business, customer)), kv.delete(sentKey(business, customer)), ...(options?.clearOptOut ? [kv.delete(optOutKey(business, customer))] : [])]);
     },
   };
   return repo;

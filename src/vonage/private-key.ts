@@ -7,8 +7,7 @@ const HELP =
   "(-----BEGIN PRIVATE KEY----- or -----BEGIN RSA PRIVATE KEY-----), as downloaded from the Vonage dashboard. " +
   "Set it with: wrangler secret put VONAGE_PRIVATE_KEY < private.key (on Deno: an environment variable of that name)";
 
-const keyError = (message: string, cause?: unknown) =>
-  new AppError("ERR_PRIVATE_KEY", `${message}. ${HELP}`, { cause });
+const keyError = (message: string, cause?: unknown) => new AppError("ERR_PRIVATE_KEY", `${message}. ${HELP}`, { cause });
 
 function derLength(n: number): number[] {
   if (n < 0x80) return [n];

@@ -30,19 +30,14 @@ export function signatureKey(secret: string): Promise<CryptoKey> {
   return hmacKey(secret, "verify");
 }
 
-const unauthorized = (code: "ERR_SIGNATURE_MISSING" | "ERR_SIGNATURE_INVALID" | "ERR_SIGNATURE_STALE" | "ERR_PAYLOAD_HASH", message: string, cause?: unknown) =>
-  new AppError(code, message, { cause });
+const unauthorized = (code: "ERR_SIGNATURE_MISSING" | "ERR_SIGNATURE_INVALID" | "ERR_SIGNATURE_STALE" | "ERR_PAYLOAD_HASH", message: string, cause?: unknown) => new AppError(code, message, { cause });
 
 /**
  * Checks the signature before the body is parsed. Throws a 401 AppError that says what is wrong.
  * The hash is compared with the raw bytes first; Vonage's own sample hashes the re-serialised JSON, so
  * that form is accepted too.
  */
-export async function verifyWebhookSignature(
-  authorization: string | undefined,
-  rawBody: Uint8Array,
-  options: SignatureOptions,
-): Promise<VerifiedSignature> {
+export async function verifyWebhookSignature(authorization: string | undefined, rawBody: Uint8Array, options: SignatureOptions): Promise<VerifiedSignature> {
   if (!authorization) throw unauthorized("ERR_SIGNATURE_MISSING", "missing Authorization header: Vonage signs every webhook with a Bearer JWT");
   const match = /^Bearer\s+(\S+)$/i.exec(authorization.trim());
   if (!match) throw unauthorized("ERR_SIGNATURE_MISSING", "Authorization header is not a Bearer token");

@@ -35,7 +35,6 @@ const statusSchema = z.looseObject({
   error: z.unknown().optional(),
 });
 
-
 function malformed(error: z.ZodError, what: string): AppError {
   return new AppError("ERR_BODY_MALFORMED", `not a Vonage ${what} webhook: ${describeIssues(error, { limit: 5 })}`, { details: { problems: issueList(error) } });
 }

@@ -80,7 +80,10 @@ describe.skipIf(chromiumMissing && !mustRun)("npm start and the chat simulator i
     expect(await answer.locator(".caption").textContent()).toBe("worker: completed");
 
     await messages().getByText("Booked: your order arrives at 16:30, give or take 15 minutes. Thank you!").waitFor();
-    const buttons = messages().locator(".row.in").filter({ has: page.locator(".i-header", { hasText: "Delivery time" }) }).locator("button.choice");
+    const buttons = messages()
+      .locator(".row.in")
+      .filter({ has: page.locator(".i-header", { hasText: "Delivery time" }) })
+      .locator("button.choice");
     const states = await Promise.all((await buttons.all()).map(async (b) => [(await b.textContent())?.trim(), await b.isDisabled()]));
     expect(states).toEqual([
       ["15:00", false],

@@ -108,14 +108,22 @@ Deno.test("a commit refused as 'database is locked' is tried again, and reported
       atomic() {
         const op = real.atomic();
         const wrapped: DenoAtomicLike = {
-          check: (...checks) => (op.check(...checks), wrapped),
-          set: (key, value, o) => (op.set(key, value, o), wrapped),
+          check: (...checks) => {
+            op.check(...checks);
+            return wrapped;
+          },
+          set: (key, value, o) => {
+            op.set(key, value, o);
+            return wrapped;
+          },
           commit: () => (refusals++ < times ? Promise.reject(new TypeError("database is locked")) : op.commit()),
         };
         return wrapped;
       },
     });
-    const sleep = (ms: number) => (sleeps.push(ms), Promise.resolve());
+    const sleep = async (ms: number) => {
+      sleeps.push(ms);
+    };
     assert.equal(await denoKv(flaky(2), { namespace: "s", sleep }).put("k", { n: 1 }, { ifVersion: null }), true);
     assert.equal(sleeps.length, 2);
     assert.deepEqual((await denoKv(real, { namespace: "s" }).get("k"))?.value, { n: 1 });

@@ -22,7 +22,10 @@ function watch(streams: ReadableStream<Uint8Array>[]) {
   const check = () => {
     for (const w of [...waiters]) {
       const m = text.match(w.re);
-      if (m) waiters.splice(waiters.indexOf(w), 1), w.resolve(m);
+      if (m) {
+        waiters.splice(waiters.indexOf(w), 1);
+        w.resolve(m);
+      }
     }
   };
   const done = Promise.all(

@@ -32,8 +32,15 @@ function gatedKv(kv: Deno.Kv, gate: KvGate): DenoKvLike {
     const op = kv.atomic();
     const keys: string[] = [];
     const wrapped: DenoAtomicLike = {
-      check: (...checks) => (op.check(...(checks as Deno.AtomicCheck[])), wrapped),
-      set: (key, value, options) => (keys.push(name(key)), op.set(key as Deno.KvKey, value, options), wrapped),
+      check: (...checks) => {
+        op.check(...(checks as Deno.AtomicCheck[]));
+        return wrapped;
+      },
+      set: (key, value, options) => {
+        keys.push(name(key));
+        op.set(key as Deno.KvKey, value, options);
+        return wrapped;
+      },
       commit: async () => {
         for (const key of keys) gate.beforePut(key);
         return op.commit();
@@ -100,8 +107,7 @@ export async function denoHarness(options: DenoHarnessOptions = {}): Promise<Den
   const instances: Array<Promise<DenoHandler>> = [Promise.resolve(instance(kv))];
   const on = (n: number) => (instances[n] ??= open().then(instance));
 
-  const webhook = async (n: number, path: string, payload: Record<string, unknown>, o?: WebhookOptions) =>
-    settle(await (await on(n)).fetch(await webhookRequest(path, payload, signatureSecret, o)));
+  const webhook = async (n: number, path: string, payload: Record<string, unknown>, o?: WebhookOptions) => settle(await (await on(n)).fetch(await webhookRequest(path, payload, signatureSecret, o)));
 
   const call = async (request: Request) => settle(await (await on(0)).fetch(request));
   const business = newCustomer();

@@ -91,7 +91,13 @@ const ROWS: Record<Outcome, Row[]> = {
   advanced: [
     { name: "a tap on the pending question", run: () => step(atDrinks(), tap("latte")).plan, check: (p) => expect(p.session?.answers.map((a) => a.id)).toEqual(["order", "latte"]) },
     { name: "a typed number picks that option", run: () => step(atDrinks(), text("3")).plan, check: (p) => expect(p.session?.answers.at(-1)?.id).toBe("latte") },
-    { name: "a tap bound to the pending question's own message", run: () => { const s = atDrinks(); return step(s, tap("chai", { context: lastUuid(s) })).plan; } },
+    {
+      name: "a tap bound to the pending question's own message",
+      run: () => {
+        const s = atDrinks();
+        return step(s, tap("chai", { context: lastUuid(s) })).plan;
+      },
+    },
   ],
   completed: [
     {
@@ -106,7 +112,11 @@ const ROWS: Record<Outcome, Row[]> = {
   ],
   reprompted: [{ name: "text that matches nothing", run: () => step(atDrinks(), text("whatever")).plan, check: (p) => expect(p.session?.attempts).toBe(1) }],
   stale: [
-    { name: "reprompt policy: a tap on an earlier question says the menu moved on", run: () => step(step(atDrinks(), tap("latte")).state, tap("espresso")).plan, check: (p) => expect(p.session?.pending?.node).toBe("size") },
+    {
+      name: "reprompt policy: a tap on an earlier question says the menu moved on",
+      run: () => step(step(atDrinks(), tap("latte")).state, tap("espresso")).plan,
+      check: (p) => expect(p.session?.pending?.node).toBe("size"),
+    },
     {
       name: "a tap on a question of an earlier conversation, after a restart",
       run: () => {
@@ -117,12 +127,43 @@ const ROWS: Record<Outcome, Row[]> = {
       check: (p) => expect(p.session?.answers).toEqual([]),
     },
   ],
-  rewound: [{ name: "rewind policy: the earlier question is answered again", run: () => { const s = step(atDrinks(), tap("latte"), { menu: rewinding }).state; return step(s, tap("espresso"), { menu: rewinding }).plan; }, check: (p) => expect(p.session?.answers.map((a) => a.id)).toEqual(["order", "espresso"]) }],
-  back: [{ name: "back returns to the previous question and drops its answer", run: () => step(atDrinks(), text("back")).plan, check: (p) => expect([p.node, p.session?.answers.length]).toEqual(["welcome", 0]) }],
-  gave_up: [{ name: "after maxAttempts the fallback ends the conversation", run: () => step(step(atDrinks(), text("x"), { menu: rewinding }).state, text("y"), { menu: rewinding }).plan, check: (p) => expect(p.session?.pending).toBeNull() }],
-  stopped: [{ name: "a stop writes the opt-out and keeps nothing pending", run: () => step(atDrinks(), text(" Stop! ")).plan, check: (p) => expect([p.optOut, p.session?.pending]).toEqual(["set", null]) }],
+  rewound: [
+    {
+      name: "rewind policy: the earlier question is answered again",
+      run: () => {
+        const s = step(atDrinks(), tap("latte"), { menu: rewinding }).state;
+        return step(s, tap("espresso"), { menu: rewinding }).plan;
+      },
+      check: (p) => expect(p.session?.answers.map((a) => a.id)).toEqual(["order", "espresso"]),
+    },
+  ],
+  back: [
+    {
+      name: "back returns to the previous question and drops its answer",
+      run: () => step(atDrinks(), text("back")).plan,
+      check: (p) => expect([p.node, p.session?.answers.length]).toEqual(["welcome", 0]),
+    },
+  ],
+  gave_up: [
+    {
+      name: "after maxAttempts the fallback ends the conversation",
+      run: () => step(step(atDrinks(), text("x"), { menu: rewinding }).state, text("y"), { menu: rewinding }).plan,
+      check: (p) => expect(p.session?.pending).toBeNull(),
+    },
+  ],
+  stopped: [
+    { name: "a stop writes the opt-out and keeps nothing pending", run: () => step(atDrinks(), text(" Stop! ")).plan, check: (p) => expect([p.optOut, p.session?.pending]).toEqual(["set", null]) },
+  ],
   opted_out: [{ name: "nothing goes out after a stop", run: () => step(step(atDrinks(), text("stop")).state, tap("latte")).plan, check: (p) => expect([p.session, p.perform]).toEqual([null, null]) }],
-  duplicate: [{ name: "a message handled before sends nothing", run: () => { const e = tap("latte"); return step(step(atDrinks(), e).state, e).plan; } }],
+  duplicate: [
+    {
+      name: "a message handled before sends nothing",
+      run: () => {
+        const e = tap("latte");
+        return step(step(atDrinks(), e).state, e).plan;
+      },
+    },
+  ],
   resent: [
     {
       name: "a redelivery performs what its first attempt left owed, from where it stopped",
@@ -135,19 +176,57 @@ const ROWS: Record<Outcome, Row[]> = {
       },
       check: (p) => expect(p.perform?.from).toBe(0),
     },
-    { name: "a question whose delivery failed is sent again", run: () => { const s = atDrinks(); const failed = markDeliveryFailed(view(s), { messageUuid: lastUuid(s), status: "rejected", code: "1340" }, T0)!; return step({ ...s, session: failed }, text("hello?")).plan; } },
+    {
+      name: "a question whose delivery failed is sent again",
+      run: () => {
+        const s = atDrinks();
+        const failed = markDeliveryFailed(view(s), { messageUuid: lastUuid(s), status: "rejected", code: "1340" }, T0)!;
+        return step({ ...s, session: failed }, text("hello?")).plan;
+      },
+    },
   ],
   behind: [
-    { name: "a sent record newer than the session: the session read was stale", run: () => { const s = atDrinks(); return step({ ...s, session: step(fresh(), text("hi")).state.session }, tap("latte")).plan; } },
-    { name: "a copy of a message whose first attempt is still sending waits", run: () => { const e = tap("latte"); return step(step(atDrinks(), e, { perform: false }).state, e).plan; } },
+    {
+      name: "a sent record newer than the session: the session read was stale",
+      run: () => {
+        const s = atDrinks();
+        return step({ ...s, session: step(fresh(), text("hi")).state.session }, tap("latte")).plan;
+      },
+    },
+    {
+      name: "a copy of a message whose first attempt is still sending waits",
+      run: () => {
+        const e = tap("latte");
+        return step(step(atDrinks(), e, { perform: false }).state, e).plan;
+      },
+    },
     { name: "a fresh tap with no session at all", run: () => step(fresh(), tap("latte")).plan },
   ],
   no_menu: [{ name: "no menu bound", run: () => decideInbound({ session: null, sent: null, optedOut: false, event: text("hi"), active: null, fresh: null, now: T0, writer: "w" }) }],
-  ended: [{ name: "a late tap on a conversation that ended", run: () => { const s = step(atDrinks(), text("stop")).state; return step({ ...s, optedOut: false, session: { ...s.session!, optedOut: false } }, tap("latte", { timestamp: at(-600) })).plan; } }],
+  ended: [
+    {
+      name: "a late tap on a conversation that ended",
+      run: () => {
+        const s = step(atDrinks(), text("stop")).state;
+        return step({ ...s, optedOut: false, session: { ...s.session!, optedOut: false } }, tap("latte", { timestamp: at(-600) })).plan;
+      },
+    },
+  ],
   not_an_answer: [{ name: "a picture costs no attempt", run: () => step(atDrinks(), event({ kind: "other", messageType: "image" })).plan, check: (p) => expect(p.session?.attempts).toBe(0) }],
-  superseded: [{ name: "a tap on a message this conversation never sent as its question", run: () => step(atDrinks(), tap("latte", { context: "someone-elses" })).plan, check: (p) => expect(p.session?.answers.map((a) => a.id)).toEqual(["order"]) }],
+  superseded: [
+    {
+      name: "a tap on a message this conversation never sent as its question",
+      run: () => step(atDrinks(), tap("latte", { context: "someone-elses" })).plan,
+      check: (p) => expect(p.session?.answers.map((a) => a.id)).toEqual(["order"]),
+    },
+  ],
   ignored: [{ name: "a reaction", run: () => step(atDrinks(), event({ kind: "reaction" })).plan }],
-  own_number: [{ name: "a message from the business's own number", run: () => decideInbound({ session: null, sent: null, optedOut: false, event: { ...text("hi"), customer: who.business }, active: null, fresh: cafe, now: T0, writer: "w" }) }],
+  own_number: [
+    {
+      name: "a message from the business's own number",
+      run: () => decideInbound({ session: null, sent: null, optedOut: false, event: { ...text("hi"), customer: who.business }, active: null, fresh: cafe, now: T0, writer: "w" }),
+    },
+  ],
 };
 
 describe("the engine, one row per outcome", () => {
@@ -203,7 +282,11 @@ describe("the engine's invariants", () => {
   });
 
   it("placeholders never reach Object.prototype", () => {
-    const menu = parseMenu({ id: "p", start: "q", nodes: { q: { type: "question", text: "[{{answers.constructor.title}}] [{{answers.toString.id}}]", options: [{ id: "a", title: "A", next: { text: "ok" } }] } } });
+    const menu = parseMenu({
+      id: "p",
+      start: "q",
+      nodes: { q: { type: "question", text: "[{{answers.constructor.title}}] [{{answers.toString.id}}]", options: [{ id: "a", title: "A", next: { text: "ok" } }] } },
+    });
     const plan = decideStart({ session: null, sent: null, optedOut: false, ref: { menu, version: 1 }, who, now: T0, writer: "w" });
     const sent = plan.perform!.owed.sends[0]!;
     expect(sent.type === "interactive" && sent.interactive.body.text).toBe("[] []");

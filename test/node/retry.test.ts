@@ -57,7 +57,11 @@ describe("retry", () => {
   it("hands the failed attempt's number and error to the backoff", async () => {
     const { operation, policy } = setup(2, () => Object.assign(new Passing("later"), { retryAfterMs: 30 }));
     const seen: Array<[number, unknown]> = [];
-    await retry(operation, policy({ delayMs: (n, e) => (seen.push([n, (e as { retryAfterMs: number }).retryAfterMs]), 0) }));
+    const delayMs = (n: number, e: unknown) => {
+      seen.push([n, (e as { retryAfterMs: number }).retryAfterMs]);
+      return 0;
+    };
+    await retry(operation, policy({ delayMs }));
     expect(seen).toEqual([
       [1, 30],
       [2, 30],

@@ -14,8 +14,22 @@ function versioned(version: string) {
     id: "survey",
     start: "q1",
     nodes: {
-      q1: { type: "question", text: `(${version}) How was your visit?`, options: [{ id: "good", title: "Good", next: "q2" }, { id: "bad", title: "Bad", next: "q2" }] },
-      q2: { type: "question", text: `(${version}) Would you come back?`, options: [{ id: "yes", title: "Yes", next: { text: `(${version}) Thanks!` } }, { id: "no", title: "No", next: { text: `(${version}) Sorry to hear.` } }] },
+      q1: {
+        type: "question",
+        text: `(${version}) How was your visit?`,
+        options: [
+          { id: "good", title: "Good", next: "q2" },
+          { id: "bad", title: "Bad", next: "q2" },
+        ],
+      },
+      q2: {
+        type: "question",
+        text: `(${version}) Would you come back?`,
+        options: [
+          { id: "yes", title: "Yes", next: { text: `(${version}) Thanks!` } },
+          { id: "no", title: "No", next: { text: `(${version}) Sorry to hear.` } },
+        ],
+      },
     },
   };
 }
@@ -50,10 +64,7 @@ export const adminScenarios: Scenario[] = [
     const res = await h.admin("PUT", "/admin/menus/pills", broken);
     assert.equal(res.status, 422);
     const body = await json(res);
-    assert.deepEqual(
-      body["problems"].map((p: { path: string }) => p.path).sort(),
-      ["$.nodes.pill.interactive.action.button", "$.nodes.pill.interactive.action.sections[0].rows[0].title"].sort(),
-    );
+    assert.deepEqual(body["problems"].map((p: { path: string }) => p.path).sort(), ["$.nodes.pill.interactive.action.button", "$.nodes.pill.interactive.action.sections[0].rows[0].title"].sort());
     assert.equal((await h.admin("GET", "/admin/menus/pills")).status, 404);
     assert.deepEqual(await json(await h.admin("GET", "/admin/menus")), { menus: [] });
     // Once the limits hold, the routing problem shows.
@@ -79,7 +90,10 @@ export const adminScenarios: Scenario[] = [
     assert.deepEqual(rolled, { id: "survey", version: 3, from: 1 });
     assert.deepEqual((await json(await h.admin("GET", "/admin/menus/survey")))["menu"], versioned("v1"));
     const list = await json(await h.admin("GET", "/admin/menus"));
-    assert.deepEqual(list["menus"].map((m: any) => [m.id, m.current, m.latest]), [["survey", 3, 3]]);
+    assert.deepEqual(
+      list["menus"].map((m: any) => [m.id, m.current, m.latest]),
+      [["survey", 3, 3]],
+    );
 
     assert.equal((await h.admin("PUT", `/admin/bindings/${h.business}`, { menuId: "nope" })).status, 404);
     assert.equal((await h.admin("PUT", `/admin/bindings/${h.business}`, { menuId: "survey" })).status, 200);
@@ -142,7 +156,14 @@ export const adminScenarios: Scenario[] = [
       start: "three",
       nodes: {
         three: { type: "question", text: "Three short ones", header: "Pick", footer: "Thanks", options: [...options(2), { id: "o2", title: "Longer", next: "long" }] },
-        long: { type: "question", text: "Long titles", options: [{ id: "a", title: "A title of 21 letters", next: "many" }, { id: "b", title: "B", next: "many" }] },
+        long: {
+          type: "question",
+          text: "Long titles",
+          options: [
+            { id: "a", title: "A title of 21 letters", next: "many" },
+            { id: "b", title: "B", next: "many" },
+          ],
+        },
         many: { type: "question", text: "Ten of them", button: "See all", options: options(10, "m") },
         described: { type: "question", text: "With descriptions", options: [{ id: "d", title: "D", description: "Has a description", next: { text: "ok" } }] },
       },

@@ -37,7 +37,18 @@ export const boundaryScenarios: Scenario[] = [
     name: "boundaries: completion webhooks go only to public https hosts, and redirects are not followed",
     run: (make) =>
       withHarness(make, async (h) => {
-        for (const url of ["http://hooks.example/x", "ftp://hooks.example/x", "https://127.0.0.1/x", "https://localhost/x", "https://10.1.2.3/x", "https://169.254.169.254/latest", "https://[::1]/x", "https://2130706433/x", "https://[::ffff:127.0.0.1]/x", "https://192.168.0.10/x"]) {
+        for (const url of [
+          "http://hooks.example/x",
+          "ftp://hooks.example/x",
+          "https://127.0.0.1/x",
+          "https://localhost/x",
+          "https://10.1.2.3/x",
+          "https://169.254.169.254/latest",
+          "https://[::1]/x",
+          "https://2130706433/x",
+          "https://[::ffff:127.0.0.1]/x",
+          "https://192.168.0.10/x",
+        ]) {
           const res = await h.admin("PUT", "/admin/menus/delivery", withWebhook(url));
           assert.equal(res.status, 422, url);
           const body = (await res.json()) as { problems: Array<{ path: string; message: string }> };
@@ -49,7 +60,7 @@ export const boundaryScenarios: Scenario[] = [
         h.hooks.redirectTo("https://127.0.0.1/steal");
         const customer = newCustomer();
         await h.inbound(textWebhook({ business: h.business, customer, text: "hi" }));
-        assert.equal((await (await h.inbound(replyWebhook({ business: h.business, customer, id: "slot-1", title: "15:00" }))).json() as { outcome: string }).outcome, "completed");
+        assert.equal(((await (await h.inbound(replyWebhook({ business: h.business, customer, id: "slot-1", title: "15:00" }))).json()) as { outcome: string }).outcome, "completed");
         assert.ok(h.hooks.requests.length >= 1 && h.hooks.requests.every((r) => !r.headers["host"]?.includes("127.0.0.1")));
         const listed = (await (await h.admin("GET", "/admin/deliveries")).json()) as { deliveries: Array<{ lastError: string }> };
         assert.match(listed.deliveries[0]!.lastError, /redirect/, "the answers stay listed, with why");

@@ -199,7 +199,10 @@ export const coreScenarios: Scenario[] = [
     // KV catches up; Vonage's redelivery is then taken as the answer it is.
     await h.storeSession(current!);
     assert.equal((await json(await h.inbound(tap)))["outcome"], "advanced");
-    assert.deepEqual((await h.session(customer))?.answers.map((a) => a.id), ["order", "latte"]);
+    assert.deepEqual(
+      (await h.session(customer))?.answers.map((a) => a.id),
+      ["order", "latte"],
+    );
   }),
   scenario("a tap on an old question after a restart is a stale tap, never a 503 and never an answer", { menus: [cafe], bind: "cafe" }, async ({ h, customer }) => {
     await h.inbound(textWebhook({ business: h.business, customer, text: "hi" }));

@@ -64,7 +64,14 @@ export const policyScenarios: Scenario[] = [
     assert.equal(await c.type("what?"), "reprompted");
     assert.match(lastBodyText(h), /^Sorry, I didn't catch that\. Please tap one of the options, or type its number\.\n\nWhich size\?$/);
     assert.equal(await c.type("big"), "advanced", "a synonym of Large");
-    assert.deepEqual((await c.session())?.answers.map((a) => [a.node, a.id, a.title]), [["welcome", "order", "Order a drink"], ["drink", "flat-white", "Flat white"], ["size", "large", "Large"]]);
+    assert.deepEqual(
+      (await c.session())?.answers.map((a) => [a.node, a.id, a.title]),
+      [
+        ["welcome", "order", "Order a drink"],
+        ["drink", "flat-white", "Flat white"],
+        ["size", "large", "Large"],
+      ],
+    );
 
     await setup(h, pills, "pills");
     const p = customerOf(h);
@@ -72,7 +79,20 @@ export const policyScenarios: Scenario[] = [
     assert.equal(await p.type("  red "), "advanced");
     assert.match(lastBodyText(h), /^The red pill/);
 
-    const accents = { id: "desserts", start: "q", nodes: { q: { type: "question", text: "Dessert?", options: [{ id: "cb", title: "Crème brûlée", next: { text: "Good choice: {{answers.q.title}}" } }, { id: "no", title: "None", next: { text: "OK" } }] } } };
+    const accents = {
+      id: "desserts",
+      start: "q",
+      nodes: {
+        q: {
+          type: "question",
+          text: "Dessert?",
+          options: [
+            { id: "cb", title: "Crème brûlée", next: { text: "Good choice: {{answers.q.title}}" } },
+            { id: "no", title: "None", next: { text: "OK" } },
+          ],
+        },
+      },
+    };
     await setup(h, accents, "desserts");
     const d = customerOf(h);
     await d.type("hello");
@@ -114,30 +134,57 @@ export const policyScenarios: Scenario[] = [
     assert.equal((await c.session())?.pending?.node, "drink");
     assert.equal(await c.tap("latte", "Latte"), "advanced");
   }),
-  scenario("stale taps, rewind policy: the earlier question is answered again and later answers are dropped", { menus: [{ ...structuredClone(cafe), settings: { staleTaps: "rewind" } }], upload: true, bind: "cafe" }, async ({ h }) => {
-    const c = customerOf(h);
-    await c.type("hi");
-    await c.tap("order", "Order a drink");
-    await c.tap("espresso", "Espresso");
-    assert.equal(await c.tap("latte", "Latte"), "rewound", "a row of the list, after the list was answered");
-    assert.equal((await c.session())?.pending?.node, "size");
-    assert.deepEqual((await c.session())?.answers.map((a) => a.id), ["order", "latte"]);
-    assert.equal(await c.tap("hours", "Opening hours"), "rewound");
-    assert.equal(h.api.accepted.at(-2)!.body["text"], "We are open every day from 7:00 to 19:00, holidays included.");
-    assert.equal((await c.session())?.pending?.node, "welcome");
-    assert.deepEqual((await c.session())?.answers.map((a) => a.id), ["hours"]);
-  }),
+  scenario(
+    "stale taps, rewind policy: the earlier question is answered again and later answers are dropped",
+    { menus: [{ ...structuredClone(cafe), settings: { staleTaps: "rewind" } }], upload: true, bind: "cafe" },
+    async ({ h }) => {
+      const c = customerOf(h);
+      await c.type("hi");
+      await c.tap("order", "Order a drink");
+      await c.tap("espresso", "Espresso");
+      assert.equal(await c.tap("latte", "Latte"), "rewound", "a row of the list, after the list was answered");
+      assert.equal((await c.session())?.pending?.node, "size");
+      assert.deepEqual(
+        (await c.session())?.answers.map((a) => a.id),
+        ["order", "latte"],
+      );
+      assert.equal(await c.tap("hours", "Opening hours"), "rewound");
+      assert.equal(h.api.accepted.at(-2)!.body["text"], "We are open every day from 7:00 to 19:00, holidays included.");
+      assert.equal((await c.session())?.pending?.node, "welcome");
+      assert.deepEqual(
+        (await c.session())?.answers.map((a) => a.id),
+        ["hours"],
+      );
+    },
+  ),
   scenario("a reply id shared by two questions: context.message_uuid tells which was answered", {}, async ({ h }) => {
     const menu = {
       id: "twice",
       start: "q1",
       nodes: {
-        q1: { type: "question", text: "Is this your first order?", options: [{ id: "yes", title: "Yes", next: "q2" }, { id: "no", title: "No", next: "q2" }] },
-        q2: { type: "question", text: "Do you want a receipt?", options: [{ id: "yes", title: "Yes", next: { text: "Receipt on its way." } }, { id: "no", title: "No", next: { text: "No receipt." } }] },
+        q1: {
+          type: "question",
+          text: "Is this your first order?",
+          options: [
+            { id: "yes", title: "Yes", next: "q2" },
+            { id: "no", title: "No", next: "q2" },
+          ],
+        },
+        q2: {
+          type: "question",
+          text: "Do you want a receipt?",
+          options: [
+            { id: "yes", title: "Yes", next: { text: "Receipt on its way." } },
+            { id: "no", title: "No", next: { text: "No receipt." } },
+          ],
+        },
       },
     };
     const put = (await (await h.admin("PUT", "/admin/menus/twice", menu)).json()) as { warnings: Array<{ message: string }> };
-    assert.ok(put.warnings.some((w) => /reply id "yes" is also used by question "q1"/.test(w.message)), "the linter warns");
+    assert.ok(
+      put.warnings.some((w) => /reply id "yes" is also used by question "q1"/.test(w.message)),
+      "the linter warns",
+    );
     await h.bind(h.business, "twice");
     const c = customerOf(h);
     await c.type("hi");
@@ -171,7 +218,10 @@ export const policyScenarios: Scenario[] = [
     await c.tap("chai", "Chai latte");
     assert.equal(await c.type("Back"), "back");
     assert.equal((await c.session())?.pending?.node, "drink");
-    assert.deepEqual((await c.session())?.answers.map((a) => a.id), ["order"]);
+    assert.deepEqual(
+      (await c.session())?.answers.map((a) => a.id),
+      ["order"],
+    );
     assert.equal(await c.type("back"), "back");
     assert.equal((await c.session())?.pending?.node, "welcome");
     assert.equal(await c.type("back"), "back", "nothing before the first question: it is asked again");
@@ -224,11 +274,31 @@ export const policyScenarios: Scenario[] = [
     assert.equal(payload.type, "menu.completed");
     assert.equal(payload.data.customer, c.customer);
     assert.equal(payload.data.profile_name, "Ada");
-    assert.deepEqual(payload.data.answers.map((a: any) => [a.node, a.id, a.title]), [["welcome", "order", "Order a drink"], ["drink", "flat-white", "Flat white"], ["size", "medium", "Medium"], ["confirm", "yes", "Yes, please"]]);
+    assert.deepEqual(
+      payload.data.answers.map((a: any) => [a.node, a.id, a.title]),
+      [
+        ["welcome", "order", "Order a drink"],
+        ["drink", "flat-white", "Flat white"],
+        ["size", "medium", "Medium"],
+        ["confirm", "yes", "Yes, please"],
+      ],
+    );
     assert.deepEqual(((await (await h.admin("GET", "/admin/deliveries")).json()) as any).deliveries, []);
   }),
   scenario("a completion webhook receiver that always fails leaves the answers listed, and a retry delivers them", {}, async ({ h }) => {
-    await setup(h, { ...structuredClone(delivery), nodes: { "delivery-time": { ...structuredClone(delivery).nodes["delivery-time"], next: { "slot-1": { text: "Booked.", webhook: h.hooks.url }, "slot-2": { text: "Booked." }, "slot-3": { text: "Booked." } } } } }, "delivery");
+    await setup(
+      h,
+      {
+        ...structuredClone(delivery),
+        nodes: {
+          "delivery-time": {
+            ...structuredClone(delivery).nodes["delivery-time"],
+            next: { "slot-1": { text: "Booked.", webhook: h.hooks.url }, "slot-2": { text: "Booked." }, "slot-3": { text: "Booked." } },
+          },
+        },
+      },
+      "delivery",
+    );
     h.hooks.failAlways(true);
     const c = customerOf(h);
     await c.type("hi");

@@ -16,7 +16,14 @@ const booking = (webhook: string) => ({
   id: "booking",
   start: "slot",
   nodes: {
-    slot: { type: "question", text: "Which time?", options: [{ id: "slot-2", title: "16:30", next: "confirm" }, { id: "slot-3", title: "17:15", next: "confirm" }] },
+    slot: {
+      type: "question",
+      text: "Which time?",
+      options: [
+        { id: "slot-2", title: "16:30", next: "confirm" },
+        { id: "slot-3", title: "17:15", next: "confirm" },
+      ],
+    },
     confirm: {
       type: "question",
       text: "Book {{answers.slot.title}}?",
@@ -115,9 +122,16 @@ export const raceScenarios: Scenario[] = [
       const { outcomes, sent } = await race(h, tap, tap);
       assert.ok(outcomes.includes("advanced"), outcomes.join());
       const session = (await h.session(customer))!;
-      assert.deepEqual(session.answers.map((a) => a.id), ["slot-2"], "the answer is recorded once");
+      assert.deepEqual(
+        session.answers.map((a) => a.id),
+        ["slot-2"],
+        "the answer is recorded once",
+      );
       assert.equal(session.handled.filter((id) => id === tap["message_uuid"]).length, 1);
-      assert.ok(sent.some((m) => m.messageUuid === session.pending?.messageUuid), "the pending question is one that was sent");
+      assert.ok(
+        sent.some((m) => m.messageUuid === session.pending?.messageUuid),
+        "the pending question is one that was sent",
+      );
       return sent.length > 1;
     }),
   },
@@ -127,7 +141,10 @@ export const raceScenarios: Scenario[] = [
       const tap = replyWebhook({ business: h.business, customer, id: "slot-2", title: "16:30", contextUuid: question.messageUuid });
       const stop = textWebhook({ business: h.business, customer, text: "STOP" });
       const { sent } = await race(h, tap, stop);
-      assert.ok(sent.some((m) => textOf(m).startsWith("You will not get any more messages")), "the stop is answered");
+      assert.ok(
+        sent.some((m) => textOf(m).startsWith("You will not get any more messages")),
+        "the stop is answered",
+      );
       const start = await h.admin("POST", "/flows/booking/start", { to: customer, from: h.business });
       assert.equal(start.status, 409, "the business cannot start a conversation");
       const before = h.api.accepted.length;
@@ -145,7 +162,10 @@ export const raceScenarios: Scenario[] = [
       const hooks = h.hooks.delivered.filter((d) => JSON.parse(d.body).data.customer === customer);
       assert.ok(hooks.length >= 1, "the completion is delivered");
       assert.equal(new Set(hooks.map((d) => d.headers["webhook-id"])).size, 1, "every delivery carries the same webhook-id");
-      assert.deepEqual(JSON.parse(hooks[0]!.body).data.answers.map((a: { id: string }) => a.id), ["slot-2", "yes"]);
+      assert.deepEqual(
+        JSON.parse(hooks[0]!.body).data.answers.map((a: { id: string }) => a.id),
+        ["slot-2", "yes"],
+      );
       return sent.length > 1 || hooks.length > 1;
     }),
   },

@@ -81,7 +81,15 @@ describe("seeding local KV", () => {
   it("publishes a changed file as the next version and never rewrites an old one", { timeout: 60_000 }, async () => {
     const persistDir = join(await tempDir(), "state");
     const configPath = join(ROOT, "wrangler.toml");
-    const menu = (footer: string) => ({ file: "delivery.json", id: "delivery", name: "Delivery", doc: { ...delivery, nodes: { ...delivery.nodes, "delivery-time": { ...delivery.nodes["delivery-time"], interactive: { ...delivery.nodes["delivery-time"].interactive, footer: { text: footer } } } } } });
+    const menu = (footer: string) => ({
+      file: "delivery.json",
+      id: "delivery",
+      name: "Delivery",
+      doc: {
+        ...delivery,
+        nodes: { ...delivery.nodes, "delivery-time": { ...delivery.nodes["delivery-time"], interactive: { ...delivery.nodes["delivery-time"].interactive, footer: { text: footer } } } },
+      },
+    });
 
     expect((await seedMenus({ configPath, persistDir, menus: [menu("one")], defaultMenu: "delivery" })).versions).toEqual([{ id: "delivery", version: 1, published: true }]);
     expect((await seedMenus({ configPath, persistDir, menus: [menu("one")], defaultMenu: "delivery" })).versions).toEqual([{ id: "delivery", version: 1, published: false }]);

@@ -60,7 +60,10 @@ describe("chat simulator failures", () => {
   it("refuses a JWT signed with another key (401), as Vonage would, and says so in the chat", async () => {
     const rig = await rigWithStub(accepted204);
     const stranger = await generateTestKeys();
-    const error = await rig.messages(stranger.pkcs8Pem).send(buildMessage(BUSINESS.number, BILAL.number, { type: "text", text: "hi" })).catch((e: unknown) => e);
+    const error = await rig
+      .messages(stranger.pkcs8Pem)
+      .send(buildMessage(BUSINESS.number, BILAL.number, { type: "text", text: "hi" }))
+      .catch((e: unknown) => e);
     expect((error as VonageApiError).httpStatus).toBe(401);
     expect(notices(rig, BILAL.number).at(-1)).toMatchObject({ title: "The Messages API rejected a message: 401 Invalid Token", detail: "the JWT does not verify with the application's public key" });
   });

@@ -5,8 +5,7 @@ import { signatureKey, verifyWebhookSignature } from "../../src/vonage/signature
 import { seedButtonReply, seedButtonRequest, seedListReply, seedListRequest } from "../fixtures/seed.js";
 import { ALICE, BILAL, BUSINESS, rigWithWorker, type Received, type Rig } from "./rig.js";
 
-const ofKind = <K extends Entry["kind"]>(rig: Rig, customer: string, kind: K) =>
-  rig.sim.log.entries(customer).filter((e): e is Extract<Entry, { kind: K }> => e.kind === kind);
+const ofKind = <K extends Entry["kind"]>(rig: Rig, customer: string, kind: K) => rig.sim.log.entries(customer).filter((e): e is Extract<Entry, { kind: K }> => e.kind === kind);
 const lastBusiness = (rig: Rig, customer: string) => ofKind(rig, customer, "business").at(-1)!;
 const inbound = (rig: Rig) => rig.received.filter((r) => r.path === "/webhooks/inbound");
 
@@ -48,7 +47,11 @@ describe("chat simulator with the real worker", () => {
     expect(sent!.json).toEqual(asSent(seedButtonReply(BUSINESS.number, ALICE.number, ""), sent!, "Alice"));
     expect(sent!.json?.["timestamp"]).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
     // The worker's own verifier: HS256 with the signature secret, payload_hash over these exact bytes.
-    const verified = await verifyWebhookSignature(sent!.authorization ?? undefined, new TextEncoder().encode(sent!.raw), { key: await signatureKey(rig.signatureSecret), maxAgeSeconds: 60, now: Date.now() });
+    const verified = await verifyWebhookSignature(sent!.authorization ?? undefined, new TextEncoder().encode(sent!.raw), {
+      key: await signatureKey(rig.signatureSecret),
+      maxAgeSeconds: 60,
+      now: Date.now(),
+    });
     expect(verified.applicationId).toBe(rig.applicationId);
 
     const mine = ofKind(rig, ALICE.number, "customer").at(-1)!;

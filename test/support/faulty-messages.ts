@@ -23,10 +23,19 @@ export function faultyMessages(api: FakeMessagesApi, rates: ApiFaultRates, rng: 
   const counts = { error500: 0, throttled429: 0, timeout: 0, requests: 0 };
   const pickFault = (): Fault | undefined => {
     const r = rng.next();
-    if (r < rates.error500) return (counts.error500++, { status: 500 });
-    // Mostly short waits; sometimes longer than the client's retry budget, so it gives up and answers 503.
-    if (r < rates.error500 + rates.throttled429) return (counts.throttled429++, { status: 429, retryAfter: rng.pick([0, 1, 2, 30]) });
-    if (r < rates.error500 + rates.throttled429 + rates.timeout) return (counts.timeout++, { hang: true });
+    if (r < rates.error500) {
+      counts.error500++;
+      return { status: 500 };
+    }
+    if (r < rates.error500 + rates.throttled429) {
+      counts.throttled429++;
+      // Mostly short waits; sometimes longer than the client's retry budget, so it gives up and answers 503.
+      return { status: 429, retryAfter: rng.pick([0, 1, 2, 30]) };
+    }
+    if (r < rates.error500 + rates.throttled429 + rates.timeout) {
+      counts.timeout++;
+      return { hang: true };
+    }
     return undefined;
   };
   const out: FaultyMessages = {

@@ -32,9 +32,7 @@ const link = fc.oneof(
   { weight: 3, arbitrary: fc.webUrl({ validSchemes: ["https"] }) },
   { weight: 1, arbitrary: fc.constantFrom("https:example.com/a.png", "https:/example.com/a.png", "HTTPS://example.com/a.png", "http://example.com/a.png", "https://", "not a url") },
 );
-const mediaHeader = fc.constantFrom("image", "video", "document").chain((type) =>
-  fc.record({ type: fc.constant(type), [type]: fc.record({ link }) }),
-);
+const mediaHeader = fc.constantFrom("image", "video", "document").chain((type) => fc.record({ type: fc.constant(type), [type]: fc.record({ link }) }));
 const textHeader = fc.record({ type: fc.constant("text"), text: text(60) });
 const header = fc.oneof({ weight: 12, arbitrary: textHeader }, { weight: 1, arbitrary: mediaHeader });
 const footer = fc.record({ text: text(60) });
@@ -79,16 +77,14 @@ const optionIds = (i: Json): string[] => {
 const destination = fc.oneof({ weight: 3, arbitrary: nodeId }, { weight: 2, arbitrary: fc.record({ text: text(4096) }) });
 
 const questionNode = fc.oneof(buttonInteractive, listInteractive).chain((interactive) =>
-  fc
-    .tuple(fc.array(destination, { minLength: optionIds(interactive).length, maxLength: optionIds(interactive).length }), fc.nat(20))
-    .map(([dests, drop]) => {
-      const next: Json = {};
-      optionIds(interactive).forEach((id, i) => (next[id] = dests[i]));
-      // Now and then a route goes missing, or one is added that no option has.
-      if (drop === 0) delete next[Object.keys(next)[0] ?? ""];
-      if (drop === 1) next["stray"] = "n0";
-      return { type: "question", interactive, next };
-    }),
+  fc.tuple(fc.array(destination, { minLength: optionIds(interactive).length, maxLength: optionIds(interactive).length }), fc.nat(20)).map(([dests, drop]) => {
+    const next: Json = {};
+    for (const [i, id] of optionIds(interactive).entries()) next[id] = dests[i];
+    // Now and then a route goes missing, or one is added that no option has.
+    if (drop === 0) delete next[Object.keys(next)[0] ?? ""];
+    if (drop === 1) next["stray"] = "n0";
+    return { type: "question", interactive, next };
+  }),
 );
 
 /** The shorthand: text plus options, which the compiler renders as buttons when they fit, else as a list. */
@@ -99,7 +95,11 @@ const shorthandQuestion = fc.record(
     header: text(60),
     footer: text(60),
     button: text(20),
-    options: some(fc.record({ id: replyId(200), title: text(24), description: text(72), next: destination, synonyms: fc.array(text(40), { maxLength: 3 }) }, { requiredKeys: ["id", "title", "next"] }), 1, 10),
+    options: some(
+      fc.record({ id: replyId(200), title: text(24), description: text(72), next: destination, synonyms: fc.array(text(40), { maxLength: 3 }) }, { requiredKeys: ["id", "title", "next"] }),
+      1,
+      10,
+    ),
   },
   { requiredKeys: ["type", "text", "options"] },
 );

@@ -14,7 +14,11 @@ describe("loadConfig", async () => {
     VONAGE_SIGNATURE_SECRET: secrets.signatureSecret,
     COMPLETION_WEBHOOK_SECRET: secrets.completionSecret,
   };
-  const failure = (overrides: Record<string, string>) => loadConfig({ ...env, ...overrides }).then(() => null, (e: unknown) => e);
+  const failure = (overrides: Record<string, string>) =>
+    loadConfig({ ...env, ...overrides }).then(
+      () => null,
+      (e: unknown) => e,
+    );
 
   it("imports the private key, the signature secret and the completion secret as keys", async () => {
     const config = await loadConfig(env);

@@ -47,7 +47,7 @@ interface Sent {
 }
 
 type Interactive = { type: "button" | "list"; action: { buttons?: Array<{ reply: { id: string; title: string } }>; sections?: Array<{ rows: Array<{ id: string; title: string }> }> } };
-const interactiveOf = (m: AcceptedMessage) => (m.body["message_type"] === "custom" ? ((m.body["custom"] as { interactive: Interactive }).interactive) : null);
+const interactiveOf = (m: AcceptedMessage) => (m.body["message_type"] === "custom" ? (m.body["custom"] as { interactive: Interactive }).interactive : null);
 const optionsOf = (i: Interactive) => (i.type === "button" ? i.action.buttons!.map((b) => b.reply) : i.action.sections!.flatMap((s) => s.rows));
 
 it("survives seeded KV, Messages API and delivery faults across 300 conversations", { timeout: 600_000 }, async () => {
@@ -124,7 +124,11 @@ it("survives seeded KV, Messages API and delivery faults across 300 conversation
       customers.set(c.number, c);
       clock.after(rng.people.int(600_000), async () => {
         c.acting = false;
-        vonage.post({ uuid: rng.ids.uuid(), customer: c.number, body: JSON.stringify(textWebhook({ business, customer: c.number, messageUuid: rng.ids.uuid(), text: "hi", timestamp: new Date(clock.now()).toISOString() })) });
+        vonage.post({
+          uuid: rng.ids.uuid(),
+          customer: c.number,
+          body: JSON.stringify(textWebhook({ business, customer: c.number, messageUuid: rng.ids.uuid(), text: "hi", timestamp: new Date(clock.now()).toISOString() })),
+        });
       });
     }
   }
@@ -179,7 +183,16 @@ it("survives seeded KV, Messages API and delivery faults across 300 conversation
   );
 
   // Nothing was injected by halves: every kind of fault happened, many times.
-  for (const n of [sessionsKv.counts.put429, sessionsKv.counts.staleRead, messages.counts.error500, messages.counts.throttled429, messages.counts.timeout, vonage.counts.duplicatesPosted, vonage.counts.redeliveries]) expect(n).toBeGreaterThan(10);
+  for (const n of [
+    sessionsKv.counts.put429,
+    sessionsKv.counts.staleRead,
+    messages.counts.error500,
+    messages.counts.throttled429,
+    messages.counts.timeout,
+    vonage.counts.duplicatesPosted,
+    vonage.counts.redeliveries,
+  ])
+    expect(n).toBeGreaterThan(10);
   // Never a 500 or a 4xx: only answers (200) and "try again" (503), and Vonage never had to give up.
   expect(Object.keys(statuses).sort()).toEqual(expect.arrayContaining(["200"]));
   expect(Object.keys(statuses).filter((s) => s !== "200" && s !== "503")).toEqual([]);
@@ -206,7 +219,10 @@ it("survives seeded KV, Messages API and delivery faults across 300 conversation
     if (!staleCustomers.has(c.number) && !writeLost.has(c.number)) {
       strict++;
       // No answer lost: the session holds every answer the customer tapped, in order.
-      expect(session!.answers.map((a) => a.id), `answers of ${c.number}`).toEqual(c.replies.map((r) => r.id));
+      expect(
+        session!.answers.map((a) => a.id),
+        `answers of ${c.number}`,
+      ).toEqual(c.replies.map((r) => r.id));
       // Exactly once: each message the customer wrote got its question once, however often it was delivered.
       for (const uuid of new Set(answers.filter((a) => a.delivery.customer === c.number).map((a) => a.delivery.uuid))) {
         // Outcomes that (re)send a question; the others (completed, gave_up, duplicate, ...) send none.
@@ -236,7 +252,10 @@ it("survives seeded KV, Messages API and delivery faults across 300 conversation
   messages.enabled = false;
   for (const c of customers.values()) {
     const session = (await sessions.view(c.business, c.number))!;
-    const lastQuestion = phones.get(c.number)!.filter((m) => interactiveOf(m) !== null).at(-1)!;
+    const lastQuestion = phones
+      .get(c.number)!
+      .filter((m) => interactiveOf(m) !== null)
+      .at(-1)!;
     const base = { business: c.business, customer: c.number, messageUuid: rng.ids.uuid(), timestamp: new Date(clock.now()).toISOString() };
     const body = session.pending === null ? textWebhook({ ...base, text: "hi again" }) : replyWebhook({ ...base, ...optionsOf(interactiveOf(lastQuestion)!)[0]! });
     const res = await post(JSON.stringify(body));

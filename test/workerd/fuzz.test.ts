@@ -65,7 +65,9 @@ describe("webhooks under random bodies, headers and signatures", () => {
       channel: field(fc.oneof({ weight: 8, arbitrary: fc.constant("whatsapp") }, { weight: 1, arbitrary: fc.constantFrom("sms", "") })),
       message_type: field(fc.constantFrom("reply", "text", "image", "reaction", "button", "unsupported", "")),
       timestamp: field(fc.date({ noInvalidDate: true }).map((d) => d.toISOString())),
-      reply: field(fc.record({ id: fc.constantFrom("row1", "row2", "row4", "red-yes", "x"), title: fc.string({ minLength: 1 }), description: fc.string({ minLength: 1 }) }, { requiredKeys: ["id", "title"] })),
+      reply: field(
+        fc.record({ id: fc.constantFrom("row1", "row2", "row4", "red-yes", "x"), title: fc.string({ minLength: 1 }), description: fc.string({ minLength: 1 }) }, { requiredKeys: ["id", "title"] }),
+      ),
       text: field(fc.string({ unit: "grapheme", minLength: 1, maxLength: 300 })),
       profile: field(fc.record({ name: fc.string() })),
       context: field(fc.record({ message_uuid: fc.uuid(), message_from: fc.string() })),
@@ -77,7 +79,7 @@ describe("webhooks under random bodies, headers and signatures", () => {
     .chain((v) =>
       fc
         .oneof({ weight: 3, arbitrary: fc.constant<string[]>([]) }, { weight: 1, arbitrary: fc.subarray(Object.keys(v), { maxLength: 2 }) })
-        .map((drop) => Object.fromEntries(Object.entries(v).filter(([k]) => !drop.includes(k))))
+        .map((drop) => Object.fromEntries(Object.entries(v).filter(([k]) => !drop.includes(k)))),
     );
   /** A well-formed inbound message with random content, so that valid signatures do lead to sends. */
   const wellFormed = fc.record({
@@ -184,8 +186,7 @@ describe("menu documents, valid and broken", () => {
         expect(() => (report = checkMenu(doc))).not.toThrow();
         const menu = report!.menu;
         if (menu === null) return;
-        const accepted = (outgoing: Parameters<typeof buildMessage>[2], what: string) =>
-          expect(checkMessageBody(buildMessage("447700900001", "447700900002", outgoing)), what).toEqual([]);
+        const accepted = (outgoing: Parameters<typeof buildMessage>[2], what: string) => expect(checkMessageBody(buildMessage("447700900001", "447700900002", outgoing)), what).toEqual([]);
         for (const [id, node] of Object.entries(menu.nodes)) {
           if (node.kind === "text") accepted({ type: "text", text: node.text }, `node ${id}`);
           else {

@@ -22,7 +22,9 @@ function countKv() {
     return out;
   };
   return {
-    reset: () => Object.values(spies).forEach((s) => s.mockClear()),
+    reset: () => {
+      for (const spy of Object.values(spies)) spy.mockClear();
+    },
     counts: () => Object.fromEntries(Object.entries(spies).map(([k, s]) => [k, s.mock.calls.length])),
     reads: () => byPrefix(spies.sessionGets.mock.calls),
     writes: () => byPrefix(spies.sessionPuts.mock.calls),

@@ -9,7 +9,11 @@ const clone = <T>(v: T): T => JSON.parse(JSON.stringify(v)) as T;
 const messages = (input: unknown) => checkMenu(input).errors.map((p) => `${p.path}: ${p.message}`);
 
 describe("menu validation", () => {
-  it.each([["delivery", delivery], ["pills", pills], ["cafe", cafe]])("the example menu %s is valid, with no warnings", (_, menu) => {
+  it.each([
+    ["delivery", delivery],
+    ["pills", pills],
+    ["cafe", cafe],
+  ])("the example menu %s is valid, with no warnings", (_, menu) => {
     const report = checkMenu(menu);
     expect(report.errors).toEqual([]);
     expect(report.warnings).toEqual([]);
@@ -39,9 +43,7 @@ describe("menu validation", () => {
     // Zod reports the list's total after its field checks pass, so this one shows once the rest is fixed.
     const tooManyRows = clone(cafe) as any;
     tooManyRows.nodes.drink.interactive.action.sections[1].rows.push(...Array.from({ length: 6 }, (_, i) => ({ id: `t${i}`, title: `Tea ${i}` })));
-    expect(messages(tooManyRows)).toEqual([
-      "$.nodes.drink.interactive.action.sections: a list message takes at most 10 rows in all sections together (WhatsApp limit); this one has 11",
-    ]);
+    expect(messages(tooManyRows)).toEqual(["$.nodes.drink.interactive.action.sections: a list message takes at most 10 rows in all sections together (WhatsApp limit); this one has 11"]);
   });
 
   it("checks routing: missing destinations, unknown options, dangling nodes, text loops", () => {
@@ -53,9 +55,7 @@ describe("menu validation", () => {
       '$.nodes.pill.next: option "row4" has no destination; add "row4": "<node id>" or {"text": "..."}',
       '$.nodes["confirm-red"].next["red-no"]: destination node "nowhere" does not exist',
     ]);
-    expect(checkMenu(broken).warnings).toEqual([
-      { path: "$.nodes.pill.next.row9", message: '"row9" is not the id of any button or row of this question, so this destination is never used' },
-    ]);
+    expect(checkMenu(broken).warnings).toEqual([{ path: "$.nodes.pill.next.row9", message: '"row9" is not the id of any button or row of this question, so this destination is never used' }]);
 
     const loop = clone(cafe) as any;
     loop.nodes.welcome.next.hours = "a";
@@ -80,11 +80,11 @@ describe("menu validation", () => {
     expect(messages(list)).toEqual(["$.nodes.pill.interactive.header: a list message takes only a text header (WhatsApp limit)"]);
     const button = clone(delivery) as any;
     button.nodes["delivery-time"].interactive.header = { type: "image", image: { link: "http://example.com/a.png" } };
-    expect(messages(button)).toEqual(["$.nodes[\"delivery-time\"].interactive.header.image.link: link must be an https URL"]);
+    expect(messages(button)).toEqual(['$.nodes["delivery-time"].interactive.header.image.link: link must be an https URL']);
     // A URL parser reads these as https URLs; WhatsApp does not (found by the menu property test).
     for (const link of ["https:example.com/a.png", "HTTPS://example.com/a.png"]) {
       button.nodes["delivery-time"].interactive.header.image.link = link;
-      expect(messages(button)).toEqual(["$.nodes[\"delivery-time\"].interactive.header.image.link: link must be an https URL"]);
+      expect(messages(button)).toEqual(['$.nodes["delivery-time"].interactive.header.image.link: link must be an https URL']);
     }
     button.nodes["delivery-time"].interactive.header.image.link = "https://example.com/a.png";
     expect(messages(button)).toEqual([]);
