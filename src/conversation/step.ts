@@ -33,6 +33,8 @@ export interface ConversationDeps {
   sleep: (ms: number) => Promise<void>;
   /** Runs work after the response has gone (Workers `waitUntil`). */
   defer: (work: Promise<unknown>) => void;
+  /** The whole step's time, retries included (default STEP_DEADLINE_MS): under Vonage's 15 s webhook timeout. */
+  stepDeadlineMs?: number;
   /** Told about every send's result, for `/healthz`. */
   onSend?: (error: VonageApiError | null) => void;
 }
@@ -45,6 +47,9 @@ export interface StepResult {
   /** A message the Messages API refused for good (422): recorded, not retried. */
   refused?: string;
 }
+
+/** Every webhook is answered within 10 s: the sends of a step stop by then, leaving what is owed for the redelivery. */
+export const STEP_DEADLINE_MS = 9_000;
 
 /** Rounds of read-decide-store when a concurrent writer wins; then Vonage's redelivery takes over. */
 const MAX_TRIES = 3;
@@ -81,7 +86,7 @@ async function claim(deps: ConversationDeps, plan: Plan, business: string, custo
 }
 
 /** Performs what the plan owes, in order, then records what was done in the sent record. */
-async function perform(deps: ConversationDeps, plan: Plan, business: string, customer: string): Promise<{ sent: string[]; refused?: string }> {
+async function perform(deps: ConversationDeps, plan: Plan, business: string, customer: string, deadlineAt: number): Promise<{ sent: string[]; refused?: string }> {
   if (plan.perform === null) return { sent: [] };
   const { owed, from } = plan.perform;
   const uuids = [...plan.perform.uuids];
@@ -93,7 +98,7 @@ async function perform(deps: ConversationDeps, plan: Plan, business: string, cus
     // One at a time: WhatsApp shows messages in the order they arrive.
     for (let i = from; i < owed.sends.length; i++) {
       try {
-        const uuid = await deps.messages.send(buildMessage(business, customer, owed.sends[i]!));
+        const uuid = await deps.messages.send(buildMessage(business, customer, owed.sends[i]!), { deadlineAt });
         deps.onSend?.(null);
         uuids[i] = uuid;
         sent.push(uuid);
@@ -144,6 +149,7 @@ async function menusFor(deps: ConversationDeps, state: CustomerState, event: Inb
 
 /** Handles one verified inbound message. */
 export async function handleInboundEvent(deps: ConversationDeps, event: InboundEvent): Promise<StepResult> {
+  const deadlineAt = deps.now() + (deps.stepDeadlineMs ?? STEP_DEADLINE_MS);
   for (let attempt = 1; attempt <= MAX_TRIES; attempt++) {
     const state = await deps.sessions.load(event.business, event.customer);
     const menus = await menusFor(deps, state, event);
@@ -154,13 +160,14 @@ export async function handleInboundEvent(deps: ConversationDeps, event: InboundE
     const claimed = await claim(deps, plan, event.business, event.customer, state);
     if (claimed === "lost") continue;
     if (claimed === "opted_out") return { outcome: "opted_out", menu: null, node: null, sent: [] };
-    return resultOf(plan, await perform(deps, plan, event.business, event.customer));
+    return resultOf(plan, await perform(deps, plan, event.business, event.customer, deadlineAt));
   }
   throw new AppError("ERR_SESSION_CONTENDED", "session kept changing under concurrent webhooks; Vonage will redeliver");
 }
 
 /** Starts a menu for a customer on the business's initiative (replaces any conversation they had). */
 export async function startMenu(deps: ConversationDeps, menuId: string, who: { business: string; customer: string }): Promise<StepResult> {
+  const deadlineAt = deps.now() + (deps.stepDeadlineMs ?? STEP_DEADLINE_MS);
   const ref = await deps.menus.current(menuId);
   if (ref === null) throw new AppError("ERR_MENU_NOT_FOUND", `menu "${menuId}" does not exist; upload it first`);
   for (let attempt = 1; attempt <= MAX_TRIES; attempt++) {
@@ -169,7 +176,7 @@ export async function startMenu(deps: ConversationDeps, menuId: string, who: { b
     if (plan.outcome === "opted_out") throw new AppError("ERR_OPTED_OUT", "this customer opted out; nothing is sent until they write a start command");
     const claimed = await claim(deps, plan, who.business, who.customer, state);
     if (claimed === "opted_out") throw new AppError("ERR_OPTED_OUT", "this customer opted out; nothing is sent until they write a start command");
-    if (claimed === "stored") return resultOf(plan, await perform(deps, plan, who.business, who.customer));
+    if (claimed === "stored") return resultOf(plan, await perform(deps, plan, who.business, who.customer, deadlineAt));
   }
   throw new AppError("ERR_SESSION_CONTENDED", "session kept changing under concurrent writes; try again");
 }

@@ -22,7 +22,7 @@ export interface MessagesClientOptions extends Ports {
 
 export interface MessagesClient {
   /** Sends one message; answers Vonage's `message_uuid`. Throws a VonageApiError. */
-  send(body: MessageBody): Promise<string>;
+  send(body: MessageBody, options?: { deadlineAt?: number }): Promise<string>;
 }
 
 const TOKEN_LIFETIME_S = 900;
@@ -73,7 +73,10 @@ export function createMessagesClient(options: MessagesClientOptions): MessagesCl
   }
 
   /** One POST; throws a VonageApiError that says whether trying again may help. */
-  async function attempt(payload: string): Promise<string> {
+  async function attempt(payload: string, deadlineAt: number): Promise<string> {
+    // No attempt outlives the step's deadline: the webhook must be answered before Vonage gives up on it.
+    const wait = Math.min(timeoutMs, deadlineAt - options.now());
+    if (wait <= 0) throw new VonageApiError(0, { title: "the step's deadline passed before this send" }, true);
     const authorization = `Bearer ${await token()}`;
     let res: Response;
     try {
@@ -81,10 +84,10 @@ export function createMessagesClient(options: MessagesClientOptions): MessagesCl
         method: "POST",
         headers: { Authorization: authorization, "Content-Type": "application/json", Accept: "application/json" },
         body: payload,
-        signal: AbortSignal.timeout(timeoutMs),
+        signal: AbortSignal.timeout(wait),
       });
     } catch (cause) {
-      const reason = cause instanceof Error && cause.name === "TimeoutError" ? `no answer within ${timeoutMs} ms` : "network error";
+      const reason = cause instanceof Error && cause.name === "TimeoutError" ? `no answer within ${wait} ms` : "network error";
       throw new VonageApiError(0, { title: reason }, true, { cause });
     }
     if (res.status >= 200 && res.status < 300) {
@@ -97,15 +100,16 @@ export function createMessagesClient(options: MessagesClientOptions): MessagesCl
   }
 
   return {
-    send(body) {
+    send(body, sendOptions) {
       const payload = JSON.stringify(body);
-      return retry(() => attempt(payload), {
+      const deadlineAt = Math.min(options.now() + budgetMs, sendOptions?.deadlineAt ?? Number.POSITIVE_INFINITY);
+      return retry(() => attempt(payload, deadlineAt), {
         attempts: maxAttempts,
         retryable: (error) => error instanceof VonageApiError && error.retryable,
         // Exponential backoff with full jitter, unless Vonage said when to come back.
         delayMs: (n, error) => (error as VonageApiError).retryAfterMs ?? options.random.float() * exponential(n, 250),
         sleep: options.sleep,
-        deadline: { at: options.now() + budgetMs, now: options.now },
+        deadline: { at: deadlineAt, now: options.now },
       });
     },
   };

@@ -90,4 +90,31 @@ describe("the Messages API client", async () => {
     expect(error.httpStatus).toBe(401);
     expect(api.rejected[0]!.problem["detail"]).toMatch(/does not verify/);
   });
+  it("never waits past the step's deadline: a hanging API is abandoned in time, and no attempt starts after it", async () => {
+    let clock = start;
+    const signals: Array<AbortSignal | null> = [];
+    const client = createMessagesClient({
+      applicationId: "app-1",
+      privateKey,
+      baseUrl: "https://api.nexmo.test",
+      // Hangs until the attempt's signal aborts it, as a stalled connection does.
+      fetch: (_input, init) => {
+        signals.push(init?.signal ?? null);
+        return new Promise((_resolve, reject) => init?.signal?.addEventListener("abort", () => reject(init.signal!.reason)));
+      },
+      now: () => clock,
+      random: systemRandom,
+      sleep: async (ms) => void (clock += ms),
+    });
+    const error = await client.send(text, { deadlineAt: clock + 50 }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(VonageApiError);
+    expect((error as VonageApiError).message).toMatch(/no answer within 50 ms/);
+    expect((error as VonageApiError).retryable).toBe(true);
+    // The clock did not move while the attempt hung, so the retry loop may try once more within the deadline;
+    // every attempt's timeout is bounded by the deadline, never the 5 s default.
+    expect(signals.length).toBeGreaterThanOrEqual(1);
+    clock += 60;
+    const late = await client.send(text, { deadlineAt: clock - 1 }).catch((e: unknown) => e);
+    expect((late as VonageApiError).message).toMatch(/deadline passed/);
+  });
 });
