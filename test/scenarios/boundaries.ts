@@ -103,4 +103,23 @@ export const boundaryScenarios: Scenario[] = [
       }
     },
   },
+  {
+    name: "boundaries: an admin reset of a session keeps the customer's opt-out unless it is cleared explicitly",
+    run: (make) =>
+      withHarness(make, async (h) => {
+        await h.publish(delivery);
+        await h.bind(h.business, "delivery");
+        const customer = newCustomer();
+        await h.inbound(textWebhook({ business: h.business, customer, text: "hi" }));
+        await h.inbound(textWebhook({ business: h.business, customer, text: "stop" }));
+        const start = () => h.admin("POST", "/flows/delivery/start", { to: customer, from: h.business });
+        assert.equal((await h.admin("DELETE", `/admin/sessions/${h.business}/${customer}`)).status, 204);
+        assert.equal((await start()).status, 409, "the reset did not undo the opt-out");
+        const view = (await (await h.admin("GET", `/admin/sessions/${h.business}/${customer}`)).json()) as { optedOut: boolean };
+        assert.equal(view.optedOut, true);
+        assert.equal((await h.admin("DELETE", `/admin/sessions/${h.business}/${customer}?optOut=maybe`)).status, 400);
+        assert.equal((await h.admin("DELETE", `/admin/sessions/${h.business}/${customer}?optOut=clear`)).status, 204);
+        assert.equal((await start()).status, 200);
+      }),
+  },
 ];
