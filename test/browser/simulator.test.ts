@@ -64,7 +64,8 @@ describe.skipIf(chromiumMissing && !mustRun)("npm start and the chat simulator i
     expect(await question.locator(".i-footer").textContent()).toBe("Please allow 15 mins either side of your chosen time");
     expect(await texts(question.locator("button.choice"))).toEqual(["15:00", "16:30", "17:15"]);
     expect(await question.locator("button.choice:disabled").count()).toBe(0);
-    expect(await messages().locator(".notice.info").textContent()).toContain('Started the menu "Delivery time');
+    // Said once the worker has started it (it is rewritten in place when the worker answers).
+    await expect.poll(() => messages().locator(".notice.info").textContent()).toBe('Started the menu "Delivery time (Vonage reply-buttons example)"');
     // submitted, delivered, then read: the chat is open, so the simulator sends `read` and the worker takes it.
     await question.locator('[data-tick="read"]').waitFor();
     await shot("01-delivery-buttons");
