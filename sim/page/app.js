@@ -5,7 +5,7 @@
  * would. All state lives in the simulator; the page only draws it, so a reload or a second tab shows the same.
  */
 
-import { businessRow, customerRow, h, noticeRow, preview } from "./render.js";
+import { businessRow, customerRow, dayDivider, dayKey, dayLabel, h, noticeRow, optionNumber, preview } from "./render.js";
 
 /** @typedef {import("../chat-log.js").Entry} Entry */
 /** @typedef {import("../chat-log.js").BusinessEntry} BusinessEntry */
@@ -133,7 +133,15 @@ function drawMessages(snap) {
   const box = $("messages");
   const list = currentEntries();
   const actions = { tapping: state.tapping, onTap: tap, onOpenList: openSheet };
-  const rows = list.map((e) => (e.kind === "business" ? businessRow(e, actions) : e.kind === "customer" ? customerRow(e, snap.business.name) : noticeRow(e)));
+  /** @type {HTMLElement[]} */
+  const rows = [];
+  let day = "";
+  for (const e of list) {
+    // A divider where the chat crosses into another day, as WhatsApp draws them.
+    if (dayKey(e.at) !== day) rows.push(dayDivider(dayLabel(e.at)));
+    day = dayKey(e.at);
+    rows.push(e.kind === "business" ? businessRow(e, actions) : e.kind === "customer" ? customerRow(e, snap.business.name) : noticeRow(e));
+  }
   if (list.length === 0) rows.push(h("div", { class: "empty" }, "No messages yet. Type something to get the default menu, or start a menu above."));
   box.replaceChildren(...rows);
   if (list.length !== state.drawn) box.scrollTop = box.scrollHeight;
@@ -147,6 +155,8 @@ function openSheet(e) {
   const i = /** @type {Interactive} */ (e.content.type === "interactive" ? e.content.interactive : {});
   state.sheet = { messageUuid: e.id, rowId: null };
   $("sheet-title").textContent = i.action?.button ?? "";
+  // Rows are numbered across sections, as a typed number picks them.
+  let n = 0;
   const sections = (i.action?.sections ?? []).map((s) =>
     h(
       "section",
@@ -156,6 +166,7 @@ function openSheet(e) {
         h(
           "label",
           { class: "sheet-row" },
+          optionNumber(n++, "sheet-row-number"),
           h("span", { class: "sheet-row-text" }, h("span", { class: "sheet-row-title" }, r.title ?? ""), r.description !== undefined && h("span", { class: "sheet-row-desc" }, r.description)),
           h("input", { type: "radio", name: "sheet-row", value: r.id ?? "", onchange: () => chooseRow(r.id ?? "") }),
         ),

@@ -1,6 +1,6 @@
 // @ts-check
 /**
- * Builds the chat's DOM from the simulator's entries: bubbles, ticks, reply buttons, notices. Pure drawing:
+ * Builds the chat's DOM from the simulator's entries: bubbles, ticks, reply buttons, notices, day dividers. Pure drawing:
  * what a click does is passed in, so the look can change without touching how the page talks to the simulator.
  */
 
@@ -12,7 +12,7 @@
  * An interactive message as the page reads it; the simulator's Messages API has already checked its shape.
  * @typedef {{
  *   type?: string,
- *   header?: { type?: string, text?: string },
+ *   header?: { type?: string, text?: string, image?: Media, video?: Media, document?: Media },
  *   body?: { text?: string },
  *   footer?: { text?: string },
  *   action?: {
@@ -22,6 +22,7 @@
  *   }
  * }} Interactive
  */
+/** @typedef {{ link?: string, filename?: string }} Media */
 
 /**
  * Creates an element. `on*` attributes are listeners; `true`/`false` set or omit a boolean attribute.
@@ -48,6 +49,9 @@ const ICONS = {
   failed: '<svg viewBox="0 0 16 16" width="14" height="14"><circle cx="8" cy="8" r="7" fill="currentColor"/><path fill="#fff" d="M7.2 4h1.6v5H7.2zm0 6h1.6v1.6H7.2z"/></svg>',
   reply: '<svg viewBox="0 0 24 24" width="16" height="16"><path fill="currentColor" d="M10 9V5l-7 7 7 7v-4.1c5 0 8.5 1.6 11 5.1-1-5-4-10-11-11z"/></svg>',
   list: '<svg viewBox="0 0 24 24" width="16" height="16"><path fill="currentColor" d="M3 13h2v-2H3zm0 4h2v-2H3zm0-8h2V7H3zm4 4h14v-2H7zm0 4h14v-2H7zM7 7v2h14V7z"/></svg>',
+  image: '<svg viewBox="0 0 24 24" width="24" height="24"><rect x="3" y="4" width="18" height="16" rx="2" fill="none" stroke="currentColor" stroke-width="1.6"/><circle cx="9" cy="9.5" r="1.8" fill="currentColor"/><path d="M4 18l5-5 3.5 3.5L15 14l5 4" fill="none" stroke="currentColor" stroke-width="1.6" stroke-linejoin="round"/></svg>',
+  video: '<svg viewBox="0 0 24 24" width="24" height="24"><circle cx="12" cy="12" r="9.5" fill="none" stroke="currentColor" stroke-width="1.6"/><path d="M10 8v8l6-4z" fill="currentColor"/></svg>',
+  document: '<svg viewBox="0 0 24 24" width="24" height="24"><path d="M6 2.8h8l4.2 4.2v14.2H6z" fill="none" stroke="currentColor" stroke-width="1.6" stroke-linejoin="round"/><path d="M14 2.8V7h4.2M8.5 12h7M8.5 15h7M8.5 18h4.5" fill="none" stroke="currentColor" stroke-width="1.4"/></svg>',
 };
 
 /** @param {keyof typeof ICONS} name */
@@ -59,6 +63,32 @@ export function icon(name) {
 
 /** @param {string} iso */
 export const clock = (iso) => new Date(iso).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+
+/** The calendar day (in the viewer's time zone) a moment falls on, to tell when a chat crosses into the next. @param {string} iso */
+export function dayKey(iso) {
+  const d = new Date(iso);
+  return `${d.getFullYear()}-${d.getMonth() + 1}-${d.getDate()}`;
+}
+
+/**
+ * What a day divider says, as WhatsApp does: Today, Yesterday, a weekday within the week, else the date.
+ * @param {string} iso @param {Date} [now]
+ */
+export function dayLabel(iso, now = new Date()) {
+  const d = new Date(iso);
+  const midnight = (/** @type {Date} */ x) => new Date(x.getFullYear(), x.getMonth(), x.getDate()).getTime();
+  // Rounded: a day with a daylight-saving change is 23 or 25 hours long.
+  const days = Math.round((midnight(now) - midnight(d)) / 86_400_000);
+  if (days === 0) return "Today";
+  if (days === 1) return "Yesterday";
+  if (days > 1 && days < 7) return d.toLocaleDateString([], { weekday: "long" });
+  return d.toLocaleDateString([], { day: "numeric", month: "long", year: "numeric" });
+}
+
+/** @param {string} label */
+export function dayDivider(label) {
+  return h("div", { class: "row center day", role: "separator", "aria-label": label }, h("span", { class: "day-divider" }, label));
+}
 
 /** The one line a chat list shows for its last message. @param {Entry} e */
 export function preview(e) {
@@ -82,6 +112,31 @@ function tickIcon(tick) {
   return el;
 }
 
+const MEDIA_KINDS = /** @type {const} */ (["image", "video", "document"]);
+
+/** The last part of a link's path, which WhatsApp shows when a document has no file name. @param {string} link */
+function fileNameOf(link) {
+  try {
+    return decodeURIComponent(new URL(link).pathname.split("/").filter(Boolean).at(-1) ?? "") || link;
+  } catch {
+    return link;
+  }
+}
+
+/**
+ * An image, video or document header as a placeholder naming the kind and the file; never fetched, so the
+ * simulator stays offline. The link is in the tooltip.
+ * @param {NonNullable<Interactive["header"]>} header
+ */
+function mediaHeader(header) {
+  const kind = MEDIA_KINDS.find((k) => k === header.type);
+  if (kind === undefined) return null;
+  const media = header[kind] ?? {};
+  const link = media.link ?? "";
+  const name = media.filename ?? fileNameOf(link);
+  return h("div", { class: `i-media i-media-${kind}`, "data-media": kind, title: link, role: "img", "aria-label": `${kind}: ${name}` }, icon(kind), h("span", { class: "i-media-kind" }, kind), h("span", { class: "i-media-name" }, name));
+}
+
 /**
  * A message from the business: text, or an interactive bubble with its buttons (or list button) under it.
  * @param {BusinessEntry} e
@@ -96,7 +151,8 @@ export function businessRow(e, actions) {
   const bubble = h(
     "div",
     { class: "bubble in interactive" },
-    i.header?.text !== undefined && h("div", { class: "i-header" }, i.header.text),
+    i.header?.type === "text" && i.header.text !== undefined && h("div", { class: "i-header" }, i.header.text),
+    i.header !== undefined && i.header.type !== "text" && mediaHeader(i.header),
     h("div", { class: "text" }, i.body?.text ?? ""),
     i.footer?.text !== undefined && h("div", { class: "i-footer" }, i.footer.text),
     meta,
@@ -104,15 +160,30 @@ export function businessRow(e, actions) {
   /** @type {HTMLElement[]} */
   let choices = [];
   if (i.type === "button") {
-    choices = (i.action?.buttons ?? []).map((b) => {
+    choices = (i.action?.buttons ?? []).map((b, n) => {
       const id = b.reply?.id ?? "";
       const done = e.chosen.includes(id) || actions.tapping.has(`${e.id}:${id}`);
-      return h("button", { type: "button", class: "choice", "data-reply-id": id, disabled: done, onclick: () => actions.onTap(e, id) }, icon("reply"), b.reply?.title ?? "");
+      return h(
+        "button",
+        { type: "button", class: "choice", "data-reply-id": id, disabled: done, title: `Tap, or type ${n + 1}`, onclick: () => actions.onTap(e, id) },
+        optionNumber(n),
+        icon("reply"),
+        h("span", { class: "choice-title" }, b.reply?.title ?? ""),
+      );
     });
   } else if (i.type === "list") {
     choices = [h("button", { type: "button", class: "choice list-open", onclick: () => actions.onOpenList(e) }, icon("list"), i.action?.button ?? "")];
   }
   return h("div", { class: "row in", "data-id": e.id }, h("div", { class: "group" }, bubble, choices.length > 0 && h("div", { class: "choices" }, ...choices)));
+}
+
+/**
+ * The number a customer may type for an option (1 for the first), shown small beside it. Left out of the
+ * button's accessible name, which stays the option's title as on WhatsApp.
+ * @param {number} index
+ */
+export function optionNumber(index, className = "choice-number") {
+  return h("span", { class: className, "aria-hidden": "true" }, `${index + 1}.`);
 }
 
 /**
