@@ -27,6 +27,8 @@ const state = {
   /** The open list sheet. @type {{ messageUuid: string, rowId: string | null } | null} */
   sheet: null,
   readInFlight: false,
+  /** On a phone-sized screen the customers are a drawer over the chat; the header's button opens it. */
+  drawerOpen: false,
 };
 
 /** @param {string} id */
@@ -108,6 +110,12 @@ function drawSidebar(snap) {
     );
   });
   $("customers").replaceChildren(...items);
+  // With the drawer shut, its button tells that another customer got something.
+  const waiting = snap.customers.filter((c) => c.number !== state.current && [...state.entries.values()].some((e) => e.customer === c.number && e.kind === "business" && e.tick !== "read")).length;
+  const badge = $("drawer-unread");
+  badge.hidden = waiting === 0;
+  badge.textContent = String(waiting);
+  $("drawer-toggle").setAttribute("aria-label", waiting === 0 ? "Customers" : `Customers (${waiting} with unread messages)`);
 }
 
 /** @param {FeedSnapshot} snap */
@@ -221,7 +229,16 @@ function switchTo(number) {
   state.drawn = -1;
   history.replaceState(null, "", `#${number}`);
   closeSheet();
+  setDrawer(false);
   draw();
+}
+
+/** Opens or shuts the customer drawer (a phone-sized screen; on a wide one the list is always there). @param {boolean} open */
+function setDrawer(open) {
+  state.drawerOpen = open;
+  $("app").classList.toggle("drawer-open", open);
+  $("drawer-toggle").setAttribute("aria-expanded", String(open));
+  if (open) /** @type {HTMLElement | null} */ (document.querySelector(".customer.active"))?.focus();
 }
 
 /** The customer looks at the chat: the simulator sends `read` for what was delivered to them. */
@@ -278,13 +295,18 @@ function init() {
     const added = await post("/api/customers");
     if (added !== null && typeof added.number === "string") switchTo(added.number);
   });
+  $("drawer-toggle").addEventListener("click", () => setDrawer(!state.drawerOpen));
+  $("drawer-close").addEventListener("click", () => setDrawer(false));
+  $("drawer-backdrop").addEventListener("click", () => setDrawer(false));
   $("sheet-close").addEventListener("click", closeSheet);
   $("sheet-send").addEventListener("click", () => void sendSheet());
   $("sheet").addEventListener("click", (ev) => {
     if (ev.target === ev.currentTarget) closeSheet(); // a click on the dimmed chat closes, as in WhatsApp
   });
   document.addEventListener("keydown", (ev) => {
-    if (ev.key === "Escape") closeSheet();
+    if (ev.key !== "Escape") return;
+    closeSheet();
+    setDrawer(false);
   });
   document.addEventListener("visibilitychange", markRead);
   connect();

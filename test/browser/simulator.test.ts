@@ -1,8 +1,8 @@
 /**
  * The README's main-job command end to end, in real headless Chromium: `npm start` from a fresh dev folder,
- * then the guide's delivery-time buttons, the pill list, typed answers and media headers, asserting what the
- * page shows at each step. Screenshots go to test-results/; UPDATE_DOCS_SCREENSHOT=1 also refreshes
- * docs/simulator-list.png.
+ * then the guide's delivery-time buttons, the pill list and typed answers, media headers, and the phone-sized
+ * layout, asserting what the page shows at each step. Screenshots go to test-results/; UPDATE_DOCS_SCREENSHOT=1
+ * also refreshes the README's pictures, docs/simulator-list.png and docs/simulator-phone.png.
  */
 import { copyFile, mkdir, readFile, writeFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
@@ -15,6 +15,8 @@ import { npmStart, type NpmStart } from "./npm-start.js";
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const RESULTS = `${ROOT}test-results`;
 const updateDocs = process.env["UPDATE_DOCS_SCREENSHOT"] === "1";
+/** A phone-sized screen (an iPhone 12 to 15's CSS pixels), where the layout is a single column. */
+const PHONE = { width: 390, height: 844 };
 
 describe.skipIf(chromiumMissing && !mustRun)("npm start and the chat simulator in Chromium", { timeout: 90_000 }, () => {
   let app: NpmStart | undefined;
@@ -233,5 +235,60 @@ describe.skipIf(chromiumMissing && !mustRun)("npm start and the chat simulator i
     await shot("06-media-headers");
     // Drawn, not fetched: the page asked nothing of the media's hosts.
     expect(requested.filter((url) => !url.startsWith(app!.url))).toEqual([]);
+  });
+
+  it("on a phone-sized screen: one column, no sideways scrolling, the composer in view, the customers in a drawer", async () => {
+    const phone = await browser!.newPage({ viewport: PHONE, isMobile: true, hasTouch: true, locale: "en-GB" });
+    phone.setDefaultTimeout(30_000);
+    try {
+      await phone.goto(`${app!.url}#447700900101`);
+      const chat = phone.getByRole("region", { name: "Messages" });
+      await chat.getByText("Confirmed: red pill. Welcome to the real world.").waitFor();
+      expect(await phone.locator(".chat-sub").textContent()).toContain("you are Alice");
+
+      const fits = async (what: string) => {
+        const b = (await phone.locator(what).first().boundingBox())!;
+        return { what, left: b.x >= 0, right: b.x + b.width <= PHONE.width, top: b.y >= 0, bottom: b.y + b.height <= PHONE.height };
+      };
+      const inside = (what: string) => ({ what, left: true, right: true, top: true, bottom: true });
+      expect(await phone.evaluate<number>("document.scrollingElement.scrollWidth")).toBeLessThanOrEqual(PHONE.width);
+      for (const what of [".composer-send", ".composer input", ".chat-header", ".chat-title", "#drawer-toggle"]) expect(await fits(what)).toEqual(inside(what));
+      // One column: the chat has the whole width; the header's text is cut, not spilled.
+      expect(await phone.locator(".chat").boundingBox()).toMatchObject({ x: 0, width: PHONE.width });
+      expect(await phone.evaluate<boolean>("(() => { const h = document.querySelector('.chat-header'); return h.scrollWidth <= h.clientWidth && h.scrollHeight <= h.clientHeight; })()")).toBe(true);
+      const bilal = phone.locator('.customer[data-customer="447700900102"]');
+      expect(await bilal.isVisible()).toBe(false);
+      await phone.screenshot({ path: `${RESULTS}/07-phone.png` });
+      if (updateDocs) await copyFile(`${RESULTS}/07-phone.png`, `${ROOT}docs/simulator-phone.png`);
+
+      // The header's button opens the drawer; choosing a customer closes it and shows their chat.
+      const toggle = phone.locator("#drawer-toggle");
+      expect(await toggle.getAttribute("aria-expanded")).toBe("false");
+      await toggle.click();
+      await bilal.waitFor({ state: "visible" });
+      expect(await toggle.getAttribute("aria-expanded")).toBe("true");
+      await expect.poll(() => fits(".sidebar")).toEqual(inside(".sidebar"));
+      expect(await phone.evaluate<number>("document.scrollingElement.scrollWidth")).toBeLessThanOrEqual(PHONE.width);
+      await phone.screenshot({ path: `${RESULTS}/08-phone-drawer.png` });
+      await bilal.click();
+      await bilal.waitFor({ state: "hidden" });
+      expect(await toggle.getAttribute("aria-expanded")).toBe("false");
+      expect(await phone.locator(".chat-sub").textContent()).toContain("you are Bilal");
+      await chat.getByText("Hi! What can we do for you today?").waitFor();
+      expect(await chat.getByText("Confirmed: red pill. Welcome to the real world.").count()).toBe(0);
+
+      // The dimmed chat and Escape close it too, leaving the customer held.
+      await toggle.click();
+      await bilal.waitFor({ state: "visible" });
+      await phone.locator("#drawer-backdrop").click({ position: { x: PHONE.width - 20, y: PHONE.height / 2 } });
+      await bilal.waitFor({ state: "hidden" });
+      await toggle.click();
+      await bilal.waitFor({ state: "visible" });
+      await phone.keyboard.press("Escape");
+      await bilal.waitFor({ state: "hidden" });
+      expect(await phone.locator(".chat-sub").textContent()).toContain("you are Bilal");
+    } finally {
+      await phone.close();
+    }
   });
 });
