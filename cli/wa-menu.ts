@@ -1,185 +1,129 @@
-/** `wa-menu`: validate, draw, push and pull menus. Pure over its I/O, so tests run it without a shell. */
-import { checkMenu } from "../src/menus/compile.js";
-import { menuGraph } from "../src/menus/graph.js";
-import { menuJsonSchema } from "../src/menus/json-schema.js";
+/** `wa-menu`: validate, draw, push and pull menus, and look after customers. Pure over its I/O, so tests run it without a shell. */
+import { parseArgs } from "node:util";
+import { COMMON_OPTIONS_HELP, CommandError, SWITCHES, UsageError, WORKER_OPTIONS_HELP, type CliIo, type Command, type Flags, type OptionName } from "./command.js";
+import { customerCommands } from "./customer-commands.js";
+import { menuCommands } from "./menu-commands.js";
+import { workerCommands } from "./worker-commands.js";
 
-export interface CliIo {
-  readFile(path: string): Promise<string>;
-  writeFile(path: string, text: string): Promise<void>;
-  fetch: typeof fetch;
-  env: Record<string, string | undefined>;
-  out(text: string): void;
-  err(text: string): void;
+export type { CliIo } from "./command.js";
+
+export const COMMANDS: Command[] = [...menuCommands, ...workerCommands, ...customerCommands];
+
+const VALUES: Record<Exclude<OptionName, "clear-opt-out">, string> = { out: "FILE", version: "N", url: "URL", token: "TOKEN" };
+const talksToWorker = (c: Command) => c.options.includes("url");
+
+function overview(): string {
+  const width = Math.max(...COMMANDS.flatMap((c) => c.forms.map(([s]) => s.length))) + 2;
+  const groups = [...new Set(COMMANDS.map((c) => c.group))].map((group) => {
+    const lines = COMMANDS.filter((c) => c.group === group).flatMap((c) => c.forms.map(([s, what]) => `  ${s.padEnd(width)} ${what}`));
+    return `${group}:\n${lines.join("\n")}`;
+  });
+  return `usage: wa-menu <command> [options]
+
+${groups.join("\n\n")}
+
+\`wa-menu <command> --help\` (or \`wa-menu help <command>\`) tells more about one.
+
+Every command takes:
+${COMMON_OPTIONS_HELP}
+
+${WORKER_OPTIONS_HELP}
+
+Exit status: 0 done, 1 the command failed (an invalid menu, a worker that refused or did not answer), 2 wrong usage.`;
 }
 
-const USAGE = `usage: wa-menu <command> [options]
+const synopsis = (c: Command) => c.forms.map(([s], i) => `${i === 0 ? "usage:" : "      "} wa-menu ${s}`).join("\n");
 
-  validate <files...>          check menus: every problem with its JSON path; exit 1 on any error
-  graph <file>                 the menu as a Mermaid flowchart
-  schema [--out FILE]          the JSON Schema of the menu format
-  push <file>                  upload a menu as a new version
-  pull <id> [--version N] [--out FILE]
-                               download a menu (the current version unless --version)
-  bind <number|default> <id>   make a business number (or every other number) start a menu
-
-push, pull and bind talk to a worker:
-  --url URL      default $WA_MENU_URL, else http://127.0.0.1:8787 (npm start)
-  --token TOKEN  default $WA_MENU_TOKEN, else $ADMIN_TOKEN, else .dev/credentials.json (npm start)
-`;
-
-class UsageError extends Error {}
-
-function parseArgs(argv: string[]): { positional: string[]; flags: Record<string, string> } {
-  const positional: string[] = [];
-  const flags: Record<string, string> = {};
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    if (a.startsWith("--")) {
-      const value = argv[i + 1];
-      if (value === undefined) throw new UsageError(`${a} needs a value`);
-      flags[a.slice(2)] = value;
-      i++;
-    } else positional.push(a);
+/** One form: its line as a sentence; several: each form's name beside its line. */
+function summaryOf(c: Command): string {
+  if (c.forms.length === 1) {
+    const line = c.forms[0]![1];
+    return `${line.charAt(0).toUpperCase()}${line.slice(1)}.`;
   }
-  return { positional, flags };
+  const names = c.forms.map(([s]) => s.split(" <")[0]!);
+  const width = Math.max(...names.map((n) => n.length)) + 2;
+  return c.forms.map(([, line], i) => `  ${names[i]!.padEnd(width)}${line}`).join("\n");
 }
 
-async function readJson(io: CliIo, file: string): Promise<unknown> {
-  let text: string;
+function usageOf(c: Command): string {
+  const worker = talksToWorker(c) ? `\n\n${WORKER_OPTIONS_HELP}` : "";
+  return `${synopsis(c)}\n\n${summaryOf(c)}\n\n${c.details}${worker}\n\nOptions every command takes:\n${COMMON_OPTIONS_HELP}`;
+}
+
+/** `node:util` parseArgs with the command's own options; its errors become a UsageError that names the command. */
+function parseFor(c: Command, argv: string[]): { args: string[]; flags: Flags; help: boolean } {
+  const options: Record<string, { type: "string" | "boolean"; short?: string }> = { json: { type: "boolean" }, help: { type: "boolean", short: "h" } };
+  for (const name of c.options) options[name] = { type: SWITCHES.has(name) ? "boolean" : "string" };
+  let parsed: ReturnType<typeof parseArgs>;
   try {
-    text = await io.readFile(file);
-  } catch {
-    throw new UsageError(`${file}: cannot read the file`);
-  }
-  try {
-    return JSON.parse(text) as unknown;
+    parsed = parseArgs({ args: argv, options, allowPositionals: true, strict: true });
   } catch (e) {
-    throw new UsageError(`${file}: not valid JSON (${e instanceof Error ? e.message : "parse error"})`);
+    // `--help` wins over any other mistake on the line: who asks for help gets it.
+    if (argv.includes("--help") || argv.includes("-h")) return { args: [], flags: { json: false }, help: true };
+    throw new UsageError(parseProblem(c, e));
   }
+  const v = parsed.values as Record<string, string | boolean | undefined>;
+  const flags: Flags = { json: v["json"] === true };
+  for (const name of c.options) {
+    const value = v[name];
+    if (name === "clear-opt-out") flags[name] = value === true;
+    else if (typeof value === "string") flags[name] = value;
+  }
+  return { args: parsed.positionals, flags, help: v["help"] === true };
 }
 
-async function credentials(io: CliIo, flags: Record<string, string>): Promise<{ url: string; token: string }> {
-  const url = (flags["url"] ?? io.env["WA_MENU_URL"] ?? "http://127.0.0.1:8787").replace(/\/+$/, "");
-  let token = flags["token"] ?? io.env["WA_MENU_TOKEN"] ?? io.env["ADMIN_TOKEN"];
-  if (token === undefined) {
-    try {
-      token = (JSON.parse(await io.readFile(".dev/credentials.json")) as { adminToken?: string }).adminToken;
-    } catch {
-      // No local development credentials: say what to pass instead.
-    }
+function parseProblem(c: Command, e: unknown): string {
+  const code = (e as { code?: string }).code;
+  const option = /'(-[^' ]+)/.exec(e instanceof Error ? e.message : "")?.[1] ?? "an option";
+  if (code === "ERR_PARSE_ARGS_UNKNOWN_OPTION") {
+    const known = c.options.map((o) => `--${o}`).concat("--json", "--help");
+    return `${c.name} has no option ${option} (it takes ${known.join(", ")})`;
   }
-  if (!token) throw new UsageError("no admin token: pass --token, set WA_MENU_TOKEN, or run npm start once to create local credentials");
-  return { url, token };
-}
-
-async function call(io: CliIo, flags: Record<string, string>, method: string, path: string, body?: unknown): Promise<{ status: number; json: Record<string, unknown> }> {
-  const { url, token } = await credentials(io, flags);
-  let res: Response;
-  try {
-    res = await io.fetch(`${url}${path}`, {
-      method,
-      headers: { Authorization: `Bearer ${token}`, "Content-Type": "application/json" },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-  } catch {
-    throw new UsageError(`cannot reach ${url}: is the worker running (npm start), or is --url right?`);
+  if (code === "ERR_PARSE_ARGS_INVALID_OPTION_VALUE") {
+    const name = option.replace(/^-+/, "").split("=")[0] as OptionName;
+    const value = name === "clear-opt-out" ? undefined : VALUES[name];
+    return value !== undefined ? `${option} needs a value: --${name} ${value} or --${name}=${value}` : `${option} takes no value`;
   }
-  const json = (await res.json().catch(() => ({}))) as Record<string, unknown>;
-  return { status: res.status, json };
-}
-
-function printProblems(io: CliIo, file: string, kind: "error" | "warning", problems: Array<{ path: string; message: string }>) {
-  for (const p of problems) (kind === "error" ? io.err : io.out)(`${file}: ${kind} ${p.path}: ${p.message}`);
+  return e instanceof Error ? e.message : String(e);
 }
 
 /** Runs one command; answers the exit code. */
 export async function runCli(argv: string[], io: CliIo): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === "--help" || name === "-h" || (name === "help" && rest.length === 0)) {
+    io.out(overview());
+    return 0;
+  }
+  const asked = name === "help" ? rest[0] : name;
+  const command = COMMANDS.find((c) => c.name === asked);
+  if (command === undefined) {
+    io.err(`${asked === undefined ? "wa-menu: no command given" : `wa-menu: unknown command "${asked}"`}\n\n${overview()}`);
+    return 2;
+  }
+  if (name === "help") {
+    io.out(usageOf(command));
+    return 0;
+  }
+
+  let json = rest.includes("--json");
   try {
-    const [command, ...rest] = argv;
-    const { positional, flags } = parseArgs(rest);
-    switch (command) {
-      case "validate": {
-        if (positional.length === 0) throw new UsageError("validate needs at least one file");
-        let failed = false;
-        for (const file of positional) {
-          let doc: unknown;
-          try {
-            doc = await readJson(io, file);
-          } catch (e) {
-            if (!(e instanceof UsageError)) throw e;
-            io.err(`wa-menu: ${e.message}`);
-            failed = true;
-            continue;
-          }
-          const report = checkMenu(doc);
-          printProblems(io, file, "error", report.errors);
-          printProblems(io, file, "warning", report.warnings);
-          if (report.menu) io.out(`${file}: ok, menu "${report.menu.id}" with ${Object.keys(report.menu.nodes).length} nodes`);
-          else failed = true;
-        }
-        return failed ? 1 : 0;
-      }
-      case "graph": {
-        const file = positional[0];
-        if (file === undefined) throw new UsageError("graph needs a file");
-        const report = checkMenu(await readJson(io, file));
-        if (report.menu === null) {
-          printProblems(io, file, "error", report.errors);
-          return 1;
-        }
-        io.out(menuGraph(report.menu).trimEnd());
-        return 0;
-      }
-      case "schema": {
-        const text = `${JSON.stringify(menuJsonSchema(), null, 2)}\n`;
-        if (flags["out"]) await io.writeFile(flags["out"], text);
-        else io.out(text.trimEnd());
-        return 0;
-      }
-      case "push": {
-        const file = positional[0];
-        if (file === undefined) throw new UsageError("push needs a file");
-        const doc = await readJson(io, file);
-        const report = checkMenu(doc);
-        if (report.menu === null) {
-          printProblems(io, file, "error", report.errors);
-          return 1;
-        }
-        const { status, json } = await call(io, flags, "PUT", `/admin/menus/${report.menu.id}`, doc);
-        if (status !== 201) throw new UsageError(`the worker refused the menu (${status}): ${String(json["message"] ?? "")}`);
-        printProblems(io, file, "warning", report.warnings);
-        io.out(`${file}: published "${report.menu.id}" as version ${String(json["version"])}`);
-        return 0;
-      }
-      case "pull": {
-        const id = positional[0];
-        if (id === undefined) throw new UsageError("pull needs a menu id");
-        const query = flags["version"] ? `?version=${encodeURIComponent(flags["version"])}` : "";
-        const { status, json } = await call(io, flags, "GET", `/admin/menus/${encodeURIComponent(id)}${query}`);
-        if (status !== 200) throw new UsageError(`${id}: ${String(json["message"] ?? `HTTP ${status}`)}`);
-        const text = `${JSON.stringify(json["menu"], null, 2)}\n`;
-        if (flags["out"]) {
-          await io.writeFile(flags["out"], text);
-          io.out(`${id}: version ${String(json["version"])} written to ${flags["out"]}`);
-        } else io.out(text.trimEnd());
-        return 0;
-      }
-      case "bind": {
-        const [number, id] = positional;
-        if (number === undefined || id === undefined) throw new UsageError("bind needs a business number (or default) and a menu id");
-        const { status, json } = await call(io, flags, "PUT", `/admin/bindings/${encodeURIComponent(number)}`, { menuId: id });
-        if (status !== 200) throw new UsageError(`bind: ${String(json["message"] ?? `HTTP ${status}`)}`);
-        io.out(`${number} now starts menu "${id}"`);
-        return 0;
-      }
-      default:
-        io.err(USAGE);
-        return command === undefined || command === "help" || command === "--help" ? 0 : 2;
+    const { args, flags, help } = parseFor(command, rest);
+    if (help) {
+      io.out(usageOf(command));
+      return 0;
     }
+    json = flags.json;
+    const print = (human: string | string[], value: unknown) => io.out(json ? JSON.stringify(value, null, 2) : typeof human === "string" ? human : human.join("\n"));
+    return await command.run({ io, args, flags, print });
   } catch (e) {
     if (e instanceof UsageError) {
-      io.err(`wa-menu: ${e.message}`);
+      io.err(`wa-menu: ${e.message}\n\n${synopsis(command)}\n(wa-menu ${command.name} --help tells more)`);
       return 2;
+    }
+    if (e instanceof CommandError) {
+      if (json) io.out(JSON.stringify({ ...e.detail, error: e.message }, null, 2));
+      else io.err(`wa-menu: ${e.message}`);
+      return 1;
     }
     throw e;
   }

@@ -158,11 +158,13 @@ export function createPageApi(options: PageApiOptions): PageApi {
     if (customer === null) return unknownCustomer(c);
     const body = await bodyOf(c, flowSchema);
     if (!body.ok) return refuse(c, 400, body.message);
-    const menu = options.menus.find((m) => m.id === body.data.menuId);
-    // Before the call: the worker sends the first question while it handles it.
-    log.notice(customer, "info", `Started the menu "${menu?.name ?? body.data.menuId}"`);
+    const name = options.menus.find((m) => m.id === body.data.menuId)?.name ?? body.data.menuId;
+    // Placed before the call, because the worker sends the first question while it handles it; rewritten in
+    // place once the worker answered, so the chat never claims a start the worker refused (an opt-out's 409).
+    const pending = log.notice(customer, "info", `Starting the menu "${name}" ...`);
     const result = await worker.startFlow(body.data.menuId, business.number, customer);
-    if (!result.ok) log.notice(customer, "error", `Could not start the menu "${body.data.menuId}"`, { detail: result.message });
+    if (result.ok) log.put({ ...pending, title: `Started the menu "${name}"` });
+    else log.put({ ...pending, level: "error", title: `Could not start the menu "${name}"`, detail: result.message });
     return c.json({ ok: result.ok });
   });
 

@@ -5,7 +5,7 @@
  * would. All state lives in the simulator; the page only draws it, so a reload or a second tab shows the same.
  */
 
-import { businessRow, customerRow, h, noticeRow, preview } from "./render.js";
+import { businessRow, customerRow, dayDivider, dayKey, dayLabel, h, noticeRow, optionNumber, preview } from "./render.js";
 
 /** @typedef {import("../chat-log.js").Entry} Entry */
 /** @typedef {import("../chat-log.js").BusinessEntry} BusinessEntry */
@@ -27,6 +27,8 @@ const state = {
   /** The open list sheet. @type {{ messageUuid: string, rowId: string | null } | null} */
   sheet: null,
   readInFlight: false,
+  /** On a phone-sized screen the customers are a drawer over the chat; the header's button opens it. */
+  drawerOpen: false,
 };
 
 /** @param {string} id */
@@ -97,24 +99,30 @@ function drawSidebar(snap) {
           onclick: () => switchTo(c.number),
         },
         h("span", { class: "customer-avatar", "aria-hidden": "true" }, c.name.slice(0, 1).toUpperCase()),
-        h(
-          "span",
-          { class: "customer-text" },
-          h("span", { class: "customer-name" }, c.name),
-          h("span", { class: "customer-preview" }, last === undefined ? `+${c.number}` : preview(last)),
-        ),
+        h("span", { class: "customer-text" }, h("span", { class: "customer-name" }, c.name), h("span", { class: "customer-preview" }, last === undefined ? `+${c.number}` : preview(last))),
         unread > 0 && h("span", { class: "unread", "aria-label": `${unread} unread` }, String(unread)),
       ),
     );
   });
   $("customers").replaceChildren(...items);
+  // With the drawer shut, its button tells that another customer got something.
+  const waiting = snap.customers.filter((c) => c.number !== state.current && [...state.entries.values()].some((e) => e.customer === c.number && e.kind === "business" && e.tick !== "read")).length;
+  const badge = $("drawer-unread");
+  badge.hidden = waiting === 0;
+  badge.textContent = String(waiting);
+  $("drawer-toggle").setAttribute("aria-label", waiting === 0 ? "Customers" : `Customers (${waiting} with unread messages)`);
 }
 
 /** @param {FeedSnapshot} snap */
 function drawHeader(snap) {
   const me = snap.customers.find((c) => c.number === state.current);
   $("business-name").textContent = snap.business.name;
-  $("business-initials").textContent = snap.business.name.split(/\s+/).map((w) => w[0]).join("").slice(0, 2).toUpperCase();
+  $("business-initials").textContent = snap.business.name
+    .split(/\s+/)
+    .map((w) => w[0])
+    .join("")
+    .slice(0, 2)
+    .toUpperCase();
   $("chat-sub").textContent = me === undefined ? "" : `+${snap.business.number} · you are ${me.name} (+${me.number})`;
   $("menus").replaceChildren(
     ...snap.menus.map((m) =>
@@ -133,7 +141,15 @@ function drawMessages(snap) {
   const box = $("messages");
   const list = currentEntries();
   const actions = { tapping: state.tapping, onTap: tap, onOpenList: openSheet };
-  const rows = list.map((e) => (e.kind === "business" ? businessRow(e, actions) : e.kind === "customer" ? customerRow(e, snap.business.name) : noticeRow(e)));
+  /** @type {HTMLElement[]} */
+  const rows = [];
+  let day = "";
+  for (const e of list) {
+    // A divider where the chat crosses into another day, as WhatsApp draws them.
+    if (dayKey(e.at) !== day) rows.push(dayDivider(dayLabel(e.at)));
+    day = dayKey(e.at);
+    rows.push(e.kind === "business" ? businessRow(e, actions) : e.kind === "customer" ? customerRow(e, snap.business.name) : noticeRow(e));
+  }
   if (list.length === 0) rows.push(h("div", { class: "empty" }, "No messages yet. Type something to get the default menu, or start a menu above."));
   box.replaceChildren(...rows);
   if (list.length !== state.drawn) box.scrollTop = box.scrollHeight;
@@ -147,6 +163,8 @@ function openSheet(e) {
   const i = /** @type {Interactive} */ (e.content.type === "interactive" ? e.content.interactive : {});
   state.sheet = { messageUuid: e.id, rowId: null };
   $("sheet-title").textContent = i.action?.button ?? "";
+  // Rows are numbered across sections, as a typed number picks them.
+  let n = 0;
   const sections = (i.action?.sections ?? []).map((s) =>
     h(
       "section",
@@ -156,6 +174,7 @@ function openSheet(e) {
         h(
           "label",
           { class: "sheet-row" },
+          optionNumber(n++, "sheet-row-number"),
           h("span", { class: "sheet-row-text" }, h("span", { class: "sheet-row-title" }, r.title ?? ""), r.description !== undefined && h("span", { class: "sheet-row-desc" }, r.description)),
           h("input", { type: "radio", name: "sheet-row", value: r.id ?? "", onchange: () => chooseRow(r.id ?? "") }),
         ),
@@ -210,7 +229,16 @@ function switchTo(number) {
   state.drawn = -1;
   history.replaceState(null, "", `#${number}`);
   closeSheet();
+  setDrawer(false);
   draw();
+}
+
+/** Opens or shuts the customer drawer (a phone-sized screen; on a wide one the list is always there). @param {boolean} open */
+function setDrawer(open) {
+  state.drawerOpen = open;
+  $("app").classList.toggle("drawer-open", open);
+  $("drawer-toggle").setAttribute("aria-expanded", String(open));
+  if (open) /** @type {HTMLElement | null} */ (document.querySelector(".customer.active"))?.focus();
 }
 
 /** The customer looks at the chat: the simulator sends `read` for what was delivered to them. */
@@ -267,13 +295,18 @@ function init() {
     const added = await post("/api/customers");
     if (added !== null && typeof added.number === "string") switchTo(added.number);
   });
+  $("drawer-toggle").addEventListener("click", () => setDrawer(!state.drawerOpen));
+  $("drawer-close").addEventListener("click", () => setDrawer(false));
+  $("drawer-backdrop").addEventListener("click", () => setDrawer(false));
   $("sheet-close").addEventListener("click", closeSheet);
   $("sheet-send").addEventListener("click", () => void sendSheet());
   $("sheet").addEventListener("click", (ev) => {
     if (ev.target === ev.currentTarget) closeSheet(); // a click on the dimmed chat closes, as in WhatsApp
   });
   document.addEventListener("keydown", (ev) => {
-    if (ev.key === "Escape") closeSheet();
+    if (ev.key !== "Escape") return;
+    closeSheet();
+    setDrawer(false);
   });
   document.addEventListener("visibilitychange", markRead);
   connect();

@@ -1,6 +1,6 @@
 // @ts-check
 /**
- * Builds the chat's DOM from the simulator's entries: bubbles, ticks, reply buttons, notices. Pure drawing:
+ * Builds the chat's DOM from the simulator's entries: bubbles, ticks, reply buttons, notices, day dividers. Pure drawing:
  * what a click does is passed in, so the look can change without touching how the page talks to the simulator.
  */
 
@@ -12,7 +12,7 @@
  * An interactive message as the page reads it; the simulator's Messages API has already checked its shape.
  * @typedef {{
  *   type?: string,
- *   header?: { type?: string, text?: string },
+ *   header?: { type?: string, text?: string, image?: Media, video?: Media, document?: Media },
  *   body?: { text?: string },
  *   footer?: { text?: string },
  *   action?: {
@@ -22,6 +22,7 @@
  *   }
  * }} Interactive
  */
+/** @typedef {{ link?: string, filename?: string }} Media */
 
 /**
  * Creates an element. `on*` attributes are listeners; `true`/`false` set or omit a boolean attribute.
@@ -42,12 +43,18 @@ export function h(tag, attrs = {}, ...children) {
 }
 
 const ICONS = {
-  clock: '<svg viewBox="0 0 16 16" width="14" height="14"><path fill="currentColor" d="M8 1.5a6.5 6.5 0 1 0 0 13 6.5 6.5 0 0 0 0-13Zm0 1.3a5.2 5.2 0 1 1 0 10.4A5.2 5.2 0 0 1 8 2.8Zm-.6 1.9v3.8l3 1.8.6-1-2.4-1.5V4.7z"/></svg>',
+  clock:
+    '<svg viewBox="0 0 16 16" width="14" height="14"><path fill="currentColor" d="M8 1.5a6.5 6.5 0 1 0 0 13 6.5 6.5 0 0 0 0-13Zm0 1.3a5.2 5.2 0 1 1 0 10.4A5.2 5.2 0 0 1 8 2.8Zm-.6 1.9v3.8l3 1.8.6-1-2.4-1.5V4.7z"/></svg>',
   one: '<svg viewBox="0 0 16 11" width="16" height="11"><path fill="currentColor" d="M11.1.6 5 7.7 2.3 5.1 1 6.4l4.1 4 7.4-8.6z"/></svg>',
   two: '<svg viewBox="0 0 16 11" width="16" height="11"><path fill="currentColor" d="M11.1.6 5 7.7 2.3 5.1 1 6.4l4.1 4 7.4-8.6zm3.6 0L8.6 7.7l-.7-.7-1.3 1.5 2.1 2 7.4-8.6z"/></svg>',
   failed: '<svg viewBox="0 0 16 16" width="14" height="14"><circle cx="8" cy="8" r="7" fill="currentColor"/><path fill="#fff" d="M7.2 4h1.6v5H7.2zm0 6h1.6v1.6H7.2z"/></svg>',
   reply: '<svg viewBox="0 0 24 24" width="16" height="16"><path fill="currentColor" d="M10 9V5l-7 7 7 7v-4.1c5 0 8.5 1.6 11 5.1-1-5-4-10-11-11z"/></svg>',
   list: '<svg viewBox="0 0 24 24" width="16" height="16"><path fill="currentColor" d="M3 13h2v-2H3zm0 4h2v-2H3zm0-8h2V7H3zm4 4h14v-2H7zm0 4h14v-2H7zM7 7v2h14V7z"/></svg>',
+  image:
+    '<svg viewBox="0 0 24 24" width="24" height="24"><rect x="3" y="4" width="18" height="16" rx="2" fill="none" stroke="currentColor" stroke-width="1.6"/><circle cx="9" cy="9.5" r="1.8" fill="currentColor"/><path d="M4 18l5-5 3.5 3.5L15 14l5 4" fill="none" stroke="currentColor" stroke-width="1.6" stroke-linejoin="round"/></svg>',
+  video: '<svg viewBox="0 0 24 24" width="24" height="24"><circle cx="12" cy="12" r="9.5" fill="none" stroke="currentColor" stroke-width="1.6"/><path d="M10 8v8l6-4z" fill="currentColor"/></svg>',
+  document:
+    '<svg viewBox="0 0 24 24" width="24" height="24"><path d="M6 2.8h8l4.2 4.2v14.2H6z" fill="none" stroke="currentColor" stroke-width="1.6" stroke-linejoin="round"/><path d="M14 2.8V7h4.2M8.5 12h7M8.5 15h7M8.5 18h4.5" fill="none" stroke="currentColor" stroke-width="1.4"/></svg>',
 };
 
 /** @param {keyof typeof ICONS} name */
@@ -59,6 +66,32 @@ export function icon(name) {
 
 /** @param {string} iso */
 export const clock = (iso) => new Date(iso).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+
+/** The calendar day (in the viewer's time zone) a moment falls on, to tell when a chat crosses into the next. @param {string} iso */
+export function dayKey(iso) {
+  const d = new Date(iso);
+  return `${d.getFullYear()}-${d.getMonth() + 1}-${d.getDate()}`;
+}
+
+/**
+ * What a day divider says, as WhatsApp does: Today, Yesterday, a weekday within the week, else the date.
+ * @param {string} iso @param {Date} [now]
+ */
+export function dayLabel(iso, now = new Date()) {
+  const d = new Date(iso);
+  const midnight = (/** @type {Date} */ x) => new Date(x.getFullYear(), x.getMonth(), x.getDate()).getTime();
+  // Rounded: a day with a daylight-saving change is 23 or 25 hours long.
+  const days = Math.round((midnight(now) - midnight(d)) / 86_400_000);
+  if (days === 0) return "Today";
+  if (days === 1) return "Yesterday";
+  if (days > 1 && days < 7) return d.toLocaleDateString([], { weekday: "long" });
+  return d.toLocaleDateString([], { day: "numeric", month: "long", year: "numeric" });
+}
+
+/** @param {string} label */
+export function dayDivider(label) {
+  return h("div", { class: "row center day", role: "separator", "aria-label": label }, h("span", { class: "day-divider" }, label));
+}
 
 /** The one line a chat list shows for its last message. @param {Entry} e */
 export function preview(e) {
@@ -82,6 +115,37 @@ function tickIcon(tick) {
   return el;
 }
 
+const MEDIA_KINDS = /** @type {const} */ (["image", "video", "document"]);
+
+/** The last part of a link's path, which WhatsApp shows when a document has no file name. @param {string} link */
+function fileNameOf(link) {
+  try {
+    return decodeURIComponent(new URL(link).pathname.split("/").filter(Boolean).at(-1) ?? "") || link;
+  } catch {
+    return link;
+  }
+}
+
+/**
+ * An image, video or document header as a placeholder naming the kind and the file; never fetched, so the
+ * simulator stays offline. The link is in the tooltip.
+ * @param {NonNullable<Interactive["header"]>} header
+ */
+function mediaHeader(header) {
+  const kind = MEDIA_KINDS.find((k) => k === header.type);
+  if (kind === undefined) return null;
+  const media = header[kind] ?? {};
+  const link = media.link ?? "";
+  const name = media.filename ?? fileNameOf(link);
+  return h(
+    "div",
+    { class: `i-media i-media-${kind}`, "data-media": kind, title: link, role: "img", "aria-label": `${kind}: ${name}` },
+    icon(kind),
+    h("span", { class: "i-media-kind" }, kind),
+    h("span", { class: "i-media-name" }, name),
+  );
+}
+
 /**
  * A message from the business: text, or an interactive bubble with its buttons (or list button) under it.
  * @param {BusinessEntry} e
@@ -96,7 +160,8 @@ export function businessRow(e, actions) {
   const bubble = h(
     "div",
     { class: "bubble in interactive" },
-    i.header?.text !== undefined && h("div", { class: "i-header" }, i.header.text),
+    i.header?.type === "text" && i.header.text !== undefined && h("div", { class: "i-header" }, i.header.text),
+    i.header !== undefined && i.header.type !== "text" && mediaHeader(i.header),
     h("div", { class: "text" }, i.body?.text ?? ""),
     i.footer?.text !== undefined && h("div", { class: "i-footer" }, i.footer.text),
     meta,
@@ -104,10 +169,16 @@ export function businessRow(e, actions) {
   /** @type {HTMLElement[]} */
   let choices = [];
   if (i.type === "button") {
-    choices = (i.action?.buttons ?? []).map((b) => {
+    choices = (i.action?.buttons ?? []).map((b, n) => {
       const id = b.reply?.id ?? "";
       const done = e.chosen.includes(id) || actions.tapping.has(`${e.id}:${id}`);
-      return h("button", { type: "button", class: "choice", "data-reply-id": id, disabled: done, onclick: () => actions.onTap(e, id) }, icon("reply"), b.reply?.title ?? "");
+      return h(
+        "button",
+        { type: "button", class: "choice", "data-reply-id": id, disabled: done, title: `Tap, or type ${n + 1}`, onclick: () => actions.onTap(e, id) },
+        optionNumber(n),
+        icon("reply"),
+        h("span", { class: "choice-title" }, b.reply?.title ?? ""),
+      );
     });
   } else if (i.type === "list") {
     choices = [h("button", { type: "button", class: "choice list-open", onclick: () => actions.onOpenList(e) }, icon("list"), i.action?.button ?? "")];
@@ -116,13 +187,21 @@ export function businessRow(e, actions) {
 }
 
 /**
+ * The number a customer may type for an option (1 for the first), shown small beside it. Left out of the
+ * button's accessible name, which stays the option's title as on WhatsApp.
+ * @param {number} index
+ */
+export function optionNumber(index, className = "choice-number") {
+  return h("span", { class: className, "aria-hidden": "true" }, `${index + 1}.`);
+}
+
+/**
  * A message from the customer: typed text, or the answer to a button or row, quoting the question.
  * @param {CustomerEntry} e
  * @param {string} businessName
  */
 export function customerRow(e, businessName) {
-  const status =
-    e.delivery === "sending" ? icon("clock") : e.delivery === "failed" ? icon("failed") : icon("two");
+  const status = e.delivery === "sending" ? icon("clock") : e.delivery === "failed" ? icon("failed") : icon("two");
   status.classList.add("delivery", `delivery-${e.delivery}`);
   status.setAttribute("data-delivery", e.delivery);
   const c = e.content;
@@ -135,7 +214,11 @@ export function customerRow(e, businessName) {
     h("span", { class: "meta" }, h("time", {}, clock(e.at)), status),
   );
   const caption = e.delivery === "failed" ? "not delivered" : e.outcome !== undefined ? `worker: ${e.outcome}` : "";
-  return h("div", { class: "row out", "data-id": e.id }, h("div", { class: "group" }, bubble, caption !== "" && h("div", { class: `caption${e.delivery === "failed" ? " failed" : ""}`, "data-outcome": e.outcome }, caption)));
+  return h(
+    "div",
+    { class: "row out", "data-id": e.id },
+    h("div", { class: "group" }, bubble, caption !== "" && h("div", { class: `caption${e.delivery === "failed" ? " failed" : ""}`, "data-outcome": e.outcome }, caption)),
+  );
 }
 
 /** A line from the simulator: red for an error, yellow for a note. @param {NoticeEntry} e */

@@ -75,7 +75,7 @@ export function createMessagesClient(options: MessagesClientOptions): MessagesCl
   /** One POST; throws a VonageApiError that says whether trying again may help. */
   async function attempt(payload: string, deadlineAt: number): Promise<string> {
     // No attempt outlives the step's deadline: the webhook must be answered before Vonage gives up on it.
-    const wait = Math.min(timeoutMs, deadlineAt - options.now());
+    const wait = Math.ceil(Math.min(timeoutMs, deadlineAt - options.now()));
     if (wait <= 0) throw new VonageApiError(0, { title: "the step's deadline passed before this send" }, true);
     const authorization = `Bearer ${await token()}`;
     let res: Response;

@@ -1,17 +1,22 @@
 /**
  * The README's main-job command end to end, in real headless Chromium: `npm start` from a fresh dev folder,
- * then the guide's delivery-time buttons, the pill list and typed answers, asserting what the page shows at
- * each step. Screenshots go to test-results/; UPDATE_DOCS_SCREENSHOT=1 also refreshes docs/simulator-list.png.
+ * then the guide's delivery-time buttons, the pill list and typed answers, media headers, and the phone-sized
+ * layout, asserting what the page shows at each step. Screenshots go to test-results/; UPDATE_DOCS_SCREENSHOT=1
+ * also refreshes the README's pictures, docs/simulator-list.png and docs/simulator-phone.png.
  */
-import { copyFile, mkdir } from "node:fs/promises";
+import { copyFile, mkdir, readFile, writeFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import type { Browser, Locator, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runCli } from "../../cli/wa-menu.js";
 import { chromiumMissing, launchChromium, mustRun } from "./chromium.js";
 import { npmStart, type NpmStart } from "./npm-start.js";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const RESULTS = `${ROOT}test-results`;
+const updateDocs = process.env["UPDATE_DOCS_SCREENSHOT"] === "1";
+/** A phone-sized screen (an iPhone 12 to 15's CSS pixels), where the layout is a single column. */
+const PHONE = { width: 390, height: 844 };
 
 describe.skipIf(chromiumMissing && !mustRun)("npm start and the chat simulator in Chromium", { timeout: 90_000 }, () => {
   let app: NpmStart | undefined;
@@ -22,7 +27,8 @@ describe.skipIf(chromiumMissing && !mustRun)("npm start and the chat simulator i
     await mkdir(RESULTS, { recursive: true });
     browser = await launchChromium();
     app = await npmStart(ROOT, { timeoutMs: 180_000 });
-    page = await browser.newPage({ viewport: { width: 1100, height: 760 } });
+    // en-GB: the day dividers' dates are asserted below, and 24-hour clocks are what a UK phone shows.
+    page = await browser.newPage({ viewport: { width: 1100, height: 760 }, locale: "en-GB" });
     // Waits for what the page must show; long enough for wrangler's first requests on a slow machine.
     page.setDefaultTimeout(30_000);
   }, 240_000);
@@ -44,6 +50,8 @@ describe.skipIf(chromiumMissing && !mustRun)("npm start and the chat simulator i
   const outgoing = () => messages().locator(".row.out");
   const shot = (name: string) => page.screenshot({ path: `${RESULTS}/${name}.png` });
   const texts = async (l: Locator) => (await l.allTextContents()).map((t) => t.trim());
+  /** The titles on a message's reply buttons, without the small numbers beside them. */
+  const titles = (l: Locator) => texts(l.locator("button.choice .choice-title"));
 
   it("opens on the URL npm start printed, with the business and two customers", async () => {
     expect(app!.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/);
@@ -62,9 +70,16 @@ describe.skipIf(chromiumMissing && !mustRun)("npm start and the chat simulator i
     expect(await question.locator(".i-header").textContent()).toBe("Delivery time");
     expect(await question.locator(".text").textContent()).toBe("Which time would you like us to deliver your order at?");
     expect(await question.locator(".i-footer").textContent()).toBe("Please allow 15 mins either side of your chosen time");
-    expect(await texts(question.locator("button.choice"))).toEqual(["15:00", "16:30", "17:15"]);
+    expect(await titles(question)).toEqual(["15:00", "16:30", "17:15"]);
+    // The numbers the re-prompt tells a customer to type, beside the titles; the buttons' names stay the titles.
+    expect(await texts(question.locator(".choice-number"))).toEqual(["1.", "2.", "3."]);
+    expect(await question.getByRole("button", { name: "16:30", exact: true }).count()).toBe(1);
     expect(await question.locator("button.choice:disabled").count()).toBe(0);
-    expect(await messages().locator(".notice.info").textContent()).toContain('Started the menu "Delivery time');
+    // Said once the worker has started it (it is rewritten in place when the worker answers).
+    await expect.poll(() => messages().locator(".notice.info").textContent()).toBe('Started the menu "Delivery time (Vonage reply-buttons example)"');
+    // The chat opens with the day it is in, as WhatsApp's do.
+    expect(await texts(messages().locator(".day-divider"))).toEqual(["Today"]);
+    expect(await messages().locator(".row").first().getAttribute("class")).toContain("day");
     // submitted, delivered, then read: the chat is open, so the simulator sends `read` and the worker takes it.
     await question.locator('[data-tick="read"]').waitFor();
     await shot("01-delivery-buttons");
@@ -84,7 +99,7 @@ describe.skipIf(chromiumMissing && !mustRun)("npm start and the chat simulator i
       .locator(".row.in")
       .filter({ has: page.locator(".i-header", { hasText: "Delivery time" }) })
       .locator("button.choice");
-    const states = await Promise.all((await buttons.all()).map(async (b) => [(await b.textContent())?.trim(), await b.isDisabled()]));
+    const states = await Promise.all((await buttons.all()).map(async (b) => [(await b.locator(".choice-title").textContent())?.trim(), await b.isDisabled()]));
     expect(states).toEqual([
       ["15:00", false],
       ["16:30", true],
@@ -107,6 +122,8 @@ describe.skipIf(chromiumMissing && !mustRun)("npm start and the chat simulator i
     expect(await sheet.locator("h2").textContent()).toBe("Select");
     expect(await texts(sheet.locator("h3"))).toEqual(["Section A - pills", "Section B - no pills"]);
     expect(await texts(sheet.locator(".sheet-row-title"))).toEqual(["Red", "Blue", "Green", "Nothing"]);
+    // Numbered across the sections, as a typed number picks them.
+    expect(await texts(sheet.locator(".sheet-row-number"))).toEqual(["1.", "2.", "3.", "4."]);
     expect(await texts(sheet.locator(".sheet-row-desc"))).toEqual(["Take the red pill", "Take the blue pill", "Take the green pill", "Do not take a pill"]);
     const send = sheet.getByRole("button", { name: "Send" });
     expect(await send.isDisabled()).toBe(true);
@@ -115,7 +132,7 @@ describe.skipIf(chromiumMissing && !mustRun)("npm start and the chat simulator i
     expect(await Promise.all((await sheet.getByRole("radio").all()).map((r) => r.isChecked()))).toEqual([true, false, false, false]);
     expect(await send.isEnabled()).toBe(true);
     await shot("03-pill-list-sheet");
-    if (process.env["UPDATE_DOCS_SCREENSHOT"] === "1") await copyFile(`${RESULTS}/03-pill-list-sheet.png`, `${ROOT}docs/simulator-list.png`);
+    if (updateDocs) await copyFile(`${RESULTS}/03-pill-list-sheet.png`, `${ROOT}docs/simulator-list.png`);
 
     await send.click();
     await sheet.waitFor({ state: "hidden" });
@@ -125,7 +142,7 @@ describe.skipIf(chromiumMissing && !mustRun)("npm start and the chat simulator i
     expect(await answer.locator(".reply-desc").textContent()).toBe("Take the red pill");
     const next = incoming().last();
     await next.getByText("The red pill: you stay in Wonderland. Are you sure?").waitFor();
-    expect(await texts(next.locator("button.choice"))).toEqual(["Yes, I'm sure", "Let me choose again"]);
+    expect(await titles(next)).toEqual(["Yes, I'm sure", "Let me choose again"]);
   });
 
   it("typed text reaches the worker: an unknown answer is re-asked, a button's title is taken as the answer", async () => {
@@ -139,7 +156,8 @@ describe.skipIf(chromiumMissing && !mustRun)("npm start and the chat simulator i
     await expect.poll(() => messages().getByText("The red pill: you stay in Wonderland. Are you sure?").count()).toBe(2);
     const again = incoming().last();
     expect(await again.locator(".text").textContent()).toBe("Sorry, I didn't catch that. Please tap one of the options, or type its number.\n\nThe red pill: you stay in Wonderland. Are you sure?");
-    expect(await texts(again.locator("button.choice"))).toEqual(["Yes, I'm sure", "Let me choose again"]);
+    expect(await titles(again)).toEqual(["Yes, I'm sure", "Let me choose again"]);
+    expect(await texts(again.locator(".choice-number"))).toEqual(["1.", "2."]);
     await again.locator('[data-tick="read"]').waitFor();
     await shot("04-typed-reprompt");
 
@@ -157,12 +175,123 @@ describe.skipIf(chromiumMissing && !mustRun)("npm start and the chat simulator i
     await box.fill("hi");
     await box.press("Enter");
     await messages().getByText("Hi! What can we do for you today?").waitFor();
-    expect(await texts(incoming().last().locator("button.choice"))).toEqual(["Order a drink", "Opening hours", "Talk to us"]);
+    expect(await titles(incoming().last())).toEqual(["Order a drink", "Opening hours", "Talk to us"]);
     expect(await page.locator(".chat-sub").textContent()).toContain("you are Bilal");
     await shot("05-second-customer");
 
     await page.locator('.customer[data-customer="447700900101"]').click();
     await messages().getByText("Confirmed: red pill. Welcome to the real world.").waitFor();
     expect(await messages().getByText("Hi! What can we do for you today?").count()).toBe(0);
+  });
+
+  it("day dividers say Today, Yesterday, the weekday within a week, then the date", async () => {
+    // The page's own module, in the page: a Thursday morning, and messages from before.
+    const labels = await page.evaluate<string[]>(`(async () => {
+      const { dayLabel } = await import("/render.js");
+      const now = new Date(2026, 2, 12, 9, 30);
+      return [new Date(2026, 2, 12, 0, 5), new Date(2026, 2, 11, 23, 59), new Date(2026, 2, 9, 12), new Date(2026, 1, 28, 12)].map((d) => dayLabel(d.toISOString(), now));
+    })()`);
+    expect(labels).toEqual(["Today", "Yesterday", "Monday", "28 February 2026"]);
+  });
+
+  it("draws image, video and document headers without fetching them; typing an option's number picks it", async () => {
+    // The CLI finds npm start's worker by itself, given the port and dev folder npm start was given.
+    const said: string[] = [];
+    const io = {
+      readFile: (path: string) => readFile(path, "utf8"),
+      writeFile: (path: string, text: string) => writeFile(path, text),
+      fetch,
+      env: { WORKER_PORT: String(app!.workerPort), DEV_DIR: app!.devDir },
+      out: (text: string) => void said.push(text),
+      err: (text: string) => void said.push(text),
+    };
+    expect(await runCli(["push", `${ROOT}test/fixtures/media-headers.json`], io), said.join("\n")).toBe(0);
+    expect(said).toEqual([expect.stringMatching(/: published "media" as version 1$/)]);
+
+    const requested: string[] = [];
+    page.on("request", (r) => void requested.push(r.url()));
+    await page.getByRole("button", { name: "+ New" }).click();
+    await page.locator(".customer.active .customer-name", { hasText: "Customer 3" }).waitFor();
+    const number = await page.locator(".customer.active").getAttribute("data-customer");
+    const started = await fetch(new URL(`api/customers/${number}/flows`, app!.url), { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ menuId: "media" }) });
+    expect(await started.json()).toEqual({ ok: true });
+
+    const image = messages().locator('[data-media="image"]');
+    await image.waitFor();
+    expect(await image.locator(".i-media-kind").textContent()).toBe("image");
+    expect(await image.locator(".i-media-name").textContent()).toBe("latte-art.jpg");
+    expect(await image.getAttribute("title")).toBe("https://example.com/menu/latte-art.jpg");
+    expect(await texts(incoming().last().locator(".choice-number"))).toEqual(["1.", "2."]);
+
+    const box = page.getByRole("textbox", { name: "Type a message" });
+    await box.fill("1"); // Yes
+    await box.press("Enter");
+    const video = messages().locator('[data-media="video"]');
+    await video.waitFor();
+    expect(await video.locator(".i-media-name").textContent()).toBe("how-we-roast.mp4");
+    await box.fill("2"); // Large
+    await box.press("Enter");
+    const document = messages().locator('[data-media="document"]');
+    await document.waitFor();
+    expect(await document.locator(".i-media-name").textContent()).toBe("Loyalty card terms.pdf");
+    await expect.poll(() => texts(outgoing().locator(".caption"))).toEqual(["worker: advanced", "worker: advanced"]);
+    await shot("06-media-headers");
+    // Drawn, not fetched: the page asked nothing of the media's hosts.
+    expect(requested.filter((url) => !url.startsWith(app!.url))).toEqual([]);
+  });
+
+  it("on a phone-sized screen: one column, no sideways scrolling, the composer in view, the customers in a drawer", async () => {
+    const phone = await browser!.newPage({ viewport: PHONE, isMobile: true, hasTouch: true, locale: "en-GB" });
+    phone.setDefaultTimeout(30_000);
+    try {
+      await phone.goto(`${app!.url}#447700900101`);
+      const chat = phone.getByRole("region", { name: "Messages" });
+      await chat.getByText("Confirmed: red pill. Welcome to the real world.").waitFor();
+      expect(await phone.locator(".chat-sub").textContent()).toContain("you are Alice");
+
+      const fits = async (what: string) => {
+        const b = (await phone.locator(what).first().boundingBox())!;
+        return { what, left: b.x >= 0, right: b.x + b.width <= PHONE.width, top: b.y >= 0, bottom: b.y + b.height <= PHONE.height };
+      };
+      const inside = (what: string) => ({ what, left: true, right: true, top: true, bottom: true });
+      expect(await phone.evaluate<number>("document.scrollingElement.scrollWidth")).toBeLessThanOrEqual(PHONE.width);
+      for (const what of [".composer-send", ".composer input", ".chat-header", ".chat-title", "#drawer-toggle"]) expect(await fits(what)).toEqual(inside(what));
+      // One column: the chat has the whole width; the header's text is cut, not spilled.
+      expect(await phone.locator(".chat").boundingBox()).toMatchObject({ x: 0, width: PHONE.width });
+      expect(await phone.evaluate<boolean>("(() => { const h = document.querySelector('.chat-header'); return h.scrollWidth <= h.clientWidth && h.scrollHeight <= h.clientHeight; })()")).toBe(true);
+      const bilal = phone.locator('.customer[data-customer="447700900102"]');
+      expect(await bilal.isVisible()).toBe(false);
+      await phone.screenshot({ path: `${RESULTS}/07-phone.png` });
+      if (updateDocs) await copyFile(`${RESULTS}/07-phone.png`, `${ROOT}docs/simulator-phone.png`);
+
+      // The header's button opens the drawer; choosing a customer closes it and shows their chat.
+      const toggle = phone.locator("#drawer-toggle");
+      expect(await toggle.getAttribute("aria-expanded")).toBe("false");
+      await toggle.click();
+      await bilal.waitFor({ state: "visible" });
+      expect(await toggle.getAttribute("aria-expanded")).toBe("true");
+      await expect.poll(() => fits(".sidebar")).toEqual(inside(".sidebar"));
+      expect(await phone.evaluate<number>("document.scrollingElement.scrollWidth")).toBeLessThanOrEqual(PHONE.width);
+      await phone.screenshot({ path: `${RESULTS}/08-phone-drawer.png` });
+      await bilal.click();
+      await bilal.waitFor({ state: "hidden" });
+      expect(await toggle.getAttribute("aria-expanded")).toBe("false");
+      expect(await phone.locator(".chat-sub").textContent()).toContain("you are Bilal");
+      await chat.getByText("Hi! What can we do for you today?").waitFor();
+      expect(await chat.getByText("Confirmed: red pill. Welcome to the real world.").count()).toBe(0);
+
+      // The dimmed chat and Escape close it too, leaving the customer held.
+      await toggle.click();
+      await bilal.waitFor({ state: "visible" });
+      await phone.locator("#drawer-backdrop").click({ position: { x: PHONE.width - 20, y: PHONE.height / 2 } });
+      await bilal.waitFor({ state: "hidden" });
+      await toggle.click();
+      await bilal.waitFor({ state: "visible" });
+      await phone.keyboard.press("Escape");
+      await bilal.waitFor({ state: "hidden" });
+      expect(await phone.locator(".chat-sub").textContent()).toContain("you are Bilal");
+    } finally {
+      await phone.close();
+    }
   });
 });

@@ -1,6 +1,6 @@
 import { readFile } from "node:fs/promises";
 import { describe, expect, it } from "vitest";
-import { runCli, type CliIo } from "../../cli/wa-menu.js";
+import { COMMANDS, runCli, type CliIo } from "../../cli/wa-menu.js";
 import { createApp } from "../../src/http/app.js";
 import { memoryKv } from "../../src/store/memory.js";
 import { systemRandom } from "../../src/system.js";
@@ -9,15 +9,19 @@ import { generateTestKeys } from "../support/keys.js";
 const ADMIN_TOKEN = "cli-test-admin-token-0123456789";
 
 /** Runs the CLI with real files, captured output and, for push/pull, a real app over in-memory stores. */
-function cli(files: Record<string, string> = {}, fetchImpl?: typeof fetch) {
+function cli(files: Record<string, string> = {}, fetchImpl?: typeof fetch, env: CliIo["env"] = { WA_MENU_TOKEN: ADMIN_TOKEN, WA_MENU_URL: "http://worker.test" }) {
   const out: string[] = [];
   const err: string[] = [];
   const written: Record<string, string> = {};
   const io: CliIo = {
     readFile: async (path) => files[path] ?? readFile(path, "utf8"),
     writeFile: async (path, text) => void (written[path] = text),
-    fetch: fetchImpl ?? (async () => { throw new Error("no network in this test"); }),
-    env: { WA_MENU_TOKEN: ADMIN_TOKEN, WA_MENU_URL: "http://worker.test" },
+    fetch:
+      fetchImpl ??
+      (async () => {
+        throw new Error("no network in this test");
+      }),
+    env,
     out: (t) => void out.push(t),
     err: (t) => void err.push(t),
   };
@@ -29,11 +33,7 @@ describe("wa-menu validate", () => {
     const { run, out, err } = cli();
     expect(await run("validate", "menus/cafe.json", "menus/delivery.json", "menus/pills.json")).toBe(0);
     expect(err).toEqual([]);
-    expect(out).toEqual([
-      'menus/cafe.json: ok, menu "cafe" with 5 nodes',
-      'menus/delivery.json: ok, menu "delivery" with 1 nodes',
-      'menus/pills.json: ok, menu "pills" with 2 nodes',
-    ]);
+    expect(out).toEqual(['menus/cafe.json: ok, menu "cafe" with 5 nodes', 'menus/delivery.json: ok, menu "delivery" with 1 node', 'menus/pills.json: ok, menu "pills" with 2 nodes']);
   });
 
   it("fails on broken files with each problem's path and limit", async () => {
@@ -47,7 +47,12 @@ describe("wa-menu validate", () => {
       expect.stringMatching(/^wa-menu: notjson\.json: not valid JSON/),
       "wa-menu: missing.json: cannot read the file",
     ]);
-    const routing = cli({ "r.json": JSON.stringify({ ...menu, nodes: { ...menu.nodes, "delivery-time": { ...menu.nodes["delivery-time"], interactive: JSON.parse(await readFile("menus/delivery.json", "utf8")).nodes["delivery-time"].interactive } } }) });
+    const routing = cli({
+      "r.json": JSON.stringify({
+        ...menu,
+        nodes: { ...menu.nodes, "delivery-time": { ...menu.nodes["delivery-time"], interactive: JSON.parse(await readFile("menus/delivery.json", "utf8")).nodes["delivery-time"].interactive } },
+      }),
+    });
     expect(await routing.run("validate", "r.json")).toBe(1);
     expect(routing.err).toEqual(['r.json: error $.nodes["delivery-time"].next["slot-2"]: destination node "nowhere" does not exist']);
   });
@@ -75,7 +80,7 @@ describe("wa-menu graph and schema", () => {
 
   it("the README's example menu is valid", async () => {
     const readme = await readFile("README.md", "utf8");
-    const example = /```json\n(\{\n  "\$schema"[\s\S]*?)```/.exec(readme)?.[1];
+    const example = /```json\n(\{\n {2}"\$schema"[\s\S]*?)```/.exec(readme)?.[1];
     expect(example).toBeDefined();
     const { run, err } = cli({ "readme.json": example! });
     expect(await run("validate", "readme.json")).toBe(0);
@@ -117,21 +122,373 @@ describe("wa-menu push, pull and bind against a worker", async () => {
     expect(await first.run("push", "menus/pills.json")).toBe(0);
     expect(await first.run("push", "menus/pills.json")).toBe(0);
     expect(first.out).toEqual(['menus/pills.json: published "pills" as version 1', 'menus/pills.json: published "pills" as version 2']);
+    const json = cli({}, fetchImpl);
+    expect(await json.run("push", "--json", "menus/pills.json")).toBe(0);
+    expect(JSON.parse(json.out.join("\n"))).toEqual({ file: "menus/pills.json", id: "pills", version: 3, warnings: [] });
+    expect(await json.run("bind", "default", "pills", "--json")).toBe(0);
+    expect(JSON.parse(json.out.at(-1)!)).toEqual({ number: "default", menuId: "pills" });
+    expect(await json.run("pull", "pills", "--json", "--version", "1")).toBe(0);
+    expect(JSON.parse(json.out.at(-1)!)).toMatchObject({ id: "pills", version: 1, current: 3, latest: 3, menu: JSON.parse(await readFile("menus/pills.json", "utf8")) });
     const pulled = cli({}, fetchImpl);
     expect(await pulled.run("pull", "pills", "--version", "1", "--out", "p.json")).toBe(0);
     expect(JSON.parse(pulled.written["p.json"]!)).toEqual(JSON.parse(await readFile("menus/pills.json", "utf8")));
+    expect(await pulled.run("pull", "pills", "--version=2", "--out=q.json")).toBe(0);
+    expect(pulled.written["q.json"]).toBe(pulled.written["p.json"]);
+    expect(pulled.out).toEqual(["pills: version 1 written to p.json", "pills: version 2 written to q.json"]);
     expect(await pulled.run("bind", "447700900000", "pills")).toBe(0);
-    expect(await pulled.run("bind", "default", "nope")).toBe(2);
-    expect(pulled.err).toEqual(['wa-menu: bind: menu "nope" does not exist; upload it first']);
+    expect(await pulled.run("bind", "default", "nope")).toBe(1);
+    expect(pulled.err).toEqual(['wa-menu: bind: the worker answered 404: menu "nope" does not exist; upload it first']);
   });
 
   it("says what to do when the token is wrong or the worker is down", async () => {
     const wrong = cli({}, worker());
     wrong.io.env["WA_MENU_TOKEN"] = "not-the-admin-token-at-all";
-    expect(await wrong.run("push", "menus/pills.json")).toBe(2);
-    expect(wrong.err[0]).toMatch(/refused the menu \(401\): missing or wrong admin token/);
+    expect(await wrong.run("push", "menus/pills.json")).toBe(1);
+    expect(wrong.err).toEqual([
+      "wa-menu: menus/pills.json: the menu was not published: the worker answered 401: missing or wrong admin token: send Authorization: Bearer <ADMIN_TOKEN> (the token came from WA_MENU_TOKEN)",
+    ]);
     const down = cli();
-    expect(await down.run("pull", "pills")).toBe(2);
-    expect(down.err).toEqual(["wa-menu: cannot reach http://worker.test: is the worker running (npm start), or is --url right?"]);
+    expect(await down.run("pull", "pills")).toBe(1);
+    expect(down.err).toEqual(["wa-menu: cannot reach http://worker.test: is the worker running, and is WA_MENU_URL right?"]);
+  });
+});
+
+describe("wa-menu help and usage", () => {
+  it("--help, -h and help print the overview on stdout, listing every command", async () => {
+    for (const argv of [["--help"], ["-h"], ["help"]]) {
+      const { run, out, err } = cli();
+      expect(await run(...argv), argv.join(" ")).toBe(0);
+      expect(err).toEqual([]);
+      expect(out.join("\n")).toMatch(/^usage: wa-menu <command> \[options\]/);
+      for (const c of COMMANDS) expect(out.join("\n")).toContain(`  ${c.name}`);
+    }
+  });
+
+  it("every command's --help, -h and `help <command>` print its usage on stdout and exit 0", async () => {
+    expect(COMMANDS.map((c) => c.name)).toEqual(["validate", "graph", "schema", "push", "pull", "bind", "session", "deliveries"]);
+    for (const c of COMMANDS) {
+      // Help wins over missing arguments and a wrong option on the same line.
+      for (const argv of [
+        [c.name, "--help"],
+        [c.name, "-h"],
+        ["help", c.name],
+        [c.name, "--nonsense", "--help"],
+      ]) {
+        const { run, out, err } = cli();
+        expect(await run(...argv), argv.join(" ")).toBe(0);
+        expect(err, argv.join(" ")).toEqual([]);
+        expect(out.join("\n")).toMatch(new RegExp(`^usage: wa-menu ${c.name}\\b`));
+        expect(out.join("\n")).toContain("--json");
+      }
+    }
+  });
+
+  it("an unknown command exits 2 naming it, then the overview, on stderr", async () => {
+    const { run, out, err } = cli();
+    expect(await run("pubish", "menus/cafe.json")).toBe(2);
+    expect(out).toEqual([]);
+    expect(err.join("\n")).toMatch(/^wa-menu: unknown command "pubish"\n\nusage: wa-menu <command>/);
+    const nothing = cli();
+    expect(await nothing.run()).toBe(2);
+    expect(nothing.err.join("\n")).toMatch(/^wa-menu: no command given\n\nusage:/);
+    const helpless = cli();
+    expect(await helpless.run("help", "nope")).toBe(2);
+    expect(helpless.err.join("\n")).toMatch(/^wa-menu: unknown command "nope"/);
+  });
+
+  it("wrong options and missing arguments exit 2 with the command's usage", async () => {
+    const unknown = cli();
+    expect(await unknown.run("pull", "cafe", "--verison", "2")).toBe(2);
+    expect(unknown.err.join("\n")).toBe(
+      "wa-menu: pull has no option --verison (it takes --version, --out, --url, --token, --json, --help)\n\nusage: wa-menu pull <id> [--version N] [--out FILE]\n(wa-menu pull --help tells more)",
+    );
+    const noValue = cli();
+    expect(await noValue.run("schema", "--out")).toBe(2);
+    expect(noValue.err[0]).toMatch(/^wa-menu: --out needs a value: --out FILE or --out=FILE\n/);
+    const missing = cli();
+    expect(await missing.run("session", "reset", "447700900000")).toBe(2);
+    expect(missing.err[0]).toMatch(/^wa-menu: session reset needs a business number and a customer number\n\nusage: wa-menu session <business> <customer>\n {7}wa-menu session reset/);
+    const version = cli();
+    expect(await version.run("pull", "cafe", "--version=latest")).toBe(2);
+    expect(version.err[0]).toMatch(/^wa-menu: --version latest: give a version number/);
+  });
+
+  it("--out=FILE and --out FILE both write the file", async () => {
+    for (const argv of [
+      ["schema", "--out=s.json"],
+      ["schema", "--out", "s.json"],
+    ]) {
+      const { run, out, written } = cli();
+      expect(await run(...argv)).toBe(0);
+      expect(written["s.json"]).toBe(await readFile("schema/menu.schema.json", "utf8"));
+      expect(out).toEqual(["wrote the JSON Schema to s.json"]);
+    }
+  });
+});
+
+describe("wa-menu --json", () => {
+  it("validate: one JSON document with every file's result on stdout, exit 1 when one is invalid", async () => {
+    const { run, out, err } = cli({ "bad.json": '{"id": "x"}' });
+    expect(await run("validate", "--json", "menus/delivery.json", "bad.json", "missing.json")).toBe(1);
+    expect(err).toEqual([]);
+    const doc = JSON.parse(out.join("\n"));
+    expect(doc.ok).toBe(false);
+    expect(doc.files.map((f: { file: string; ok: boolean }) => [f.file, f.ok])).toEqual([
+      ["menus/delivery.json", true],
+      ["bad.json", false],
+      ["missing.json", false],
+    ]);
+    expect(doc.files[0]).toMatchObject({ menu: "delivery", nodes: 1, errors: [], warnings: [] });
+    expect(doc.files[1].errors.length).toBeGreaterThan(0);
+    expect(doc.files[1].errors[0]).toEqual({ path: expect.stringMatching(/^\$/), message: expect.any(String) });
+    expect(doc.files[2].error).toBe("missing.json: cannot read the file");
+  });
+
+  it("graph and schema print JSON", async () => {
+    const g = cli();
+    expect(await g.run("graph", "menus/cafe.json", "--json")).toBe(0);
+    expect(JSON.parse(g.out.join("\n"))).toEqual({ menu: "cafe", mermaid: (await readFile("test/fixtures/cafe.mmd", "utf8")).trimEnd() });
+    const s = cli();
+    expect(await s.run("schema", "--json", "--out=s.json")).toBe(0);
+    expect(JSON.parse(s.out.join("\n"))).toEqual({ written: "s.json" });
+  });
+
+  it('a failure is {"error": ...} on stdout with exit 1', async () => {
+    const { run, out, err } = cli();
+    expect(await run("pull", "cafe", "--json")).toBe(1);
+    expect(err).toEqual([]);
+    expect(JSON.parse(out.join("\n"))).toEqual({ error: "cannot reach http://worker.test: is the worker running, and is WA_MENU_URL right?", url: "http://worker.test" });
+  });
+});
+
+/**
+ * A worker that answers the admin routes the way `src/http/admin-routes.ts` does, from canned answers, and records
+ * every request: the CLI's side of the contract, without a store.
+ */
+function fakeWorker(routes: Record<string, (req: Request) => Response>) {
+  const requests: Array<{ method: string; url: string; auth: string | null }> = [];
+  const fetchImpl = (async (input: RequestInfo | URL, init?: RequestInit) => {
+    const req = new Request(input, init);
+    requests.push({ method: req.method, url: req.url, auth: req.headers.get("Authorization") });
+    if (req.headers.get("Authorization") !== `Bearer ${ADMIN_TOKEN}`)
+      return Response.json({ error: "ERR_UNAUTHORIZED", message: "missing or wrong admin token: send Authorization: Bearer <ADMIN_TOKEN>" }, { status: 401 });
+    const { pathname } = new URL(req.url);
+    const route = routes[`${req.method} ${pathname}`];
+    return route ? route(req) : Response.json({ error: "ERR_NOT_FOUND", message: `no route for ${req.method} ${pathname}` }, { status: 404 });
+  }) as typeof fetch;
+  return { fetchImpl, requests };
+}
+
+const failedDelivery = {
+  id: "msg_0b1c",
+  url: "https://backend.example/hooks/orders",
+  body: "{}",
+  createdAt: "2026-03-01T10:00:00.000Z",
+  attempts: 3,
+  status: "failed",
+  lastError: "receiver answered 500",
+  customer: "447700900101",
+  menuId: "cafe",
+};
+
+const storedSession = {
+  v: 1,
+  menuId: "cafe",
+  menuVersion: 4,
+  business: "447700900000",
+  customer: "447700900101",
+  profileName: "Alice",
+  pending: { node: "size", messageUuid: "m-2", at: "2026-03-01T10:01:00.000Z", answered: 2 },
+  asked: [],
+  answers: [
+    { node: "welcome", id: "order", title: "Order a drink", at: "2026-03-01T10:00:10.000Z" },
+    { node: "drink", id: "latte", title: "Latte", at: "2026-03-01T10:00:40.000Z" },
+  ],
+  attempts: 1,
+  handled: [],
+  startedAt: "2026-03-01T10:00:00.000Z",
+  updatedAt: "2026-03-01T10:01:00.000Z",
+};
+
+describe("wa-menu deliveries and session against a fake worker", () => {
+  it("deliveries lists what was not delivered, readable and as JSON", async () => {
+    const { fetchImpl, requests } = fakeWorker({ "GET /admin/deliveries": () => Response.json({ deliveries: [failedDelivery] }) });
+    const human = cli({}, fetchImpl);
+    expect(await human.run("deliveries")).toBe(0);
+    expect(human.out.join("\n")).toBe(
+      [
+        "1 completion delivery not delivered:",
+        "  msg_0b1c  failed after 3 attempts: receiver answered 500",
+        "    menu cafe, customer +447700900101, completed 2026-03-01T10:00:00.000Z",
+        "    to https://backend.example/hooks/orders",
+        "Retry one with: wa-menu deliveries retry <id>",
+      ].join("\n"),
+    );
+    expect(requests).toEqual([{ method: "GET", url: "http://worker.test/admin/deliveries", auth: `Bearer ${ADMIN_TOKEN}` }]);
+    const json = cli({}, fetchImpl);
+    expect(await json.run("deliveries", "--json")).toBe(0);
+    expect(JSON.parse(json.out.join("\n"))).toEqual({ deliveries: [failedDelivery] });
+
+    const none = cli({}, fakeWorker({ "GET /admin/deliveries": () => Response.json({ deliveries: [] }) }).fetchImpl);
+    expect(await none.run("deliveries")).toBe(0);
+    expect(none.out).toEqual(["no completion deliveries are waiting: every one was delivered"]);
+  });
+
+  it("deliveries retry: delivered exits 0; failing again exits 1 with the receiver's answer; an unknown id says so", async () => {
+    let answer = Response.json({ found: true, delivered: false, error: "receiver answered 503" }, { status: 502 });
+    const { fetchImpl, requests } = fakeWorker({ "POST /admin/deliveries/msg_0b1c/retry": () => answer });
+    const again = cli({}, fetchImpl);
+    expect(await again.run("deliveries", "retry", "msg_0b1c")).toBe(1);
+    expect(again.err).toEqual(["wa-menu: msg_0b1c: still not delivered: receiver answered 503"]);
+    answer = Response.json({ found: true, delivered: false, error: "receiver answered 503" }, { status: 502 });
+    const againJson = cli({}, fetchImpl);
+    expect(await againJson.run("deliveries", "retry", "msg_0b1c", "--json")).toBe(1);
+    expect(JSON.parse(againJson.out.join("\n"))).toEqual({
+      id: "msg_0b1c",
+      found: true,
+      delivered: false,
+      reason: "receiver answered 503",
+      error: "msg_0b1c: still not delivered: receiver answered 503",
+    });
+    expect(requests.at(-1)).toMatchObject({ method: "POST", url: "http://worker.test/admin/deliveries/msg_0b1c/retry" });
+
+    answer = Response.json({ found: true, delivered: true });
+    const done = cli({}, fetchImpl);
+    expect(await done.run("deliveries", "retry", "msg_0b1c")).toBe(0);
+    expect(done.out).toEqual(["msg_0b1c: delivered, and removed from the list"]);
+    answer = Response.json({ found: true, delivered: true });
+    const json = cli({}, fetchImpl);
+    expect(await json.run("deliveries", "retry", "msg_0b1c", "--json")).toBe(0);
+    expect(JSON.parse(json.out.join("\n"))).toEqual({ id: "msg_0b1c", found: true, delivered: true });
+
+    const gone = cli(
+      {},
+      fakeWorker({ "POST /admin/deliveries/msg_x/retry": () => Response.json({ error: "ERR_NOT_FOUND", message: "no such delivery (delivered ones are removed)" }, { status: 404 }) }).fetchImpl,
+    );
+    expect(await gone.run("deliveries", "retry", "msg_x", "--json")).toBe(1);
+    expect(JSON.parse(gone.out.join("\n"))).toEqual({ error: "deliveries retry msg_x: the worker answered 404: no such delivery (delivered ones are removed)", status: 404, code: "ERR_NOT_FOUND" });
+  });
+
+  it("session shows the customer's conversation; a customer without one is not an error", async () => {
+    const { fetchImpl, requests } = fakeWorker({
+      "GET /admin/sessions/447700900000/447700900101": () => Response.json({ session: storedSession }),
+      "GET /admin/sessions/447700900000/447700900102": () => Response.json({ error: "ERR_NOT_FOUND", message: "no session for this customer" }, { status: 404 }),
+    });
+    const shown = cli({}, fetchImpl);
+    expect(await shown.run("session", "447700900000", "447700900101")).toBe(0);
+    expect(shown.out.join("\n")).toBe(
+      [
+        "Alice (+447700900101) with +447700900000",
+        "  menu       cafe, version 4",
+        '  waiting    for an answer to "size" (asked 2026-03-01T10:01:00.000Z, 1 answer that matched no option)',
+        "  answers    welcome: Order a drink · drink: Latte",
+        "  started    2026-03-01T10:00:00.000Z",
+        "  updated    2026-03-01T10:01:00.000Z",
+      ].join("\n"),
+    );
+    expect(requests[0]).toEqual({ method: "GET", url: "http://worker.test/admin/sessions/447700900000/447700900101", auth: `Bearer ${ADMIN_TOKEN}` });
+    const json = cli({}, fetchImpl);
+    expect(await json.run("session", "447700900000", "447700900101", "--json")).toBe(0);
+    expect(JSON.parse(json.out.join("\n"))).toEqual({ session: storedSession });
+
+    const none = cli({}, fetchImpl);
+    expect(await none.run("session", "447700900000", "447700900102")).toBe(0);
+    expect(none.out).toEqual(["+447700900102 has no session with +447700900000: their next message starts the menu bound to the number"]);
+    const noneJson = cli({}, fetchImpl);
+    expect(await noneJson.run("session", "--json", "447700900000", "447700900102")).toBe(0);
+    expect(JSON.parse(noneJson.out.join("\n"))).toEqual({ session: null });
+  });
+
+  it("session shows an ended, opted-out conversation and a question that did not reach the customer", async () => {
+    const ended = { ...storedSession, profileName: undefined, pending: null, attempts: 0 };
+    const failed = { ...storedSession, attempts: 0, pending: { ...storedSession.pending, failed: { status: "rejected", code: "1300", title: "Not a WhatsApp user", at: "x" } } };
+    let answer: object = ended;
+    let optedOut = true;
+    // The opt-out is the worker's own fact, beside the session (it outlives a reset).
+    const { fetchImpl } = fakeWorker({ "GET /admin/sessions/447700900000/447700900101": () => Response.json({ session: answer, optedOut }) });
+    const a = cli({}, fetchImpl);
+    expect(await a.run("session", "447700900000", "447700900101")).toBe(0);
+    expect(a.out.join("\n")).toContain("+447700900101 with +447700900000\n");
+    expect(a.out.join("\n")).toContain("  waiting    for nothing: the conversation has ended\n");
+    expect(a.out.join("\n")).toContain("  opted out  yes: nothing is sent until they write a start command\n");
+    answer = failed;
+    optedOut = false;
+    const b = cli({}, fetchImpl);
+    expect(await b.run("session", "447700900000", "447700900101")).toBe(0);
+    expect(b.out.join("\n")).toContain('  waiting    for an answer to "size" (asked 2026-03-01T10:01:00.000Z)\n  delivery   that question did not reach them: rejected, 1300, Not a WhatsApp user\n');
+  });
+
+  it("session reset deletes the session and keeps the opt-out, unless --clear-opt-out", async () => {
+    const done = () => new Response(null, { status: 204 });
+    const { fetchImpl, requests } = fakeWorker({ "DELETE /admin/sessions/447700900000/447700900101": done });
+    const reset = cli({}, fetchImpl);
+    expect(await reset.run("session", "reset", "447700900000", "+447700900101")).toBe(0);
+    expect(reset.out).toEqual(["forgot the session of +447700900101 with +447700900000: their next message starts afresh (an opt-out, if any, stays)"]);
+    expect(requests).toEqual([{ method: "DELETE", url: "http://worker.test/admin/sessions/447700900000/447700900101", auth: `Bearer ${ADMIN_TOKEN}` }]);
+    const json = cli({}, fetchImpl);
+    expect(await json.run("session", "reset", "447700900000", "447700900101", "--json", "--clear-opt-out")).toBe(0);
+    expect(JSON.parse(json.out.join("\n"))).toEqual({ business: "447700900000", customer: "447700900101", reset: true, optOutCleared: true });
+    expect(requests.at(-1)?.url).toBe("http://worker.test/admin/sessions/447700900000/447700900101?optOut=clear");
+  });
+
+  it("a route the worker lacks is a refusal, not a missing session", async () => {
+    const old = cli({}, fakeWorker({}).fetchImpl);
+    expect(await old.run("session", "447700900000", "447700900101")).toBe(1);
+    expect(old.err).toEqual(["wa-menu: session: the worker answered 404: no route for GET /admin/sessions/447700900000/447700900101"]);
+  });
+});
+
+describe("wa-menu finds npm start's worker by itself", () => {
+  const credentials = JSON.stringify({ adminToken: ADMIN_TOKEN });
+  const ok = () => fakeWorker({ "GET /admin/deliveries": () => Response.json({ deliveries: [] }) });
+
+  it("WORKER_PORT and the admin token in DEV_DIR/credentials.json, as npm start wrote them", async () => {
+    const { fetchImpl, requests } = ok();
+    const { run } = cli({ "/dev-folder/credentials.json": credentials }, fetchImpl, { WORKER_PORT: "9123", DEV_DIR: "/dev-folder" });
+    expect(await run("deliveries")).toBe(0);
+    expect(requests).toEqual([{ method: "GET", url: "http://127.0.0.1:9123/admin/deliveries", auth: `Bearer ${ADMIN_TOKEN}` }]);
+  });
+
+  it("port 8787 and .dev under the project folder when npm start was given neither", async () => {
+    const { fetchImpl, requests } = ok();
+    const c = cli({ "/project/.dev/credentials.json": credentials }, fetchImpl, {});
+    c.io.root = "/project";
+    expect(await c.run("deliveries")).toBe(0);
+    expect(requests[0]!.url).toBe("http://127.0.0.1:8787/admin/deliveries");
+  });
+
+  it("--url, then WA_MENU_URL, override WORKER_PORT; --token, WA_MENU_TOKEN and ADMIN_TOKEN override the file", async () => {
+    const { fetchImpl, requests } = ok();
+    const env = { WORKER_PORT: "9123", DEV_DIR: "/dev-folder", WA_MENU_URL: "https://from-env.example/" };
+    const files = { "/dev-folder/credentials.json": JSON.stringify({ adminToken: "the-file-token-000000" }) };
+    expect(await cli(files, fetchImpl, env).run("deliveries", "--token", ADMIN_TOKEN)).toBe(0);
+    expect(await cli(files, fetchImpl, env).run("deliveries", `--url=https://from-flag.example`, `--token=${ADMIN_TOKEN}`)).toBe(0);
+    expect(await cli(files, fetchImpl, { ...env, ADMIN_TOKEN }).run("deliveries")).toBe(0);
+    expect(await cli(files, fetchImpl, { ...env, ADMIN_TOKEN: "wrong-admin-token-0000", WA_MENU_TOKEN: ADMIN_TOKEN }).run("deliveries")).toBe(0);
+    expect(requests.map((r) => r.url)).toEqual([
+      "https://from-env.example/admin/deliveries",
+      "https://from-flag.example/admin/deliveries",
+      "https://from-env.example/admin/deliveries",
+      "https://from-env.example/admin/deliveries",
+    ]);
+    const fromFile = cli(files, fetchImpl, env);
+    expect(await fromFile.run("deliveries")).toBe(1);
+    expect(fromFile.err).toEqual([
+      "wa-menu: deliveries: the worker answered 401: missing or wrong admin token: send Authorization: Bearer <ADMIN_TOKEN> (the token came from /dev-folder/credentials.json)",
+    ]);
+  });
+
+  it("says how to reach npm start's worker when nothing answers, and what to do without a token", async () => {
+    const down = cli({ ".dev/credentials.json": credentials }, async () => Promise.reject(new TypeError("fetch failed")), { WORKER_PORT: "9123" });
+    expect(await down.run("deliveries")).toBe(1);
+    expect(down.err).toEqual(["wa-menu: cannot reach http://127.0.0.1:9123: is npm start running? If it runs the worker on another port, set WORKER_PORT to that port, or pass --url"]);
+    const noToken = cli({}, ok().fetchImpl, { DEV_DIR: "/nowhere" });
+    expect(await noToken.run("deliveries")).toBe(2);
+    expect(noToken.err[0]).toMatch(
+      /^wa-menu: no admin token: pass --token or set WA_MENU_TOKEN \(a deployed worker's ADMIN_TOKEN\), or run npm start once, which writes \/nowhere\/credentials\.json\n/,
+    );
+    const badPort = cli({}, ok().fetchImpl, { WORKER_PORT: "eighty", WA_MENU_TOKEN: ADMIN_TOKEN });
+    expect(await badPort.run("deliveries")).toBe(2);
+    expect(badPort.err[0]).toMatch(/^wa-menu: WORKER_PORT=eighty is not a port number/);
   });
 });

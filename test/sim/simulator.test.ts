@@ -161,6 +161,29 @@ describe("chat simulator with the real worker", () => {
     expect(notice.detail).toContain('404: menu "nope" does not exist');
   });
 
+  it("says a menu started only once the worker started it, above its first question", async () => {
+    const rig = await rigWithWorker();
+    const question = await startMenu(rig, ALICE.number, "delivery");
+    const entries = rig.sim.log.entries(ALICE.number);
+    expect(entries.map((e) => e.kind)).toEqual(["notice", "business"]);
+    expect(entries[0]).toMatchObject({ level: "info", title: 'Started the menu "Delivery time"' });
+    expect(entries[1]!.id).toBe(question.id);
+  });
+
+  it("starting a menu for an opted-out customer shows only the worker's refusal", async () => {
+    const rig = await rigWithWorker();
+    await rig.page(`/api/customers/${ALICE.number}/messages`, { text: "stop" });
+    expect(ofKind(rig, ALICE.number, "customer").at(-1)).toMatchObject({ outcome: "stopped" });
+    const before = rig.sim.log.entries(ALICE.number).length;
+
+    const res = await rig.page(`/api/customers/${ALICE.number}/flows`, { menuId: "delivery" });
+    expect(await res.json()).toEqual({ ok: false });
+    const added = rig.sim.log.entries(ALICE.number).slice(before);
+    expect(added).toEqual([expect.objectContaining({ kind: "notice", level: "error", title: 'Could not start the menu "Delivery time"' })]);
+    expect((added[0] as NoticeEntry).detail).toContain("409: this customer opted out");
+    expect(rig.sim.log.entries(ALICE.number).some((e) => e.kind === "notice" && e.title.startsWith("Started"))).toBe(false);
+  });
+
   it("refuses page calls that name no known customer or message", async () => {
     const rig = await rigWithWorker();
     expect((await rig.page("/api/customers/449999999999/messages", { text: "x" })).status).toBe(404);

@@ -1,0 +1,135 @@
+/** The commands that look after customers on a worker: a customer's session, and failed completion deliveries. */
+import { CommandError, plural, UsageError, type Command, type Run } from "./command.js";
+import { askWorker, refusal, type WorkerAnswer } from "./worker.js";
+
+/** The fields of a stored session this command prints; the worker sends the whole record. */
+interface SessionLike {
+  menuId: string;
+  menuVersion: number;
+  profileName?: string;
+  pending: { node: string; at: string; failed?: { status: string; code?: string; title?: string; detail?: string } } | null;
+  answers: Array<{ node: string; title: string }>;
+  attempts: number;
+  startedAt: string;
+  updatedAt: string;
+}
+
+/** The fields of a stored completion delivery this command prints. */
+interface DeliveryLike {
+  id: string;
+  url: string;
+  createdAt: string;
+  attempts: number;
+  status: string;
+  lastError?: string;
+  customer: string;
+  menuId: string;
+}
+
+/** Numbers as the worker stores them: digits, country code first; "+44..." is taken too. */
+const digits = (number: string) => number.trim().replace(/^\+/, "");
+const plus = (number: string) => `+${digits(number)}`;
+/** Hono's own 404 (an old worker, a wrong --url path) is not the route's "no session". */
+const routeMissing = (answer: WorkerAnswer) => String(answer.json["message"] ?? "").startsWith("no route for");
+
+function describeSession(s: SessionLike | null, optedOut: boolean, business: string, customer: string): string[] {
+  if (s === null) return [`${plus(customer)} with ${plus(business)}`, "  opted out  yes: nothing is sent until they write a start command (no conversation is stored)"];
+  const who = s.profileName === undefined ? plus(customer) : `${s.profileName} (${plus(customer)})`;
+  const rows: Array<[string, string]> = [["menu", `${s.menuId}, version ${s.menuVersion}`]];
+  if (s.pending === null) rows.push(["waiting", "for nothing: the conversation has ended"]);
+  else {
+    const wrong = s.attempts > 0 ? `, ${plural(s.attempts, "answer")} that matched no option` : "";
+    rows.push(["waiting", `for an answer to "${s.pending.node}" (asked ${s.pending.at}${wrong})`]);
+    const f = s.pending.failed;
+    if (f !== undefined) rows.push(["delivery", `that question did not reach them: ${[f.status, f.code, f.title, f.detail].filter(Boolean).join(", ")}`]);
+  }
+  rows.push(["answers", s.answers.length === 0 ? "none yet" : s.answers.map((a) => `${a.node}: ${a.title}`).join(" · ")]);
+  if (optedOut) rows.push(["opted out", "yes: nothing is sent until they write a start command"]);
+  rows.push(["started", s.startedAt], ["updated", s.updatedAt]);
+  return [`${who} with ${plus(business)}`, ...rows.map(([k, v]) => `  ${k.padEnd(10)} ${v}`)];
+}
+
+const session: Command = {
+  name: "session",
+  group: "Customers on a worker",
+  forms: [
+    ["session <business> <customer>", "show a customer's conversation: menu, pending question, answers"],
+    ["session reset <business> <customer> [--clear-opt-out]", "forget it, so their next message starts afresh"],
+  ],
+  details: `<business> is your WhatsApp Business number, <customer> the customer's, digits with the country code first.
+A reset deletes the stored session (DELETE /admin/sessions/...): the customer's next message gets the first
+question of the menu bound to the number. The customer's opt-out stays: it is their decision. Only
+--clear-opt-out forgets it too (DELETE ...?optOut=clear).`,
+  options: ["url", "token", "clear-opt-out"],
+  async run({ io, args, flags, print }: Run) {
+    const reset = args[0] === "reset";
+    const [businessArg, customerArg, extra] = reset ? args.slice(1) : args;
+    if (businessArg === undefined || customerArg === undefined || extra !== undefined) {
+      throw new UsageError(`session${reset ? " reset" : ""} needs a business number and a customer number`);
+    }
+    const [business, customer] = [digits(businessArg), digits(customerArg)];
+    const path = `/admin/sessions/${encodeURIComponent(business)}/${encodeURIComponent(customer)}`;
+    if (reset) {
+      const clear = flags["clear-opt-out"] === true;
+      const { target, answer } = await askWorker({ io, flags }, "DELETE", clear ? `${path}?optOut=clear` : path);
+      if (answer.status !== 204) throw refusal(target, "session reset", answer);
+      const kept = clear ? "" : " (an opt-out, if any, stays)";
+      print(`forgot the session of ${plus(customer)} with ${plus(business)}: their next message starts afresh${kept}`, { business, customer, reset: true, optOutCleared: clear });
+      return 0;
+    }
+    const { target, answer } = await askWorker({ io, flags }, "GET", path);
+    if (answer.status === 404 && !routeMissing(answer)) {
+      print(`${plus(customer)} has no session with ${plus(business)}: their next message starts the menu bound to the number`, { session: null });
+      return 0;
+    }
+    if (answer.status !== 200) throw refusal(target, "session", answer);
+    const stored = (answer.json["session"] ?? null) as SessionLike | null;
+    print(describeSession(stored, answer.json["optedOut"] === true, business, customer), answer.json);
+    return 0;
+  },
+};
+
+function describeDeliveries(list: DeliveryLike[]): string[] {
+  if (list.length === 0) return ["no completion deliveries are waiting: every one was delivered"];
+  const lines = [`${plural(list.length, "completion delivery", "completion deliveries")} not delivered:`];
+  for (const d of list) {
+    const state = d.status === "pending" ? "being attempted now" : `failed after ${plural(d.attempts, "attempt")}: ${d.lastError ?? "no reason recorded"}`;
+    lines.push(`  ${d.id}  ${state}`, `    menu ${d.menuId}, customer ${plus(d.customer)}, completed ${d.createdAt}`, `    to ${d.url}`);
+  }
+  lines.push("Retry one with: wa-menu deliveries retry <id>");
+  return lines;
+}
+
+const deliveries: Command = {
+  name: "deliveries",
+  group: "Customers on a worker",
+  forms: [
+    ["deliveries", "list completion webhooks that were not delivered"],
+    ["deliveries retry <id>", "try one of them again now"],
+  ],
+  details: `A finished conversation's answers go to the completion webhook its closing node names. A delivery that
+every attempt failed stays listed until a retry delivers it (then it is removed). A retry that fails again
+exits 1 with the receiver's answer.`,
+  options: ["url", "token"],
+  async run({ io, args, flags, print }: Run) {
+    if (args[0] === "retry") {
+      const [, id, extra] = args;
+      if (id === undefined || extra !== undefined) throw new UsageError("deliveries retry needs one delivery id (wa-menu deliveries lists them)");
+      const { target, answer } = await askWorker({ io, flags }, "POST", `/admin/deliveries/${encodeURIComponent(id)}/retry`);
+      if (answer.status === 502 && answer.json["delivered"] === false) {
+        const reason = String(answer.json["error"] ?? "no reason given");
+        throw new CommandError(`${id}: still not delivered: ${reason}`, { id, found: true, delivered: false, reason });
+      }
+      if (answer.status !== 200) throw refusal(target, `deliveries retry ${id}`, answer);
+      print(`${id}: delivered, and removed from the list`, { id, ...answer.json });
+      return 0;
+    }
+    if (args.length > 0) throw new UsageError(`deliveries takes no arguments, or: retry <id> (not "${args.join(" ")}")`);
+    const { target, answer } = await askWorker({ io, flags }, "GET", "/admin/deliveries");
+    if (answer.status !== 200) throw refusal(target, "deliveries", answer);
+    print(describeDeliveries(answer.json["deliveries"] as DeliveryLike[]), answer.json);
+    return 0;
+  },
+};
+
+export const customerCommands: Command[] = [session, deliveries];

@@ -1,0 +1,75 @@
+/** The commands that put menus on a worker and read them back: push, pull, bind. */
+import { checkMenu } from "../src/menus/compile.js";
+import { UsageError, type Command, type Run } from "./command.js";
+import { invalidMenu, problemLines, readMenuFile } from "./menu-commands.js";
+import { askWorker, refusal } from "./worker.js";
+
+const push: Command = {
+  name: "push",
+  group: "Menus on a worker",
+  forms: [["push <file>", "upload a menu as a new version"]],
+  details: `Checks the menu as the worker would, then uploads it as that menu's next version (PUT /admin/menus/{id};
+the id comes from the file). Customers already in a conversation finish it on the version they started.`,
+  options: ["url", "token"],
+  async run({ io, args, flags, print }: Run) {
+    const file = args[0];
+    if (file === undefined) throw new UsageError("push needs a file");
+    const doc = await readMenuFile(io, file);
+    const report = checkMenu(doc);
+    if (report.menu === null) throw invalidMenu(file, report);
+    const id = report.menu.id;
+    const { target, answer } = await askWorker({ io, flags }, "PUT", `/admin/menus/${encodeURIComponent(id)}`, doc);
+    if (answer.status !== 201) throw refusal(target, `${file}: the menu was not published`, answer);
+    const version = Number(answer.json["version"]);
+    print([...problemLines(file, "warning", report.warnings), `${file}: published "${id}" as version ${version}`], { file, id, version, warnings: report.warnings });
+    return 0;
+  },
+};
+
+const pull: Command = {
+  name: "pull",
+  group: "Menus on a worker",
+  forms: [["pull <id> [--version N] [--out FILE]", "download a menu (the current version unless --version)"]],
+  details: `Prints the menu document as it was uploaded, or writes it to FILE.
+
+  --version N    that version instead of the current one
+  --out FILE     write the menu to FILE instead of printing it`,
+  options: ["version", "out", "url", "token"],
+  async run({ io, args, flags, print }: Run) {
+    const id = args[0];
+    if (id === undefined) throw new UsageError("pull needs a menu id");
+    if (flags.version !== undefined && !/^[1-9][0-9]*$/.test(flags.version)) throw new UsageError(`--version ${flags.version}: give a version number (1, 2, ...)`);
+    const query = flags.version === undefined ? "" : `?version=${flags.version}`;
+    const { target, answer } = await askWorker({ io, flags }, "GET", `/admin/menus/${encodeURIComponent(id)}${query}`);
+    if (answer.status !== 200) throw refusal(target, `pull ${id}`, answer);
+    const text = `${JSON.stringify(answer.json["menu"], null, 2)}\n`;
+    const version = Number(answer.json["version"]);
+    if (flags.out === undefined) {
+      print(text.trimEnd(), answer.json);
+      return 0;
+    }
+    await io.writeFile(flags.out, text);
+    const { menu: _menu, ...about } = answer.json;
+    print(`${id}: version ${version} written to ${flags.out}`, { ...about, written: flags.out });
+    return 0;
+  },
+};
+
+const bind: Command = {
+  name: "bind",
+  group: "Menus on a worker",
+  forms: [["bind <number|default> <id>", "make a business number (or every other number) start a menu"]],
+  details: `A customer who writes to that business number with no conversation in progress gets the menu's first
+question; "default" is for every number without a binding of its own. The menu must be on the worker already.`,
+  options: ["url", "token"],
+  async run({ io, args, flags, print }: Run) {
+    const [number, id] = args;
+    if (number === undefined || id === undefined) throw new UsageError("bind needs a business number (or default) and a menu id");
+    const { target, answer } = await askWorker({ io, flags }, "PUT", `/admin/bindings/${encodeURIComponent(number)}`, { menuId: id });
+    if (answer.status !== 200) throw refusal(target, "bind", answer);
+    print(number === "default" ? `numbers without a binding of their own now start menu "${id}"` : `${number} now starts menu "${id}"`, answer.json);
+    return 0;
+  },
+};
+
+export const workerCommands: Command[] = [push, pull, bind];

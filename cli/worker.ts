@@ -1,0 +1,97 @@
+/**
+ * Where the worker is and how to call its admin API: `--url` and `--token` first, then the environment, then
+ * what `npm start` uses (WORKER_PORT, and the admin token it wrote to DEV_DIR), so a local worker needs no flags.
+ */
+import { isAbsolute, join } from "node:path";
+import { CommandError, UsageError, type CliIo, type Flags } from "./command.js";
+
+export interface WorkerTarget {
+  url: string;
+  token: string;
+  /** Where the URL came from, for error messages: "--url", "WA_MENU_URL" or "npm start". */
+  urlFrom: string;
+  tokenFrom: string;
+}
+
+export interface WorkerAnswer {
+  status: number;
+  json: Record<string, unknown>;
+}
+
+/** The port `npm start` runs the worker on: WORKER_PORT, checked as `npm start` checks it. */
+function localPort(env: CliIo["env"]): number {
+  const raw = env["WORKER_PORT"];
+  if (raw === undefined || raw === "") return 8787;
+  const port = Number(raw);
+  if (!Number.isInteger(port) || port < 1024 || port > 65535) {
+    throw new UsageError(`WORKER_PORT=${raw} is not a port number: use the port npm start runs the worker on (1024 to 65535), or pass --url`);
+  }
+  return port;
+}
+
+async function devToken(io: CliIo): Promise<{ token: string | undefined; file: string }> {
+  const dir = io.env["DEV_DIR"] || ".dev";
+  const file = join(isAbsolute(dir) || io.root === undefined ? dir : join(io.root, dir), "credentials.json");
+  try {
+    const token = (JSON.parse(await io.readFile(file)) as { adminToken?: unknown }).adminToken;
+    return { token: typeof token === "string" ? token : undefined, file };
+  } catch {
+    return { token: undefined, file }; // no local credentials: the error below says what to pass instead
+  }
+}
+
+export async function findWorker(io: CliIo, flags: Flags): Promise<WorkerTarget> {
+  const given = flags.url ?? io.env["WA_MENU_URL"];
+  const urlFrom = flags.url !== undefined ? "--url" : given !== undefined ? "WA_MENU_URL" : "npm start";
+  const url = (given ?? `http://127.0.0.1:${localPort(io.env)}`).replace(/\/+$/, "");
+  if (!/^https?:\/\/[^/]/.test(url)) throw new UsageError(`${urlFrom} is not an http(s) URL: give the worker's address, e.g. https://wa-menu.example.workers.dev`);
+
+  const named = (
+    [
+      ["--token", flags.token],
+      ["WA_MENU_TOKEN", io.env["WA_MENU_TOKEN"]],
+      ["ADMIN_TOKEN", io.env["ADMIN_TOKEN"]],
+    ] as const
+  ).find(([, v]) => v !== undefined && v !== "");
+  if (named !== undefined) return { url, urlFrom, token: named[1]!, tokenFrom: named[0] };
+  const local = await devToken(io);
+  if (local.token === undefined) {
+    throw new UsageError(`no admin token: pass --token or set WA_MENU_TOKEN (a deployed worker's ADMIN_TOKEN), or run npm start once, which writes ${local.file}`);
+  }
+  return { url, urlFrom, token: local.token, tokenFrom: local.file };
+}
+
+/** One admin API call; an unreachable worker is a CommandError that says what to check. */
+export async function callWorker(io: CliIo, target: WorkerTarget, method: string, path: string, body?: unknown): Promise<WorkerAnswer> {
+  let res: Response;
+  try {
+    res = await io.fetch(`${target.url}${path}`, {
+      method,
+      headers: { Authorization: `Bearer ${target.token}`, ...(body === undefined ? {} : { "Content-Type": "application/json" }) },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+  } catch {
+    const check =
+      target.urlFrom === "npm start"
+        ? "is npm start running? If it runs the worker on another port, set WORKER_PORT to that port, or pass --url"
+        : `is the worker running, and is ${target.urlFrom} right?`;
+    throw new CommandError(`cannot reach ${target.url}: ${check}`, { url: target.url });
+  }
+  const json = (await res.json().catch(() => ({}))) as Record<string, unknown>;
+  return { status: res.status, json };
+}
+
+/** The worker's refusal as a sentence (its own `message` where it gave one), with the status for `--json`. */
+export function refusal(target: WorkerTarget, what: string, answer: WorkerAnswer): CommandError {
+  const { error: code, message, ...more } = answer.json;
+  const said = typeof message === "string" ? message : `HTTP ${answer.status}`;
+  const hint = answer.status === 401 ? ` (the token came from ${target.tokenFrom})` : "";
+  // `--json` gets the worker's code and extra fields (a refused menu's `problems`) beside the sentence.
+  return new CommandError(`${what}: the worker answered ${answer.status}: ${said}${hint}`, { status: answer.status, ...(typeof code === "string" ? { code } : {}), ...more });
+}
+
+/** The worker's JSON with a command's call, for commands that print nothing else. */
+export async function askWorker(run: { io: CliIo; flags: Flags }, method: string, path: string, body?: unknown): Promise<{ target: WorkerTarget; answer: WorkerAnswer }> {
+  const target = await findWorker(run.io, run.flags);
+  return { target, answer: await callWorker(run.io, target, method, path, body) };
+}
