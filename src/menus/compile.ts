@@ -98,7 +98,13 @@ export interface CheckOptions {
 
 export function checkMenu(input: unknown, options: CheckOptions = {}): MenuReport {
   const parsed = menuSchema.safeParse(input);
-  if (!parsed.success) return { menu: null, errors: issueList(parsed.error), warnings: [] };
+  if (!parsed.success) {
+    // Every problem in one pass: the routes are checked on the raw document too, so a menu with a wrong title
+    // and a dangling destination says both at once.
+    const errors = issueList(parsed.error);
+    const seen = new Set(errors.map((e) => e.path));
+    return { menu: null, errors: [...errors, ...rawRouteProblems(input).filter((e) => !seen.has(e.path))], warnings: [] };
+  }
   const doc = parsed.data;
   const errors: MenuProblem[] = [];
   const warnings: MenuProblem[] = [];
@@ -189,6 +195,26 @@ export function checkMenu(input: unknown, options: CheckOptions = {}): MenuRepor
 
   lintFlow(menu, warnings, errors);
   return { menu: errors.length === 0 ? menu : null, errors, warnings };
+}
+
+/** Destinations that name no node, read from a document that did not pass the schema (whatever of it is readable). */
+function rawRouteProblems(input: unknown): MenuProblem[] {
+  const doc = input as { start?: unknown; nodes?: unknown } | null;
+  if (typeof doc !== "object" || doc === null || typeof doc.nodes !== "object" || doc.nodes === null) return [];
+  const nodes = doc.nodes as Record<string, unknown>;
+  const problems: MenuProblem[] = [];
+  const check = (dest: unknown, path: PropertyKey[]) => {
+    if (typeof dest === "string" && !Object.hasOwn(nodes, dest)) problems.push({ path: jsonPath(path), message: `destination node "${dest}" does not exist` });
+  };
+  if (typeof doc.start === "string" && !Object.hasOwn(nodes, doc.start)) problems.push({ path: "$.start", message: `start node "${doc.start}" does not exist` });
+  for (const [id, node] of Object.entries(nodes)) {
+    if (typeof node !== "object" || node === null) continue;
+    const { next, options } = node as { next?: unknown; options?: unknown };
+    if (Array.isArray(options)) options.forEach((o, i) => check((o as { next?: unknown } | null)?.next, ["nodes", id, "options", i, "next"]));
+    if (typeof next === "string") check(next, ["nodes", id, "next"]);
+    else if (typeof next === "object" && next !== null) for (const [reply, dest] of Object.entries(next)) check(dest, ["nodes", id, "next", reply]);
+  }
+  return problems;
 }
 
 /** Checks that need the whole graph: text chains end, nodes are reachable, placeholders name real nodes. */

@@ -2,12 +2,19 @@
 import { z } from "zod";
 import { LIMITS, charLength } from "./limits.js";
 
+/**
+ * An array of at most `max` items, reported with the actual count. A refinement, not `.max()`: zod checks a
+ * length before the items and then skips them, and a menu's author wants every problem at once.
+ */
+const atMost = <T extends z.ZodType>(items: z.ZodArray<T>, max: number, message: (n: number) => string) =>
+  items.refine((list) => list.length <= max, { error: (iss) => message(Array.isArray(iss.input) ? iss.input.length : max + 1), when: () => true }).meta({ maxItems: max });
+
 /** A non-empty string of at most `max` characters, counted as WhatsApp counts them. */
 const text = (max: number, what: string) =>
   z
     .string({ error: `${what} must be a string` })
     .refine((s) => s.trim().length > 0, { message: `${what} must not be empty` })
-    .refine((s) => charLength(s) <= max, { message: `${what} must be at most ${max} characters (WhatsApp limit)` })
+    .refine((s) => charLength(s) <= max, { error: (iss) => `${what} is ${charLength(String(iss.input))} characters; WhatsApp allows ${max}` })
     .meta({ minLength: 1, maxLength: max });
 
 // A URL parser also takes "https:host/x" and "HTTPS://host/x"; WhatsApp wants the link written https://...
@@ -38,10 +45,11 @@ export const buttonInteractive = z
     body,
     footer: footer.optional(),
     action: z.strictObject({
-      buttons: z
-        .array(replyButton)
-        .min(LIMITS.buttonsMin, `a button message needs at least ${LIMITS.buttonsMin} button`)
-        .max(LIMITS.buttonsMax, `a button message takes at most ${LIMITS.buttonsMax} buttons (WhatsApp limit)`),
+      buttons: atMost(
+        z.array(replyButton).min(LIMITS.buttonsMin, `a button message needs at least ${LIMITS.buttonsMin} button`),
+        LIMITS.buttonsMax,
+        (n) => `a button message has ${n} buttons; WhatsApp allows ${LIMITS.buttonsMax} (use a list for more)`,
+      ),
     }),
   })
   .superRefine((msg, ctx) => {
@@ -78,7 +86,7 @@ export const listInteractive = z
     footer: footer.optional(),
     action: z.strictObject({
       button: text(LIMITS.listButton, "list button text"),
-      sections: z.array(listSection).min(1, "a list message needs at least 1 section").max(LIMITS.sectionsMax, `a list message takes at most ${LIMITS.sectionsMax} sections (WhatsApp limit)`),
+      sections: atMost(z.array(listSection).min(1, "a list message needs at least 1 section"), LIMITS.sectionsMax, (n) => `a list message has ${n} sections; WhatsApp allows ${LIMITS.sectionsMax}`),
     }),
   })
   .superRefine((msg, ctx) => {
@@ -88,7 +96,7 @@ export const listInteractive = z
       ctx.addIssue({
         code: "custom",
         path: ["action", "sections"],
-        message: `a list message takes at most ${LIMITS.rowsTotalMax} rows in all sections together (WhatsApp limit); this one has ${total}`,
+        message: `a list message has ${total} rows in all its sections; WhatsApp allows ${LIMITS.rowsTotalMax}`,
       });
     }
     const ids = new Set<string>();
@@ -144,7 +152,7 @@ export const shorthandQuestionSchema = z.strictObject({
   header: text(LIMITS.headerText, "header").optional(),
   footer: text(LIMITS.footer, "footer").optional(),
   button: text(LIMITS.listButton, "list button text").optional().describe('label of the button that opens the list (lists only); default "Choose"'),
-  options: z.array(optionSchema).min(1, "a question needs at least 1 option").max(LIMITS.rowsTotalMax, `a question takes at most ${LIMITS.rowsTotalMax} options (WhatsApp list limit)`),
+  options: atMost(z.array(optionSchema).min(1, "a question needs at least 1 option"), LIMITS.rowsTotalMax, (n) => `a question has ${n} options; WhatsApp lists allow ${LIMITS.rowsTotalMax}`),
   reprompt: reprompt.optional(),
 });
 

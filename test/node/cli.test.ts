@@ -43,7 +43,9 @@ describe("wa-menu validate", () => {
     const { run, err } = cli({ "broken.json": JSON.stringify(menu), "notjson.json": "{ nope" });
     expect(await run("validate", "broken.json", "notjson.json", "missing.json")).toBe(1);
     expect(err).toEqual([
-      'broken.json: error $.nodes["delivery-time"].interactive.action.buttons[0].reply.title: button title must be at most 20 characters (WhatsApp limit)',
+      'broken.json: error $.nodes["delivery-time"].interactive.action.buttons[0].reply.title: button title is 24 characters; WhatsApp allows 20',
+      // In the same pass as the schema's problems, not after they are fixed.
+      'broken.json: error $.nodes["delivery-time"].next["slot-2"]: destination node "nowhere" does not exist',
       expect.stringMatching(/^wa-menu: notjson\.json: not valid JSON/),
       "wa-menu: missing.json: cannot read the file",
     ]);

@@ -191,7 +191,7 @@ export const adminScenarios: Scenario[] = [
 
     const eleven = { id: "eleven", start: "q", nodes: { q: { type: "question", text: "Too many", options: options(11) } } };
     const refused = await json(await h.admin("PUT", "/admin/menus/eleven", eleven));
-    assert.deepEqual(refused["problems"], [{ path: "$.nodes.q.options", message: "a question takes at most 10 options (WhatsApp list limit)" }]);
+    assert.deepEqual(refused["problems"], [{ path: "$.nodes.q.options", message: "a question has 11 options; WhatsApp lists allow 10" }]);
   }),
   scenario("admin API: read and reset one customer's session", {}, async ({ h }) => {
     await h.admin("PUT", "/admin/menus/delivery", delivery);

@@ -32,18 +32,38 @@ describe("menu validation", () => {
     const problems = messages(broken);
     expect(problems).toEqual(
       expect.arrayContaining([
-        "$.nodes.welcome.interactive.action.buttons: a button message takes at most 3 buttons (WhatsApp limit)",
-        "$.nodes.welcome.interactive.header.text: header text must be at most 60 characters (WhatsApp limit)",
-        "$.nodes.drink.interactive.action.sections[0].rows[0].title: row title must be at most 24 characters (WhatsApp limit)",
-        "$.nodes.drink.interactive.body.text: body text must be at most 1024 characters (WhatsApp limit)",
+        "$.nodes.welcome.interactive.action.buttons: a button message has 4 buttons; WhatsApp allows 3 (use a list for more)",
+        "$.nodes.welcome.interactive.header.text: header text is 61 characters; WhatsApp allows 60",
+        "$.nodes.drink.interactive.action.sections[0].rows[0].title: row title is 29 characters; WhatsApp allows 24",
+        "$.nodes.drink.interactive.body.text: body text is 1025 characters; WhatsApp allows 1024",
+        "$.nodes.drink.interactive.action.sections: a list message has 11 rows in all its sections; WhatsApp allows 10",
         '$.nodes.confirm.interactive.action.buttons[1].reply.title: button title "Yes, please" is used twice; WhatsApp requires unique titles',
         "$.nodes.confirm.interactive.footer.text: footer text must not be empty",
       ]),
     );
-    // Zod reports the list's total after its field checks pass, so this one shows once the rest is fixed.
-    const tooManyRows = clone(cafe) as any;
-    tooManyRows.nodes.drink.interactive.action.sections[1].rows.push(...Array.from({ length: 6 }, (_, i) => ({ id: `t${i}`, title: `Tea ${i}` })));
-    expect(messages(tooManyRows)).toEqual(["$.nodes.drink.interactive.action.sections: a list message takes at most 10 rows in all sections together (WhatsApp limit); this one has 11"]);
+    expect(problems).toHaveLength(7);
+  });
+
+  it("reports schema problems and dangling routes in the same pass, with the actual values", () => {
+    // The menu of the issue: four buttons, a 35-character title, a dangling next and an 11-row list.
+    const broken = {
+      id: "broken",
+      start: "ask",
+      nodes: {
+        ask: {
+          type: "question",
+          interactive: { type: "button", body: { text: "Pick" }, action: { buttons: ["a", "b", "c", "d"].map((id) => ({ type: "reply", reply: { id, title: id === "a" ? "A".repeat(35) : id } })) } },
+          next: { a: "nowhere", b: "list", c: "list", d: "list" },
+        },
+        list: { type: "question", text: "Which?", options: Array.from({ length: 11 }, (_, i) => ({ id: `r${i}`, title: `Row ${i}`, next: { text: "ok" } })) },
+      },
+    };
+    expect(messages(broken)).toEqual([
+      "$.nodes.ask.interactive.action.buttons[0].reply.title: button title is 35 characters; WhatsApp allows 20",
+      "$.nodes.ask.interactive.action.buttons: a button message has 4 buttons; WhatsApp allows 3 (use a list for more)",
+      "$.nodes.list.options: a question has 11 options; WhatsApp lists allow 10",
+      '$.nodes.ask.next.a: destination node "nowhere" does not exist',
+    ]);
   });
 
   it("checks routing: missing destinations, unknown options, dangling nodes, text loops", () => {
