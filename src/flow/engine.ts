@@ -3,18 +3,14 @@
  * (`decideInbound`, `decideStart`). No I/O: the caller reads what is asked for, stores the plan's session and
  * performs its effects (see `conversation/step.ts`).
  */
-import type { CompiledMenu, CompiledQuestion, Target } from "../menus/compiled.js";
 import { DEFAULT_TEXTS } from "../menus/compiled.js";
-import { unreachable } from "../unreachable.js";
-import { commandOf, tapped, typedOption, type Command } from "./match.js";
-import { questionMessage, walk, type Walked } from "./render.js";
-import { ASKED_MAX, askedNow, blankSession, catchUp, isActive, keepLast, markHandled, owe, recordAnswer, type Owing, type Who } from "./session.js";
-import type { Asked, Completion, InboundEvent, Outcome, Plan, SentRecord, Session } from "./types.js";
+import { answer } from "./answer.js";
+import { commandOf } from "./match.js";
+import { begin, nothing, plan, type MenuRef } from "./plan.js";
+import { blankSession, catchUp, isActive, markHandled, type Who } from "./session.js";
+import type { InboundEvent, Plan, SentRecord, Session } from "./types.js";
 
-export interface MenuRef {
-  menu: CompiledMenu;
-  version: number;
-}
+export type { MenuRef } from "./plan.js";
 
 /** What a step reads, besides the customer's session, sent record and opt-out. */
 export interface Needs {
@@ -65,50 +61,6 @@ const CLOCK_SKEW_MS = 60_000;
 
 /** How long a step whose attempt has not ended may still be sending: longer than a webhook's deadline. */
 export const IN_PROGRESS_MS = 15_000;
-
-/** Earlier sendings of a re-asked question that still answer it. */
-const RESENT_MAX = 5;
-
-const nothing = (outcome: Outcome, node: string | null = null): Plan => ({ outcome, session: null, perform: null, node });
-
-/** Stores `session` owing `sends` (after whatever an earlier step left undone), and performs them. */
-function plan(outcome: Outcome, session: Session, input: { event: InboundEvent | null; now: string; writer: string }, sends: Walked["sends"], completions: Completion[], prior: Owing | null): Plan {
-  const stored = owe(session, input.event?.messageUuid ?? null, sends, completions, input.writer, input.now, prior);
-  return { outcome, session: stored, perform: { owed: stored.owed!, from: 0, uuids: [] }, node: stored.pending?.node ?? null };
-}
-
-/** Moves the session to `walked`'s question (or ends it), remembering the question it leaves. */
-function arrive(ref: MenuRef, session: Session, walked: Walked, now: string): { session: Session; completions: Completion[] } {
-  const asked = session.pending ? keepLast([...session.asked, session.pending], ASKED_MAX) : session.asked;
-  const next: Session = { ...session, asked, pending: null, attempts: 0, updatedAt: now };
-  if (walked.question !== null) next.pending = askedNow(next, walked.question, now);
-  const completions: Completion[] = [];
-  if (walked.question === null && walked.end?.webhook !== undefined) {
-    const conversation = session.conversation ?? session.startedAt;
-    const completion: Completion = {
-      key: `${conversation}/${walked.end.node}`,
-      webhook: walked.end.webhook,
-      menuId: ref.menu.id,
-      menuVersion: ref.version,
-      business: session.business,
-      customer: session.customer,
-      conversation,
-      end: walked.end.node,
-      answers: session.answers,
-      completedAt: now,
-    };
-    if (session.profileName !== undefined) completion.profileName = session.profileName;
-    completions.push(completion);
-  }
-  return { session: next, completions };
-}
-
-/** A new conversation on `ref`'s menu, replacing `previous`. */
-function begin(ref: MenuRef, who: Who, now: string, previous: Session | null, conversation: string) {
-  const session = blankSession({ id: ref.menu.id, version: ref.version }, who, now, previous, conversation);
-  const walked = walk(ref.menu, { node: ref.menu.start }, session, ref.menu.start);
-  return { ...arrive(ref, session, walked, now), sends: walked.sends };
-}
 
 export interface StartInput {
   session: Session | null;
@@ -203,85 +155,3 @@ export function decideInbound(input: InboundInput): Plan {
 }
 
 const withProfile = (session: Session, event: InboundEvent): Session => (event.profileName === undefined ? session : { ...session, profileName: event.profileName });
-
-/** A message to the conversation's pending question. */
-function answer(ref: MenuRef, handled: Session, pending: Asked, question: CompiledQuestion, command: Command | null, input: InboundInput & { prior: Owing | null }): Plan {
-  const { event, now, prior } = input;
-  const settings = ref.menu.settings;
-  const ctx = { event, now, writer: input.writer };
-  const go = (outcome: Outcome, session: Session, target: Target, from: string) => {
-    const walked = walk(ref.menu, target, session, from);
-    const arrived = arrive(ref, session, walked, now);
-    const ended = outcome === "advanced" && arrived.session.pending === null ? "completed" : outcome;
-    return plan(ended, arrived.session, ctx, walked.sends, arrived.completions, prior);
-  };
-  const reask = (outcome: Outcome, note: string | undefined, attempts: number) => {
-    // A fresh Asked: a failure recorded for the previous sending no longer applies.
-    const again: Asked = { ...askedNow(handled, pending.node, now), answered: pending.answered };
-    // The earlier sendings stay on the customer's screen: tapping one of them still answers this question.
-    const resent = [...(pending.messageUuid === null ? [] : [pending.messageUuid]), ...(pending.resent ?? [])].slice(0, RESENT_MAX);
-    if (resent.length > 0) again.resent = resent;
-    const session: Session = { ...handled, pending: again, attempts, updatedAt: now };
-    return plan(outcome, session, ctx, [questionMessage(question, handled, note)], [], prior);
-  };
-
-  if (pending.failed) return reask("resent", undefined, handled.attempts);
-  if (command === "back") {
-    const previous = handled.asked.at(-1);
-    const node = previous && previous.conversation === handled.conversation ? ref.menu.nodes[previous.node] : undefined;
-    if (previous === undefined || node?.kind !== "question") return reask("back", undefined, 0);
-    const back: Session = { ...handled, asked: handled.asked.slice(0, -1), answers: handled.answers.slice(0, previous.answered), pending: null };
-    const arrived = arrive(ref, back, { sends: [questionMessage(node, back)], question: previous.node }, now);
-    return plan("back", arrived.session, ctx, [questionMessage(node, back)], [], prior);
-  }
-
-  const content = event.content;
-  switch (content.kind) {
-    case "reply": {
-      const tap = tapped(ref.menu, { ...handled, pending }, { ...event, content });
-      switch (tap.kind) {
-        case "pending":
-          return go("advanced", recordAnswer(handled, pending, tap.option, now), tap.option.next, `${pending.node}/${tap.option.id}`);
-        case "earlier": {
-          if (settings.staleTaps === "reprompt" || tap.option === null) return reask("stale", settings.texts.movedOn, handled.attempts);
-          // Rewind: answer that earlier question again and go on from there; later answers no longer apply.
-          const index = handled.asked.indexOf(tap.asked);
-          const rewound: Session = { ...handled, asked: handled.asked.slice(0, index), answers: handled.answers.slice(0, tap.asked.answered), pending: null };
-          return go("rewound", recordAnswer(rewound, tap.asked, tap.option, now), tap.option.next, `${tap.asked.node}/${tap.option.id}`);
-        }
-        case "unknown":
-          // Not a question this conversation is waiting on (a superseded message): never an answer.
-          return reask("superseded", settings.texts.movedOn, handled.attempts);
-        case "none":
-          return attempt(handled, settings, question, reask, go);
-        default:
-          return unreachable(tap);
-      }
-    }
-    case "text": {
-      const option = typedOption(question, content.text);
-      if (option) return go("advanced", recordAnswer(handled, pending, option, now), option.next, `${pending.node}/${option.id}`);
-      return attempt(handled, settings, question, reask, go);
-    }
-    case "other":
-      // A picture, a location, a sticker: not a wrong answer, so it costs no attempt.
-      return reask("not_an_answer", settings.texts.notAnAnswer, handled.attempts);
-    case "reaction":
-      return nothing("ignored", pending.node);
-    default:
-      return unreachable(content);
-  }
-}
-
-/** An answer that matches nothing: re-asked until `maxAttempts`, then the menu's fallback. */
-function attempt(
-  handled: Session,
-  settings: CompiledMenu["settings"],
-  question: CompiledQuestion,
-  reask: (outcome: Outcome, note: string | undefined, attempts: number) => Plan,
-  go: (outcome: Outcome, session: Session, target: Target, from: string) => Plan,
-): Plan {
-  const attempts = handled.attempts + 1;
-  if (attempts < settings.maxAttempts) return reask("reprompted", question.reprompt ?? settings.texts.reprompt, attempts);
-  return go("gave_up", handled, settings.fallback ?? { text: settings.texts.giveUp }, "fallback");
-}

@@ -210,7 +210,7 @@ function rawRouteProblems(input: unknown): MenuProblem[] {
   for (const [id, node] of Object.entries(nodes)) {
     if (typeof node !== "object" || node === null) continue;
     const { next, options } = node as { next?: unknown; options?: unknown };
-    if (Array.isArray(options)) options.forEach((o, i) => check((o as { next?: unknown } | null)?.next, ["nodes", id, "options", i, "next"]));
+    if (Array.isArray(options)) for (const [i, o] of options.entries()) check((o as { next?: unknown } | null)?.next, ["nodes", id, "options", i, "next"]);
     if (typeof next === "string") check(next, ["nodes", id, "next"]);
     else if (typeof next === "object" && next !== null) for (const [reply, dest] of Object.entries(next)) check(dest, ["nodes", id, "next", reply]);
   }

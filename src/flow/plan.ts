@@ -1,0 +1,58 @@
+/** Building plans (pure): the session a step stores, with what it owes, and where an answer leads. */
+import type { CompiledMenu } from "../menus/compiled.js";
+import { walk, type Walked } from "./render.js";
+import { ASKED_MAX, askedNow, blankSession, keepLast, owe, type Owing, type Who } from "./session.js";
+import type { Completion, InboundEvent, Outcome, Plan, Session } from "./types.js";
+
+export interface MenuRef {
+  menu: CompiledMenu;
+  version: number;
+}
+
+export const nothing = (outcome: Outcome, node: string | null = null): Plan => ({ outcome, session: null, perform: null, node });
+
+/** Stores `session` owing `sends` (after whatever an earlier step left undone), and performs them. */
+export function plan(
+  outcome: Outcome,
+  session: Session,
+  input: { event: InboundEvent | null; now: string; writer: string },
+  sends: Walked["sends"],
+  completions: Completion[],
+  prior: Owing | null,
+): Plan {
+  const stored = owe(session, input.event?.messageUuid ?? null, sends, completions, input.writer, input.now, prior);
+  return { outcome, session: stored, perform: { owed: stored.owed!, from: 0, uuids: [] }, node: stored.pending?.node ?? null };
+}
+
+/** Moves the session to `walked`'s question (or ends it), remembering the question it leaves. */
+export function arrive(ref: MenuRef, session: Session, walked: Walked, now: string): { session: Session; completions: Completion[] } {
+  const asked = session.pending ? keepLast([...session.asked, session.pending], ASKED_MAX) : session.asked;
+  const next: Session = { ...session, asked, pending: null, attempts: 0, updatedAt: now };
+  if (walked.question !== null) next.pending = askedNow(next, walked.question, now);
+  const completions: Completion[] = [];
+  if (walked.question === null && walked.end?.webhook !== undefined) {
+    const conversation = session.conversation ?? session.startedAt;
+    const completion: Completion = {
+      key: `${conversation}/${walked.end.node}`,
+      webhook: walked.end.webhook,
+      menuId: ref.menu.id,
+      menuVersion: ref.version,
+      business: session.business,
+      customer: session.customer,
+      conversation,
+      end: walked.end.node,
+      answers: session.answers,
+      completedAt: now,
+    };
+    if (session.profileName !== undefined) completion.profileName = session.profileName;
+    completions.push(completion);
+  }
+  return { session: next, completions };
+}
+
+/** A new conversation on `ref`'s menu, replacing `previous`. */
+export function begin(ref: MenuRef, who: Who, now: string, previous: Session | null, conversation: string) {
+  const session = blankSession({ id: ref.menu.id, version: ref.version }, who, now, previous, conversation);
+  const walked = walk(ref.menu, { node: ref.menu.start }, session, ref.menu.start);
+  return { ...arrive(ref, session, walked, now), sends: walked.sends };
+}
