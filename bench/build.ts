@@ -4,9 +4,10 @@
  * deployed, the floor and the calibration worker with their KV served by the KV host process, and the KV host.
  */
 import { execFile } from "node:child_process";
-import { readdir } from "node:fs/promises";
+import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import { promisify } from "node:util";
+import { gzipSync } from "node:zlib";
 
 const run = promisify(execFile);
 
@@ -51,4 +52,16 @@ export async function buildBundles(root: string, outdir: string): Promise<Bundle
     await Promise.all(jobs.slice(i, i + 2).map(async ([name, entry]) => (out[name] = await bundle(root, path.join(outdir, name), entry))));
   }
   return out as Bundles;
+}
+
+export interface BundleSize {
+  bytes: number;
+  /** Gzipped at the default level, as `wrangler deploy` reports its upload size. */
+  gzipBytes: number;
+}
+
+/** A bundle's size raw and gzipped: what a cold isolate fetches and parses. */
+export async function bundleSize(file: string): Promise<BundleSize> {
+  const bytes = await readFile(file);
+  return { bytes: bytes.length, gzipBytes: gzipSync(bytes).length };
 }

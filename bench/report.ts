@@ -3,12 +3,19 @@
  * including each worker's CPU net of Miniflare's I/O overhead, derived from the two calibration rows.
  */
 
+import type { BundleSize } from "./build.js";
+
 export type WorkerKind = "null" | "io" | "floor" | "product";
+
+/** How the worker signs the application JWT: a fresh RS256 signature per message, or one token reused until near its exp. */
+export type TokenMode = "fresh" | "reused";
 
 export interface RowResult {
   worker: WorkerKind;
   /** Where KV ran: in the KV host process (the main figures) or in the worker's own process (reference). */
   kv: "host" | "in-process";
+  /** null for the calibration rows, which send nothing. */
+  token: TokenMode | null;
   menuNodes: number | null;
   customers: number;
   webhooks: number;
@@ -17,6 +24,8 @@ export interface RowResult {
   p99Ms: number;
   /** workerd's CPU time (user + system, from /proc) over the measured window, per webhook. */
   cpuMsPerWebhook: number;
+  /** Distinct JWT ids the Messages API saw per message sent: 1 when signing per message, near 0 when reusing. */
+  signaturesPerSend: number | null;
   kvReadsPerWebhook: number | null;
   kvWritesPerWebhook: number | null;
   /** KV operations plus Messages API requests, per webhook. */
@@ -49,24 +58,50 @@ export function netCpu(rows: RowResult[], row: RowResult): number | null {
 const f = (n: number | null, digits: number) => (n === null || Number.isNaN(n) ? "n/a" : n.toFixed(digits));
 const ratio = (a: number | null, b: number | null) => (a === null || b === null || b <= 0 ? "n/a" : `${(a / b).toFixed(2)}x`);
 
+/**
+ * "x floor" and "net x floor" compare a row with the floor of the same KV placement and the same token mode, like
+ * with like; "x fresh floor" compares it with the floor that signs per message, the cost any Node SDK server pays.
+ */
 export function formatTable(rows: RowResult[]): string {
-  const floorOf = (kv: RowResult["kv"]) => rows.find((r) => r.worker === "floor" && r.kv === kv);
-  const header = ["worker", "KV", "menu nodes", "customers", "webhooks/s", "p50 ms", "p99 ms", "CPU ms/webhook", "x floor", "net CPU ms", "net x floor", "KV reads", "KV writes", "subrequests"];
+  const floorOf = (kv: RowResult["kv"], token: TokenMode | null) => rows.find((r) => r.worker === "floor" && r.kv === kv && r.token === token);
+  const header = [
+    "worker",
+    "KV",
+    "JWT",
+    "menu nodes",
+    "customers",
+    "webhooks/s",
+    "p50 ms",
+    "p99 ms",
+    "RS256 signs/send",
+    "CPU ms/webhook",
+    "x floor",
+    "x fresh floor",
+    "net CPU ms",
+    "net x floor",
+    "KV reads",
+    "KV writes",
+    "subrequests",
+  ];
   const lines = [header, header.map((h) => "-".repeat(Math.max(3, h.length)))];
   for (const r of rows) {
-    const floor = floorOf(r.kv);
+    const floor = floorOf(r.kv, r.token);
+    const fresh = floorOf(r.kv, "fresh");
     const net = netCpu(rows, r);
     const calibration = r.worker === "null" || r.worker === "io";
     lines.push([
       WORKER_LABELS[r.worker],
       r.kv === "host" ? "own process" : "same process",
+      r.token ?? "-",
       r.menuNodes === null ? "-" : String(r.menuNodes),
       String(r.customers),
       f(r.perSecond, 0),
       f(r.p50Ms, 2),
       f(r.p99Ms, 2),
+      calibration ? "-" : f(r.signaturesPerSend, 3),
       f(r.cpuMsPerWebhook, 3),
       calibration ? "-" : ratio(r.cpuMsPerWebhook, floor?.cpuMsPerWebhook ?? null),
+      calibration ? "-" : ratio(r.cpuMsPerWebhook, fresh?.cpuMsPerWebhook ?? null),
       calibration ? "-" : f(net, 3),
       calibration ? "-" : ratio(net, floor === undefined ? null : netCpu(rows, floor)),
       f(r.kvReadsPerWebhook, 2),
@@ -75,4 +110,13 @@ export function formatTable(rows: RowResult[]): string {
     ]);
   }
   return lines.map((cells) => `| ${cells.join(" | ")} |`).join("\n");
+}
+
+const kib = (bytes: number) => `${(bytes / 1024).toFixed(1)} KiB`;
+
+/** The bundles' sizes as a small table: what every cold isolate loads and parses. */
+export function formatSizes(sizes: Record<string, BundleSize>): string {
+  const lines = ["| bundle (wrangler deploy --dry-run) | raw | gzipped |", "| --- | --- | --- |"];
+  for (const [name, size] of Object.entries(sizes)) lines.push(`| ${name} | ${kib(size.bytes)} | ${kib(size.gzipBytes)} |`);
+  return lines.join("\n");
 }

@@ -1,8 +1,9 @@
 /**
  * `npm run bench`: the product and the floor worker in workerd (Miniflare), driven with signed webhook
  * conversations at a fixed concurrency; prints throughput, latency, CPU per webhook from the OS, and KV
- * operations per webhook, for menus and customer counts of several sizes. Not a test: it only refuses to
- * report figures when an answer was wrong, so that they are figures of correct work.
+ * operations per webhook, for menus and customer counts of several sizes, with the application JWT reused
+ * and signed per message, and the size of the deploy bundle. Not a test: it only refuses to report figures
+ * when an answer was wrong, so that they are figures of correct work.
  */
 import { mkdir, writeFile } from "node:fs/promises";
 import { availableParallelism, loadavg } from "node:os";
@@ -14,13 +15,13 @@ import { menuRepo } from "../src/store/menus.js";
 import { workersKv } from "../src/store/workers-kv.js";
 import { seededRandom, type Random } from "../sim/random.js";
 import { generateTestKeys } from "../test/support/keys.js";
-import { buildBundles, type Bundles } from "./build.js";
+import { buildBundles, bundleSize, type Bundles } from "./build.js";
 import { cpuMs } from "./cpu.js";
 import { drive, percentile } from "./driver.js";
 import { startMessagesServer, type MessagesServer } from "./messages-server.js";
 import { generateMenu } from "./menus.js";
 import { benchOptions } from "./options.js";
-import { formatTable, WORKER_LABELS, type RowResult, type WorkerKind } from "./report.js";
+import { formatSizes, formatTable, WORKER_LABELS, type RowResult, type TokenMode, type WorkerKind } from "./report.js";
 import { remoteKv } from "./remote-kv.js";
 import { seedCustomers } from "./seed.js";
 import type { Customer } from "./workload.js";
@@ -41,6 +42,8 @@ const sum = (s: KvOps, kinds: Array<keyof KvOps[string]>) => Object.values(s).re
 interface RowSpec {
   worker: WorkerKind;
   kv: "host" | "in-process";
+  /** The application JWT: minted per message, or once and reused (VONAGE_JWT_TTL_SECONDS 0 or 900). */
+  token: TokenMode;
   menuNodes: number;
   customers: number;
 }
@@ -50,20 +53,28 @@ interface Context {
   compat: ReturnType<typeof wranglerCompatibility>;
   signatureSecret: string;
   messages: MessagesServer;
-  bindings: (kvUrl: string | null) => Record<string, string>;
+  bindings: (kvUrl: string | null, token: TokenMode) => Record<string, string>;
 }
 
 const REMOTE_BUNDLE: Record<WorkerKind, keyof Bundles> = { null: "ioRemoteKv", io: "ioRemoteKv", floor: "floorRemoteKv", product: "productRemoteKv" };
 
+/**
+ * The calibration rows; the floor both ways; the product as deployed (token reused) at every size and signing per
+ * message at the smallest; then the same four product and floor rows with KV in the worker's own process.
+ */
 function rowSpecs(): RowSpec[] {
   const small = { menuNodes: options.menuSizes[0]!, customers: options.customerCounts[0]! };
   const specs: RowSpec[] = [
-    { worker: "null", kv: "host", ...small },
-    { worker: "io", kv: "host", ...small },
-    { worker: "floor", kv: "host", ...small },
+    { worker: "null", kv: "host", token: "fresh", ...small },
+    { worker: "io", kv: "host", token: "fresh", ...small },
+    { worker: "floor", kv: "host", token: "fresh", ...small },
+    { worker: "floor", kv: "host", token: "reused", ...small },
+    { worker: "product", kv: "host", token: "fresh", ...small },
   ];
-  for (const menuNodes of options.menuSizes) for (const customers of options.customerCounts) specs.push({ worker: "product", kv: "host", menuNodes, customers });
-  if (options.reference) specs.push({ worker: "floor", kv: "in-process", ...small }, { worker: "product", kv: "in-process", ...small });
+  for (const menuNodes of options.menuSizes) for (const customers of options.customerCounts) specs.push({ worker: "product", kv: "host", token: "reused", menuNodes, customers });
+  if (options.reference) {
+    for (const worker of ["floor", "product"] as const) for (const token of ["fresh", "reused"] as const) specs.push({ worker, kv: "in-process", token, ...small });
+  }
   return specs;
 }
 
@@ -72,13 +83,14 @@ async function main() {
   log(`building bundles with wrangler into ${path.relative(root, outdir)}/build ...`);
   const bundles = await buildBundles(root, path.join(outdir, "build"));
   const compat = wranglerCompatibility(path.join(root, "wrangler.toml"));
+  const sizes = { product: await bundleSize(bundles.product), floor: await bundleSize(bundles.floor) };
 
   // Generated on every run: no key or secret is stored anywhere.
   const keys = await generateTestKeys();
   const applicationId = crypto.randomUUID();
   const signatureSecret = randomSecret();
   const messages = await startMessagesServer(applicationId, keys.publicKey);
-  const bindings = (kvUrl: string | null): Record<string, string> => ({
+  const bindings = (kvUrl: string | null, token: TokenMode): Record<string, string> => ({
     VONAGE_APPLICATION_ID: applicationId,
     VONAGE_PRIVATE_KEY: keys.pkcs8Pem,
     VONAGE_SIGNATURE_SECRET: signatureSecret,
@@ -86,6 +98,7 @@ async function main() {
     SESSION_TTL_SECONDS: "86400",
     // A long run must not outlive its signatures.
     WEBHOOK_MAX_AGE_SECONDS: "3600",
+    VONAGE_JWT_TTL_SECONDS: token === "reused" ? "900" : "0",
     ...(kvUrl === null ? {} : { BENCH_KV_URL: kvUrl }),
   });
   const ctx: Context = { bundles, compat, signatureSecret, messages, bindings };
@@ -101,7 +114,7 @@ async function main() {
     for (const [n, menu] of menus) published.set(n, await repo.publish(menu, new Date().toISOString()));
 
     for (const [index, spec] of rowSpecs().entries()) {
-      log(`starting ${WORKER_LABELS[spec.worker]}, KV ${spec.kv}, ${spec.menuNodes}-node menu, ${spec.customers} customers ...`);
+      log(`starting ${WORKER_LABELS[spec.worker]}, KV ${spec.kv}, token ${spec.token}, ${spec.menuNodes}-node menu, ${spec.customers} customers ...`);
       const business = `4420${String(index + 1).padStart(8, "0")}`;
       const rng = seededRandom(options.seed * 1000 + index);
       prepared.push(
@@ -117,7 +130,7 @@ async function main() {
     }
     for (const p of prepared) {
       rows.push(rowOf(p));
-      problems.push(...[...p.totals.failures, ...p.subject.problems].map((f) => `${p.spec.worker} ${p.spec.menuNodes}/${p.spec.customers}: ${f}`));
+      problems.push(...[...p.totals.failures, ...p.subject.problems].map((f) => `${p.spec.worker} (token ${p.spec.token}) ${p.spec.menuNodes}/${p.spec.customers}: ${f}`));
     }
   } finally {
     for (const p of prepared) await p.subject.dispose();
@@ -130,9 +143,9 @@ async function main() {
     `${Math.round(mix.duplicates * 100)}% duplicate deliveries, ${Math.round(mix.typed * 100)}% typed answers; ` +
     `${availableParallelism()} cores, load average ${loadavg()[0]!.toFixed(1)} at the end; Node ${process.version}; ` +
     `${((performance.now() - started) / 1000).toFixed(0)} s in all.`;
-  console.log(`\n${formatTable(rows)}\n\n${about}`);
+  console.log(`\n${formatTable(rows)}\n\n${formatSizes(sizes)}\n\n${about}`);
   await mkdir(outdir, { recursive: true });
-  await writeFile(path.join(outdir, "latest.json"), JSON.stringify({ at: new Date().toISOString(), options, mix, rows }, null, 2));
+  await writeFile(path.join(outdir, "latest.json"), JSON.stringify({ at: new Date().toISOString(), options, mix, bundles: sizes, rows }, null, 2));
   if (problems.length > 0) {
     console.error(`\nwrong or failed answers (the figures above are not to be trusted):\n${problems.join("\n")}`);
     process.exitCode = 1;
@@ -146,7 +159,17 @@ interface Prepared {
   host: WorkerdInstance | null;
   drive: (webhooks: number) => ReturnType<typeof drive>;
   idleCpuPerMs: number;
-  totals: { latenciesMs: number[]; wallMs: number; cpuMs: number; sends: number; hostCpuMs: number; kv: Record<keyof KvOps[string], number>; failures: string[]; failureCount: number };
+  totals: {
+    latenciesMs: number[];
+    wallMs: number;
+    cpuMs: number;
+    sends: number;
+    signatures: number;
+    hostCpuMs: number;
+    kv: Record<keyof KvOps[string], number>;
+    failures: string[];
+    failureCount: number;
+  };
 }
 
 /** The main rows: the worker's KV served by the KV host process, which counts the operations. */
@@ -154,7 +177,7 @@ async function prepareOnHost(ctx: Context, spec: RowSpec, host: WorkerdInstance,
   const hostUrl = host.urls["kv"]!;
   await menuRepo(workersKv(remoteKv(hostUrl, "MENUS"), { sleep })).bind(business, ref.menu.id);
   const customers = await seedCustomers(hostUrl, spec.worker === "product" ? "product" : "floor", ref, business, spec.customers, rng);
-  const subject = await startWorkerd([{ name: "subject", scriptPath: ctx.bundles[REMOTE_BUNDLE[spec.worker]], bindings: ctx.bindings(hostUrl) }], ctx.compat);
+  const subject = await startWorkerd([{ name: "subject", scriptPath: ctx.bundles[REMOTE_BUNDLE[spec.worker]], bindings: ctx.bindings(hostUrl, spec.token) }], ctx.compat);
   return warm(ctx, spec, subject, ref, business, customers, rng, host);
 }
 
@@ -162,7 +185,7 @@ async function prepareOnHost(ctx: Context, spec: RowSpec, host: WorkerdInstance,
 async function prepareInProcess(ctx: Context, spec: RowSpec, menu: MenuDocument, business: string, rng: Random): Promise<Prepared> {
   const subject = await startWorkerd(
     [
-      { name: "subject", scriptPath: spec.worker === "product" ? ctx.bundles.product : ctx.bundles.floor, bindings: ctx.bindings(null), kvNamespaces: ["MENUS", "SESSIONS"] },
+      { name: "subject", scriptPath: spec.worker === "product" ? ctx.bundles.product : ctx.bundles.floor, bindings: ctx.bindings(null, spec.token), kvNamespaces: ["MENUS", "SESSIONS"] },
       // Shares the subject's namespaces, only to publish and seed before measuring.
       { name: "kv", scriptPath: ctx.bundles.kvHost, kvNamespaces: ["MENUS", "SESSIONS"] },
     ],
@@ -195,7 +218,7 @@ async function warm(ctx: Context, spec: RowSpec, subject: WorkerdInstance, ref: 
     host,
     drive: (webhooks) => drive({ ...options_, webhooks }),
     idleCpuPerMs: 0,
-    totals: { latenciesMs: [], wallMs: 0, cpuMs: 0, sends: 0, hostCpuMs: 0, kv: { reads: 0, writes: 0, deletes: 0, lists: 0 }, failures: [], failureCount: 0 },
+    totals: { latenciesMs: [], wallMs: 0, cpuMs: 0, sends: 0, signatures: 0, hostCpuMs: 0, kv: { reads: 0, writes: 0, deletes: 0, lists: 0 }, failures: [], failureCount: 0 },
   };
   const warmup = await p.drive(options.warmup);
   p.totals.failures.push(...warmup.failures);
@@ -213,11 +236,13 @@ async function measureWindow(ctx: Context, p: Prepared, webhooks: number): Promi
   const opsBefore = hostUrl === undefined ? null : await kvOps(hostUrl);
   const hostCpuBefore = p.host === null ? 0 : cpuMs(p.host.pid);
   const sendsBefore = ctx.messages.api.requests;
+  const signaturesBefore = ctx.messages.api.jtis.size;
   const cpuBefore = cpuMs(p.subject.pid);
   const run = await p.drive(webhooks);
   const t = p.totals;
   t.cpuMs += cpuMs(p.subject.pid) - cpuBefore - p.idleCpuPerMs * run.wallMs;
   t.sends += ctx.messages.api.requests - sendsBefore;
+  t.signatures += ctx.messages.api.jtis.size - signaturesBefore;
   if (p.host !== null) t.hostCpuMs += cpuMs(p.host.pid) - hostCpuBefore;
   if (hostUrl !== undefined && opsBefore !== null) {
     const opsAfter = await kvOps(hostUrl);
@@ -238,6 +263,7 @@ function rowOf(p: Prepared): RowResult {
   return {
     worker: p.spec.worker,
     kv: p.spec.kv,
+    token: p.spec.worker === "null" || p.spec.worker === "io" ? null : p.spec.token,
     menuNodes: p.spec.worker === "product" ? p.spec.menuNodes : null,
     customers: p.spec.customers,
     webhooks: n,
@@ -245,6 +271,7 @@ function rowOf(p: Prepared): RowResult {
     p50Ms: percentile(sorted, 0.5),
     p99Ms: percentile(sorted, 0.99),
     cpuMsPerWebhook: t.cpuMs / n,
+    signaturesPerSend: t.sends === 0 ? null : t.signatures / t.sends,
     kvReadsPerWebhook: counted ? t.kv.reads / n : null,
     kvWritesPerWebhook: counted ? t.kv.writes / n : null,
     subrequestsPerWebhook: counted ? (kvAll + t.sends) / n : null,

@@ -30,6 +30,11 @@ export interface FakeMessagesApiOptions {
   /** Called with every accepted message, e.g. to show it in the simulator and send status webhooks. */
   onAccepted?: (message: AcceptedMessage) => void | Promise<void>;
   uuid?: () => string;
+  /**
+   * Refuses a token whose `jti` it has seen before with a 401, as a Vonage that takes each token once would.
+   * Off by default: whether Vonage accepts a token until its `exp` is undocumented either way.
+   */
+  refuseReusedJti?: boolean;
 }
 
 export interface FakeMessagesApi {
@@ -42,6 +47,8 @@ export interface FakeMessagesApi {
   failNext(...faults: Fault[]): void;
   /** Requests made through `fetch`, faults included. */
   readonly requests: number;
+  /** The distinct `jti`s of the verified tokens it was sent: how many times the client signed. */
+  readonly jtis: ReadonlySet<string>;
 }
 
 function problem(status: number, type: string, title: string, detail: string, extra?: { invalid_parameters: InvalidParameter[] }) {
@@ -56,6 +63,7 @@ export function createFakeMessagesApi(options: FakeMessagesApiOptions): FakeMess
   const rejected: FakeMessagesApi["rejected"] = [];
   const faults: Fault[] = [];
   let requests = 0;
+  const jtis = new Set<string>();
   const uuid = options.uuid ?? (() => crypto.randomUUID());
 
   const reject = async (res: Response) => {
@@ -82,6 +90,9 @@ export function createFakeMessagesApi(options: FakeMessagesApiOptions): FakeMess
     if (exp !== undefined && (typeof exp !== "number" || exp - iat < 30 || exp - iat > 86_400)) {
       return reject(problem(401, "unauthorized", "Invalid Token", "exp must be 30 s to 24 h after iat"));
     }
+    const jti = claims["jti"];
+    if (jtis.has(jti) && options.refuseReusedJti) return reject(problem(401, "unauthorized", "Invalid Token", "this jti was used before"));
+    jtis.add(jti);
 
     if (!(c.req.header("Content-Type") ?? "").startsWith("application/json")) {
       return reject(problem(415, "unsupported-media-type", "Unsupported Media Type", "Content-Type must be application/json"));
@@ -128,5 +139,6 @@ export function createFakeMessagesApi(options: FakeMessagesApiOptions): FakeMess
     get requests() {
       return requests;
     },
+    jtis,
   };
 }

@@ -41,6 +41,16 @@ const configSchema = z.object({
     .min(0, "must be at least 0")
     .max(2000, "must be at most 2000")
     .default(100),
+  /**
+   * How long one application JWT for the Messages API is used (its `exp` less `iat`): minted once per isolate and
+   * sent until shortly before it expires. 0 mints a fresh token per request, as Vonage's SDKs do. Whether Vonage
+   * accepts a reused token is undocumented, so a refused one turns reuse off on its own (see the client).
+   */
+  VONAGE_JWT_TTL_SECONDS: z.coerce
+    .number({ error: "must be a whole number of seconds" })
+    .int("must be a whole number of seconds")
+    .refine((n) => n === 0 || (n >= 30 && n <= 86_400), "must be 0 (a fresh token per request) or 30 to 86400 seconds (Vonage's limits on a token's life)")
+    .default(900),
   /** Signs completion webhooks (Standard Webhooks); only needed by menus that name a webhook. */
   COMPLETION_WEBHOOK_SECRET: z
     .string({ error: "must be a string" })
@@ -57,6 +67,7 @@ export interface Settings {
   adminToken: string | null;
   sessionTtlSeconds: number;
   webhookMaxAgeSeconds: number;
+  jwtTtlSeconds: number;
   completionSecret: string | null;
   claimSettleMs: number;
   apiKey: string | null;
@@ -84,6 +95,7 @@ export function parseConfig(env: Readonly<Record<string, unknown>>): Settings {
     adminToken: c.ADMIN_TOKEN ?? null,
     sessionTtlSeconds: c.SESSION_TTL_SECONDS,
     webhookMaxAgeSeconds: c.WEBHOOK_MAX_AGE_SECONDS,
+    jwtTtlSeconds: c.VONAGE_JWT_TTL_SECONDS,
     completionSecret: c.COMPLETION_WEBHOOK_SECRET ?? null,
     claimSettleMs: c.CLAIM_SETTLE_MS,
     apiKey: c.VONAGE_API_KEY ?? null,
@@ -101,6 +113,8 @@ export interface Config {
   adminToken: string | null;
   sessionTtlSeconds: number;
   webhookMaxAgeSeconds: number;
+  /** Life of a reused application JWT (s); 0: a fresh one per request. */
+  jwtTtlSeconds: number;
   /** Signs completion webhooks; null when COMPLETION_WEBHOOK_SECRET is unset. */
   completionKey: CryptoKey | null;
   claimSettleMs: number;
@@ -125,6 +139,7 @@ export async function loadConfig(env: Readonly<Record<string, unknown>>): Promis
     adminToken: s.adminToken,
     sessionTtlSeconds: s.sessionTtlSeconds,
     webhookMaxAgeSeconds: s.webhookMaxAgeSeconds,
+    jwtTtlSeconds: s.jwtTtlSeconds,
     completionKey,
     claimSettleMs: s.claimSettleMs,
     apiKey: s.apiKey,

@@ -54,7 +54,17 @@ async function buildServices(deps: AppDeps): Promise<Services> {
   // Publishes are rare: a tenth of a second of read-back settle costs nothing and keeps version numbers unique.
   const menus = menuRepo(stores.menus, { newId: random.uuid, sleep, settleMs: 100 });
   const sessions = sessionRepo(stores.sessions);
-  const messages = createMessagesClient({ applicationId: config.applicationId, privateKey: config.privateKey, baseUrl: config.apiUrl, fetch, now, sleep, random });
+  const messages = createMessagesClient({
+    applicationId: config.applicationId,
+    privateKey: config.privateKey,
+    baseUrl: config.apiUrl,
+    tokenTtlSeconds: config.jwtTtlSeconds,
+    log: deps.log,
+    fetch,
+    now,
+    sleep,
+    random,
+  });
   const delivery = deliveries({ store: stores.sessions, signingKey: config.completionKey, fetch, now, sleep, random, allowLocal: config.allowLocalWebhooks });
   const health: SendHealth = { failing: null };
   const onSend = (error: VonageApiError | null) => {

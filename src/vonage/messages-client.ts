@@ -1,4 +1,7 @@
-/** The Messages API client: RS256 application JWT, `POST /v1/messages`, bounded retries on 429 and 5xx. */
+/**
+ * The Messages API client: RS256 application JWT (minted once and reused until shortly before its `exp`, or one per
+ * request), `POST /v1/messages`, bounded retries on 429 and 5xx.
+ */
 import { SignJWT } from "jose";
 import { VonageApiError, type VonageProblem } from "../errors.js";
 import { exponential, retry } from "../retry.js";
@@ -18,6 +21,13 @@ export interface MessagesClientOptions extends Ports {
   budgetMs?: number;
   /** Per-attempt timeout (ms). */
   timeoutMs?: number;
+  /**
+   * The life of one application JWT (s, 30 to 86400): it is minted once and sent with every request until
+   * `reuseMarginS(ttl)` before its `exp`. 0, the default, mints a fresh one per request, as Vonage's SDKs do.
+   */
+  tokenTtlSeconds?: number;
+  /** Where the client says that it stopped reusing tokens (one line per client, at most). */
+  log: (line: Record<string, unknown>) => void;
 }
 
 export interface MessagesClient {
@@ -25,7 +35,22 @@ export interface MessagesClient {
   send(body: MessageBody, options?: { deadlineAt?: number }): Promise<string>;
 }
 
-const TOKEN_LIFETIME_S = 900;
+/** The life of a token minted for one request: the SDKs' default. */
+const SINGLE_USE_LIFETIME_S = 900;
+
+/**
+ * How long before its `exp` a reused token is replaced: a minute, so that a clock a little ahead of ours or a
+ * request in flight at the end of its life is not refused; half the life of a token shorter than two minutes.
+ */
+export const reuseMarginS = (ttlSeconds: number) => Math.min(60, Math.floor(ttlSeconds / 2));
+
+interface Minted {
+  jwt: Promise<string>;
+  /** When a reused token is replaced (epoch ms). */
+  refreshAt: number;
+  /** Whether a request has carried it already: a 401 then may be Vonage refusing reuse, not the credentials. */
+  used: boolean;
+}
 
 /** Vonage's rules: 401/402/422 and other 4xx are final; 429 and 5xx may succeed later. */
 const isRetryable = (status: number) => status === 429 || status >= 500;
@@ -62,33 +87,85 @@ export function createMessagesClient(options: MessagesClientOptions): MessagesCl
   const budgetMs = options.budgetMs ?? 8_000;
   const timeoutMs = options.timeoutMs ?? 5_000;
 
-  async function token(): Promise<string> {
+  const ttl = options.tokenTtlSeconds ?? 0;
+  // Switched off for good (for this client, so for the isolate) by the first 401 on a reused token.
+  let reuse = ttl > 0;
+  let current: Minted | null = null;
+
+  function mint(): Minted {
+    const lifetime = ttl > 0 ? ttl : SINGLE_USE_LIFETIME_S;
     const iat = Math.floor(options.now() / 1000);
-    return new SignJWT({ application_id: options.applicationId })
+    const jwt = new SignJWT({ application_id: options.applicationId })
       .setProtectedHeader({ alg: "RS256", typ: "JWT" })
       .setIssuedAt(iat)
-      .setExpirationTime(iat + TOKEN_LIFETIME_S)
+      .setExpirationTime(iat + lifetime)
       .setJti(options.random.uuid())
       .sign(options.privateKey);
+    return { jwt, refreshAt: (iat + lifetime - reuseMarginS(lifetime)) * 1000, used: false };
   }
 
-  /** One POST; throws a VonageApiError that says whether trying again may help. */
-  async function attempt(payload: string, deadlineAt: number): Promise<string> {
-    // No attempt outlives the step's deadline: the webhook must be answered before Vonage gives up on it.
+  /** The token for the next request: the shared one while reuse is on (concurrent sends share one signing too). */
+  function token(): { jwt: Promise<string>; reused: boolean } {
+    if (!reuse) return { jwt: mint().jwt, reused: false };
+    if (current === null || options.now() >= current.refreshAt) {
+      const minted = mint();
+      current = minted;
+      // A signing that failed is not kept: the next request tries again.
+      minted.jwt.catch(() => {
+        if (current === minted) current = null;
+      });
+    }
+    const reused = current.used;
+    current.used = true;
+    return { jwt: current.jwt, reused };
+  }
+
+  function stopReuse(problem: VonageProblem): void {
+    if (!reuse) return;
+    reuse = false;
+    current = null;
+    options.log({
+      level: "warn",
+      msg: "the Messages API refused a reused application JWT (401); this isolate signs a fresh one per request from now on (VONAGE_JWT_TTL_SECONDS=0 does so from the start)",
+      problem: problem.type ?? problem.title,
+    });
+  }
+
+  /** How long the next POST may wait: never past the step's deadline, so the webhook is answered before Vonage gives up. */
+  function timeLeft(deadlineAt: number): number {
     const wait = Math.ceil(Math.min(timeoutMs, deadlineAt - options.now()));
     if (wait <= 0) throw new VonageApiError(0, { title: "the step's deadline passed before this send" }, true);
-    const authorization = `Bearer ${await token()}`;
-    let res: Response;
+    return wait;
+  }
+
+  /** One POST; throws a retryable VonageApiError when it gets no answer in time. */
+  async function post(payload: string, wait: number, jwt: string): Promise<Response> {
     try {
-      res = await options.fetch(url, {
+      return await options.fetch(url, {
         method: "POST",
-        headers: { Authorization: authorization, "Content-Type": "application/json", Accept: "application/json" },
+        headers: { Authorization: `Bearer ${jwt}`, "Content-Type": "application/json", Accept: "application/json" },
         body: payload,
         signal: AbortSignal.timeout(wait),
       });
     } catch (cause) {
       const reason = cause instanceof Error && cause.name === "TimeoutError" ? `no answer within ${wait} ms` : "network error";
       throw new VonageApiError(0, { title: reason }, true, { cause });
+    }
+  }
+
+  /** One attempt; throws a VonageApiError that says whether trying again may help. */
+  async function attempt(payload: string, deadlineAt: number): Promise<string> {
+    const wait = timeLeft(deadlineAt);
+    const { jwt, reused } = token();
+    let res = await post(payload, wait, await jwt);
+    // Refused on its first use: the credentials' fault, and no later request should carry it either.
+    if (res.status === 401 && !reused && current?.jwt === jwt) current = null;
+    if (res.status === 401 && reused) {
+      // Vonage may not take a token twice (undocumented either way): once more with a fresh one, and no more reuse.
+      // A 401 on that one is the credentials', final as always.
+      stopReuse(await readProblem(res));
+      const retryWait = timeLeft(deadlineAt);
+      res = await post(payload, retryWait, await mint().jwt);
     }
     if (res.status >= 200 && res.status < 300) {
       const json = (await res.json().catch(() => null)) as { message_uuid?: unknown } | null;

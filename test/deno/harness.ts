@@ -62,7 +62,7 @@ function gatedKv(kv: Deno.Kv, gate: KvGate): DenoKvLike {
 export async function denoHarness(options: DenoHarnessOptions = {}): Promise<DenoHarness> {
   const k = await (keys ??= generateTestKeys());
   const { applicationId, signatureSecret, adminToken, completionSecret } = testSecrets();
-  const api = createFakeMessagesApi({ applicationId, publicKey: k.publicKey });
+  const api = createFakeMessagesApi({ applicationId, publicKey: k.publicKey, ...options.messagesApi });
   const hooks = createFakeReceiver();
   const logs: string[] = [];
   // Work the app defers (completion webhooks) is awaited after each request, as waitUntil is in workerd.

@@ -1,7 +1,7 @@
 /** The contract every runtime's test harness meets, so one suite of conversation scenarios runs on each. */
 import assert from "node:assert/strict";
 import type { Session } from "../../src/flow/types.js";
-import type { FakeMessagesApi } from "../../sim/messages-api.js";
+import type { FakeMessagesApi, FakeMessagesApiOptions } from "../../sim/messages-api.js";
 import type { SignOptions } from "../../sim/vonage-webhooks.js";
 import type { KvGate } from "../support/kv-gate.js";
 import type { FakeReceiver } from "../support/receiver.js";
@@ -22,6 +22,8 @@ export interface HarnessOptions {
   env?: Record<string, string | undefined>;
   /** Give the worker its key as PKCS#1 PEM with literal `\n`, as a pasted secret often is. */
   pkcs1WithLiteralNewlines?: boolean;
+  /** Settings of the fake Messages API, e.g. one that refuses a token it has seen (`refuseReusedJti`). */
+  messagesApi?: Pick<FakeMessagesApiOptions, "refuseReusedJti">;
 }
 
 export interface Harness {

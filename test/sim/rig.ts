@@ -106,6 +106,7 @@ async function base(workerFetch: (request: Request) => Promise<Response>, option
           sleep: async () => undefined,
           random: systemRandom,
           maxAttempts: 1,
+          log: () => undefined,
         }).send(body),
     }),
   };

@@ -25,7 +25,7 @@ describe("loadConfig", async () => {
     expect(config.privateKey).toBeInstanceOf(CryptoKey);
     expect(config.signatureKey.usages).toEqual(["verify"]);
     expect(config.completionKey?.usages).toEqual(["sign"]);
-    expect(config).toMatchObject({ apiUrl: "https://api.nexmo.com", adminToken: null, sessionTtlSeconds: 86_400, webhookMaxAgeSeconds: 300 });
+    expect(config).toMatchObject({ apiUrl: "https://api.nexmo.com", adminToken: null, sessionTtlSeconds: 86_400, webhookMaxAgeSeconds: 300, jwtTtlSeconds: 900 });
   });
 
   it("refuses a key that is not a private key when it loads, saying how to set one, never showing it", async () => {
@@ -41,5 +41,23 @@ describe("loadConfig", async () => {
     const error = await failure({ COMPLETION_WEBHOOK_SECRET: `whsec_${"A".repeat(33)}` });
     expect((error as AppError).code).toBe("ERR_CONFIG");
     expect((error as AppError).message).toMatch(/COMPLETION_WEBHOOK_SECRET must be whsec_.*randomBytes\(32\)/);
+  });
+
+  it("takes VONAGE_JWT_TTL_SECONDS as 0 or 30 to 86400 whole seconds, and says so otherwise", async () => {
+    for (const [value, expected] of [
+      ["0", 0],
+      ["30", 30],
+      ["86400", 86_400],
+    ] as const) {
+      expect((await loadConfig({ ...env, VONAGE_JWT_TTL_SECONDS: value })).jwtTtlSeconds).toBe(expected);
+    }
+    for (const value of ["29", "86401", "-1"]) {
+      const error = (await failure({ VONAGE_JWT_TTL_SECONDS: value })) as AppError;
+      expect(error.code).toBe("ERR_CONFIG");
+      expect(error.message).toMatch(/VONAGE_JWT_TTL_SECONDS must be 0 \(a fresh token per request\) or 30 to 86400 seconds/);
+    }
+    for (const value of ["1.5", "15m"]) {
+      expect(((await failure({ VONAGE_JWT_TTL_SECONDS: value })) as AppError).message).toMatch(/VONAGE_JWT_TTL_SECONDS must be a whole number of seconds$/);
+    }
   });
 });

@@ -39,7 +39,7 @@ export const workerdHarness: HarnessFactory = async (options = {}) => {
   await Promise.all([clear(env.MENUS), clear(env.SESSIONS)]);
   const k = await (keys ??= generateTestKeys());
   const { applicationId, signatureSecret, adminToken, completionSecret } = testSecrets();
-  const api = createFakeMessagesApi({ applicationId, publicKey: k.publicKey });
+  const api = createFakeMessagesApi({ applicationId, publicKey: k.publicKey, ...options.messagesApi });
   const hooks = createFakeReceiver();
   const logs: string[] = [];
 

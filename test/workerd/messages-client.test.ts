@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { createFakeMessagesApi } from "../../sim/messages-api.js";
 import { VonageApiError } from "../../src/errors.js";
 import { HTTP_ERRORS } from "../../src/http/errors.js";
-import { createMessagesClient } from "../../src/vonage/messages-client.js";
+import { createMessagesClient, reuseMarginS } from "../../src/vonage/messages-client.js";
 import { importPrivateKey } from "../../src/vonage/private-key.js";
 import { systemRandom } from "../../src/system.js";
 import { buildMessage } from "../../src/vonage/outbound.js";
@@ -13,24 +13,32 @@ describe("the Messages API client", async () => {
   const privateKey = await importPrivateKey(keys.pkcs8Pem);
   const start = Math.floor(Date.now() / 1000) * 1000;
 
-  function setup(overrides: Partial<Parameters<typeof createMessagesClient>[0]> = {}) {
-    const api = createFakeMessagesApi({ applicationId: "app-1", publicKey: keys.publicKey });
+  /** `latencyMs`: how far the fake clock moves during each request. */
+  function setup(overrides: Partial<Parameters<typeof createMessagesClient>[0]> & { latencyMs?: number } = {}, fake: { refuseReusedJti?: boolean } = {}) {
+    const api = createFakeMessagesApi({ applicationId: "app-1", publicKey: keys.publicKey, ...fake });
     const sleeps: number[] = [];
+    const logs: Array<Record<string, unknown>> = [];
     let clock = start;
+    const { latencyMs = 0, ...clientOverrides } = overrides;
     const client = createMessagesClient({
       applicationId: "app-1",
       privateKey,
       baseUrl: "https://api.nexmo.test/",
-      fetch: api.fetch,
+      fetch: async (input, init) => {
+        const res = await api.fetch(input, init);
+        clock += latencyMs;
+        return res;
+      },
       now: () => clock,
       random: systemRandom,
       sleep: async (ms) => {
         sleeps.push(ms);
         clock += ms;
       },
-      ...overrides,
+      log: (line) => void logs.push(line),
+      ...clientOverrides,
     });
-    return { api, client, sleeps };
+    return { api, client, sleeps, logs, advance: (ms: number) => void (clock += ms) };
   }
   const text = buildMessage("447700900000", "447700900001", { type: "text", text: "hello" });
 
@@ -105,6 +113,7 @@ describe("the Messages API client", async () => {
       now: () => clock,
       random: systemRandom,
       sleep: async (ms) => void (clock += ms),
+      log: () => undefined,
     });
     const error = await client.send(text, { deadlineAt: clock + 50 }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(VonageApiError);
@@ -119,5 +128,101 @@ describe("the Messages API client", async () => {
     clock += 60;
     const late = await client.send(text, { deadlineAt: clock - 1 }).catch((e: unknown) => e);
     expect((late as VonageApiError).message).toMatch(/deadline passed/);
+  });
+
+  describe("with token reuse (tokenTtlSeconds)", () => {
+    const sendAll = async (client: ReturnType<typeof setup>["client"], n: number) => {
+      for (let i = 0; i < n; i++) await client.send(text);
+    };
+
+    it("signs once for many sends, with exp at iat + the TTL", async () => {
+      const { api, client, logs } = setup({ tokenTtlSeconds: 900 });
+      await sendAll(client, 5);
+      expect(api.accepted).toHaveLength(5);
+      expect(api.jtis.size).toBe(1);
+      expect(api.accepted[0]!.claims).toMatchObject({ application_id: "app-1", iat: start / 1000, exp: start / 1000 + 900 });
+      expect(logs).toEqual([]);
+    });
+
+    it("shares one signing between concurrent sends", async () => {
+      const { api, client } = setup({ tokenTtlSeconds: 900 });
+      await Promise.all([client.send(text), client.send(text), client.send(text)]);
+      expect(api.jtis.size).toBe(1);
+    });
+
+    it("mints a new token at exp less the margin, never later", async () => {
+      const { api, client, advance } = setup({ tokenTtlSeconds: 900 });
+      expect(reuseMarginS(900)).toBe(60);
+      await client.send(text);
+      advance((900 - 60) * 1000 - 1);
+      await client.send(text);
+      expect(api.jtis.size).toBe(1);
+      advance(1);
+      await client.send(text);
+      expect(api.jtis.size).toBe(2);
+      const [first, , third] = api.accepted.map((m) => m.claims);
+      expect(third!["jti"]).not.toBe(first!["jti"]);
+      expect(third!["iat"]).toBe(start / 1000 + 840);
+      // A short TTL keeps half its life as the margin.
+      expect(reuseMarginS(30)).toBe(15);
+    });
+
+    it("with TTL 0 signs a fresh token for every send", async () => {
+      const { api, client } = setup({ tokenTtlSeconds: 0 });
+      await sendAll(client, 4);
+      expect(api.jtis.size).toBe(4);
+    });
+
+    it("when a reused token is refused, retries once with a fresh one, warns once, and signs per send from then on", async () => {
+      const { api, client, logs } = setup({ tokenTtlSeconds: 900, maxAttempts: 1 }, { refuseReusedJti: true });
+      await client.send(text);
+      // The first reuse: refused, then sent with a fresh token within the same attempt (maxAttempts 1).
+      await client.send(text);
+      expect(api.rejected.map((r) => r.problem["detail"])).toEqual(["this jti was used before"]);
+      expect(api.accepted).toHaveLength(2);
+      expect(logs).toHaveLength(1);
+      expect(logs[0]).toMatchObject({ level: "warn", msg: expect.stringMatching(/refused a reused application JWT/) });
+      expect(JSON.stringify(logs[0])).not.toMatch(/eyJ/);
+      await sendAll(client, 3);
+      expect(api.accepted).toHaveLength(5);
+      expect(api.rejected).toHaveLength(1);
+      expect(api.jtis.size).toBe(5 + 1 - 1);
+      expect(new Set(api.accepted.map((m) => m.claims["jti"])).size).toBe(5);
+      expect(logs).toHaveLength(1);
+    });
+
+    it("warns once when concurrent sends are all refused their shared token", async () => {
+      const { api, client, logs } = setup({ tokenTtlSeconds: 900, maxAttempts: 1 }, { refuseReusedJti: true });
+      await Promise.all([client.send(text), client.send(text), client.send(text)]);
+      expect(api.accepted).toHaveLength(3);
+      expect(api.rejected).toHaveLength(2);
+      expect(logs).toHaveLength(1);
+    });
+
+    it("keeps a 401 on a fresh token final, and does not reuse that token", async () => {
+      const other = await generateTestKeys();
+      const { api, client, logs } = setup({ tokenTtlSeconds: 900, privateKey: await importPrivateKey(other.pkcs8Pem) });
+      for (let i = 0; i < 2; i++) {
+        const error = (await client.send(text).catch((e: unknown) => e)) as VonageApiError;
+        expect(error.httpStatus).toBe(401);
+      }
+      // One request per send: neither token was reused, so nothing was retried and no reuse warning is due.
+      expect(api.requests).toBe(2);
+      expect(api.jtis.size).toBe(0);
+      expect(logs).toEqual([]);
+    });
+
+    it("keeps within the step's deadline when it retries a refused reused token", async () => {
+      // Every request takes 100 ms of the fake clock.
+      const { api, client } = setup({ tokenTtlSeconds: 900, maxAttempts: 1, latencyMs: 100 }, { refuseReusedJti: true });
+      await client.send(text);
+      const inTime = await client.send(text, { deadlineAt: start + 100 + 150 });
+      expect(inTime).toBe(api.accepted[1]!.messageUuid);
+      const { api: api2, client: client2 } = setup({ tokenTtlSeconds: 900, maxAttempts: 1, latencyMs: 100 }, { refuseReusedJti: true });
+      await client2.send(text);
+      const late = await client2.send(text, { deadlineAt: start + 100 + 100 }).catch((e: unknown) => e);
+      expect((late as VonageApiError).message).toMatch(/deadline passed/);
+      expect(api2.requests).toBe(2);
+    });
   });
 });
