@@ -67,8 +67,17 @@ async function main(): Promise<void> {
   if (!menus.some((m) => m.id === defaultMenu)) {
     throw new DevError(`DEFAULT_MENU=${defaultMenu} is not one of the example menus: use one of ${menus.map((m) => m.id).join(", ")}`);
   }
-  const seeded = await seedMenus({ configPath: join(root, "wrangler.toml"), persistDir: join(devDir, "state"), menus, defaultMenu });
-  say(`Menus in local KV: ${seeded.versions.map((v) => `${v.id}@${v.version}${v.published ? " (new)" : ""}`).join(", ")}; default: ${defaultMenu}`);
+  const seeded = await seedMenus({
+    configPath: join(root, "wrangler.toml"),
+    persistDir: join(devDir, "state"),
+    recordPath: join(devDir, "seeded-menus.json"),
+    menus,
+    defaultMenu,
+    // Set on this start, DEFAULT_MENU is asked for; otherwise a default bound by hand (wa-menu bind) stays.
+    rebind: settings.defaultMenu !== null,
+  });
+  const kept = seeded.bound || seeded.defaultMenu === defaultMenu ? "" : " (bound by hand; DEFAULT_MENU=<id> npm start rebinds it)";
+  say(`Menus in local KV: ${seeded.versions.map((v) => `${v.id}@${v.version}${v.published ? " (new)" : ""}`).join(", ")}; default: ${seeded.defaultMenu}${kept}`);
 
   const simulatorUrl = `http://127.0.0.1:${simulatorPort}`;
   const workerUrl = `http://127.0.0.1:${workerPort}`;

@@ -1,10 +1,12 @@
 /**
  * Loads the example menus (`menus/*.json`) into the local KV that `wrangler dev` serves, through the
- * worker's own menu store, so the layout is exactly the one the worker reads. A menu whose file changed is
- * published as a new version: versions stay immutable, as they are in production.
+ * worker's own menu store, so the layout is exactly the one the worker reads. A menu is published when it is
+ * not there yet or its file changed since the last seeding, as a new version (versions stay immutable, as they
+ * are in production); a version pushed by hand and a default bound by hand outlive a restart.
  */
-import { readdir, readFile } from "node:fs/promises";
-import { join } from "node:path";
+import { createHash } from "node:crypto";
+import { mkdir, readdir, readFile, rename, writeFile } from "node:fs/promises";
+import { dirname, join } from "node:path";
 import { isDeepStrictEqual } from "node:util";
 import { getPlatformProxy } from "wrangler";
 import { checkMenu } from "../../src/menus/compile.js";
@@ -51,33 +53,87 @@ export async function readExampleMenus(dir: string): Promise<{ menus: ExampleMen
 }
 
 export interface SeedResult {
-  /** `id@version` of each menu, and whether this start published it. */
+  /** `id@version` of each menu's current version, and whether this start published it. */
   versions: Array<{ id: string; version: number; published: boolean }>;
+  /** The menu bound as the default after seeding, and whether this start bound it. */
   defaultMenu: string;
+  bound: boolean;
+}
+
+/** What earlier starts published, by menu id: a hash of the file's document and the version made from it. */
+type SeedRecord = Record<string, { sha256: string; version: number }>;
+
+// Of the parsed document, not the bytes: a file only reformatted is no new version.
+const hashOf = (doc: unknown) => createHash("sha256").update(JSON.stringify(doc)).digest("hex");
+
+async function readRecord(path: string): Promise<SeedRecord | null> {
+  let text: string;
+  try {
+    text = await readFile(path, "utf8");
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "ENOENT") return null;
+    throw e;
+  }
+  try {
+    const parsed = JSON.parse(text) as { menus?: SeedRecord };
+    return typeof parsed.menus === "object" && parsed.menus !== null ? parsed.menus : null;
+  } catch {
+    // A record cut short (a start killed while writing it) only costs the comparison below; it is written anew.
+    return null;
+  }
+}
+
+async function writeRecord(path: string, record: SeedRecord): Promise<void> {
+  await mkdir(dirname(path), { recursive: true });
+  await writeFile(`${path}.tmp`, `${JSON.stringify({ menus: record }, null, 2)}\n`);
+  await rename(`${path}.tmp`, path);
 }
 
 /**
- * Publishes each menu whose current version differs from its file, and binds `defaultMenu` as the menu for
- * every business number. `persistDir` is the folder given to `wrangler dev --persist-to`.
+ * Publishes each menu that local KV does not have yet or whose file changed since the last seeding (as told by
+ * `recordPath`, which this rewrites), and binds `defaultMenu` as the default when no default is bound (or, with
+ * `rebind`, when another one is). `persistDir` is the folder given to `wrangler dev --persist-to`.
  */
-export async function seedMenus(options: { configPath: string; persistDir: string; menus: ExampleMenu[]; defaultMenu: string }): Promise<SeedResult> {
+export async function seedMenus(options: { configPath: string; persistDir: string; recordPath: string; menus: ExampleMenu[]; defaultMenu: string; rebind?: boolean }): Promise<SeedResult> {
   const proxy = await getPlatformProxy<{ MENUS: KvNamespaceLike }>({ configPath: options.configPath, persist: { path: join(options.persistDir, "v3") } });
   try {
     const repo = menuRepo(workersKv(proxy.env.MENUS, { sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)) }));
     const now = new Date().toISOString();
+    const earlier = await readRecord(options.recordPath);
+    const record: SeedRecord = { ...earlier };
     const versions: SeedResult["versions"] = [];
     for (const m of options.menus) {
-      // Compared as uploaded: the file is the document, the compiled form follows from it.
+      const sha256 = hashOf(m.doc);
       const pointer = await repo.pointer(m.id);
-      const stored = pointer === null ? null : await repo.document(m.id, pointer.current);
-      if (pointer !== null && stored !== null && isDeepStrictEqual(stored.menu, m.doc)) {
-        versions.push({ id: m.id, version: pointer.current, published: false });
-      } else {
-        versions.push({ id: m.id, version: (await repo.publish(m.doc, now)).version, published: true });
+      let unchanged = false;
+      if (pointer !== null) {
+        const seeded = earlier?.[m.id];
+        if (seeded !== undefined) {
+          // Seeded before: only an edit of the file publishes, whatever was pushed since.
+          unchanged = seeded.sha256 === sha256;
+        } else {
+          // No record of it (a dev folder from before records were kept): the current version as uploaded decides.
+          const stored = await repo.document(m.id, pointer.current);
+          unchanged = stored !== null && isDeepStrictEqual(stored.menu, m.doc);
+          if (unchanged) record[m.id] = { sha256, version: pointer.current };
+        }
       }
+      if (unchanged) {
+        versions.push({ id: m.id, version: pointer!.current, published: false });
+        continue;
+      }
+      const { version } = await repo.publish(m.doc, now);
+      record[m.id] = { sha256, version };
+      versions.push({ id: m.id, version, published: true });
     }
-    await repo.bind("default", options.defaultMenu);
-    return { versions, defaultMenu: options.defaultMenu };
+    await writeRecord(options.recordPath, record);
+
+    const bound = (await repo.bindings()).find((b) => b.number === "default")?.menuId ?? null;
+    if (bound === null || (options.rebind === true && bound !== options.defaultMenu)) {
+      await repo.bind("default", options.defaultMenu);
+      return { versions, defaultMenu: options.defaultMenu, bound: true };
+    }
+    return { versions, defaultMenu: bound, bound: false };
   } finally {
     await proxy.dispose();
   }

@@ -18,7 +18,8 @@ export const SETTINGS_HELP = `Settings (environment variables):
   WORKER_PORT      port of the worker under wrangler dev (default 8787)
   SIMULATOR_PORT   port of the chat simulator (default 8788)
   DEV_DIR          folder for local credentials, KV and logs (default .dev)
-  DEFAULT_MENU     id of the menu a customer gets by writing first (default cafe)`;
+  DEFAULT_MENU     id of the menu a customer gets by writing first (default cafe, bound only when no
+                   default is bound yet; set, it is bound on every start)`;
 
 export function readSettings(env: NodeJS.ProcessEnv, root: string): DevSettings {
   const dir = env["DEV_DIR"] || ".dev";

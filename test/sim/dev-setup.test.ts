@@ -1,5 +1,5 @@
 /** What `npm start` prepares before anything runs: local credentials, checked menus, seeded local KV. */
-import { mkdtemp, rm, stat, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -8,8 +8,11 @@ import { afterEach, describe, expect, it } from "vitest";
 import { loadOrCreateCredentials, workerEnvFile } from "../../scripts/dev/credentials.js";
 import { DevError } from "../../scripts/dev/dev-error.js";
 import { parseConfig } from "../../src/config.js";
-import { readExampleMenus, seedMenus } from "../../scripts/dev/seed-menus.js";
+import { readExampleMenus, seedMenus, type ExampleMenu } from "../../scripts/dev/seed-menus.js";
+import { menuRepo, type MenuRepo } from "../../src/store/menus.js";
+import { workersKv } from "../../src/store/workers-kv.js";
 import delivery from "../../menus/delivery.json" with { type: "json" };
+import pillsDoc from "../../menus/pills.json" with { type: "json" };
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const dirs: string[] = [];
@@ -78,22 +81,68 @@ describe("example menus", () => {
 });
 
 describe("seeding local KV", () => {
-  it("publishes a changed file as the next version and never rewrites an old one", { timeout: 60_000 }, async () => {
-    const persistDir = join(await tempDir(), "state");
-    const configPath = join(ROOT, "wrangler.toml");
-    const menu = (footer: string) => ({
-      file: "delivery.json",
-      id: "delivery",
-      name: "Delivery",
-      doc: {
-        ...delivery,
-        nodes: { ...delivery.nodes, "delivery-time": { ...delivery.nodes["delivery-time"], interactive: { ...delivery.nodes["delivery-time"].interactive, footer: { text: footer } } } },
-      },
-    });
+  const configPath = join(ROOT, "wrangler.toml");
+  const menu = (footer: string) => ({
+    file: "delivery.json",
+    id: "delivery",
+    name: "Delivery",
+    doc: {
+      ...delivery,
+      nodes: { ...delivery.nodes, "delivery-time": { ...delivery.nodes["delivery-time"], interactive: { ...delivery.nodes["delivery-time"].interactive, footer: { text: footer } } } },
+    },
+  });
+  const pills = { file: "pills.json", id: "pills", name: "Pills", doc: pillsDoc };
 
-    expect((await seedMenus({ configPath, persistDir, menus: [menu("one")], defaultMenu: "delivery" })).versions).toEqual([{ id: "delivery", version: 1, published: true }]);
-    expect((await seedMenus({ configPath, persistDir, menus: [menu("one")], defaultMenu: "delivery" })).versions).toEqual([{ id: "delivery", version: 1, published: false }]);
-    expect((await seedMenus({ configPath, persistDir, menus: [menu("two")], defaultMenu: "delivery" })).versions).toEqual([{ id: "delivery", version: 2, published: true }]);
+  /** A fresh dev folder, and `npm start`'s seeding step on it. */
+  async function devFolder() {
+    const dev = await tempDir();
+    const persistDir = join(dev, "state");
+    const recordPath = join(dev, "seeded-menus.json");
+    const seed = (menus: ExampleMenu[], defaultMenu = "delivery", rebind = false) => seedMenus({ configPath, persistDir, recordPath, menus, defaultMenu, rebind });
+    /** The worker's menu store on the same local KV, as `wa-menu push` and `wa-menu bind` reach it through the worker. */
+    const byHand = async <T>(act: (repo: MenuRepo, kv: KVNamespace) => Promise<T>): Promise<T> => {
+      const proxy = await getPlatformProxy<{ MENUS: KVNamespace }>({ configPath, persist: { path: join(persistDir, "v3") } });
+      try {
+        return await act(menuRepo(workersKv(proxy.env.MENUS, { sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)) })), proxy.env.MENUS);
+      } finally {
+        await proxy.dispose();
+      }
+    };
+    return { persistDir, recordPath, seed, byHand };
+  }
+
+  it("seeds and binds on the first start, and a restart with nothing changed publishes nothing", { timeout: 60_000 }, async () => {
+    const { seed, byHand, recordPath } = await devFolder();
+    expect(await seed([menu("one"), pills])).toEqual({
+      versions: [
+        { id: "delivery", version: 1, published: true },
+        { id: "pills", version: 1, published: true },
+      ],
+      defaultMenu: "delivery",
+      bound: true,
+    });
+    const record = JSON.parse(await readFile(recordPath, "utf8")) as { menus: Record<string, { sha256: string; version: number }> };
+    expect(Object.keys(record.menus)).toEqual(["delivery", "pills"]);
+    expect(record.menus["delivery"]).toEqual({ sha256: expect.stringMatching(/^[0-9a-f]{64}$/), version: 1 });
+
+    expect(await seed([menu("one"), pills])).toEqual({
+      versions: [
+        { id: "delivery", version: 1, published: false },
+        { id: "pills", version: 1, published: false },
+      ],
+      defaultMenu: "delivery",
+      bound: false,
+    });
+    expect(await byHand(async (repo) => (await repo.list()).map((p) => [p.id, p.latest]))).toEqual([
+      ["delivery", 1],
+      ["pills", 1],
+    ]);
+  });
+
+  it("publishes a changed file as the next version and never rewrites an old one", { timeout: 60_000 }, async () => {
+    const { seed, persistDir } = await devFolder();
+    expect((await seed([menu("one")])).versions).toEqual([{ id: "delivery", version: 1, published: true }]);
+    expect((await seed([menu("two")])).versions).toEqual([{ id: "delivery", version: 2, published: true }]);
 
     // Read back with wrangler's own local KV, where `wrangler dev --persist-to` looks.
     const proxy = await getPlatformProxy<{ MENUS: KVNamespace }>({ configPath, persist: { path: join(persistDir, "v3") } });
@@ -106,5 +155,47 @@ describe("seeding local KV", () => {
     } finally {
       await proxy.dispose();
     }
+  });
+
+  it("keeps a version pushed by hand until the file changes", { timeout: 60_000 }, async () => {
+    const { seed, byHand } = await devFolder();
+    await seed([menu("one")]);
+    await byHand((repo) => repo.publish(menu("by hand").doc, new Date().toISOString()));
+
+    expect((await seed([menu("one")])).versions).toEqual([{ id: "delivery", version: 2, published: false }]);
+    expect((await seed([menu("three")])).versions).toEqual([{ id: "delivery", version: 3, published: true }]);
+    expect(await byHand(async (repo) => (await repo.document("delivery", 3))?.menu)).toMatchObject({ nodes: { "delivery-time": { interactive: { footer: { text: "three" } } } } });
+  });
+
+  it("keeps a default bound by hand, unless DEFAULT_MENU asks for another", { timeout: 60_000 }, async () => {
+    const { seed, byHand } = await devFolder();
+    await seed([menu("one"), pills]);
+    await byHand((repo) => repo.bind("default", "pills"));
+
+    expect(await seed([menu("one"), pills])).toMatchObject({ defaultMenu: "pills", bound: false });
+    expect(await byHand(async (repo) => await repo.bindings())).toEqual([{ number: "default", menuId: "pills" }]);
+
+    expect(await seed([menu("one"), pills], "delivery", true)).toMatchObject({ defaultMenu: "delivery", bound: true });
+    expect(await byHand(async (repo) => await repo.bindings())).toEqual([{ number: "default", menuId: "delivery" }]);
+  });
+
+  it("without a record (a dev folder from an earlier release) publishes only a file that differs from the current version", { timeout: 60_000 }, async () => {
+    const { seed, recordPath } = await devFolder();
+    await seed([menu("one"), pills]);
+    await rm(recordPath);
+    expect((await seed([menu("one"), pills])).versions.map((v) => v.published)).toEqual([false, false]);
+    expect(Object.keys((JSON.parse(await readFile(recordPath, "utf8")) as { menus: object }).menus)).toEqual(["delivery", "pills"]);
+    await rm(recordPath);
+    expect((await seed([menu("two"), pills])).versions).toEqual([
+      { id: "delivery", version: 2, published: true },
+      { id: "pills", version: 1, published: false },
+    ]);
+  });
+
+  it("seeds a menu again that is gone from local KV (its state deleted) although the record has it", { timeout: 60_000 }, async () => {
+    const { seed, persistDir } = await devFolder();
+    await seed([menu("one")]);
+    await rm(persistDir, { recursive: true, force: true });
+    expect(await seed([menu("one")])).toEqual({ versions: [{ id: "delivery", version: 1, published: true }], defaultMenu: "delivery", bound: true });
   });
 });
