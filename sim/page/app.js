@@ -293,7 +293,12 @@ function init() {
   });
   $("add-customer").addEventListener("click", async () => {
     const added = await post("/api/customers");
-    if (added !== null && typeof added.number === "string") switchTo(added.number);
+    if (added === null || typeof added.number !== "string") return;
+    // The feed's "customers" event may come after this answer: know the new phone now, or the next render,
+    // not finding it, would fall back to the first customer.
+    const known = state.snapshot?.customers;
+    if (known !== undefined && !known.some((c) => c.number === added.number)) known.push(added);
+    switchTo(added.number);
   });
   $("drawer-toggle").addEventListener("click", () => setDrawer(!state.drawerOpen));
   $("drawer-close").addEventListener("click", () => setDrawer(false));
