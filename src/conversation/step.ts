@@ -86,7 +86,7 @@ async function claim(deps: ConversationDeps, plan: Plan, business: string, custo
 }
 
 /** Performs what the plan owes, in order, then records what was done in the sent record. */
-async function perform(deps: ConversationDeps, plan: Plan, business: string, customer: string, deadlineAt: number): Promise<{ sent: string[]; refused?: string }> {
+async function perform(deps: ConversationDeps, plan: Plan, business: string, customer: string, deadlineAt: number, always = false): Promise<{ sent: string[]; refused?: string }> {
   if (plan.perform === null) return { sent: [] };
   const { owed, from } = plan.perform;
   const uuids = [...plan.perform.uuids];
@@ -121,13 +121,23 @@ async function perform(deps: ConversationDeps, plan: Plan, business: string, cus
     failure = error;
   }
   // Written on failure too: it says the attempt ended, so a redelivery may perform the rest (see `IN_PROGRESS_MS`).
-  if (done > from || refused !== undefined || failure !== null) {
+  if (done > from || refused !== undefined || failure !== null || always) {
     const record: SentRecord = { step: owed.step, done, uuids, at: new Date(deps.now()).toISOString() };
     if (refused !== undefined) record.refused = refused;
     await deps.sessions.saveSent(business, customer, record, deps.sessionTtlSeconds);
   }
   if (failure !== null) throw failure;
   return refused === undefined ? { sent } : { sent, refused: `Messages API answered ${refused.status}: ${refused.title}` };
+}
+
+/**
+ * The claim was stored, then a stop overtook it: its messages are not sent, its completions are (the customer gave
+ * those answers), and the sent record says the step ended, so no later message waits for it.
+ */
+async function cutShort(deps: ConversationDeps, plan: Plan, business: string, customer: string, deadlineAt: number): Promise<void> {
+  if (plan.session === null || plan.perform === null) return;
+  const skipped: Plan = { ...plan, perform: { ...plan.perform, from: Math.max(plan.perform.from, plan.perform.owed.sends.length) } };
+  await perform(deps, skipped, business, customer, deadlineAt, true);
 }
 
 const resultOf = (plan: Plan, done: { sent: string[]; refused?: string }): StepResult => {
@@ -159,7 +169,10 @@ export async function handleInboundEvent(deps: ConversationDeps, event: InboundE
     }
     const claimed = await claim(deps, plan, event.business, event.customer, state);
     if (claimed === "lost") continue;
-    if (claimed === "opted_out") return { outcome: "opted_out", menu: null, node: null, sent: [] };
+    if (claimed === "opted_out") {
+      await cutShort(deps, plan, event.business, event.customer, deadlineAt);
+      return { outcome: "opted_out", menu: null, node: null, sent: [] };
+    }
     return resultOf(plan, await perform(deps, plan, event.business, event.customer, deadlineAt));
   }
   throw new AppError("ERR_SESSION_CONTENDED", "session kept changing under concurrent webhooks; Vonage will redeliver");
@@ -175,7 +188,10 @@ export async function startMenu(deps: ConversationDeps, menuId: string, who: { b
     const plan = decideStart({ ...state, ref, who, now: new Date(deps.now()).toISOString(), writer: deps.newId() });
     if (plan.outcome === "opted_out") throw new AppError("ERR_OPTED_OUT", "this customer opted out; nothing is sent until they write a start command");
     const claimed = await claim(deps, plan, who.business, who.customer, state);
-    if (claimed === "opted_out") throw new AppError("ERR_OPTED_OUT", "this customer opted out; nothing is sent until they write a start command");
+    if (claimed === "opted_out") {
+      await cutShort(deps, plan, who.business, who.customer, deadlineAt);
+      throw new AppError("ERR_OPTED_OUT", "this customer opted out; nothing is sent until they write a start command");
+    }
     if (claimed === "stored") return resultOf(plan, await perform(deps, plan, who.business, who.customer, deadlineAt));
   }
   throw new AppError("ERR_SESSION_CONTENDED", "session kept changing under concurrent writes; try again");
