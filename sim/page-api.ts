@@ -162,7 +162,8 @@ export function createPageApi(options: PageApiOptions): PageApi {
     // Placed before the call, because the worker sends the first question while it handles it; rewritten in
     // place once the worker answered, so the chat never claims a start the worker refused (an opt-out's 409).
     const pending = log.notice(customer, "info", `Starting the menu "${name}" ...`);
-    const result = await worker.startFlow(body.data.menuId, business.number, customer);
+    // The simulator knows the customer's name, as a business's own records would: `{{profile.name}}` is filled.
+    const result = await worker.startFlow(body.data.menuId, business.number, customer, log.customers().find((k) => k.number === customer)?.name);
     if (result.ok) log.put({ ...pending, title: `Started the menu "${name}"` });
     else log.put({ ...pending, level: "error", title: `Could not start the menu "${name}"`, detail: result.message });
     return c.json({ ok: result.ok });

@@ -24,7 +24,7 @@ export interface WorkerClient {
   readonly baseUrl: string;
   inbound(payload: Record<string, unknown>): Promise<WorkerResult>;
   status(payload: Record<string, unknown>): Promise<WorkerResult>;
-  startFlow(menuId: string, business: string, customer: string): Promise<WorkerResult>;
+  startFlow(menuId: string, business: string, customer: string, profileName?: string): Promise<WorkerResult>;
 }
 
 /** The worker's own error text (`{"error","message"}`), or a short excerpt of whatever it answered. */
@@ -74,11 +74,11 @@ export function createWorkerClient(options: WorkerClientOptions): WorkerClient {
     baseUrl,
     inbound: (payload) => webhook("/webhooks/inbound", payload),
     status: (payload) => webhook("/webhooks/status", payload),
-    startFlow: (menuId, business, customer) =>
+    startFlow: (menuId, business, customer, profileName) =>
       call(`/flows/${encodeURIComponent(menuId)}/start`, {
         method: "POST",
         headers: { Authorization: `Bearer ${options.adminToken}`, "Content-Type": "application/json" },
-        body: JSON.stringify({ to: customer, from: business }),
+        body: JSON.stringify(profileName === undefined ? { to: customer, from: business } : { to: customer, from: business, profileName }),
       }),
   };
 }

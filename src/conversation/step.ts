@@ -179,7 +179,7 @@ export async function handleInboundEvent(deps: ConversationDeps, event: InboundE
 }
 
 /** Starts a menu for a customer on the business's initiative (replaces any conversation they had). */
-export async function startMenu(deps: ConversationDeps, menuId: string, who: { business: string; customer: string }): Promise<StepResult> {
+export async function startMenu(deps: ConversationDeps, menuId: string, who: { business: string; customer: string; profileName?: string }): Promise<StepResult> {
   const deadlineAt = deps.now() + (deps.stepDeadlineMs ?? STEP_DEADLINE_MS);
   const ref = await deps.menus.current(menuId);
   if (ref === null) throw new AppError("ERR_MENU_NOT_FOUND", `menu "${menuId}" does not exist; upload it first`);

@@ -1,6 +1,7 @@
 /** The business's own API (Bearer ADMIN_TOKEN): menus and their versions, bindings, sessions, deliveries, starting flows. */
 import { Hono } from "hono";
 import { z } from "zod";
+import { defined } from "../defined.js";
 import { AppError, MenuInvalidError } from "../errors.js";
 import { catchUp } from "../flow/session.js";
 import { checkMenu } from "../menus/compile.js";
@@ -31,7 +32,12 @@ function param(value: string, schema: z.ZodType<string, string>, what: string): 
   return parsed.data;
 }
 
-const startSchema = z.strictObject({ to: phoneSchema, from: phoneSchema });
+const startSchema = z.strictObject({
+  to: phoneSchema,
+  from: phoneSchema,
+  /** The customer's name, for `{{profile.name}}` before they ever wrote (Vonage adds it to their messages). */
+  profileName: z.string().trim().min(1).max(256).optional(),
+});
 
 /** The business's routes: the services first (a bad configuration fails them), then the token they configure. */
 function businessRoutes(services: () => Promise<Services>): Hono<ServicesEnv> {
@@ -52,11 +58,18 @@ export function flowRoutes(services: () => Promise<Services>): Hono<ServicesEnv>
     if (!parsed.success) {
       const problems = describeIssues(parsed.error, {
         path: (path) => path.join(".") || "body",
-        message: (i) => `${i.path[0] === "to" ? "must be the customer's number" : i.path[0] === "from" ? "must be your WhatsApp Business number" : i.message}, digits only, country code first`,
+        message: (i) =>
+          i.path[0] === "to"
+            ? "must be the customer's number, digits only, country code first"
+            : i.path[0] === "from"
+              ? "must be your WhatsApp Business number, digits only, country code first"
+              : i.path[0] === "profileName"
+                ? "must be a name of 1 to 256 characters"
+                : i.message,
       });
-      throw new AppError("ERR_BODY_MALFORMED", `expected {"to": "<customer>", "from": "<business number>"}: ${problems}`);
+      throw new AppError("ERR_BODY_MALFORMED", `expected {"to": "<customer>", "from": "<business number>", "profileName"?: "<name>"}: ${problems}`);
     }
-    const who = { business: parsed.data.from, customer: parsed.data.to };
+    const who = { business: parsed.data.from, customer: parsed.data.to, ...defined({ profileName: parsed.data.profileName }) };
     const result = await startMenu(c.var.services.conversation(c), c.req.param("menuId"), who);
     c.var.services.deps.log({ level: "info", msg: "start", customer: maskNumber(who.customer), menu: result.menu, node: result.node, outcome: result.outcome });
     return c.json({ outcome: result.outcome, node: result.node, message_uuids: result.sent });

@@ -313,6 +313,21 @@ export const coreScenarios: Scenario[] = [
     assert.match(String((await json(bad))["message"]), /to: must be the customer's number/);
     assert.equal(h.api.requests, 0);
   }),
+  scenario("a start may carry the customer's name, for {{profile.name}} before they ever wrote", {}, async ({ h, customer }) => {
+    const greeting = {
+      id: "greet",
+      start: "q",
+      nodes: { q: { type: "question", text: "Hi {{profile.name}}! Tea or coffee?", options: [{ id: "tea", title: "Tea", next: { text: "Tea it is, {{profile.name}}." } }] } },
+    };
+    assert.equal((await h.admin("PUT", "/admin/menus/greet", greeting)).status, 201);
+    const bad = await h.admin("POST", "/flows/greet/start", { to: customer, from: h.business, profileName: "" });
+    assert.equal(bad.status, 400);
+    assert.match(String((await json(bad))["message"]), /profileName: must be a name/);
+    const res = await h.admin("POST", "/flows/greet/start", { to: customer, from: h.business, profileName: "Ada" });
+    assert.equal(res.status, 200, await res.clone().text());
+    assert.equal(interactiveOf(lastBody(h))?.body.text, "Hi Ada! Tea or coffee?");
+    assert.equal((await h.session(customer))?.profileName, "Ada");
+  }),
   scenario("a PKCS#1 key pasted with literal \\n signs JWTs the Messages API accepts", { menus: [delivery], harness: { pkcs1WithLiteralNewlines: true } }, async ({ h, customer }) => {
     const res = await h.admin("POST", "/flows/delivery/start", { to: customer, from: h.business });
     assert.equal(res.status, 200, await res.clone().text());

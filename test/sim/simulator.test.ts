@@ -31,7 +31,8 @@ describe("chat simulator with the real worker", () => {
 
     const start = rig.received.find((r) => r.path === "/flows/delivery/start")!;
     expect(start.authorization).toBe(`Bearer ${rig.adminToken}`);
-    expect(start.json).toEqual({ to: ALICE.number, from: BUSINESS.number });
+    // The simulator knows the customer's name, so `{{profile.name}}` is filled before they ever wrote.
+    expect(start.json).toEqual({ to: ALICE.number, from: BUSINESS.number, profileName: ALICE.name });
     expect(question.content).toEqual({ type: "interactive", interactive: seedButtonRequest(BUSINESS.number, ALICE.number).custom.interactive });
     expect(rig.sim.api.accepted.at(-1)?.body).toEqual(seedButtonRequest(BUSINESS.number, ALICE.number));
   });
