@@ -7,6 +7,7 @@
  * concurrent writer that stored after us wins, and we decide again on its session instead of sending.
  * The `message_uuid`s Vonage gives are stored afterwards under a key of their own (the sent record).
  */
+import { defined } from "../defined.js";
 import type { Deliveries } from "../business-webhooks/deliveries.js";
 import { AppError, VonageApiError } from "../errors.js";
 import { decideInbound, decideStart, freshNeeded, needs, type MenuRef } from "../flow/engine.js";
@@ -122,12 +123,11 @@ async function perform(deps: ConversationDeps, plan: Plan, business: string, cus
   }
   // Written on failure too: it says the attempt ended, so a redelivery may perform the rest (see `IN_PROGRESS_MS`).
   if (done > from || refused !== undefined || failure !== null || always) {
-    const record: SentRecord = { step: owed.step, done, uuids, at: new Date(deps.now()).toISOString() };
-    if (refused !== undefined) record.refused = refused;
+    const record: SentRecord = { step: owed.step, done, uuids, at: new Date(deps.now()).toISOString(), ...defined({ refused }) };
     await deps.sessions.saveSent(business, customer, record, deps.sessionTtlSeconds);
   }
   if (failure !== null) throw failure;
-  return refused === undefined ? { sent } : { sent, refused: `Messages API answered ${refused.status}: ${refused.title}` };
+  return { sent, ...defined({ refused: refused && `Messages API answered ${refused.status}: ${refused.title}` }) };
 }
 
 /**
@@ -142,9 +142,7 @@ async function cutShort(deps: ConversationDeps, plan: Plan, business: string, cu
 
 const resultOf = (plan: Plan, done: { sent: string[]; refused?: string }): StepResult => {
   const menu = plan.session?.menuId ?? plan.perform?.owed.completions[0]?.menuId ?? null;
-  const result: StepResult = { outcome: plan.outcome, menu: menu === "" ? null : menu, node: plan.node, sent: done.sent };
-  if (done.refused !== undefined) result.refused = done.refused;
-  return result;
+  return { outcome: plan.outcome, menu: menu === "" ? null : menu, node: plan.node, sent: done.sent, ...defined({ refused: done.refused }) };
 };
 
 /** Reads the menus the engine asks for. */

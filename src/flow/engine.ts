@@ -3,6 +3,7 @@
  * (`decideInbound`, `decideStart`). No I/O: the caller reads what is asked for, stores the plan's session and
  * performs its effects (see `conversation/step.ts`).
  */
+import { defined } from "../defined.js";
 import { DEFAULT_TEXTS } from "../menus/compiled.js";
 import { answer } from "./answer.js";
 import { commandOf } from "./match.js";
@@ -111,8 +112,7 @@ export function decideInbound(input: InboundInput): Plan {
   const menuOf = input.active ?? input.fresh;
   const command = commandOf(menuOf?.menu ?? null, event);
   const texts = menuOf?.menu.settings.texts ?? DEFAULT_TEXTS;
-  const who: Who = { business: event.business, customer: event.customer };
-  if (event.profileName !== undefined) who.profileName = event.profileName;
+  const who: Who = { business: event.business, customer: event.customer, ...defined({ profileName: event.profileName }) };
   const ctx = { event, now, writer: input.writer };
   // An earlier step left effects undone (its sends failed, or its record is not visible yet): a fresh message
   // waits for the redelivery of that step's own message; an old one performs them first.

@@ -1,4 +1,5 @@
 /** Building plans (pure): the session a step stores, with what it owes, and where an answer leads. */
+import { defined } from "../defined.js";
 import type { CompiledMenu } from "../menus/compiled.js";
 import { walk, type Walked } from "./render.js";
 import { ASKED_MAX, askedNow, blankSession, keepLast, owe, type Owing, type Who } from "./session.js";
@@ -43,8 +44,8 @@ export function arrive(ref: MenuRef, session: Session, walked: Walked, now: stri
       end: walked.end.node,
       answers: session.answers,
       completedAt: now,
+      ...defined({ profileName: session.profileName }),
     };
-    if (session.profileName !== undefined) completion.profileName = session.profileName;
     completions.push(completion);
   }
   return { session: next, completions };

@@ -1,4 +1,5 @@
 /** Rendering (pure): the messages a conversation sends, placeholders filled in and clipped to WhatsApp's limits. */
+import { defined } from "../defined.js";
 import type { CompiledMenu, CompiledNode, CompiledQuestion, Target } from "../menus/compiled.js";
 import { LIMITS } from "../menus/limits.js";
 import { fillPlaceholders, type PlaceholderValues } from "../menus/words.js";
@@ -15,7 +16,7 @@ export function clip(text: string, max: number): string {
 function valuesOf(session: Session): PlaceholderValues {
   const answers = new Map<string, { id: string; title: string }>();
   for (const a of session.answers) answers.set(a.node, a);
-  return session.profileName === undefined ? { answers } : { answers, profileName: session.profileName };
+  return { answers, ...defined({ profileName: session.profileName }) };
 }
 
 /** The question as sent: placeholders filled, optionally with a short note before the body. */
@@ -64,4 +65,4 @@ export function walk(menu: CompiledMenu, target: Target, session: Session, from:
   return { sends, question: null };
 }
 
-const ended = (node: string, webhook: string | undefined) => (webhook === undefined ? { node } : { node, webhook });
+const ended = (node: string, webhook: string | undefined) => ({ node, ...defined({ webhook }) });

@@ -1,4 +1,5 @@
 /** Session transitions (pure): a new conversation, recording answers and sent questions, delivery failures. */
+import { defined } from "../defined.js";
 import type { CompiledOption } from "../menus/compiled.js";
 import type { Answer, Asked, Completion, Owed, SentRecord, Session, StatusEvent } from "./types.js";
 
@@ -44,8 +45,8 @@ export function blankSession(menu: { id: string; version: number } | null, who: 
     step: previous?.step ?? 0,
     startedAt: now,
     updatedAt: now,
+    ...defined({ profileName: who.profileName }),
   };
-  if (who.profileName !== undefined) session.profileName = who.profileName;
   return session;
 }
 
@@ -61,9 +62,7 @@ export function recordAnswer(session: Session, asked: Asked, option: CompiledOpt
 
 /** A question about to be sent in `session`'s conversation. */
 export function askedNow(session: Session, node: string, now: string): Asked {
-  const asked: Asked = { node, messageUuid: null, at: now, answered: session.answers.length };
-  if (session.conversation !== undefined) asked.conversation = session.conversation;
-  return asked;
+  return { node, messageUuid: null, at: now, answered: session.answers.length, ...defined({ conversation: session.conversation }) };
 }
 
 /** Effects still owed by the stored session, after what its sent record says was done. */
@@ -115,9 +114,6 @@ export function owe(session: Session, inbound: string | null, sends: Owed["sends
 export function markDeliveryFailed(session: Session, status: Pick<StatusEvent, "messageUuid" | "status" | "code" | "title" | "detail">, now: string): Session | null {
   if (session.pending === null || session.pending.messageUuid !== status.messageUuid) return null;
   if (status.status !== "rejected" && status.status !== "undeliverable") return null;
-  const failed: NonNullable<Asked["failed"]> = { status: status.status, at: now };
-  if (status.code !== undefined) failed.code = status.code;
-  if (status.title !== undefined) failed.title = status.title;
-  if (status.detail !== undefined) failed.detail = status.detail;
+  const failed: NonNullable<Asked["failed"]> = { status: status.status, at: now, ...defined({ code: status.code, title: status.title, detail: status.detail }) };
   return { ...session, pending: { ...session.pending, failed }, updatedAt: now };
 }

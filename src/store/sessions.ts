@@ -54,10 +54,11 @@ export function sessionRepo(kv: KvStore): SessionRepo {
     // A record of an unknown shape (written by a future version, or damaged) is treated as no session.
     return entry?.value && (entry.value as { v?: unknown }).v === 1 ? entry : null;
   };
-  const optedOut = async (business: string, customer: string) => (await kv.get<OptOut>(optOutKey(business, customer))) !== null;
+  const readOptOut = (business: string, customer: string) => kv.get<OptOut>(optOutKey(business, customer));
+  const optedOut = async (business: string, customer: string) => (await readOptOut(business, customer)) !== null;
   const repo: SessionRepo = {
     async load(business, customer) {
-      const [entry, sent, out] = await Promise.all([get(business, customer), kv.get<SentRecord>(sentKey(business, customer)), kv.get<OptOut>(optOutKey(business, customer))]);
+      const [entry, sent, out] = await Promise.all([get(business, customer), kv.get<SentRecord>(sentKey(business, customer)), readOptOut(business, customer)]);
       const record = sent?.value && typeof sent.value.step === "number" ? sent.value : null;
       return { session: entry?.value ?? null, version: entry?.version ?? null, sent: record, optedOut: out !== null, optOutBy: out?.value.by ?? null };
     },
