@@ -10,8 +10,8 @@
 import { defined } from "../defined.js";
 import type { Deliveries } from "../business-webhooks/deliveries.js";
 import { AppError, VonageApiError } from "../errors.js";
-import { decideInbound, decideStart, freshNeeded, needs, type MenuRef } from "../flow/engine.js";
-import { catchUp, markDeliveryFailed } from "../flow/session.js";
+import { decideInbound, decideStart, freshNeeded, needs, variableProblems, type MenuRef } from "../flow/engine.js";
+import { catchUp, markDeliveryFailed, type Who } from "../flow/session.js";
 import type { InboundEvent, Outcome, Plan, SentRecord, Session, StatusEvent } from "../flow/types.js";
 import type { MenuRepo } from "../store/menus.js";
 import type { CustomerState, SessionRepo } from "../store/sessions.js";
@@ -177,10 +177,12 @@ export async function handleInboundEvent(deps: ConversationDeps, event: InboundE
 }
 
 /** Starts a menu for a customer on the business's initiative (replaces any conversation they had). */
-export async function startMenu(deps: ConversationDeps, menuId: string, who: { business: string; customer: string; profileName?: string }): Promise<StepResult> {
+export async function startMenu(deps: ConversationDeps, menuId: string, who: Who): Promise<StepResult> {
   const deadlineAt = deps.now() + (deps.stepDeadlineMs ?? STEP_DEADLINE_MS);
   const ref = await deps.menus.current(menuId);
   if (ref === null) throw new AppError("ERR_MENU_NOT_FOUND", `menu "${menuId}" does not exist; upload it first`);
+  const problems = variableProblems(ref.menu, who.vars);
+  if (problems.length > 0) throw new AppError("ERR_START_INVALID", `this start does not fit menu "${menuId}": ${problems.join("; ")}`, { details: { problems } });
   for (let attempt = 1; attempt <= MAX_TRIES; attempt++) {
     const state = await deps.sessions.load(who.business, who.customer);
     const plan = decideStart({ ...state, ref, who, now: new Date(deps.now()).toISOString(), writer: deps.newId() });

@@ -4,7 +4,7 @@
  * performs its effects (see `conversation/step.ts`).
  */
 import { defined } from "../defined.js";
-import { DEFAULT_TEXTS } from "../menus/compiled.js";
+import { DEFAULT_TEXTS, type CompiledMenu } from "../menus/compiled.js";
 import { answer } from "./answer.js";
 import { commandOf } from "./match.js";
 import { begin, nothing, plan, type MenuRef } from "./plan.js";
@@ -71,6 +71,23 @@ export interface StartInput {
   who: Who;
   now: string;
   writer: string;
+}
+
+/** What is wrong with a business start's variables for `menu`: undeclared names, required ones missing. */
+export function variableProblems(menu: CompiledMenu, vars: Record<string, string> | undefined): string[] {
+  const given = vars ?? {};
+  const declared = Object.keys(menu.variables);
+  const problems: string[] = [];
+  for (const name of Object.keys(given)) {
+    if (!Object.hasOwn(menu.variables, name))
+      problems.push(
+        `variables.${name}: menu "${menu.id}" does not declare it (${declared.length === 0 ? "it declares no variables" : `it declares ${declared.join(", ")}`}); add it to the menu's "variables"`,
+      );
+  }
+  for (const [name, v] of Object.entries(menu.variables)) {
+    if (v.required && !Object.hasOwn(given, name)) problems.push(`variables.${name}: menu "${menu.id}" requires it`);
+  }
+  return problems;
 }
 
 /** The business starts `ref` for a customer: replaces any conversation they had. Opt-outs win (`opted_out`). */

@@ -44,7 +44,7 @@ export function arrive(ref: MenuRef, session: Session, walked: Walked, now: stri
       end: walked.end.node,
       answers: session.answers,
       completedAt: now,
-      ...defined({ profileName: session.profileName }),
+      ...defined({ profileName: session.profileName, variables: session.vars }),
     };
     completions.push(completion);
   }

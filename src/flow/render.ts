@@ -16,7 +16,7 @@ export function clip(text: string, max: number): string {
 function valuesOf(session: Session): PlaceholderValues {
   const answers = new Map<string, { id: string; title: string }>();
   for (const a of session.answers) answers.set(a.node, a);
-  return { answers, ...defined({ profileName: session.profileName }) };
+  return { answers, ...defined({ vars: session.vars && new Map(Object.entries(session.vars)), profileName: session.profileName }) };
 }
 
 /** The question as sent: placeholders filled, optionally with a short note before the body. */

@@ -8,6 +8,11 @@ export const HANDLED_MAX = 20;
 export const ASKED_MAX = 20;
 /** Answers a session keeps: a menu that loops must not grow its session without bound (Deno KV takes 64 KiB). */
 export const ANSWERS_MAX = 100;
+/** Variables a conversation holds, and the characters of each value. */
+export const VARS_MAX = 20;
+export const VAR_VALUE_MAX = 1024;
+/** What a variable may be called: letters, digits and `_`, starting with a letter. */
+export const VAR_NAME = /^[A-Za-z][A-Za-z0-9_]{0,31}$/;
 
 export const keepLast = <T>(items: T[], max: number): T[] => (items.length > max ? items.slice(items.length - max) : items);
 
@@ -22,6 +27,8 @@ export interface Who {
   business: string;
   customer: string;
   profileName?: string;
+  /** The variables a business start brings. */
+  vars?: Record<string, string>;
 }
 
 /**
@@ -45,7 +52,7 @@ export function blankSession(menu: { id: string; version: number } | null, who: 
     step: previous?.step ?? 0,
     startedAt: now,
     updatedAt: now,
-    ...defined({ profileName: who.profileName }),
+    ...defined({ profileName: who.profileName, vars: who.vars && Object.keys(who.vars).length > 0 ? who.vars : undefined }),
   };
   return session;
 }

@@ -64,6 +64,11 @@ export interface Session {
   business: string;
   customer: string;
   profileName?: string;
+  /**
+   * This conversation's variables (`{{vars.<name>}}`): a business start's `variables`, and what nodes set.
+   * Bounded (`VARS_MAX` names of `VAR_VALUE_MAX` characters), so the session stays small.
+   */
+  vars?: Record<string, string>;
   /** The question waiting for an answer; null once the conversation has ended. */
   pending: Asked | null;
   /** Earlier questions of this conversation, oldest first (bounded). */
@@ -157,6 +162,8 @@ export interface Completion {
   /** Where the conversation ended: a closing text node, or `<question>/<option>` for an inline closing text. */
   end: string;
   answers: Answer[];
+  /** The conversation's variables, when it has any. */
+  variables?: Record<string, string>;
   completedAt: string;
 }
 

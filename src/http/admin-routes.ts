@@ -3,7 +3,7 @@ import { Hono } from "hono";
 import { z } from "zod";
 import { defined } from "../defined.js";
 import { AppError, MenuInvalidError } from "../errors.js";
-import { catchUp } from "../flow/session.js";
+import { catchUp, VAR_NAME, VAR_VALUE_MAX, VARS_MAX } from "../flow/session.js";
 import { checkMenu } from "../menus/compile.js";
 import { menuIdSchema } from "../menus/schema.js";
 import { startMenu } from "../conversation/step.js";
@@ -37,6 +37,11 @@ const startSchema = z.strictObject({
   from: phoneSchema,
   /** The customer's name, for `{{profile.name}}` before they ever wrote (Vonage adds it to their messages). */
   profileName: z.string().trim().min(1).max(256).optional(),
+  /** Values for the menu's declared variables, `{{vars.<name>}}`. */
+  variables: z
+    .record(z.string().regex(VAR_NAME), z.string().max(VAR_VALUE_MAX))
+    .refine((v) => Object.keys(v).length <= VARS_MAX)
+    .optional(),
 });
 
 /** The business's routes: the services first (a bad configuration fails them), then the token they configure. */
@@ -65,11 +70,13 @@ export function flowRoutes(services: () => Promise<Services>): Hono<ServicesEnv>
               ? "must be your WhatsApp Business number, digits only, country code first"
               : i.path[0] === "profileName"
                 ? "must be a name of 1 to 256 characters"
-                : i.message,
+                : i.path[0] === "variables"
+                  ? `must be an object of at most ${VARS_MAX} variables, names of letters, digits and '_' starting with a letter, string values of at most ${VAR_VALUE_MAX} characters`
+                  : i.message,
       });
-      throw new AppError("ERR_BODY_MALFORMED", `expected {"to": "<customer>", "from": "<business number>", "profileName"?: "<name>"}: ${problems}`);
+      throw new AppError("ERR_BODY_MALFORMED", `expected {"to": "<customer>", "from": "<business number>", "profileName"?: "<name>", "variables"?: {"<name>": "<value>"}}: ${problems}`);
     }
-    const who = { business: parsed.data.from, customer: parsed.data.to, ...defined({ profileName: parsed.data.profileName }) };
+    const who = { business: parsed.data.from, customer: parsed.data.to, ...defined({ profileName: parsed.data.profileName, vars: parsed.data.variables }) };
     const result = await startMenu(c.var.services.conversation(c), c.req.param("menuId"), who);
     c.var.services.deps.log({ level: "info", msg: "start", customer: maskNumber(who.customer), menu: result.menu, node: result.node, outcome: result.outcome });
     return c.json({ outcome: result.outcome, node: result.node, message_uuids: result.sent });

@@ -116,9 +116,10 @@ export function checkMenu(input: unknown, options: CheckOptions = {}): MenuRepor
   const texts = settings.texts ?? {};
   const words = (name: keyof typeof DEFAULT_COMMANDS) => (commands[name] ?? DEFAULT_COMMANDS[name]).map(normaliseWords);
   const menu: CompiledMenu = {
-    format: 2,
+    format: 3,
     id: doc.id,
     start: doc.start,
+    variables: Object.fromEntries(Object.entries(doc.variables ?? {}).map(([name, v]) => [name, { required: v.required === true }])),
     nodes,
     settings: {
       staleTaps: settings.staleTaps ?? "reprompt",
@@ -253,8 +254,13 @@ function lintFlow(menu: CompiledMenu, warnings: MenuProblem[], errors: MenuProbl
   for (const [path, text] of Object.entries(nodes).flatMap(([id, node]) => textsOf(id, node))) {
     for (const p of placeholdersIn(text)) {
       const parts = p.split(".");
-      const ok = p === "profile.name" || (parts[0] === "answers" && parts.length >= 3 && ["id", "title"].includes(parts[parts.length - 1]!) && Object.hasOwn(nodes, parts.slice(1, -1).join(".")));
-      if (!ok) warnings.push({ path: jsonPath(path), message: `placeholder {{${p}}} names nothing; use {{answers.<node>.title}}, {{answers.<node>.id}} or {{profile.name}}` });
+      const ok =
+        p === "profile.name" ||
+        (parts[0] === "vars" && parts.length === 2 && Object.hasOwn(menu.variables, parts[1]!)) ||
+        (parts[0] === "answers" && parts.length >= 3 && ["id", "title"].includes(parts[parts.length - 1]!) && Object.hasOwn(nodes, parts.slice(1, -1).join(".")));
+      if (!ok && parts[0] === "vars")
+        warnings.push({ path: jsonPath(path), message: `placeholder {{${p}}} names a variable the menu does not declare; add "${parts.slice(1).join(".")}" to the menu's "variables"` });
+      else if (!ok) warnings.push({ path: jsonPath(path), message: `placeholder {{${p}}} names nothing; use {{answers.<node>.title}}, {{answers.<node>.id}}, {{vars.<name>}} or {{profile.name}}` });
     }
   }
 }

@@ -41,10 +41,12 @@ export interface MenuSettings {
 
 export interface CompiledMenu {
   /** Bumped when this shape changes, so stored compiled menus of an older shape are compiled again. */
-  format: 2;
+  format: 3;
   id: string;
   name?: string;
   start: string;
+  /** The variables a business start may pass (declared by the menu); `required` ones it must. */
+  variables: Record<string, { required: boolean }>;
   nodes: Record<string, CompiledNode>;
   settings: MenuSettings;
 }

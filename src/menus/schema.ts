@@ -187,6 +187,16 @@ export const settingsSchema = z.strictObject({
     .optional(),
 });
 
+export const variableNameSchema = z.string().regex(/^[A-Za-z][A-Za-z0-9_]{0,31}$/, "variable names are 1-32 letters, digits or '_', starting with a letter");
+
+/** A variable a business start may bring (`POST /flows/{menuId}/start` `variables`), for `{{vars.<name>}}`. */
+const variableSchema = z.strictObject({
+  required: z.boolean().optional().describe("a start without it is refused"),
+  description: z.string().max(200).optional(),
+});
+
+const VARIABLES_MAX = 20;
+
 export const menuIdSchema = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, "menu ids are 1-64 lowercase letters, digits, '_' or '-'");
 
 const menuFields = {
@@ -195,6 +205,11 @@ const menuFields = {
   name: z.string().max(200).optional(),
   start: nodeIdSchema,
   settings: settingsSchema.optional(),
+  variables: z
+    .record(variableNameSchema, variableSchema)
+    .refine((v) => Object.keys(v).length <= VARIABLES_MAX, { error: (iss) => `a menu declares ${Object.keys(iss.input as object).length} variables; at most ${VARIABLES_MAX}` })
+    .optional()
+    .describe("variables a business start may pass, used as {{vars.<name>}} in texts and template parameters"),
 };
 
 /** For the JSON Schema only: the three node shapes as a plain union. Validation dispatches instead (better errors). */
