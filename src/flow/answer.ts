@@ -1,5 +1,5 @@
 /** Answers (pure): what a message to the conversation's pending question does, by the kind of message. */
-import type { CompiledMenu, CompiledQuestion, Target } from "../menus/compiled.js";
+import { TEMPLATE_NODE, type CompiledMenu, type CompiledQuestion, type CompiledTemplate, type Target, type Waiting } from "../menus/compiled.js";
 import { unreachable } from "../unreachable.js";
 import { tapped, typedOption, type Command } from "./match.js";
 import { arrive, nothing, plan, type MenuRef } from "./plan.js";
@@ -15,7 +15,7 @@ export function answer(
   ref: MenuRef,
   handled: Session,
   pending: Asked,
-  question: CompiledQuestion,
+  waiting: Waiting,
   command: Command | null,
   input: { event: InboundEvent; now: string; writer: string; prior: Owing | null },
 ): Plan {
@@ -38,6 +38,8 @@ export function answer(
     return plan(outcome, session, ctx, [questionMessage(question, handled, note)], [], prior);
   };
 
+  if (waiting.kind === "template") return answerTemplate(ref, handled, pending, waiting, event, now, go);
+  const question = waiting;
   if (pending.failed) return reask("resent", undefined, handled.attempts);
   if (command === "back") {
     const previous = handled.asked.at(-1);
@@ -84,6 +86,34 @@ export function answer(
     default:
       return unreachable(content);
   }
+}
+
+/**
+ * A message to the template that opened the conversation: a tap on one of its quick replies (or its text typed)
+ * leads where that button says; anything else means the customer is back in the 24-hour window, and the menu goes on.
+ */
+function answerTemplate(
+  ref: MenuRef,
+  handled: Session,
+  pending: Asked,
+  template: CompiledTemplate,
+  event: InboundEvent,
+  now: string,
+  go: (outcome: Outcome, session: Session, target: Target, from: string) => Plan,
+): Plan {
+  const content = event.content;
+  const chosen =
+    content.kind === "reply"
+      ? (() => {
+          const tap = tapped(ref.menu, { ...handled, pending }, { ...event, content });
+          return tap.kind === "pending" ? tap.option : null;
+        })()
+      : content.kind === "text"
+        ? typedOption(template, content.text)
+        : null;
+  if (content.kind === "reaction") return nothing("ignored", pending.node);
+  if (chosen !== null) return go("advanced", recordAnswer(handled, pending, chosen, now), chosen.next, `${TEMPLATE_NODE}/${chosen.id}`);
+  return go("advanced", handled, template.next, TEMPLATE_NODE);
 }
 
 /** An answer that matches nothing: re-asked until `maxAttempts`, then the menu's fallback. */

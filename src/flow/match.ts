@@ -1,6 +1,5 @@
 /** Matching (pure): which command a typed message is, and which question and option a tap or a typed answer picks. */
-import type { CompiledMenu, CompiledOption, CompiledQuestion } from "../menus/compiled.js";
-import { DEFAULT_COMMANDS } from "../menus/compiled.js";
+import { DEFAULT_COMMANDS, TEMPLATE_NODE, waitingAt, type CompiledMenu, type CompiledOption, type Waiting } from "../menus/compiled.js";
 import { normaliseWords } from "../menus/words.js";
 import type { Asked, InboundEvent, Session } from "./types.js";
 
@@ -16,7 +15,7 @@ export function commandOf(menu: CompiledMenu | null, event: InboundEvent): Comma
 }
 
 /** A typed answer: the option's number, its title or a synonym (case, accents and spaces ignored). */
-export function typedOption(question: CompiledQuestion, text: string): CompiledOption | null {
+export function typedOption(question: Pick<Waiting, "options">, text: string): CompiledOption | null {
   const word = normaliseWords(text);
   if (/^\d{1,2}$/.test(word)) return question.options[Number(word) - 1] ?? null;
   return question.options.find((o) => o.words.includes(word)) ?? null;
@@ -33,9 +32,13 @@ export type Tapped =
   /** The reply id is an option of no question it could be. */
   | { kind: "none" };
 
+/**
+ * The option `id` picks in what `asked` waited at. A template sent in Vonage's template form carries no payloads:
+ * WhatsApp then sends the button's text as the payload, so a template's buttons also match by their text.
+ */
 function optionOf(menu: CompiledMenu, asked: Asked, id: string): CompiledOption | null {
-  const node = menu.nodes[asked.node];
-  return node?.kind === "question" ? (node.options.find((o) => o.id === id) ?? null) : null;
+  const options = waitingAt(menu, asked.node)?.options ?? [];
+  return options.find((o) => o.id === id) ?? (asked.node === TEMPLATE_NODE ? options.find((o) => o.title === id) : undefined) ?? null;
 }
 
 /**

@@ -3,6 +3,9 @@ import { defined } from "../defined.js";
 import type { CompiledOption } from "../menus/compiled.js";
 import type { Answer, Asked, Completion, Owed, SentRecord, Session, StatusEvent } from "./types.js";
 
+/** WhatsApp's error for a free-form message outside the 24-hour window. */
+export const OUTSIDE_WINDOW = "1340";
+
 /** How many inbound ids and earlier questions a session remembers. */
 export const HANDLED_MAX = 20;
 export const ASKED_MAX = 20;
@@ -21,7 +24,27 @@ export function isActive(session: Session | null): session is Session & { pendin
   return session !== null && session.pending !== null;
 }
 
-export const markHandled = (session: Session, uuid: string): Session => ({ ...session, handled: keepLast([...session.handled, uuid], HANDLED_MAX) });
+/** The customer's message `uuid` was handled at `now`: their 24-hour window runs from it. */
+export const markHandled = (session: Session, uuid: string, now: string): Session => ({ ...session, handled: keepLast([...session.handled, uuid], HANDLED_MAX), lastInboundAt: now });
+
+/** WhatsApp's customer-service window: free-form messages only within 24 hours of the customer's last message. */
+export const WINDOW_MS = 24 * 3600_000;
+/** A start this close to the window's end sends the template: its messages and the customer's reading take time. */
+export const WINDOW_MARGIN_MS = 15 * 60_000;
+
+/** When the window closes (null: it is not open: never wrote, or WhatsApp said it closed since). */
+export function windowClosesAt(session: Session | null): string | null {
+  const last = session?.lastInboundAt;
+  if (last === undefined) return null;
+  if (session?.windowClosedAt !== undefined && session.windowClosedAt >= last) return null;
+  return new Date(Date.parse(last) + WINDOW_MS).toISOString();
+}
+
+/** True when a free-form message sent `now` reaches the customer, with the safety margin. */
+export function windowOpen(session: Session | null, now: string): boolean {
+  const closes = windowClosesAt(session);
+  return closes !== null && Date.parse(now) < Date.parse(closes) - WINDOW_MARGIN_MS;
+}
 
 export interface Who {
   business: string;
@@ -52,7 +75,12 @@ export function blankSession(menu: { id: string; version: number } | null, who: 
     step: previous?.step ?? 0,
     startedAt: now,
     updatedAt: now,
-    ...defined({ profileName: who.profileName, vars: who.vars && Object.keys(who.vars).length > 0 ? who.vars : undefined }),
+    ...defined({
+      profileName: who.profileName,
+      vars: who.vars && Object.keys(who.vars).length > 0 ? who.vars : undefined,
+      lastInboundAt: previous?.lastInboundAt,
+      windowClosedAt: previous?.windowClosedAt,
+    }),
   };
   return session;
 }
@@ -122,5 +150,6 @@ export function markDeliveryFailed(session: Session, status: Pick<StatusEvent, "
   if (session.pending === null || session.pending.messageUuid !== status.messageUuid) return null;
   if (status.status !== "rejected" && status.status !== "undeliverable") return null;
   const failed: NonNullable<Asked["failed"]> = { status: status.status, at: now, ...defined({ code: status.code, title: status.title, detail: status.detail }) };
-  return { ...session, pending: { ...session.pending, failed }, updatedAt: now };
+  const closed = status.code === OUTSIDE_WINDOW ? { windowClosedAt: now } : {};
+  return { ...session, ...closed, pending: { ...session.pending, failed }, updatedAt: now };
 }

@@ -32,7 +32,16 @@ export interface StatusEvent {
 }
 
 /** A message to send to the customer; the Vonage layer turns it into a Messages API body. */
-export type Outgoing = { type: "interactive"; interactive: Interactive } | { type: "text"; text: string };
+export type Outgoing = { type: "interactive"; interactive: Interactive } | { type: "text"; text: string } | { type: "template"; template: TemplateSend };
+
+/** An approved template as sent: its parameters filled in, and the payload of each quick-reply button (custom form). */
+export interface TemplateSend {
+  name: string;
+  language: string;
+  form: "template" | "custom";
+  parameters: string[];
+  payloads: string[];
+}
 
 export interface Answer {
   node: string;
@@ -81,6 +90,10 @@ export interface Session {
    * racing session write cannot undo it.
    */
   optedOut?: boolean;
+  /** When the customer last wrote (our clock): WhatsApp's 24-hour window for free-form messages runs from it. Outlives conversations. */
+  lastInboundAt?: string;
+  /** When WhatsApp refused a free-form message as outside the window (1340) after the customer's last message. */
+  windowClosedAt?: string;
   /** The last inbound `message_uuid`s handled, oldest first (bounded): Vonage delivers at least once. */
   handled: string[];
   /** This conversation's id: derived ids of outgoing effects (completion `webhook-id`, `client_ref`) start from it. */
@@ -143,7 +156,15 @@ export type Outcome =
   | "ended"
   | "not_an_answer"
   | "superseded"
-  | "own_number";
+  | "own_number"
+  /** Outside the 24-hour window: the menu's template went out instead of the first question. */
+  | "templated"
+  /** Outside the 24-hour window, and the menu has no template (or its parameters came out empty). */
+  | "outside_window"
+  /** A delivery failure of the pending question was recorded. */
+  | "recorded"
+  /** The same start (request id) already began this conversation. */
+  | "already_started";
 
 /** The answers of a finished conversation, for the menu's completion webhook. */
 export interface Completion {
@@ -178,4 +199,6 @@ export interface Plan {
   optOut?: "set" | "clear";
   /** The node the conversation is at after this plan, for logs. */
   node: string | null;
+  /** Why nothing was done, for a refusal the caller must fix (`outside_window`). */
+  problem?: string;
 }

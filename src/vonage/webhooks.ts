@@ -22,6 +22,8 @@ const inboundSchema = z.looseObject({
   context: z.looseObject({ message_uuid: z.string().optional() }).optional(),
   reply: z.looseObject({ id: z.string().min(1).max(256), title: z.string(), description: z.string().optional() }).optional(),
   text: z.string().optional(),
+  /** A tap on a template's quick reply: the payload the business sent with it (or the button's text), and the text. */
+  button: z.looseObject({ payload: z.string().max(1024).optional(), text: z.string().max(1024).optional() }).optional(),
 });
 
 const statusSchema = z.looseObject({
@@ -63,6 +65,10 @@ export function parseInbound(json: unknown): InboundEvent | null {
   } else if (m.message_type === "text") {
     if (typeof m.text !== "string") throw new AppError("ERR_BODY_MALFORMED", 'not a Vonage inbound message webhook: $.text is required when message_type is "text"');
     content = { kind: "text", text: m.text };
+  } else if (m.message_type === "button" && (m.button?.payload || m.button?.text)) {
+    // A tap like a reply's, on a template's quick reply: it answers the template it was tapped on.
+    const id = m.button.payload || m.button.text || "";
+    content = { kind: "reply", id, title: m.button.text ?? id };
   } else if (m.message_type === "reaction") {
     content = { kind: "reaction" };
   } else {
