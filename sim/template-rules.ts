@@ -151,4 +151,3 @@ export function judgeTemplate(message: TemplateMessage, registry: TemplateRegist
   }
   return null;
 }
-
