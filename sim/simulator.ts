@@ -16,7 +16,7 @@ import type { TemplateRegistry } from "./templates.js";
 import type { WorkerClient } from "./worker-client.js";
 
 /** The page's files, read on every request so that an edit shows on reload. */
-export type PageFile = "index.html" | "style.css" | "app.js" | "render.js";
+export type PageFile = "index.html" | "style.css" | "app.js" | "render.js" | "templates.js";
 
 export interface SimulatorOptions {
   applicationId: string;
@@ -54,6 +54,7 @@ const CONTENT_TYPES: Record<PageFile, string> = {
   "style.css": "text/css; charset=utf-8",
   "app.js": "text/javascript; charset=utf-8",
   "render.js": "text/javascript; charset=utf-8",
+  "templates.js": "text/javascript; charset=utf-8",
 };
 
 /** `invalid_parameters` as `name: reason` lines; Vonage sends an array, one SDK types a single object. */
