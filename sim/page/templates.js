@@ -85,7 +85,7 @@ export function windowBar(customer, onAdvance) {
   return h(
     "div",
     { class: `window-bar ${open ? "open" : "closed"}`, "data-window": open ? "open" : "closed", role: "status" },
-    h("span", { class: "window-state" }, state),
+    h("span", { class: "window-state", title: state }, state),
     h(
       "span",
       { class: "window-clock", role: "group", "aria-label": "Move this customer's clock forward" },
