@@ -193,7 +193,8 @@ export function businessRow(e, actions) {
   if (i.type === "button") {
     choices = (i.action?.buttons ?? []).map((b, n) => {
       const id = b.reply?.id ?? "";
-      const done = e.chosen.includes(id) || actions.tapping.has(`${e.id}:${id}`);
+      // A message WhatsApp rejected never reached the phone: nothing in it can be tapped.
+      const done = e.chosen.includes(id) || actions.tapping.has(`${e.id}:${id}`) || e.rejected !== undefined;
       return h(
         "button",
         { type: "button", class: "choice", "data-reply-id": id, disabled: done, title: `Tap, or type ${n + 1}`, onclick: () => actions.onTap(e, id) },
@@ -203,7 +204,7 @@ export function businessRow(e, actions) {
       );
     });
   } else if (i.type === "list") {
-    choices = [h("button", { type: "button", class: "choice list-open", onclick: () => actions.onOpenList(e) }, icon("list"), i.action?.button ?? "")];
+    choices = [h("button", { type: "button", class: "choice list-open", disabled: e.rejected !== undefined, onclick: () => actions.onOpenList(e) }, icon("list"), i.action?.button ?? "")];
   }
   return h("div", { class: "row in", "data-id": e.id }, h("div", { class: "group" }, bubble, choices.length > 0 && h("div", { class: "choices" }, ...choices), rejectedCaption(e)));
 }

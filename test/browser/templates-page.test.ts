@@ -135,4 +135,15 @@ describe.skipIf(chromiumMissing && !mustRun)("templates and the 24-hour window o
     expect(await bubble.locator('[data-tick="rejected"]').getAttribute("aria-label")).toBe("not delivered");
     await page.screenshot({ path: `${RESULTS}/templates-02-window-closed.png` });
   });
+
+  it("a question sent to a customer who never wrote cannot be tapped: it never reached the phone", async () => {
+    const question = { type: "button", body: { text: "Shall we book you a table?" }, action: { buttons: [{ type: "reply", reply: { id: "yes", title: "Yes please" } }] } };
+    const sent = await post({ from: BUSINESS.number, to: "447700900102", channel: "whatsapp", message_type: "custom", custom: { type: "interactive", interactive: question } });
+    expect(sent.status).toBe(202);
+    await page.locator('.customer[data-customer="447700900102"]').click();
+    const bubble = messages().locator(".row.in").last();
+    await bubble.locator('[data-tick="rejected"]').waitFor();
+    expect(await bubble.getByRole("button", { name: "Yes please" }).isDisabled()).toBe(true);
+    expect(await bubble.locator(".caption.failed").textContent()).toBe("not delivered: Outside of the allowed window (1340)");
+  });
 });
