@@ -8,7 +8,7 @@ import { fileURLToPath } from "node:url";
 import { importPKCS8, SignJWT } from "jose";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import shipped from "../../menus/templates.json" with { type: "json" };
+import shipped from "../fixtures/templates.json" with { type: "json" };
 import { readPage, serveSimulator, type SimulatorServer } from "../../scripts/dev/simulator-server.js";
 import { createSimulator } from "../../sim/simulator.js";
 import { checkTemplates, type TemplateRegistry } from "../../sim/templates.js";

@@ -36,6 +36,8 @@ async function startMenu(rig: Rig, customer: string, menuId: string) {
 describe("chat simulator with the real worker", () => {
   it("starts a menu with the admin token; the question shown is the guide's button request", async () => {
     const rig = await rigWithWorker();
+    // Inside WhatsApp's 24-hour window (she wrote): the question itself, free-form.
+    await writeFirst(rig, ALICE.number);
     const question = await startMenu(rig, ALICE.number, "delivery");
 
     const start = rig.received.find((r) => r.path === "/flows/delivery/start")!;
@@ -162,9 +164,11 @@ describe("chat simulator with the real worker", () => {
     expect([ALICE.number, BILAL.number, BUSINESS.number]).not.toContain(carla.number);
     await rig.page(`/api/customers/${carla.number}/messages`, { text: "hello" });
 
-    const bodies = (n: string) => ofKind(rig, n, "business").map((e) => (e.content as { interactive: { type: string } }).interactive.type);
-    expect(bodies(ALICE.number)).toEqual(["button"]);
-    expect(bodies(BILAL.number)).toEqual(["list"]);
+    const bodies = (n: string) =>
+      ofKind(rig, n, "business").map((e) => (e.content.type === "template" ? `template ${e.content.template.name}` : (e.content as { interactive: { type: string } }).interactive.type));
+    // Alice and Bilal never wrote: outside the 24-hour window, the menus' approved templates reach them.
+    expect(bodies(ALICE.number)).toEqual(["template delivery_update"]);
+    expect(bodies(BILAL.number)).toEqual(["template pills_reminder"]);
     expect(bodies(carla.number)).toEqual(["button"]);
     expect(rig.sim.log.customers().map((c) => c.name)).toEqual(["Alice", "Bilal", "Carla"]);
   });

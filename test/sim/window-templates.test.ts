@@ -3,13 +3,13 @@
  * status the worker is sent otherwise, the page's clock control, template bubbles and their quick-reply taps.
  */
 import { describe, expect, it } from "vitest";
-import shipped from "../../menus/templates.json" with { type: "json" };
+import approved from "../fixtures/templates.json" with { type: "json" };
 import type { BusinessEntry, CustomerEntry, Entry } from "../../sim/chat-log.js";
 import { checkTemplates, type TemplateRegistry } from "../../sim/templates.js";
 import { signatureKey, verifyWebhookSignature } from "../../src/vonage/signature.js";
 import { ALICE, BILAL, BUSINESS, rigWithStub, type Received, type Rig } from "./rig.js";
 
-const templates = checkTemplates(shipped).registry as TemplateRegistry;
+const templates = checkTemplates(approved).registry as TemplateRegistry;
 
 /** A worker that takes every webhook, as the real one does when all is well. */
 const takesAll = async (request: Request) => (new URL(request.url).pathname === "/webhooks/status" ? new Response(null, { status: 204 }) : Response.json({ outcome: "started" }));
