@@ -191,6 +191,25 @@ describe.skipIf(chromiumMissing && !mustRun)("npm start and the chat simulator i
     expect(await outgoing().getByText("hi", { exact: true }).count()).toBe(0);
   });
 
+  it("past the 24-hour window a start brings the menu's template: its quick reply continues the menu", async () => {
+    await page.locator('.customer[data-customer="447700900102"]').click();
+    await page.locator('.window-bar[data-window="open"]').waitFor();
+    // Bilal's last message becomes 25 hours old: WhatsApp would now refuse free-form messages to him (1340).
+    await page.locator('.window-step[data-advance="25"]').click();
+    await page.locator('.window-bar[data-window="closed"]').waitFor();
+    await page.locator('.chip[data-menu="cafe"]').click();
+    // The worker's question is rejected with 1340; the worker answers the status with the approved template.
+    const template = messages().locator('.bubble.template[data-template="cafe_welcome/en_GB"]');
+    await template.waitFor();
+    expect(await template.locator(".text").textContent()).toBe("Hi Bilal, welcome back to Corner Cafe! Would you like to order a drink? We are open every day 7:00-19:00.");
+    const row = messages().locator('.row.in:has(.bubble.template[data-template="cafe_welcome/en_GB"])');
+    expect(await texts(row.locator("button.choice"))).toEqual(["Order now", "Not now"]);
+    await shot("06-template");
+    await row.locator('button.choice[data-button-index="0"]').click();
+    await messages().getByText("Which drink would you like?").waitFor();
+    await page.locator('.window-bar[data-window="open"]').waitFor();
+  });
+
   it("day dividers say Today, Yesterday, the weekday within a week, then the date", async () => {
     // The page's own module, in the page: a Thursday morning, and messages from before.
     const labels = await page.evaluate<string[]>(`(async () => {
@@ -288,7 +307,8 @@ describe.skipIf(chromiumMissing && !mustRun)("npm start and the chat simulator i
       await bilal.waitFor({ state: "hidden" });
       expect(await toggle.getAttribute("aria-expanded")).toBe("false");
       expect(await phone.locator(".chat-sub").textContent()).toContain("you are Bilal");
-      await chat.getByText("Hi! What can we do for you today?").waitFor();
+      // Bilal's chat: his greeting, the question WhatsApp refused past his window, the template, the drink list.
+      await chat.getByText("Which drink would you like?").waitFor();
       expect(await chat.getByText("Confirmed: red pill. Welcome to the real world.").count()).toBe(0);
 
       // The dimmed chat and Escape close it too, leaving the customer held.
