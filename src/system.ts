@@ -21,3 +21,12 @@ export interface Ports {
 export const systemSleep: Sleep = (ms) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 export const systemRandom: Random = { uuid: () => crypto.randomUUID(), float: () => Math.random() };
+
+/**
+ * Sets a timer: `body` comes back to the app's timer handler after about `delayMs` (Cloudflare Queues with
+ * `delaySeconds`, Deno KV `enqueue` with `delay`). At least once, and possibly early where the wait exceeds the
+ * queue's longest delay: the handler checks, and sets the rest again.
+ */
+export interface Scheduler {
+  schedule(body: unknown, delayMs: number): Promise<void>;
+}

@@ -100,7 +100,7 @@ export function deliveries(options: DeliveryOptions): Deliveries {
       // Derived from the conversation and where it ended: every delivery of this completion, from any worker, has it.
       const id = `msg_${(await sha256Hex(c.key)).slice(0, 32)}`;
       const body = JSON.stringify({
-        type: "menu.completed",
+        type: c.type ?? "menu.completed",
         timestamp: c.completedAt,
         data: {
           menu: c.menuId,
@@ -111,7 +111,7 @@ export function deliveries(options: DeliveryOptions): Deliveries {
           customer: c.customer,
           ...defined({ profile_name: c.profileName }),
           answers: c.answers.map((a) => ({ node: a.node, id: a.id, title: a.title, at: a.at })),
-          ...defined({ variables: c.variables }),
+          ...defined({ variables: c.variables, message: c.message, reason: c.reason }),
         },
       });
       const d: Delivery = { id, url: c.webhook, body, createdAt: c.completedAt, attempts: 0, status: "pending", customer: c.customer, menuId: c.menuId };

@@ -12,6 +12,7 @@ import type { Deliveries } from "../business-webhooks/deliveries.js";
 import { AppError, VonageApiError } from "../errors.js";
 import { decideInbound, decideStart, decideStatus, freshNeeded, needs, variableProblems, type MenuRef } from "../flow/engine.js";
 import type { Who } from "../flow/session.js";
+import type { Scheduler } from "../system.js";
 import type { InboundEvent, Outcome, Plan, SentRecord, Session, StatusEvent } from "../flow/types.js";
 import type { MenuRepo } from "../store/menus.js";
 import type { CustomerState, SessionRepo } from "../store/sessions.js";
@@ -39,6 +40,25 @@ export interface ConversationDeps {
   stepDeadlineMs?: number;
   /** Told about every send's result, for `/healthz`. */
   onSend?: (error: VonageApiError | null) => void;
+  /** Sets reminder and hand-back timers; without one, none are set (the session still shows what it waits on). */
+  scheduler?: Scheduler;
+  /** For what fails after the response is decided (a timer that could not be set). */
+  log?: (line: Record<string, unknown>) => void;
+}
+
+/** Hands the plan's new timer to the scheduler, once its session is stored. A failure is logged: the step itself went through. */
+export async function arm(deps: ConversationDeps, plan: Plan): Promise<void> {
+  if (plan.schedule === undefined || deps.scheduler === undefined) return;
+  try {
+    await deps.scheduler.schedule(plan.schedule.message, plan.schedule.delayMs);
+  } catch (error) {
+    deps.log?.({
+      level: "error",
+      msg: "a timer could not be set; the conversation goes on without it",
+      kind: plan.schedule.message.kind,
+      error: error instanceof Error ? error.message : String(error),
+    });
+  }
 }
 
 export interface StepResult {
@@ -54,7 +74,7 @@ export interface StepResult {
 export const STEP_DEADLINE_MS = 9_000;
 
 /** Rounds of read-decide-store when a concurrent writer wins; then Vonage's redelivery takes over. */
-const MAX_TRIES = 3;
+export const MAX_TRIES = 3;
 
 /** A customer who opted out is remembered beyond the conversation's lifetime. */
 const ttlOf = (session: Session, ttl: number) => (session.optedOut ? null : ttl);
@@ -65,7 +85,7 @@ const HEALS = new Set([401, 402]);
 type Claim = "stored" | "lost" | "opted_out";
 
 /** Stores the plan's session (and the opt-out first), and checks that no concurrent writer or opt-out overtook it. */
-async function claim(deps: ConversationDeps, plan: Plan, business: string, customer: string, state: CustomerState): Promise<Claim> {
+export async function claim(deps: ConversationDeps, plan: Plan, business: string, customer: string, state: CustomerState): Promise<Claim> {
   // The opt-out is a fact of its own, written before anything is sent and never overwritten by a session.
   if (plan.optOut === "set") await deps.sessions.setOptOut(business, customer, { at: new Date(deps.now()).toISOString(), by: plan.session?.owed?.inbound ?? "" });
   if (plan.optOut === "clear") await deps.sessions.clearOptOut(business, customer);
@@ -89,7 +109,7 @@ async function claim(deps: ConversationDeps, plan: Plan, business: string, custo
 }
 
 /** Performs what the plan owes, in order, then records what was done in the sent record. */
-async function perform(deps: ConversationDeps, plan: Plan, business: string, customer: string, deadlineAt: number, always = false): Promise<{ sent: string[]; refused?: string }> {
+export async function perform(deps: ConversationDeps, plan: Plan, business: string, customer: string, deadlineAt: number, always = false): Promise<{ sent: string[]; refused?: string }> {
   if (plan.perform === null) return { sent: [] };
   const { owed, from } = plan.perform;
   const uuids = [...plan.perform.uuids];
@@ -136,13 +156,13 @@ async function perform(deps: ConversationDeps, plan: Plan, business: string, cus
  * The claim was stored, then a stop overtook it: its messages are not sent, its completions are (the customer gave
  * those answers), and the sent record says the step ended, so no later message waits for it.
  */
-async function cutShort(deps: ConversationDeps, plan: Plan, business: string, customer: string, deadlineAt: number): Promise<void> {
+export async function cutShort(deps: ConversationDeps, plan: Plan, business: string, customer: string, deadlineAt: number): Promise<void> {
   if (plan.session === null || plan.perform === null) return;
   const skipped: Plan = { ...plan, perform: { ...plan.perform, from: Math.max(plan.perform.from, plan.perform.owed.sends.length) } };
   await perform(deps, skipped, business, customer, deadlineAt, true);
 }
 
-const resultOf = (plan: Plan, done: { sent: string[]; refused?: string }): StepResult => {
+export const resultOf = (plan: Plan, done: { sent: string[]; refused?: string }): StepResult => {
   const menu = plan.session?.menuId ?? plan.perform?.owed.completions[0]?.menuId ?? null;
   return { outcome: plan.outcome, menu: menu === "" ? null : menu, node: plan.node, sent: done.sent, ...defined({ refused: done.refused }) };
 };
@@ -173,6 +193,7 @@ export async function handleInboundEvent(deps: ConversationDeps, event: InboundE
       await cutShort(deps, plan, event.business, event.customer, deadlineAt);
       return { outcome: "opted_out", menu: null, node: null, sent: [] };
     }
+    await arm(deps, plan);
     return resultOf(plan, await perform(deps, plan, event.business, event.customer, deadlineAt));
   }
   throw new AppError("ERR_SESSION_CONTENDED", "session kept changing under concurrent webhooks; Vonage will redeliver");
@@ -198,7 +219,10 @@ export async function startMenu(deps: ConversationDeps, menuId: string, who: Who
       await cutShort(deps, plan, who.business, who.customer, deadlineAt);
       throw new AppError("ERR_OPTED_OUT", "this customer opted out; nothing is sent until they write a start command");
     }
-    if (claimed === "stored") return resultOf(plan, await perform(deps, plan, who.business, who.customer, deadlineAt));
+    if (claimed === "stored") {
+      await arm(deps, plan);
+      return resultOf(plan, await perform(deps, plan, who.business, who.customer, deadlineAt));
+    }
   }
   throw new AppError("ERR_SESSION_CONTENDED", "session kept changing under concurrent writes; try again");
 }
@@ -222,6 +246,7 @@ export async function handleStatusEvent(deps: ConversationDeps, status: StatusEv
       await cutShort(deps, plan, status.business, status.customer, deadlineAt);
       return "recorded";
     }
+    await arm(deps, plan);
     await perform(deps, plan, status.business, status.customer, deadlineAt);
     return plan.outcome === "templated" ? "templated" : "recorded";
   }

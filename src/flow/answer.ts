@@ -25,7 +25,7 @@ export function answer(
   const go = (outcome: Outcome, session: Session, target: Target, from: string) => {
     const walked = walk(ref.menu, target, session, from);
     const arrived = arrive(ref, session, walked, now);
-    const ended = outcome === "advanced" && arrived.session.pending === null ? "completed" : outcome;
+    const ended = outcome === "advanced" && arrived.session.handover !== undefined ? "handed_over" : outcome === "advanced" && arrived.session.pending === null ? "completed" : outcome;
     return plan(ended, arrived.session, ctx, walked.sends, arrived.completions, prior);
   };
   const reask = (outcome: Outcome, note: string | undefined, attempts: number) => {

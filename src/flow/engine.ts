@@ -9,7 +9,9 @@ import { templateMessage } from "./render.js";
 import { answer } from "./answer.js";
 import { commandOf } from "./match.js";
 import { begin, invite, nothing, plan, type MenuRef } from "./plan.js";
-import { askedNow, blankSession, catchUp, isActive, markDeliveryFailed, markHandled, OUTSIDE_WINDOW, windowOpen, type Who } from "./session.js";
+import { ASKED_MAX, askedNow, blankSession, keepLast, catchUp, isActive, markDeliveryFailed, markHandled, OUTSIDE_WINDOW, windowOpen, type Who } from "./session.js";
+import { agentDesk, handOver, isHandedOver, relayEvent } from "./handover.js";
+import { armTimers } from "./timers.js";
 import type { InboundEvent, Plan, SentRecord, Session, StatusEvent } from "./types.js";
 
 export type { MenuRef } from "./plan.js";
@@ -31,6 +33,8 @@ export type FreshNeed = { kind: "bound" } | { kind: "current"; menuId: string } 
 /** The second read, once the session's menu is known: whether this message may start a conversation, and on which menu. */
 export function freshNeeded(session: Session | null, event: InboundEvent, active: MenuRef | null): FreshNeed {
   if (session?.handled.includes(event.messageUuid) || event.content.kind === "reaction") return null;
+  // Handed over: messages are relayed, not matched, so no other menu is needed.
+  if (isHandedOver(session)) return null;
   const command = commandOf(active?.menu ?? null, event);
   if (command === "restart" && session !== null && session.menuId !== "") return { kind: "current", menuId: session.menuId };
   if (command === "start" || command === "restart") return { kind: "bound" };
@@ -94,7 +98,9 @@ export function variableProblems(menu: CompiledMenu, vars: Record<string, string
 }
 
 /** The business starts `ref` for a customer: replaces any conversation they had. Opt-outs win (`opted_out`). */
-export function decideStart(input: StartInput): Plan {
+export const decideStart = (input: StartInput): Plan => armTimers(startPlan(input), [input.ref], input.now);
+
+function startPlan(input: StartInput): Plan {
   if (input.optedOut || input.session?.optedOut) return nothing("opted_out");
   if (input.conversation !== undefined && input.session?.conversation === input.conversation) return nothing("already_started", input.session.pending?.node ?? null);
   const { owing } = catchUp(input.session, input.sent);
@@ -141,7 +147,9 @@ export const TEMPLATE_FALLBACK_MS = 10 * 60_000;
  * next message gets the question again). A 1340 says the customer is outside the 24-hour window after all: where the
  * menu has a template and the question is recent, the template goes out in its place and the conversation waits at it.
  */
-export function decideStatus(input: StatusInput): Plan {
+export const decideStatus = (input: StatusInput): Plan => armTimers(statusPlan(input), [input.active], input.now);
+
+function statusPlan(input: StatusInput): Plan {
   const caught = catchUp(input.session, input.sent);
   if (caught.session === null) return nothing("ignored");
   const failed = markDeliveryFailed(caught.session, input.status, input.now);
@@ -159,8 +167,10 @@ export function decideStatus(input: StatusInput): Plan {
   return { outcome: "recorded", session: failed, perform: null, node: pending.node };
 }
 
-/** Decides what to do with one inbound message. */
-export function decideInbound(input: InboundInput): Plan {
+/** Decides what to do with one inbound message; the session then carries the timer it waits on (`flow/timers.ts`). */
+export const decideInbound = (input: InboundInput): Plan => armTimers(inboundPlan(input), [input.active, input.fresh], input.now);
+
+function inboundPlan(input: InboundInput): Plan {
   const { event, now } = input;
   if (event.business === event.customer) return nothing("own_number");
   const caught = catchUp(input.session, input.sent);
@@ -214,6 +224,19 @@ export function decideInbound(input: InboundInput): Plan {
     const base = session ?? blankSession(menuOf && { id: menuOf.menu.id, version: menuOf.version }, who, now, null, event.messageUuid);
     const stopped: Session = markHandled({ ...base, pending: null, optedOut: true, updatedAt: now }, event.messageUuid, now);
     return { ...plan("stopped", stopped, ctx, [{ type: "text", text: texts.stopped }], [], prior), optOut: "set" };
+  }
+  if (isHandedOver(session)) {
+    // A person has the conversation: the message goes to them, signed, and the bot says nothing.
+    const relayed = markHandled(withProfile({ ...session, handover: { ...session.handover, lastActivityAt: now } }, event), event.messageUuid, now);
+    return plan("relayed", relayed, ctx, [], [relayEvent(input.active, { ...relayed, handover: relayed.handover! }, event, now)], prior);
+  }
+  const desk = command === "agent" && menuOf !== null ? agentDesk(menuOf.menu) : null;
+  if (desk !== null && menuOf !== null) {
+    const base = session ?? blankSession({ id: menuOf.menu.id, version: menuOf.version }, who, now, null, event.messageUuid);
+    const asked = base.pending ? { ...base, asked: keepLast([...base.asked, base.pending], ASKED_MAX) } : base;
+    const over = handOver(menuOf, markHandled(withProfile(asked, event), event.messageUuid, now), desk, now);
+    const text = menuOf.menu.settings.handover?.text;
+    return plan("handed_over", over.session, ctx, text === undefined ? [] : [{ type: "text", text }], over.completions, prior);
   }
   if (command === "restart" || command === "start") return start();
 

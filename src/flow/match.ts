@@ -3,14 +3,14 @@ import { DEFAULT_COMMANDS, TEMPLATE_NODE, waitingAt, type CompiledMenu, type Com
 import { normaliseWords } from "../menus/words.js";
 import type { Asked, InboundEvent, Session } from "./types.js";
 
-export type Command = "restart" | "back" | "stop" | "start";
+export type Command = "restart" | "back" | "stop" | "start" | "agent";
 
 /** The command a typed message is, under `menu`'s settings (the defaults without a menu). */
 export function commandOf(menu: CompiledMenu | null, event: InboundEvent): Command | null {
   if (event.content.kind !== "text") return null;
   const word = normaliseWords(event.content.text);
   const commands = menu?.settings.commands ?? DEFAULT_COMMANDS;
-  for (const name of ["stop", "start", "restart", "back"] as const) if (commands[name].includes(word)) return name;
+  for (const name of ["stop", "start", "restart", "back", "agent"] as const) if (commands[name].includes(word)) return name;
   return null;
 }
 

@@ -1,6 +1,7 @@
 /** Building plans (pure): the session a step stores, with what it owes, and where an answer leads. */
 import { defined } from "../defined.js";
 import { TEMPLATE_NODE, type CompiledMenu } from "../menus/compiled.js";
+import { handOver } from "./handover.js";
 import { templateMessage, walk, type Walked } from "./render.js";
 import { ASKED_MAX, askedNow, blankSession, keepLast, owe, type Owing, type Who } from "./session.js";
 import type { Completion, InboundEvent, Outcome, Plan, Session } from "./types.js";
@@ -30,6 +31,8 @@ export function arrive(ref: MenuRef, session: Session, walked: Walked, now: stri
   const asked = session.pending ? keepLast([...session.asked, session.pending], ASKED_MAX) : session.asked;
   const next: Session = { ...session, asked, pending: null, attempts: 0, updatedAt: now };
   if (walked.question !== null) next.pending = askedNow(next, walked.question, now);
+  // A handover node: a person takes over from here (see `flow/handover.ts`).
+  if (walked.handover !== undefined) return handOver(ref, next, walked.handover, now);
   const completions: Completion[] = [];
   if (walked.question === null && walked.end?.webhook !== undefined) {
     const conversation = session.conversation ?? session.startedAt;

@@ -46,6 +46,8 @@ export interface Walked {
   question: string | null;
   /** Where it ended and the webhook that gets the answers, when it ended on a closing text that names one. */
   end?: { node: string; webhook?: string };
+  /** It reached a handover node: a person takes the conversation (see `flow/handover.ts`). */
+  handover?: { node: string; webhook: string };
 }
 
 /** Follows `target` through text nodes to the next question. `from` names the inline closing text's origin. */
@@ -66,6 +68,9 @@ export function walk(menu: CompiledMenu, target: Target, session: Session, from:
         if (node.next === undefined) return { sends, question: null, end: ended(id, node.webhook) };
         id = node.next;
         break;
+      case "handover":
+        sends.push(textMessage(node.text ?? menu.settings.handover?.text ?? "A person will answer you here shortly.", session));
+        return { sends, question: null, handover: { node: id, webhook: node.webhook } };
       default:
         return unreachable(node);
     }

@@ -105,6 +105,10 @@ export interface Session {
    * owed, and the sent record (`SentRecord`) says how much of it was done.
    */
   owed?: Owed;
+  /** The one timer this conversation waits on (a reminder, or the idle hand-back); a delivery of any other is stale. */
+  timer?: Timer;
+  /** Set while a person has the conversation: the bot relays the customer's messages instead of answering them. */
+  handover?: Handover;
   startedAt: string;
   updatedAt: string;
 }
@@ -121,6 +125,42 @@ export interface Owed {
   /** A random id of the worker invocation that wrote this claim: on stores without compare-and-set, a read-back tells who won. */
   writer: string;
   at: string;
+  /** The timer whose delivery caused the step (`Timer.id`): its redelivery performs what is still owed. */
+  timer?: string;
+}
+
+/** A timer as the session remembers it and as the queue carries it: what it was set for, so a late one can tell. */
+export interface Timer {
+  /** Derived from what it was set for (conversation, question sending, kind, count): never random. */
+  id: string;
+  kind: "reminder" | "handback";
+  conversation: string;
+  /** The pending question's node and its sending (`Asked.at`) the reminder is for; the handover node for a hand-back. */
+  node: string;
+  asked: string;
+  /** Reminders already sent for this question. */
+  count: number;
+  due: string;
+  /** Nothing more fires for this sending (a reminder was due outside the window): kept so it is not set again. */
+  spent?: true;
+}
+
+/** What the queue carries: the timer, and whose it is. */
+export interface TimerMessage extends Timer {
+  v: 1;
+  business: string;
+  customer: string;
+}
+
+/** A conversation a person has taken over. */
+export interface Handover {
+  /** The handover node (or `#agent` for the agent command). */
+  node: string;
+  webhook: string;
+  since: string;
+  /** The last message either way: the idle hand-back counts from it. */
+  lastActivityAt: string;
+  idleMs: number;
 }
 
 /**
@@ -164,7 +204,25 @@ export type Outcome =
   /** A delivery failure of the pending question was recorded. */
   | "recorded"
   /** The same start (request id) already began this conversation. */
-  | "already_started";
+  | "already_started"
+  /** A reminder of the unanswered question went out. */
+  | "reminded"
+  /** The reminders went unanswered: the conversation went on to the timeout destination (or ended politely). */
+  | "timed_out"
+  /** A timer for something the conversation has moved on from (answered, restarted, a duplicate delivery): nothing to do. */
+  | "timer_stale"
+  /** A timer delivered before it is due (a chained wait longer than the queue's maximum delay): set again for the rest. */
+  | "timer_early"
+  /** A reminder due outside the 24-hour window, and the menu has no template: skipped, never sent free-form. */
+  | "timer_skipped"
+  /** The conversation went to a person. */
+  | "handed_over"
+  /** A message while handed over: relayed to the agent endpoint, not answered. */
+  | "relayed"
+  /** An agent's text went out. */
+  | "agent_replied"
+  /** The agent (or the idle timer) gave the conversation back to the menu. */
+  | "handed_back";
 
 /** The answers of a finished conversation, for the menu's completion webhook. */
 export interface Completion {
@@ -186,6 +244,12 @@ export interface Completion {
   /** The conversation's variables, when it has any. */
   variables?: Record<string, string>;
   completedAt: string;
+  /** What the event says (default `menu.completed`); the handover's events go to the agent endpoint. */
+  type?: "menu.completed" | "handover.started" | "handover.message" | "handover.ended";
+  /** The customer's message a `handover.message` relays. */
+  message?: { id: string; kind: string; text?: string; reply?: { id: string; title: string }; at: string };
+  /** Why a handover ended (`handover.ended`). */
+  reason?: string;
 }
 
 /** What the engine decided: the session to store first (null: store nothing), then the effects it owes. */
@@ -201,4 +265,6 @@ export interface Plan {
   node: string | null;
   /** Why nothing was done, for a refusal the caller must fix (`outside_window`). */
   problem?: string;
+  /** A timer to hand the scheduler once the session is stored, and after how long (see `flow/timers.ts`). */
+  schedule?: { message: TimerMessage; delayMs: number };
 }

@@ -12,21 +12,22 @@ import { describeIssues } from "../zod-issues.js";
 import { requireAdmin } from "./admin-auth.js";
 import { readBody } from "./body.js";
 import { maskNumber } from "./deps.js";
+import { agentRoutes } from "./agent-routes.js";
 import { withServices, type Services, type ServicesEnv } from "./wiring.js";
 
 /** Menus of a thousand nodes fit easily; anything larger is a mistake. */
 const MAX_MENU_BYTES = 1024 * 1024;
 
-function bad(message: string, issues?: z.ZodError): AppError {
+export function bad(message: string, issues?: z.ZodError): AppError {
   const detail = issues ? `: ${describeIssues(issues, { separator: " " })}` : "";
   return new AppError("ERR_BODY_MALFORMED", `${message}${detail}`);
 }
 
-async function jsonBody(request: Request, limit = 64 * 1024): Promise<unknown> {
+export async function jsonBody(request: Request, limit = 64 * 1024): Promise<unknown> {
   return parseJson(await readBody(request, limit));
 }
 
-function param(value: string, schema: z.ZodType<string, string>, what: string): string {
+export function param(value: string, schema: z.ZodType<string, string>, what: string): string {
   const parsed = schema.safeParse(value);
   if (!parsed.success) throw bad(`${what} "${value}" is not valid`);
   return parsed.data;
@@ -240,7 +241,8 @@ export function adminRoutes(services: () => Promise<Services>): Hono<ServicesEnv
     // WhatsApp's 24-hour window: whether a free-form message reaches the customer now, or only a template does.
     const closesAt = windowClosesAt(session);
     const window = { open: windowOpen(session, now(c.var.services)), closesAt, ...defined({ lastInboundAt: session?.lastInboundAt, closedAt: session?.windowClosedAt }) };
-    return c.json({ session, optedOut: state.optedOut, sent: state.sent, window });
+    // What the conversation waits on besides the customer: its timer, and a person while handed over.
+    return c.json({ session, optedOut: state.optedOut, sent: state.sent, window, timers: session?.timer && !session.timer.spent ? [session.timer] : [], handover: session?.handover ?? null });
   });
 
   app.delete("/sessions/:business/:customer", async (c) => {
@@ -260,5 +262,6 @@ export function adminRoutes(services: () => Promise<Services>): Hono<ServicesEnv
     return c.json(result, result.delivered ? 200 : 502);
   });
 
+  agentRoutes(app);
   return app;
 }

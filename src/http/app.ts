@@ -6,8 +6,21 @@ import { toResponse } from "./errors.js";
 import { createServices, withServices } from "./wiring.js";
 import { webhookRoutes } from "./webhook-routes.js";
 import { maskingLogger } from "../log-mask.js";
+import { handleTimer } from "../conversation/timers.js";
+import type { StepResult } from "../conversation/step.js";
+
+/** The app and its timer handler: what a queue consumer (Workers `queue`, Deno `listenQueue`) hands a delivered timer to. */
+export interface AppWithTimers {
+  app: Hono;
+  /** Handles one delivered timer body; a throw asks the queue to deliver it again. `defer` runs completions after. */
+  timer(body: unknown, defer?: (work: Promise<unknown>) => void): Promise<StepResult>;
+}
 
 export function createApp(given: AppDeps): Hono {
+  return createAppWithTimers(given).app;
+}
+
+export function createAppWithTimers(given: AppDeps): AppWithTimers {
   // Every line, from every layer, goes through the mask: no full customer number reaches a log.
   const deps: AppDeps = { ...given, log: maskingLogger(given.log) };
   const services = createServices(deps);
@@ -25,5 +38,12 @@ export function createApp(given: AppDeps): Hono {
   app.route("/webhooks", webhookRoutes(services));
   app.route("/flows", flowRoutes(services));
   app.route("/admin", adminRoutes(services));
-  return app;
+  const timer: AppWithTimers["timer"] = async (body, defer) => {
+    const s = await services();
+    const deps0 = s.conversation(null);
+    const result = await handleTimer(defer ? { ...deps0, defer } : deps0, body);
+    deps.log({ msg: "timer", outcome: result.outcome, menu: result.menu, node: result.node, sent: result.sent.length });
+    return result;
+  };
+  return { app, timer };
 }

@@ -1,6 +1,6 @@
 /** What the app needs from its runtime: the environment, the stores, and fetch, the clock, waits, randomness and a logger. */
 import type { Stores } from "../store/kv.js";
-import type { Ports } from "../system.js";
+import type { Ports, Scheduler } from "../system.js";
 
 export type Logger = (line: Record<string, unknown>) => void;
 
@@ -18,6 +18,8 @@ export interface AppDeps extends Ports {
    * without one the work simply runs on.
    */
   defer?: (work: Promise<unknown>) => void;
+  /** Sets reminder and hand-back timers (a Cloudflare Queue, Deno KV's queue); without one, no timer is set. */
+  scheduler?: Scheduler;
 }
 
 /** One JSON object per line: what log collectors expect from Workers and Deno alike. */

@@ -26,8 +26,8 @@ export interface Services {
   sessions: SessionRepo;
   messages: MessagesClient;
   deliveries: Deliveries;
-  /** The conversation's ports for this request (its `defer` belongs to the request). */
-  conversation(c: Context): ConversationDeps;
+  /** The conversation's ports for this request (its `defer` belongs to the request; without one, a timer delivery's). */
+  conversation(c: Context | null): ConversationDeps;
 }
 
 /** Hono's context variables of a route that runs `withServices`. */
@@ -36,10 +36,11 @@ export interface ServicesEnv {
 }
 
 /** `waitUntil` of the request where the runtime has one; otherwise the work simply runs on. */
-function deferFor(c: Context, deps: AppDeps): (work: Promise<unknown>) => void {
+function deferFor(c: Context | null, deps: AppDeps): (work: Promise<unknown>) => void {
   if (deps.defer) return deps.defer;
   return (work) => {
     try {
+      if (c === null) throw new Error("no request");
       c.executionCtx.waitUntil(work);
     } catch {
       void work.catch(() => undefined);
@@ -92,6 +93,8 @@ async function buildServices(deps: AppDeps): Promise<Services> {
       sleep,
       defer: deferFor(c, deps),
       onSend,
+      log: deps.log,
+      ...(deps.scheduler ? { scheduler: deps.scheduler } : {}),
     }),
   };
 }

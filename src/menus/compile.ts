@@ -3,12 +3,12 @@
  * schema and WhatsApp limits, shorthand rendered, routing checked, advice (warnings) collected.
  */
 import { MenuInvalidError, type MenuProblem } from "../errors.js";
-import { DEFAULT_COMMANDS, DEFAULT_TEXTS, type CompiledMenu, type CompiledNode, type CompiledOption, type CompiledTemplate, type Target } from "./compiled.js";
+import { DEFAULT_COMMANDS, DEFAULT_TEXTS, type CompiledMenu, type CompiledNode, type CompiledOption, type CompiledReminders, type CompiledTemplate, type Target } from "./compiled.js";
 import { destinationProblem } from "../public-url.js";
 import { LIMITS, charLength } from "./limits.js";
 import { followedBy, successors, textsOf } from "./nodes.js";
 import { unreachable } from "../unreachable.js";
-import { menuSchema, type Destination, type Interactive, type MenuNodeDoc, type RawQuestion, type ShorthandQuestion, type TemplateDoc } from "./schema.js";
+import { menuSchema, type Destination, type Interactive, type MenuNodeDoc, type RawQuestion, type RemindersDoc, type ShorthandQuestion, type TemplateDoc } from "./schema.js";
 import { normaliseWords, placeholdersIn } from "./words.js";
 import { issueList, jsonPath } from "../zod-issues.js";
 
@@ -61,9 +61,37 @@ function build(doc: MenuNodeDoc): Built {
     }
     case "question":
       return buildQuestion(doc);
+    case "handover": {
+      // The webhook falls back to settings.handover.webhook (filled in by `checkMenu`).
+      const node: CompiledNode = { kind: "handover", webhook: doc.webhook ?? "" };
+      if (doc.text !== undefined) node.text = doc.text;
+      return { node, strayNext: [], missingNext: [] };
+    }
     default:
       return unreachable(doc);
   }
+}
+
+const UNIT_MS = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
+
+/** "10m" -> 600000 (the schema has checked the shape). */
+export function durationMs(text: string): number {
+  return Number(text.slice(0, -1)) * UNIT_MS[text.slice(-1) as keyof typeof UNIT_MS];
+}
+
+/** Shortest wait between reminders: a queue delivery and a customer's reading take seconds. */
+export const REMINDER_MIN_MS = 10_000;
+/** Longest: a timer chained beyond a week would outlive most sessions (SESSION_TTL_SECONDS) anyway. */
+export const REMINDER_MAX_MS = 7 * 86_400_000;
+
+/** Reminders as written over a base (the menu's, for a question's own). */
+function buildReminders(doc: RemindersDoc, base: CompiledReminders | null, timedOut: string): CompiledReminders {
+  return {
+    afterMs: doc.after === undefined ? (base?.afterMs ?? 3_600_000) : durationMs(doc.after),
+    times: doc.times ?? base?.times ?? 1,
+    text: doc.text === undefined ? (base?.text ?? null) : doc.text === "repeat" ? null : doc.text,
+    timeout: doc.then === undefined ? (base?.timeout ?? { text: timedOut }) : toTarget(doc.then),
+  };
 }
 
 function buildQuestion(doc: RawQuestion | ShorthandQuestion): Built {
@@ -87,6 +115,8 @@ function buildQuestion(doc: RawQuestion | ShorthandQuestion): Built {
   const strayNext = shorthand ? [] : Object.keys(doc.next).filter((id) => !offered.has(id));
   const node: CompiledNode = { kind: "question", interactive, options };
   if (doc.reprompt !== undefined) node.reprompt = doc.reprompt;
+  // Own reminders are resolved against the menu's in `checkMenu`; false is "none here".
+  if (doc.reminders === false) node.reminders = null;
   return { node, strayNext, missingNext };
 }
 
@@ -129,7 +159,7 @@ export function checkMenu(input: unknown, options: CheckOptions = {}): MenuRepor
   const texts = settings.texts ?? {};
   const words = (name: keyof typeof DEFAULT_COMMANDS) => (commands[name] ?? DEFAULT_COMMANDS[name]).map(normaliseWords);
   const menu: CompiledMenu = {
-    format: 3,
+    format: 4,
     id: doc.id,
     start: doc.start,
     variables: Object.fromEntries(Object.entries(doc.variables ?? {}).map(([name, v]) => [name, { required: v.required === true }])),
@@ -138,7 +168,14 @@ export function checkMenu(input: unknown, options: CheckOptions = {}): MenuRepor
       staleTaps: settings.staleTaps ?? "reprompt",
       maxAttempts: settings.maxAttempts ?? 3,
       fallback: settings.fallback === undefined ? null : toTarget(settings.fallback),
-      commands: { restart: words("restart"), back: words("back"), stop: words("stop"), start: words("start") },
+      commands: {
+        restart: words("restart"),
+        back: words("back"),
+        stop: words("stop"),
+        start: words("start"),
+        // The agent command exists only where a handover is configured.
+        agent: (commands.agent ?? (settings.handover === undefined ? [] : ["agent"])).map(normaliseWords),
+      },
       texts: {
         reprompt: texts.reprompt ?? DEFAULT_TEXTS.reprompt,
         movedOn: texts.movedOn ?? DEFAULT_TEXTS.movedOn,
@@ -146,9 +183,29 @@ export function checkMenu(input: unknown, options: CheckOptions = {}): MenuRepor
         stopped: texts.stopped ?? DEFAULT_TEXTS.stopped,
         ended: texts.ended ?? DEFAULT_TEXTS.ended,
         notAnAnswer: texts.notAnAnswer ?? DEFAULT_TEXTS.notAnAnswer,
+        timedOut: texts.timedOut ?? DEFAULT_TEXTS.timedOut,
       },
+      reminders: null,
+      handover:
+        settings.handover === undefined
+          ? null
+          : {
+              webhook: settings.handover.webhook ?? null,
+              idleMs: settings.handover.idle === undefined ? 3_600_000 : durationMs(settings.handover.idle),
+              text: settings.handover.text ?? "A person will answer you here shortly.",
+            },
     },
   };
+  const timedOut = menu.settings.texts.timedOut;
+  const checkReminders = (r: CompiledReminders, path: PropertyKey[]) => {
+    if (r.afterMs < REMINDER_MIN_MS || r.afterMs > REMINDER_MAX_MS) errors.push({ path: jsonPath([...path, "after"]), message: `reminders wait between 10s and 7d; this is ${r.afterMs / 1000}s` });
+    checkTarget(r.timeout, [...path, "then"]);
+  };
+  if (settings.reminders !== undefined) menu.settings.reminders = buildReminders(settings.reminders, null, timedOut);
+  if (commands.agent !== undefined && settings.handover === undefined)
+    errors.push({ path: "$.settings.commands.agent", message: "the agent command needs settings.handover (at least its webhook) to hand customers over to" });
+  if (menu.settings.handover !== null && menu.settings.handover.webhook === null && menu.settings.commands.agent.length > 0)
+    errors.push({ path: "$.settings.handover", message: "settings.handover needs a webhook for the agent command: the https URL of your agent endpoint" });
   if (doc.name !== undefined) menu.name = doc.name;
 
   const checkWebhook = (url: string | undefined, path: PropertyKey[]) => {
@@ -171,6 +228,8 @@ export function checkMenu(input: unknown, options: CheckOptions = {}): MenuRepor
     });
   }
   if (menu.settings.fallback) checkTarget(menu.settings.fallback, ["settings", "fallback"]);
+  if (menu.settings.reminders !== null) checkReminders(menu.settings.reminders, ["settings", "reminders"]);
+  if (menu.settings.handover !== null) checkWebhook(menu.settings.handover.webhook ?? undefined, ["settings", "handover"]);
 
   const commandWords = new Map<string, string>();
   for (const [name, list] of Object.entries(menu.settings.commands)) for (const w of list) commandWords.set(w, name);
@@ -185,6 +244,12 @@ export function checkMenu(input: unknown, options: CheckOptions = {}): MenuRepor
     }
     for (const stray of strayNext)
       warnings.push({ path: jsonPath([...base, "next", stray]), message: `"${stray}" is not the id of any button or row of this question, so this destination is never used` });
+    if (node.kind === "handover") {
+      node.webhook ||= menu.settings.handover?.webhook ?? "";
+      if (node.webhook === "") errors.push({ path: jsonPath([...base, "webhook"]), message: "a handover needs a webhook: name the agent endpoint here or in settings.handover.webhook" });
+      else checkWebhook(node.webhook, base);
+      continue;
+    }
     if (node.kind === "text") {
       checkWebhook(node.webhook, base);
       if (node.next !== undefined && !exists(node.next)) errors.push({ path: jsonPath([...base, "next"]), message: `destination node "${node.next}" does not exist` });
@@ -192,6 +257,10 @@ export function checkMenu(input: unknown, options: CheckOptions = {}): MenuRepor
       continue;
     }
     const shorthand = "options" in docNode;
+    if (docNode.type === "question" && docNode.reminders !== undefined && docNode.reminders !== false) {
+      node.reminders = buildReminders(docNode.reminders, menu.settings.reminders, timedOut);
+      checkReminders(node.reminders, [...base, "reminders"]);
+    }
     node.options.forEach((o, i) => {
       const where = shorthand ? [...base, "options", i] : [...base, "next", o.id];
       checkTarget(o.next, shorthand ? [...where, "next"] : where);

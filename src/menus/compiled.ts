@@ -19,6 +19,8 @@ export interface CompiledQuestion {
   /** In the order WhatsApp shows them, so "2" picks the second. */
   options: CompiledOption[];
   reprompt?: string;
+  /** This question's own reminders: null turns the menu's off here; absent, the menu's `settings.reminders` apply. */
+  reminders?: CompiledReminders | null;
 }
 
 export interface CompiledText {
@@ -28,7 +30,34 @@ export interface CompiledText {
   webhook?: string;
 }
 
-export type CompiledNode = CompiledQuestion | CompiledText;
+/** Hands the customer to a person: the bot stops answering until an agent (or the idle timer) hands back. */
+export interface CompiledHandover {
+  kind: "handover";
+  /** Sent to the customer as the conversation is handed over. */
+  text?: string;
+  /** The agent endpoint: the handover and every message while handed over are POSTed there, signed. */
+  webhook: string;
+}
+
+export type CompiledNode = CompiledQuestion | CompiledText | CompiledHandover;
+
+/** What happens when a question stays unanswered: `times` reminders `afterMs` apart, then `then`. */
+export interface CompiledReminders {
+  afterMs: number;
+  times: number;
+  /** The reminder's text; null: the question is sent again. */
+  text: string | null;
+  /** Where the conversation goes once the reminders went unanswered for another `afterMs` (the menu's `then`). */
+  timeout: Target;
+}
+
+/** The menu's handover settings (the `agent` command and handover nodes without a webhook use them). */
+export interface CompiledHandoverSettings {
+  webhook: string | null;
+  /** A handover with no message either way for this long hands back by itself. */
+  idleMs: number;
+  text: string;
+}
 
 /** The pending "node" of a conversation waiting at the menu's template: not a node id (those start with a letter or digit). */
 export const TEMPLATE_NODE = "#template";
@@ -62,13 +91,16 @@ export interface MenuSettings {
   maxAttempts: number;
   fallback: Target | null;
   /** Normalised command words. */
-  commands: { restart: string[]; back: string[]; stop: string[]; start: string[] };
-  texts: { reprompt: string; movedOn: string; giveUp: string; stopped: string; ended: string; notAnAnswer: string };
+  commands: { restart: string[]; back: string[]; stop: string[]; start: string[]; agent: string[] };
+  texts: { reprompt: string; movedOn: string; giveUp: string; stopped: string; ended: string; notAnAnswer: string; timedOut: string };
+  /** The menu-wide default for unanswered questions; null: no reminders. */
+  reminders: CompiledReminders | null;
+  handover: CompiledHandoverSettings | null;
 }
 
 export interface CompiledMenu {
   /** Bumped when this shape changes, so stored compiled menus of an older shape are compiled again. */
-  format: 3;
+  format: 4;
   id: string;
   name?: string;
   start: string;
@@ -87,6 +119,7 @@ export const DEFAULT_TEXTS: MenuSettings["texts"] = {
   stopped: 'You will not get any more messages from us. Write "start" if you change your mind.',
   ended: 'That conversation has ended. Write "menu" to start again.',
   notAnAnswer: "Please tap one of the options, or type its number.",
+  timedOut: 'We will leave it here for now. Write "menu" whenever you want to carry on.',
 };
 
 export const DEFAULT_COMMANDS: MenuSettings["commands"] = {
@@ -94,4 +127,6 @@ export const DEFAULT_COMMANDS: MenuSettings["commands"] = {
   back: ["back"],
   stop: ["stop", "unsubscribe"],
   start: ["start"],
+  // Only where the menu configures a handover (`settings.handover`): see compile.ts.
+  agent: [],
 };

@@ -93,6 +93,9 @@ export function menuGraph(menu: CompiledMenu): string {
         if (node.next !== undefined) edges(m, [{ target: { node: node.next }, texts: [] }], "-->");
         else if (node.webhook !== undefined) lines.push(`  ${m} -.->|"answers"| ${m}w[/${label(node.webhook)}/]`);
         break;
+      case "handover":
+        lines.push(`  ${m}[\\${label(`${id}: a person takes over`)}/]`);
+        break;
       default:
         unreachable(node);
     }
@@ -131,6 +134,9 @@ function drawCommands(menu: CompiledMenu, lines: string[], edges: (from: string,
         break;
       case "stop":
         lines.push(`  commands -.->|${label(words)}| stopped([${label(`opted out: ${texts.stopped}`)}])`);
+        break;
+      case "agent":
+        lines.push(`  commands -.->|${label(words)}| agent[\\${label("a person takes over")}/]`);
         break;
       default:
         unreachable(name);

@@ -7,7 +7,7 @@ import { unreachable } from "../unreachable.js";
 import type { CompiledNode } from "./compiled.js";
 
 /** Every node kind, in the order the docs list them. */
-export const NODE_KINDS = ["question", "text"] as const satisfies ReadonlyArray<CompiledNode["kind"]>;
+export const NODE_KINDS = ["question", "text", "handover"] as const satisfies ReadonlyArray<CompiledNode["kind"]>;
 
 /** The node that follows at once, without waiting for the customer (a text's `next`), if any. */
 export function followedBy(node: CompiledNode): string | undefined {
@@ -16,6 +16,8 @@ export function followedBy(node: CompiledNode): string | undefined {
       return undefined;
     case "text":
       return node.next;
+    case "handover":
+      return undefined;
     default:
       return unreachable(node);
   }
@@ -28,6 +30,8 @@ export function successors(node: CompiledNode): string[] {
       return node.options.flatMap((o) => ("node" in o.next ? [o.next.node] : []));
     case "text":
       return node.next === undefined ? [] : [node.next];
+    case "handover":
+      return [];
     default:
       return unreachable(node);
   }
@@ -40,6 +44,8 @@ export function textsOf(id: string, node: CompiledNode): Array<[PropertyKey[], s
       return [[["nodes", id], node.interactive.body.text], ...node.options.flatMap((o): Array<[PropertyKey[], string]> => ("text" in o.next ? [[["nodes", id, "next", o.id], o.next.text]] : []))];
     case "text":
       return [[["nodes", id, "text"], node.text]];
+    case "handover":
+      return node.text === undefined ? [] : [[["nodes", id, "text"], node.text]];
     default:
       return unreachable(node);
   }

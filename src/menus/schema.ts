@@ -125,6 +125,21 @@ const closingSchema = z.strictObject({
 /** Where an answer leads: another node's id, or a closing text that ends the conversation. */
 export const destinationSchema = z.union([nodeIdSchema, closingSchema]);
 
+/** A duration as people write it: "30s", "10m", "2h", "1d". */
+export const durationSchema = z
+  .string({ error: 'a duration is a string such as "30s", "10m", "2h" or "1d"' })
+  .regex(/^[1-9][0-9]{0,5}(s|m|h|d)$/, 'a duration is a whole number and a unit: "30s", "10m", "2h" or "1d"')
+  .describe('"30s", "10m", "2h" or "1d"');
+
+/** The reminders of an unanswered question; every field falls back to the menu's `settings.reminders`. */
+export const remindersSchema = z.strictObject({
+  after: durationSchema.optional().describe("how long an unanswered question waits before each reminder, and before `then` after the last one; default 1h"),
+  times: z.int().min(0).max(5).optional().describe("how many reminders at most; default 1"),
+  text: z.string().min(1).max(LIMITS.text).optional().describe('the reminder\'s text, or "repeat" to send the question again (its buttons work as the first ones do); default "repeat"'),
+  // biome-ignore lint/suspicious/noThenProperty: the menu format's own word ("then" go there); a schema object is never awaited
+  then: destinationSchema.optional().describe("where the conversation goes once the last reminder went unanswered; default: end with texts.timedOut"),
+});
+
 const synonymList = z.array(z.string().min(1).max(100)).max(20);
 const reprompt = text(LIMITS.body, "reprompt").describe("Sent before the question when an answer does not match; overrides the menu's texts.reprompt");
 
@@ -135,6 +150,10 @@ export const rawQuestionSchema = z.strictObject({
   next: z.record(z.string(), destinationSchema).describe("reply id -> destination; every button or row needs one"),
   synonyms: z.record(z.string(), synonymList).optional().describe("reply id -> words a customer may type instead of tapping"),
   reprompt: reprompt.optional(),
+  reminders: z
+    .union([remindersSchema, z.literal(false)])
+    .optional()
+    .describe("this question's reminders (false: none here); default: settings.reminders"),
 });
 
 /** The shorthand: text plus options, rendered as reply buttons when they fit and as a list otherwise. */
@@ -154,6 +173,10 @@ export const shorthandQuestionSchema = z.strictObject({
   button: text(LIMITS.listButton, "list button text").optional().describe('label of the button that opens the list (lists only); default "Choose"'),
   options: atMost(z.array(optionSchema).min(1, "a question needs at least 1 option"), LIMITS.rowsTotalMax, (n) => `a question has ${n} options; WhatsApp lists allow ${LIMITS.rowsTotalMax}`),
   reprompt: reprompt.optional(),
+  reminders: z
+    .union([remindersSchema, z.literal(false)])
+    .optional()
+    .describe("this question's reminders (false: none here); default: settings.reminders"),
 });
 
 export const textNodeSchema = z.strictObject({
@@ -163,6 +186,13 @@ export const textNodeSchema = z.strictObject({
   webhook: webhookUrl.optional().describe("https URL on a public host that receives the customer's answers when the conversation ends here"),
 });
 
+/** Hands the customer to a person (see the README's Handover). */
+export const handoverNodeSchema = z.strictObject({
+  type: z.literal("handover"),
+  text: text(LIMITS.text, "handover text").optional().describe("sent to the customer as they are handed over; default settings.handover.text"),
+  webhook: webhookUrl.optional().describe("the agent endpoint (https, public host): the handover and every message while handed over go there, signed; default settings.handover.webhook"),
+});
+
 const words = z.array(z.string().min(1).max(40)).min(1).max(10);
 
 export const settingsSchema = z.strictObject({
@@ -170,7 +200,7 @@ export const settingsSchema = z.strictObject({
   maxAttempts: z.int().min(1).max(10).optional().describe("answers that match nothing before the fallback; default 3"),
   fallback: destinationSchema.optional().describe("where to go after maxAttempts; default: end with texts.giveUp"),
   commands: z
-    .strictObject({ restart: words.optional(), back: words.optional(), stop: words.optional(), start: words.optional() })
+    .strictObject({ restart: words.optional(), back: words.optional(), stop: words.optional(), start: words.optional(), agent: words.optional() })
     .optional()
     .describe('typed words that act on the conversation; defaults: restart ["menu", "restart"], back ["back"], stop ["stop", "unsubscribe"], start ["start"]'),
   texts: z
@@ -183,8 +213,18 @@ export const settingsSchema = z.strictObject({
       notAnAnswer: text(LIMITS.body, "texts.notAnAnswer")
         .optional()
         .describe("sent before the question when the customer sends a picture, a location or anything else that is not an answer; not counted as a failed attempt"),
+      timedOut: text(LIMITS.text, "texts.timedOut").optional().describe("the polite end after the last reminder went unanswered, where reminders name no `then`"),
     })
     .optional(),
+  reminders: remindersSchema.optional().describe("reminders for every question that does not set its own: after, times, text, then"),
+  handover: z
+    .strictObject({
+      webhook: webhookUrl.optional().describe("the agent endpoint for the agent command and handover nodes that name none"),
+      idle: durationSchema.optional().describe("a handover with no message either way for this long hands back by itself; default 1h"),
+      text: text(LIMITS.text, "handover text").optional().describe("sent to the customer as they are handed over"),
+    })
+    .optional()
+    .describe('hand customers to a person: turns on the "agent" command (settings.commands.agent)'),
 });
 
 /** A quick-reply button of an approved template: the text it was approved with, and where a tap on it leads. */
@@ -249,7 +289,7 @@ const menuFields = {
 /** For the JSON Schema only: the three node shapes as a plain union. Validation dispatches instead (better errors). */
 export const menuDocumentSchema = z.strictObject({
   ...menuFields,
-  nodes: z.record(nodeIdSchema, z.union([rawQuestionSchema, shorthandQuestionSchema, textNodeSchema])),
+  nodes: z.record(nodeIdSchema, z.union([rawQuestionSchema, shorthandQuestionSchema, textNodeSchema, handoverNodeSchema])),
 });
 
 export type Interactive = z.infer<typeof interactiveSchema>;
@@ -259,7 +299,9 @@ export type ShorthandQuestion = z.infer<typeof shorthandQuestionSchema>;
 export type TextNode = z.infer<typeof textNodeSchema>;
 export type Settings = z.infer<typeof settingsSchema>;
 export type TemplateDoc = z.infer<typeof templateSchema>;
-export type MenuNodeDoc = RawQuestion | ShorthandQuestion | TextNode;
+export type HandoverNode = z.infer<typeof handoverNodeSchema>;
+export type RemindersDoc = z.infer<typeof remindersSchema>;
+export type MenuNodeDoc = RawQuestion | ShorthandQuestion | TextNode | HandoverNode;
 export type MenuDocument = z.infer<typeof menuDocumentSchema>;
 
 /** Picks the node schema by shape, so errors speak about the fields the author wrote. */
@@ -267,12 +309,13 @@ function schemaFor(node: unknown) {
   if (typeof node === "object" && node !== null && (node as { type?: unknown }).type === "question") {
     return "options" in node && !("interactive" in node) ? shorthandQuestionSchema : rawQuestionSchema;
   }
+  if (typeof node === "object" && node !== null && (node as { type?: unknown }).type === "handover") return handoverNodeSchema;
   return textNodeSchema;
 }
 
 const nodeSchema = z.unknown().transform((node, ctx): MenuNodeDoc => {
-  if (typeof node !== "object" || node === null || !["question", "text"].includes(String((node as { type?: unknown }).type))) {
-    ctx.addIssue({ code: "custom", message: 'node.type must be "question" or "text"', path: ["type"] });
+  if (typeof node !== "object" || node === null || !["question", "text", "handover"].includes(String((node as { type?: unknown }).type))) {
+    ctx.addIssue({ code: "custom", message: 'node.type must be "question", "text" or "handover"', path: ["type"] });
     return z.NEVER;
   }
   const parsed = schemaFor(node).safeParse(node);

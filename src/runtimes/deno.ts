@@ -12,4 +12,8 @@ const kv = await Deno.openKv(path).catch((cause: unknown) => {
   throw cause;
 });
 
-export default denoApp({ env: Deno.env.toObject(), kv, fetch: (input, init) => fetch(input, init), log: jsonLogger }) satisfies Deno.ServeDefaultExport;
+const handler = denoApp({ env: Deno.env.toObject(), kv, fetch: (input, init) => fetch(input, init), log: jsonLogger });
+// Reminders and hand-backs come back through the database's queue; a throw makes Deno KV deliver it again.
+void kv.listenQueue((body: unknown) => handler.timer(body).then(() => undefined));
+
+export default { fetch: handler.fetch } satisfies Deno.ServeDefaultExport;

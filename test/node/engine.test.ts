@@ -10,6 +10,8 @@ import { catchUp, effectCount, markDeliveryFailed, WINDOW_MARGIN_MS, WINDOW_MS }
 import { TEMPLATE_NODE } from "../../src/menus/compiled.js";
 import type { InboundEvent, Outcome, Plan, SentRecord, Session } from "../../src/flow/types.js";
 import { parseMenu } from "../../src/menus/compile.js";
+import { decideTimer } from "../../src/flow/timers.js";
+import { decideAgentReply, decideHandBack } from "../../src/flow/agent.js";
 
 const T0 = "2026-11-30T12:00:00.000Z";
 const at = (seconds: number) => new Date(Date.parse(T0) + seconds * 1000).toISOString();
@@ -19,9 +21,16 @@ let rewinding: MenuRef;
 /** The cafe menu without its template. */
 let untemplated: MenuRef;
 let counter = 0;
+/** The cafe menu with reminders (10 minutes, once, then a closing text) and a handover. */
+let reminding: MenuRef;
+let remindingUntemplated: MenuRef;
+const AGENTS = "https://agents.example.com/hook";
 
 beforeAll(async () => {
   const doc = JSON.parse(await readFile("menus/cafe.json", "utf8"));
+  const withTimers = { ...doc, settings: { ...doc.settings, reminders: { after: "10m", times: 1, then: { text: "Bye for now." } }, handover: { webhook: AGENTS, idle: "30m" } } };
+  reminding = { menu: parseMenu(withTimers), version: 1 };
+  remindingUntemplated = { menu: parseMenu({ ...withTimers, template: undefined }), version: 1 };
   cafe = { menu: parseMenu(doc), version: 1 };
   rewinding = { menu: parseMenu({ ...doc, settings: { ...doc.settings, staleTaps: "rewind", maxAttempts: 2 } }), version: 1 };
   untemplated = { menu: parseMenu({ ...doc, template: undefined }), version: 1 };
@@ -313,6 +322,124 @@ const ROWS: Record<Outcome, Row[]> = {
       check: (p) => expect(p.session?.windowClosedAt).toBeDefined(),
     },
   ],
+  reminded: [
+    {
+      name: "an unanswered question's timer, once due, asks it again and sets the next timer",
+      run: () => fire(remindedAtDrinks(), at(600)),
+      check: (p) => {
+        expect(p.perform?.owed.sends.map((m) => m.type)).toEqual(["interactive"]);
+        expect(p.session?.owed?.timer).toBeDefined();
+        expect(p.session?.timer?.count).toBe(1);
+        expect(p.schedule?.delayMs).toBe(600_000);
+      },
+    },
+  ],
+  timed_out: [
+    {
+      name: "the last reminder unanswered: on to the reminders' then",
+      run: () => {
+        const s = apply(remindedAtDrinks(), fire(remindedAtDrinks(), at(600)), true);
+        return fire(s, at(1200));
+      },
+      check: (p) => {
+        expect(p.perform?.owed.sends).toEqual([{ type: "text", text: "Bye for now." }]);
+        expect(p.session?.pending).toBeNull();
+        expect(p.session?.timer).toBeUndefined();
+      },
+    },
+  ],
+  timer_stale: [
+    {
+      name: "a timer for a question the customer answered sends nothing",
+      run: () => {
+        const s = remindedAtDrinks();
+        const timer = view(s).timer!;
+        const answered = step(s, tap("latte"), { menu: reminding }).state;
+        return fire(answered, at(600), timer);
+      },
+      check: (p) => expect(p.perform).toBeNull(),
+    },
+    {
+      name: "the same timer delivered again after its reminder went out sends nothing",
+      run: () => {
+        const s = remindedAtDrinks();
+        const timer = view(s).timer!;
+        return fire(apply(s, fire(s, at(600)), true), at(601), timer);
+      },
+    },
+  ],
+  timer_early: [
+    {
+      name: "a timer delivered before it is due (a chained leg) is set again for the rest",
+      run: () => fire(remindedAtDrinks(), at(300)),
+      check: (p) => {
+        expect(p.session).toBeNull();
+        expect(p.schedule?.delayMs).toBe(300_000);
+      },
+    },
+  ],
+  timer_skipped: [
+    {
+      name: "a reminder due outside the 24-hour window, with no template, is skipped: never free-form",
+      run: () => fire(remindedAtDrinks(remindingUntemplated), at(WINDOW_MS / 1000), undefined, remindingUntemplated),
+      check: (p) => {
+        expect(p.perform).toBeNull();
+        expect(p.session?.timer?.spent).toBe(true);
+        expect(p.schedule).toBeUndefined();
+      },
+    },
+  ],
+  handed_over: [
+    {
+      name: "the agent command hands the customer over and tells the agent endpoint, with the answers so far",
+      run: () => step(remindedAtDrinks(), text("agent"), { menu: reminding }).plan,
+      check: (p) => {
+        expect(p.session?.handover?.webhook).toBe(AGENTS);
+        expect(p.session?.pending).toBeNull();
+        expect(p.perform?.owed.completions.map((c) => c.type)).toEqual(["handover.started"]);
+        expect(p.session?.timer?.kind).toBe("handback");
+      },
+    },
+  ],
+  relayed: [
+    {
+      name: "a message while handed over is relayed, not answered",
+      run: () => step(handedOver(), text("my order is late"), { menu: reminding }).plan,
+      check: (p) => {
+        expect(p.perform?.owed.sends).toEqual([]);
+        expect(p.perform?.owed.completions[0]?.message?.text).toBe("my order is late");
+      },
+    },
+  ],
+  agent_replied: [
+    {
+      name: "an agent's text inside the window goes out",
+      run: () => {
+        const s = handedOver();
+        return decideAgentReply({ session: s.session, sent: s.sent, optedOut: false, text: "On its way!", now: at(60), writer: "w" });
+      },
+      check: (p) => expect(p.perform?.owed.sends).toEqual([{ type: "text", text: "On its way!" }]),
+    },
+  ],
+  handed_back: [
+    {
+      name: "the agent hands back to a node: the menu asks it",
+      run: () => {
+        const s = handedOver();
+        return decideHandBack({ session: s.session, sent: s.sent, optedOut: false, ref: reminding, node: "size", now: at(60), writer: "w" });
+      },
+      check: (p) => {
+        expect(p.session?.handover).toBeUndefined();
+        expect(p.session?.pending?.node).toBe("size");
+        expect(p.perform?.owed.completions.map((c) => c.type)).toEqual(["handover.ended"]);
+      },
+    },
+    {
+      name: "a handover idle for its configured time hands back by itself",
+      run: () => fire(handedOver(), at(1800)),
+      check: (p) => expect(p.session?.handover).toBeUndefined(),
+    },
+  ],
   already_started: [
     {
       name: "a start with the same request id as the conversation's own sends nothing",
@@ -323,6 +450,23 @@ const ROWS: Record<Outcome, Row[]> = {
     },
   ],
 };
+
+/** At the drink list of the reminding menu: its timer is set. */
+function remindedAtDrinks(menu: MenuRef = reminding): State {
+  let s = step(fresh(), text("hi"), { menu }).state;
+  s = step(s, tap("order"), { menu }).state;
+  return s;
+}
+
+function handedOver(): State {
+  return step(remindedAtDrinks(), text("agent"), { menu: reminding }).state;
+}
+
+/** The queue delivers `timer` (default: the one the session waits on) at `now`. */
+function fire(state: State, now: string, timer = view(state).timer, menu: MenuRef = reminding): Plan {
+  if (timer === undefined) throw new Error("the session waits on no timer");
+  return decideTimer({ session: state.session, sent: state.sent, optedOut: state.optedOut, message: { v: 1, ...who, ...timer }, active: menu, now, writer: `w-${++counter}` });
+}
 
 /** A business start, as `POST /flows/{menuId}/start` decides it. */
 function start(state: State, options: { menu?: MenuRef; now?: string; name?: string | null; conversation?: string } = {}): Plan {

@@ -1,0 +1,53 @@
+/**
+ * The agent's routes on a handed-over conversation (under `/admin`, Bearer ADMIN_TOKEN): a text to the customer,
+ * handing back to the menu, and firing the customer's pending timer now (support, and local runs where the
+ * simulator's clock is not the worker's).
+ */
+import type { Hono } from "hono/tiny";
+import * as z from "zod";
+import { handBack, agentReply } from "../conversation/handover.js";
+import { handleTimer } from "../conversation/timers.js";
+import { AppError } from "../errors.js";
+import { catchUp } from "../flow/session.js";
+import { LIMITS } from "../menus/limits.js";
+import { nodeIdSchema } from "../menus/schema.js";
+import { phoneSchema } from "../vonage/webhooks.js";
+import { bad, jsonBody, param } from "./admin-routes.js";
+import type { ServicesEnv } from "./wiring.js";
+
+const replySchema = z.strictObject({ text: z.string().trim().min(1).max(LIMITS.text) });
+const handBackSchema = z.strictObject({ node: nodeIdSchema.optional() });
+
+export function agentRoutes(app: Hono<ServicesEnv>): void {
+  const who = (c: { req: { param(name: string): string } }) => ({
+    business: param(c.req.param("business"), phoneSchema, "business number"),
+    customer: param(c.req.param("customer"), phoneSchema, "customer number"),
+  });
+
+  app.post("/sessions/:business/:customer/reply", async (c) => {
+    const { business, customer } = who(c);
+    const parsed = replySchema.safeParse(await jsonBody(c.req.raw));
+    if (!parsed.success) throw bad('the body must be {"text": "<1 to 4096 characters>"}', parsed.error);
+    const result = await agentReply(c.var.services.conversation(c), business, customer, parsed.data.text);
+    return c.json(result);
+  });
+
+  app.post("/sessions/:business/:customer/handback", async (c) => {
+    const { business, customer } = who(c);
+    const raw = c.req.header("content-length") === "0" ? {} : await jsonBody(c.req.raw).catch(() => ({}));
+    const parsed = handBackSchema.safeParse(raw ?? {});
+    if (!parsed.success) throw bad('the body must be {} (back to the start) or {"node": "<node id>"}', parsed.error);
+    const result = await handBack(c.var.services.conversation(c), business, customer, parsed.data.node);
+    return c.json(result);
+  });
+
+  app.post("/sessions/:business/:customer/timer/fire", async (c) => {
+    const { business, customer } = who(c);
+    const { sessions } = c.var.services;
+    const state = await sessions.load(business, customer);
+    const timer = catchUp(state.session, state.sent).session?.timer;
+    if (timer === undefined) throw new AppError("ERR_NOT_FOUND", "this customer's conversation waits on no timer");
+    const result = await handleTimer(c.var.services.conversation(c), { v: 1, business, customer, ...timer }, { force: true });
+    return c.json(result);
+  });
+}
