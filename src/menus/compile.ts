@@ -90,7 +90,7 @@ function buildReminders(doc: RemindersDoc, base: CompiledReminders | null, timed
     afterMs: doc.after === undefined ? (base?.afterMs ?? 3_600_000) : durationMs(doc.after),
     times: doc.times ?? base?.times ?? 1,
     text: doc.text === undefined ? (base?.text ?? null) : doc.text === "repeat" ? null : doc.text,
-    timeout: doc.then === undefined ? (base?.timeout ?? { text: timedOut }) : toTarget(doc.then),
+    timeout: doc.timeout === undefined ? (base?.timeout ?? { text: timedOut }) : toTarget(doc.timeout),
   };
 }
 
@@ -199,7 +199,7 @@ export function checkMenu(input: unknown, options: CheckOptions = {}): MenuRepor
   const timedOut = menu.settings.texts.timedOut;
   const checkReminders = (r: CompiledReminders, path: PropertyKey[]) => {
     if (r.afterMs < REMINDER_MIN_MS || r.afterMs > REMINDER_MAX_MS) errors.push({ path: jsonPath([...path, "after"]), message: `reminders wait between 10s and 7d; this is ${r.afterMs / 1000}s` });
-    checkTarget(r.timeout, [...path, "then"]);
+    checkTarget(r.timeout, [...path, "timeout"]);
   };
   if (settings.reminders !== undefined) menu.settings.reminders = buildReminders(settings.reminders, null, timedOut);
   if (commands.agent !== undefined && settings.handover === undefined)

@@ -47,7 +47,7 @@ export interface CompiledReminders {
   times: number;
   /** The reminder's text; null: the question is sent again. */
   text: string | null;
-  /** Where the conversation goes once the reminders went unanswered for another `afterMs` (the menu's `then`). */
+  /** Where the conversation goes once the reminders went unanswered for another `afterMs` (the menu's `timeout`). */
   timeout: Target;
 }
 

@@ -133,11 +133,10 @@ export const durationSchema = z
 
 /** The reminders of an unanswered question; every field falls back to the menu's `settings.reminders`. */
 export const remindersSchema = z.strictObject({
-  after: durationSchema.optional().describe("how long an unanswered question waits before each reminder, and before `then` after the last one; default 1h"),
+  after: durationSchema.optional().describe("how long an unanswered question waits before each reminder, and before `timeout` after the last one; default 1h"),
   times: z.int().min(0).max(5).optional().describe("how many reminders at most; default 1"),
   text: z.string().min(1).max(LIMITS.text).optional().describe('the reminder\'s text, or "repeat" to send the question again (its buttons work as the first ones do); default "repeat"'),
-  // biome-ignore lint/suspicious/noThenProperty: the menu format's own word ("then" go there); a schema object is never awaited
-  then: destinationSchema.optional().describe("where the conversation goes once the last reminder went unanswered; default: end with texts.timedOut"),
+  timeout: destinationSchema.optional().describe("where the conversation goes once the last reminder went unanswered (a node, or a closing text); default: end with texts.timedOut"),
 });
 
 const synonymList = z.array(z.string().min(1).max(100)).max(20);
@@ -213,10 +212,10 @@ export const settingsSchema = z.strictObject({
       notAnAnswer: text(LIMITS.body, "texts.notAnAnswer")
         .optional()
         .describe("sent before the question when the customer sends a picture, a location or anything else that is not an answer; not counted as a failed attempt"),
-      timedOut: text(LIMITS.text, "texts.timedOut").optional().describe("the polite end after the last reminder went unanswered, where reminders name no `then`"),
+      timedOut: text(LIMITS.text, "texts.timedOut").optional().describe("the polite end after the last reminder went unanswered, where reminders name no `timeout`"),
     })
     .optional(),
-  reminders: remindersSchema.optional().describe("reminders for every question that does not set its own: after, times, text, then"),
+  reminders: remindersSchema.optional().describe("reminders for every question that does not set its own: after, times, text, timeout"),
   handover: z
     .strictObject({
       webhook: webhookUrl.optional().describe("the agent endpoint for the agent command and handover nodes that name none"),

@@ -15,5 +15,11 @@ const kv = await Deno.openKv(path).catch((cause: unknown) => {
 const handler = denoApp({ env: Deno.env.toObject(), kv, fetch: (input, init) => fetch(input, init), log: jsonLogger });
 // Reminders and hand-backs come back through the database's queue; a throw makes Deno KV deliver it again.
 void kv.listenQueue((body: unknown) => handler.timer(body).then(() => undefined));
+// A listening queue keeps the process alive after `deno serve` stops serving: closing the database ends it.
+try {
+  Deno.addSignalListener("SIGTERM", () => kv.close());
+} catch {
+  // No SIGTERM where the platform has none (Windows); Deno Deploy stops the isolate itself.
+}
 
 export default { fetch: handler.fetch } satisfies Deno.ServeDefaultExport;

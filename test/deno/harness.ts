@@ -9,6 +9,7 @@ import { newCustomer, type Harness, type HarnessOptions, type WebhookOptions } f
 import { generateTestKeys, type TestKeys } from "../support/keys.js";
 import { createFakeReceiver } from "../support/receiver.js";
 import { adminRequest, plainRequest, testSecrets, webhookRequest } from "../support/requests.js";
+import { testClock, timerQueue } from "../support/timers.js";
 
 const API_URL = "https://api.nexmo.test";
 let keys: Promise<TestKeys> | undefined;
@@ -92,6 +93,17 @@ export async function denoHarness(options: DenoHarnessOptions = {}): Promise<Den
   };
   const gate = kvGate();
   const kv = await open();
+  const clock = testClock();
+  // Timers the app sets are recorded with when they are due by the test's clock; a due one goes through Deno KV's
+  // real queue (enqueue on the database, listenQueue on its own handle) to the app's timer handler.
+  const waiting = new Map<string, { resolve: () => void; reject: (e: unknown) => void }>();
+  let consumed = 0;
+  const timers = timerQueue(clock, async (body) => {
+    const tag = `t${++consumed}`;
+    const done = new Promise<void>((resolve, reject) => waiting.set(tag, { resolve, reject }));
+    await queueKv.enqueue({ tag, body });
+    await done;
+  });
   const menus = menuRepo(denoKv(kv, { namespace: MENUS_NAMESPACE }));
   const sessions = sessionRepo(denoKv(kv, { namespace: SESSIONS_NAMESPACE }));
 
@@ -103,11 +115,34 @@ export async function denoHarness(options: DenoHarnessOptions = {}): Promise<Den
   };
   const apiFetch = options.wrapFetch ? options.wrapFetch(toApi) : toApi;
   const instance = (db: Deno.Kv): DenoHandler =>
-    denoApp({ env, kv: gatedKv(db, gate), fetch: apiFetch, log: (line) => void logs.push(JSON.stringify(line)), sleep: () => Promise.resolve(), defer: (work) => void deferred.push(work) });
-  const instances: Array<Promise<DenoHandler>> = [Promise.resolve(instance(kv))];
+    denoApp({
+      env,
+      kv: gatedKv(db, gate),
+      fetch: apiFetch,
+      log: (line) => void logs.push(JSON.stringify(line)),
+      sleep: () => Promise.resolve(),
+      defer: (work) => void deferred.push(work),
+      now: clock.now,
+      scheduler: { schedule: timers.schedule },
+    });
+  const first = instance(kv);
+  const instances: Array<Promise<DenoHandler>> = [Promise.resolve(first)];
+  const queueKv = await open();
+  const listening = queueKv.listenQueue(async (message: { tag: string; body: unknown }) => {
+    const waiter = waiting.get(message.tag);
+    waiting.delete(message.tag);
+    try {
+      await first.timer(message.body);
+      while (deferred.length > 0) await Promise.allSettled(deferred.splice(0));
+      waiter?.resolve();
+    } catch (e) {
+      waiter?.reject(e);
+    }
+  });
   const on = (n: number) => (instances[n] ??= open().then(instance));
 
-  const webhook = async (n: number, path: string, payload: Record<string, unknown>, o?: WebhookOptions) => settle(await (await on(n)).fetch(await webhookRequest(path, payload, signatureSecret, o)));
+  const webhook = async (n: number, path: string, payload: Record<string, unknown>, o?: WebhookOptions) =>
+    settle(await (await on(n)).fetch(await webhookRequest(path, payload, signatureSecret, { iat: Math.floor(clock.now() / 1000), ...o })));
 
   const call = async (request: Request) => settle(await (await on(0)).fetch(request));
   const business = newCustomer();
@@ -134,8 +169,11 @@ export async function denoHarness(options: DenoHarnessOptions = {}): Promise<Den
     session: (customer) => sessions.view(business, customer),
     rawSession: async (customer) => (await sessions.get(business, customer))?.value ?? null,
     storeSession: async (session) => void (await sessions.save(session, undefined, 3600)),
+    clock,
+    timers: timers.queue,
     dispose: async () => {
       for (const handle of handles) handle.close();
+      await listening;
       await Deno.remove(dir, { recursive: true });
     },
   };

@@ -28,7 +28,7 @@ const AGENTS = "https://agents.example.com/hook";
 
 beforeAll(async () => {
   const doc = JSON.parse(await readFile("menus/cafe.json", "utf8"));
-  const withTimers = { ...doc, settings: { ...doc.settings, reminders: { after: "10m", times: 1, then: { text: "Bye for now." } }, handover: { webhook: AGENTS, idle: "30m" } } };
+  const withTimers = { ...doc, settings: { ...doc.settings, reminders: { after: "10m", times: 1, timeout: { text: "Bye for now." } }, handover: { webhook: AGENTS, idle: "30m" } } };
   reminding = { menu: parseMenu(withTimers), version: 1 };
   remindingUntemplated = { menu: parseMenu({ ...withTimers, template: undefined }), version: 1 };
   cafe = { menu: parseMenu(doc), version: 1 };
@@ -336,7 +336,7 @@ const ROWS: Record<Outcome, Row[]> = {
   ],
   timed_out: [
     {
-      name: "the last reminder unanswered: on to the reminders' then",
+      name: "the last reminder unanswered: on to the reminders' timeout",
       run: () => {
         const s = apply(remindedAtDrinks(), fire(remindedAtDrinks(), at(600)), true);
         return fire(s, at(1200));

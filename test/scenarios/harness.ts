@@ -5,6 +5,7 @@ import type { FakeMessagesApi, FakeMessagesApiOptions } from "../../sim/messages
 import { textWebhook, type SignOptions } from "../../sim/vonage-webhooks.js";
 import type { KvGate } from "../support/kv-gate.js";
 import type { FakeReceiver } from "../support/receiver.js";
+import type { TestClock, TimerQueue } from "../support/timers.js";
 
 export interface WebhookOptions extends SignOptions {
   /** Sign with this secret instead of the worker's. */
@@ -59,6 +60,10 @@ export interface Harness {
   rawSession(customer: string): Promise<Session | null>;
   /** Overwrites the stored session record, as a stale replica would serve it. */
   storeSession(session: Session): Promise<void>;
+  /** The worker's clock: starts at the real time; `advance` moves it (webhooks are signed by it too). */
+  clock: TestClock;
+  /** The timers the worker set (reminders, hand-backs), delivered when the test says, through the runtime's consumer. */
+  timers: TimerQueue;
   dispose(): Promise<void>;
 }
 

@@ -1,5 +1,5 @@
 /** The workerd harness: the real Worker entry, real Miniflare KV, the fake Messages API in place of the network. */
-import { createExecutionContext, env, waitOnExecutionContext } from "cloudflare:test";
+import { createExecutionContext, createMessageBatch, env, getQueueResult, waitOnExecutionContext } from "cloudflare:test";
 import { createFakeMessagesApi } from "../../sim/messages-api.js";
 import { createWorker } from "../../src/runtimes/cloudflare.js";
 import { menuRepo } from "../../src/store/menus.js";
@@ -10,6 +10,7 @@ import { generateTestKeys, type TestKeys } from "../support/keys.js";
 import { createFakeReceiver } from "../support/receiver.js";
 import { adminRequest, plainRequest, testSecrets, webhookRequest } from "../support/requests.js";
 import { newCustomer, type Harness, type HarnessFactory, type WebhookOptions } from "../scenarios/harness.js";
+import { testClock, timerQueue } from "../support/timers.js";
 
 const API_URL = "https://api.nexmo.test";
 let keys: Promise<TestKeys> | undefined;
@@ -45,6 +46,11 @@ export const workerdHarness: HarnessFactory = async (options = {}) => {
 
   const gate = kvGate();
   const sessionsNs = gatedNamespace(env.SESSIONS, gate);
+  const clock = testClock();
+  // The TIMERS binding's producer side is recorded (the clock decides when a timer is due); deliveries go through
+  // the Worker's real queue() handler with a MessageBatch made by cloudflare:test.
+  let consume: (body: unknown) => Promise<void> = async () => undefined;
+  const timers = timerQueue(clock, (body) => consume(body));
   const privateKey = options.pkcs1WithLiteralNewlines ? k.pkcs1Pem.replace(/\n/g, "\\n") : k.pkcs8Pem;
   const testEnv: Record<string, unknown> = {
     ...env,
@@ -55,6 +61,7 @@ export const workerdHarness: HarnessFactory = async (options = {}) => {
     VONAGE_API_URL: API_URL,
     ADMIN_TOKEN: adminToken,
     COMPLETION_WEBHOOK_SECRET: completionSecret,
+    TIMERS: { send: timers.send },
   };
   for (const [name, value] of Object.entries(options.env ?? {})) {
     if (value === undefined) delete testEnv[name];
@@ -72,7 +79,16 @@ export const workerdHarness: HarnessFactory = async (options = {}) => {
     },
     log: (line) => void logs.push(JSON.stringify(line)),
     sleep: (ms) => (ms <= 200 ? new Promise((resolve) => setTimeout(resolve, ms)) : Promise.resolve()),
+    now: clock.now,
   });
+  let delivery = 0;
+  consume = async (body) => {
+    const batch = createMessageBatch("wa-menu-timers", [{ id: `timer-${++delivery}`, timestamp: new Date(clock.now()), attempts: 1, body }]);
+    const ctx = createExecutionContext();
+    await worker.queue(batch as never, testEnv as never, ctx);
+    const result = await getQueueResult(batch, ctx);
+    if (result.retryMessages.length > 0 || result.retryBatch.retry) throw new Error(`the timer consumer asked for a retry: ${JSON.stringify(result)}`);
+  };
 
   const call = async (request: Request) => {
     const ctx = createExecutionContext();
@@ -81,7 +97,8 @@ export const workerdHarness: HarnessFactory = async (options = {}) => {
     return res;
   };
 
-  const webhook = async (path: string, payload: Record<string, unknown>, o?: WebhookOptions) => call(await webhookRequest(path, payload, signatureSecret, o));
+  const webhook = async (path: string, payload: Record<string, unknown>, o?: WebhookOptions) =>
+    call(await webhookRequest(path, payload, signatureSecret, { iat: Math.floor(clock.now() / 1000), ...o }));
 
   const stores = { menus: workersKv(env.MENUS, { sleep: async () => undefined }), sessions: workersKv(env.SESSIONS, { sleep: async () => undefined }) };
   const business = newCustomer();
@@ -108,6 +125,8 @@ export const workerdHarness: HarnessFactory = async (options = {}) => {
     session: (customer) => sessionRepo(stores.sessions).view(business, customer),
     rawSession: async (customer) => (await sessionRepo(stores.sessions).get(business, customer))?.value ?? null,
     storeSession: async (session) => void (await sessionRepo(stores.sessions).save(session, undefined, 3600)),
+    clock,
+    timers: timers.queue,
     dispose: async () => undefined,
   };
   return harness;

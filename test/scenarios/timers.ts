@@ -1,0 +1,209 @@
+/**
+ * Reminders, timeouts and handover, on every runtime, with the clock and the queue driven by the test: nothing
+ * sleeps. The worker sets timers through its real scheduler binding; the harness delivers the due ones through
+ * the runtime's own consumer (Workers `queue()`, Deno KV's `listenQueue`).
+ */
+import assert from "node:assert/strict";
+import type { TimerMessage } from "../../src/flow/types.js";
+import { textWebhook } from "../../sim/vonage-webhooks.js";
+import { scenario, type Harness, type MenuDoc, type Scenario } from "./harness.js";
+
+const MINUTE = 60_000;
+const HOOKS = "https://hooks.test/completed";
+
+/** A one-question menu that reminds after 10 minutes, twice, then goes to a closing node; "Talk to us" hands over. */
+function teaMenu(overrides: Record<string, unknown> = {}, settings: Record<string, unknown> = {}): MenuDoc {
+  return {
+    id: "tea",
+    start: "ask",
+    settings: { reminders: { after: "10m", times: 2, timeout: "bye" }, handover: { webhook: HOOKS, idle: "1h" }, ...settings },
+    nodes: {
+      ask: {
+        type: "question",
+        text: "Tea or coffee?",
+        options: [
+          { id: "tea", title: "Tea", next: { text: "One tea coming up." } },
+          { id: "coffee", title: "Coffee", next: { text: "One coffee coming up." } },
+          { id: "person", title: "Talk to us", next: "desk" },
+        ],
+      },
+      desk: { type: "handover", text: "A barista will answer you here." },
+      bye: { type: "text", text: "We will leave it there. Write menu to start again." },
+    },
+    ...overrides,
+  };
+}
+
+/** What the customer's phone shows, one line per message the Messages API took. */
+function phone(h: Harness): string[] {
+  return h.api.accepted.map(({ body }) => {
+    const b = body as { message_type?: string; text?: string; custom?: { type?: string; interactive?: { body?: { text?: string } }; template?: { name?: string } }; template?: { name?: string } };
+    if (b.message_type === "text") return b.text ?? "";
+    if (b.message_type === "template") return `template ${b.template?.name}`;
+    if (b.custom?.type === "template") return `template ${b.custom.template?.name}`;
+    return `? ${b.custom?.interactive?.body?.text ?? ""}`;
+  });
+}
+
+/** The events the agent endpoint (and completion receiver) got, by type. */
+const events = (h: Harness) => h.hooks.delivered.map((d) => JSON.parse(d.body) as { type: string; data: Record<string, any> });
+
+async function writes(h: Harness, customer: string, text: string): Promise<Record<string, unknown>> {
+  const res = await h.inbound(textWebhook({ business: h.business, customer, text, timestamp: new Date(h.clock.now()).toISOString().replace(/\.\d+Z$/, "Z") }));
+  assert.equal(res.status, 200, await res.clone().text());
+  return (await res.json()) as Record<string, unknown>;
+}
+
+/** Moves the clock and lets the queue deliver what is due. */
+async function later(h: Harness, ms: number): Promise<number> {
+  h.clock.advance(ms);
+  return h.timers.deliverDue();
+}
+
+const session = async (h: Harness, customer: string) => {
+  const res = await h.admin("GET", `/admin/sessions/${h.business}/${customer}`);
+  assert.equal(res.status, 200, await res.clone().text());
+  return (await res.json()) as { timers: TimerMessage[]; handover: Record<string, unknown> | null; session: { pending: { node: string } | null } };
+};
+
+const started = { menus: [teaMenu()], bind: "tea" };
+
+export const timerScenarios: Scenario[] = [
+  scenario("a reminder goes out after the delay, and not before", started, async ({ h, customer }) => {
+    await writes(h, customer, "hi");
+    assert.deepEqual(phone(h), ["? Tea or coffee?"]);
+    assert.equal((await session(h, customer)).timers.length, 1, "the admin view shows the pending timer");
+    assert.equal(await later(h, 9 * MINUTE), 0, "nothing is due after 9 minutes");
+    assert.equal(await later(h, MINUTE), 1);
+    assert.deepEqual(phone(h), ["? Tea or coffee?", "? Tea or coffee?"], "the question again");
+    assert.equal((await session(h, customer)).timers[0]?.count, 1);
+    // The reminder is the question again: answering it goes on as usual.
+    assert.equal((await writes(h, customer, "tea")).outcome, "completed");
+    assert.equal(phone(h).at(-1), "One tea coming up.");
+  }),
+
+  scenario("no reminder when the customer answered first", started, async ({ h, customer }) => {
+    await writes(h, customer, "hi");
+    await writes(h, customer, "coffee");
+    await later(h, 30 * MINUTE);
+    assert.deepEqual(phone(h), ["? Tea or coffee?", "One coffee coming up."]);
+    assert.equal((await session(h, customer)).timers.length, 0);
+  }),
+
+  scenario("a duplicated or late timer sends nothing extra", started, async ({ h, customer }) => {
+    await writes(h, customer, "hi");
+    await later(h, 10 * MINUTE);
+    assert.equal(phone(h).length, 2);
+    const first = h.timers.set[0]!.body;
+    // The queue delivers the same timer twice more (at least once), then late, after the customer answered.
+    await h.timers.redeliver(first);
+    await h.timers.redeliver(first);
+    assert.equal(phone(h).length, 2, "a redelivered timer is stale: its reminder already went out");
+    await writes(h, customer, "tea");
+    for (const t of h.timers.set) await h.timers.redeliver(t.body);
+    assert.deepEqual(phone(h), ["? Tea or coffee?", "? Tea or coffee?", "One tea coming up."]);
+  }),
+
+  scenario("N reminders, then the timeout node", started, async ({ h, customer }) => {
+    await writes(h, customer, "hi");
+    for (let i = 0; i < 3; i++) await later(h, 10 * MINUTE);
+    assert.deepEqual(phone(h), ["? Tea or coffee?", "? Tea or coffee?", "? Tea or coffee?", "We will leave it there. Write menu to start again."]);
+    const view = await session(h, customer);
+    assert.equal(view.session.pending, null);
+    assert.equal(view.timers.length, 0);
+    assert.equal(await later(h, 60 * MINUTE), 0, "no timer is left");
+  }),
+
+  scenario(
+    "a reminder due past the 24-hour window uses the menu's template",
+    {
+      menus: [teaMenu({ template: { name: "tea_again", language: "en_GB", buttons: [{ id: "again", text: "Carry on", next: "ask" }] } }, { reminders: { after: "1d", times: 1 } })],
+      bind: "tea",
+    },
+    async ({ h, customer }) => {
+      await writes(h, customer, "hi");
+      await later(h, 24 * 60 * MINUTE);
+      assert.deepEqual(phone(h), ["? Tea or coffee?", "template tea_again"], "never free-form outside the window");
+    },
+  ),
+
+  scenario("a reminder due past the 24-hour window without a template is skipped", { menus: [teaMenu({}, { reminders: { after: "1d", times: 1 } })], bind: "tea" }, async ({ h, customer }) => {
+    await writes(h, customer, "hi");
+    await later(h, 24 * 60 * MINUTE);
+    await later(h, 24 * 60 * MINUTE);
+    assert.deepEqual(phone(h), ["? Tea or coffee?"]);
+  }),
+
+  scenario("handover, relay, agent reply, hand back to a node", started, async ({ h, customer }) => {
+    await writes(h, customer, "hi");
+    assert.equal((await writes(h, customer, "talk to us")).outcome, "handed_over");
+    assert.equal(phone(h).at(-1), "A barista will answer you here.");
+    const [handed] = events(h);
+    assert.equal(handed?.type, "handover.started");
+    assert.deepEqual(
+      handed?.data["answers"].map((a: { id: string }) => a.id),
+      ["person"],
+      "the agent gets the answers so far",
+    );
+    assert.ok((await session(h, customer)).handover, "the admin view shows the handover");
+
+    // While handed over, the bot does not answer: the message is relayed, signed, to the agent endpoint.
+    const before = phone(h).length;
+    assert.equal((await writes(h, customer, "tea")).outcome, "relayed");
+    assert.equal(phone(h).length, before, "nothing goes to the customer");
+    const relayed = events(h).at(-1)!;
+    assert.equal(relayed.type, "handover.message");
+    assert.equal(relayed.data["message"].text, "tea");
+    assert.ok(h.hooks.delivered.at(-1)!.headers["webhook-signature"]?.startsWith("v1,"));
+
+    const reply = await h.admin("POST", `/admin/sessions/${h.business}/${customer}/reply`, { text: "Your tea is on its way." });
+    assert.equal(reply.status, 200, await reply.clone().text());
+    assert.equal(phone(h).at(-1), "Your tea is on its way.");
+
+    const back = await h.admin("POST", `/admin/sessions/${h.business}/${customer}/handback`, { node: "ask" });
+    assert.equal(back.status, 200, await back.clone().text());
+    assert.equal(phone(h).at(-1), "? Tea or coffee?");
+    assert.equal(events(h).at(-1)?.type, "handover.ended");
+    assert.equal((await writes(h, customer, "coffee")).outcome, "completed", "the menu answers again");
+    const again = await h.admin("POST", `/admin/sessions/${h.business}/${customer}/reply`, { text: "hello?" });
+    assert.equal(again.status, 409, "no agent text once handed back");
+  }),
+
+  scenario("STOP while handed over still opts out", started, async ({ h, customer }) => {
+    await writes(h, customer, "hi");
+    await writes(h, customer, "agent");
+    assert.equal((await writes(h, customer, "stop")).outcome, "stopped");
+    assert.equal(phone(h).at(-1), 'You will not get any more messages from us. Write "start" if you change your mind.');
+    const reply = await h.admin("POST", `/admin/sessions/${h.business}/${customer}/reply`, { text: "Are you there?" });
+    assert.equal(reply.status, 409);
+    await later(h, 2 * 60 * MINUTE);
+    assert.equal(phone(h).at(-1), 'You will not get any more messages from us. Write "start" if you change your mind.', "no timer sends to a customer who stopped");
+  }),
+
+  scenario("a handover with no activity hands back by itself; outside the window the agent's text is refused", started, async ({ h, customer }) => {
+    await writes(h, customer, "hi");
+    await writes(h, customer, "agent");
+    await later(h, 30 * MINUTE);
+    await writes(h, customer, "still there?");
+    // The idle time counts from the last message: 30 minutes after it, still handed over.
+    await later(h, 30 * MINUTE);
+    assert.ok((await session(h, customer)).handover);
+    await later(h, 31 * MINUTE);
+    assert.equal((await session(h, customer)).handover, null);
+    assert.equal(events(h).at(-1)?.data["reason"], "idle");
+    assert.equal((await writes(h, customer, "hi")).outcome, "started", "the menu answers again");
+
+    await writes(h, customer, "agent");
+    h.clock.advance(24 * 60 * MINUTE);
+    const reply = await h.admin("POST", `/admin/sessions/${h.business}/${customer}/reply`, { text: "Sorry for the wait" });
+    assert.equal(reply.status, 409, "outside the 24-hour window WhatsApp would refuse it");
+  }),
+
+  scenario("an admin can fire a customer's pending timer now", started, async ({ h, customer }) => {
+    await writes(h, customer, "hi");
+    const res = await h.admin("POST", `/admin/sessions/${h.business}/${customer}/timer/fire`);
+    assert.equal(res.status, 200, await res.clone().text());
+    assert.equal(((await res.json()) as { outcome: string }).outcome, "reminded");
+    assert.equal(phone(h).length, 2);
+  }),
+];
