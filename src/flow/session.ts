@@ -8,6 +8,15 @@ export const HANDLED_MAX = 20;
 export const ASKED_MAX = 20;
 /** Answers a session keeps: a menu that loops must not grow its session without bound (Deno KV takes 64 KiB). */
 export const ANSWERS_MAX = 100;
+/** Variables a conversation holds, and the characters of each value. */
+export const VARS_MAX = 20;
+export const VAR_VALUE_MAX = 1024;
+/** Lists a conversation holds, their items, and the characters of an item's id, title and description. */
+export const LISTS_MAX = 3;
+export const LIST_ITEMS_MAX = 30;
+export const LIST_TEXT_MAX = 72;
+/** Earlier questions that keep the options they showed (dynamic ones): enough for late taps, bounded in size. */
+export const SHOWN_KEPT = 4;
 
 export const keepLast = <T>(items: T[], max: number): T[] => (items.length > max ? items.slice(items.length - max) : items);
 

@@ -22,11 +22,12 @@ export function placeholdersIn(text: string): string[] {
 /** What placeholders can name; a Map, so no key ever reaches `Object.prototype`. */
 export interface PlaceholderValues {
   answers: ReadonlyMap<string, { id: string; title: string }>;
+  vars?: ReadonlyMap<string, string>;
   profileName?: string;
 }
 
 /**
- * Fills `{{answers.<node>.title}}`, `{{answers.<node>.id}}` and `{{profile.name}}`; an unknown or missing
+ * Fills `{{answers.<node>.title}}`, `{{answers.<node>.id}}`, `{{vars.<name>}}` and `{{profile.name}}`; an unknown or missing
  * value becomes empty, so a customer never sees raw braces.
  */
 export function fillPlaceholders(text: string, values: PlaceholderValues): string {
@@ -34,6 +35,7 @@ export function fillPlaceholders(text: string, values: PlaceholderValues): strin
   return text.replace(PLACEHOLDER, (_, path: string) => {
     const parts = path.split(".");
     if (parts[0] === "profile" && parts[1] === "name" && parts.length === 2) return values.profileName ?? "";
+    if (parts[0] === "vars" && parts.length === 2) return values.vars?.get(parts[1]!) ?? "";
     const field = parts[parts.length - 1];
     if (parts[0] === "answers" && parts.length >= 3 && (field === "title" || field === "id")) {
       // Node ids may contain dots: the node is everything between "answers." and the field.
