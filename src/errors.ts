@@ -21,6 +21,10 @@ export type ErrorCode =
   /** The menu's pointer is visible but the version it names is not yet (eventual consistency): passes by itself. */
   | "ERR_MENU_NOT_READABLE_YET"
   | "ERR_OPTED_OUT"
+  /** A start's variables do not fit the menu (undeclared, missing a required one, too large). */
+  | "ERR_START_INVALID"
+  /** The customer has not written in the last 24 hours (or ever) and the menu has no template to reach them with. */
+  | "ERR_OUTSIDE_WINDOW"
   | "ERR_SESSION_BEHIND"
   /** Compare-and-set writes of a session kept losing to concurrent ones: passes by itself. */
   | "ERR_SESSION_CONTENDED"

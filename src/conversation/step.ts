@@ -16,13 +16,14 @@ import { defined } from "../defined.js";
 import type { Backend, BackendResult } from "../business-webhooks/backend-requests.js";
 import type { Deliveries } from "../business-webhooks/deliveries.js";
 import { AppError, VonageApiError } from "../errors.js";
-import { decideInbound, decideStart, freshNeeded, needs, type MenuRef } from "../flow/engine.js";
-import { catchUp, markDeliveryFailed } from "../flow/session.js";
+import { decideInbound, decideStart, decideStatus, freshNeeded, needs, variableProblems, type MenuRef } from "../flow/engine.js";
+import type { Who } from "../flow/session.js";
 import type { FetchResult, InboundEvent, Outcome, Plan, SentRecord, Session, StatusEvent } from "../flow/types.js";
 import type { MenuRepo } from "../store/menus.js";
 import type { CustomerState, SessionRepo } from "../store/sessions.js";
 import type { MessagesClient } from "../vonage/messages-client.js";
 import { buildMessage } from "../vonage/outbound.js";
+import { sha256Hex } from "../webcrypto.js";
 
 export interface ConversationDeps {
   sessions: SessionRepo;
@@ -116,7 +117,8 @@ async function claim(deps: ConversationDeps, plan: Plan, business: string, custo
   const checkOptOut = plan.perform !== null && !stopping;
   if (plan.session !== null) {
     if (!(await deps.sessions.save(plan.session, state.version, ttlOf(plan.session, deps.sessionTtlSeconds)))) return "lost";
-    if (!deps.atomic) {
+    // Only a claim that owes effects needs to know it won: a record alone (a delivery failure) is just stored.
+    if (!deps.atomic && plan.perform !== null) {
       // Read back: a concurrent writer that stored after us wins, and this step is decided again on its session.
       // The wait lets a webhook that read the same session and is about to store be seen.
       if (deps.claimSettleMs > 0) await deps.sleep(deps.claimSettleMs);
@@ -226,18 +228,24 @@ export async function handleInboundEvent(deps: ConversationDeps, event: InboundE
 }
 
 /** Starts a menu for a customer on the business's initiative (replaces any conversation they had). */
-export async function startMenu(deps: ConversationDeps, menuId: string, who: { business: string; customer: string; profileName?: string }): Promise<StepResult> {
+export async function startMenu(deps: ConversationDeps, menuId: string, who: Who, options: { requestId?: string } = {}): Promise<StepResult> {
   const deadlineAt = deps.now() + (deps.stepDeadlineMs ?? STEP_DEADLINE_MS);
   const ref = await deps.menus.current(menuId);
   if (ref === null) throw new AppError("ERR_MENU_NOT_FOUND", `menu "${menuId}" does not exist; upload it first`);
+  const problems = variableProblems(ref.menu, who.vars);
+  if (problems.length > 0) throw new AppError("ERR_START_INVALID", `this start does not fit menu "${menuId}": ${problems.join("; ")}`, { details: { problems } });
+  // A request id names the conversation, so a rerun of the same start finds it begun and sends nothing.
+  const conversation = options.requestId === undefined ? undefined : `req_${(await sha256Hex(`${options.requestId}\n${who.business}\n${who.customer}`)).slice(0, 32)}`;
   const memo = new Map<string, BackendResult>();
   const requests: RequestLog[] = [];
   for (let attempt = 1; attempt <= MAX_TRIES; attempt++) {
     const state = await deps.sessions.load(who.business, who.customer);
     const now = new Date(deps.now()).toISOString();
     const writer = deps.newId();
-    const plan = await decideFetching(deps, (fetched) => decideStart({ ...state, ref, who, now, writer, fetched }), deadlineAt, memo, requests);
+    const plan = await decideFetching(deps, (fetched) => decideStart({ ...state, ref, who, now, writer, fetched, ...defined({ conversation }) }), deadlineAt, memo, requests);
     if (plan.outcome === "opted_out") throw new AppError("ERR_OPTED_OUT", "this customer opted out; nothing is sent until they write a start command");
+    if (plan.outcome === "outside_window") throw new AppError("ERR_OUTSIDE_WINDOW", plan.problem ?? "outside the 24-hour window");
+    if (plan.outcome === "already_started") return { outcome: plan.outcome, menu: menuId, node: plan.node, sent: [] };
     const claimed = await claim(deps, plan, who.business, who.customer, state);
     if (claimed === "opted_out") {
       await cutShort(deps, plan, who.business, who.customer, deadlineAt);
@@ -249,18 +257,26 @@ export async function startMenu(deps: ConversationDeps, menuId: string, who: { b
 }
 
 /**
- * A failed delivery of the pending question is written to the session, so the admin view shows why and the
- * customer's next message gets the question again. Other statuses cost no KV access at all.
+ * A failed delivery of the pending question is written to the session (see `decideStatus`); a 1340 may send the
+ * menu's template in its place. Other statuses cost no KV access at all.
  */
-export async function handleStatusEvent(deps: Pick<ConversationDeps, "sessions" | "now" | "sessionTtlSeconds">, status: StatusEvent): Promise<"recorded" | "ignored"> {
+export async function handleStatusEvent(deps: ConversationDeps, status: StatusEvent): Promise<"recorded" | "templated" | "ignored"> {
   if (status.status !== "rejected" && status.status !== "undeliverable") return "ignored";
+  const deadlineAt = deps.now() + (deps.stepDeadlineMs ?? STEP_DEADLINE_MS);
   for (let attempt = 1; attempt <= MAX_TRIES; attempt++) {
     const state = await deps.sessions.load(status.business, status.customer);
-    const { session } = catchUp(state.session, state.sent);
-    if (session === null) return "ignored";
-    const failed = markDeliveryFailed(session, status, new Date(deps.now()).toISOString());
-    if (failed === null) return "ignored";
-    if (await deps.sessions.save(failed, state.version, ttlOf(failed, deps.sessionTtlSeconds))) return "recorded";
+    const want = needs(state.session).menu;
+    const active = want === null ? null : await deps.menus.load(want.id, want.version);
+    const plan = decideStatus({ ...state, status, active, now: new Date(deps.now()).toISOString(), writer: deps.newId() });
+    if (plan.session === null) return "ignored";
+    const claimed = await claim(deps, plan, status.business, status.customer, state);
+    if (claimed === "lost") continue;
+    if (claimed === "opted_out") {
+      await cutShort(deps, plan, status.business, status.customer, deadlineAt);
+      return "recorded";
+    }
+    await perform(deps, plan, status.business, status.customer, deadlineAt);
+    return plan.outcome === "templated" ? "templated" : "recorded";
   }
   throw new AppError("ERR_SESSION_CONTENDED", "session kept changing; Vonage will redeliver the status");
 }

@@ -1,6 +1,6 @@
-/** Answers (pure): what a message to the conversation's pending question (or input) does, by the kind of message. */
+/** Answers (pure): what a message to the conversation's pending question (or input, or template) does, by the kind of message. */
 import { defined } from "../defined.js";
-import type { CompiledInput, CompiledOption, CompiledQuestion, Target } from "../menus/compiled.js";
+import { TEMPLATE_NODE, type CompiledOption, type CompiledTemplate, type Target, type Waiting } from "../menus/compiled.js";
 import { waits } from "../menus/nodes.js";
 import { unreachable } from "../unreachable.js";
 import { clip } from "./clip.js";
@@ -18,7 +18,6 @@ const RESENT_MAX = 5;
 /** An input's answer as recorded among the answers (the variable holds it whole, up to VAR_VALUE_MAX). */
 const INPUT_ANSWER_MAX = 200;
 
-type Waiting = CompiledQuestion | CompiledInput;
 type Shown = { options: ShownOption[]; page: number; seen?: ShownOption[] };
 
 /** A message to the conversation's pending question. */
@@ -26,7 +25,7 @@ export function answer(
   ref: MenuRef,
   handled: Session,
   pending: Asked,
-  question: Waiting,
+  waiting: Waiting,
   command: Command | null,
   input: { event: InboundEvent; now: string; writer: string; prior: Owing | null; fetched?: readonly FetchResult[] },
 ): Plan {
@@ -67,6 +66,8 @@ export function answer(
     return reask("paged", undefined, handled.attempts, { options: page.shown, page: (pending.page ?? 0) + 1, seen: accumulate(pending.seen, pending.options ?? []) });
   };
 
+  if (waiting.kind === "template") return answerTemplate(ref, handled, pending, waiting, event, now, go);
+  const question = waiting;
   if (pending.failed) return reask("resent", undefined, handled.attempts);
   if (command === "back") {
     const previous = handled.asked.at(-1);
@@ -133,4 +134,32 @@ export function answer(
     default:
       return unreachable(content);
   }
+}
+
+/**
+ * A message to the template that opened the conversation: a tap on one of its quick replies (or its text typed)
+ * leads where that button says; anything else means the customer is back in the 24-hour window, and the menu goes on.
+ */
+function answerTemplate(
+  ref: MenuRef,
+  handled: Session,
+  pending: Asked,
+  template: CompiledTemplate,
+  event: InboundEvent,
+  now: string,
+  go: (outcome: Outcome, session: Session, target: Target, from: string) => Plan,
+): Plan {
+  const content = event.content;
+  const chosen =
+    content.kind === "reply"
+      ? (() => {
+          const tap = tapped(ref.menu, { ...handled, pending }, { ...event, content });
+          return tap.kind === "pending" ? tap.option : null;
+        })()
+      : content.kind === "text"
+        ? typedOption(template, content.text)
+        : null;
+  if (content.kind === "reaction") return nothing("ignored", pending.node);
+  if (chosen !== null) return go("advanced", recordAnswer(handled, pending, chosen, now), chosen.next, `${TEMPLATE_NODE}/${chosen.id}`);
+  return go("advanced", handled, template.next, TEMPLATE_NODE);
 }

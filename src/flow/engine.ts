@@ -4,13 +4,13 @@
  * performs its effects (see `conversation/step.ts`).
  */
 import { defined } from "../defined.js";
-import { DEFAULT_TEXTS } from "../menus/compiled.js";
-import { waits } from "../menus/nodes.js";
+import { DEFAULT_TEXTS, TEMPLATE_NODE, waitingAt, type CompiledMenu } from "../menus/compiled.js";
+import { templateMessage } from "./render.js";
 import { answer } from "./answer.js";
 import { commandOf } from "./match.js";
-import { begin, fetching, nothing, plan, type MenuRef } from "./plan.js";
-import { blankSession, catchUp, isActive, markHandled, type Who } from "./session.js";
-import type { FetchResult, InboundEvent, Plan, SentRecord, Session } from "./types.js";
+import { begin, fetching, invite, nothing, plan, type MenuRef } from "./plan.js";
+import { askedNow, blankSession, catchUp, isActive, markDeliveryFailed, markHandled, OUTSIDE_WINDOW, windowOpen, type Who } from "./session.js";
+import type { FetchResult, InboundEvent, Plan, SentRecord, Session, StatusEvent } from "./types.js";
 
 export type { MenuRef } from "./plan.js";
 
@@ -34,8 +34,7 @@ export function freshNeeded(session: Session | null, event: InboundEvent, active
   const command = commandOf(active?.menu ?? null, event);
   if (command === "restart" && session !== null && session.menuId !== "") return { kind: "current", menuId: session.menuId };
   if (command === "start" || command === "restart") return { kind: "bound" };
-  const node = isActive(session) && active !== null ? active.menu.nodes[session.pending.node] : undefined;
-  const running = node !== undefined && waits(node);
+  const running = isActive(session) && active !== null && waitingAt(active.menu, session.pending.node) !== undefined;
   // A tap never starts an unrelated menu: it belongs to a conversation that ended (see `decideInbound`).
   return running || event.content.kind === "reply" ? null : { kind: "bound" };
 }
@@ -75,19 +74,94 @@ export interface StartInput {
   who: Who;
   now: string;
   writer: string;
+  /** The conversation this start begins, derived from the business's request id: a rerun of it sends nothing. */
+  conversation?: string;
   /** Results of the backend requests this step made so far, in order (see `Plan.fetch`). */
   fetched?: readonly FetchResult[];
+}
+
+/** What is wrong with a business start's variables for `menu`: undeclared names, required ones missing. */
+export function variableProblems(menu: CompiledMenu, vars: Record<string, string> | undefined): string[] {
+  const given = vars ?? {};
+  const declared = Object.keys(menu.variables);
+  const problems: string[] = [];
+  for (const name of Object.keys(given)) {
+    if (!Object.hasOwn(menu.variables, name))
+      problems.push(
+        `variables.${name}: menu "${menu.id}" does not declare it (${declared.length === 0 ? "it declares no variables" : `it declares ${declared.join(", ")}`}); add it to the menu's "variables"`,
+      );
+  }
+  for (const [name, v] of Object.entries(menu.variables)) {
+    if (v.required && !Object.hasOwn(given, name)) problems.push(`variables.${name}: menu "${menu.id}" requires it`);
+  }
+  return problems;
 }
 
 /** The business starts `ref` for a customer: replaces any conversation they had. Opt-outs win (`opted_out`). */
 export function decideStart(input: StartInput): Plan {
   if (input.optedOut || input.session?.optedOut) return nothing("opted_out");
+  if (input.conversation !== undefined && input.session?.conversation === input.conversation) return nothing("already_started", input.session.pending?.node ?? null);
   const { owing } = catchUp(input.session, input.sent);
-  const started = begin(input.ref, input.who, input.now, input.session, input.writer, { fetched: input.fetched ?? [], inbound: null });
-  if (started.fetch !== undefined) return fetching("started", started.fetch, null);
+  const conversation = input.conversation ?? input.writer;
+  const ctx = { event: null, now: input.now, writer: input.writer };
   // Messages the replaced conversation still owed no longer apply; its answers (completions) still go out.
   const prior = owing && { ...owing, from: Math.max(owing.from, owing.owed.sends.length) };
-  return plan(started.session.pending === null ? "completed" : "started", started.session, { event: null, now: input.now, writer: input.writer }, started.sends, started.completions, prior);
+  if (!windowOpen(input.session, input.now)) {
+    // Outside WhatsApp's 24-hour window only an approved template reaches the customer; the menu goes on when they answer it.
+    const { menu } = input.ref;
+    if (menu.template === undefined) {
+      const problem = `this customer has not written in the last 24 hours, so WhatsApp only delivers an approved template; add a "template" to menu "${menu.id}" (see the README's Templates), or start it after the customer writes`;
+      return { ...nothing("outside_window"), problem };
+    }
+    const invited = invite(input.ref, input.who, input.now, input.session, conversation);
+    if (invited.empty.length > 0) {
+      const which = invited.empty.map((n) => `${n} (${menu.template?.parameters[n - 1]})`).join(", ");
+      return {
+        ...nothing("outside_window"),
+        problem: `template "${menu.template.name}" parameter ${which} is empty for this customer; WhatsApp refuses empty parameters: pass the profileName or variables it names`,
+      };
+    }
+    return plan("templated", invited.session, ctx, invited.sends, [], prior);
+  }
+  const started = begin(input.ref, input.who, input.now, input.session, conversation, { fetched: input.fetched ?? [], inbound: null });
+  if (started.fetch !== undefined) return fetching("started", started.fetch, null);
+  return plan(started.session.pending === null ? "completed" : "started", started.session, ctx, started.sends, started.completions, prior);
+}
+
+export interface StatusInput {
+  session: Session | null;
+  sent: SentRecord | null;
+  status: StatusEvent;
+  /** The session's own menu version, for its template. */
+  active: MenuRef | null;
+  now: string;
+  writer: string;
+}
+
+/** How long after a question was asked a 1340 for it still sends the template in its place: statuses can come days late. */
+export const TEMPLATE_FALLBACK_MS = 10 * 60_000;
+
+/**
+ * A failed delivery of the pending question is recorded on the session (the admin view shows why; the customer's
+ * next message gets the question again). A 1340 says the customer is outside the 24-hour window after all: where the
+ * menu has a template and the question is recent, the template goes out in its place and the conversation waits at it.
+ */
+export function decideStatus(input: StatusInput): Plan {
+  const caught = catchUp(input.session, input.sent);
+  if (caught.session === null) return nothing("ignored");
+  const failed = markDeliveryFailed(caught.session, input.status, input.now);
+  if (failed?.pending == null) return nothing("ignored");
+  const pending = failed.pending;
+  const template = input.active?.menu.template;
+  const recent = Date.parse(input.now) - Date.parse(pending.at) < TEMPLATE_FALLBACK_MS;
+  if (input.status.code === OUTSIDE_WINDOW && pending.node !== TEMPLATE_NODE && template !== undefined && recent && input.active !== null) {
+    const waiting: Session = { ...failed, pending: { ...askedNow(failed, TEMPLATE_NODE, input.now), answered: pending.answered }, attempts: 0 };
+    const { message, empty } = templateMessage(template, waiting);
+    // What the step before still owed: its messages would meet the same closed window; its completions still go out.
+    const prior = caught.owing && { ...caught.owing, from: Math.max(caught.owing.from, caught.owing.owed.sends.length) };
+    if (empty.length === 0) return plan("templated", waiting, { event: null, now: input.now, writer: input.writer }, [message], [], prior);
+  }
+  return { outcome: "recorded", session: failed, perform: null, node: pending.node };
 }
 
 /** Decides what to do with one inbound message. */
@@ -127,11 +201,12 @@ export function decideInbound(input: InboundInput): Plan {
   if (prior !== null && fresh && prior.owed.inbound !== null && Date.parse(now) - Date.parse(prior.owed.at) < BEHIND_PATIENCE_MS) return nothing("behind", here);
 
   const start = (): Plan => {
-    if (input.fresh === null) return nothing("no_menu");
+    // No menu to start; the message is still remembered: the customer's 24-hour window opens with it.
+    if (input.fresh === null) return { ...nothing("no_menu"), session: markHandled(session ?? blankSession(null, who, now, null, event.messageUuid), event.messageUuid, now) };
     const started = begin(input.fresh, who, now, session, event.messageUuid, { fetched: input.fetched ?? [], inbound: event.messageUuid });
     if (started.fetch !== undefined) return fetching("started", started.fetch, null);
     const outcome = started.session.pending === null ? "completed" : "started";
-    const p = plan(outcome, markHandled(started.session, event.messageUuid), ctx, started.sends, started.completions, prior);
+    const p = plan(outcome, markHandled(started.session, event.messageUuid, now), ctx, started.sends, started.completions, prior);
     return input.optedOut || session?.optedOut ? { ...p, optOut: "clear" } : p;
   };
 
@@ -143,23 +218,23 @@ export function decideInbound(input: InboundInput): Plan {
   }
   if (command === "stop") {
     const base = session ?? blankSession(menuOf && { id: menuOf.menu.id, version: menuOf.version }, who, now, null, event.messageUuid);
-    const stopped: Session = markHandled({ ...base, pending: null, optedOut: true, updatedAt: now }, event.messageUuid);
+    const stopped: Session = markHandled({ ...base, pending: null, optedOut: true, updatedAt: now }, event.messageUuid, now);
     return { ...plan("stopped", stopped, ctx, [{ type: "text", text: texts.stopped }], [], prior), optOut: "set" };
   }
   if (command === "restart" || command === "start") return start();
 
-  const pendingNode = isActive(session) && input.active !== null ? input.active.menu.nodes[session.pending.node] : undefined;
-  if (!isActive(session) || input.active === null || pendingNode === undefined || (pendingNode.kind !== "question" && pendingNode.kind !== "input")) {
+  const waiting = isActive(session) && input.active !== null ? waitingAt(input.active.menu, session.pending.node) : undefined;
+  if (!isActive(session) || input.active === null || waiting === undefined) {
     // A tap on a button of a conversation that ended (or expired) is not a new conversation.
     if (event.content.kind === "reply") {
       // A tap answers a message we sent, so a missing session is more likely not visible yet than gone.
       if (session === null && fresh) return nothing("behind");
       const base = session ?? blankSession(null, who, now, null, event.messageUuid);
-      return plan("ended", markHandled({ ...base, updatedAt: now }, event.messageUuid), ctx, [{ type: "text", text: texts.ended }], [], prior);
+      return plan("ended", markHandled({ ...base, updatedAt: now }, event.messageUuid, now), ctx, [{ type: "text", text: texts.ended }], [], prior);
     }
     return start();
   }
-  return answer(input.active, markHandled(withProfile(session, event), event.messageUuid), session.pending, pendingNode, command, { ...input, prior });
+  return answer(input.active, markHandled(withProfile(session, event), event.messageUuid, now), session.pending, waiting, command, { ...input, prior });
 }
 
 const withProfile = (session: Session, event: InboundEvent): Session => (event.profileName === undefined ? session : { ...session, profileName: event.profileName });

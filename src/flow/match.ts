@@ -1,6 +1,5 @@
 /** Matching (pure): which command a typed message is, and which question and option a tap or a typed answer picks. */
-import type { CompiledMenu, CompiledOption, CompiledQuestion } from "../menus/compiled.js";
-import { DEFAULT_COMMANDS } from "../menus/compiled.js";
+import { DEFAULT_COMMANDS, TEMPLATE_NODE, waitingAt, type CompiledMenu, type CompiledOption, type Waiting } from "../menus/compiled.js";
 import { normaliseWords } from "../menus/words.js";
 import { asOption } from "./options.js";
 import type { Asked, InboundEvent, Session } from "./types.js";
@@ -17,14 +16,15 @@ export function commandOf(menu: CompiledMenu | null, event: InboundEvent): Comma
 }
 
 /** The options a question offers in the message `asked`: its own, or for a dynamic one those that message showed. */
-function offered(question: CompiledQuestion, asked: Asked | undefined): { shown: CompiledOption[]; earlier: CompiledOption[] } {
-  const dynamic = question.dynamic;
-  if (dynamic === undefined) return { shown: question.options, earlier: [] };
+function offered(waiting: Waiting, asked: Asked | undefined): { shown: CompiledOption[]; earlier: CompiledOption[] } {
+  if (waiting.kind === "input") return { shown: [], earlier: [] };
+  const dynamic = waiting.kind === "question" ? waiting.dynamic : undefined;
+  if (dynamic === undefined) return { shown: waiting.options, earlier: [] };
   return { shown: (asked?.options ?? []).map((o) => asOption(o, dynamic)), earlier: (asked?.seen ?? []).map((o) => asOption(o, dynamic)) };
 }
 
 /** A typed answer: the option's number, its title or a synonym (case, accents and spaces ignored). */
-export function typedOption(question: CompiledQuestion, text: string, asked?: Asked): CompiledOption | null {
+export function typedOption(question: Waiting, text: string, asked?: Asked): CompiledOption | null {
   const word = normaliseWords(text);
   const { shown, earlier } = offered(question, asked);
   if (/^\d{1,2}$/.test(word)) return shown[Number(word) - 1] ?? null;
@@ -42,11 +42,15 @@ export type Tapped =
   /** The reply id is an option of no question it could be. */
   | { kind: "none" };
 
+/**
+ * The option `id` picks in what `asked` waited at. A template sent in Vonage's template form carries no payloads:
+ * WhatsApp then sends the button's text as the payload, so a template's buttons also match by their text.
+ */
 function optionOf(menu: CompiledMenu, asked: Asked, id: string): CompiledOption | null {
-  const node = menu.nodes[asked.node];
-  if (node?.kind !== "question") return null;
-  const { shown, earlier } = offered(node, asked);
-  return shown.find((o) => o.id === id) ?? earlier.find((o) => o.id === id) ?? null;
+  const waiting = waitingAt(menu, asked.node);
+  if (waiting === undefined) return null;
+  const { shown, earlier } = offered(waiting, asked);
+  return shown.find((o) => o.id === id) ?? earlier.find((o) => o.id === id) ?? (asked.node === TEMPLATE_NODE ? shown.find((o) => o.title === id) : undefined) ?? null;
 }
 
 /**

@@ -1,7 +1,7 @@
 /** Building plans (pure): the session a step stores, with what it owes, and where an answer leads. */
 import { defined } from "../defined.js";
-import type { CompiledMenu } from "../menus/compiled.js";
-import { walk, type WalkInput, type Walked } from "./render.js";
+import { TEMPLATE_NODE, type CompiledMenu } from "../menus/compiled.js";
+import { templateMessage, walk, type WalkInput, type Walked } from "./render.js";
 import { ASKED_MAX, askedNow, blankSession, keepLast, owe, SHOWN_KEPT, type Owing, type Who } from "./session.js";
 import type { Asked, Completion, FetchNeed, InboundEvent, Outcome, Plan, Session } from "./types.js";
 
@@ -72,6 +72,13 @@ export function arrive(ref: MenuRef, before: Session, walked: Walked, now: strin
     completions.push(completion);
   }
   return { session: next, completions };
+}
+
+/** A new conversation on `ref`'s menu that waits at its template (outside the 24-hour window); `empty`: parameters that came out empty. */
+export function invite(ref: MenuRef, who: Who, now: string, previous: Session | null, conversation: string) {
+  const session = blankSession({ id: ref.menu.id, version: ref.version }, who, now, previous, conversation);
+  const { message, empty } = templateMessage(ref.menu.template!, session);
+  return { session: { ...session, pending: askedNow(session, TEMPLATE_NODE, now) }, sends: [message], empty };
 }
 
 /** A new conversation on `ref`'s menu, replacing `previous`. `fetch` is set when a request must be made first. */

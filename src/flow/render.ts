@@ -1,6 +1,6 @@
 /** Rendering (pure): the messages a conversation sends, placeholders filled in and clipped to WhatsApp's limits. */
 import { defined } from "../defined.js";
-import type { CompiledInput, CompiledMenu, CompiledNode, CompiledQuestion, Target } from "../menus/compiled.js";
+import type { CompiledInput, CompiledMenu, CompiledNode, CompiledQuestion, CompiledTemplate, Target } from "../menus/compiled.js";
 import { LIMITS } from "../menus/limits.js";
 import { fillPlaceholders, type PlaceholderValues } from "../menus/words.js";
 import { unreachable } from "../unreachable.js";
@@ -46,6 +46,14 @@ export function askAgain(node: CompiledQuestion | CompiledInput, session: Sessio
   if (node.kind === "input") return inputMessage(node, session, note);
   if (node.dynamic !== undefined) return shownMessage(node, asked.options ?? [], session, note);
   return questionMessage(node, session, note);
+}
+
+/** The menu's template as sent, and the (1-based) parameters that came out empty: WhatsApp refuses those. */
+export function templateMessage(template: CompiledTemplate, session: Session): { message: Outgoing; empty: number[] } {
+  const values = valuesOf(session);
+  const parameters = template.parameters.map((p) => clip(fillPlaceholders(p, values), LIMITS.templateParameter));
+  const empty = parameters.flatMap((p, i) => (p.trim() === "" ? [i + 1] : []));
+  return { message: { type: "template", template: { name: template.name, language: template.language, form: template.form, parameters, payloads: template.options.map((o) => o.id) } }, empty };
 }
 
 export function textMessage(text: string, session: Session): Outgoing {

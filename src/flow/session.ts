@@ -3,6 +3,9 @@ import { defined } from "../defined.js";
 import type { CompiledOption } from "../menus/compiled.js";
 import type { Answer, Asked, Completion, Owed, SentRecord, Session, StatusEvent } from "./types.js";
 
+/** WhatsApp's error for a free-form message outside the 24-hour window. */
+export const OUTSIDE_WINDOW = "1340";
+
 /** How many inbound ids and earlier questions a session remembers. */
 export const HANDLED_MAX = 20;
 export const ASKED_MAX = 20;
@@ -11,6 +14,8 @@ export const ANSWERS_MAX = 100;
 /** Variables a conversation holds, and the characters of each value. */
 export const VARS_MAX = 20;
 export const VAR_VALUE_MAX = 1024;
+/** What a variable may be called: letters, digits and `_`, starting with a letter. */
+export const VAR_NAME = /^[A-Za-z][A-Za-z0-9_]{0,31}$/;
 /** Lists a conversation holds, their items, and the characters of an item's id, title and description. */
 export const LISTS_MAX = 3;
 export const LIST_ITEMS_MAX = 30;
@@ -25,12 +30,34 @@ export function isActive(session: Session | null): session is Session & { pendin
   return session !== null && session.pending !== null;
 }
 
-export const markHandled = (session: Session, uuid: string): Session => ({ ...session, handled: keepLast([...session.handled, uuid], HANDLED_MAX) });
+/** The customer's message `uuid` was handled at `now`: their 24-hour window runs from it. */
+export const markHandled = (session: Session, uuid: string, now: string): Session => ({ ...session, handled: keepLast([...session.handled, uuid], HANDLED_MAX), lastInboundAt: now });
+
+/** WhatsApp's customer-service window: free-form messages only within 24 hours of the customer's last message. */
+export const WINDOW_MS = 24 * 3600_000;
+/** A start this close to the window's end sends the template: its messages and the customer's reading take time. */
+export const WINDOW_MARGIN_MS = 15 * 60_000;
+
+/** When the window closes (null: it is not open: never wrote, or WhatsApp said it closed since). */
+export function windowClosesAt(session: Session | null): string | null {
+  const last = session?.lastInboundAt;
+  if (last === undefined) return null;
+  if (session?.windowClosedAt !== undefined && session.windowClosedAt >= last) return null;
+  return new Date(Date.parse(last) + WINDOW_MS).toISOString();
+}
+
+/** True when a free-form message sent `now` reaches the customer, with the safety margin. */
+export function windowOpen(session: Session | null, now: string): boolean {
+  const closes = windowClosesAt(session);
+  return closes !== null && Date.parse(now) < Date.parse(closes) - WINDOW_MARGIN_MS;
+}
 
 export interface Who {
   business: string;
   customer: string;
   profileName?: string;
+  /** The variables a business start brings. */
+  vars?: Record<string, string>;
 }
 
 /**
@@ -54,7 +81,12 @@ export function blankSession(menu: { id: string; version: number } | null, who: 
     step: previous?.step ?? 0,
     startedAt: now,
     updatedAt: now,
-    ...defined({ profileName: who.profileName }),
+    ...defined({
+      profileName: who.profileName,
+      vars: who.vars && Object.keys(who.vars).length > 0 ? who.vars : undefined,
+      lastInboundAt: previous?.lastInboundAt,
+      windowClosedAt: previous?.windowClosedAt,
+    }),
   };
   return session;
 }
@@ -124,5 +156,6 @@ export function markDeliveryFailed(session: Session, status: Pick<StatusEvent, "
   if (session.pending === null || session.pending.messageUuid !== status.messageUuid) return null;
   if (status.status !== "rejected" && status.status !== "undeliverable") return null;
   const failed: NonNullable<Asked["failed"]> = { status: status.status, at: now, ...defined({ code: status.code, title: status.title, detail: status.detail }) };
-  return { ...session, pending: { ...session.pending, failed }, updatedAt: now };
+  const closed = status.code === OUTSIDE_WINDOW ? { windowClosedAt: now } : {};
+  return { ...session, ...closed, pending: { ...session.pending, failed }, updatedAt: now };
 }

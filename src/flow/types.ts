@@ -40,8 +40,18 @@ export interface StatusEvent {
 export type Outgoing =
   | { type: "interactive"; interactive: Interactive }
   | { type: "text"; text: string }
+  | { type: "template"; template: TemplateSend }
   /** WhatsApp's location request message: the text and a Send location button. */
   | { type: "location_request"; text: string };
+
+/** An approved template as sent: its parameters filled in, and the payload of each quick-reply button (custom form). */
+export interface TemplateSend {
+  name: string;
+  language: string;
+  form: "template" | "custom";
+  parameters: string[];
+  payloads: string[];
+}
 
 /** An option of a dynamic question as the customer saw it (clipped to WhatsApp's limits). */
 export interface ShownOption {
@@ -112,6 +122,10 @@ export interface Session {
    * racing session write cannot undo it.
    */
   optedOut?: boolean;
+  /** When the customer last wrote (our clock): WhatsApp's 24-hour window for free-form messages runs from it. Outlives conversations. */
+  lastInboundAt?: string;
+  /** When WhatsApp refused a free-form message as outside the window (1340) after the customer's last message. */
+  windowClosedAt?: string;
   /** The last inbound `message_uuid`s handled, oldest first (bounded): Vonage delivers at least once. */
   handled: string[];
   /** This conversation's id: derived ids of outgoing effects (completion `webhook-id`, `client_ref`) start from it. */
@@ -174,8 +188,17 @@ export type Outcome =
   | "ended"
   | "not_an_answer"
   | "superseded"
-  | "paged"
-  | "own_number";
+  | "own_number"
+  /** Outside the 24-hour window: the menu's template went out instead of the first question. */
+  | "templated"
+  /** Outside the 24-hour window, and the menu has no template (or its parameters came out empty). */
+  | "outside_window"
+  /** A delivery failure of the pending question was recorded. */
+  | "recorded"
+  /** The same start (request id) already began this conversation. */
+  | "already_started"
+  /** A dynamic question's next page ("More…"). */
+  | "paged";
 
 /** The answers of a finished conversation, for the menu's completion webhook. */
 export interface Completion {
@@ -215,6 +238,8 @@ export interface Plan {
    * again with its result appended to the input's `fetched`.
    */
   fetch?: FetchNeed;
+  /** Why nothing was done, for a refusal the caller must fix (`outside_window`). */
+  problem?: string;
 }
 
 /** A backend request a step must make before it can decide (see `flow/request.ts`). */

@@ -3,7 +3,7 @@ import { Hono } from "hono";
 import { z } from "zod";
 import { defined } from "../defined.js";
 import { AppError, MenuInvalidError } from "../errors.js";
-import { catchUp } from "../flow/session.js";
+import { catchUp, VAR_NAME, VAR_VALUE_MAX, VARS_MAX, windowClosesAt, windowOpen } from "../flow/session.js";
 import { checkMenu } from "../menus/compile.js";
 import { menuIdSchema } from "../menus/schema.js";
 import { startMenu } from "../conversation/step.js";
@@ -32,12 +32,64 @@ function param(value: string, schema: z.ZodType<string, string>, what: string): 
   return parsed.data;
 }
 
-const startSchema = z.strictObject({
+const variablesSchema = z
+  .record(z.string().regex(VAR_NAME), z.string().max(VAR_VALUE_MAX))
+  .refine((v) => Object.keys(v).length <= VARS_MAX)
+  .optional();
+const requestIdSchema = z.string().regex(/^[A-Za-z0-9_.:-]{1,128}$/);
+
+/** One customer of a start: who, and what the menu's texts and template may use. */
+const customerStart = {
   to: phoneSchema,
-  from: phoneSchema,
   /** The customer's name, for `{{profile.name}}` before they ever wrote (Vonage adds it to their messages). */
   profileName: z.string().trim().min(1).max(256).optional(),
+  /** Values for the menu's declared variables, `{{vars.<name>}}`. */
+  variables: variablesSchema,
+};
+
+const startSchema = z.strictObject({
+  ...customerStart,
+  from: phoneSchema,
+  /** Names this start: sending the same request again starts nothing twice. */
+  requestId: requestIdSchema.optional(),
 });
+
+/** Customers one bulk call starts: within a Workers Free invocation's 50 subrequests (a start sends one or two messages). */
+export const BULK_MAX = 20;
+
+const bulkSchema = z.strictObject({
+  from: phoneSchema,
+  requestId: requestIdSchema,
+  /** Shared by every customer; a customer's own variables win. */
+  variables: variablesSchema,
+  customers: z.array(z.strictObject(customerStart)).min(1).max(BULK_MAX),
+});
+
+const FIELD_RULES: Record<string, string> = {
+  to: "must be the customer's number, digits only, country code first",
+  from: "must be your WhatsApp Business number, digits only, country code first",
+  profileName: "must be a name of 1 to 256 characters",
+  variables: `must be an object of at most ${VARS_MAX} variables, names of letters, digits and '_' starting with a letter, string values of at most ${VAR_VALUE_MAX} characters`,
+  requestId: "must be 1 to 128 letters, digits or '_', '.', ':', '-'",
+  customers: `must be a list of 1 to ${BULK_MAX} customers, each {"to", "profileName"?, "variables"?}`,
+};
+
+/** The body of a start, or a 400 that names each field's rule. */
+function parseStart<T extends z.ZodType>(schema: T, body: unknown, expected: string): z.infer<T> {
+  const parsed = schema.safeParse(body);
+  if (parsed.success) return parsed.data;
+  const problems = describeIssues(parsed.error, {
+    path: (path) => path.join(".") || "body",
+    message: (i) => FIELD_RULES[String(i.path.at(-1))] ?? FIELD_RULES[String(i.path[0])] ?? i.message,
+  });
+  throw new AppError("ERR_BODY_MALFORMED", `expected ${expected}: ${problems}`);
+}
+
+/** How a start ended for one customer of a bulk start. */
+type BulkOutcome = { outcome: "started"; via: "question" | "template"; already?: true; node: string | null } | { outcome: "opted_out" } | { outcome: "refused"; reason: string; retry: boolean };
+
+/** Errors a rerun of the same bulk start may get past. */
+const PASSING = new Set(["ERR_SESSION_CONTENDED", "ERR_VONAGE_UNAVAILABLE", "ERR_STORE_UNAVAILABLE", "ERR_MENU_NOT_READABLE_YET"]);
 
 /** The business's routes: the services first (a bad configuration fails them), then the token they configure. */
 function businessRoutes(services: () => Promise<Services>): Hono<ServicesEnv> {
@@ -54,25 +106,47 @@ function businessRoutes(services: () => Promise<Services>): Hono<ServicesEnv> {
 export function flowRoutes(services: () => Promise<Services>): Hono<ServicesEnv> {
   const app = businessRoutes(services);
   app.post("/:menuId/start", async (c) => {
-    const parsed = startSchema.safeParse(await jsonBody(c.req.raw));
-    if (!parsed.success) {
-      const problems = describeIssues(parsed.error, {
-        path: (path) => path.join(".") || "body",
-        message: (i) =>
-          i.path[0] === "to"
-            ? "must be the customer's number, digits only, country code first"
-            : i.path[0] === "from"
-              ? "must be your WhatsApp Business number, digits only, country code first"
-              : i.path[0] === "profileName"
-                ? "must be a name of 1 to 256 characters"
-                : i.message,
-      });
-      throw new AppError("ERR_BODY_MALFORMED", `expected {"to": "<customer>", "from": "<business number>", "profileName"?: "<name>"}: ${problems}`);
-    }
-    const who = { business: parsed.data.from, customer: parsed.data.to, ...defined({ profileName: parsed.data.profileName }) };
-    const result = await startMenu(c.var.services.conversation(c), c.req.param("menuId"), who);
+    const body = parseStart(
+      startSchema,
+      await jsonBody(c.req.raw),
+      '{"to": "<customer>", "from": "<business number>", "profileName"?: "<name>", "variables"?: {"<name>": "<value>"}, "requestId"?: "<id>"}',
+    );
+    const who = { business: body.from, customer: body.to, ...defined({ profileName: body.profileName, vars: body.variables }) };
+    const result = await startMenu(c.var.services.conversation(c), c.req.param("menuId"), who, defined({ requestId: body.requestId }));
     c.var.services.deps.log({ level: "info", msg: "start", customer: maskNumber(who.customer), menu: result.menu, node: result.node, outcome: result.outcome });
     return c.json({ outcome: result.outcome, node: result.node, message_uuids: result.sent });
+  });
+
+  /**
+   * `POST /flows/{menuId}/start/bulk`: one menu for a list of customers, one after another (each customer's keys
+   * are their own, and the sends go out at the pace they are answered). Safe to rerun with the same `requestId`.
+   */
+  app.post("/:menuId/start/bulk", async (c) => {
+    const body = parseStart(
+      bulkSchema,
+      await jsonBody(c.req.raw),
+      `{"from": "<business number>", "requestId": "<id>", "variables"?: {...}, "customers": [{"to": "<customer>", "profileName"?, "variables"?}, ...] (at most ${BULK_MAX})}`,
+    );
+    const deps = c.var.services.conversation(c);
+    const results: Array<{ index: number; customer: string } & BulkOutcome> = [];
+    for (const [index, one] of body.customers.entries()) {
+      const vars = { ...body.variables, ...one.variables };
+      const who = { business: body.from, customer: one.to, ...defined({ profileName: one.profileName, vars: Object.keys(vars).length > 0 ? vars : undefined }) };
+      let outcome: BulkOutcome;
+      try {
+        const r = await startMenu(deps, c.req.param("menuId"), who, { requestId: body.requestId });
+        outcome = { outcome: "started", via: r.outcome === "templated" ? "template" : "question", node: r.node, ...(r.outcome === "already_started" ? { already: true as const } : {}) };
+      } catch (error) {
+        if (!(error instanceof AppError)) throw error;
+        // A menu that does not exist fails every customer alike: the whole call says so.
+        if (error.code === "ERR_MENU_NOT_FOUND") throw error;
+        outcome = error.code === "ERR_OPTED_OUT" ? { outcome: "opted_out" } : { outcome: "refused", reason: error.message, retry: PASSING.has(error.code) };
+      }
+      c.var.services.deps.log({ level: "info", msg: "bulk start", customer: maskNumber(one.to), menu: c.req.param("menuId"), outcome: outcome.outcome });
+      results.push({ index, customer: maskNumber(one.to), ...outcome });
+    }
+    const count = (o: BulkOutcome["outcome"]) => results.filter((r) => r.outcome === o).length;
+    return c.json({ requestId: body.requestId, started: count("started"), opted_out: count("opted_out"), refused: count("refused"), results });
   });
   return app;
 }
@@ -163,7 +237,10 @@ export function adminRoutes(services: () => Promise<Services>): Hono<ServicesEnv
     if (state.session === null && !state.optedOut) throw new AppError("ERR_NOT_FOUND", "no session for this customer");
     // The session as the engine sees it: the pending question's message_uuid and refusals come from the sent record.
     const { session } = catchUp(state.session, state.sent);
-    return c.json({ session, optedOut: state.optedOut, sent: state.sent });
+    // WhatsApp's 24-hour window: whether a free-form message reaches the customer now, or only a template does.
+    const closesAt = windowClosesAt(session);
+    const window = { open: windowOpen(session, now(c.var.services)), closesAt, ...defined({ lastInboundAt: session?.lastInboundAt, closedAt: session?.windowClosedAt }) };
+    return c.json({ session, optedOut: state.optedOut, sent: state.sent, window });
   });
 
   app.delete("/sessions/:business/:customer", async (c) => {

@@ -52,9 +52,9 @@ export function webhookRoutes(services: () => Promise<Services>): Hono<ServicesE
     const { deps } = s;
     const started = deps.now();
     const status = parseStatus(await signedJson(s, c.req.raw));
-    const outcome = await handleStatusEvent({ sessions: s.sessions, now: deps.now, sessionTtlSeconds: s.config.sessionTtlSeconds }, status);
+    const outcome = await handleStatusEvent(s.conversation(c), status);
     deps.log({
-      level: outcome === "recorded" ? "warn" : "info",
+      level: outcome === "ignored" ? "info" : "warn",
       msg: "status",
       message_uuid: status.messageUuid,
       customer: maskNumber(status.customer),

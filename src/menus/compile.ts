@@ -3,13 +3,13 @@
  * schema and WhatsApp limits, shorthand rendered, routing checked, advice (warnings) collected.
  */
 import { MenuInvalidError, type MenuProblem } from "../errors.js";
-import { DEFAULT_COMMANDS, DEFAULT_TEXTS, type CompiledMenu, type CompiledNode, type CompiledOption, type Target } from "./compiled.js";
+import { DEFAULT_COMMANDS, DEFAULT_TEXTS, type CompiledMenu, type CompiledNode, type CompiledOption, type CompiledTemplate, type Target } from "./compiled.js";
 import { destinationProblem } from "../public-url.js";
 import { LIMITS, charLength } from "./limits.js";
 import { buildCondition, buildDynamic, buildInput, buildRequest, chainProblems, checkDataNode, lintData } from "./compile-flow.js";
 import { exitsOf, successors, textsOf } from "./nodes.js";
 import { unreachable } from "../unreachable.js";
-import { menuSchema, type Destination, type DynamicQuestion, type Interactive, type MenuNodeDoc, type RawQuestion, type ShorthandQuestion } from "./schema.js";
+import { menuSchema, type Destination, type DynamicQuestion, type Interactive, type MenuNodeDoc, type RawQuestion, type ShorthandQuestion, type TemplateDoc } from "./schema.js";
 import { normaliseWords, placeholdersIn } from "./words.js";
 import { issueList, jsonPath } from "../zod-issues.js";
 
@@ -99,6 +99,19 @@ function buildQuestion(doc: RawQuestion | ShorthandQuestion): Built {
   return { node, strayNext, missingNext };
 }
 
+function buildTemplate(t: TemplateDoc, start: string): CompiledTemplate {
+  const options = (t.buttons ?? []).map((b): CompiledOption => ({ id: b.id, title: b.text, next: toTarget(b.next), words: [...new Set([b.text, ...(b.synonyms ?? [])].map(normaliseWords))] }));
+  return {
+    kind: "template",
+    name: t.name,
+    language: t.language,
+    form: t.form ?? (options.length > 0 ? "custom" : "template"),
+    parameters: t.parameters ?? [],
+    options,
+    next: t.next === undefined ? { node: start } : toTarget(t.next),
+  };
+}
+
 /** Checks a menu document and compiles it; never throws. */
 export interface CheckOptions {
   /** Development only: webhooks may name this machine (ALLOW_LOCAL_WEBHOOKS). */
@@ -128,6 +141,7 @@ export function checkMenu(input: unknown, options: CheckOptions = {}): MenuRepor
     format: 4,
     id: doc.id,
     start: doc.start,
+    variables: Object.fromEntries(Object.entries(doc.variables ?? {}).map(([name, v]) => [name, { required: v.required === true }])),
     nodes,
     settings: {
       staleTaps: settings.staleTaps ?? "reprompt",
@@ -157,6 +171,16 @@ export function checkMenu(input: unknown, options: CheckOptions = {}): MenuRepor
     if ("text" in t) checkWebhook(t.webhook, path);
   };
   if (!exists(doc.start)) errors.push({ path: "$.start", message: `start node "${doc.start}" does not exist` });
+  if (doc.template !== undefined) {
+    menu.template = buildTemplate(doc.template, doc.start);
+    menu.template.options.forEach((o, i) => checkTarget(o.next, ["template", "buttons", i, "next"]));
+    if (doc.template.next !== undefined) checkTarget(menu.template.next, ["template", "next"]);
+    const buttons = doc.template.buttons ?? [];
+    buttons.forEach((b, i) => {
+      if (buttons.findIndex((x) => x.id === b.id) !== i) errors.push({ path: jsonPath(["template", "buttons", i, "id"]), message: `template button id "${b.id}" is used twice` });
+      if (buttons.findIndex((x) => x.text === b.text) !== i) errors.push({ path: jsonPath(["template", "buttons", i, "text"]), message: `template button text "${b.text}" is used twice` });
+    });
+  }
   if (menu.settings.fallback) checkTarget(menu.settings.fallback, ["settings", "fallback"]);
 
   const commandWords = new Map<string, string>();
@@ -242,6 +266,7 @@ function lintFlow(menu: CompiledMenu, warnings: MenuProblem[], errors: MenuProbl
   const reached = new Set<string>();
   const queue = [menu.start];
   if (menu.settings.fallback && "node" in menu.settings.fallback) queue.push(menu.settings.fallback.node);
+  for (const t of [...(menu.template?.options.map((o) => o.next) ?? []), ...(menu.template ? [menu.template.next] : [])]) if ("node" in t) queue.push(t.node);
   while (queue.length > 0) {
     const cur = queue.pop()!;
     if (reached.has(cur)) continue;
@@ -252,16 +277,25 @@ function lintFlow(menu: CompiledMenu, warnings: MenuProblem[], errors: MenuProbl
     if (!reached.has(id)) warnings.push({ path: jsonPath(["nodes", id]), message: `node "${id}" cannot be reached from the start node` });
   }
 
+  const templateTexts: Array<[PropertyKey[], string]> = [
+    ...(menu.template?.parameters ?? []).map((p, i): [PropertyKey[], string] => [["template", "parameters", i], p]),
+    ...(menu.template?.options ?? []).flatMap((o, i): Array<[PropertyKey[], string]> => ("text" in o.next ? [[["template", "buttons", i, "next"], o.next.text]] : [])),
+  ];
   // Variables a node sets (inputs, request saves, dynamic questions) count, and so do the menu's declared ones.
-  const vars = lintData(menu, [], warnings);
-  for (const [path, text] of Object.entries(nodes).flatMap(([id, node]) => textsOf(id, node))) {
+  const vars = lintData(menu, Object.keys(menu.variables), warnings);
+  for (const [path, text] of [...Object.entries(nodes).flatMap(([id, node]) => textsOf(id, node)), ...templateTexts]) {
     for (const p of placeholdersIn(text)) {
       const parts = p.split(".");
       const ok =
         p === "profile.name" ||
         (parts[0] === "vars" && parts.length === 2 && vars.has(parts[1]!)) ||
         (parts[0] === "answers" && parts.length >= 3 && ["id", "title"].includes(parts[parts.length - 1]!) && Object.hasOwn(nodes, parts.slice(1, -1).join(".")));
-      if (!ok) warnings.push({ path: jsonPath(path), message: `placeholder {{${p}}} names nothing; use {{answers.<node>.title}}, {{answers.<node>.id}}, {{vars.<name>}} or {{profile.name}}` });
+      if (!ok && parts[0] === "vars")
+        warnings.push({
+          path: jsonPath(path),
+          message: `placeholder {{${p}}} names a variable the menu does not declare and no input, request or dynamic question sets; add "${parts.slice(1).join(".")}" to the menu's "variables"`,
+        });
+      else if (!ok) warnings.push({ path: jsonPath(path), message: `placeholder {{${p}}} names nothing; use {{answers.<node>.title}}, {{answers.<node>.id}}, {{vars.<name>}} or {{profile.name}}` });
     }
   }
 }

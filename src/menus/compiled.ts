@@ -115,6 +115,33 @@ export interface CompiledText {
 
 export type CompiledNode = CompiledQuestion | CompiledText | CompiledInput | CompiledRequest | CompiledCondition;
 
+/** The pending "node" of a conversation waiting at the menu's template: not a node id (those start with a letter or digit). */
+export const TEMPLATE_NODE = "#template";
+
+/** The menu's approved template, compiled: what it sends and where its answers lead. */
+export interface CompiledTemplate {
+  kind: "template";
+  name: string;
+  language: string;
+  form: "template" | "custom";
+  /** With placeholders; filled when sent. */
+  parameters: string[];
+  /** The quick-reply buttons in the approved order (the index WhatsApp knows them by); `title` is the approved text. */
+  options: CompiledOption[];
+  /** Where any other answer leads. */
+  next: Target;
+}
+
+/** What a conversation can wait at: a question, an input, or the menu's template. */
+export type Waiting = CompiledQuestion | CompiledInput | CompiledTemplate;
+
+/** The question or template a pending `node` names, if the menu still has it. */
+export function waitingAt(menu: CompiledMenu, node: string): Waiting | undefined {
+  if (node === TEMPLATE_NODE) return menu.template;
+  const found = Object.hasOwn(menu.nodes, node) ? menu.nodes[node] : undefined;
+  return found?.kind === "question" || found?.kind === "input" ? found : undefined;
+}
+
 export interface MenuSettings {
   staleTaps: "reprompt" | "rewind";
   maxAttempts: number;
@@ -130,6 +157,10 @@ export interface CompiledMenu {
   id: string;
   name?: string;
   start: string;
+  /** The variables a business start may pass (declared by the menu); `required` ones it must. */
+  variables: Record<string, { required: boolean }>;
+  /** The approved template that reaches a customer outside the 24-hour window. */
+  template?: CompiledTemplate;
   nodes: Record<string, CompiledNode>;
   settings: MenuSettings;
 }

@@ -16,6 +16,13 @@ export const LIMITS = {
   footer: 60,
   /** A free-form text message. */
   text: 4096,
+  /** An approved template: its name, a text parameter, quick-reply buttons and their text, a button's payload. */
+  templateName: 512,
+  templateParameter: 1024,
+  templateParametersMax: 20,
+  templateButtonsMax: 10,
+  templateButtonText: 25,
+  templatePayload: 256,
   /** Messages one webhook may send in a row (text nodes chained before a question). */
   chainMax: 5,
 } as const;

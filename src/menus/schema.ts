@@ -195,6 +195,49 @@ export const settingsSchema = z.strictObject({
     .optional(),
 });
 
+/** A quick-reply button of an approved template: the text it was approved with, and where a tap on it leads. */
+const templateButtonSchema = z.strictObject({
+  id: text(LIMITS.templatePayload, "template button id").describe("sent as the button's payload (custom form); a tap brings it back"),
+  text: text(LIMITS.templateButtonText, "template button text").describe("the button's text exactly as approved; in the template form, WhatsApp sends it back as the payload"),
+  next: destinationSchema,
+  synonyms: synonymList.optional(),
+});
+
+/**
+ * The approved WhatsApp template that opens this menu for a customer outside the 24-hour window (never wrote,
+ * or wrote more than 24 hours ago). Approved outside this product, in the WhatsApp manager.
+ */
+export const templateSchema = z.strictObject({
+  name: z
+    .string()
+    .regex(/^[a-z0-9_]+$/, "template name is the approved template's name: lowercase letters, digits and '_'")
+    .max(LIMITS.templateName, `template name is at most ${LIMITS.templateName} characters`),
+  language: z.string().regex(/^[a-z]{2,3}(_[A-Za-z0-9]{2,4})?$/, 'template language is the approved translation\'s code, e.g. "en_GB", "en" or "pt_BR"'),
+  form: z
+    .enum(["template", "custom"])
+    .optional()
+    .describe(
+      'how it is sent: "template" (message_type template, positional text parameters) or "custom" (the WhatsApp template object, quick replies with payloads); default: custom when it has buttons',
+    ),
+  parameters: atMost(z.array(text(LIMITS.templateParameter, "template parameter")), LIMITS.templateParametersMax, (n) => `a template has ${n} parameters; at most ${LIMITS.templateParametersMax}`)
+    .optional()
+    .describe("the body's {{1}}, {{2}}, ... in order; placeholders such as {{profile.name}} and {{vars.<name>}} are filled in"),
+  buttons: atMost(z.array(templateButtonSchema), LIMITS.templateButtonsMax, (n) => `a template has ${n} buttons; WhatsApp allows ${LIMITS.templateButtonsMax}`)
+    .optional()
+    .describe("its quick-reply buttons, in the approved order"),
+  next: destinationSchema.optional().describe("where any other answer to the template leads; default: the start node"),
+});
+
+export const variableNameSchema = z.string().regex(/^[A-Za-z][A-Za-z0-9_]{0,31}$/, "variable names are 1-32 letters, digits or '_', starting with a letter");
+
+/** A variable a business start may bring (`POST /flows/{menuId}/start` `variables`), for `{{vars.<name>}}`. */
+const variableSchema = z.strictObject({
+  required: z.boolean().optional().describe("a start without it is refused"),
+  description: z.string().max(200).optional(),
+});
+
+const VARIABLES_MAX = 20;
+
 export const menuIdSchema = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, "menu ids are 1-64 lowercase letters, digits, '_' or '-'");
 
 const menuFields = {
@@ -203,6 +246,12 @@ const menuFields = {
   name: z.string().max(200).optional(),
   start: nodeIdSchema,
   settings: settingsSchema.optional(),
+  template: templateSchema.optional(),
+  variables: z
+    .record(variableNameSchema, variableSchema)
+    .refine((v) => Object.keys(v).length <= VARIABLES_MAX, { error: (iss) => `a menu declares ${Object.keys(iss.input as object).length} variables; at most ${VARIABLES_MAX}` })
+    .optional()
+    .describe("variables a business start may pass, used as {{vars.<name>}} in texts and template parameters"),
 };
 
 /** For the JSON Schema only: the node shapes as a plain union. Validation dispatches instead (better errors). */
@@ -221,6 +270,7 @@ export type InputNode = z.infer<typeof inputNodeSchema>;
 export type RequestNode = z.infer<typeof requestNodeSchema>;
 export type ConditionNode = z.infer<typeof conditionNodeSchema>;
 export type Settings = z.infer<typeof settingsSchema>;
+export type TemplateDoc = z.infer<typeof templateSchema>;
 export type MenuNodeDoc = RawQuestion | ShorthandQuestion | DynamicQuestion | TextNode | InputNode | RequestNode | ConditionNode;
 export type MenuDocument = z.infer<typeof menuDocumentSchema>;
 

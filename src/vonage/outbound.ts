@@ -1,5 +1,5 @@
 /** Builds Messages API request bodies (pure): exactly the shapes of Vonage's WhatsApp documentation. */
-import type { Outgoing } from "../flow/types.js";
+import type { Outgoing, TemplateSend } from "../flow/types.js";
 import { unreachable } from "../unreachable.js";
 
 export interface WhatsAppCustomBody {
@@ -7,7 +7,26 @@ export interface WhatsAppCustomBody {
   to: string;
   channel: "whatsapp";
   message_type: "custom";
-  custom: { type: "interactive"; interactive: unknown };
+  custom: { type: "interactive"; interactive: unknown } | { type: "template"; template: WhatsAppTemplateObject };
+}
+
+/** WhatsApp's template object, passed through by Vonage's custom message type. */
+export interface WhatsAppTemplateObject {
+  name: string;
+  language: { policy: "deterministic"; code: string };
+  components: Array<
+    { type: "body"; parameters: Array<{ type: "text"; text: string }> } | { type: "button"; sub_type: "quick_reply"; index: string; parameters: Array<{ type: "payload"; payload: string }> }
+  >;
+}
+
+/** Vonage's own template message: positional text parameters. */
+export interface WhatsAppTemplateBody {
+  from: string;
+  to: string;
+  channel: "whatsapp";
+  message_type: "template";
+  template: { name: string; parameters?: string[] };
+  whatsapp: { policy: "deterministic"; locale: string };
 }
 
 export interface WhatsAppTextBody {
@@ -18,7 +37,18 @@ export interface WhatsAppTextBody {
   text: string;
 }
 
-export type MessageBody = WhatsAppCustomBody | WhatsAppTextBody;
+export type MessageBody = WhatsAppCustomBody | WhatsAppTextBody | WhatsAppTemplateBody;
+
+function templateBody(from: string, to: string, t: TemplateSend): MessageBody {
+  if (t.form === "template") {
+    const template = t.parameters.length > 0 ? { name: t.name, parameters: t.parameters } : { name: t.name };
+    return { from, to, channel: "whatsapp", message_type: "template", template, whatsapp: { policy: "deterministic", locale: t.language } };
+  }
+  const components: WhatsAppTemplateObject["components"] = [];
+  if (t.parameters.length > 0) components.push({ type: "body", parameters: t.parameters.map((text) => ({ type: "text", text })) });
+  t.payloads.forEach((payload, index) => components.push({ type: "button", sub_type: "quick_reply", index: String(index), parameters: [{ type: "payload", payload }] }));
+  return { from, to, channel: "whatsapp", message_type: "custom", custom: { type: "template", template: { name: t.name, language: { policy: "deterministic", code: t.language }, components } } };
+}
 
 /** `from` is the business number, `to` the customer; both digits only, country code first. */
 export function buildMessage(from: string, to: string, message: Outgoing): MessageBody {
@@ -36,6 +66,8 @@ export function buildMessage(from: string, to: string, message: Outgoing): Messa
         message_type: "custom",
         custom: { type: "interactive", interactive: { type: "location_request_message", body: { text: message.text }, action: { name: "send_location" } } },
       };
+    case "template":
+      return templateBody(from, to, message.template);
     default:
       return unreachable(message);
   }

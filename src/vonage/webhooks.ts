@@ -23,6 +23,8 @@ const inboundSchema = z.looseObject({
   reply: z.looseObject({ id: z.string().min(1).max(256), title: z.string(), description: z.string().optional() }).optional(),
   text: z.string().optional(),
   location: z.unknown().optional(),
+  /** A tap on a template's quick reply: the payload the business sent with it (or the button's text), and the text. */
+  button: z.looseObject({ payload: z.string().max(1024).optional(), text: z.string().max(1024).optional() }).optional(),
 });
 
 /** A shared location pin; one that does not parse is just another message type (never a 400). */
@@ -70,6 +72,10 @@ export function parseInbound(json: unknown): InboundEvent | null {
   } else if (m.message_type === "location" && locationSchema.safeParse(m.location).success) {
     const { lat, long, name, address } = locationSchema.parse(m.location);
     content = { kind: "location", lat, long, ...defined({ name: name?.slice(0, 200), address: address?.slice(0, 200) }) };
+  } else if (m.message_type === "button" && (m.button?.payload || m.button?.text)) {
+    // A tap like a reply's, on a template's quick reply: it answers the template it was tapped on.
+    const id = m.button.payload || m.button.text || "";
+    content = { kind: "reply", id, title: m.button.text ?? id };
   } else if (m.message_type === "reaction") {
     content = { kind: "reaction" };
   } else {

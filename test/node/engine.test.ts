@@ -5,8 +5,9 @@
  */
 import { readFile } from "node:fs/promises";
 import { beforeAll, describe, expect, it } from "vitest";
-import { decideInbound, decideStart, needs, freshNeeded, type InboundInput, type MenuRef } from "../../src/flow/engine.js";
-import { catchUp, effectCount, markDeliveryFailed } from "../../src/flow/session.js";
+import { decideInbound, decideStart, decideStatus, needs, freshNeeded, TEMPLATE_FALLBACK_MS, type InboundInput, type MenuRef } from "../../src/flow/engine.js";
+import { catchUp, effectCount, markDeliveryFailed, WINDOW_MARGIN_MS, WINDOW_MS } from "../../src/flow/session.js";
+import { TEMPLATE_NODE } from "../../src/menus/compiled.js";
 import type { FetchResult, InboundEvent, Outcome, Plan, SentRecord, Session } from "../../src/flow/types.js";
 import { parseMenu } from "../../src/menus/compile.js";
 
@@ -18,6 +19,8 @@ let rewinding: MenuRef;
 /** A request that fills a list of 12 items, then a question showing them: two pages. */
 let paging: MenuRef;
 const twelve: FetchResult = { ok: true, status: 200, json: { items: Array.from({ length: 12 }, (_, i) => ({ id: `i${i + 1}`, name: `Item ${i + 1}` })) } };
+/** The cafe menu without its template. */
+let untemplated: MenuRef;
 let counter = 0;
 
 beforeAll(async () => {
@@ -35,6 +38,7 @@ beforeAll(async () => {
       },
     }),
   };
+  untemplated = { menu: parseMenu({ ...doc, template: undefined }), version: 1 };
 });
 
 /** What the stores hold for the customer. */
@@ -87,7 +91,7 @@ function apply(state: State, plan: Plan, perform: boolean): State {
     owed.sends.slice(from).forEach((m, i) => {
       const uuid = `out-${++counter}`;
       uuids[from + i] = uuid;
-      next.phone.push({ uuid, text: m.type === "interactive" ? m.interactive.body.text : m.text });
+      next.phone.push({ uuid, text: m.type === "text" || m.type === "location_request" ? m.text : m.type === "template" ? `template ${m.template.name}` : m.interactive.body.text });
     });
     next.sent = { step: owed.step, done: effectCount(owed), uuids, at: T0 };
   }
@@ -265,7 +269,113 @@ const ROWS: Record<Outcome, Row[]> = {
       run: () => decideInbound({ session: null, sent: null, optedOut: false, event: { ...text("hi"), customer: who.business }, active: null, fresh: cafe, now: T0, writer: "w" }),
     },
   ],
+  templated: [
+    {
+      name: "a business start for a customer who never wrote sends the menu's template, and waits at it",
+      run: () => start(fresh()),
+      check: (p) => {
+        expect(p.perform?.owed.sends).toEqual([{ type: "template", template: { name: "cafe_welcome", language: "en_GB", form: "custom", parameters: ["Ada"], payloads: ["order-now", "not-now"] } }]);
+        expect(p.session?.pending?.node).toBe(TEMPLATE_NODE);
+        expect(p.session?.owed?.question).toBe(0);
+      },
+    },
+    {
+      name: "a business start once the window is about to close (within the margin) sends the template",
+      run: () => start(atDrinks(), { now: at((WINDOW_MS - WINDOW_MARGIN_MS) / 1000 + 1) }),
+    },
+    {
+      name: "a 1340 for a question just sent: the template goes out in its place",
+      run: () => {
+        const s = step(atDrinks(), { ...text("restart"), profileName: "Ada" }).state;
+        return decideStatus({
+          session: s.session,
+          sent: s.sent,
+          status: { messageUuid: lastUuid(s), status: "rejected", code: "1340", business: who.business, customer: who.customer },
+          active: cafe,
+          now: at(5),
+          writer: "w",
+        });
+      },
+      check: (p) => {
+        expect(p.session?.pending?.node).toBe(TEMPLATE_NODE);
+        expect(p.session?.windowClosedAt).toBe(at(5));
+        expect(p.perform?.owed.sends[0]?.type).toBe("template");
+      },
+    },
+  ],
+  outside_window: [
+    {
+      name: "a business start outside the window, for a menu without a template",
+      run: () => start(fresh(), { menu: untemplated }),
+      check: (p) => expect(p.problem).toMatch(/add a "template" to menu "cafe"/),
+    },
+    {
+      name: "a business start whose template parameter comes out empty (no name known)",
+      run: () => start(fresh(), { name: null }),
+      check: (p) => expect(p.problem).toMatch(/parameter 1 \(\{\{profile.name\}\}\) is empty/),
+    },
+  ],
+  recorded: [
+    {
+      name: "a rejection of the pending question is recorded, nothing sent",
+      run: () => {
+        const s = atDrinks();
+        return decideStatus({
+          session: s.session,
+          sent: s.sent,
+          status: { messageUuid: lastUuid(s), status: "rejected", code: "1000", business: who.business, customer: who.customer },
+          active: cafe,
+          now: T0,
+          writer: "w",
+        });
+      },
+      check: (p) => {
+        expect(p.perform).toBeNull();
+        expect(p.session?.pending?.failed?.code).toBe("1000");
+      },
+    },
+    {
+      name: "a 1340 that comes late (statuses can lag for days) is recorded, and no template goes out",
+      run: () => {
+        const s = atDrinks();
+        const late = at(TEMPLATE_FALLBACK_MS / 1000 + 1);
+        return decideStatus({
+          session: s.session,
+          sent: s.sent,
+          status: { messageUuid: lastUuid(s), status: "rejected", code: "1340", business: who.business, customer: who.customer },
+          active: cafe,
+          now: late,
+          writer: "w",
+        });
+      },
+      check: (p) => expect(p.session?.windowClosedAt).toBeDefined(),
+    },
+  ],
+  already_started: [
+    {
+      name: "a start with the same request id as the conversation's own sends nothing",
+      run: () => {
+        const first = start(fresh(), { conversation: "req_1" });
+        return start(apply(fresh(), first, true), { conversation: "req_1" });
+      },
+    },
+  ],
 };
+
+/** A business start, as `POST /flows/{menuId}/start` decides it. */
+function start(state: State, options: { menu?: MenuRef; now?: string; name?: string | null; conversation?: string } = {}): Plan {
+  const named = options.name === null ? who : { ...who, profileName: options.name ?? "Ada" };
+  return decideStart({
+    session: state.session,
+    sent: state.sent,
+    optedOut: state.optedOut,
+    ref: options.menu ?? cafe,
+    who: named,
+    now: options.now ?? T0,
+    writer: `w-${++counter}`,
+    ...(options.conversation ? { conversation: options.conversation } : {}),
+  });
+}
 
 describe("the engine, one row per outcome", () => {
   for (const [outcome, rows] of Object.entries(ROWS)) {
@@ -325,7 +435,7 @@ describe("the engine's invariants", () => {
       start: "q",
       nodes: { q: { type: "question", text: "[{{answers.constructor.title}}] [{{answers.toString.id}}]", options: [{ id: "a", title: "A", next: { text: "ok" } }] } },
     });
-    const plan = decideStart({ session: null, sent: null, optedOut: false, ref: { menu, version: 1 }, who, now: T0, writer: "w" });
+    const plan = decideStart({ session: step(fresh(), text("hi")).state.session, sent: null, optedOut: false, ref: { menu, version: 1 }, who, now: T0, writer: "w" });
     const sent = plan.perform!.owed.sends[0]!;
     expect(sent.type === "interactive" && sent.interactive.body.text).toBe("[] []");
   });

@@ -149,7 +149,7 @@ export const adminScenarios: Scenario[] = [
     assert.equal((await h.session(late))?.menuVersion, 2);
     assert.equal((await h.session(early))?.menuVersion, 1);
   }),
-  scenario("the shorthand renders reply buttons when they fit and a list otherwise, and both pass the Messages API", {}, async ({ h }) => {
+  scenario("the shorthand renders reply buttons when they fit and a list otherwise, and both pass the Messages API", { wrote: true }, async ({ h, customer }) => {
     const options = (n: number, prefix = "o") => Array.from({ length: n }, (_, i) => ({ id: `${prefix}${i}`, title: `Option ${i}`, next: { text: `chose ${i}` } }));
     const menu = {
       id: "shapes",
@@ -170,7 +170,6 @@ export const adminScenarios: Scenario[] = [
     };
     const put = await json(await h.admin("PUT", "/admin/menus/shapes", menu));
     assert.deepEqual(put["warnings"], [{ path: "$.nodes.described", message: 'node "described" cannot be reached from the start node' }]);
-    const customer = newCustomer();
     assert.equal((await h.admin("POST", "/flows/shapes/start", { to: customer, from: h.business })).status, 200);
     assert.deepEqual(interactiveOf(h), {
       type: "button",
@@ -193,12 +192,14 @@ export const adminScenarios: Scenario[] = [
     const refused = await json(await h.admin("PUT", "/admin/menus/eleven", eleven));
     assert.deepEqual(refused["problems"], [{ path: "$.nodes.q.options", message: "a question has 11 options; WhatsApp lists allow 10" }]);
   }),
-  scenario("admin API: read and reset one customer's session", {}, async ({ h }) => {
+  scenario("admin API: read and reset one customer's session", { wrote: true }, async ({ h, customer }) => {
     await h.admin("PUT", "/admin/menus/delivery", delivery);
-    const customer = newCustomer();
-    assert.equal((await h.admin("GET", `/admin/sessions/${h.business}/${customer}`)).status, 404);
+    assert.equal((await h.admin("GET", `/admin/sessions/${h.business}/${newCustomer()}`)).status, 404);
     await h.admin("POST", "/flows/delivery/start", { to: customer, from: h.business });
-    const session = (await json(await h.admin("GET", `/admin/sessions/${h.business}/${customer}`)))["session"];
+    const view = await json(await h.admin("GET", `/admin/sessions/${h.business}/${customer}`));
+    assert.equal(view["window"].open, true, "the customer wrote: free-form messages reach them");
+    assert.equal(Date.parse(view["window"].closesAt) - Date.parse(view["window"].lastInboundAt), 24 * 3600_000);
+    const session = view["session"];
     assert.equal(session.menuId, "delivery");
     assert.equal(session.pending.node, "delivery-time");
     assert.equal(session.pending.messageUuid, h.api.accepted[0]!.messageUuid);

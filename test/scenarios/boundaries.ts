@@ -119,6 +119,9 @@ export const boundaryScenarios: Scenario[] = [
         assert.equal(view.optedOut, true);
         assert.equal((await h.admin("DELETE", `/admin/sessions/${h.business}/${customer}?optOut=maybe`)).status, 400);
         assert.equal((await h.admin("DELETE", `/admin/sessions/${h.business}/${customer}?optOut=clear`)).status, 204);
+        // The reset forgot when the customer last wrote, too: a free-form start needs them to write again.
+        assert.equal((await start()).status, 409);
+        await h.inbound(textWebhook({ business: h.business, customer, text: "hi" }));
         assert.equal((await start()).status, 200);
       }),
   },

@@ -26,7 +26,7 @@ export function assertReasked(body: Record<string, unknown> | undefined, origina
 const interactiveOf = (body: Record<string, unknown> | undefined) => (body?.["custom"] as { interactive?: { type: string; body: { text: string } } } | undefined)?.interactive;
 
 export const coreScenarios: Scenario[] = [
-  scenario("seed buttons: the started question equals the guide's request, and its reply gets the confirmation", { menus: [delivery] }, async ({ h, customer }) => {
+  scenario("seed buttons: the started question equals the guide's request, and its reply gets the confirmation", { wrote: true, menus: [delivery] }, async ({ h, customer }) => {
     const res = await h.admin("POST", "/flows/delivery/start", { to: customer, from: h.business });
     assert.equal(res.status, 200, await res.clone().text());
     assert.equal(h.api.accepted.length, 1);
@@ -108,7 +108,7 @@ export const coreScenarios: Scenario[] = [
     const answers = (await h.session(customer))?.answers.map((a) => `${a.node}=${a.id}`);
     assert.deepEqual(answers, ["welcome=hours", "welcome=order", "drink=flat-white", "size=large", "confirm=yes"]);
   }),
-  scenario("a duplicate delivery is acknowledged and sends nothing", { menus: [delivery] }, async ({ h, customer }) => {
+  scenario("a duplicate delivery is acknowledged and sends nothing", { wrote: true, menus: [delivery] }, async ({ h, customer }) => {
     await h.admin("POST", "/flows/delivery/start", { to: customer, from: h.business });
     const payload = seedButtonReply(h.business, customer, crypto.randomUUID());
     const first = await h.inbound(payload);
@@ -216,7 +216,7 @@ export const coreScenarios: Scenario[] = [
     assert.equal(session?.pending?.node, "welcome");
     assert.deepEqual(session?.answers, [], "the old drink list answers nothing in the new conversation");
   }),
-  scenario("a 402 from the Messages API is redelivered until the balance is fixed; the step is owed, sent once", { menus: [delivery] }, async ({ h, customer }) => {
+  scenario("a 402 from the Messages API is redelivered until the balance is fixed; the step is owed, sent once", { wrote: true, menus: [delivery] }, async ({ h, customer }) => {
     await h.admin("POST", "/flows/delivery/start", { to: customer, from: h.business });
     h.api.failNext({ status: 402 });
     const payload = seedButtonReply(h.business, customer, crypto.randomUUID());
@@ -291,7 +291,7 @@ export const coreScenarios: Scenario[] = [
     const status = await h.status(statusWebhook({ messageUuid: h.api.accepted[0]!.messageUuid, business: h.business, customer, status: "delivered" }));
     assert.equal(status.status, 204);
   }),
-  scenario("a reply id the pending question does not offer, or free text that matches nothing, re-asks the question", { menus: [delivery] }, async ({ h, customer }) => {
+  scenario("a reply id the pending question does not offer, or free text that matches nothing, re-asks the question", { wrote: true, menus: [delivery] }, async ({ h, customer }) => {
     await h.admin("POST", "/flows/delivery/start", { to: customer, from: h.business });
     const odd = await h.inbound(replyWebhook({ business: h.business, customer, id: "slot-9", title: "23:00" }));
     assert.equal((await json(odd))["outcome"], "reprompted");
@@ -313,7 +313,7 @@ export const coreScenarios: Scenario[] = [
     assert.match(String((await json(bad))["message"]), /to: must be the customer's number/);
     assert.equal(h.api.requests, 0);
   }),
-  scenario("a start may carry the customer's name, for {{profile.name}} before they ever wrote", {}, async ({ h, customer }) => {
+  scenario("a start may carry the customer's name, for {{profile.name}} before they ever wrote", { wrote: true }, async ({ h, customer }) => {
     const greeting = {
       id: "greet",
       start: "q",
@@ -328,7 +328,7 @@ export const coreScenarios: Scenario[] = [
     assert.equal(interactiveOf(lastBody(h))?.body.text, "Hi Ada! Tea or coffee?");
     assert.equal((await h.session(customer))?.profileName, "Ada");
   }),
-  scenario("a PKCS#1 key pasted with literal \\n signs JWTs the Messages API accepts", { menus: [delivery], harness: { pkcs1WithLiteralNewlines: true } }, async ({ h, customer }) => {
+  scenario("a PKCS#1 key pasted with literal \\n signs JWTs the Messages API accepts", { wrote: true, menus: [delivery], harness: { pkcs1WithLiteralNewlines: true } }, async ({ h, customer }) => {
     const res = await h.admin("POST", "/flows/delivery/start", { to: customer, from: h.business });
     assert.equal(res.status, 200, await res.clone().text());
     assert.equal(h.api.accepted[0]!.claims["application_id"], h.applicationId);

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import type { Session } from "../../src/flow/types.js";
 import type { ExampleBackend } from "../../sim/example-backend.js";
 import type { FakeMessagesApi, FakeMessagesApiOptions } from "../../sim/messages-api.js";
-import type { SignOptions } from "../../sim/vonage-webhooks.js";
+import { textWebhook, type SignOptions } from "../../sim/vonage-webhooks.js";
 import type { KvGate } from "../support/kv-gate.js";
 import type { FakeReceiver } from "../support/receiver.js";
 
@@ -79,6 +79,15 @@ export function newCustomer(): string {
   return `4479${String(Math.floor(Math.random() * 1e5)).padStart(5, "0")}${String(counter).padStart(3, "0")}`;
 }
 
+/**
+ * The customer writes (to a number no menu is bound to, so nothing starts): WhatsApp's 24-hour window is open, and a
+ * business start may send its question free-form.
+ */
+export async function customerWrites(h: Harness, customer: string, text = "hello"): Promise<void> {
+  const res = await h.inbound(textWebhook({ business: h.business, customer, text }));
+  assert.equal(res.status, 200, await res.clone().text());
+}
+
 /** Runs `fn` with a fresh harness and always disposes of it. */
 export async function withHarness(make: HarnessFactory, fn: (h: Harness) => Promise<void>, options?: HarnessOptions): Promise<void> {
   const h = await make(options);
@@ -98,6 +107,8 @@ export interface ScenarioSetup {
   upload?: boolean;
   /** The menu the harness's business number is bound to before the run. */
   bind?: string;
+  /** The customer wrote before the run (to the unbound number): business starts find the 24-hour window open. */
+  wrote?: boolean;
   harness?: HarnessOptions;
 }
 
@@ -126,6 +137,7 @@ export function scenario(name: string, setup: ScenarioSetup, run: (context: Scen
             if (setup.upload) await uploadMenu(h, menu);
             else await h.publish(menu);
           }
+          if (setup.wrote) await customerWrites(h, customer);
           if (setup.bind !== undefined) await h.bind(h.business, setup.bind);
           await run({ h, customer });
         },
