@@ -68,6 +68,14 @@ export function textWebhook(b: InboundBase & { text: string }): Record<string, u
   return { ...base(b, "text"), text: b.text };
 }
 
+/** A shared location pin (Messages API v1 `location`). */
+export function locationWebhook(b: InboundBase & { lat: number; long: number; name?: string; address?: string }): Record<string, unknown> {
+  const location: Record<string, unknown> = { lat: b.lat, long: b.long };
+  if (b.name !== undefined) location["name"] = b.name;
+  if (b.address !== undefined) location["address"] = b.address;
+  return { ...base(b, "location"), location };
+}
+
 /** A status callback for a message the business sent. */
 export function statusWebhook(s: { messageUuid: string; business: string; customer: string; status: string; error?: Record<string, unknown> }): Record<string, unknown> {
   const out: Record<string, unknown> = {

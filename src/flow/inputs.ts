@@ -53,7 +53,11 @@ export function checkInput(rule: InputRule, content: InboundEvent["content"], no
     case "email":
       return text.length <= 254 && /^[^\s@]+@[^\s@.]+(\.[^\s@.]+)+$/.test(text) ? yes(text) : NO;
     case "phone": {
-      const digits = text.replace(/[\s().-]/g, "").replace(/^(\+|00)/, "");
+      // "+44 (0)7700 ..." writes the trunk 0 that an international number drops.
+      const digits = text
+        .replace(/\(0\)/g, "")
+        .replace(/[\s().-]/g, "")
+        .replace(/^(\+|00)/, "");
       return /^\d{7,15}$/.test(digits) ? yes(digits) : NO;
     }
     case "date": {

@@ -163,7 +163,8 @@ export function chainProblems(menu: CompiledMenu, errors: MenuProblem[]): void {
     const node = nodes[id];
     if (node === undefined) return { messages: 0, requests: 0 };
     if (onPath.has(id)) {
-      if (!looped.has(id)) errors.push({ path: jsonPath(["nodes", id]), message: `nodes loop back to "${id}" without a question or input in between` });
+      const kinds = [...onPath].every((n) => nodes[n]?.kind === "text") ? "text nodes" : "nodes that do not wait (texts, conditions, requests)";
+      if (!looped.has(id)) errors.push({ path: jsonPath(["nodes", id]), message: `${kinds} loop back to "${id}" without a question in between` });
       looped.add(id);
       return { messages: 0, requests: 0 };
     }
