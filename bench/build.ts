@@ -23,7 +23,8 @@ export interface Bundles {
   kvHost: string;
 }
 
-async function bundle(root: string, outdir: string, entry?: string): Promise<string> {
+/** Builds one worker bundle as `wrangler deploy` would (the default entry, or `entry`) into `outdir`; its path. */
+export async function bundle(root: string, outdir: string, entry?: string): Promise<string> {
   // Resolved from node_modules/.bin, which `npm run` puts first on PATH.
   const args = ["deploy", ...(entry === undefined ? [] : [entry]), "--dry-run", "--outdir", outdir];
   try {

@@ -1,17 +1,22 @@
 /**
  * A stand-in for Vonage's `POST /v1/messages`, used by the tests and the chat simulator. It checks what the
  * real one checks: the RS256 application JWT against the public key, the body's shape and WhatsApp's limits,
- * and answers 202 with a `message_uuid`, or a problem+json error as Vonage words them.
+ * and answers 202 with a `message_uuid`, or a problem+json error as Vonage words them. What WhatsApp refuses
+ * after that (an unknown template, a customer outside the 24-hour window) is accepted too, and marked with the
+ * `rejection` the status webhook must report.
  */
 import { Hono } from "hono";
 import { errors as joseErrors, jwtVerify } from "jose";
-import { checkMessageBody, type InvalidParameter } from "./whatsapp-rules.js";
+import type { TemplateRegistry } from "./templates.js";
+import { checkMessageBody, whatsappVerdict, type InvalidParameter, type WhatsAppRejection } from "./whatsapp-rules.js";
 
 export interface AcceptedMessage {
   messageUuid: string;
   body: Record<string, unknown>;
   /** The verified JWT claims the message was sent with. */
   claims: Record<string, unknown>;
+  /** Set when WhatsApp refuses the message after Vonage accepted it: its status is then `rejected`. */
+  rejection?: WhatsAppRejection;
 }
 
 /** A scripted answer for the next request, before any check: how tests inject Vonage's failures. */
@@ -35,6 +40,18 @@ export interface FakeMessagesApiOptions {
    * Off by default: whether Vonage accepts a token until its `exp` is undocumented either way.
    */
   refuseReusedJti?: boolean;
+  /**
+   * The business's approved templates: a template message must name one in its language and fill its parameters.
+   * Without, any well-formed template is delivered (only its shape is checked).
+   */
+  templates?: TemplateRegistry;
+  /**
+   * When each customer last wrote (epoch ms; null: never): free-form messages to a customer outside the 24-hour
+   * window are rejected with 1340. Without, the window is not modelled and every free-form message is delivered.
+   */
+  lastInbound?: (customer: string) => number | null;
+  /** The clock the window is measured with; default `Date.now`. */
+  now?: () => number;
 }
 
 export interface FakeMessagesApi {
@@ -107,7 +124,9 @@ export function createFakeMessagesApi(options: FakeMessagesApiOptions): FakeMess
     if (invalid.length > 0) {
       return reject(problem(422, "invalid-params", "Invalid params", "The value of one or more parameters is invalid.", { invalid_parameters: invalid }));
     }
-    const message: AcceptedMessage = { messageUuid: uuid(), body: body as Record<string, unknown>, claims };
+    const record = body as Record<string, unknown>;
+    const rejection = whatsappVerdict(record, { templates: options.templates, lastInbound: options.lastInbound, now: (options.now ?? Date.now)() });
+    const message: AcceptedMessage = { messageUuid: uuid(), body: record, claims, ...(rejection === null ? {} : { rejection }) };
     accepted.push(message);
     await options.onAccepted?.(message);
     return c.json({ message_uuid: message.messageUuid }, 202);

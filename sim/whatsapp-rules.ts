@@ -2,11 +2,25 @@
  * What Vonage and WhatsApp check in a Messages API request body, written independently of the worker's
  * menu schema so that the fake Messages API catches the worker's mistakes instead of sharing them.
  */
+import { isTemplateBody, judgeTemplate, readTemplateMessage } from "./template-rules.js";
+import type { TemplateRegistry } from "./templates.js";
 
 export interface InvalidParameter {
   name: string;
   reason: string;
 }
+
+/**
+ * WhatsApp's refusal of a message Vonage had accepted (202): it reaches the business as a `rejected` status
+ * webhook carrying WhatsApp's code, never as the answer to the request.
+ */
+export interface WhatsAppRejection {
+  code: number;
+  detail: string;
+}
+
+/** The customer-service window: free-form messages reach a customer only this long after they last wrote. */
+export const SERVICE_WINDOW_MS = 24 * 60 * 60 * 1000;
 
 const len = (s: unknown) => (typeof s === "string" ? [...s].length : -1);
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
@@ -124,13 +138,38 @@ export function checkMessageBody(body: unknown): InvalidParameter[] {
   if (body["channel"] !== "whatsapp") out.push({ name: "channel", reason: "must be whatsapp" });
   if (body["message_type"] === "text") {
     checkText(out, "text", body["text"], 4096, true);
+  } else if (isTemplateBody(body)) {
+    out.push(...readTemplateMessage(body).problems);
   } else if (body["message_type"] === "custom") {
     const custom = body["custom"];
-    if (!isObject(custom) || custom["type"] !== "interactive") out.push({ name: "custom.type", reason: "must be interactive" });
+    if (!isObject(custom) || custom["type"] !== "interactive") out.push({ name: "custom.type", reason: "must be interactive or template" });
     else checkInteractive(out, custom["interactive"]);
   } else {
-    out.push({ name: "message_type", reason: "this fake accepts text and custom messages" });
+    out.push({ name: "message_type", reason: "this fake accepts text, template and custom messages" });
   }
   if (body["client_ref"] !== undefined && len(body["client_ref"]) > 100) out.push({ name: "client_ref", reason: "must be at most 100 characters" });
   return out;
+}
+
+export interface WhatsAppContext {
+  /** The approved templates; without them any well-formed template goes out. */
+  templates?: TemplateRegistry | undefined;
+  /** When the customer last wrote (epoch ms), null if never; without it the window is not modelled. */
+  lastInbound?: ((customer: string) => number | null) | undefined;
+  now: number;
+}
+
+/**
+ * What WhatsApp does with a body Vonage accepted (`checkMessageBody` found nothing): null when it is delivered,
+ * else the refusal. Templates may open a conversation at any time; anything else only inside the window.
+ */
+export function whatsappVerdict(body: Record<string, unknown>, context: WhatsAppContext): WhatsAppRejection | null {
+  if (isTemplateBody(body)) {
+    const { message } = readTemplateMessage(body);
+    return message !== null && context.templates !== undefined ? judgeTemplate(message, context.templates) : null;
+  }
+  if (context.lastInbound === undefined) return null;
+  const last = context.lastInbound(String(body["to"]));
+  if (last !== null && context.now - last <= SERVICE_WINDOW_MS) return null;
+  return { code: 1340, detail: "Outside of the allowed window" };
 }

@@ -2,7 +2,7 @@
  * The worker's configuration, read from the runtime's environment and validated once per app: every setting
  * checked, every key decoded and imported, so nothing is parsed again per request.
  */
-import { z } from "zod";
+import * as z from "zod";
 import { signingKey } from "./business-webhooks/sign.js";
 import { ConfigError } from "./errors.js";
 import { importPrivateKey } from "./vonage/private-key.js";

@@ -13,6 +13,7 @@ import { checkMenu } from "../../src/menus/compile.js";
 import { menuRepo } from "../../src/store/menus.js";
 import { workersKv, type KvNamespaceLike } from "../../src/store/workers-kv.js";
 import { DevError } from "./dev-error.js";
+import { TEMPLATES_FILE } from "./read-templates.js";
 
 export interface ExampleMenu {
   file: string;
@@ -21,9 +22,9 @@ export interface ExampleMenu {
   doc: unknown;
 }
 
-/** Reads and checks every menu file; throws one DevError that lists every problem of every file. */
+/** Reads and checks every menu file (all `*.json` but the templates); throws one DevError that lists every problem of every file. */
 export async function readExampleMenus(dir: string): Promise<{ menus: ExampleMenu[]; warnings: string[] }> {
-  const files = (await readdir(dir)).filter((f) => f.endsWith(".json")).sort();
+  const files = (await readdir(dir)).filter((f) => f.endsWith(".json") && f !== TEMPLATES_FILE).sort();
   const menus: ExampleMenu[] = [];
   const problems: string[] = [];
   const warnings: string[] = [];

@@ -1,6 +1,6 @@
 /** The business's own API (Bearer ADMIN_TOKEN): menus and their versions, bindings, sessions, deliveries, starting flows. */
-import { Hono } from "hono";
-import { z } from "zod";
+import { Hono } from "hono/tiny";
+import * as z from "zod";
 import { defined } from "../defined.js";
 import { AppError, MenuInvalidError } from "../errors.js";
 import { catchUp, VAR_NAME, VAR_VALUE_MAX, VARS_MAX, windowClosesAt, windowOpen } from "../flow/session.js";

@@ -1,5 +1,5 @@
 /** createApp(deps): the Hono app with every route, independent of the runtime it is served from. */
-import { Hono } from "hono";
+import { Hono } from "hono/tiny";
 import { adminRoutes, flowRoutes } from "./admin-routes.js";
 import type { AppDeps } from "./deps.js";
 import { toResponse } from "./errors.js";

@@ -1,5 +1,5 @@
 /** Vonage's signed webhooks: inbound messages and message statuses. */
-import { Hono } from "hono";
+import { Hono } from "hono/tiny";
 import { handleInboundEvent, handleStatusEvent } from "../conversation/step.js";
 import { defined } from "../defined.js";
 import { verifyWebhookSignature } from "../vonage/signature.js";

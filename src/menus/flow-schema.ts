@@ -2,7 +2,7 @@
  * The document shapes of the nodes that work with data: input questions, backend requests, conditions, and
  * questions whose options come from a list variable. Checked further when the menu is compiled (`compile-flow.ts`).
  */
-import { z } from "zod";
+import * as z from "zod";
 import { LIMITS, charLength } from "./limits.js";
 
 /** What a variable may be called: letters, digits and `_`, starting with a letter. */

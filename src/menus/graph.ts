@@ -123,6 +123,12 @@ export function menuGraph(menu: CompiledMenu): string {
         unreachable(node);
     }
   }
+  if (menu.template !== undefined) {
+    // Outside the 24-hour window the conversation opens with the approved template; its quick replies lead into the menu.
+    const t = menu.template;
+    lines.push(`  template[[${label(`template ${t.name} (${t.language}): outside the 24-hour window`)}]]`);
+    edges("template", [...t.options.map((o) => ({ target: o.next, texts: [o.title] })), { target: t.next, texts: [t.options.length > 0 ? "anything else" : "any answer"] }], "-->");
+  }
   drawCommands(menu, lines, edges);
   const { maxAttempts, fallback, texts } = menu.settings;
   lines.push(`  fallback{{${label(`after ${plural(maxAttempts, "answer that matches", "answers that match")} nothing`)}}}`);

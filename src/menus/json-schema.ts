@@ -1,5 +1,5 @@
 /** The JSON Schema of the menu format, generated from the zod schema so the two never disagree. */
-import { z } from "zod";
+import * as z from "zod";
 import { menuDocumentSchema } from "./schema.js";
 
 export function menuJsonSchema(): Record<string, unknown> {

@@ -1,5 +1,5 @@
 /** The zod schema of the menu format: WhatsApp `interactive` objects as WhatsApp takes them, the shorthand, routing. */
-import { z } from "zod";
+import * as z from "zod";
 import { conditionSchema, dynamicQuestionSchema, inputSchema, requestSchema } from "./flow-schema.js";
 import { LIMITS, charLength } from "./limits.js";
 

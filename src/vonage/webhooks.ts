@@ -1,5 +1,5 @@
 /** Schemas of Vonage's inbound and status webhooks (Messages API v1), reduced to what the worker uses. */
-import { z } from "zod";
+import * as z from "zod";
 import { defined } from "../defined.js";
 import { AppError } from "../errors.js";
 import type { InboundEvent, StatusEvent } from "../flow/types.js";

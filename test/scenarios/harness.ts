@@ -24,7 +24,7 @@ export interface HarnessOptions {
   /** Give the worker its key as PKCS#1 PEM with literal `\n`, as a pasted secret often is. */
   pkcs1WithLiteralNewlines?: boolean;
   /** Settings of the fake Messages API, e.g. one that refuses a token it has seen (`refuseReusedJti`). */
-  messagesApi?: Pick<FakeMessagesApiOptions, "refuseReusedJti">;
+  messagesApi?: Pick<FakeMessagesApiOptions, "refuseReusedJti" | "templates">;
 }
 
 export interface Harness {
