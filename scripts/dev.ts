@@ -6,6 +6,7 @@
 import { importSPKI } from "jose";
 import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
+import { createExampleBackend, withLocalBackend } from "../sim/example-backend.js";
 import { createSimulator } from "../sim/simulator.js";
 import { createWorkerClient } from "../sim/worker-client.js";
 import { loadOrCreateCredentials, workerEnvFile, writeSecret } from "./dev/credentials.js";
@@ -61,7 +62,11 @@ async function main(): Promise<void> {
   const { credentials, created } = await loadOrCreateCredentials(devDir);
   say(`Local credentials: ${show(devDir)}/ (${created ? "made now" : "from an earlier start"}; kept out of git, no Vonage account needed)`);
 
-  const { menus, warnings } = await readExampleMenus(join(root, "menus"));
+  const simulatorUrl = `http://127.0.0.1:${simulatorPort}`;
+  // The booking example's backend is the simulator's: its requests and completion go to this machine.
+  const read = await readExampleMenus(join(root, "menus"));
+  const { warnings } = read;
+  const menus = withLocalBackend(read.menus, `${simulatorUrl}/backend`);
   for (const w of warnings) say(`  warning: ${w}`);
   const defaultMenu = settings.defaultMenu ?? (menus.some((m) => m.id === "cafe") ? "cafe" : menus[0]!.id);
   if (!menus.some((m) => m.id === defaultMenu)) {
@@ -79,7 +84,6 @@ async function main(): Promise<void> {
   const kept = seeded.bound || seeded.defaultMenu === defaultMenu ? "" : " (bound by hand; DEFAULT_MENU=<id> npm start rebinds it)";
   say(`Menus in local KV: ${seeded.versions.map((v) => `${v.id}@${v.version}${v.published ? " (new)" : ""}`).join(", ")}; default: ${seeded.defaultMenu}${kept}`);
 
-  const simulatorUrl = `http://127.0.0.1:${simulatorPort}`;
   const workerUrl = `http://127.0.0.1:${workerPort}`;
   const envFile = join(devDir, "worker.env");
   const logFile = join(devDir, "worker.log");
@@ -100,6 +104,7 @@ async function main(): Promise<void> {
     }),
     readPage,
     statusDelayMs: settings.statusDelayMs,
+    backend: createExampleBackend({ secret: credentials.completionSecret, origin: `${simulatorUrl}/backend` }),
   });
   // The simulator first: it is the worker's Messages API.
   server = await serveSimulator(simulator, simulatorPort, "SIMULATOR_PORT");

@@ -6,6 +6,7 @@
 import { Hono } from "hono";
 import { createChatLog, type ChatLog, type Customer } from "./chat-log.js";
 import { createDeliveryReceipts, type DeliveryReceipts } from "./delivery-receipts.js";
+import type { ExampleBackend } from "./example-backend.js";
 import { createFakeMessagesApi, type AcceptedMessage, type FakeMessagesApi } from "./messages-api.js";
 import { createPageApi } from "./page-api.js";
 import type { WorkerClient } from "./worker-client.js";
@@ -26,6 +27,8 @@ export interface SimulatorOptions {
   /** Pause between status webhooks, so ticks visibly move; default 0. */
   statusDelayMs?: number;
   sleep?: (ms: number) => Promise<void>;
+  /** The example business backend (`menus/booking.json` calls it), served under `/backend`. */
+  backend?: ExampleBackend;
 }
 
 export interface Simulator {
@@ -43,6 +46,12 @@ const CONTENT_TYPES: Record<PageFile, string> = {
   "app.js": "text/javascript; charset=utf-8",
   "render.js": "text/javascript; charset=utf-8",
 };
+
+/** WhatsApp's location request message, shown as its text and the button's label (the page shows no location picker yet). */
+function locationRequestText(interactive: unknown): { type: "text"; text: string } | null {
+  const i = interactive as { type?: unknown; body?: { text?: unknown } } | undefined;
+  return i?.type === "location_request_message" ? { type: "text", text: `${String(i.body?.text ?? "")}\n\n[📍 Send location]` } : null;
+}
 
 /** `invalid_parameters` as `name: reason` lines; Vonage sends an array, one SDK types a single object. */
 function problemLines(invalid: unknown): string[] {
@@ -72,7 +81,8 @@ export function createSimulator(options: SimulatorOptions): Simulator {
         id: message.messageUuid,
         customer: String(body["to"]),
         at: new Date().toISOString(),
-        content: body["message_type"] === "text" ? { type: "text", text: String(body["text"]) } : { type: "interactive", interactive: custom?.interactive },
+        content:
+          body["message_type"] === "text" ? { type: "text", text: String(body["text"]) } : (locationRequestText(custom?.interactive) ?? { type: "interactive", interactive: custom?.interactive }),
         tick: "accepted",
         chosen: [],
       });
@@ -107,6 +117,9 @@ export function createSimulator(options: SimulatorOptions): Simulator {
   for (const file of Object.keys(CONTENT_TYPES) as PageFile[]) {
     app.get(file === "index.html" ? "/" : `/${file}`, async (c) => c.body(await options.readPage(file), 200, { "Content-Type": CONTENT_TYPES[file], "Cache-Control": "no-store" }));
   }
+
+  const backend = options.backend;
+  if (backend !== undefined) app.all("/backend/*", (c) => backend.handle(c.req.raw));
 
   const page = createPageApi({ log, receipts, worker, business, menus: options.menus });
   app.route("/api", page.app);

@@ -108,6 +108,8 @@ export function workerEnvFile(credentials: DevCredentials, apiUrl: string): stri
     ADMIN_TOKEN: credentials.adminToken,
     COMPLETION_WEBHOOK_SECRET: credentials.completionSecret,
     VONAGE_API_URL: apiUrl,
+    // The example backend and completion receiver run in the simulator, on this machine.
+    ALLOW_LOCAL_WEBHOOKS: "true",
   };
   return `# Written by \`npm start\` on every start; local development credentials only.\n${Object.entries(vars)
     .map(([k, v]) => `${k}=${quote(v)}`)

@@ -15,15 +15,17 @@ export const nothing = (outcome: Outcome, node: string | null = null): Plan => (
 /** The walk needs a request's result first: nothing is stored or sent until the step decides again with it. */
 export const fetching = (outcome: Outcome, fetch: FetchNeed, node: string | null): Plan => ({ outcome, session: null, perform: null, node, fetch });
 
-/** Earlier questions keep the options they showed only for the last few: enough for late taps, bounded in size. */
+/**
+ * Earlier questions keep the options they showed only for the last few, and not those of their earlier pages:
+ * enough for late taps, bounded in size.
+ */
 function trimShown(asked: Asked[]): Asked[] {
   let kept = 0;
-  const out = [...asked];
+  const out = asked.map(({ seen: _, ...a }): Asked => a);
   for (let i = out.length - 1; i >= 0; i--) {
     const a = out[i]!;
-    if (a.options === undefined && a.seen === undefined) continue;
-    if (++kept <= SHOWN_KEPT) continue;
-    const { options: _o, seen: _s, ...rest } = a;
+    if (a.options === undefined || ++kept <= SHOWN_KEPT) continue;
+    const { options: _o, ...rest } = a;
     out[i] = rest;
   }
   return out;
