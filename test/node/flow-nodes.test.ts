@@ -12,6 +12,7 @@ import { effectCount, LIST_ITEMS_MAX, LIST_TEXT_MAX, LISTS_MAX, SHOWN_KEPT, VAR_
 import type { FetchResult, InboundEvent, Session } from "../../src/flow/types.js";
 import { checkMenu, parseMenu } from "../../src/menus/compile.js";
 import { patternProblem } from "../../src/menus/compile-flow.js";
+import { menuGraph } from "../../src/menus/graph.js";
 import type { ConditionTest, DynamicOptions, InputRule } from "../../src/menus/compiled.js";
 
 const T0 = "2026-11-30T12:00:00.000Z";
@@ -197,6 +198,19 @@ describe("the compiler", () => {
     const r = checkMenu(JSON.parse(await readFile("menus/booking.json", "utf8")));
     expect(r.errors).toEqual([]);
     expect(r.warnings).toEqual([]);
+  });
+});
+
+describe("the graph", () => {
+  it("draws inputs as flags, requests as cylinders with ok and failure edges, conditions as diamonds with their tests", () => {
+    const graph = menuGraph(booking.menu);
+    expect(graph).toContain('n0>"postcode (input, regex): Hi #123;#123;profile.name#125;#125;! Let\'s book yo…"]');
+    expect(graph).toContain('n1[("fetch-slots (request): POST https://backend.example.com/slo…")]');
+    expect(graph).toMatch(/n1 -->\|"ok"\| n2\n {2}n1 -->\|"failure"\| n9/);
+    expect(graph).toContain('n2{"any-left (condition)"}');
+    expect(graph).toContain('n2 -->|"slots items #gt; 0"| n3');
+    expect(graph).toContain('n3["pick (options from slots): These delivery slots are free in…"]');
+    expect(graph).toContain('n3 -->|"any option"| n4');
   });
 });
 
