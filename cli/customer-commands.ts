@@ -1,6 +1,7 @@
-/** The commands that look after customers on a worker: a customer's session, and failed completion deliveries. */
+/** The commands that look after customers on a worker: starting a menu, a customer's session, failed completion deliveries. */
 import { CommandError, plural, UsageError, type Command, type Run } from "./command.js";
-import { askWorker, refusal, type WorkerAnswer } from "./worker.js";
+import { start } from "./start-command.js";
+import { askWorker, digits, plus, refusal, routeMissing } from "./worker.js";
 
 /** The fields of a stored session this command prints; the worker sends the whole record. */
 interface SessionLike {
@@ -25,12 +26,6 @@ interface DeliveryLike {
   customer: string;
   menuId: string;
 }
-
-/** Numbers as the worker stores them: digits, country code first; "+44..." is taken too. */
-const digits = (number: string) => number.trim().replace(/^\+/, "");
-const plus = (number: string) => `+${digits(number)}`;
-/** Hono's own 404 (an old worker, a wrong --url path) is not the route's "no session". */
-const routeMissing = (answer: WorkerAnswer) => String(answer.json["message"] ?? "").startsWith("no route for");
 
 function describeSession(s: SessionLike | null, optedOut: boolean, business: string, customer: string): string[] {
   if (s === null) return [`${plus(customer)} with ${plus(business)}`, "  opted out  yes: nothing is sent until they write a start command (no conversation is stored)"];
@@ -132,4 +127,4 @@ exits 1 with the receiver's answer.`,
   },
 };
 
-export const customerCommands: Command[] = [session, deliveries];
+export const customerCommands: Command[] = [start, session, deliveries];

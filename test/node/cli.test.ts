@@ -13,6 +13,7 @@ function cli(files: Record<string, string> = {}, fetchImpl?: typeof fetch, env: 
   const out: string[] = [];
   const err: string[] = [];
   const written: Record<string, string> = {};
+  const sleeps: number[] = [];
   const io: CliIo = {
     readFile: async (path) => files[path] ?? readFile(path, "utf8"),
     writeFile: async (path, text) => void (written[path] = text),
@@ -24,8 +25,9 @@ function cli(files: Record<string, string> = {}, fetchImpl?: typeof fetch, env: 
     env,
     out: (t) => void out.push(t),
     err: (t) => void err.push(t),
+    sleep: async (ms) => void sleeps.push(ms),
   };
-  return { io, out, err, written, run: (...argv: string[]) => runCli(argv, io) };
+  return { io, out, err, written, sleeps, run: (...argv: string[]) => runCli(argv, io) };
 }
 
 describe("wa-menu validate", () => {
@@ -167,7 +169,7 @@ describe("wa-menu help and usage", () => {
   });
 
   it("every command's --help, -h and `help <command>` print its usage on stdout and exit 0", async () => {
-    expect(COMMANDS.map((c) => c.name)).toEqual(["validate", "graph", "schema", "push", "pull", "bind", "session", "deliveries"]);
+    expect(COMMANDS.map((c) => c.name)).toEqual(["validate", "graph", "schema", "push", "pull", "bind", "start", "session", "deliveries"]);
     for (const c of COMMANDS) {
       // Help wins over missing arguments and a wrong option on the same line.
       for (const argv of [
@@ -267,18 +269,22 @@ describe("wa-menu --json", () => {
  * A worker that answers the admin routes the way `src/http/admin-routes.ts` does, from canned answers, and records
  * every request: the CLI's side of the contract, without a store.
  */
-function fakeWorker(routes: Record<string, (req: Request) => Response>) {
+function fakeWorker(routes: Record<string, (req: Request) => Response | Promise<Response>>) {
   const requests: Array<{ method: string; url: string; auth: string | null }> = [];
+  /** The JSON bodies the CLI sent, in order. */
+  const bodies: unknown[] = [];
   const fetchImpl = (async (input: RequestInfo | URL, init?: RequestInit) => {
     const req = new Request(input, init);
     requests.push({ method: req.method, url: req.url, auth: req.headers.get("Authorization") });
+    const text = await req.clone().text();
+    if (text !== "") bodies.push(JSON.parse(text));
     if (req.headers.get("Authorization") !== `Bearer ${ADMIN_TOKEN}`)
       return Response.json({ error: "ERR_UNAUTHORIZED", message: "missing or wrong admin token: send Authorization: Bearer <ADMIN_TOKEN>" }, { status: 401 });
     const { pathname } = new URL(req.url);
     const route = routes[`${req.method} ${pathname}`];
     return route ? route(req) : Response.json({ error: "ERR_NOT_FOUND", message: `no route for ${req.method} ${pathname}` }, { status: 404 });
   }) as typeof fetch;
-  return { fetchImpl, requests };
+  return { fetchImpl, requests, bodies };
 }
 
 const failedDelivery = {
@@ -437,6 +443,151 @@ describe("wa-menu deliveries and session against a fake worker", () => {
     const old = cli({}, fakeWorker({}).fetchImpl);
     expect(await old.run("session", "447700900000", "447700900101")).toBe(1);
     expect(old.err).toEqual(["wa-menu: session: the worker answered 404: no route for GET /admin/sessions/447700900000/447700900101"]);
+  });
+});
+
+/** A start route that answers what `POST /flows/{menu}/start` answers, from a canned status and body. */
+const answering = (status: number, body: object) => () => Response.json(body, { status });
+const START = "POST /flows/cafe/start";
+const [BUSINESS, CUSTOMER] = ["447700900000", "447700900101"];
+
+describe("wa-menu start for one customer against a fake worker", () => {
+  const startLine = (answer: () => Response, ...more: string[]) => {
+    const worker = fakeWorker({ [START]: answer });
+    const c = cli({}, worker.fetchImpl);
+    return { ...c, ...worker, go: () => c.run("start", "cafe", "--from", BUSINESS, "--to", CUSTOMER, ...more) };
+  };
+
+  it("sends the customer, name, variables and request id, and says the first question went out", async () => {
+    const s = startLine(answering(200, { outcome: "started", node: "welcome", message_uuids: ["m-1"] }));
+    // "+" before a number is taken, as `session` takes it; a value may hold "=".
+    expect(await s.run("start", "cafe", "--from", "+447700900000", "--to", "+447700900101", "--name", "Alice", "--var", "table=12", "--var=note=a=b", "--request-id", "promo-1")).toBe(0);
+    expect(s.requests).toEqual([{ method: "POST", url: "http://worker.test/flows/cafe/start", auth: `Bearer ${ADMIN_TOKEN}` }]);
+    expect(s.bodies).toEqual([{ to: CUSTOMER, from: BUSINESS, profileName: "Alice", variables: { table: "12", note: "a=b" }, requestId: "promo-1" }]);
+    expect(s.out).toEqual(['started "cafe" for +447700900101: sent its first question ("welcome"); the menu goes on when they answer']);
+    expect(s.err).toEqual([]);
+  });
+
+  it("says which way each outcome went", async () => {
+    const cases: Array<[object, string[], string]> = [
+      [
+        { outcome: "templated", node: "__template", message_uuids: ["m-1"] },
+        [],
+        'started "cafe" for +447700900101: sent the menu\'s approved template, because they have not written in the last 24 hours and WhatsApp delivers only templates outside that window; the menu goes on when they answer it',
+      ],
+      [{ outcome: "completed", node: null, message_uuids: ["m-1"] }, [], 'started "cafe" for +447700900101: sent its messages; the menu ended there, with no question to answer'],
+      [
+        { outcome: "already_started", node: "size", message_uuids: [] },
+        ["--request-id", "promo-1"],
+        '"cafe" was already started for +447700900101 by request id promo-1: nothing sent again (it waits for an answer to "size")',
+      ],
+      [
+        { outcome: "already_started", node: null, message_uuids: [] },
+        ["--request-id", "promo-1"],
+        '"cafe" was already started for +447700900101 by request id promo-1: nothing sent again (the conversation has ended since)',
+      ],
+    ];
+    for (const [answer, more, line] of cases) {
+      const s = startLine(answering(200, answer), ...more);
+      expect(await s.go()).toBe(0);
+      expect(s.out).toEqual([line]);
+    }
+    // Nothing but what was given: no empty variables, name or request id.
+    const bare = startLine(answering(200, { outcome: "started", node: "welcome", message_uuids: ["m-1"] }));
+    expect(await bare.go()).toBe(0);
+    expect(bare.bodies).toEqual([{ to: CUSTOMER, from: BUSINESS }]);
+  });
+
+  it("--json prints the worker's answer with the menu and both numbers", async () => {
+    const s = startLine(answering(200, { outcome: "templated", node: "__template", message_uuids: ["m-1"] }), "--json");
+    expect(await s.go()).toBe(0);
+    expect(JSON.parse(s.out.join("\n"))).toEqual({ menu: "cafe", from: BUSINESS, to: CUSTOMER, outcome: "templated", node: "__template", message_uuids: ["m-1"] });
+  });
+
+  it("a refusal exits 1 with the worker's message and what to do", async () => {
+    const outside =
+      'this customer has not written in the last 24 hours, so WhatsApp only delivers an approved template; add a "template" to menu "cafe" (see the README\'s Templates), or start it after the customer writes';
+    const invalid =
+      'this start does not fit menu "cafe": variables.table: menu "cafe" requires it; variables.tabel: menu "cafe" does not declare it (it declares table); add it to the menu\'s "variables"';
+    const cases: Array<[number, object, string[]]> = [
+      [
+        409,
+        { error: "ERR_OPTED_OUT", message: "this customer opted out; nothing is sent until they write a start command" },
+        [
+          "wa-menu: start cafe: the worker answered 409: this customer opted out; nothing is sent until they write a start command",
+          "They asked for no more messages: nothing reaches them until they write a start command to you (wa-menu session 447700900000 447700900101 shows it).",
+        ],
+      ],
+      [
+        409,
+        { error: "ERR_OUTSIDE_WINDOW", message: outside },
+        [`wa-menu: start cafe: the worker answered 409: ${outside}`, "wa-menu session 447700900000 447700900101 shows when they last wrote; after changing the menu, wa-menu push it again."],
+      ],
+      [
+        422,
+        { error: "ERR_START_INVALID", message: invalid, problems: ['variables.table: menu "cafe" requires it'] },
+        [`wa-menu: start cafe: the worker answered 422: ${invalid}`, `Pass the menu's variables with --var name=value (its "variables" lists them: wa-menu pull cafe).`],
+      ],
+      [
+        404,
+        { error: "ERR_MENU_NOT_FOUND", message: 'menu "cafe" does not exist; upload it first' },
+        ['wa-menu: start cafe: the worker answered 404: menu "cafe" does not exist; upload it first', "Upload it first: wa-menu push <file>."],
+      ],
+      [
+        503,
+        { error: "ERR_VONAGE_UNAVAILABLE", message: "the Messages API did not answer" },
+        [
+          "wa-menu: start cafe: the worker answered 503: the Messages API did not answer",
+          "It may have reached them already; pass a --request-id, so that running the command again never messages them twice.",
+        ],
+      ],
+      [
+        400,
+        { error: "ERR_BODY_MALFORMED", message: "expected {...}: to must be the customer's number, digits only, country code first" },
+        ["wa-menu: start cafe: the worker answered 400: expected {...}: to must be the customer's number, digits only, country code first"],
+      ],
+    ];
+    for (const [status, body, lines] of cases) {
+      const s = startLine(answering(status, body));
+      expect(await s.go()).toBe(1);
+      expect(s.out).toEqual([]);
+      expect(s.err).toEqual([lines.join("\n")]);
+    }
+    const json = startLine(answering(422, { error: "ERR_START_INVALID", message: invalid, problems: ['variables.table: menu "cafe" requires it'] }), "--json");
+    expect(await json.go()).toBe(1);
+    expect(JSON.parse(json.out.join("\n"))).toEqual({
+      error: `start cafe: the worker answered 422: ${invalid}\nPass the menu's variables with --var name=value (its "variables" lists them: wa-menu pull cafe).`,
+      status: 422,
+      code: "ERR_START_INVALID",
+      problems: ['variables.table: menu "cafe" requires it'],
+      hint: `Pass the menu's variables with --var name=value (its "variables" lists them: wa-menu pull cafe).`,
+    });
+    const old = cli({}, fakeWorker({}).fetchImpl);
+    expect(await old.run("start", "cafe", "--from", BUSINESS, "--to", CUSTOMER)).toBe(1);
+    expect(old.err).toEqual([
+      "wa-menu: start cafe: the worker answered 404: no route for POST /flows/cafe/start\nThe worker has no such route: it is older than this CLI; deploy the current version.",
+    ]);
+  });
+
+  it("wrong use exits 2 before anything is sent", async () => {
+    const cases: Array<[string[], string]> = [
+      [["start", "cafe", "--to", CUSTOMER], "start needs --from <business> and --to <customer>"],
+      [["start", "--from", BUSINESS, "--to", CUSTOMER], "start needs one menu id"],
+      [["start", "cafe", "--from", BUSINESS, "--to", CUSTOMER, "--var", "table"], "--var table: give name=value, e.g. --var table=12"],
+      [["start", "cafe", "--from", BUSINESS, "--to", CUSTOMER, "--var", "2nd=x"], `--var 2nd=x: "2nd" is not a variable name: letters, digits and '_', starting with a letter`],
+      [["start", "cafe", "--from", BUSINESS, "--to", CUSTOMER, "--var", "a=1", "--var", "a=2"], "--var a is given twice"],
+      [["start", "cafe", "--from", BUSINESS, "--to", CUSTOMER, "--request-id", "no spaces"], "--request-id no spaces: use 1 to 128 letters, digits or '_', '.', ':', '-'"],
+      [["start", "cafe", "--from", BUSINESS, "--to"], "--to needs a value: --to NUMBER or --to=NUMBER"],
+    ];
+    for (const [argv, message] of cases) {
+      const { fetchImpl, requests } = fakeWorker({ [START]: answering(200, {}) });
+      const c = cli({}, fetchImpl);
+      expect(await c.run(...argv), argv.join(" ")).toBe(2);
+      const [said, usage] = c.err[0]!.split("\n\n");
+      expect(said).toBe(`wa-menu: ${message}`);
+      expect(usage).toMatch(/^usage: wa-menu start <menu>/);
+      expect(requests).toEqual([]);
+    }
   });
 });
 
