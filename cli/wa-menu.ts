@@ -33,13 +33,10 @@ Exit status: 0 done, 1 the command failed (an invalid menu, a worker that refuse
 
 const synopsis = (c: Command) => c.forms.map(([s], i) => `${i === 0 ? "usage:" : "      "} wa-menu ${s}`).join("\n");
 
-/** One form: its line as a sentence; several: each form's name beside its line. */
+/** Forms with names of their own (`session`, `session reset`): each name beside its line; else each line as a sentence. */
 function summaryOf(c: Command): string {
-  if (c.forms.length === 1) {
-    const line = c.forms[0]![1];
-    return `${line.charAt(0).toUpperCase()}${line.slice(1)}.`;
-  }
   const names = c.forms.map(([s]) => s.split(" <")[0]!);
+  if (new Set(names).size < names.length) return c.forms.map(([, line]) => `${line.charAt(0).toUpperCase()}${line.slice(1)}.`).join("\n");
   const width = Math.max(...names.map((n) => n.length)) + 2;
   return c.forms.map(([, line], i) => `  ${names[i]!.padEnd(width)}${line}`).join("\n");
 }
