@@ -427,6 +427,30 @@ describe("wa-menu deliveries and session against a fake worker", () => {
     expect(b.out.join("\n")).toContain('  waiting    for an answer to "size" (asked 2026-03-01T10:01:00.000Z)\n  delivery   that question did not reach them: rejected, 1300, Not a WhatsApp user\n');
   });
 
+  it("session shows WhatsApp's 24-hour window when the worker reports it", async () => {
+    let window: object = { open: true, closesAt: "2026-03-02T10:00:10.000Z", lastInboundAt: "2026-03-01T10:00:10.000Z" };
+    const { fetchImpl } = fakeWorker({ "GET /admin/sessions/447700900000/447700900101": () => Response.json({ session: storedSession, optedOut: false, sent: null, window }) });
+    const lineOf = async () => {
+      const c = cli({}, fetchImpl);
+      expect(await c.run("session", "447700900000", "447700900101")).toBe(0);
+      const lines = c.out.join("\n").split("\n");
+      // Between what the conversation waits for and the answers so far.
+      expect(lines[3]).toMatch(/^ {2}window {5}/);
+      expect(lines[4]).toMatch(/^ {2}answers /);
+      return lines[3];
+    };
+    expect(await lineOf()).toBe("  window     open until 2026-03-02T10:00:10.000Z: questions reach them (they last wrote 2026-03-01T10:00:10.000Z)");
+    window = { open: false, closesAt: "2026-03-02T10:00:10.000Z", lastInboundAt: "2026-03-01T10:00:10.000Z" };
+    expect(await lineOf()).toBe("  window     closed: only templates reach them (they last wrote 2026-03-01T10:00:10.000Z)");
+    window = { open: false, closesAt: null, lastInboundAt: "2026-03-01T10:00:10.000Z", closedAt: "2026-03-01T12:00:00.000Z" };
+    expect(await lineOf()).toBe("  window     closed: only templates reach them (WhatsApp refused a message as outside it at 2026-03-01T12:00:00.000Z)");
+    window = { open: false, closesAt: null };
+    expect(await lineOf()).toBe("  window     closed: only templates reach them (they have not written to you)");
+    const json = cli({}, fetchImpl);
+    expect(await json.run("session", "447700900000", "447700900101", "--json")).toBe(0);
+    expect(JSON.parse(json.out.join("\n")).window).toEqual({ open: false, closesAt: null });
+  });
+
   it("session reset deletes the session and keeps the opt-out, unless --clear-opt-out", async () => {
     const done = () => new Response(null, { status: 204 });
     const { fetchImpl, requests } = fakeWorker({ "DELETE /admin/sessions/447700900000/447700900101": done });
@@ -918,6 +942,9 @@ describe("wa-menu start against the real worker", async () => {
       expect.stringMatching(/^started "cafe" for \+447700900104: sent the menu's approved template, because/),
       '"cafe" was already started for +447700900104 by request id dan-1: nothing sent again (it waits for an answer to the template)',
     ]);
+    const session = cli({}, fetchImpl);
+    expect(await session.run("session", BUSINESS, "447700900104")).toBe(0);
+    expect(session.out.join("\n")).toContain("\n  window     closed: only templates reach them (they have not written to you)\n");
     expect(await one.run("start", "cafe", "--from", BUSINESS, "--to", "447700900105", "--var", "table=4")).toBe(1);
     expect(one.err).toEqual([expect.stringMatching(/^wa-menu: start cafe: the worker answered 422: this start does not fit menu "cafe": variables\.table: .*\nPass the menu's variables/)]);
     expect(api.requests).toBe(3);
