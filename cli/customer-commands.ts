@@ -1,6 +1,7 @@
-/** The commands that look after customers on a worker: a customer's session, and failed completion deliveries. */
+/** The commands that look after customers on a worker: starting a menu, a customer's session, failed completion deliveries. */
 import { CommandError, plural, UsageError, type Command, type Run } from "./command.js";
-import { askWorker, refusal, type WorkerAnswer } from "./worker.js";
+import { start } from "./start-command.js";
+import { askWorker, digits, plus, refusal, routeMissing } from "./worker.js";
 
 /** The fields of a stored session this command prints; the worker sends the whole record. */
 interface SessionLike {
@@ -12,6 +13,23 @@ interface SessionLike {
   attempts: number;
   startedAt: string;
   updatedAt: string;
+}
+
+/** WhatsApp's 24-hour window as the worker reports it beside the session. */
+interface WindowLike {
+  open: boolean;
+  closesAt: string | null;
+  lastInboundAt?: string;
+  /** When a message was refused as outside the window (WhatsApp's 1340). */
+  closedAt?: string;
+}
+
+/** Whether a question reaches the customer now, or only the menu's template does. */
+function describeWindow(w: WindowLike): string {
+  const wrote = w.lastInboundAt === undefined ? "they have not written to you" : `they last wrote ${w.lastInboundAt}`;
+  if (w.open) return `open until ${w.closesAt}: questions reach them (${wrote})`;
+  const why = w.closedAt === undefined ? wrote : `WhatsApp refused a message as outside it at ${w.closedAt}`;
+  return `closed: only templates reach them (${why})`;
 }
 
 /** The fields of a stored completion delivery this command prints. */
@@ -26,13 +44,7 @@ interface DeliveryLike {
   menuId: string;
 }
 
-/** Numbers as the worker stores them: digits, country code first; "+44..." is taken too. */
-const digits = (number: string) => number.trim().replace(/^\+/, "");
-const plus = (number: string) => `+${digits(number)}`;
-/** Hono's own 404 (an old worker, a wrong --url path) is not the route's "no session". */
-const routeMissing = (answer: WorkerAnswer) => String(answer.json["message"] ?? "").startsWith("no route for");
-
-function describeSession(s: SessionLike | null, optedOut: boolean, business: string, customer: string): string[] {
+function describeSession(s: SessionLike | null, optedOut: boolean, window: WindowLike | undefined, business: string, customer: string): string[] {
   if (s === null) return [`${plus(customer)} with ${plus(business)}`, "  opted out  yes: nothing is sent until they write a start command (no conversation is stored)"];
   const who = s.profileName === undefined ? plus(customer) : `${s.profileName} (${plus(customer)})`;
   const rows: Array<[string, string]> = [["menu", `${s.menuId}, version ${s.menuVersion}`]];
@@ -43,6 +55,7 @@ function describeSession(s: SessionLike | null, optedOut: boolean, business: str
     const f = s.pending.failed;
     if (f !== undefined) rows.push(["delivery", `that question did not reach them: ${[f.status, f.code, f.title, f.detail].filter(Boolean).join(", ")}`]);
   }
+  if (window !== undefined) rows.push(["window", describeWindow(window)]);
   rows.push(["answers", s.answers.length === 0 ? "none yet" : s.answers.map((a) => `${a.node}: ${a.title}`).join(" · ")]);
   if (optedOut) rows.push(["opted out", "yes: nothing is sent until they write a start command"]);
   rows.push(["started", s.startedAt], ["updated", s.updatedAt]);
@@ -57,6 +70,8 @@ const session: Command = {
     ["session reset <business> <customer> [--clear-opt-out]", "forget it, so their next message starts afresh"],
   ],
   details: `<business> is your WhatsApp Business number, <customer> the customer's, digits with the country code first.
+The "window" line says whether a question reaches them now (within 24 hours of their last message to you) or
+only the menu's approved template does (see wa-menu start --help).
 A reset deletes the stored session (DELETE /admin/sessions/...): the customer's next message gets the first
 question of the menu bound to the number. The customer's opt-out stays: it is their decision. Only
 --clear-opt-out forgets it too (DELETE ...?optOut=clear).`,
@@ -84,7 +99,9 @@ question of the menu bound to the number. The customer's opt-out stays: it is th
     }
     if (answer.status !== 200) throw refusal(target, "session", answer);
     const stored = (answer.json["session"] ?? null) as SessionLike | null;
-    print(describeSession(stored, answer.json["optedOut"] === true, business, customer), answer.json);
+    // An older worker sends no window: then there is no line for it.
+    const window = (answer.json["window"] ?? undefined) as WindowLike | undefined;
+    print(describeSession(stored, answer.json["optedOut"] === true, window, business, customer), answer.json);
     return 0;
   },
 };
@@ -132,4 +149,4 @@ exits 1 with the receiver's answer.`,
   },
 };
 
-export const customerCommands: Command[] = [session, deliveries];
+export const customerCommands: Command[] = [start, session, deliveries];

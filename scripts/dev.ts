@@ -12,6 +12,7 @@ import { createWorkerClient } from "../sim/worker-client.js";
 import { loadOrCreateCredentials, workerEnvFile, writeSecret } from "./dev/credentials.js";
 import { DevError } from "./dev/dev-error.js";
 import { assertPortFree, waitUntilAnswering } from "./dev/ports.js";
+import { readTemplates, TEMPLATES_FILE } from "./dev/read-templates.js";
 import { readExampleMenus, seedMenus } from "./dev/seed-menus.js";
 import { readSettings, SETTINGS_HELP } from "./dev/settings.js";
 import { readPage, serveSimulator, type SimulatorServer } from "./dev/simulator-server.js";
@@ -84,6 +85,11 @@ async function main(): Promise<void> {
   const kept = seeded.bound || seeded.defaultMenu === defaultMenu ? "" : " (bound by hand; DEFAULT_MENU=<id> npm start rebinds it)";
   say(`Menus in local KV: ${seeded.versions.map((v) => `${v.id}@${v.version}${v.published ? " (new)" : ""}`).join(", ")}; default: ${seeded.defaultMenu}${kept}`);
 
+  const templatesPath = join(root, "menus", TEMPLATES_FILE);
+  const templates = await readTemplates(templatesPath);
+  const approved = templates.registry.templates.map((t) => `${t.name} (${t.language})`).join(", ");
+  say(templates.found ? `Approved templates (${show(templatesPath)}): ${approved || "none"}` : `No ${show(templatesPath)}: no approved templates, so every template message is rejected`);
+
   const workerUrl = `http://127.0.0.1:${workerPort}`;
   const envFile = join(devDir, "worker.env");
   const logFile = join(devDir, "worker.log");
@@ -104,6 +110,7 @@ async function main(): Promise<void> {
     }),
     readPage,
     statusDelayMs: settings.statusDelayMs,
+    templates: templates.registry,
     backend: createExampleBackend({ secret: credentials.completionSecret, origin: `${simulatorUrl}/backend` }),
   });
   // The simulator first: it is the worker's Messages API.

@@ -2,6 +2,7 @@
  * The simulator's memory: every chat between the business and each simulated customer, as entries the page
  * renders, and the listeners (the page's live feeds) told about each change.
  */
+import type { WindowState } from "./service-window.js";
 
 export interface Customer {
   number: string;
@@ -12,8 +13,17 @@ export interface Customer {
 export type Tick = "accepted" | "submitted" | "delivered" | "read";
 const TICK_ORDER: Tick[] = ["accepted", "submitted", "delivered", "read"];
 
+/** A template as WhatsApp shows it: the approved body with its parameters filled in, and its quick-reply buttons. */
+export interface ShownTemplate {
+  name: string;
+  language: string;
+  text: string;
+  /** `payload` is what a tap sends back: the one the business gave that button, else the button's text. */
+  buttons: Array<{ index: number; text: string; payload: string }>;
+}
+
 /** What the business sent, as the Messages API received it (`custom.interactive` untouched). */
-export type BusinessContent = { type: "text"; text: string } | { type: "interactive"; interactive: unknown };
+export type BusinessContent = { type: "text"; text: string } | { type: "interactive"; interactive: unknown } | { type: "template"; template: ShownTemplate };
 
 /** What the customer sent: typed text, or a tap on a button or list row of an earlier message. */
 export type CustomerContent = { type: "text"; text: string } | { type: "reply"; id: string; title: string; description?: string; quoted: { messageUuid: string; text: string } };
@@ -31,6 +41,8 @@ export interface BusinessEntry extends EntryBase {
   tick: Tick;
   /** Reply ids the customer already chose from this message: WhatsApp disables a tapped button. */
   chosen: string[];
+  /** WhatsApp refused it after Vonage accepted it (the `rejected` status the worker was sent): never delivered. */
+  rejected?: { code: number; detail: string };
 }
 
 export interface CustomerEntry extends EntryBase {
@@ -62,6 +74,8 @@ export interface FeedSnapshot {
   customers: Customer[];
   menus: Array<{ id: string; name: string }>;
   entries: Entry[];
+  /** Each customer's 24-hour window; a `window` event follows each change. */
+  windows: WindowState[];
 }
 export type Listener = (event: ChatEvent) => void;
 

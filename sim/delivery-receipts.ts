@@ -1,10 +1,12 @@
 /**
  * Status webhooks as Vonage sends them for a WhatsApp message: `submitted` and `delivered` after the
- * Messages API accepted it, `read` once the customer looked at the chat. The page's ticks move only when the
- * worker took the webhook, so what the page shows is what the worker was told.
+ * Messages API accepted it, `read` once the customer looked at the chat, or `rejected` alone when WhatsApp
+ * refused it. The page's ticks move only when the worker took the webhook, so what the page shows is what the
+ * worker was told.
  */
 import type { ChatLog, Tick } from "./chat-log.js";
-import { statusWebhook } from "./vonage-webhooks.js";
+import { statusError, statusWebhook } from "./vonage-webhooks.js";
+import type { WhatsAppRejection } from "./whatsapp-rules.js";
 import type { WorkerClient } from "./worker-client.js";
 
 export interface DeliveryReceiptsOptions {
@@ -17,8 +19,8 @@ export interface DeliveryReceiptsOptions {
 }
 
 export interface DeliveryReceipts {
-  /** A message was accepted (202): sends `submitted`, then `delivered`. */
-  accepted(messageUuid: string): void;
+  /** A message was accepted (202): sends `submitted`, then `delivered`; or only `rejected` when WhatsApp refused it. */
+  accepted(messageUuid: string, rejection?: WhatsAppRejection): void;
   /** The customer has their chat open: every delivered message of theirs becomes `read`. */
   read(customer: string): void;
   /** Resolves once every status webhook started so far has been answered. */
@@ -36,12 +38,15 @@ export function createDeliveryReceipts(options: DeliveryReceiptsOptions): Delive
   /** Customers whose last status webhook failed. */
   const failing = new Set<string>();
 
-  async function send(messageUuid: string, status: Exclude<Tick, "accepted">): Promise<boolean> {
+  async function send(messageUuid: string, status: Exclude<Tick, "accepted"> | "rejected", rejection?: WhatsAppRejection): Promise<boolean> {
     const entry = log.get(messageUuid);
     if (entry?.kind !== "business") return false;
-    const result = await worker.status(statusWebhook({ messageUuid, business, customer: entry.customer, status }));
+    const error = rejection === undefined ? {} : { error: statusError(rejection) };
+    const result = await worker.status(statusWebhook({ messageUuid, business, customer: entry.customer, status, ...error }));
     if (result.ok) {
-      log.advance(messageUuid, status);
+      const latest = log.get(messageUuid);
+      if (status !== "rejected") log.advance(messageUuid, status);
+      else if (rejection !== undefined && latest?.kind === "business") log.put({ ...latest, rejected: { code: rejection.code, detail: rejection.detail } });
       failing.delete(entry.customer);
       return true;
     }
@@ -63,11 +68,12 @@ export function createDeliveryReceipts(options: DeliveryReceiptsOptions): Delive
   }
 
   return {
-    accepted(messageUuid) {
+    accepted(messageUuid, rejection) {
       track(
         (async () => {
           // Let the 202 reach the worker first, as it would from Vonage.
           await sleep(delayMs);
+          if (rejection !== undefined) return void (await send(messageUuid, "rejected", rejection));
           if (!(await send(messageUuid, "submitted"))) return;
           await sleep(delayMs);
           await send(messageUuid, "delivered");

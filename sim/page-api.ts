@@ -1,7 +1,8 @@
 /**
  * The API the simulator's page calls: a live feed of the chats, and the customer's actions. A tap, a list
- * choice or typed text becomes the inbound webhook Vonage would send, signed; a menu start is the business's
- * own call with the admin token. Whatever the worker answers ends up in the chat, failures included.
+ * choice, a template's quick reply or typed text becomes the inbound webhook Vonage would send, signed, and opens
+ * that customer's 24-hour window; a menu start is the business's own call with the admin token. Whatever the
+ * worker answers ends up in the chat, failures included. The page can also move a customer's clock forward.
  */
 import { Hono, type Context } from "hono";
 import { streamSSE } from "hono/streaming";
@@ -9,7 +10,8 @@ import { z } from "zod";
 import type { BusinessEntry, ChatEvent, ChatLog, Customer, CustomerContent, FeedSnapshot } from "./chat-log.js";
 import { bodyTextOf, choicesOf, isButtonMessage } from "./choices.js";
 import type { DeliveryReceipts } from "./delivery-receipts.js";
-import { replyWebhook, textWebhook } from "./vonage-webhooks.js";
+import type { ServiceWindows, WindowState } from "./service-window.js";
+import { buttonWebhook, replyWebhook, textWebhook } from "./vonage-webhooks.js";
 import type { WorkerClient, WorkerResult } from "./worker-client.js";
 
 export interface PageApiOptions {
@@ -18,6 +20,7 @@ export interface PageApiOptions {
   worker: WorkerClient;
   business: Customer;
   menus: Array<{ id: string; name: string }>;
+  windows: ServiceWindows;
 }
 
 export interface PageApi {
@@ -31,6 +34,8 @@ const textSchema = z.strictObject({ text: z.string().trim().min(1, "type somethi
 const replySchema = z.strictObject({ messageUuid: z.string().min(1), id: z.string().min(1) });
 const flowSchema = z.strictObject({ menuId: z.string().min(1) });
 const customerSchema = z.strictObject({ name: z.string().trim().min(1).max(40).optional() });
+const buttonSchema = z.strictObject({ messageUuid: z.string().min(1), index: z.number().int().min(0) });
+const clockSchema = z.strictObject({ hours: z.number().int().min(1, "move the clock by at least 1 hour").max(240, "move the clock by at most 240 hours at a time") });
 
 /** A 4xx for the page, with a sentence it shows as is. */
 const refuse = (c: Context, status: 400 | 403 | 404 | 409, message: string) => c.json({ error: message }, status);
@@ -50,7 +55,7 @@ function hostOf(origin: string): string | null {
 }
 
 export function createPageApi(options: PageApiOptions): PageApi {
-  const { log, receipts, worker, business } = options;
+  const { log, receipts, worker, business, windows } = options;
   const feeds = new Set<() => void>();
   const app = new Hono();
 
@@ -58,6 +63,8 @@ export function createPageApi(options: PageApiOptions): PageApi {
   async function sendInbound(customer: string, content: CustomerContent, payload: Record<string, unknown>): Promise<WorkerResult> {
     const id = String(payload["message_uuid"]);
     log.put({ kind: "customer", id, customer, content, at: new Date().toISOString(), delivery: "sending" });
+    // WhatsApp has the message whatever the worker makes of it: the window opens now.
+    windows.wrote(customer);
     const result = await worker.inbound(payload);
     const sent = log.get(id);
     if (sent?.kind !== "customer") return result;
@@ -82,13 +89,20 @@ export function createPageApi(options: PageApiOptions): PageApi {
 
   app.get("/events", (c) =>
     streamSSE(c, async (stream) => {
-      const snapshot: FeedSnapshot = { business, customers: log.customers(), menus: options.menus, entries: log.entries() };
+      const windowsNow = log.customers().map((k) => windows.state(k.number));
+      const snapshot: FeedSnapshot = { business, customers: log.customers(), menus: options.menus, entries: log.entries(), windows: windowsNow };
       // `retry`: the page reconnects within a second when the simulator comes back.
       let queue = stream.writeSSE({ event: "snapshot", data: JSON.stringify(snapshot), retry: 1000 });
       // Writes go out in order even when events come faster than the socket drains.
-      const unsubscribe = log.subscribe((event: ChatEvent) => {
-        queue = queue.then(() => stream.writeSSE({ event: event.type, data: JSON.stringify(event) })).catch(() => undefined);
-      });
+      const write = (event: string, data: unknown) => {
+        queue = queue.then(() => stream.writeSSE({ event, data: JSON.stringify(data) })).catch(() => undefined);
+      };
+      const unsubscribeLog = log.subscribe((event: ChatEvent) => write(event.type, event));
+      const unsubscribeWindows = windows.subscribe((window: WindowState) => write("window", { type: "window", window }));
+      const unsubscribe = () => {
+        unsubscribeLog();
+        unsubscribeWindows();
+      };
       let end!: () => void;
       const ended = new Promise<void>((resolve) => (end = resolve));
       feeds.add(end);
@@ -143,6 +157,7 @@ export function createPageApi(options: PageApiOptions): PageApi {
     // Title and description come from the message itself, as WhatsApp fills them in.
     const choice = choicesOf(interactive).find((o) => o.id === body.data.id);
     if (choice === undefined) return refuse(c, 404, `the message has no button or row "${body.data.id}"`);
+    if (message.rejected !== undefined) return refuse(c, 409, "that message never reached the customer: WhatsApp rejected it");
     // WhatsApp disables a tapped button (the others stay live); a list can be opened and answered again.
     if (isButtonMessage(interactive) && message.chosen.includes(choice.id)) return refuse(c, 409, `"${choice.title}" was already tapped`);
     log.put({ ...message, chosen: [...message.chosen, choice.id] } satisfies BusinessEntry);
@@ -151,6 +166,39 @@ export function createPageApi(options: PageApiOptions): PageApi {
     const quoted = { messageUuid: message.id, text: bodyTextOf(interactive) };
     const result = await sendInbound(customer, { type: "reply", ...choice, quoted }, payload);
     return c.json({ ok: result.ok });
+  });
+
+  app.post("/customers/:number/buttons", async (c) => {
+    const customer = customerOf(c);
+    if (customer === null) return unknownCustomer(c);
+    const body = await bodyOf(c, buttonSchema);
+    if (!body.ok) return refuse(c, 400, body.message);
+    const message = log.get(body.data.messageUuid);
+    if (message?.kind !== "business" || message.customer !== customer || message.content.type !== "template") {
+      return refuse(c, 404, "that message is not a template in this chat");
+    }
+    const template = message.content.template;
+    const button = template.buttons.find((b) => b.index === body.data.index);
+    if (button === undefined) return refuse(c, 404, `the template has no quick-reply button ${body.data.index}`);
+    if (message.rejected !== undefined) return refuse(c, 409, "that message never reached the customer: WhatsApp rejected it");
+    // As with reply buttons: a tapped one is disabled, the others stay live.
+    const key = String(button.index);
+    if (message.chosen.includes(key)) return refuse(c, 409, `"${button.text}" was already tapped`);
+    log.put({ ...message, chosen: [...message.chosen, key] } satisfies BusinessEntry);
+
+    const payload = buttonWebhook({ ...sender(customer), payload: button.payload, text: button.text, contextUuid: message.id });
+    const quoted = { messageUuid: message.id, text: template.text };
+    const result = await sendInbound(customer, { type: "reply", id: button.payload, title: button.text, quoted }, payload);
+    return c.json({ ok: result.ok });
+  });
+
+  app.post("/customers/:number/clock", async (c) => {
+    const customer = customerOf(c);
+    if (customer === null) return unknownCustomer(c);
+    const body = await bodyOf(c, clockSchema);
+    if (!body.ok) return refuse(c, 400, body.message);
+    // Only this customer's last message gets older; the webhooks' own timestamps stay real time.
+    return c.json(windows.advance(customer, body.data.hours * 3_600_000));
   });
 
   app.post("/customers/:number/flows", async (c) => {

@@ -2,17 +2,22 @@
  * The chat simulator as one Hono app: Vonage's `POST /v1/messages` (the fake, which the worker calls), the
  * page's files, and the page's API under `/api`. An accepted message becomes a chat bubble and its status
  * webhooks; a rejected one a red line in the chat it was meant for, so a menu mistake shows where it happens.
+ * It keeps each customer's 24-hour window, so a free-form message to a customer who has not written lately is
+ * refused (`rejected`, 1340) as WhatsApp refuses it, while a template gets through.
  */
 import { Hono } from "hono";
-import { createChatLog, type ChatLog, type Customer } from "./chat-log.js";
+import { createChatLog, type BusinessContent, type ChatLog, type Customer } from "./chat-log.js";
 import { createDeliveryReceipts, type DeliveryReceipts } from "./delivery-receipts.js";
 import type { ExampleBackend } from "./example-backend.js";
 import { createFakeMessagesApi, type AcceptedMessage, type FakeMessagesApi } from "./messages-api.js";
 import { createPageApi } from "./page-api.js";
+import { createServiceWindows, type ServiceWindows } from "./service-window.js";
+import { isTemplateBody, readTemplateMessage, showTemplate } from "./template-rules.js";
+import type { TemplateRegistry } from "./templates.js";
 import type { WorkerClient } from "./worker-client.js";
 
 /** The page's files, read on every request so that an edit shows on reload. */
-export type PageFile = "index.html" | "style.css" | "app.js" | "render.js";
+export type PageFile = "index.html" | "style.css" | "app.js" | "render.js" | "templates.js";
 
 export interface SimulatorOptions {
   applicationId: string;
@@ -27,6 +32,11 @@ export interface SimulatorOptions {
   /** Pause between status webhooks, so ticks visibly move; default 0. */
   statusDelayMs?: number;
   sleep?: (ms: number) => Promise<void>;
+  /**
+   * The business's approved templates (`menus/templates.json` for `npm start`): a template that is not among them,
+   * or fills them wrongly, is rejected as WhatsApp rejects it. Without, any well-formed template is delivered.
+   */
+  templates?: TemplateRegistry;
   /** The example business backend (`menus/booking.json` calls it), served under `/backend`. */
   backend?: ExampleBackend;
 }
@@ -36,6 +46,8 @@ export interface Simulator {
   log: ChatLog;
   receipts: DeliveryReceipts;
   api: FakeMessagesApi;
+  /** Each customer's 24-hour window: free-form messages reach only a customer who wrote in the last 24 hours. */
+  windows: ServiceWindows;
   /** Ends the page's live feeds, so a server can close. */
   closeFeeds(): void;
 }
@@ -45,6 +57,7 @@ const CONTENT_TYPES: Record<PageFile, string> = {
   "style.css": "text/css; charset=utf-8",
   "app.js": "text/javascript; charset=utf-8",
   "render.js": "text/javascript; charset=utf-8",
+  "templates.js": "text/javascript; charset=utf-8",
 };
 
 /** WhatsApp's location request message, shown as its text and the button's label (the page shows no location picker yet). */
@@ -70,23 +83,23 @@ export function createSimulator(options: SimulatorOptions): Simulator {
     ...(options.sleep === undefined ? {} : { sleep: options.sleep }),
   });
 
+  const windows = createServiceWindows();
+  const contentOf = (body: Record<string, unknown>): BusinessContent => {
+    if (body["message_type"] === "text") return { type: "text", text: String(body["text"]) };
+    const read = isTemplateBody(body) ? readTemplateMessage(body).message : null;
+    if (read !== null) return { type: "template", template: showTemplate(read, options.templates) };
+    const interactive = (body["custom"] as { interactive?: unknown } | undefined)?.interactive;
+    return locationRequestText(interactive) ?? { type: "interactive", interactive };
+  };
+
   const api = createFakeMessagesApi({
     applicationId: options.applicationId,
     publicKey: options.publicKey,
+    ...(options.templates === undefined ? {} : { templates: options.templates }),
+    lastInbound: (customer) => windows.lastInbound(customer),
     onAccepted(message: AcceptedMessage) {
-      const body = message.body;
-      const custom = body["custom"] as { interactive?: unknown } | undefined;
-      log.put({
-        kind: "business",
-        id: message.messageUuid,
-        customer: String(body["to"]),
-        at: new Date().toISOString(),
-        content:
-          body["message_type"] === "text" ? { type: "text", text: String(body["text"]) } : (locationRequestText(custom?.interactive) ?? { type: "interactive", interactive: custom?.interactive }),
-        tick: "accepted",
-        chosen: [],
-      });
-      receipts.accepted(message.messageUuid);
+      log.put({ kind: "business", id: message.messageUuid, customer: String(message.body["to"]), at: new Date().toISOString(), content: contentOf(message.body), tick: "accepted", chosen: [] });
+      receipts.accepted(message.messageUuid, message.rejection);
     },
   });
 
@@ -121,9 +134,9 @@ export function createSimulator(options: SimulatorOptions): Simulator {
   const backend = options.backend;
   if (backend !== undefined) app.all("/backend/*", (c) => backend.handle(c.req.raw));
 
-  const page = createPageApi({ log, receipts, worker, business, menus: options.menus });
+  const page = createPageApi({ log, receipts, worker, business, menus: options.menus, windows });
   app.route("/api", page.app);
   app.notFound((c) => c.json({ error: `no route for ${c.req.method} ${c.req.path}` }, 404));
 
-  return { app, log, receipts, api, closeFeeds: page.closeFeeds };
+  return { app, log, receipts, api, windows, closeFeeds: page.closeFeeds };
 }

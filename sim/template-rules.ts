@@ -10,7 +10,8 @@
  * reports carry Vonage's code 1022 ("Invalid template or template parameters") where newer ones carry WhatsApp's
  * (132001, 132000). The sources disagree on the code, not on the form: this fake sends WhatsApp's code.
  */
-import { TEMPLATE_LIMITS, type TemplateRegistry } from "./templates.js";
+import type { ShownTemplate } from "./chat-log.js";
+import { fillTemplate, TEMPLATE_LIMITS, type TemplateRegistry } from "./templates.js";
 import type { InvalidParameter, WhatsAppRejection } from "./whatsapp-rules.js";
 
 /** A template message as WhatsApp reads it, whichever form it came in. */
@@ -150,4 +151,25 @@ export function judgeTemplate(message: TemplateMessage, registry: TemplateRegist
     };
   }
   return null;
+}
+
+/** The template as the chat shows it: the approved text and buttons, or (not approved) what was sent. */
+export function showTemplate(message: TemplateMessage, registry: TemplateRegistry | undefined): ShownTemplate {
+  const template = registry?.find(message.name, message.language);
+  const payloadOf = (index: number, text: string) => message.payloads.find((b) => b.index === index)?.payload ?? text;
+  if (template !== undefined) {
+    return {
+      name: template.name,
+      language: template.language,
+      text: fillTemplate(template.body, message.body),
+      buttons: template.buttons.map((text, index) => ({ index, text, payload: payloadOf(index, text) })),
+    };
+  }
+  const sent = message.body.length === 0 ? "" : `: ${message.body.join(" | ")}`;
+  return {
+    name: message.name,
+    language: message.language,
+    text: `Template "${message.name}" (${message.language})${sent}`,
+    buttons: message.payloads.map(({ index, payload }) => ({ index, text: payload, payload })),
+  };
 }

@@ -63,6 +63,15 @@ export function replyWebhook(b: InboundBase & { id: string; title: string; descr
   return { ...base(b, "reply"), reply };
 }
 
+/**
+ * A tap on a template's quick-reply button: `message_type: "button"`, no `reply` object. The payload is the one
+ * the business sent for that button; a template sent without payloads answers with the button's text, as
+ * WhatsApp's own webhook does.
+ */
+export function buttonWebhook(b: InboundBase & { payload: string; text: string }): Record<string, unknown> {
+  return { ...base(b, "button"), button: { payload: b.payload, text: b.text, subtype: "quick_reply" } };
+}
+
 /** A typed message. */
 export function textWebhook(b: InboundBase & { text: string }): Record<string, unknown> {
   return { ...base(b, "text"), text: b.text };
@@ -74,6 +83,14 @@ export function locationWebhook(b: InboundBase & { lat: number; long: number; na
   if (b.name !== undefined) location["name"] = b.name;
   if (b.address !== undefined) location["address"] = b.address;
   return { ...base(b, "location"), location };
+}
+
+/**
+ * The `error` of a `rejected` status, as Vonage's own libraries model it: RFC 7807 fields, `title` the numeric
+ * code (here WhatsApp's, e.g. 1340 or 132001), `type` the error list's anchor for it.
+ */
+export function statusError(rejection: { code: number; detail: string }, instance: string = crypto.randomUUID()): Record<string, unknown> {
+  return { type: `https://developer.nexmo.com/api-errors/messages-olympus#${rejection.code}`, title: rejection.code, detail: rejection.detail, instance };
 }
 
 /** A status callback for a message the business sent. */

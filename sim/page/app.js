@@ -6,6 +6,7 @@
  */
 
 import { businessRow, customerRow, dayDivider, dayKey, dayLabel, h, noticeRow, optionNumber, preview } from "./render.js";
+import { templateRow, watchWindows, windowBar } from "./templates.js";
 
 /** @typedef {import("../chat-log.js").Entry} Entry */
 /** @typedef {import("../chat-log.js").BusinessEntry} BusinessEntry */
@@ -75,6 +76,7 @@ function draw() {
   }
   drawSidebar(snap);
   drawHeader(snap);
+  $("window").replaceChildren(...(state.current === null ? [] : [windowBar(state.current, advanceClock)]));
   drawMessages(snap);
   markRead();
 }
@@ -140,7 +142,8 @@ function drawHeader(snap) {
 function drawMessages(snap) {
   const box = $("messages");
   const list = currentEntries();
-  const actions = { tapping: state.tapping, onTap: tap, onOpenList: openSheet };
+  const actions = { tapping: state.tapping, onTap: tap, onOpenList: openSheet, onTapButton: tapButton };
+  const business = (/** @type {BusinessEntry} */ b) => (b.content.type === "template" ? templateRow(b, actions) : businessRow(b, actions));
   /** @type {HTMLElement[]} */
   const rows = [];
   let day = "";
@@ -148,7 +151,7 @@ function drawMessages(snap) {
     // A divider where the chat crosses into another day, as WhatsApp draws them.
     if (dayKey(e.at) !== day) rows.push(dayDivider(dayLabel(e.at)));
     day = dayKey(e.at);
-    rows.push(e.kind === "business" ? businessRow(e, actions) : e.kind === "customer" ? customerRow(e, snap.business.name) : noticeRow(e));
+    rows.push(e.kind === "business" ? business(e) : e.kind === "customer" ? customerRow(e, snap.business.name) : noticeRow(e));
   }
   if (list.length === 0) rows.push(h("div", { class: "empty" }, "No messages yet. Type something to get the default menu, or start a menu above."));
   box.replaceChildren(...rows);
@@ -218,6 +221,22 @@ async function tap(e, id) {
   draw();
 }
 
+/** A tap on a template's quick-reply button. @param {BusinessEntry} e @param {number} index */
+async function tapButton(e, index) {
+  const key = `${e.id}:button:${index}`;
+  if (state.tapping.has(key)) return;
+  state.tapping.add(key);
+  draw();
+  await post(`/api/customers/${e.customer}/buttons`, { messageUuid: e.id, index });
+  state.tapping.delete(key);
+  draw();
+}
+
+/** Makes the current customer's last message older, to see what their 24-hour window allows. @param {number} hours */
+async function advanceClock(hours) {
+  if (state.current !== null) await post(`/api/customers/${state.current}/clock`, { hours });
+}
+
 /** @param {string} menuId */
 async function startMenu(menuId) {
   if (state.current !== null) await post(`/api/customers/${state.current}/flows`, { menuId });
@@ -255,6 +274,7 @@ function markRead() {
 
 function connect() {
   const feed = new EventSource("/api/events");
+  watchWindows(feed, draw);
   const banner = $("connection");
   feed.addEventListener("snapshot", (ev) => {
     const snap = /** @type {FeedSnapshot} */ (JSON.parse(/** @type {MessageEvent} */ (ev).data));

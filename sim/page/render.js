@@ -98,6 +98,7 @@ export function preview(e) {
   if (e.kind === "customer") return `You: ${e.content.type === "text" ? e.content.text : e.content.title}`;
   if (e.kind === "business") {
     if (e.content.type === "text") return e.content.text;
+    if (e.content.type === "template") return e.content.template.text;
     const i = /** @type {Interactive} */ (e.content.interactive);
     return i.body?.text ?? "";
   }
@@ -146,17 +147,38 @@ function mediaHeader(header) {
   );
 }
 
+/** A business message's time and tick; a red mark instead of the tick when WhatsApp rejected it. @param {BusinessEntry} e */
+export function businessMeta(e) {
+  let status = tickIcon(e.tick);
+  if (e.rejected !== undefined) {
+    status = icon("failed");
+    status.classList.add("tick", "tick-rejected");
+    status.setAttribute("data-tick", "rejected");
+    status.removeAttribute("aria-hidden");
+    status.setAttribute("aria-label", "not delivered");
+    status.setAttribute("role", "img");
+  }
+  return h("span", { class: "meta" }, h("time", {}, clock(e.at)), status);
+}
+
+/** Under a message WhatsApp rejected: that it never arrived, and why (the status webhook's error). @param {BusinessEntry} e */
+export function rejectedCaption(e) {
+  if (e.rejected === undefined) return false;
+  return h("div", { class: "caption failed", "data-rejected": String(e.rejected.code) }, `not delivered: ${e.rejected.detail} (${e.rejected.code})`);
+}
+
 /**
  * A message from the business: text, or an interactive bubble with its buttons (or list button) under it.
  * @param {BusinessEntry} e
  * @param {{ tapping: Set<string>, onTap: (e: BusinessEntry, id: string) => void, onOpenList: (e: BusinessEntry) => void }} actions
  */
 export function businessRow(e, actions) {
-  const meta = h("span", { class: "meta" }, h("time", {}, clock(e.at)), tickIcon(e.tick));
+  const meta = businessMeta(e);
   if (e.content.type === "text") {
-    return h("div", { class: "row in", "data-id": e.id }, h("div", { class: "bubble in" }, h("div", { class: "text" }, e.content.text), meta));
+    const bubble = h("div", { class: "bubble in" }, h("div", { class: "text" }, e.content.text), meta);
+    return h("div", { class: "row in", "data-id": e.id }, e.rejected === undefined ? bubble : h("div", { class: "group" }, bubble, rejectedCaption(e)));
   }
-  const i = /** @type {Interactive} */ (e.content.interactive);
+  const i = /** @type {Interactive} */ (e.content.type === "interactive" ? e.content.interactive : {});
   const bubble = h(
     "div",
     { class: "bubble in interactive" },
@@ -171,7 +193,8 @@ export function businessRow(e, actions) {
   if (i.type === "button") {
     choices = (i.action?.buttons ?? []).map((b, n) => {
       const id = b.reply?.id ?? "";
-      const done = e.chosen.includes(id) || actions.tapping.has(`${e.id}:${id}`);
+      // A message WhatsApp rejected never reached the phone: nothing in it can be tapped.
+      const done = e.chosen.includes(id) || actions.tapping.has(`${e.id}:${id}`) || e.rejected !== undefined;
       return h(
         "button",
         { type: "button", class: "choice", "data-reply-id": id, disabled: done, title: `Tap, or type ${n + 1}`, onclick: () => actions.onTap(e, id) },
@@ -181,9 +204,9 @@ export function businessRow(e, actions) {
       );
     });
   } else if (i.type === "list") {
-    choices = [h("button", { type: "button", class: "choice list-open", onclick: () => actions.onOpenList(e) }, icon("list"), i.action?.button ?? "")];
+    choices = [h("button", { type: "button", class: "choice list-open", disabled: e.rejected !== undefined, onclick: () => actions.onOpenList(e) }, icon("list"), i.action?.button ?? "")];
   }
-  return h("div", { class: "row in", "data-id": e.id }, h("div", { class: "group" }, bubble, choices.length > 0 && h("div", { class: "choices" }, ...choices)));
+  return h("div", { class: "row in", "data-id": e.id }, h("div", { class: "group" }, bubble, choices.length > 0 && h("div", { class: "choices" }, ...choices), rejectedCaption(e)));
 }
 
 /**

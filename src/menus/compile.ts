@@ -173,7 +173,7 @@ export function checkMenu(input: unknown, options: CheckOptions = {}): MenuRepor
   if (!exists(doc.start)) errors.push({ path: "$.start", message: `start node "${doc.start}" does not exist` });
   if (doc.template !== undefined) {
     menu.template = buildTemplate(doc.template, doc.start);
-    menu.template.options.forEach((o, i) => checkTarget(o.next, ["template", "buttons", i, "next"]));
+    for (const [i, o] of menu.template.options.entries()) checkTarget(o.next, ["template", "buttons", i, "next"]);
     if (doc.template.next !== undefined) checkTarget(menu.template.next, ["template", "next"]);
     const buttons = doc.template.buttons ?? [];
     buttons.forEach((b, i) => {

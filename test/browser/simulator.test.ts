@@ -64,9 +64,14 @@ describe.skipIf(chromiumMissing && !mustRun)("npm start and the chat simulator i
   });
 
   it("starts the delivery-time menu: the guide's button message with three live buttons and read ticks", async () => {
+    // A business message reaches only a customer who wrote in the last 24 hours, as on WhatsApp: Alice writes first.
+    const box = page.getByRole("textbox", { name: "Type a message" });
+    await box.fill("Hello");
+    await box.press("Enter");
+    await messages().getByText("Hi! What can we do for you today?").waitFor();
     await page.locator('.chip[data-menu="delivery"]').click();
+    await messages().locator(".i-header", { hasText: "Delivery time" }).waitFor();
     const question = incoming().last();
-    await question.locator(".i-header").waitFor();
     expect(await question.locator(".i-header").textContent()).toBe("Delivery time");
     expect(await question.locator(".text").textContent()).toBe("Which time would you like us to deliver your order at?");
     expect(await question.locator(".i-footer").textContent()).toBe("Please allow 15 mins either side of your chosen time");
@@ -181,7 +186,28 @@ describe.skipIf(chromiumMissing && !mustRun)("npm start and the chat simulator i
 
     await page.locator('.customer[data-customer="447700900101"]').click();
     await messages().getByText("Confirmed: red pill. Welcome to the real world.").waitFor();
-    expect(await messages().getByText("Hi! What can we do for you today?").count()).toBe(0);
+    // Alice's chat has her own "Hello" and the greeting it got, nothing of Bilal's.
+    expect(await messages().getByText("Hi! What can we do for you today?").count()).toBe(1);
+    expect(await outgoing().getByText("hi", { exact: true }).count()).toBe(0);
+  });
+
+  it("past the 24-hour window a start brings the menu's template: its quick reply continues the menu", async () => {
+    await page.locator('.customer[data-customer="447700900102"]').click();
+    await page.locator('.window-bar[data-window="open"]').waitFor();
+    // Bilal's last message becomes 25 hours old: WhatsApp would now refuse free-form messages to him (1340).
+    await page.locator('.window-step[data-advance="25"]').click();
+    await page.locator('.window-bar[data-window="closed"]').waitFor();
+    await page.locator('.chip[data-menu="cafe"]').click();
+    // The worker's question is rejected with 1340; the worker answers the status with the approved template.
+    const template = messages().locator('.bubble.template[data-template="cafe_welcome/en_GB"]');
+    await template.waitFor();
+    expect(await template.locator(".text").textContent()).toBe("Hi Bilal, welcome back to Corner Cafe! Would you like to order a drink? We are open every day 7:00-19:00.");
+    const row = messages().locator('.row.in:has(.bubble.template[data-template="cafe_welcome/en_GB"])');
+    expect(await texts(row.locator("button.choice"))).toEqual(["Order now", "Not now"]);
+    await shot("06-template");
+    await row.locator('button.choice[data-button-index="0"]').click();
+    await messages().getByText("Which drink would you like?").waitFor();
+    await page.locator('.window-bar[data-window="open"]').waitFor();
   });
 
   it("day dividers say Today, Yesterday, the weekday within a week, then the date", async () => {
@@ -213,6 +239,11 @@ describe.skipIf(chromiumMissing && !mustRun)("npm start and the chat simulator i
     await page.getByRole("button", { name: "+ New" }).click();
     await page.locator(".customer.active .customer-name", { hasText: "Customer 3" }).waitFor();
     const number = await page.locator(".customer.active").getAttribute("data-customer");
+    // The new customer writes first, or the menu the business starts would be rejected (1340) as outside the window.
+    const box = page.getByRole("textbox", { name: "Type a message" });
+    await box.fill("hi");
+    await box.press("Enter");
+    await messages().getByText("Hi! What can we do for you today?").waitFor();
     const started = await fetch(new URL(`api/customers/${number}/flows`, app!.url), { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ menuId: "media" }) });
     expect(await started.json()).toEqual({ ok: true });
 
@@ -223,7 +254,6 @@ describe.skipIf(chromiumMissing && !mustRun)("npm start and the chat simulator i
     expect(await image.getAttribute("title")).toBe("https://example.com/menu/latte-art.jpg");
     expect(await texts(incoming().last().locator(".choice-number"))).toEqual(["1.", "2."]);
 
-    const box = page.getByRole("textbox", { name: "Type a message" });
     await box.fill("1"); // Yes
     await box.press("Enter");
     const video = messages().locator('[data-media="video"]');
@@ -234,7 +264,7 @@ describe.skipIf(chromiumMissing && !mustRun)("npm start and the chat simulator i
     const document = messages().locator('[data-media="document"]');
     await document.waitFor();
     expect(await document.locator(".i-media-name").textContent()).toBe("Loyalty card terms.pdf");
-    await expect.poll(() => texts(outgoing().locator(".caption"))).toEqual(["worker: advanced", "worker: advanced"]);
+    await expect.poll(() => texts(outgoing().locator(".caption"))).toEqual(["worker: started", "worker: advanced", "worker: advanced"]);
     await shot("06-media-headers");
     // Drawn, not fetched: the page asked nothing of the media's hosts.
     expect(requested.filter((url) => !url.startsWith(app!.url))).toEqual([]);
@@ -277,7 +307,8 @@ describe.skipIf(chromiumMissing && !mustRun)("npm start and the chat simulator i
       await bilal.waitFor({ state: "hidden" });
       expect(await toggle.getAttribute("aria-expanded")).toBe("false");
       expect(await phone.locator(".chat-sub").textContent()).toContain("you are Bilal");
-      await chat.getByText("Hi! What can we do for you today?").waitFor();
+      // Bilal's chat: his greeting, the question WhatsApp refused past his window, the template, the drink list.
+      await chat.getByText("Which drink would you like?").waitFor();
       expect(await chat.getByText("Confirmed: red pill. Welcome to the real world.").count()).toBe(0);
 
       // The dimmed chat and Escape close it too, leaving the customer held.

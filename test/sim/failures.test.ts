@@ -76,7 +76,11 @@ describe("chat simulator failures", () => {
   });
 
   it("leaves ticks where they were when the worker refuses status webhooks, with one red line per run", async () => {
-    const rig = await rigWithStub(async () => Response.json({ error: "internal", message: "boom" }, { status: 500 }));
+    const rig = await rigWithStub(async (request) =>
+      new URL(request.url).pathname === "/webhooks/status" ? Response.json({ error: "internal", message: "boom" }, { status: 500 }) : Response.json({ outcome: "started" }),
+    );
+    // Alice writes first: only then do the business's messages reach her (and get `submitted`, not `rejected`).
+    await rig.page(`/api/customers/${ALICE.number}/messages`, { text: "hi" });
     const first = await rig.messages().send(buildMessage(BUSINESS.number, ALICE.number, { type: "text", text: "one" }));
     const second = await rig.messages().send(buildMessage(BUSINESS.number, ALICE.number, { type: "text", text: "two" }));
     await rig.sim.receipts.idle();

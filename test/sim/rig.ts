@@ -3,11 +3,13 @@
  * real worker app (createApp, in-memory KV) or to a scripted stand-in that records what reached it.
  */
 import { randomBytes, randomUUID } from "node:crypto";
+import { importPKCS8, SignJWT } from "jose";
 import cafe from "../../menus/cafe.json" with { type: "json" };
 import delivery from "../../menus/delivery.json" with { type: "json" };
 import pills from "../../menus/pills.json" with { type: "json" };
 import type { Customer } from "../../sim/chat-log.js";
 import { createSimulator, type Simulator } from "../../sim/simulator.js";
+import type { TemplateRegistry } from "../../sim/templates.js";
 import { createWorkerClient } from "../../sim/worker-client.js";
 import { createApp } from "../../src/http/app.js";
 import { memoryKv } from "../../src/store/memory.js";
@@ -42,12 +44,20 @@ export interface Rig {
   page(path: string, body?: unknown, headers?: Record<string, string>): Promise<Response>;
   /** The Messages API client the worker uses, pointed at the simulator. */
   messages(privateKeyPem?: string): MessagesClient;
+  /** Any body to the simulator's `POST /v1/messages`, with a valid application JWT: what no client library builds yet. */
+  sendRaw(body: unknown): Promise<Response>;
+}
+
+export interface RigOptions {
+  unreachableHint?: string;
+  /** The approved templates the simulator checks template messages against. */
+  templates?: TemplateRegistry;
 }
 
 let keys: Promise<TestKeys> | undefined;
 const secret = () => randomBytes(24).toString("hex");
 
-async function base(workerFetch: (request: Request) => Promise<Response>, options: { unreachableHint?: string } = {}) {
+async function base(workerFetch: (request: Request) => Promise<Response>, { templates, ...options }: RigOptions = {}) {
   const k = await (keys ??= generateTestKeys());
   const applicationId = randomUUID();
   const signatureSecret = secret();
@@ -84,6 +94,7 @@ async function base(workerFetch: (request: Request) => Promise<Response>, option
     ],
     worker,
     readPage: async (file) => `page file ${file}`,
+    ...(templates === undefined ? {} : { templates }),
   });
   const rig: Rig = {
     sim,
@@ -109,14 +120,23 @@ async function base(workerFetch: (request: Request) => Promise<Response>, option
           log: () => undefined,
         }).send(body),
     }),
+    async sendRaw(body) {
+      const jwt = await new SignJWT({ application_id: applicationId })
+        .setProtectedHeader({ alg: "RS256", typ: "JWT" })
+        .setIssuedAt()
+        .setExpirationTime("15m")
+        .setJti(randomUUID())
+        .sign(await importPKCS8(k.pkcs8Pem, "RS256"));
+      return sim.app.request("/v1/messages", { method: "POST", headers: { Authorization: `Bearer ${jwt}`, "Content-Type": "application/json" }, body: JSON.stringify(body) });
+    },
   };
   return rig;
 }
 
 /** The simulator in front of the real worker app, with the example menus and `cafe` as the default. */
-export async function rigWithWorker(): Promise<Rig> {
+export async function rigWithWorker(options: RigOptions = {}): Promise<Rig> {
   let app: ReturnType<typeof createApp> | undefined;
-  const rig = await base(async (request) => app!.fetch(request));
+  const rig = await base(async (request) => app!.fetch(request), options);
   const stores = { menus: memoryKv(), sessions: memoryKv() };
   const menus = menuRepo(stores.menus);
   for (const doc of [cafe, delivery, pills]) await menus.publish(doc, new Date().toISOString());
@@ -144,6 +164,6 @@ export async function rigWithWorker(): Promise<Rig> {
 }
 
 /** The simulator in front of a stand-in worker that answers every request with `answer`. */
-export function rigWithStub(answer: (request: Request) => Promise<Response>, options: { unreachableHint?: string } = {}): Promise<Rig> {
+export function rigWithStub(answer: (request: Request) => Promise<Response>, options: RigOptions = {}): Promise<Rig> {
   return base(answer, options);
 }

@@ -17,6 +17,15 @@ function asSent(expected: Record<string, unknown>, sent: Received, profileName: 
   return { ...expected, message_uuid: sent.json?.["message_uuid"], timestamp: sent.json?.["timestamp"], profile: { name: profileName } };
 }
 
+/**
+ * The customer writes first (and gets the default menu), as on WhatsApp: a menu the business starts reaches only a
+ * customer who wrote in the last 24 hours; to anyone else it is rejected (1340), and nothing in it can be tapped.
+ */
+async function writeFirst(rig: Rig, customer: string) {
+  const res = await rig.page(`/api/customers/${customer}/messages`, { text: "hi" });
+  expect(await res.json()).toEqual({ ok: true });
+}
+
 async function startMenu(rig: Rig, customer: string, menuId: string) {
   const res = await rig.page(`/api/customers/${customer}/flows`, { menuId });
   expect(res.status, await res.clone().text()).toBe(200);
@@ -27,6 +36,8 @@ async function startMenu(rig: Rig, customer: string, menuId: string) {
 describe("chat simulator with the real worker", () => {
   it("starts a menu with the admin token; the question shown is the guide's button request", async () => {
     const rig = await rigWithWorker();
+    // Inside WhatsApp's 24-hour window (she wrote): the question itself, free-form.
+    await writeFirst(rig, ALICE.number);
     const question = await startMenu(rig, ALICE.number, "delivery");
 
     const start = rig.received.find((r) => r.path === "/flows/delivery/start")!;
@@ -39,12 +50,13 @@ describe("chat simulator with the real worker", () => {
 
   it("a tap sends exactly the guide's reply webhook, signed as Vonage signs, and shows the answer", async () => {
     const rig = await rigWithWorker();
+    await writeFirst(rig, ALICE.number);
     const question = await startMenu(rig, ALICE.number, "delivery");
 
     const res = await rig.page(`/api/customers/${ALICE.number}/replies`, { messageUuid: question.id, id: "slot-1" });
     expect(await res.json()).toEqual({ ok: true });
 
-    const [sent] = inbound(rig);
+    const sent = inbound(rig).at(-1);
     expect(sent!.json).toEqual(asSent(seedButtonReply(BUSINESS.number, ALICE.number, ""), sent!, "Alice"));
     expect(sent!.json?.["timestamp"]).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
     // The worker's own verifier: HS256 with the signature secret, payload_hash over these exact bytes.
@@ -62,6 +74,7 @@ describe("chat simulator with the real worker", () => {
 
   it("a tapped button cannot be tapped again, the others of that message still can", async () => {
     const rig = await rigWithWorker();
+    await writeFirst(rig, ALICE.number);
     const question = await startMenu(rig, ALICE.number, "delivery");
     await rig.page(`/api/customers/${ALICE.number}/replies`, { messageUuid: question.id, id: "slot-1" });
     expect((rig.sim.log.get(question.id) as BusinessEntry).chosen).toEqual(["slot-1"]);
@@ -69,7 +82,8 @@ describe("chat simulator with the real worker", () => {
     const again = await rig.page(`/api/customers/${ALICE.number}/replies`, { messageUuid: question.id, id: "slot-1" });
     expect(again.status).toBe(409);
     expect(await again.json()).toEqual({ error: '"15:00" was already tapped' });
-    expect(inbound(rig)).toHaveLength(1);
+    // The customer's "hi", then the one tap.
+    expect(inbound(rig)).toHaveLength(2);
 
     const other = await rig.page(`/api/customers/${ALICE.number}/replies`, { messageUuid: question.id, id: "slot-2" });
     expect(other.status).toBe(200);
@@ -79,6 +93,7 @@ describe("chat simulator with the real worker", () => {
 
   it("a list row is answered with its id, title and description, as in the guide", async () => {
     const rig = await rigWithWorker();
+    await writeFirst(rig, BILAL.number);
     const list = await startMenu(rig, BILAL.number, "pills");
     expect(rig.sim.api.accepted.at(-1)?.body).toEqual(seedListRequest(BUSINESS.number, BILAL.number));
 
@@ -111,15 +126,18 @@ describe("chat simulator with the real worker", () => {
 
   it("ticks follow the status webhooks: submitted and delivered at once, read when the chat is looked at", async () => {
     const rig = await rigWithWorker();
+    await writeFirst(rig, ALICE.number);
     const question = await startMenu(rig, ALICE.number, "delivery");
     await rig.sim.receipts.idle();
     expect(rig.sim.log.get(question.id)).toMatchObject({ tick: "delivered" });
-    const statuses = () => rig.received.filter((r) => r.path === "/webhooks/status").map((r) => [r.json?.["message_uuid"], r.json?.["status"]]);
+    // This question's statuses (the greeting the customer's "hi" got has its own).
+    const ofQuestion = (r: Received) => r.path === "/webhooks/status" && r.json?.["message_uuid"] === question.id;
+    const statuses = () => rig.received.filter(ofQuestion).map((r) => [r.json?.["message_uuid"], r.json?.["status"]]);
     expect(statuses()).toEqual([
       [question.id, "submitted"],
       [question.id, "delivered"],
     ]);
-    const status = rig.received.find((r) => r.path === "/webhooks/status")!;
+    const status = rig.received.find(ofQuestion)!;
     expect(status.json).toMatchObject({ message_uuid: question.id, to: ALICE.number, from: BUSINESS.number, channel: "whatsapp" });
     await verifyWebhookSignature(status.authorization ?? undefined, new TextEncoder().encode(status.raw), { key: await signatureKey(rig.signatureSecret), maxAgeSeconds: 60, now: Date.now() });
 
@@ -146,9 +164,11 @@ describe("chat simulator with the real worker", () => {
     expect([ALICE.number, BILAL.number, BUSINESS.number]).not.toContain(carla.number);
     await rig.page(`/api/customers/${carla.number}/messages`, { text: "hello" });
 
-    const bodies = (n: string) => ofKind(rig, n, "business").map((e) => (e.content as { interactive: { type: string } }).interactive.type);
-    expect(bodies(ALICE.number)).toEqual(["button"]);
-    expect(bodies(BILAL.number)).toEqual(["list"]);
+    const bodies = (n: string) =>
+      ofKind(rig, n, "business").map((e) => (e.content.type === "template" ? `template ${e.content.template.name}` : (e.content as { interactive: { type: string } }).interactive.type));
+    // Alice and Bilal never wrote: outside the 24-hour window, the menus' approved templates reach them.
+    expect(bodies(ALICE.number)).toEqual(["template delivery_update"]);
+    expect(bodies(BILAL.number)).toEqual(["template pills_reminder"]);
     expect(bodies(carla.number)).toEqual(["button"]);
     expect(rig.sim.log.customers().map((c) => c.name)).toEqual(["Alice", "Bilal", "Carla"]);
   });

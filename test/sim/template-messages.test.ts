@@ -4,7 +4,7 @@
  */
 import { importPKCS8, SignJWT } from "jose";
 import { beforeAll, describe, expect, it } from "vitest";
-import shipped from "../../menus/templates.json" with { type: "json" };
+import approved from "../fixtures/templates.json" with { type: "json" };
 import { createFakeMessagesApi, type FakeMessagesApiOptions } from "../../sim/messages-api.js";
 import { checkTemplates, type TemplateRegistry } from "../../sim/templates.js";
 import { generateTestKeys, type TestKeys } from "../support/keys.js";
@@ -13,7 +13,7 @@ const APP = "app-templates";
 const BUSINESS = "447700900000";
 const CUSTOMER = "447700900101";
 const HOUR = 3_600_000;
-const registry = checkTemplates(shipped).registry as TemplateRegistry;
+const registry = checkTemplates(approved).registry as TemplateRegistry;
 
 /** Form 1: Vonage's own `message_type: "template"`, positional text parameters. */
 const form1 = (name = "cafe_welcome", parameters: string[] = ["Ada"], locale = "en_GB") => ({
