@@ -11,9 +11,11 @@ import { createWorkerClient } from "../sim/worker-client.js";
 import { loadOrCreateCredentials, workerEnvFile, writeSecret } from "./dev/credentials.js";
 import { DevError } from "./dev/dev-error.js";
 import { assertPortFree, waitUntilAnswering } from "./dev/ports.js";
+import { PLACEHOLDER_HOSTS, pointWebhooksAt } from "./dev/local-webhooks.js";
 import { readExampleMenus, seedMenus } from "./dev/seed-menus.js";
 import { readSettings, SETTINGS_HELP } from "./dev/settings.js";
-import { readPage, serveSimulator, type SimulatorServer } from "./dev/simulator-server.js";
+import { readPage, serveApp, serveSimulator, type SimulatorServer } from "./dev/simulator-server.js";
+import { createWebhookReceiver } from "../sim/webhook-receiver.js";
 import { startWranglerDev, type WranglerDev } from "./dev/wrangler-dev.js";
 
 const BUSINESS = { number: "447700900000", name: "Demo Business" };
@@ -26,6 +28,7 @@ const CUSTOMERS = [
 const say = (line = "") => process.stdout.write(`${line}\n`);
 
 let server: SimulatorServer | undefined;
+let receiverServer: SimulatorServer | undefined;
 let wrangler: WranglerDev | undefined;
 let stopping = false;
 
@@ -33,7 +36,7 @@ let stopping = false;
 async function shutdown(code: number): Promise<void> {
   if (stopping) return;
   stopping = true;
-  await Promise.allSettled([server?.close(), wrangler?.stop()]);
+  await Promise.allSettled([server?.close(), receiverServer?.close(), wrangler?.stop()]);
   process.exit(code);
 }
 for (const signal of ["SIGINT", "SIGTERM"] as const) {
@@ -53,16 +56,25 @@ async function main(): Promise<void> {
   const root = fileURLToPath(new URL("..", import.meta.url));
   const settings = readSettings(process.env, root);
   const show = (path: string) => relative(process.cwd(), path) || ".";
-  const { workerPort, simulatorPort, devDir } = settings;
-  if (workerPort === simulatorPort) throw new DevError(`WORKER_PORT and SIMULATOR_PORT are both ${workerPort}: give them different ports`);
-  await assertPortFree(workerPort, "WORKER_PORT");
-  await assertPortFree(simulatorPort, "SIMULATOR_PORT");
+  const { workerPort, simulatorPort, receiverPort, devDir } = settings;
+  const ports = { WORKER_PORT: workerPort, SIMULATOR_PORT: simulatorPort, RECEIVER_PORT: receiverPort };
+  for (const [a, b] of [
+    ["WORKER_PORT", "SIMULATOR_PORT"],
+    ["WORKER_PORT", "RECEIVER_PORT"],
+    ["SIMULATOR_PORT", "RECEIVER_PORT"],
+  ] as const) {
+    if (ports[a] === ports[b]) throw new DevError(`${a} and ${b} are both ${ports[a]}: give them different ports`);
+  }
+  for (const [variable, port] of Object.entries(ports)) await assertPortFree(port, variable);
 
   const { credentials, created } = await loadOrCreateCredentials(devDir);
   say(`Local credentials: ${show(devDir)}/ (${created ? "made now" : "from an earlier start"}; kept out of git, no Vonage account needed)`);
 
-  const { menus, warnings } = await readExampleMenus(join(root, "menus"));
-  for (const w of warnings) say(`  warning: ${w}`);
+  const receiverUrl = `http://127.0.0.1:${receiverPort}`;
+  const read = await readExampleMenus(settings.menusDir);
+  for (const w of read.warnings) say(`  warning: ${w}`);
+  // What local KV gets: the files' webhooks to a documentation host point at the local receiver.
+  const menus = read.menus.map((m) => ({ ...m, doc: pointWebhooksAt(m.doc, receiverUrl).doc }));
   const defaultMenu = settings.defaultMenu ?? (menus.some((m) => m.id === "cafe") ? "cafe" : menus[0]!.id);
   if (!menus.some((m) => m.id === defaultMenu)) {
     throw new DevError(`DEFAULT_MENU=${defaultMenu} is not one of the example menus: use one of ${menus.map((m) => m.id).join(", ")}`);
@@ -84,6 +96,11 @@ async function main(): Promise<void> {
   const envFile = join(devDir, "worker.env");
   const logFile = join(devDir, "worker.log");
   await writeSecret(envFile, workerEnvFile(credentials, simulatorUrl));
+
+  // The business's backend: the worker's webhooks, verified with the same secret the worker signs them with.
+  const receiver = createWebhookReceiver({ secret: credentials.completionSecret });
+  receiverServer = await serveApp(receiver.app.fetch, receiverPort, "RECEIVER_PORT");
+  say(`Webhook receiver: ${receiverUrl}/ (webhooks the menus send to ${PLACEHOLDER_HOSTS} arrive here, verified)`);
 
   const simulator = createSimulator({
     applicationId: credentials.applicationId,
