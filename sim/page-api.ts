@@ -3,7 +3,7 @@
  * choice or typed text becomes the inbound webhook Vonage would send, signed; a menu start is the business's
  * own call with the admin token. Whatever the worker answers ends up in the chat, failures included.
  */
-import { Hono, type Context } from "hono";
+import { Hono, type Context, type MiddlewareHandler } from "hono";
 import { streamSSE } from "hono/streaming";
 import { z } from "zod";
 import type { BusinessEntry, ChatEvent, ChatLog, Customer, CustomerContent, FeedSnapshot } from "./chat-log.js";
@@ -23,6 +23,8 @@ export interface PageApiOptions {
 export interface PageApi {
   /** Routes relative to where it is mounted (`/api`). */
   app: Hono;
+  /** The menus the page offers to start, from now on; every open page redraws its chips. */
+  setMenus(menus: Array<{ id: string; name: string }>): void;
   /** Ends every open live feed, so a server can close. */
   closeFeeds(): void;
 }
@@ -49,9 +51,20 @@ function hostOf(origin: string): string | null {
   }
 }
 
+/** This API signs webhooks and holds the admin token: only the simulator's own page, not another site, may call it. */
+export const sameOriginOnly: MiddlewareHandler = async (c, next) => {
+  const origin = c.req.header("Origin");
+  if (c.req.method !== "GET" && origin !== undefined && hostOf(origin) !== c.req.header("Host")) {
+    return refuse(c, 403, "only the simulator's own page may call its API");
+  }
+  return next();
+};
+
 export function createPageApi(options: PageApiOptions): PageApi {
   const { log, receipts, worker, business } = options;
+  let menus = options.menus;
   const feeds = new Set<() => void>();
+  const menuListeners = new Set<() => void>();
   const app = new Hono();
 
   /** Shows the customer's own bubble at once, then sends the webhook and marks the bubble with the outcome. */
@@ -71,30 +84,28 @@ export function createPageApi(options: PageApiOptions): PageApi {
     return result;
   }
 
-  // This API signs webhooks and holds the admin token: only the simulator's own page, not another site, may call it.
-  app.use("*", async (c, next) => {
-    const origin = c.req.header("Origin");
-    if (c.req.method !== "GET" && origin !== undefined && hostOf(origin) !== c.req.header("Host")) {
-      return refuse(c, 403, "only the simulator's own page may call its API");
-    }
-    return next();
-  });
+  app.use("*", sameOriginOnly);
 
   app.get("/events", (c) =>
     streamSSE(c, async (stream) => {
-      const snapshot: FeedSnapshot = { business, customers: log.customers(), menus: options.menus, entries: log.entries() };
+      const snapshot: FeedSnapshot = { business, customers: log.customers(), menus, entries: log.entries() };
       // `retry`: the page reconnects within a second when the simulator comes back.
       let queue = stream.writeSSE({ event: "snapshot", data: JSON.stringify(snapshot), retry: 1000 });
       // Writes go out in order even when events come faster than the socket drains.
       const unsubscribe = log.subscribe((event: ChatEvent) => {
         queue = queue.then(() => stream.writeSSE({ event: event.type, data: JSON.stringify(event) })).catch(() => undefined);
       });
+      const menusChanged = () => {
+        queue = queue.then(() => stream.writeSSE({ event: "menus", data: JSON.stringify({ menus }) })).catch(() => undefined);
+      };
+      menuListeners.add(menusChanged);
       let end!: () => void;
       const ended = new Promise<void>((resolve) => (end = resolve));
       feeds.add(end);
       stream.onAbort(end);
       await ended;
       unsubscribe();
+      menuListeners.delete(menusChanged);
       feeds.delete(end);
     }),
   );
@@ -158,7 +169,7 @@ export function createPageApi(options: PageApiOptions): PageApi {
     if (customer === null) return unknownCustomer(c);
     const body = await bodyOf(c, flowSchema);
     if (!body.ok) return refuse(c, 400, body.message);
-    const name = options.menus.find((m) => m.id === body.data.menuId)?.name ?? body.data.menuId;
+    const name = menus.find((m) => m.id === body.data.menuId)?.name ?? body.data.menuId;
     // Placed before the call, because the worker sends the first question while it handles it; rewritten in
     // place once the worker answered, so the chat never claims a start the worker refused (an opt-out's 409).
     const pending = log.notice(customer, "info", `Starting the menu "${name}" ...`);
@@ -178,6 +189,10 @@ export function createPageApi(options: PageApiOptions): PageApi {
 
   return {
     app,
+    setMenus(next) {
+      menus = next.map((m) => ({ ...m }));
+      for (const told of menuListeners) told();
+    },
     closeFeeds() {
       for (const end of [...feeds]) end();
     },
