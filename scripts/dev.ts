@@ -116,6 +116,7 @@ async function main(): Promise<void> {
       unreachableHint: `Is \`npm start\` still running? The worker's log is ${show(logFile)}.`,
     }),
     readPage,
+    receiver: { receiver, url: receiverUrl },
     statusDelayMs: settings.statusDelayMs,
   });
   // The simulator first: it is the worker's Messages API.

@@ -13,7 +13,7 @@ import { createWorkbenchApi, type WorkbenchApi } from "./workbench-api.js";
 import type { WorkerClient } from "./worker-client.js";
 
 /** The page's files, read on every request so that an edit shows on reload. */
-export type PageFile = "index.html" | "style.css" | "app.js" | "render.js" | "workbench.js";
+export type PageFile = "index.html" | "style.css" | "app.js" | "render.js" | "workbench.js" | "workbench-graph.js";
 
 export interface SimulatorOptions {
   applicationId: string;
@@ -50,6 +50,7 @@ const CONTENT_TYPES: Record<PageFile, string> = {
   "app.js": "text/javascript; charset=utf-8",
   "render.js": "text/javascript; charset=utf-8",
   "workbench.js": "text/javascript; charset=utf-8",
+  "workbench-graph.js": "text/javascript; charset=utf-8",
 };
 
 /** `invalid_parameters` as `name: reason` lines; Vonage sends an array, one SDK types a single object. */

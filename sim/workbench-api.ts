@@ -122,7 +122,7 @@ export function createWorkbenchApi(options: WorkbenchOptions): WorkbenchApi {
       return c.json({ ok: false, error: result.message }, 502);
     }
     // In the chat too: older buttons now answer a conversation the worker has forgotten.
-    const optOut = clearOptOut ? "the opt-out cleared too" : "an opt-out kept";
+    const optOut = clearOptOut ? "its opt-out cleared too" : "any opt-out kept";
     log.notice(customer, "info", `Reset from the workbench: the worker forgot this conversation (${optOut})`);
     return c.json({ ok: true });
   });

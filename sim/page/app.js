@@ -6,6 +6,7 @@
  */
 
 import { businessRow, customerRow, dayDivider, dayKey, dayLabel, h, noticeRow, optionNumber, preview } from "./render.js";
+import { chatChanged, holdCustomer, mountWorkbench } from "./workbench.js";
 
 /** @typedef {import("../chat-log.js").Entry} Entry */
 /** @typedef {import("../chat-log.js").BusinessEntry} BusinessEntry */
@@ -77,6 +78,7 @@ function draw() {
   drawHeader(snap);
   drawMessages(snap);
   markRead();
+  holdCustomer(state.current, snap.customers.find((c) => c.number === state.current)?.name ?? "");
 }
 
 /** @param {FeedSnapshot} snap */
@@ -267,6 +269,12 @@ function connect() {
     const { entry } = /** @type {{ entry: Entry }} */ (JSON.parse(/** @type {MessageEvent} */ (ev).data));
     state.entries.set(entry.id, entry);
     draw();
+    chatChanged(entry.customer);
+  });
+  feed.addEventListener("menus", (ev) => {
+    const { menus } = /** @type {{ menus: FeedSnapshot["menus"] }} */ (JSON.parse(/** @type {MessageEvent} */ (ev).data));
+    if (state.snapshot !== null) state.snapshot.menus = menus;
+    draw();
   });
   feed.addEventListener("customers", (ev) => {
     const { customers } = /** @type {{ customers: Customer[] }} */ (JSON.parse(/** @type {MessageEvent} */ (ev).data));
@@ -314,6 +322,7 @@ function init() {
     setDrawer(false);
   });
   document.addEventListener("visibilitychange", markRead);
+  mountWorkbench();
   connect();
 }
 

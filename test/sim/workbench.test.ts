@@ -86,11 +86,11 @@ describe("the workbench API", () => {
     expect(await kept.json()).toEqual({ ok: true });
     expect((await get(rig, `/api/workbench/customers/${BILAL.number}/session`)).json).toEqual({ found: true, session: null, optedOut: true, sent: null });
     const notice = rig.sim.log.entries(BILAL.number).at(-1) as NoticeEntry;
-    expect(notice).toMatchObject({ kind: "notice", level: "info", title: "Reset from the workbench: the worker forgot this conversation (an opt-out kept)" });
+    expect(notice).toMatchObject({ kind: "notice", level: "info", title: "Reset from the workbench: the worker forgot this conversation (any opt-out kept)" });
 
     await rig.page(`/api/workbench/customers/${BILAL.number}/reset`, { clearOptOut: true });
     expect((await get(rig, `/api/workbench/customers/${BILAL.number}/session`)).json).toEqual({ found: false });
-    expect((rig.sim.log.entries(BILAL.number).at(-1) as NoticeEntry).title).toBe("Reset from the workbench: the worker forgot this conversation (the opt-out cleared too)");
+    expect((rig.sim.log.entries(BILAL.number).at(-1) as NoticeEntry).title).toBe("Reset from the workbench: the worker forgot this conversation (its opt-out cleared too)");
 
     // Only the simulator's own page may reset anyone.
     const foreign = await rig.page(`/api/workbench/customers/${BILAL.number}/reset`, {}, { Origin: "https://evil.example" });
