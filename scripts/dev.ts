@@ -14,6 +14,7 @@ import { assertPortFree, waitUntilAnswering } from "./dev/ports.js";
 import { PLACEHOLDER_HOSTS, pointWebhooksAt } from "./dev/local-webhooks.js";
 import { readExampleMenus, seedMenus } from "./dev/seed-menus.js";
 import { readSettings, SETTINGS_HELP } from "./dev/settings.js";
+import { adminPublisher, watchMenus, type MenuWatcher } from "./dev/watch-menus.js";
 import { readPage, serveApp, serveSimulator, type SimulatorServer } from "./dev/simulator-server.js";
 import { createWebhookReceiver } from "../sim/webhook-receiver.js";
 import { startWranglerDev, type WranglerDev } from "./dev/wrangler-dev.js";
@@ -30,12 +31,14 @@ const say = (line = "") => process.stdout.write(`${line}\n`);
 let server: SimulatorServer | undefined;
 let receiverServer: SimulatorServer | undefined;
 let wrangler: WranglerDev | undefined;
+let watcher: MenuWatcher | undefined;
 let stopping = false;
 
 /** Stops whatever was started, once, then exits with `code`. */
 async function shutdown(code: number): Promise<void> {
   if (stopping) return;
   stopping = true;
+  watcher?.close();
   await Promise.allSettled([server?.close(), receiverServer?.close(), wrangler?.stop()]);
   process.exit(code);
 }
@@ -79,10 +82,11 @@ async function main(): Promise<void> {
   if (!menus.some((m) => m.id === defaultMenu)) {
     throw new DevError(`DEFAULT_MENU=${defaultMenu} is not one of the example menus: use one of ${menus.map((m) => m.id).join(", ")}`);
   }
+  const recordPath = join(devDir, "seeded-menus.json");
   const seeded = await seedMenus({
     configPath: join(root, "wrangler.toml"),
     persistDir: join(devDir, "state"),
-    recordPath: join(devDir, "seeded-menus.json"),
+    recordPath,
     menus,
     defaultMenu,
     // Set on this start, DEFAULT_MENU is asked for; otherwise a default bound by hand (wa-menu bind) stays.
@@ -102,19 +106,20 @@ async function main(): Promise<void> {
   receiverServer = await serveApp(receiver.app.fetch, receiverPort, "RECEIVER_PORT");
   say(`Webhook receiver: ${receiverUrl}/ (webhooks the menus send to ${PLACEHOLDER_HOSTS} arrive here, verified)`);
 
+  const worker = createWorkerClient({
+    baseUrl: workerUrl,
+    signatureSecret: credentials.signatureSecret,
+    adminToken: credentials.adminToken,
+    applicationId: credentials.applicationId,
+    unreachableHint: `Is \`npm start\` still running? The worker's log is ${show(logFile)}.`,
+  });
   const simulator = createSimulator({
     applicationId: credentials.applicationId,
     publicKey: await importSPKI(credentials.publicKeyPem, "RS256"),
     business: BUSINESS,
     customers: CUSTOMERS,
     menus: menus.map((m) => ({ id: m.id, name: m.name })),
-    worker: createWorkerClient({
-      baseUrl: workerUrl,
-      signatureSecret: credentials.signatureSecret,
-      adminToken: credentials.adminToken,
-      applicationId: credentials.applicationId,
-      unreachableHint: `Is \`npm start\` still running? The worker's log is ${show(logFile)}.`,
-    }),
+    worker,
     readPage,
     receiver: { receiver, url: receiverUrl },
     statusDelayMs: settings.statusDelayMs,
@@ -135,6 +140,22 @@ async function main(): Promise<void> {
   await waitUntilAnswering(`${workerUrl}/healthz`, { timeoutMs: 120_000, gone: running.exitReason, what: `wrangler dev (log: ${show(logFile)})` });
   const health = await fetch(`${workerUrl}/healthz`);
   if (!health.ok) throw new DevError(`the worker answers /healthz with ${health.status}: its configuration is incomplete; see ${show(logFile)}`);
+
+  // Save, then tap: an edited menu file is checked and published to the running worker.
+  watcher = watchMenus({
+    dir: settings.menusDir,
+    menus,
+    recordPath,
+    prepare: (doc) => pointWebhooksAt(doc, receiverUrl).doc,
+    publish: adminPublisher(worker),
+    show,
+    say: (line) => say(`menus | ${line}`),
+    onResult: (event, list) => {
+      simulator.workbench.menuFile(event);
+      simulator.setMenus(list);
+    },
+  });
+  say(`Watching ${show(settings.menusDir)}/: a saved menu file is checked and, when it changed, published at once.`);
 
   say();
   say(`  Open the chat simulator: ${simulatorUrl}/`);

@@ -26,6 +26,8 @@ export interface CheckedFile {
   menu: ExampleMenu | null;
   problems: string[];
   warnings: string[];
+  /** The file is not there (any more). */
+  gone?: true;
 }
 
 /**
@@ -37,8 +39,8 @@ export async function checkMenuFile(path: string): Promise<CheckedFile> {
   try {
     doc = JSON.parse(await readFile(path, "utf8")) as unknown;
   } catch (e) {
-    const why = (e as NodeJS.ErrnoException).code === "ENOENT" ? "the file is gone" : `not valid JSON (${e instanceof Error ? e.message : String(e)})`;
-    return { menu: null, problems: [`${path}: ${why}`], warnings: [] };
+    if ((e as NodeJS.ErrnoException).code === "ENOENT") return { menu: null, problems: [`${path}: the file is gone`], warnings: [], gone: true };
+    return { menu: null, problems: [`${path}: not valid JSON (${e instanceof Error ? e.message : String(e)})`], warnings: [] };
   }
   const report = checkMenu(doc, { allowLocalWebhooks: true });
   const warnings = report.warnings.map((w) => `${path} ${w.path}: ${w.message}`);
