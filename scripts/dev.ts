@@ -4,8 +4,10 @@
  * no internet. Ctrl-C stops both.
  */
 import { importSPKI } from "jose";
+import { existsSync } from "node:fs";
 import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
+import { keepChatHistory, loadChatHistory, restoreChatHistory, type KeptHistory } from "../sim/chat-history.js";
 import { createSimulator } from "../sim/simulator.js";
 import { createWorkerClient } from "../sim/worker-client.js";
 import { loadOrCreateCredentials, workerEnvFile, writeSecret } from "./dev/credentials.js";
@@ -32,6 +34,7 @@ let server: SimulatorServer | undefined;
 let receiverServer: SimulatorServer | undefined;
 let wrangler: WranglerDev | undefined;
 let watcher: MenuWatcher | undefined;
+let history: KeptHistory | undefined;
 let stopping = false;
 
 /** Stops whatever was started, once, then exits with `code`. */
@@ -39,6 +42,7 @@ async function shutdown(code: number): Promise<void> {
   if (stopping) return;
   stopping = true;
   watcher?.close();
+  await history?.close().catch(() => undefined);
   await Promise.allSettled([server?.close(), receiverServer?.close(), wrangler?.stop()]);
   process.exit(code);
 }
@@ -83,6 +87,8 @@ async function main(): Promise<void> {
     throw new DevError(`DEFAULT_MENU=${defaultMenu} is not one of the example menus: use one of ${menus.map((m) => m.id).join(", ")}`);
   }
   const recordPath = join(devDir, "seeded-menus.json");
+  // Local KV made now (a first start, or its folder deleted): chats from before would show conversations it never had.
+  const freshKv = !existsSync(join(devDir, "state"));
   const seeded = await seedMenus({
     configPath: join(root, "wrangler.toml"),
     persistDir: join(devDir, "state"),
@@ -124,6 +130,16 @@ async function main(): Promise<void> {
     receiver: { receiver, url: receiverUrl },
     statusDelayMs: settings.statusDelayMs,
   });
+  // The chats as they were when npm start last stopped, so they match the sessions the worker kept in local KV.
+  const historyPath = join(devDir, "chat-history.json");
+  const saved = freshKv ? { history: null } : await loadChatHistory(historyPath);
+  if ("problem" in saved) say(`  warning: ${saved.problem}`);
+  if (saved.history !== null) {
+    const restored = restoreChatHistory(simulator.log, saved.history);
+    say(`Chat history: ${restored} message${restored === 1 ? "" : "s"} back from ${show(historyPath)} (rm -rf ${show(devDir)} clears it with the worker's state)`);
+  }
+  history = keepChatHistory(simulator.log, historyPath);
+
   // The simulator first: it is the worker's Messages API.
   server = await serveSimulator(simulator, simulatorPort, "SIMULATOR_PORT");
 
