@@ -42,12 +42,14 @@ async function shutdown(code: number): Promise<void> {
   if (stopping) return;
   stopping = true;
   watcher?.close();
-  await history?.close().catch(() => undefined);
-  await Promise.allSettled([server?.close(), receiverServer?.close(), wrangler?.stop()]);
+  await Promise.allSettled([history?.close(), server?.close(), receiverServer?.close(), wrangler?.stop()]);
   process.exit(code);
 }
 for (const signal of ["SIGINT", "SIGTERM"] as const) {
-  process.once(signal, () => {
+  // `on`, not `once`: wrangler's exit hook (signal-exit) re-raises a signal that no other listener is left to handle,
+  // which would end this process before the chats are saved and wrangler has stopped. A second Ctrl-C changes nothing.
+  process.on(signal, () => {
+    if (stopping) return;
     say("\nStopping the worker and the simulator ...");
     void shutdown(0);
   });
