@@ -357,10 +357,10 @@ export function chatChanged(customer) {
 
 export function mountWorkbench() {
   build();
-  // Beside the chat where there is room for both (open unless closed there before); on a narrower screen it
-  // would cover the chat, so it waits behind the header's button.
-  const wide = window.matchMedia("(min-width: 1000px)").matches;
-  setOpen(wide && localStorage.getItem(OPEN_KEY) !== "false");
+  // Open from the start where the chat keeps a phone's width beside it (unless closed there before); on a narrower
+  // screen it waits behind the header's button (and under 1000 px covers the chat when opened).
+  const roomy = window.matchMedia("(min-width: 1280px)").matches;
+  setOpen(roomy && localStorage.getItem(OPEN_KEY) !== "false");
   $("workbench-toggle").addEventListener("click", () => setOpen(!isOpen()));
   document.addEventListener("keydown", (ev) => {
     if (ev.key === "Escape" && isOpen() && !window.matchMedia("(min-width: 1000px)").matches) setOpen(false);
