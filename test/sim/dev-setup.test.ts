@@ -59,6 +59,8 @@ describe("local credentials", () => {
     const config = parseConfig(env);
     expect(config).toMatchObject({ apiUrl: "http://127.0.0.1:8788", adminToken: credentials.adminToken, completionSecret: credentials.completionSecret });
     expect(config.privateKey).toBe(credentials.privateKeyPem.trim());
+    // The menus' webhooks reach the local receiver on 127.0.0.1.
+    expect(config.allowLocalWebhooks).toBe(true);
   });
 });
 

@@ -1,0 +1,130 @@
+/**
+ * A compiled menu as data the workbench page draws without a graph library: one card per node, in the order a
+ * customer meets them, each with its ways out (the options, a text's `next`) to another node or to a closing text.
+ * The same graph as `wa-menu graph`'s Mermaid (src/menus/graph.ts), commands and fallback included.
+ */
+import type { CompiledMenu, MenuSettings, Target } from "../src/menus/compiled.js";
+import { exitsOf } from "../src/menus/nodes.js";
+import { unreachable } from "../src/unreachable.js";
+
+/** Where a way leads: a node, or a closing text that ends the conversation (`end` as a completion names it). */
+export type GraphTarget = { node: string } | { end: string; text: string; webhook?: string };
+
+export interface GraphWay {
+  /** Option titles or command words that take it; none for a text's plain `next`. */
+  labels: string[];
+  /** The option ids that take it, so a session's answer can be found on it. */
+  options: string[];
+  to: GraphTarget;
+}
+
+export interface GraphCard {
+  id: string;
+  kind: "question" | "text" | "input" | "request" | "condition";
+  /** How a question is sent. */
+  style?: "buttons" | "list";
+  text: string;
+  /** A text node that ends the conversation, and where its answers go. */
+  ends?: { webhook?: string };
+  ways: GraphWay[];
+  /** Not reachable from the start by answers (only by a command, a fallback, or not at all). */
+  unreachable?: true;
+}
+
+export interface MenuGraphData {
+  id: string;
+  start: string;
+  cards: GraphCard[];
+  /** Typed at any time: where each command leads. */
+  commands: Array<{ command: keyof MenuSettings["commands"]; words: string[]; to: GraphTarget | { back: true } | { stop: string } }>;
+  fallback: { afterAttempts: number; to: GraphTarget };
+}
+
+function target(t: Target, end: string): GraphTarget {
+  if ("node" in t) return { node: t.node };
+  return { end, text: t.text, ...(t.webhook === undefined ? {} : { webhook: t.webhook }) };
+}
+
+function card(menu: CompiledMenu, id: string): GraphCard {
+  const node = menu.nodes[id]!;
+  switch (node.kind) {
+    case "question": {
+      if (node.dynamic !== undefined) return { id, kind: "question", style: "list", text: node.interactive.body.text, ways: dataWays(menu, id) };
+      // Options leading to the same node share one way, as the Mermaid graph draws them on one edge.
+      const ways: GraphWay[] = [];
+      for (const o of node.options) {
+        const to = target(o.next, `${id}/${o.id}`);
+        const same = "node" in to ? ways.find((w) => "node" in w.to && w.to.node === to.node) : undefined;
+        if (same !== undefined) {
+          same.labels.push(o.title);
+          same.options.push(o.id);
+        } else ways.push({ labels: [o.title], options: [o.id], to });
+      }
+      return { id, kind: "question", style: node.interactive.type === "button" ? "buttons" : "list", text: node.interactive.body.text, ways };
+    }
+    case "text":
+      return {
+        id,
+        kind: "text",
+        text: node.text,
+        ways: node.next === undefined ? [] : [{ labels: [], options: [], to: { node: node.next } }],
+        ...(node.next === undefined ? { ends: node.webhook === undefined ? {} : { webhook: node.webhook } } : {}),
+      };
+    case "input":
+      return { id, kind: "input", text: node.text, ways: dataWays(menu, id) };
+    case "request":
+      return { id, kind: "request", text: `${node.method} ${node.url}`, ways: dataWays(menu, id) };
+    case "condition":
+      return { id, kind: "condition", text: "branches on variables", ways: dataWays(menu, id) };
+    default:
+      return unreachable(node);
+  }
+}
+
+/** The ways out of a data node (an input, a request, a condition, a dynamic question), labelled by their exit. */
+function dataWays(menu: CompiledMenu, id: string): GraphWay[] {
+  return exitsOf(menu.nodes[id]!).map(([path, t]) => ({
+    labels: [path.filter((p) => typeof p === "string" && p !== "next").join(" ") || "next"],
+    options: [],
+    to: target(t, `${id}/${String(path[0])}`),
+  }));
+}
+
+export function menuGraphData(menu: CompiledMenu): MenuGraphData {
+  // Breadth first from the start: the cards read top to bottom in the order a customer can meet them.
+  const order: string[] = [];
+  const queue = [menu.start];
+  while (queue.length > 0) {
+    const id = queue.shift()!;
+    if (order.includes(id) || menu.nodes[id] === undefined) continue;
+    order.push(id);
+    for (const way of card(menu, id).ways) if ("node" in way.to) queue.push(way.to.node);
+  }
+  const cards = order.map((id) => card(menu, id));
+  for (const id of Object.keys(menu.nodes)) if (!order.includes(id)) cards.push({ ...card(menu, id), unreachable: true });
+
+  const { commands, fallback, maxAttempts, texts } = menu.settings;
+  const names = Object.keys(commands) as Array<keyof MenuSettings["commands"]>;
+  return {
+    id: menu.id,
+    start: menu.start,
+    cards,
+    commands: names
+      .filter((name) => commands[name].length > 0)
+      .map((name) => {
+        const words = commands[name];
+        switch (name) {
+          case "restart":
+          case "start":
+            return { command: name, words, to: { node: menu.start } };
+          case "back":
+            return { command: name, words, to: { back: true as const } };
+          case "stop":
+            return { command: name, words, to: { stop: texts.stopped } };
+          default:
+            return unreachable(name);
+        }
+      }),
+    fallback: { afterAttempts: maxAttempts, to: target(fallback ?? { text: texts.giveUp }, "fallback") },
+  };
+}
