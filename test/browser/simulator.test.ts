@@ -338,6 +338,11 @@ describe.skipIf(chromiumMissing && !mustRun)("npm start and the chat simulator i
     await page.locator(".customer.active .customer-name", { hasText: "Customer 4" }).waitFor();
     await tab("Session").click();
     await workbench().locator('[data-session="none"]').waitFor();
+    // Customer 4 writes first: a business start reaches only a customer inside WhatsApp's 24-hour window.
+    const box = page.getByRole("textbox", { name: "Type a message" });
+    await box.fill("hi");
+    await box.press("Enter");
+    await messages().getByText("Hi! What can we do for you today?").waitFor();
 
     await page.locator('.chip[data-menu="order"]').click();
     await incoming().last().getByText("Tea or coffee?").waitFor();

@@ -40,8 +40,10 @@ describe("the chat history", () => {
     const path = await historyPath();
     const rig = await rigWithWorker();
     const kept = keepChatHistory(rig.sim.log, path, { delayMs: 0 });
+    // Alice writes first (WhatsApp's 24-hour window), then the business starts the delivery menu.
+    await rig.page(`/api/customers/${ALICE.number}/messages`, { text: "hi" });
     await rig.page(`/api/customers/${ALICE.number}/flows`, { menuId: "delivery" });
-    const question = rig.sim.log.entries(ALICE.number).find((e): e is BusinessEntry => e.kind === "business")!;
+    const question = rig.sim.log.entries(ALICE.number).findLast((e): e is BusinessEntry => e.kind === "business")!;
     await rig.page(`/api/customers/${ALICE.number}/replies`, { messageUuid: question.id, id: "slot-2" });
     const added = await (await rig.page("/api/customers", { name: "Chloe" })).json();
     await rig.sim.receipts.idle();

@@ -57,6 +57,8 @@ describe("the workbench API", () => {
     const rig = await rigWithWorker();
     expect(await get(rig, `/api/workbench/customers/${ALICE.number}/session`)).toEqual({ status: 200, json: { found: false } });
 
+    // Alice writes first (WhatsApp's 24-hour window), then the business starts the delivery menu.
+    await rig.page(`/api/customers/${ALICE.number}/messages`, { text: "hi" });
     await rig.page(`/api/customers/${ALICE.number}/flows`, { menuId: "delivery" });
     const question = lastBusiness(rig, ALICE.number);
     await rig.page(`/api/customers/${ALICE.number}/messages`, { text: "whenever" });
@@ -84,7 +86,7 @@ describe("the workbench API", () => {
 
     const kept = await rig.page(`/api/workbench/customers/${BILAL.number}/reset`, { clearOptOut: false });
     expect(await kept.json()).toEqual({ ok: true });
-    expect((await get(rig, `/api/workbench/customers/${BILAL.number}/session`)).json).toEqual({ found: true, session: null, optedOut: true, sent: null });
+    expect((await get(rig, `/api/workbench/customers/${BILAL.number}/session`)).json).toEqual({ found: true, session: null, optedOut: true, sent: null, window: { open: false, closesAt: null } });
     const notice = rig.sim.log.entries(BILAL.number).at(-1) as NoticeEntry;
     expect(notice).toMatchObject({ kind: "notice", level: "info", title: "Reset from the workbench: the worker forgot this conversation (any opt-out kept)" });
 
@@ -144,6 +146,7 @@ describe("the workbench API", () => {
 
     // Listening from here on: the feed's listener is in place once its response is.
     const open = await rig.sim.app.request("/api/workbench/events");
+    await rig.page(`/api/customers/${ALICE.number}/messages`, { text: "hi" });
     await rig.page(`/api/customers/${ALICE.number}/flows`, { menuId: "order" });
     await rig.page(`/api/customers/${ALICE.number}/replies`, { messageUuid: lastBusiness(rig, ALICE.number).id, id: "tea" });
 
