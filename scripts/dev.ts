@@ -8,6 +8,7 @@ import { existsSync } from "node:fs";
 import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { keepChatHistory, loadChatHistory, restoreChatHistory, type KeptHistory } from "../sim/chat-history.js";
+import { createExampleBackend, withLocalBackend } from "../sim/example-backend.js";
 import { createSimulator } from "../sim/simulator.js";
 import { createWorkerClient } from "../sim/worker-client.js";
 import { loadOrCreateCredentials, workerEnvFile, writeSecret } from "./dev/credentials.js";
@@ -81,10 +82,15 @@ async function main(): Promise<void> {
   say(`Local credentials: ${show(devDir)}/ (${created ? "made now" : "from an earlier start"}; kept out of git, no Vonage account needed)`);
 
   const receiverUrl = `http://127.0.0.1:${receiverPort}`;
+  const simulatorUrl = `http://127.0.0.1:${simulatorPort}`;
   const read = await readExampleMenus(settings.menusDir);
   for (const w of read.warnings) say(`  warning: ${w}`);
-  // What local KV gets: the files' webhooks to a documentation host point at the local receiver.
-  const menus = read.menus.map((m) => ({ ...m, doc: pointWebhooksAt(m.doc, receiverUrl).doc }));
+  // What local KV gets: the files' webhooks to a documentation host point at the local receiver (the workbench
+  // shows them), and the booking example's backend requests at the simulator's example backend.
+  const menus = withLocalBackend(
+    read.menus.map((m) => ({ ...m, doc: pointWebhooksAt(m.doc, receiverUrl).doc })),
+    `${simulatorUrl}/backend`,
+  );
   const defaultMenu = settings.defaultMenu ?? (menus.some((m) => m.id === "cafe") ? "cafe" : menus[0]!.id);
   if (!menus.some((m) => m.id === defaultMenu)) {
     throw new DevError(`DEFAULT_MENU=${defaultMenu} is not one of the example menus: use one of ${menus.map((m) => m.id).join(", ")}`);
@@ -109,7 +115,6 @@ async function main(): Promise<void> {
   const approved = templates.registry.templates.map((t) => `${t.name} (${t.language})`).join(", ");
   say(templates.found ? `Approved templates (${show(templatesPath)}): ${approved || "none"}` : `No ${show(templatesPath)}: no approved templates, so every template message is rejected`);
 
-  const simulatorUrl = `http://127.0.0.1:${simulatorPort}`;
   const workerUrl = `http://127.0.0.1:${workerPort}`;
   const envFile = join(devDir, "worker.env");
   const logFile = join(devDir, "worker.log");
@@ -138,6 +143,7 @@ async function main(): Promise<void> {
     receiver: { receiver, url: receiverUrl },
     statusDelayMs: settings.statusDelayMs,
     templates: templates.registry,
+    backend: createExampleBackend({ secret: credentials.completionSecret, origin: `${simulatorUrl}/backend` }),
   });
   // The chats as they were when npm start last stopped, so they match the sessions the worker kept in local KV.
   const historyPath = join(devDir, "chat-history.json");

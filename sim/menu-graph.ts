@@ -3,7 +3,7 @@
  * customer meets them, each with its ways out (the options, a text's `next`) to another node or to a closing text.
  * The same graph as `wa-menu graph`'s Mermaid (src/menus/graph.ts), commands and fallback included.
  */
-import type { CompiledMenu, MenuSettings, Target } from "../src/menus/compiled.js";
+import type { CompiledMenu, CompiledNode, ConditionTest, MenuSettings, Target } from "../src/menus/compiled.js";
 import { unreachable } from "../src/unreachable.js";
 
 /** Where a way leads: a node, or a closing text that ends the conversation (`end` as a completion names it). */
@@ -19,7 +19,7 @@ export interface GraphWay {
 
 export interface GraphCard {
   id: string;
-  kind: "question" | "text";
+  kind: CompiledNode["kind"];
   /** How a question is sent. */
   style?: "buttons" | "list";
   text: string;
@@ -68,9 +68,39 @@ function card(menu: CompiledMenu, id: string): GraphCard {
         ways: node.next === undefined ? [] : [{ labels: [], options: [], to: { node: node.next } }],
         ...(node.next === undefined ? { ends: node.webhook === undefined ? {} : { webhook: node.webhook } } : {}),
       };
+    case "input":
+      return { id, kind: "input", text: node.text, ways: [{ labels: [`a valid ${node.rule.type}, kept in ${node.var}`], options: [], to: target(node.next, id) }] };
+    case "request": {
+      const failure = node.failure === null ? { text: menu.settings.texts.requestFailed, webhook: undefined } : node.failure;
+      return {
+        id,
+        kind: "request",
+        text: `${node.method} ${node.url}`,
+        ways: [
+          { labels: ["ok"], options: [], to: target(node.next, id) },
+          { labels: ["failure"], options: [], to: target("node" in failure ? failure : { text: failure.text }, `${id}/failure`) },
+        ],
+      };
+    }
+    case "condition":
+      return {
+        id,
+        kind: "condition",
+        text: "branches on variables",
+        ways: [...node.when.map((w, i) => ({ labels: [describeTest(w.test)], options: [], to: target(w.next, `${id}/${i}`) })), { labels: ["else"], options: [], to: target(node.else, `${id}/else`) }],
+      };
     default:
       return unreachable(node);
   }
+}
+
+/** A condition's test in a few words, as the way's label. */
+function describeTest(t: ConditionTest): string {
+  const subject = t.list !== undefined ? `items of ${t.list}` : (t.var ?? "?");
+  const ops = Object.entries(t)
+    .filter(([k]) => k !== "var" && k !== "list")
+    .map(([k, v]) => `${k} ${JSON.stringify(v)}`);
+  return `${subject} ${ops.join(", ")}`.trim();
 }
 
 export function menuGraphData(menu: CompiledMenu): MenuGraphData {

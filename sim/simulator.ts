@@ -8,6 +8,7 @@
 import { Hono } from "hono";
 import { createChatLog, type BusinessContent, type ChatLog, type Customer } from "./chat-log.js";
 import { createDeliveryReceipts, type DeliveryReceipts } from "./delivery-receipts.js";
+import type { ExampleBackend } from "./example-backend.js";
 import { createFakeMessagesApi, type AcceptedMessage, type FakeMessagesApi } from "./messages-api.js";
 import { createPageApi } from "./page-api.js";
 import { createServiceWindows, type ServiceWindows } from "./service-window.js";
@@ -40,6 +41,8 @@ export interface SimulatorOptions {
    * or fills them wrongly, is rejected as WhatsApp rejects it. Without, any well-formed template is delivered.
    */
   templates?: TemplateRegistry;
+  /** The example business backend (`menus/booking.json` calls it), served under `/backend`. */
+  backend?: ExampleBackend;
 }
 
 export interface Simulator {
@@ -66,6 +69,12 @@ const CONTENT_TYPES: Record<PageFile, string> = {
   "workbench-graph.js": "text/javascript; charset=utf-8",
 };
 
+/** WhatsApp's location request message, shown as its text and the button's label (the page shows no location picker yet). */
+function locationRequestText(interactive: unknown): { type: "text"; text: string } | null {
+  const i = interactive as { type?: unknown; body?: { text?: unknown } } | undefined;
+  return i?.type === "location_request_message" ? { type: "text", text: `${String(i.body?.text ?? "")}\n\n[📍 Send location]` } : null;
+}
+
 /** `invalid_parameters` as `name: reason` lines; Vonage sends an array, one SDK types a single object. */
 function problemLines(invalid: unknown): string[] {
   const list = Array.isArray(invalid) ? invalid : invalid === undefined || invalid === null ? [] : [invalid];
@@ -88,7 +97,8 @@ export function createSimulator(options: SimulatorOptions): Simulator {
     if (body["message_type"] === "text") return { type: "text", text: String(body["text"]) };
     const read = isTemplateBody(body) ? readTemplateMessage(body).message : null;
     if (read !== null) return { type: "template", template: showTemplate(read, options.templates) };
-    return { type: "interactive", interactive: (body["custom"] as { interactive?: unknown } | undefined)?.interactive };
+    const interactive = (body["custom"] as { interactive?: unknown } | undefined)?.interactive;
+    return locationRequestText(interactive) ?? { type: "interactive", interactive };
   };
 
   const api = createFakeMessagesApi({
@@ -132,6 +142,9 @@ export function createSimulator(options: SimulatorOptions): Simulator {
 
   const workbench = createWorkbenchApi({ log, worker, business, ...(options.receiver === undefined ? {} : { receiver: options.receiver }) });
   app.route("/api/workbench", workbench.app);
+  const backend = options.backend;
+  if (backend !== undefined) app.all("/backend/*", (c) => backend.handle(c.req.raw));
+
   const page = createPageApi({ log, receipts, worker, business, menus: options.menus, windows });
   app.route("/api", page.app);
   app.notFound((c) => c.json({ error: `no route for ${c.req.method} ${c.req.path}` }, 404));

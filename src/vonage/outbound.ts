@@ -57,6 +57,15 @@ export function buildMessage(from: string, to: string, message: Outgoing): Messa
       return { from, to, channel: "whatsapp", message_type: "text", text: message.text };
     case "interactive":
       return { from, to, channel: "whatsapp", message_type: "custom", custom: { type: "interactive", interactive: message.interactive } };
+    case "location_request":
+      // WhatsApp's location request message, passed through Vonage's custom object as WhatsApp takes it.
+      return {
+        from,
+        to,
+        channel: "whatsapp",
+        message_type: "custom",
+        custom: { type: "interactive", interactive: { type: "location_request_message", body: { text: message.text }, action: { name: "send_location" } } },
+      };
     case "template":
       return templateBody(from, to, message.template);
     default:

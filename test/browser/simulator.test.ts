@@ -68,7 +68,7 @@ describe.skipIf(chromiumMissing && !mustRun)("npm start and the chat simulator i
     expect(await texts(page.locator(".customer-name"))).toEqual(["Alice", "Bilal"]);
     expect(await page.locator(".customer.active .customer-name").textContent()).toBe("Alice");
     expect(await messages().locator(".empty").textContent()).toContain("No messages yet");
-    expect(await texts(page.locator(".chip"))).toEqual(["Corner Cafe: order a drink", "Delivery time (Vonage reply-buttons example)", "Pick a pill (Vonage list example)"]);
+    expect(await texts(page.locator(".chip"))).toEqual(["Delivery booking", "Corner Cafe: order a drink", "Delivery time (Vonage reply-buttons example)", "Pick a pill (Vonage list example)"]);
   });
 
   it("starts the delivery-time menu: the guide's button message with three live buttons and read ticks", async () => {
@@ -492,5 +492,39 @@ describe.skipIf(chromiumMissing && !mustRun)("npm start and the chat simulator i
     } finally {
       await phone.close();
     }
+  });
+  it("the booking example: a postcode typed (a wrong one re-asked), the free slots fetched from the example backend as a list, one chosen, booked with a reference", async () => {
+    // Bilal wrote before (his 24-hour window is open), so the business may start the booking for him.
+    await page.locator('.customer[data-customer="447700900102"]').click();
+    await messages().getByText("Hi! What can we do for you today?").waitFor();
+    await page.locator('.chip[data-menu="booking"]').click();
+    await messages().getByText("Hi Bilal! Let's book your delivery. Which postcode should we deliver to?").waitFor();
+    const box = page.getByRole("textbox", { name: "Type a message" });
+    await box.fill("nowhere");
+    await box.press("Enter");
+    await outgoing().last().locator(".caption", { hasText: "worker: reprompted" }).waitFor();
+    expect(await incoming().last().locator(".text").textContent()).toMatch(/^That does not look like a UK postcode/);
+
+    await box.fill("SW1A 1AA");
+    await box.press("Enter");
+    await outgoing().last().locator(".caption", { hasText: "worker: advanced" }).waitFor();
+    const list = incoming().last();
+    await list.getByText("These delivery slots are free in area SW. Which one suits you?").waitFor();
+    await list.getByRole("button", { name: "Free slots" }).click();
+    const sheet = page.getByRole("dialog");
+    await sheet.waitFor();
+    expect(await texts(sheet.locator(".sheet-row-title"))).toEqual(["Mon 8:00-10:00", "Mon 10:00-12:00", "Mon 12:00-14:00", "Mon 14:00-16:00", "Mon 16:00-18:00", "Tue 8:00-10:00", "Tue 10:00-12:00"]);
+    await sheet.getByText("Mon 12:00-14:00", { exact: true }).click();
+    await sheet.getByRole("button", { name: "Send" }).click();
+    await sheet.waitFor({ state: "hidden" });
+
+    const confirm = incoming().last();
+    await confirm.getByText("Deliver to SW1A 1AA on Mon 12:00-14:00?").waitFor();
+    await confirm.getByRole("button", { name: "Yes, book it" }).click();
+    await outgoing().last().locator(".caption", { hasText: "worker: completed" }).waitFor();
+    await messages()
+      .getByText(/^Booked: Mon 12:00-14:00 at SW1A 1AA\. Your reference is BK-\d{4}\.$/)
+      .waitFor();
+    await shot("09-booking");
   });
 });

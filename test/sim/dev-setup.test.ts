@@ -67,7 +67,7 @@ describe("local credentials", () => {
 describe("example menus", () => {
   it("are all valid as shipped", async () => {
     const { menus } = await readExampleMenus(join(ROOT, "menus"));
-    expect(menus.map((m) => m.id)).toEqual(["cafe", "delivery", "pills"]);
+    expect(menus.map((m) => m.id)).toEqual(["booking", "cafe", "delivery", "pills"]);
   });
 
   it("list every problem of every file, with its path, in one error", async () => {

@@ -189,7 +189,7 @@ describe("menu documents, valid and broken", () => {
         const accepted = (outgoing: Parameters<typeof buildMessage>[2], what: string) => expect(checkMessageBody(buildMessage("447700900001", "447700900002", outgoing)), what).toEqual([]);
         for (const [id, node] of Object.entries(menu.nodes)) {
           if (node.kind === "text") accepted({ type: "text", text: node.text }, `node ${id}`);
-          else {
+          else if (node.kind === "question") {
             accepted({ type: "interactive", interactive: node.interactive }, `node ${id}`);
             for (const o of node.options) if ("text" in o.next) accepted({ type: "text", text: o.next.text }, `closing text of ${id}.${o.id}`);
           }
