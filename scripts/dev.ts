@@ -7,8 +7,8 @@ import { importSPKI } from "jose";
 import { existsSync } from "node:fs";
 import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
-import { localBackendDoc, createExampleBackend } from "../sim/example-backend.js";
 import { keepChatHistory, loadChatHistory, restoreChatHistory, type KeptHistory } from "../sim/chat-history.js";
+import { createExampleBackend, withLocalBackend } from "../sim/example-backend.js";
 import { createSimulator } from "../sim/simulator.js";
 import { createWorkerClient } from "../sim/worker-client.js";
 import { loadOrCreateCredentials, workerEnvFile, writeSecret } from "./dev/credentials.js";
@@ -85,10 +85,12 @@ async function main(): Promise<void> {
   const simulatorUrl = `http://127.0.0.1:${simulatorPort}`;
   const read = await readExampleMenus(settings.menusDir);
   for (const w of read.warnings) say(`  warning: ${w}`);
-  // What local KV gets: the files' webhooks to a documentation host point at the local receiver, and the booking
-  // example's requests at the example backend the simulator serves.
-  const localDoc = (doc: unknown) => pointWebhooksAt(localBackendDoc(doc, `${simulatorUrl}/backend`), receiverUrl).doc;
-  const menus = read.menus.map((m) => ({ ...m, doc: localDoc(m.doc) }));
+  // What local KV gets: the files' webhooks to a documentation host point at the local receiver (the workbench
+  // shows them), and the booking example's backend requests at the simulator's example backend.
+  const menus = withLocalBackend(
+    read.menus.map((m) => ({ ...m, doc: pointWebhooksAt(m.doc, receiverUrl).doc })),
+    `${simulatorUrl}/backend`,
+  );
   const defaultMenu = settings.defaultMenu ?? (menus.some((m) => m.id === "cafe") ? "cafe" : menus[0]!.id);
   if (!menus.some((m) => m.id === defaultMenu)) {
     throw new DevError(`DEFAULT_MENU=${defaultMenu} is not one of the example menus: use one of ${menus.map((m) => m.id).join(", ")}`);

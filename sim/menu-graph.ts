@@ -3,8 +3,7 @@
  * customer meets them, each with its ways out (the options, a text's `next`) to another node or to a closing text.
  * The same graph as `wa-menu graph`'s Mermaid (src/menus/graph.ts), commands and fallback included.
  */
-import type { CompiledMenu, MenuSettings, Target } from "../src/menus/compiled.js";
-import { exitsOf } from "../src/menus/nodes.js";
+import type { CompiledMenu, CompiledNode, ConditionTest, MenuSettings, Target } from "../src/menus/compiled.js";
 import { unreachable } from "../src/unreachable.js";
 
 /** Where a way leads: a node, or a closing text that ends the conversation (`end` as a completion names it). */
@@ -20,7 +19,7 @@ export interface GraphWay {
 
 export interface GraphCard {
   id: string;
-  kind: "question" | "text" | "input" | "request" | "condition";
+  kind: CompiledNode["kind"];
   /** How a question is sent. */
   style?: "buttons" | "list";
   text: string;
@@ -71,23 +70,38 @@ function card(menu: CompiledMenu, id: string): GraphCard {
         ...(node.next === undefined ? { ends: node.webhook === undefined ? {} : { webhook: node.webhook } } : {}),
       };
     case "input":
-      return { id, kind: "input", text: node.text, ways: dataWays(menu, id) };
-    case "request":
-      return { id, kind: "request", text: `${node.method} ${node.url}`, ways: dataWays(menu, id) };
+      return { id, kind: "input", text: node.text, ways: [{ labels: [`a valid ${node.rule.type}, kept in ${node.var}`], options: [], to: target(node.next, id) }] };
+    case "request": {
+      const failure = node.failure === null ? { text: menu.settings.texts.requestFailed, webhook: undefined } : node.failure;
+      return {
+        id,
+        kind: "request",
+        text: `${node.method} ${node.url}`,
+        ways: [
+          { labels: ["ok"], options: [], to: target(node.next, id) },
+          { labels: ["failure"], options: [], to: target("node" in failure ? failure : { text: failure.text }, `${id}/failure`) },
+        ],
+      };
+    }
     case "condition":
-      return { id, kind: "condition", text: "branches on variables", ways: dataWays(menu, id) };
+      return {
+        id,
+        kind: "condition",
+        text: "branches on variables",
+        ways: [...node.when.map((w, i) => ({ labels: [describeTest(w.test)], options: [], to: target(w.next, `${id}/${i}`) })), { labels: ["else"], options: [], to: target(node.else, `${id}/else`) }],
+      };
     default:
       return unreachable(node);
   }
 }
 
-/** The ways out of a data node (an input, a request, a condition, a dynamic question), labelled by their exit. */
-function dataWays(menu: CompiledMenu, id: string): GraphWay[] {
-  return exitsOf(menu.nodes[id]!).map(([path, t]) => ({
-    labels: [path.filter((p) => typeof p === "string" && p !== "next").join(" ") || "next"],
-    options: [],
-    to: target(t, `${id}/${String(path[0])}`),
-  }));
+/** A condition's test in a few words, as the way's label. */
+function describeTest(t: ConditionTest): string {
+  const subject = t.list !== undefined ? `items of ${t.list}` : (t.var ?? "?");
+  const ops = Object.entries(t)
+    .filter(([k]) => k !== "var" && k !== "list")
+    .map(([k, v]) => `${k} ${JSON.stringify(v)}`);
+  return `${subject} ${ops.join(", ")}`.trim();
 }
 
 export function menuGraphData(menu: CompiledMenu): MenuGraphData {

@@ -140,11 +140,11 @@ export function createSimulator(options: SimulatorOptions): Simulator {
     app.get(file === "index.html" ? "/" : `/${file}`, async (c) => c.body(await options.readPage(file), 200, { "Content-Type": CONTENT_TYPES[file], "Cache-Control": "no-store" }));
   }
 
+  const workbench = createWorkbenchApi({ log, worker, business, ...(options.receiver === undefined ? {} : { receiver: options.receiver }) });
+  app.route("/api/workbench", workbench.app);
   const backend = options.backend;
   if (backend !== undefined) app.all("/backend/*", (c) => backend.handle(c.req.raw));
 
-  const workbench = createWorkbenchApi({ log, worker, business, ...(options.receiver === undefined ? {} : { receiver: options.receiver }) });
-  app.route("/api/workbench", workbench.app);
   const page = createPageApi({ log, receipts, worker, business, menus: options.menus, windows });
   app.route("/api", page.app);
   app.notFound((c) => c.json({ error: `no route for ${c.req.method} ${c.req.path}` }, 404));

@@ -150,7 +150,7 @@ export async function seedMenus(options: { configPath: string; persistDir: strin
         versions.push({ id: m.id, version: pointer!.current, published: false });
         continue;
       }
-      // As the local worker takes an upload: its webhooks may name the local receiver.
+      // As the local worker takes an upload: its webhooks may name the local receiver, its requests the example backend.
       const { version } = await repo.publish(m.doc, now, { allowLocalWebhooks: true });
       record[m.id] = { sha256, version };
       versions.push({ id: m.id, version, published: true });
