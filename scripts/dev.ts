@@ -177,7 +177,8 @@ async function main(): Promise<void> {
     dir: settings.menusDir,
     menus,
     recordPath,
-    prepare: localDoc,
+    // An edited file is prepared as at start-up: the booking example's requests still reach the example backend.
+    prepare: (doc) => withLocalBackend([{ doc: pointWebhooksAt(doc, receiverUrl).doc }], `${simulatorUrl}/backend`)[0]!.doc,
     publish: adminPublisher(worker),
     show,
     say: (line) => say(`menus | ${line}`),

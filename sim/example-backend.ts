@@ -134,20 +134,10 @@ export function createExampleBackend(options: { secret: string; origin?: string 
   return backend;
 }
 
-/**
- * A menu document whose request nodes' URLs on the example backend's origin name `origin` instead (`npm start`
- * serves the backend from the simulator). Only `url` members change: webhooks stay for the local receiver.
- */
-export function localBackendDoc(doc: unknown, origin: string): unknown {
-  const walk = (value: unknown): unknown => {
-    if (Array.isArray(value)) return value.map(walk);
-    if (typeof value !== "object" || value === null) return value;
-    return Object.fromEntries(
-      Object.entries(value).map(([key, member]) => [
-        key,
-        key === "url" && typeof member === "string" && member.startsWith(EXAMPLE_BACKEND_ORIGIN) ? origin + member.slice(EXAMPLE_BACKEND_ORIGIN.length) : walk(member),
-      ]),
-    );
-  };
-  return walk(doc);
+/** The example menus with the example backend's origin replaced (`npm start` serves it from the simulator). */
+export function withLocalBackend<T extends { doc: unknown }>(menus: T[], origin: string): T[] {
+  return menus.map((m) => {
+    const text = JSON.stringify(m.doc);
+    return text.includes(EXAMPLE_BACKEND_ORIGIN) ? { ...m, doc: JSON.parse(text.split(EXAMPLE_BACKEND_ORIGIN).join(origin)) as unknown } : m;
+  });
 }

@@ -48,7 +48,13 @@ function card(menu: CompiledMenu, id: string): GraphCard {
   const node = menu.nodes[id]!;
   switch (node.kind) {
     case "question": {
-      if (node.dynamic !== undefined) return { id, kind: "question", style: "list", text: node.interactive.body.text, ways: dataWays(menu, id) };
+      const dynamic = node.dynamic;
+      if (dynamic !== undefined) {
+        // Options built from a list variable: every one leads to the same place.
+        const ways: GraphWay[] = [{ labels: [`any option of ${dynamic.list}`], options: [], to: target(dynamic.next, id) }];
+        if (dynamic.empty !== undefined) ways.push({ labels: [`${dynamic.list} empty`], options: [], to: target(dynamic.empty, `${id}/empty`) });
+        return { id, kind: "question", style: "list", text: node.interactive.body.text, ways };
+      }
       // Options leading to the same node share one way, as the Mermaid graph draws them on one edge.
       const ways: GraphWay[] = [];
       for (const o of node.options) {
@@ -70,7 +76,7 @@ function card(menu: CompiledMenu, id: string): GraphCard {
         ...(node.next === undefined ? { ends: node.webhook === undefined ? {} : { webhook: node.webhook } } : {}),
       };
     case "input":
-      return { id, kind: "input", text: node.text, ways: [{ labels: [`a valid ${node.rule.type}, kept in ${node.var}`], options: [], to: target(node.next, id) }] };
+      return { id, kind: "input", text: node.text, ways: [{ labels: [`a valid ${node.rule.type}, kept in ${node.var}`], options: [], to: target(node.next, `${id}/next`) }] };
     case "request": {
       const failure = node.failure === null ? { text: menu.settings.texts.requestFailed, webhook: undefined } : node.failure;
       return {
@@ -78,7 +84,7 @@ function card(menu: CompiledMenu, id: string): GraphCard {
         kind: "request",
         text: `${node.method} ${node.url}`,
         ways: [
-          { labels: ["ok"], options: [], to: target(node.next, id) },
+          { labels: ["ok"], options: [], to: target(node.next, `${id}/next`) },
           { labels: ["failure"], options: [], to: target("node" in failure ? failure : { text: failure.text }, `${id}/failure`) },
         ],
       };
@@ -88,7 +94,10 @@ function card(menu: CompiledMenu, id: string): GraphCard {
         id,
         kind: "condition",
         text: "branches on variables",
-        ways: [...node.when.map((w, i) => ({ labels: [describeTest(w.test)], options: [], to: target(w.next, `${id}/${i}`) })), { labels: ["else"], options: [], to: target(node.else, `${id}/else`) }],
+        ways: [
+          ...node.when.map((w, i) => ({ labels: [describeTest(w.test)], options: [], to: target(w.next, `${id}/when.${i}`) })),
+          { labels: ["else"], options: [], to: target(node.else, `${id}/else`) },
+        ],
       };
     default:
       return unreachable(node);
