@@ -496,7 +496,7 @@ describe.skipIf(chromiumMissing && !mustRun)("npm start and the chat simulator i
   it("the booking example: a postcode typed (a wrong one re-asked), the free slots fetched from the example backend as a list, one chosen, booked with a reference", async () => {
     // Bilal wrote before (his 24-hour window is open), so the business may start the booking for him.
     await page.locator('.customer[data-customer="447700900102"]').click();
-    await messages().getByText("Hi! What can we do for you today?").waitFor();
+    await expect.poll(() => page.locator(".chat-sub").textContent()).toContain("you are Bilal");
     await page.locator('.chip[data-menu="booking"]').click();
     await messages().getByText("Hi Bilal! Let's book your delivery. Which postcode should we deliver to?").waitFor();
     const box = page.getByRole("textbox", { name: "Type a message" });
