@@ -213,6 +213,7 @@ describe.skipIf(chromiumMissing && !mustRun)("npm start and the chat simulator i
     const row = messages().locator('.row.in:has(.bubble.template[data-template="cafe_welcome/en_GB"])');
     expect(await texts(row.locator("button.choice"))).toEqual(["Order now", "Not now"]);
     await shot("06-template");
+    if (updateDocs) await copyFile(`${RESULTS}/06-template.png`, `${ROOT}docs/simulator-template.png`);
     await row.locator('button.choice[data-button-index="0"]').click();
     await messages().getByText("Which drink would you like?").waitFor();
     await page.locator('.window-bar[data-window="open"]').waitFor();
@@ -360,6 +361,7 @@ describe.skipIf(chromiumMissing && !mustRun)("npm start and the chat simulator i
         .evaluateAll((cards) => cards.map((c) => c.getAttribute("data-node"))),
     ).toEqual(["drink", "size", null]);
     await shot("09-workbench-graph");
+    if (updateDocs) await copyFile(`${RESULTS}/09-workbench-graph.png`, `${ROOT}docs/simulator-workbench.png`);
 
     await incoming().last().getByRole("button", { name: "Tea" }).click();
     await expect.poll(() => current.getAttribute("data-node")).toBe("size");
