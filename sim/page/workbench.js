@@ -14,7 +14,7 @@ import { drawGraph, scrollToCurrent } from "./workbench-graph.js";
 /** @typedef {import("../webhook-receiver.js").ReceivedWebhook} ReceivedWebhook */
 /** @typedef {import("../../src/flow/types.js").Session} Session */
 /** @typedef {import("../../src/flow/types.js").SentRecord} SentRecord */
-/** What the admin API answers for a customer, or that it has nothing. @typedef {{ found: false } | { found: true, session: Session | null, optedOut: boolean, sent: SentRecord | null }} SessionView */
+/** What the admin API answers for a customer, or that it has nothing. @typedef {{ found: false } | { found: true, session: Session | null, optedOut: boolean, sent: SentRecord | null, window?: { open: boolean, closesAt: string | null, lastInboundAt?: string, closedAt?: string } }} SessionView */
 
 const TABS = /** @type {const} */ (["session", "graph", "webhooks"]);
 /** @typedef {typeof TABS[number]} Tab */
@@ -206,6 +206,17 @@ function drawSession() {
       ...fact("Attempts", String(s?.attempts ?? 0)),
       ...fact("Opted out", view.optedOut ? "yes: nothing is sent until they write a start word" : "no", { "data-opted-out": String(view.optedOut) }),
     ];
+    const w = view.window;
+    if (w !== undefined) {
+      const state = w.open
+        ? `open until ${clock(/** @type {string} */ (w.closesAt))}: free-form messages reach them`
+        : w.closedAt !== undefined
+          ? `closed (WhatsApp said so at ${clock(w.closedAt)}): only templates reach them`
+          : "closed: only templates reach them";
+      facts.push(...fact("24-hour window", state, { "data-window": w.open ? "open" : "closed" }));
+    }
+    const vars = Object.entries(s?.vars ?? {});
+    if (vars.length > 0) facts.push(...fact("Variables", h("span", {}, ...vars.flatMap(([k, v], i) => [i > 0 ? ", " : "", h("code", {}, k), ` = ${v}`]))));
     if (s !== null) facts.push(...fact("Conversation", `started ${clock(s.startedAt)}, last step ${clock(s.updatedAt)}`));
     if (pending?.failed !== undefined)
       facts.push(...fact("Not delivered", `${pending.failed.status}${pending.failed.code === undefined ? "" : ` ${pending.failed.code}`}: ${pending.failed.title ?? ""}`));
@@ -219,7 +230,14 @@ function drawSession() {
         ? h("p", { class: "wb-muted" }, "none yet")
         : h("ol", { class: "wb-answers" }, ...answers.map((a) => h("li", {}, h("code", {}, a.node), " → ", h("strong", {}, a.title), h("span", { class: "wb-muted" }, ` (${a.id}, ${clock(a.at)})`)))),
     );
-    out.push(h("details", { class: "wb-raw" }, h("summary", {}, "As the admin API returns it"), h("pre", {}, JSON.stringify({ session: s, optedOut: view.optedOut, sent: view.sent }, null, 2))));
+    out.push(
+      h(
+        "details",
+        { class: "wb-raw" },
+        h("summary", {}, "As the admin API returns it"),
+        h("pre", {}, JSON.stringify({ session: s, optedOut: view.optedOut, sent: view.sent, window: view.window }, null, 2)),
+      ),
+    );
   }
   const clear = /** @type {HTMLInputElement} */ (h("input", { type: "checkbox", id: "wb-clear-opt-out" }));
   out.push(

@@ -349,6 +349,8 @@ describe.skipIf(chromiumMissing && !mustRun)("npm start and the chat simulator i
     await incoming().last().getByText("Tea or coffee?").waitFor();
     const pending = workbench().locator("dd[data-pending-node]");
     await expect.poll(() => pending.getAttribute("data-pending-node")).toBe("drink");
+    // Customer 4 wrote a moment ago: WhatsApp's 24-hour window is open.
+    expect(await workbench().locator("dd[data-window]").getAttribute("data-window")).toBe("open");
     expect(await workbench().locator("dd[data-opted-out]").getAttribute("data-opted-out")).toBe("false");
     expect(await workbench().locator(".wb-facts").textContent()).toContain("order · version 1");
 
