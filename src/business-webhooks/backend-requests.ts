@@ -4,6 +4,7 @@
  * https URLs on public hosts, never following a redirect, within a timeout that leaves the step time to send,
  * and read up to a bounded size. Every failure is a result (the menu's failure exit), never an exception.
  */
+import { readAtMost } from "../bounded-stream.js";
 import type { FetchNeed, FetchResult } from "../flow/types.js";
 import { destinationProblem } from "../public-url.js";
 import { sha256Hex } from "../webcrypto.js";
@@ -45,25 +46,8 @@ async function boundedText(res: Response, max: number): Promise<string | null> {
     return null;
   }
   if (res.body === null) return "";
-  const reader = res.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > max) {
-      await reader.cancel().catch(() => undefined);
-      return null;
-    }
-    chunks.push(value);
-  }
-  const bytes = new Uint8Array(size);
-  let offset = 0;
-  for (const c of chunks) {
-    bytes.set(c, offset);
-    offset += c.byteLength;
-  }
+  const bytes = await readAtMost(res.body, max);
+  if (bytes === null) return null;
   return new TextDecoder().decode(bytes);
 }
 
