@@ -52,15 +52,35 @@ function listQuestion(i: number, n: number): MenuNodeDoc {
   };
 }
 
-/** A valid menu document of `nodes` question nodes (at least 1). Throws if the product's compiler disagrees. */
-export function generateMenu(menuId: string, nodes: number): MenuDocument {
+/**
+ * Puts a request node in front of every question but the first: each answer that leads on calls `backend` (a
+ * signed POST with the answer in its body, one saved value), then asks the question.
+ */
+function withRequests(nodes: Record<string, MenuNodeDoc>, backend: string): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  const via = (dest: unknown) => (typeof dest === "string" && dest !== id(0) ? `r-${dest}` : dest);
+  for (const [key, node] of Object.entries(nodes)) {
+    if (node.type !== "question" || !("next" in node)) continue;
+    out[key] = { ...node, next: Object.fromEntries(Object.entries(node.next).map(([reply, dest]) => [reply, via(dest)])) };
+    if (key !== id(0))
+      out[`r-${key}`] = { type: "request", url: `${backend}/check`, body: { before: key, tapped: "{{answers.q0.id}}" }, save: { stock: "stock" }, next: key, failure: key, timeoutMs: 2000 };
+  }
+  return out;
+}
+
+/**
+ * A valid menu document of `nodes` question nodes (at least 1); with `backend`, a request before each question
+ * (see `withRequests`). Throws if the product's compiler disagrees.
+ */
+export function generateMenu(menuId: string, nodes: number, backend?: string): MenuDocument {
+  const questions = Object.fromEntries(Array.from({ length: nodes }, (_, i) => [id(i), i % 2 === 0 ? buttonQuestion(i, nodes) : listQuestion(i, nodes)]));
   const doc = {
     id: menuId,
-    name: `Benchmark menu of ${nodes} questions`,
+    name: `Benchmark menu of ${nodes} questions${backend === undefined ? "" : ", a request before each"}`,
     start: id(0),
-    nodes: Object.fromEntries(Array.from({ length: nodes }, (_, i) => [id(i), i % 2 === 0 ? buttonQuestion(i, nodes) : listQuestion(i, nodes)])),
+    nodes: backend === undefined ? questions : withRequests(questions, backend),
   };
-  const report = checkMenu(doc);
+  const report = checkMenu(doc, { allowLocalWebhooks: true });
   if (report.menu === null) throw new Error(`generated menu ${menuId} is invalid: ${JSON.stringify(report.errors.slice(0, 3))}`);
-  return doc;
+  return doc as MenuDocument;
 }

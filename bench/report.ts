@@ -33,6 +33,8 @@ export interface RowResult {
   /** CPU of the KV host process per webhook: Miniflare's KV simulator, not part of the worker's figure. */
   kvHostCpuMsPerWebhook: number | null;
   failures: number;
+  /** The menu makes a backend request (request node) in every answer's step. */
+  requests?: boolean;
 }
 
 export const WORKER_LABELS: Record<WorkerKind, string> = {
@@ -90,7 +92,7 @@ export function formatTable(rows: RowResult[]): string {
     const net = netCpu(rows, r);
     const calibration = r.worker === "null" || r.worker === "io";
     lines.push([
-      WORKER_LABELS[r.worker],
+      r.requests ? `${WORKER_LABELS[r.worker]}, a backend request per answer` : WORKER_LABELS[r.worker],
       r.kv === "host" ? "own process" : "same process",
       r.token ?? "-",
       r.menuNodes === null ? "-" : String(r.menuNodes),

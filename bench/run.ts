@@ -18,6 +18,7 @@ import { generateTestKeys } from "../test/support/keys.js";
 import { buildBundles, bundleSize, type Bundles } from "./build.js";
 import { cpuMs } from "./cpu.js";
 import { drive, percentile } from "./driver.js";
+import { startBackendServer, type BackendServer } from "./backend-server.js";
 import { startMessagesServer, type MessagesServer } from "./messages-server.js";
 import { generateMenu } from "./menus.js";
 import { benchOptions } from "./options.js";
@@ -46,6 +47,8 @@ interface RowSpec {
   token: TokenMode;
   menuNodes: number;
   customers: number;
+  /** The menu calls the business's backend (a request node) before every question it leads to. */
+  requests?: boolean;
 }
 
 interface Context {
@@ -53,7 +56,8 @@ interface Context {
   compat: ReturnType<typeof wranglerCompatibility>;
   signatureSecret: string;
   messages: MessagesServer;
-  bindings: (kvUrl: string | null, token: TokenMode) => Record<string, string>;
+  backend: BackendServer;
+  bindings: (kvUrl: string | null, token: TokenMode, requests?: boolean) => Record<string, string>;
 }
 
 const REMOTE_BUNDLE: Record<WorkerKind, keyof Bundles> = { null: "ioRemoteKv", io: "ioRemoteKv", floor: "floorRemoteKv", product: "productRemoteKv" };
@@ -72,6 +76,8 @@ function rowSpecs(): RowSpec[] {
     { worker: "product", kv: "host", token: "fresh", ...small },
   ];
   for (const menuNodes of options.menuSizes) for (const customers of options.customerCounts) specs.push({ worker: "product", kv: "host", token: "reused", menuNodes, customers });
+  // The same small menu with a signed backend request in every answer's step.
+  specs.push({ worker: "product", kv: "host", token: "reused", ...small, requests: true });
   if (options.reference) {
     for (const worker of ["floor", "product"] as const) for (const token of ["fresh", "reused"] as const) specs.push({ worker, kv: "in-process", token, ...small });
   }
@@ -90,7 +96,9 @@ async function main() {
   const applicationId = crypto.randomUUID();
   const signatureSecret = randomSecret();
   const messages = await startMessagesServer(applicationId, keys.publicKey);
-  const bindings = (kvUrl: string | null, token: TokenMode): Record<string, string> => ({
+  const backend = await startBackendServer();
+  const completionSecret = `whsec_${btoa(String.fromCharCode(...crypto.getRandomValues(new Uint8Array(32))))}`;
+  const bindings = (kvUrl: string | null, token: TokenMode, requests = false): Record<string, string> => ({
     VONAGE_APPLICATION_ID: applicationId,
     VONAGE_PRIVATE_KEY: keys.pkcs8Pem,
     VONAGE_SIGNATURE_SECRET: signatureSecret,
@@ -100,10 +108,13 @@ async function main() {
     WEBHOOK_MAX_AGE_SECONDS: "3600",
     VONAGE_JWT_TTL_SECONDS: token === "reused" ? "900" : "0",
     ...(kvUrl === null ? {} : { BENCH_KV_URL: kvUrl }),
+    // Only the request row: the backend is on this machine, and requests are signed with the completion secret.
+    ...(requests ? { COMPLETION_WEBHOOK_SECRET: completionSecret, ALLOW_LOCAL_WEBHOOKS: "true" } : {}),
   });
-  const ctx: Context = { bundles, compat, signatureSecret, messages, bindings };
+  const ctx: Context = { bundles, compat, signatureSecret, messages, backend, bindings };
 
   const menus = new Map(options.menuSizes.map((n) => [n, generateMenu(`bench-${n}`, n)]));
+  const requestMenu = generateMenu(`bench-requests-${options.menuSizes[0]!}`, options.menuSizes[0]!, backend.url);
   const host = await startWorkerd([{ name: "kv", scriptPath: bundles.kvHost, kvNamespaces: ["MENUS", "SESSIONS"] }], compat);
   const rows: RowResult[] = [];
   const problems: string[] = [];
@@ -112,13 +123,16 @@ async function main() {
     const published = new Map<number, MenuRef>();
     const repo = menuRepo(workersKv(remoteKv(host.urls["kv"]!, "MENUS"), { sleep }));
     for (const [n, menu] of menus) published.set(n, await repo.publish(menu, new Date().toISOString()));
+    const requestRef = await repo.publish(requestMenu, new Date().toISOString(), { allowLocalWebhooks: true });
 
     for (const [index, spec] of rowSpecs().entries()) {
       log(`starting ${WORKER_LABELS[spec.worker]}, KV ${spec.kv}, token ${spec.token}, ${spec.menuNodes}-node menu, ${spec.customers} customers ...`);
       const business = `4420${String(index + 1).padStart(8, "0")}`;
       const rng = seededRandom(options.seed * 1000 + index);
       prepared.push(
-        spec.kv === "host" ? await prepareOnHost(ctx, spec, host, published.get(spec.menuNodes)!, business, rng) : await prepareInProcess(ctx, spec, menus.get(spec.menuNodes)!, business, rng),
+        spec.kv === "host"
+          ? await prepareOnHost(ctx, spec, host, spec.requests ? requestRef : published.get(spec.menuNodes)!, business, rng)
+          : await prepareInProcess(ctx, spec, menus.get(spec.menuNodes)!, business, rng),
       );
     }
     // Every row gets a share of each round, so a change in the machine's load (other work on a shared
@@ -136,6 +150,7 @@ async function main() {
     for (const p of prepared) await p.subject.dispose();
     await host.dispose();
     await messages.close();
+    await backend.close();
   }
 
   const about =
@@ -166,6 +181,8 @@ interface Prepared {
     sends: number;
     signatures: number;
     hostCpuMs: number;
+    /** Requests the business's backend received. */
+    backend: number;
     kv: Record<keyof KvOps[string], number>;
     failures: string[];
     failureCount: number;
@@ -177,7 +194,7 @@ async function prepareOnHost(ctx: Context, spec: RowSpec, host: WorkerdInstance,
   const hostUrl = host.urls["kv"]!;
   await menuRepo(workersKv(remoteKv(hostUrl, "MENUS"), { sleep })).bind(business, ref.menu.id);
   const customers = await seedCustomers(hostUrl, spec.worker === "product" ? "product" : "floor", ref, business, spec.customers, rng);
-  const subject = await startWorkerd([{ name: "subject", scriptPath: ctx.bundles[REMOTE_BUNDLE[spec.worker]], bindings: ctx.bindings(hostUrl, spec.token) }], ctx.compat);
+  const subject = await startWorkerd([{ name: "subject", scriptPath: ctx.bundles[REMOTE_BUNDLE[spec.worker]], bindings: ctx.bindings(hostUrl, spec.token, spec.requests) }], ctx.compat);
   return warm(ctx, spec, subject, ref, business, customers, rng, host);
 }
 
@@ -218,7 +235,7 @@ async function warm(ctx: Context, spec: RowSpec, subject: WorkerdInstance, ref: 
     host,
     drive: (webhooks) => drive({ ...options_, webhooks }),
     idleCpuPerMs: 0,
-    totals: { latenciesMs: [], wallMs: 0, cpuMs: 0, sends: 0, signatures: 0, hostCpuMs: 0, kv: { reads: 0, writes: 0, deletes: 0, lists: 0 }, failures: [], failureCount: 0 },
+    totals: { latenciesMs: [], wallMs: 0, cpuMs: 0, sends: 0, signatures: 0, hostCpuMs: 0, backend: 0, kv: { reads: 0, writes: 0, deletes: 0, lists: 0 }, failures: [], failureCount: 0 },
   };
   const warmup = await p.drive(options.warmup);
   p.totals.failures.push(...warmup.failures);
@@ -236,12 +253,14 @@ async function measureWindow(ctx: Context, p: Prepared, webhooks: number): Promi
   const opsBefore = hostUrl === undefined ? null : await kvOps(hostUrl);
   const hostCpuBefore = p.host === null ? 0 : cpuMs(p.host.pid);
   const sendsBefore = ctx.messages.api.requests;
+  const backendBefore = ctx.backend.requests;
   const signaturesBefore = ctx.messages.api.jtis.size;
   const cpuBefore = cpuMs(p.subject.pid);
   const run = await p.drive(webhooks);
   const t = p.totals;
   t.cpuMs += cpuMs(p.subject.pid) - cpuBefore - p.idleCpuPerMs * run.wallMs;
   t.sends += ctx.messages.api.requests - sendsBefore;
+  t.backend += ctx.backend.requests - backendBefore;
   t.signatures += ctx.messages.api.jtis.size - signaturesBefore;
   if (p.host !== null) t.hostCpuMs += cpuMs(p.host.pid) - hostCpuBefore;
   if (hostUrl !== undefined && opsBefore !== null) {
@@ -274,9 +293,10 @@ function rowOf(p: Prepared): RowResult {
     signaturesPerSend: t.sends === 0 ? null : t.signatures / t.sends,
     kvReadsPerWebhook: counted ? t.kv.reads / n : null,
     kvWritesPerWebhook: counted ? t.kv.writes / n : null,
-    subrequestsPerWebhook: counted ? (kvAll + t.sends) / n : null,
+    subrequestsPerWebhook: counted ? (kvAll + t.sends + t.backend) / n : null,
     kvHostCpuMsPerWebhook: counted ? t.hostCpuMs / n : null,
     failures: t.failureCount,
+    ...(p.spec.requests ? { requests: true } : {}),
   };
 }
 

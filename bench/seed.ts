@@ -4,6 +4,7 @@
  * through the KV host, outside the measured window.
  */
 import { decideStart, type MenuRef } from "../src/flow/engine.js";
+import { blankSession, markHandled } from "../src/flow/session.js";
 import type { SentRecord } from "../src/flow/types.js";
 import { sentKey, sessionKey } from "../src/store/sessions.js";
 import type { Random } from "../sim/random.js";
@@ -30,7 +31,9 @@ export async function seedCustomers(hostUrl: string, kind: "product" | "floor", 
   for (let i = 0; i < count; i++) {
     const number = customerNumber(i);
     if (kind === "product") {
-      const plan = decideStart({ session: null, sent: null, optedOut: false, ref, who: { business, customer: number }, now, writer: rng.uuid() });
+      // The customer wrote first (WhatsApp's 24-hour window is open), so the start asks the menu's first question.
+      const wrote = markHandled(blankSession(null, { business, customer: number }, now, null, rng.uuid()), rng.uuid(), now);
+      const plan = decideStart({ session: wrote, sent: null, optedOut: false, ref, who: { business, customer: number }, now, writer: rng.uuid() });
       const session = plan.session!;
       const sent: SentRecord = { step: session.step!, done: session.owed!.sends.length, uuids: session.owed!.sends.map(() => rng.uuid()), at: now };
       entries.push([sessionKey(business, number), JSON.stringify(session)], [sentKey(business, number), JSON.stringify(sent)]);

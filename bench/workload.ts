@@ -38,7 +38,8 @@ export function questionAt(menu: CompiledMenu, target: Target | undefined): stri
   for (let guard = 0; at !== undefined && guard < 64; guard++) {
     const node = menu.nodes[at]!;
     if (node.kind === "question") return at;
-    at = node.kind === "text" ? node.next : undefined;
+    // Between questions the benchmark's menus chain text nodes, or a request whose every exit leads on.
+    at = node.kind === "text" ? node.next : node.kind === "request" && "node" in node.next ? node.next.node : undefined;
   }
   return null;
 }

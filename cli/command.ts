@@ -9,22 +9,40 @@ export interface CliIo {
   err(text: string): void;
   /** The project folder, which a relative DEV_DIR is taken from (as `npm start` does); default: the current folder. */
   root?: string;
+  /** Waits between the calls of a bulk start; default: a timer. Tests pass one that returns at once. */
+  sleep?(ms: number): Promise<void>;
 }
 
-/** Options a command may take besides `--json` and `--help`; all of them carry a value. */
-export type OptionName = "out" | "version" | "url" | "token" | "clear-opt-out";
+/** Options a command may take besides `--json` and `--help`. */
+export type OptionName = "out" | "version" | "url" | "token" | "clear-opt-out" | "from" | "to" | "name" | "var" | "request-id" | "file" | "pace-ms";
 
 /** Options that take no value. */
-export const SWITCHES: ReadonlySet<OptionName> = new Set(["clear-opt-out"]);
+type Switch = "clear-opt-out";
+/** Options that may be given more than once, each time with a value: `--var a=1 --var b=2`. */
+type Repeatable = "var";
 
-export interface Flags {
-  json: boolean;
-  out?: string;
-  version?: string;
-  url?: string;
-  token?: string;
-  "clear-opt-out"?: boolean;
-}
+export const SWITCHES: ReadonlySet<OptionName> = new Set<Switch>(["clear-opt-out"]);
+export const REPEATABLE: ReadonlySet<OptionName> = new Set<Repeatable>(["var"]);
+export const isSwitch = (name: OptionName): name is Switch => SWITCHES.has(name);
+export const isRepeatable = (name: OptionName): name is Repeatable => REPEATABLE.has(name);
+
+/** What each option's value is, as usage messages name it: `--out FILE`. */
+export const VALUES: Readonly<Record<Exclude<OptionName, Switch>, string>> = {
+  out: "FILE",
+  version: "N",
+  url: "URL",
+  token: "TOKEN",
+  from: "NUMBER",
+  to: "NUMBER",
+  name: "NAME",
+  var: "name=value",
+  "request-id": "ID",
+  file: "FILE",
+  "pace-ms": "N",
+};
+
+/** The options as a command gets them: a switch is true or false, a repeatable option its values in order. */
+export type Flags = { json: boolean } & { [K in Switch]?: boolean } & { [K in Repeatable]?: string[] } & { [K in Exclude<OptionName, Switch | Repeatable>]?: string };
 
 export interface Run {
   io: CliIo;

@@ -1,6 +1,6 @@
 /** `wa-menu`: validate, draw, push and pull menus, and look after customers. Pure over its I/O, so tests run it without a shell. */
 import { parseArgs } from "node:util";
-import { COMMON_OPTIONS_HELP, CommandError, SWITCHES, UsageError, WORKER_OPTIONS_HELP, type CliIo, type Command, type Flags, type OptionName } from "./command.js";
+import { COMMON_OPTIONS_HELP, CommandError, isRepeatable, isSwitch, UsageError, VALUES, WORKER_OPTIONS_HELP, type CliIo, type Command, type Flags, type OptionName } from "./command.js";
 import { customerCommands } from "./customer-commands.js";
 import { menuCommands } from "./menu-commands.js";
 import { workerCommands } from "./worker-commands.js";
@@ -9,7 +9,6 @@ export type { CliIo } from "./command.js";
 
 export const COMMANDS: Command[] = [...menuCommands, ...workerCommands, ...customerCommands];
 
-const VALUES: Record<Exclude<OptionName, "clear-opt-out">, string> = { out: "FILE", version: "N", url: "URL", token: "TOKEN" };
 const talksToWorker = (c: Command) => c.options.includes("url");
 
 function overview(): string {
@@ -34,13 +33,10 @@ Exit status: 0 done, 1 the command failed (an invalid menu, a worker that refuse
 
 const synopsis = (c: Command) => c.forms.map(([s], i) => `${i === 0 ? "usage:" : "      "} wa-menu ${s}`).join("\n");
 
-/** One form: its line as a sentence; several: each form's name beside its line. */
+/** Forms with names of their own (`session`, `session reset`): each name beside its line; else each line as a sentence. */
 function summaryOf(c: Command): string {
-  if (c.forms.length === 1) {
-    const line = c.forms[0]![1];
-    return `${line.charAt(0).toUpperCase()}${line.slice(1)}.`;
-  }
   const names = c.forms.map(([s]) => s.split(" <")[0]!);
+  if (new Set(names).size < names.length) return c.forms.map(([, line]) => `${line.charAt(0).toUpperCase()}${line.slice(1)}.`).join("\n");
   const width = Math.max(...names.map((n) => n.length)) + 2;
   return c.forms.map(([, line], i) => `  ${names[i]!.padEnd(width)}${line}`).join("\n");
 }
@@ -52,8 +48,8 @@ function usageOf(c: Command): string {
 
 /** `node:util` parseArgs with the command's own options; its errors become a UsageError that names the command. */
 function parseFor(c: Command, argv: string[]): { args: string[]; flags: Flags; help: boolean } {
-  const options: Record<string, { type: "string" | "boolean"; short?: string }> = { json: { type: "boolean" }, help: { type: "boolean", short: "h" } };
-  for (const name of c.options) options[name] = { type: SWITCHES.has(name) ? "boolean" : "string" };
+  const options: Record<string, { type: "string" | "boolean"; short?: string; multiple?: boolean }> = { json: { type: "boolean" }, help: { type: "boolean", short: "h" } };
+  for (const name of c.options) options[name] = isSwitch(name) ? { type: "boolean" } : { type: "string", ...(isRepeatable(name) ? { multiple: true } : {}) };
   let parsed: ReturnType<typeof parseArgs>;
   try {
     parsed = parseArgs({ args: argv, options, allowPositionals: true, strict: true });
@@ -62,12 +58,14 @@ function parseFor(c: Command, argv: string[]): { args: string[]; flags: Flags; h
     if (argv.includes("--help") || argv.includes("-h")) return { args: [], flags: { json: false }, help: true };
     throw new UsageError(parseProblem(c, e));
   }
-  const v = parsed.values as Record<string, string | boolean | undefined>;
+  const v = parsed.values as Record<string, string | boolean | string[] | undefined>;
   const flags: Flags = { json: v["json"] === true };
   for (const name of c.options) {
     const value = v[name];
-    if (name === "clear-opt-out") flags[name] = value === true;
-    else if (typeof value === "string") flags[name] = value;
+    if (isSwitch(name)) flags[name] = value === true;
+    else if (isRepeatable(name)) {
+      if (Array.isArray(value)) flags[name] = value;
+    } else if (typeof value === "string") flags[name] = value;
   }
   return { args: parsed.positionals, flags, help: v["help"] === true };
 }
@@ -81,7 +79,7 @@ function parseProblem(c: Command, e: unknown): string {
   }
   if (code === "ERR_PARSE_ARGS_INVALID_OPTION_VALUE") {
     const name = option.replace(/^-+/, "").split("=")[0] as OptionName;
-    const value = name === "clear-opt-out" ? undefined : VALUES[name];
+    const value = isSwitch(name) ? undefined : VALUES[name];
     return value !== undefined ? `${option} needs a value: --${name} ${value} or --${name}=${value}` : `${option} takes no value`;
   }
   return e instanceof Error ? e.message : String(e);

@@ -40,6 +40,12 @@ async function devToken(io: CliIo): Promise<{ token: string | undefined; file: s
   }
 }
 
+/** Numbers as the worker stores them: digits, country code first; "+44..." is taken too. */
+export const digits = (number: string) => number.trim().replace(/^\+/, "");
+export const plus = (number: string) => `+${digits(number)}`;
+/** Hono's own 404 (an old worker, a wrong --url path) is not the route's "no session". */
+export const routeMissing = (answer: WorkerAnswer) => String(answer.json["message"] ?? "").startsWith("no route for");
+
 export async function findWorker(io: CliIo, flags: Flags): Promise<WorkerTarget> {
   const given = flags.url ?? io.env["WA_MENU_URL"];
   const urlFrom = flags.url !== undefined ? "--url" : given !== undefined ? "WA_MENU_URL" : "npm start";
@@ -81,13 +87,22 @@ export async function callWorker(io: CliIo, target: WorkerTarget, method: string
   return { status: res.status, json };
 }
 
-/** The worker's refusal as a sentence (its own `message` where it gave one), with the status for `--json`. */
-export function refusal(target: WorkerTarget, what: string, answer: WorkerAnswer): CommandError {
+/**
+ * The worker's refusal as a sentence (its own `message` where it gave one), with the status for `--json`; a `hint`
+ * (what to do next) follows on a line of its own.
+ */
+export function refusal(target: WorkerTarget, what: string, answer: WorkerAnswer, hint?: string): CommandError {
   const { error: code, message, ...more } = answer.json;
   const said = typeof message === "string" ? message : `HTTP ${answer.status}`;
-  const hint = answer.status === 401 ? ` (the token came from ${target.tokenFrom})` : "";
+  const token = answer.status === 401 ? ` (the token came from ${target.tokenFrom})` : "";
+  const next = hint === undefined ? "" : `\n${hint}`;
   // `--json` gets the worker's code and extra fields (a refused menu's `problems`) beside the sentence.
-  return new CommandError(`${what}: the worker answered ${answer.status}: ${said}${hint}`, { status: answer.status, ...(typeof code === "string" ? { code } : {}), ...more });
+  return new CommandError(`${what}: the worker answered ${answer.status}: ${said}${token}${next}`, {
+    status: answer.status,
+    ...(typeof code === "string" ? { code } : {}),
+    ...more,
+    ...(hint === undefined ? {} : { hint }),
+  });
 }
 
 /** The worker's JSON with a command's call, for commands that print nothing else. */

@@ -4,7 +4,7 @@
  * that customer's 24-hour window; a menu start is the business's own call with the admin token. Whatever the
  * worker answers ends up in the chat, failures included. The page can also move a customer's clock forward.
  */
-import { Hono, type Context } from "hono";
+import { Hono, type Context, type MiddlewareHandler } from "hono";
 import { streamSSE } from "hono/streaming";
 import { z } from "zod";
 import type { BusinessEntry, ChatEvent, ChatLog, Customer, CustomerContent, FeedSnapshot } from "./chat-log.js";
@@ -26,6 +26,8 @@ export interface PageApiOptions {
 export interface PageApi {
   /** Routes relative to where it is mounted (`/api`). */
   app: Hono;
+  /** The menus the page offers to start, from now on; every open page redraws its chips. */
+  setMenus(menus: Array<{ id: string; name: string }>): void;
   /** Ends every open live feed, so a server can close. */
   closeFeeds(): void;
 }
@@ -54,9 +56,20 @@ function hostOf(origin: string): string | null {
   }
 }
 
+/** This API signs webhooks and holds the admin token: only the simulator's own page, not another site, may call it. */
+export const sameOriginOnly: MiddlewareHandler = async (c, next) => {
+  const origin = c.req.header("Origin");
+  if (c.req.method !== "GET" && origin !== undefined && hostOf(origin) !== c.req.header("Host")) {
+    return refuse(c, 403, "only the simulator's own page may call its API");
+  }
+  return next();
+};
+
 export function createPageApi(options: PageApiOptions): PageApi {
   const { log, receipts, worker, business, windows } = options;
+  let menus = options.menus;
   const feeds = new Set<() => void>();
+  const menuListeners = new Set<() => void>();
   const app = new Hono();
 
   /** Shows the customer's own bubble at once, then sends the webhook and marks the bubble with the outcome. */
@@ -78,19 +91,12 @@ export function createPageApi(options: PageApiOptions): PageApi {
     return result;
   }
 
-  // This API signs webhooks and holds the admin token: only the simulator's own page, not another site, may call it.
-  app.use("*", async (c, next) => {
-    const origin = c.req.header("Origin");
-    if (c.req.method !== "GET" && origin !== undefined && hostOf(origin) !== c.req.header("Host")) {
-      return refuse(c, 403, "only the simulator's own page may call its API");
-    }
-    return next();
-  });
+  app.use("*", sameOriginOnly);
 
   app.get("/events", (c) =>
     streamSSE(c, async (stream) => {
       const windowsNow = log.customers().map((k) => windows.state(k.number));
-      const snapshot: FeedSnapshot = { business, customers: log.customers(), menus: options.menus, entries: log.entries(), windows: windowsNow };
+      const snapshot: FeedSnapshot = { business, customers: log.customers(), menus, entries: log.entries(), windows: windowsNow };
       // `retry`: the page reconnects within a second when the simulator comes back.
       let queue = stream.writeSSE({ event: "snapshot", data: JSON.stringify(snapshot), retry: 1000 });
       // Writes go out in order even when events come faster than the socket drains.
@@ -99,16 +105,16 @@ export function createPageApi(options: PageApiOptions): PageApi {
       };
       const unsubscribeLog = log.subscribe((event: ChatEvent) => write(event.type, event));
       const unsubscribeWindows = windows.subscribe((window: WindowState) => write("window", { type: "window", window }));
-      const unsubscribe = () => {
-        unsubscribeLog();
-        unsubscribeWindows();
-      };
+      const menusChanged = () => write("menus", { menus });
+      menuListeners.add(menusChanged);
       let end!: () => void;
       const ended = new Promise<void>((resolve) => (end = resolve));
       feeds.add(end);
       stream.onAbort(end);
       await ended;
-      unsubscribe();
+      unsubscribeLog();
+      unsubscribeWindows();
+      menuListeners.delete(menusChanged);
       feeds.delete(end);
     }),
   );
@@ -206,7 +212,7 @@ export function createPageApi(options: PageApiOptions): PageApi {
     if (customer === null) return unknownCustomer(c);
     const body = await bodyOf(c, flowSchema);
     if (!body.ok) return refuse(c, 400, body.message);
-    const name = options.menus.find((m) => m.id === body.data.menuId)?.name ?? body.data.menuId;
+    const name = menus.find((m) => m.id === body.data.menuId)?.name ?? body.data.menuId;
     // Placed before the call, because the worker sends the first question while it handles it; rewritten in
     // place once the worker answered, so the chat never claims a start the worker refused (an opt-out's 409).
     const pending = log.notice(customer, "info", `Starting the menu "${name}" ...`);
@@ -226,6 +232,10 @@ export function createPageApi(options: PageApiOptions): PageApi {
 
   return {
     app,
+    setMenus(next) {
+      menus = next.map((m) => ({ ...m }));
+      for (const told of menuListeners) told();
+    },
     closeFeeds() {
       for (const end of [...feeds]) end();
     },

@@ -8,15 +8,18 @@
 import { Hono } from "hono";
 import { createChatLog, type BusinessContent, type ChatLog, type Customer } from "./chat-log.js";
 import { createDeliveryReceipts, type DeliveryReceipts } from "./delivery-receipts.js";
+import type { ExampleBackend } from "./example-backend.js";
 import { createFakeMessagesApi, type AcceptedMessage, type FakeMessagesApi } from "./messages-api.js";
 import { createPageApi } from "./page-api.js";
 import { createServiceWindows, type ServiceWindows } from "./service-window.js";
 import { isTemplateBody, readTemplateMessage, showTemplate } from "./template-rules.js";
 import type { TemplateRegistry } from "./templates.js";
+import type { WebhookReceiver } from "./webhook-receiver.js";
+import { createWorkbenchApi, type WorkbenchApi } from "./workbench-api.js";
 import type { WorkerClient } from "./worker-client.js";
 
 /** The page's files, read on every request so that an edit shows on reload. */
-export type PageFile = "index.html" | "style.css" | "app.js" | "render.js" | "templates.js";
+export type PageFile = "index.html" | "style.css" | "app.js" | "render.js" | "templates.js" | "workbench.js" | "workbench-graph.js";
 
 export interface SimulatorOptions {
   applicationId: string;
@@ -28,6 +31,8 @@ export interface SimulatorOptions {
   menus: Array<{ id: string; name: string }>;
   worker: WorkerClient;
   readPage: (file: PageFile) => Promise<string>;
+  /** The local receiver of the worker's webhooks, whose deliveries the workbench lists. */
+  receiver?: { receiver: WebhookReceiver; url: string };
   /** Pause between status webhooks, so ticks visibly move; default 0. */
   statusDelayMs?: number;
   sleep?: (ms: number) => Promise<void>;
@@ -36,6 +41,8 @@ export interface SimulatorOptions {
    * or fills them wrongly, is rejected as WhatsApp rejects it. Without, any well-formed template is delivered.
    */
   templates?: TemplateRegistry;
+  /** The example business backend (`menus/booking.json` calls it), served under `/backend`. */
+  backend?: ExampleBackend;
 }
 
 export interface Simulator {
@@ -45,6 +52,9 @@ export interface Simulator {
   api: FakeMessagesApi;
   /** Each customer's 24-hour window: free-form messages reach only a customer who wrote in the last 24 hours. */
   windows: ServiceWindows;
+  workbench: WorkbenchApi;
+  /** The menus the page offers to start, from now on (a menu file was added, renamed or removed). */
+  setMenus(menus: Array<{ id: string; name: string }>): void;
   /** Ends the page's live feeds, so a server can close. */
   closeFeeds(): void;
 }
@@ -55,7 +65,15 @@ const CONTENT_TYPES: Record<PageFile, string> = {
   "app.js": "text/javascript; charset=utf-8",
   "render.js": "text/javascript; charset=utf-8",
   "templates.js": "text/javascript; charset=utf-8",
+  "workbench.js": "text/javascript; charset=utf-8",
+  "workbench-graph.js": "text/javascript; charset=utf-8",
 };
+
+/** WhatsApp's location request message, shown as its text and the button's label (the page shows no location picker yet). */
+function locationRequestText(interactive: unknown): { type: "text"; text: string } | null {
+  const i = interactive as { type?: unknown; body?: { text?: unknown } } | undefined;
+  return i?.type === "location_request_message" ? { type: "text", text: `${String(i.body?.text ?? "")}\n\n[📍 Send location]` } : null;
+}
 
 /** `invalid_parameters` as `name: reason` lines; Vonage sends an array, one SDK types a single object. */
 function problemLines(invalid: unknown): string[] {
@@ -79,7 +97,8 @@ export function createSimulator(options: SimulatorOptions): Simulator {
     if (body["message_type"] === "text") return { type: "text", text: String(body["text"]) };
     const read = isTemplateBody(body) ? readTemplateMessage(body).message : null;
     if (read !== null) return { type: "template", template: showTemplate(read, options.templates) };
-    return { type: "interactive", interactive: (body["custom"] as { interactive?: unknown } | undefined)?.interactive };
+    const interactive = (body["custom"] as { interactive?: unknown } | undefined)?.interactive;
+    return locationRequestText(interactive) ?? { type: "interactive", interactive };
   };
 
   const api = createFakeMessagesApi({
@@ -121,9 +140,18 @@ export function createSimulator(options: SimulatorOptions): Simulator {
     app.get(file === "index.html" ? "/" : `/${file}`, async (c) => c.body(await options.readPage(file), 200, { "Content-Type": CONTENT_TYPES[file], "Cache-Control": "no-store" }));
   }
 
+  const workbench = createWorkbenchApi({ log, worker, business, ...(options.receiver === undefined ? {} : { receiver: options.receiver }) });
+  app.route("/api/workbench", workbench.app);
+  const backend = options.backend;
+  if (backend !== undefined) app.all("/backend/*", (c) => backend.handle(c.req.raw));
+
   const page = createPageApi({ log, receipts, worker, business, menus: options.menus, windows });
   app.route("/api", page.app);
   app.notFound((c) => c.json({ error: `no route for ${c.req.method} ${c.req.path}` }, 404));
 
-  return { app, log, receipts, api, windows, closeFeeds: page.closeFeeds };
+  const closeFeeds = () => {
+    page.closeFeeds();
+    workbench.closeFeeds();
+  };
+  return { app, log, receipts, api, windows, workbench, setMenus: page.setMenus, closeFeeds };
 }

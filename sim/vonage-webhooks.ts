@@ -77,6 +77,14 @@ export function textWebhook(b: InboundBase & { text: string }): Record<string, u
   return { ...base(b, "text"), text: b.text };
 }
 
+/** A shared location pin (Messages API v1 `location`). */
+export function locationWebhook(b: InboundBase & { lat: number; long: number; name?: string; address?: string }): Record<string, unknown> {
+  const location: Record<string, unknown> = { lat: b.lat, long: b.long };
+  if (b.name !== undefined) location["name"] = b.name;
+  if (b.address !== undefined) location["address"] = b.address;
+  return { ...base(b, "location"), location };
+}
+
 /**
  * The `error` of a `rejected` status, as Vonage's own libraries model it: RFC 7807 fields, `title` the numeric
  * code (here WhatsApp's, e.g. 1340 or 132001), `type` the error list's anchor for it.

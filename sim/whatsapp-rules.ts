@@ -35,10 +35,20 @@ function checkText(out: InvalidParameter[], name: string, value: unknown, max: n
   else if (n > max) out.push({ name, reason: `must be at most ${max} characters` });
 }
 
+/** WhatsApp's location request message: a body and the send_location action, nothing else. */
+function checkLocationRequest(out: InvalidParameter[], i: Record<string, unknown>) {
+  const p = "custom.interactive";
+  for (const k of Object.keys(i)) if (!["type", "body", "action"].includes(k)) out.push({ name: `${p}.${k}`, reason: "unknown parameter" });
+  if (!isObject(i["body"])) out.push({ name: `${p}.body`, reason: "is required" });
+  else checkText(out, `${p}.body.text`, i["body"]["text"], 1024, true);
+  if (!isObject(i["action"]) || i["action"]["name"] !== "send_location") out.push({ name: `${p}.action.name`, reason: "must be send_location" });
+}
+
 function checkInteractive(out: InvalidParameter[], i: unknown) {
   const p = "custom.interactive";
   if (!isObject(i)) return out.push({ name: p, reason: "must be an object" });
-  if (i["type"] !== "button" && i["type"] !== "list") return out.push({ name: `${p}.type`, reason: "must be button or list" });
+  if (i["type"] === "location_request_message") return checkLocationRequest(out, i);
+  if (i["type"] !== "button" && i["type"] !== "list") return out.push({ name: `${p}.type`, reason: "must be button, list or location_request_message" });
   const allowed = new Set(["type", "header", "body", "footer", "action"]);
   for (const k of Object.keys(i)) if (!allowed.has(k)) out.push({ name: `${p}.${k}`, reason: "unknown parameter" });
   if (!isObject(i["body"])) out.push({ name: `${p}.body`, reason: "is required" });

@@ -18,13 +18,16 @@ export interface WorkerClientOptions {
   timeoutMs?: number;
 }
 
-export type WorkerResult = { ok: true; status: number; body: Record<string, unknown> } | { ok: false; status: number | null; message: string };
+/** A refusal carries the worker's JSON body when it sent one (e.g. a menu's `problems`). */
+export type WorkerResult = { ok: true; status: number; body: Record<string, unknown> } | { ok: false; status: number | null; message: string; body?: Record<string, unknown> };
 
 export interface WorkerClient {
   readonly baseUrl: string;
   inbound(payload: Record<string, unknown>): Promise<WorkerResult>;
   status(payload: Record<string, unknown>): Promise<WorkerResult>;
   startFlow(menuId: string, business: string, customer: string, profileName?: string): Promise<WorkerResult>;
+  /** The admin API with the admin token, as the business's own tools call it: `path` is under `/admin`. */
+  admin(method: "GET" | "PUT" | "DELETE", path: string, body?: unknown): Promise<WorkerResult>;
 }
 
 /** The worker's own error text (`{"error","message"}`), or a short excerpt of whatever it answered. */
@@ -53,7 +56,16 @@ export function createWorkerClient(options: WorkerClientOptions): WorkerClient {
       return { ok: false, status: null, message: `The worker at ${baseUrl} did not answer (${why}).${hint}` };
     }
     const text = await res.text().catch(() => "");
-    if (!res.ok) return { ok: false, status: res.status, message: `The worker answered ${explain(res.status, text)}` };
+    if (!res.ok) {
+      const refused = { ok: false as const, status: res.status, message: `The worker answered ${explain(res.status, text)}` };
+      try {
+        const json = JSON.parse(text) as unknown;
+        if (typeof json === "object" && json !== null && !Array.isArray(json)) return { ...refused, body: json as Record<string, unknown> };
+      } catch {
+        // not JSON: the message says what it was
+      }
+      return refused;
+    }
     let body: Record<string, unknown> = {};
     try {
       if (text !== "") body = JSON.parse(text) as Record<string, unknown>;
@@ -79,6 +91,12 @@ export function createWorkerClient(options: WorkerClientOptions): WorkerClient {
         method: "POST",
         headers: { Authorization: `Bearer ${options.adminToken}`, "Content-Type": "application/json" },
         body: JSON.stringify(profileName === undefined ? { to: customer, from: business } : { to: customer, from: business, profileName }),
+      }),
+    admin: (method, path, body) =>
+      call(`/admin${path}`, {
+        method,
+        headers: { Authorization: `Bearer ${options.adminToken}`, ...(body === undefined ? {} : { "Content-Type": "application/json" }) },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
       }),
   };
 }

@@ -108,6 +108,9 @@ export function workerEnvFile(credentials: DevCredentials, apiUrl: string): stri
     ADMIN_TOKEN: credentials.adminToken,
     COMPLETION_WEBHOOK_SECRET: credentials.completionSecret,
     VONAGE_API_URL: apiUrl,
+    // The menus' webhooks go to the local receiver on 127.0.0.1 (see local-webhooks.ts), and the example backend runs
+    // in the simulator: a deployed worker refuses both.
+    ALLOW_LOCAL_WEBHOOKS: "true",
   };
   return `# Written by \`npm start\` on every start; local development credentials only.\n${Object.entries(vars)
     .map(([k, v]) => `${k}=${quote(v)}`)

@@ -22,29 +22,56 @@ export interface ExampleMenu {
   doc: unknown;
 }
 
+/** One menu file, checked as the local worker checks an upload: its menu, or every problem it has. */
+export interface CheckedFile {
+  menu: ExampleMenu | null;
+  problems: string[];
+  warnings: string[];
+  /** The file is not there (any more). */
+  gone?: true;
+}
+
+/**
+ * Reads and checks one menu file. The local worker takes webhooks to this machine (ALLOW_LOCAL_WEBHOOKS), a
+ * deployed one does not: such a webhook passes here with a warning saying so.
+ */
+export async function checkMenuFile(path: string): Promise<CheckedFile> {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(await readFile(path, "utf8")) as unknown;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "ENOENT") return { menu: null, problems: [`${path}: the file is gone`], warnings: [], gone: true };
+    return { menu: null, problems: [`${path}: not valid JSON (${e instanceof Error ? e.message : String(e)})`], warnings: [] };
+  }
+  const report = checkMenu(doc, { allowLocalWebhooks: true });
+  const warnings = report.warnings.map((w) => `${path} ${w.path}: ${w.message}`);
+  if (report.menu === null) return { menu: null, problems: report.errors.map((p) => `${path} ${p.path}: ${p.message}`), warnings };
+  const deployed = checkMenu(doc);
+  for (const p of deployed.errors) warnings.push(`${path} ${p.path}: a deployed worker refuses this (${p.message}); under npm start, https://example.com/<path> reaches the local receiver`);
+  return { menu: { file: path, id: report.menu.id, name: report.menu.name ?? report.menu.id, doc }, problems: [], warnings };
+}
+
+/** The menu files of `dir`, in order. */
+export async function menuFiles(dir: string): Promise<string[]> {
+  return (await readdir(dir))
+    .filter((f) => f.endsWith(".json") && f !== TEMPLATES_FILE)
+    .sort()
+    .map((f) => join(dir, f));
+}
+
 /** Reads and checks every menu file (all `*.json` but the templates); throws one DevError that lists every problem of every file. */
 export async function readExampleMenus(dir: string): Promise<{ menus: ExampleMenu[]; warnings: string[] }> {
-  const files = (await readdir(dir)).filter((f) => f.endsWith(".json") && f !== TEMPLATES_FILE).sort();
   const menus: ExampleMenu[] = [];
   const problems: string[] = [];
   const warnings: string[] = [];
-  for (const file of files) {
-    const path = join(dir, file);
-    let doc: unknown;
-    try {
-      doc = JSON.parse(await readFile(path, "utf8")) as unknown;
-    } catch (e) {
-      problems.push(`${path}: not valid JSON (${e instanceof Error ? e.message : String(e)})`);
-      continue;
-    }
-    const report = checkMenu(doc);
-    for (const w of report.warnings) warnings.push(`${path} ${w.path}: ${w.message}`);
-    if (report.menu === null) {
-      for (const p of report.errors) problems.push(`${path} ${p.path}: ${p.message}`);
-      continue;
-    }
-    if (menus.some((m) => m.id === report.menu!.id)) problems.push(`${path}: another file already has the id "${report.menu.id}"`);
-    menus.push({ file: path, id: report.menu.id, name: report.menu.name ?? report.menu.id, doc });
+  for (const path of await menuFiles(dir)) {
+    const checked = await checkMenuFile(path);
+    problems.push(...checked.problems);
+    warnings.push(...checked.warnings);
+    const menu = checked.menu;
+    if (menu === null) continue;
+    if (menus.some((m) => m.id === menu.id)) problems.push(`${path}: another file already has the id "${menu.id}"`);
+    menus.push(menu);
   }
   if (problems.length > 0) {
     throw new DevError(`the example menus have problems; fix them (or move the file out of ${dir}) and start again:\n  ${problems.join("\n  ")}`);
@@ -61,13 +88,13 @@ export interface SeedResult {
   bound: boolean;
 }
 
-/** What earlier starts published, by menu id: a hash of the file's document and the version made from it. */
-type SeedRecord = Record<string, { sha256: string; version: number }>;
+/** What earlier starts (and the watcher) published, by menu id: a hash of the file's document and the version made from it. */
+export type SeedRecord = Record<string, { sha256: string; version: number }>;
 
 // Of the parsed document, not the bytes: a file only reformatted is no new version.
-const hashOf = (doc: unknown) => createHash("sha256").update(JSON.stringify(doc)).digest("hex");
+export const hashOf = (doc: unknown) => createHash("sha256").update(JSON.stringify(doc)).digest("hex");
 
-async function readRecord(path: string): Promise<SeedRecord | null> {
+export async function readRecord(path: string): Promise<SeedRecord | null> {
   let text: string;
   try {
     text = await readFile(path, "utf8");
@@ -84,7 +111,7 @@ async function readRecord(path: string): Promise<SeedRecord | null> {
   }
 }
 
-async function writeRecord(path: string, record: SeedRecord): Promise<void> {
+export async function writeRecord(path: string, record: SeedRecord): Promise<void> {
   await mkdir(dirname(path), { recursive: true });
   await writeFile(`${path}.tmp`, `${JSON.stringify({ menus: record }, null, 2)}\n`);
   await rename(`${path}.tmp`, path);
@@ -123,7 +150,8 @@ export async function seedMenus(options: { configPath: string; persistDir: strin
         versions.push({ id: m.id, version: pointer!.current, published: false });
         continue;
       }
-      const { version } = await repo.publish(m.doc, now);
+      // As the local worker takes an upload: its webhooks may name the local receiver, its requests the example backend.
+      const { version } = await repo.publish(m.doc, now, { allowLocalWebhooks: true });
       record[m.id] = { sha256, version };
       versions.push({ id: m.id, version, published: true });
     }

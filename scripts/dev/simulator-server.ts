@@ -1,4 +1,7 @@
-/** Serves the chat simulator from Node.js on 127.0.0.1 only: it signs webhooks and holds the admin token. */
+/**
+ * Serves the chat simulator from Node.js on 127.0.0.1 only (it signs webhooks and holds the admin token), and
+ * the local webhook receiver beside it.
+ */
 import { createAdaptorServer } from "@hono/node-server";
 import { readFile } from "node:fs/promises";
 import type { Server } from "node:http";
@@ -16,8 +19,13 @@ export interface SimulatorServer {
   close(): Promise<void>;
 }
 
-export async function serveSimulator(simulator: Simulator, port: number, variable: string): Promise<SimulatorServer> {
-  const server = createAdaptorServer({ fetch: simulator.app.fetch, hostname: "127.0.0.1", port }) as Server;
+export function serveSimulator(simulator: Simulator, port: number, variable: string): Promise<SimulatorServer> {
+  return serveApp(simulator.app.fetch, port, variable, () => simulator.closeFeeds());
+}
+
+/** Serves `fetch` on 127.0.0.1:`port`; `beforeClose` ends what would hold a connection open (live feeds). */
+export async function serveApp(fetch: (request: Request) => Response | Promise<Response>, port: number, variable: string, beforeClose?: () => void): Promise<SimulatorServer> {
+  const server = createAdaptorServer({ fetch, hostname: "127.0.0.1", port }) as Server;
   await new Promise<void>((resolve, reject) => {
     server.once("error", (e: NodeJS.ErrnoException) => reject(e.code === "EADDRINUSE" ? new DevError(`port ${port} is already in use: pick another with ${variable}=${port + 10} npm start`) : e));
     server.listen(port, "127.0.0.1", () => resolve());
@@ -25,7 +33,7 @@ export async function serveSimulator(simulator: Simulator, port: number, variabl
   return {
     url: `http://127.0.0.1:${port}`,
     async close() {
-      simulator.closeFeeds();
+      beforeClose?.();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         // Open live feeds would otherwise hold close() forever.

@@ -7,6 +7,7 @@
 
 import { businessRow, customerRow, dayDivider, dayKey, dayLabel, h, noticeRow, optionNumber, preview } from "./render.js";
 import { templateRow, watchWindows, windowBar } from "./templates.js";
+import { chatChanged, holdCustomer, mountWorkbench } from "./workbench.js";
 
 /** @typedef {import("../chat-log.js").Entry} Entry */
 /** @typedef {import("../chat-log.js").BusinessEntry} BusinessEntry */
@@ -79,6 +80,7 @@ function draw() {
   $("window").replaceChildren(...(state.current === null ? [] : [windowBar(state.current, advanceClock)]));
   drawMessages(snap);
   markRead();
+  holdCustomer(state.current, snap.customers.find((c) => c.number === state.current)?.name ?? "");
 }
 
 /** @param {FeedSnapshot} snap */
@@ -287,6 +289,12 @@ function connect() {
     const { entry } = /** @type {{ entry: Entry }} */ (JSON.parse(/** @type {MessageEvent} */ (ev).data));
     state.entries.set(entry.id, entry);
     draw();
+    chatChanged(entry.customer);
+  });
+  feed.addEventListener("menus", (ev) => {
+    const { menus } = /** @type {{ menus: FeedSnapshot["menus"] }} */ (JSON.parse(/** @type {MessageEvent} */ (ev).data));
+    if (state.snapshot !== null) state.snapshot.menus = menus;
+    draw();
   });
   feed.addEventListener("customers", (ev) => {
     const { customers } = /** @type {{ customers: Customer[] }} */ (JSON.parse(/** @type {MessageEvent} */ (ev).data));
@@ -334,6 +342,7 @@ function init() {
     setDrawer(false);
   });
   document.addEventListener("visibilitychange", markRead);
+  mountWorkbench();
   connect();
 }
 

@@ -6,14 +6,20 @@
  * is still owed instead of deciding again. Where the store has no compare-and-set, the claim is read back: a
  * concurrent writer that stored after us wins, and we decide again on its session instead of sending.
  * The `message_uuid`s Vonage gives are stored afterwards under a key of their own (the sent record).
+ *
+ * A menu's request node is called before the claim, inside the same step: the engine stops at it and says what to
+ * fetch (`Plan.fetch`), the step fetches and decides again with the result, and only the final plan is stored and
+ * performed. So a step writes no more than a static one, and a redelivery that finds the claim performs what is
+ * owed without calling the backend again.
  */
 import { defined } from "../defined.js";
+import type { Backend, BackendResult } from "../business-webhooks/backend-requests.js";
 import type { Deliveries } from "../business-webhooks/deliveries.js";
 import { AppError, VonageApiError } from "../errors.js";
 import { decideInbound, decideStart, decideStatus, freshNeeded, needs, variableProblems, type MenuRef } from "../flow/engine.js";
 import type { Who } from "../flow/session.js";
 import type { Scheduler } from "../system.js";
-import type { InboundEvent, Outcome, Plan, SentRecord, Session, StatusEvent } from "../flow/types.js";
+import type { FetchResult, InboundEvent, Outcome, Plan, SentRecord, Session, StatusEvent } from "../flow/types.js";
 import type { MenuRepo } from "../store/menus.js";
 import type { CustomerState, SessionRepo } from "../store/sessions.js";
 import type { MessagesClient } from "../vonage/messages-client.js";
@@ -25,6 +31,8 @@ export interface ConversationDeps {
   menus: MenuRepo;
   messages: MessagesClient;
   deliveries: Deliveries;
+  /** The business's endpoints that menus' request nodes call. */
+  backend: Backend;
   now: () => number;
   /** A random id (UUID): the writer of a claim, the conversation a business start begins. */
   newId: () => string;
@@ -68,6 +76,42 @@ export interface StepResult {
   sent: string[];
   /** A message the Messages API refused for good (422): recorded, not retried. */
   refused?: string;
+  /** The backend requests this step made, for the log line. */
+  requests?: RequestLog[];
+}
+
+export interface RequestLog {
+  node: string;
+  ok: boolean;
+  status?: number;
+  reason?: string;
+  ms: number;
+}
+
+/** Requests one step makes at most; beyond, a request fails at once (the compiler allows fewer in a row). */
+const REQUESTS_MAX = 4;
+
+/**
+ * Decides, making the backend requests the walk stops at one after the other and deciding again with each result
+ * (the engine is pure: the same input with one more result walks on past that request). `memo` keeps results
+ * across the rounds of one webhook, so a lost claim decided again does not call the backend again for the same request.
+ */
+async function decideFetching(deps: ConversationDeps, decide: (fetched: readonly FetchResult[]) => Plan, deadlineAt: number, memo: Map<string, BackendResult>, log: RequestLog[]): Promise<Plan> {
+  const fetched: FetchResult[] = [];
+  let plan = decide(fetched);
+  while (plan.fetch !== undefined) {
+    const need = plan.fetch;
+    const id = JSON.stringify(need);
+    let result = memo.get(id);
+    if (result === undefined) {
+      result = fetched.length >= REQUESTS_MAX ? { ok: false, reason: "no_time", ms: 0 } : await deps.backend.request(need, { deadlineAt });
+      memo.set(id, result);
+      log.push({ node: need.node, ok: result.ok, ms: result.ms, ...(result.status === undefined ? {} : { status: result.status }), ...(result.ok ? {} : { reason: result.reason }) });
+    }
+    fetched.push(result);
+    plan = decide(fetched);
+  }
+  return plan;
 }
 
 /** Every webhook is answered within 10 s: the sends of a step stop by then, leaving what is owed for the redelivery. */
@@ -170,9 +214,9 @@ export async function cutShort(deps: ConversationDeps, plan: Plan, business: str
   await perform(deps, skipped, business, customer, deadlineAt, true);
 }
 
-export const resultOf = (plan: Plan, done: { sent: string[]; refused?: string }): StepResult => {
+export const resultOf = (plan: Plan, done: { sent: string[]; refused?: string }, requests: RequestLog[] = []): StepResult => {
   const menu = plan.session?.menuId ?? plan.perform?.owed.completions[0]?.menuId ?? null;
-  return { outcome: plan.outcome, menu: menu === "" ? null : menu, node: plan.node, sent: done.sent, ...defined({ refused: done.refused }) };
+  return { outcome: plan.outcome, menu: menu === "" ? null : menu, node: plan.node, sent: done.sent, ...defined({ refused: done.refused, requests: requests.length > 0 ? requests : undefined }) };
 };
 
 /** Reads the menus the engine asks for. */
@@ -188,10 +232,15 @@ async function menusFor(deps: ConversationDeps, state: CustomerState, event: Inb
 /** Handles one verified inbound message. */
 export async function handleInboundEvent(deps: ConversationDeps, event: InboundEvent): Promise<StepResult> {
   const deadlineAt = deps.now() + (deps.stepDeadlineMs ?? STEP_DEADLINE_MS);
+  const memo = new Map<string, BackendResult>();
+  const requests: RequestLog[] = [];
   for (let attempt = 1; attempt <= MAX_TRIES; attempt++) {
     const state = await deps.sessions.load(event.business, event.customer);
     const menus = await menusFor(deps, state, event);
-    const plan = decideInbound({ ...state, event, ...menus, now: new Date(deps.now()).toISOString(), writer: deps.newId() });
+    // One clock reading and one writer for every decision of this round: deciding again with a result is the same walk.
+    const now = new Date(deps.now()).toISOString();
+    const writer = deps.newId();
+    const plan = await decideFetching(deps, (fetched) => decideInbound({ ...state, event, ...menus, now, writer, fetched }), deadlineAt, memo, requests);
     if (plan.outcome === "behind") {
       throw new AppError("ERR_SESSION_BEHIND", "the stored session is older than this message (KV not caught up yet); Vonage will redeliver");
     }
@@ -202,7 +251,7 @@ export async function handleInboundEvent(deps: ConversationDeps, event: InboundE
       return { outcome: "opted_out", menu: null, node: null, sent: [] };
     }
     await arm(deps, plan);
-    return resultOf(plan, await perform(deps, plan, event.business, event.customer, deadlineAt));
+    return resultOf(plan, await perform(deps, plan, event.business, event.customer, deadlineAt), requests);
   }
   throw new AppError("ERR_SESSION_CONTENDED", "session kept changing under concurrent webhooks; Vonage will redeliver");
 }
@@ -216,9 +265,13 @@ export async function startMenu(deps: ConversationDeps, menuId: string, who: Who
   if (problems.length > 0) throw new AppError("ERR_START_INVALID", `this start does not fit menu "${menuId}": ${problems.join("; ")}`, { details: { problems } });
   // A request id names the conversation, so a rerun of the same start finds it begun and sends nothing.
   const conversation = options.requestId === undefined ? undefined : `req_${(await sha256Hex(`${options.requestId}\n${who.business}\n${who.customer}`)).slice(0, 32)}`;
+  const memo = new Map<string, BackendResult>();
+  const requests: RequestLog[] = [];
   for (let attempt = 1; attempt <= MAX_TRIES; attempt++) {
     const state = await deps.sessions.load(who.business, who.customer);
-    const plan = decideStart({ ...state, ref, who, now: new Date(deps.now()).toISOString(), writer: deps.newId(), ...defined({ conversation }) });
+    const now = new Date(deps.now()).toISOString();
+    const writer = deps.newId();
+    const plan = await decideFetching(deps, (fetched) => decideStart({ ...state, ref, who, now, writer, fetched, ...defined({ conversation }) }), deadlineAt, memo, requests);
     if (plan.outcome === "opted_out") throw new AppError("ERR_OPTED_OUT", "this customer opted out; nothing is sent until they write a start command");
     if (plan.outcome === "outside_window") throw new AppError("ERR_OUTSIDE_WINDOW", plan.problem ?? "outside the 24-hour window");
     if (plan.outcome === "already_started") return { outcome: plan.outcome, menu: menuId, node: plan.node, sent: [] };
@@ -229,7 +282,7 @@ export async function startMenu(deps: ConversationDeps, menuId: string, who: Who
     }
     if (claimed === "stored") {
       await arm(deps, plan);
-      return resultOf(plan, await perform(deps, plan, who.business, who.customer, deadlineAt));
+      return resultOf(plan, await perform(deps, plan, who.business, who.customer, deadlineAt), requests);
     }
   }
   throw new AppError("ERR_SESSION_CONTENDED", "session kept changing under concurrent writes; try again");

@@ -1,14 +1,24 @@
-/** Answers (pure): what a message to the conversation's pending question does, by the kind of message. */
-import { TEMPLATE_NODE, type CompiledMenu, type CompiledQuestion, type CompiledTemplate, type Target, type Waiting } from "../menus/compiled.js";
+/** Answers (pure): what a message to the conversation's pending question (or input, or template) does, by the kind of message. */
+import { defined } from "../defined.js";
+import { TEMPLATE_NODE, type CompiledOption, type CompiledTemplate, type Target, type Waiting } from "../menus/compiled.js";
+import { waits } from "../menus/nodes.js";
 import { unreachable } from "../unreachable.js";
+import { clip } from "./clip.js";
+import { checkInput } from "./inputs.js";
 import { tapped, typedOption, type Command } from "./match.js";
-import { arrive, nothing, plan, type MenuRef } from "./plan.js";
-import { questionMessage, walk } from "./render.js";
-import { askedNow, recordAnswer, type Owing } from "./session.js";
-import type { Asked, InboundEvent, Outcome, Plan, Session } from "./types.js";
+import { accumulate, MORE_ID, pageOf } from "./options.js";
+import { arrive, fetching, nothing, plan, type MenuRef } from "./plan.js";
+import { askAgain, walk } from "./render.js";
+import { askedNow, recordAnswer, VAR_VALUE_MAX, type Owing } from "./session.js";
+import type { Asked, FetchResult, InboundEvent, Outcome, Plan, Session, ShownOption } from "./types.js";
+import { setVars } from "./vars.js";
 
 /** Earlier sendings of a re-asked question that still answer it. */
 const RESENT_MAX = 5;
+/** An input's answer as recorded among the answers (the variable holds it whole, up to VAR_VALUE_MAX). */
+const INPUT_ANSWER_MAX = 200;
+
+type Shown = { options: ShownOption[]; page: number; seen?: ShownOption[] };
 
 /** A message to the conversation's pending question. */
 export function answer(
@@ -17,25 +27,43 @@ export function answer(
   pending: Asked,
   waiting: Waiting,
   command: Command | null,
-  input: { event: InboundEvent; now: string; writer: string; prior: Owing | null },
+  input: { event: InboundEvent; now: string; writer: string; prior: Owing | null; fetched?: readonly FetchResult[] },
 ): Plan {
   const { event, now, prior } = input;
   const settings = ref.menu.settings;
   const ctx = { event, now, writer: input.writer };
+  const walkInput = { fetched: input.fetched ?? [], inbound: event.messageUuid };
   const go = (outcome: Outcome, session: Session, target: Target, from: string) => {
-    const walked = walk(ref.menu, target, session, from);
+    const walked = walk(ref.menu, target, session, from, walkInput);
+    if (walked.fetch !== undefined) return fetching(outcome, walked.fetch, pending.node);
     const arrived = arrive(ref, session, walked, now);
     const ended = outcome === "advanced" && arrived.session.handover !== undefined ? "handed_over" : outcome === "advanced" && arrived.session.pending === null ? "completed" : outcome;
     return plan(ended, arrived.session, ctx, walked.sends, arrived.completions, prior);
   };
-  const reask = (outcome: Outcome, note: string | undefined, attempts: number) => {
+  const reask = (outcome: Outcome, note: string | undefined, attempts: number, shown?: Shown) => {
     // A fresh Asked: a failure recorded for the previous sending no longer applies.
-    const again: Asked = { ...askedNow(handled, pending.node, now), answered: pending.answered };
+    const options = shown?.options ?? pending.options;
+    const seen = shown === undefined ? pending.seen : shown.seen;
+    const page = shown === undefined ? pending.page : shown.page || undefined;
+    const again: Asked = { ...askedNow(handled, pending.node, now), answered: pending.answered, ...defined({ options, seen, page }) };
     // The earlier sendings stay on the customer's screen: tapping one of them still answers this question.
     const resent = [...(pending.messageUuid === null ? [] : [pending.messageUuid]), ...(pending.resent ?? [])].slice(0, RESENT_MAX);
     if (resent.length > 0) again.resent = resent;
     const session: Session = { ...handled, pending: again, attempts, updatedAt: now };
-    return plan(outcome, session, ctx, [questionMessage(question, handled, note)], [], prior);
+    return plan(outcome, session, ctx, [askAgain(question, handled, again, note)], [], prior);
+  };
+  const chosen = (outcome: Outcome, session: Session, asked: Asked, option: CompiledOption) => {
+    const node = ref.menu.nodes[asked.node];
+    const variable = node?.kind === "question" ? node.dynamic?.var : undefined;
+    const answered = recordAnswer(session, asked, option, now);
+    return go(outcome, variable === undefined ? answered : setVars(answered, { [variable]: option.id }), option.next, `${asked.node}/${option.id}`);
+  };
+  /** The next page of a dynamic question ("More…"): asked again, no attempt counted. */
+  const more = () => {
+    const dynamic = question.kind === "question" ? question.dynamic : undefined;
+    const page = dynamic && pageOf(handled.lists?.[dynamic.list] ?? [], dynamic, (pending.page ?? 0) + 1);
+    if (!page) return reask("reprompted", undefined, handled.attempts);
+    return reask("paged", undefined, handled.attempts, { options: page.shown, page: (pending.page ?? 0) + 1, seen: accumulate(pending.seen, pending.options ?? []) });
   };
 
   if (waiting.kind === "template") return answerTemplate(ref, handled, pending, waiting, event, now, go);
@@ -44,11 +72,21 @@ export function answer(
   if (command === "back") {
     const previous = handled.asked.at(-1);
     const node = previous && previous.conversation === handled.conversation ? ref.menu.nodes[previous.node] : undefined;
-    if (previous === undefined || node?.kind !== "question") return reask("back", undefined, 0);
+    if (previous === undefined || node === undefined || !waits(node) || (node.kind !== "question" && node.kind !== "input")) return reask("back", undefined, 0);
     const back: Session = { ...handled, asked: handled.asked.slice(0, -1), answers: handled.answers.slice(0, previous.answered), pending: null };
-    const arrived = arrive(ref, back, { sends: [questionMessage(node, back)], question: previous.node }, now);
-    return plan("back", arrived.session, ctx, [questionMessage(node, back)], [], prior);
+    const message = askAgain(node, back, previous);
+    const shown = previous.options === undefined ? undefined : { options: previous.options, page: previous.page ?? 0, ...defined({ seen: previous.seen }) };
+    const arrived = arrive(ref, back, { sends: [message], question: previous.node, session: back, ...defined({ shown }) }, now);
+    return plan("back", arrived.session, ctx, [message], [], prior);
   }
+
+  const reprompt = question.reprompt ?? (question.kind === "input" ? settings.texts.invalidInput : settings.texts.reprompt);
+  const wrong = () => {
+    // An answer that matches nothing: re-asked until `maxAttempts`, then the menu's fallback.
+    const attempts = handled.attempts + 1;
+    if (attempts < settings.maxAttempts) return reask("reprompted", reprompt, attempts);
+    return go("gave_up", handled, settings.fallback ?? { text: settings.texts.giveUp }, "fallback");
+  };
 
   const content = event.content;
   switch (content.kind) {
@@ -56,30 +94,40 @@ export function answer(
       const tap = tapped(ref.menu, { ...handled, pending }, { ...event, content });
       switch (tap.kind) {
         case "pending":
-          return go("advanced", recordAnswer(handled, pending, tap.option, now), tap.option.next, `${pending.node}/${tap.option.id}`);
+          return tap.option.id === MORE_ID ? more() : chosen("advanced", handled, pending, tap.option);
         case "earlier": {
-          if (settings.staleTaps === "reprompt" || tap.option === null) return reask("stale", settings.texts.movedOn, handled.attempts);
+          if (settings.staleTaps === "reprompt" || tap.option === null || tap.option.id === MORE_ID) return reask("stale", settings.texts.movedOn, handled.attempts);
           // Rewind: answer that earlier question again and go on from there; later answers no longer apply.
           const index = handled.asked.indexOf(tap.asked);
           const rewound: Session = { ...handled, asked: handled.asked.slice(0, index), answers: handled.answers.slice(0, tap.asked.answered), pending: null };
-          return go("rewound", recordAnswer(rewound, tap.asked, tap.option, now), tap.option.next, `${tap.asked.node}/${tap.option.id}`);
+          return chosen("rewound", rewound, tap.asked, tap.option);
         }
         case "unknown":
           // Not a question this conversation is waiting on (a superseded message): never an answer.
           return reask("superseded", settings.texts.movedOn, handled.attempts);
         case "none":
-          return attempt(handled, settings, question, reask, go);
+          return wrong();
         default:
           return unreachable(tap);
       }
     }
-    case "text": {
-      const option = typedOption(question, content.text);
-      if (option) return go("advanced", recordAnswer(handled, pending, option, now), option.next, `${pending.node}/${option.id}`);
-      return attempt(handled, settings, question, reask, go);
+    case "text":
+    case "location": {
+      if (question.kind === "input") {
+        if (content.kind === "location" && question.rule.type !== "location") return reask("not_an_answer", settings.texts.notAnAnswer, handled.attempts);
+        const checked = checkInput(question.rule, content, now);
+        if (!checked.ok) return wrong();
+        const option: CompiledOption = { id: clip(checked.value, INPUT_ANSWER_MAX), title: clip(checked.title, INPUT_ANSWER_MAX), next: question.next, words: [] };
+        const session = setVars(recordAnswer(handled, pending, option, now), { [question.var]: clip(checked.value, VAR_VALUE_MAX) });
+        return go("advanced", session, question.next, `${pending.node}/next`);
+      }
+      if (content.kind === "location") return reask("not_an_answer", settings.texts.notAnAnswer, handled.attempts);
+      const option = typedOption(question, content.text, pending);
+      if (option) return option.id === MORE_ID ? more() : chosen("advanced", handled, pending, option);
+      return wrong();
     }
     case "other":
-      // A picture, a location, a sticker: not a wrong answer, so it costs no attempt.
+      // A picture, a sticker: not a wrong answer, so it costs no attempt.
       return reask("not_an_answer", settings.texts.notAnAnswer, handled.attempts);
     case "reaction":
       return nothing("ignored", pending.node);
@@ -114,17 +162,4 @@ function answerTemplate(
   if (content.kind === "reaction") return nothing("ignored", pending.node);
   if (chosen !== null) return go("advanced", recordAnswer(handled, pending, chosen, now), chosen.next, `${TEMPLATE_NODE}/${chosen.id}`);
   return go("advanced", handled, template.next, TEMPLATE_NODE);
-}
-
-/** An answer that matches nothing: re-asked until `maxAttempts`, then the menu's fallback. */
-function attempt(
-  handled: Session,
-  settings: CompiledMenu["settings"],
-  question: CompiledQuestion,
-  reask: (outcome: Outcome, note: string | undefined, attempts: number) => Plan,
-  go: (outcome: Outcome, session: Session, target: Target, from: string) => Plan,
-): Plan {
-  const attempts = handled.attempts + 1;
-  if (attempts < settings.maxAttempts) return reask("reprompted", question.reprompt ?? settings.texts.reprompt, attempts);
-  return go("gave_up", handled, settings.fallback ?? { text: settings.texts.giveUp }, "fallback");
 }

@@ -8,11 +8,11 @@ import { DEFAULT_TEXTS, TEMPLATE_NODE, waitingAt, type CompiledMenu } from "../m
 import { templateMessage } from "./render.js";
 import { answer } from "./answer.js";
 import { commandOf } from "./match.js";
-import { begin, invite, nothing, plan, type MenuRef } from "./plan.js";
+import { begin, fetching, invite, nothing, plan, type MenuRef } from "./plan.js";
 import { ASKED_MAX, askedNow, blankSession, keepLast, catchUp, isActive, markDeliveryFailed, markHandled, OUTSIDE_WINDOW, windowOpen, type Who } from "./session.js";
 import { agentDesk, handOver, isHandedOver, relayEvent } from "./handover.js";
 import { armTimers } from "./timers.js";
-import type { InboundEvent, Plan, SentRecord, Session, StatusEvent } from "./types.js";
+import type { FetchResult, InboundEvent, Plan, SentRecord, Session, StatusEvent } from "./types.js";
 
 export type { MenuRef } from "./plan.js";
 
@@ -57,6 +57,8 @@ export interface InboundInput {
   now: string;
   /** A random id of this worker invocation: the claim's writer. */
   writer: string;
+  /** Results of the backend requests this step made so far, in order (see `Plan.fetch`). */
+  fetched?: readonly FetchResult[];
 }
 
 /** How long a message that the stored session has not caught up with is sent back for redelivery. */
@@ -78,6 +80,8 @@ export interface StartInput {
   writer: string;
   /** The conversation this start begins, derived from the business's request id: a rerun of it sends nothing. */
   conversation?: string;
+  /** Results of the backend requests this step made so far, in order (see `Plan.fetch`). */
+  fetched?: readonly FetchResult[];
 }
 
 /** What is wrong with a business start's variables for `menu`: undeclared names, required ones missing. */
@@ -125,7 +129,8 @@ function startPlan(input: StartInput): Plan {
     }
     return plan("templated", invited.session, ctx, invited.sends, [], prior);
   }
-  const started = begin(input.ref, input.who, input.now, input.session, conversation);
+  const started = begin(input.ref, input.who, input.now, input.session, conversation, { fetched: input.fetched ?? [], inbound: null });
+  if (started.fetch !== undefined) return fetching("started", started.fetch, null);
   return plan(started.session.pending === null ? "completed" : "started", started.session, ctx, started.sends, started.completions, prior);
 }
 
@@ -208,7 +213,8 @@ function inboundPlan(input: InboundInput): Plan {
   const start = (): Plan => {
     // No menu to start; the message is still remembered: the customer's 24-hour window opens with it.
     if (input.fresh === null) return { ...nothing("no_menu"), session: markHandled(session ?? blankSession(null, who, now, null, event.messageUuid), event.messageUuid, now) };
-    const started = begin(input.fresh, who, now, session, event.messageUuid);
+    const started = begin(input.fresh, who, now, session, event.messageUuid, { fetched: input.fetched ?? [], inbound: event.messageUuid });
+    if (started.fetch !== undefined) return fetching("started", started.fetch, null);
     const outcome = started.session.pending === null ? "completed" : "started";
     const p = plan(outcome, markHandled(started.session, event.messageUuid, now), ctx, started.sends, started.completions, prior);
     return input.optedOut || session?.optedOut ? { ...p, optOut: "clear" } : p;

@@ -1,6 +1,7 @@
 /** Matching (pure): which command a typed message is, and which question and option a tap or a typed answer picks. */
 import { DEFAULT_COMMANDS, TEMPLATE_NODE, waitingAt, type CompiledMenu, type CompiledOption, type Waiting } from "../menus/compiled.js";
 import { normaliseWords } from "../menus/words.js";
+import { asOption } from "./options.js";
 import type { Asked, InboundEvent, Session } from "./types.js";
 
 export type Command = "restart" | "back" | "stop" | "start" | "agent";
@@ -14,11 +15,20 @@ export function commandOf(menu: CompiledMenu | null, event: InboundEvent): Comma
   return null;
 }
 
+/** The options a question offers in the message `asked`: its own, or for a dynamic one those that message showed. */
+function offered(waiting: Waiting, asked: Asked | undefined): { shown: CompiledOption[]; earlier: CompiledOption[] } {
+  if (waiting.kind === "input") return { shown: [], earlier: [] };
+  const dynamic = waiting.kind === "question" ? waiting.dynamic : undefined;
+  if (dynamic === undefined) return { shown: waiting.options, earlier: [] };
+  return { shown: (asked?.options ?? []).map((o) => asOption(o, dynamic)), earlier: (asked?.seen ?? []).map((o) => asOption(o, dynamic)) };
+}
+
 /** A typed answer: the option's number, its title or a synonym (case, accents and spaces ignored). */
-export function typedOption(question: Pick<Waiting, "options">, text: string): CompiledOption | null {
+export function typedOption(question: Waiting, text: string, asked?: Asked): CompiledOption | null {
   const word = normaliseWords(text);
-  if (/^\d{1,2}$/.test(word)) return question.options[Number(word) - 1] ?? null;
-  return question.options.find((o) => o.words.includes(word)) ?? null;
+  const { shown, earlier } = offered(question, asked);
+  if (/^\d{1,2}$/.test(word)) return shown[Number(word) - 1] ?? null;
+  return shown.find((o) => o.words.includes(word)) ?? earlier.find((o) => o.words.includes(word)) ?? null;
 }
 
 /** What a tap answers. */
@@ -37,8 +47,10 @@ export type Tapped =
  * WhatsApp then sends the button's text as the payload, so a template's buttons also match by their text.
  */
 function optionOf(menu: CompiledMenu, asked: Asked, id: string): CompiledOption | null {
-  const options = waitingAt(menu, asked.node)?.options ?? [];
-  return options.find((o) => o.id === id) ?? (asked.node === TEMPLATE_NODE ? options.find((o) => o.title === id) : undefined) ?? null;
+  const waiting = waitingAt(menu, asked.node);
+  if (waiting === undefined) return null;
+  const { shown, earlier } = offered(waiting, asked);
+  return shown.find((o) => o.id === id) ?? earlier.find((o) => o.id === id) ?? (asked.node === TEMPLATE_NODE ? shown.find((o) => o.title === id) : undefined) ?? null;
 }
 
 /**

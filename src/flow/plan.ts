@@ -2,9 +2,9 @@
 import { defined } from "../defined.js";
 import { TEMPLATE_NODE, type CompiledMenu } from "../menus/compiled.js";
 import { handOver } from "./handover.js";
-import { templateMessage, walk, type Walked } from "./render.js";
-import { ASKED_MAX, askedNow, blankSession, keepLast, owe, type Owing, type Who } from "./session.js";
-import type { Completion, InboundEvent, Outcome, Plan, Session } from "./types.js";
+import { templateMessage, walk, type WalkInput, type Walked } from "./render.js";
+import { ASKED_MAX, askedNow, blankSession, keepLast, owe, SHOWN_KEPT, type Owing, type Who } from "./session.js";
+import type { Asked, Completion, FetchNeed, InboundEvent, Outcome, Plan, Session } from "./types.js";
 
 export interface MenuRef {
   menu: CompiledMenu;
@@ -12,6 +12,25 @@ export interface MenuRef {
 }
 
 export const nothing = (outcome: Outcome, node: string | null = null): Plan => ({ outcome, session: null, perform: null, node });
+
+/** The walk needs a request's result first: nothing is stored or sent until the step decides again with it. */
+export const fetching = (outcome: Outcome, fetch: FetchNeed, node: string | null): Plan => ({ outcome, session: null, perform: null, node, fetch });
+
+/**
+ * Earlier questions keep the options they showed only for the last few, and not those of their earlier pages:
+ * enough for late taps, bounded in size.
+ */
+function trimShown(asked: Asked[]): Asked[] {
+  let kept = 0;
+  const out = asked.map(({ seen: _, ...a }): Asked => a);
+  for (let i = out.length - 1; i >= 0; i--) {
+    const a = out[i]!;
+    if (a.options === undefined || ++kept <= SHOWN_KEPT) continue;
+    const { options: _o, ...rest } = a;
+    out[i] = rest;
+  }
+  return out;
+}
 
 /** Stores `session` owing `sends` (after whatever an earlier step left undone), and performs them. */
 export function plan(
@@ -27,10 +46,16 @@ export function plan(
 }
 
 /** Moves the session to `walked`'s question (or ends it), remembering the question it leaves. */
-export function arrive(ref: MenuRef, session: Session, walked: Walked, now: string): { session: Session; completions: Completion[] } {
-  const asked = session.pending ? keepLast([...session.asked, session.pending], ASKED_MAX) : session.asked;
+export function arrive(ref: MenuRef, before: Session, walked: Walked, now: string): { session: Session; completions: Completion[] } {
+  // The walk's session carries what its requests set; the questions asked are the ones before it.
+  const session: Session = { ...walked.session, pending: before.pending, asked: before.asked };
+  const asked = session.pending ? trimShown(keepLast([...session.asked, session.pending], ASKED_MAX)) : session.asked;
   const next: Session = { ...session, asked, pending: null, attempts: 0, updatedAt: now };
-  if (walked.question !== null) next.pending = askedNow(next, walked.question, now);
+  if (walked.question !== null) {
+    next.pending = askedNow(next, walked.question, now);
+    const shown = walked.shown;
+    if (shown !== undefined) next.pending = { ...next.pending, options: shown.options, ...(shown.page > 0 ? { page: shown.page } : {}), ...defined({ seen: shown.seen }) };
+  }
   // A handover node: a person takes over from here (see `flow/handover.ts`).
   if (walked.handover !== undefined) return handOver(ref, next, walked.handover, now);
   const completions: Completion[] = [];
@@ -61,9 +86,9 @@ export function invite(ref: MenuRef, who: Who, now: string, previous: Session | 
   return { session: { ...session, pending: askedNow(session, TEMPLATE_NODE, now) }, sends: [message], empty };
 }
 
-/** A new conversation on `ref`'s menu, replacing `previous`. */
-export function begin(ref: MenuRef, who: Who, now: string, previous: Session | null, conversation: string) {
+/** A new conversation on `ref`'s menu, replacing `previous`. `fetch` is set when a request must be made first. */
+export function begin(ref: MenuRef, who: Who, now: string, previous: Session | null, conversation: string, input?: WalkInput) {
   const session = blankSession({ id: ref.menu.id, version: ref.version }, who, now, previous, conversation);
-  const walked = walk(ref.menu, { node: ref.menu.start }, session, ref.menu.start);
-  return { ...arrive(ref, session, walked, now), sends: walked.sends };
+  const walked = walk(ref.menu, { node: ref.menu.start }, session, ref.menu.start, input);
+  return { ...arrive(ref, session, walked, now), sends: walked.sends, ...defined({ fetch: walked.fetch }) };
 }

@@ -1,30 +1,51 @@
 /** Rendering (pure): the messages a conversation sends, placeholders filled in and clipped to WhatsApp's limits. */
 import { defined } from "../defined.js";
-import type { CompiledMenu, CompiledNode, CompiledQuestion, CompiledTemplate, Target } from "../menus/compiled.js";
+import type { CompiledInput, CompiledMenu, CompiledNode, CompiledQuestion, CompiledTemplate, Target } from "../menus/compiled.js";
 import { LIMITS } from "../menus/limits.js";
 import { fillPlaceholders, type PlaceholderValues } from "../menus/words.js";
 import { unreachable } from "../unreachable.js";
-import type { Outgoing, Session } from "./types.js";
+import { clip } from "./clip.js";
+import { branch } from "./conditions.js";
+import { pageMessage, pageOf } from "./options.js";
+import { applyResult, requestNeed } from "./request.js";
+import type { Asked, FetchNeed, FetchResult, Outgoing, Session, ShownOption } from "./types.js";
 
-/** Truncates to WhatsApp's limit after placeholders were filled in. */
-export function clip(text: string, max: number): string {
-  const chars = [...text];
-  return chars.length <= max ? text : `${chars.slice(0, max - 1).join("")}…`;
-}
+export { clip } from "./clip.js";
 
 /** What placeholders may name. A Map, so `{{answers.constructor.title}}` finds nothing on Object.prototype. */
-function valuesOf(session: Session): PlaceholderValues {
+export function valuesOf(session: Session): PlaceholderValues {
   const answers = new Map<string, { id: string; title: string }>();
   for (const a of session.answers) answers.set(a.node, a);
   return { answers, ...defined({ vars: session.vars && new Map(Object.entries(session.vars)), profileName: session.profileName }) };
 }
 
+const withNote = (body: string, note: string | undefined) => (note === undefined ? body : `${note}\n\n${body}`);
+
 /** The question as sent: placeholders filled, optionally with a short note before the body. */
 export function questionMessage(question: CompiledQuestion, session: Session, note?: string): Outgoing {
   const body = fillPlaceholders(question.interactive.body.text, valuesOf(session));
-  const text = note === undefined ? body : `${note}\n\n${body}`;
+  const text = withNote(body, note);
   if (text === question.interactive.body.text) return { type: "interactive", interactive: question.interactive };
   return { type: "interactive", interactive: { ...question.interactive, body: { text: clip(text, LIMITS.body) } } };
+}
+
+/** A dynamic question's page as sent. */
+export function shownMessage(question: CompiledQuestion, shown: readonly ShownOption[], session: Session, note?: string): Outgoing {
+  const body = clip(withNote(fillPlaceholders(question.interactive.body.text, valuesOf(session)), note), LIMITS.body);
+  return { type: "interactive", interactive: pageMessage(question, shown, body) };
+}
+
+/** An input question as sent: its text, or WhatsApp's location request message. */
+export function inputMessage(node: CompiledInput, session: Session, note?: string): Outgoing {
+  const text = clip(withNote(fillPlaceholders(node.text, valuesOf(session)), note), LIMITS.body);
+  return node.rule.type === "location" && node.rule.request ? { type: "location_request", text } : { type: "text", text };
+}
+
+/** The pending question again (re-asked, or gone back to), as the customer saw it: a dynamic one with the same options. */
+export function askAgain(node: CompiledQuestion | CompiledInput, session: Session, asked: Asked, note?: string): Outgoing {
+  if (node.kind === "input") return inputMessage(node, session, note);
+  if (node.dynamic !== undefined) return shownMessage(node, asked.options ?? [], session, note);
+  return questionMessage(node, session, note);
 }
 
 /** The menu's template as sent, and the (1-based) parameters that came out empty: WhatsApp refuses those. */
@@ -42,40 +63,99 @@ export function textMessage(text: string, session: Session): Outgoing {
 /** Messages from a target up to the next question (or the end of the conversation). */
 export interface Walked {
   sends: Outgoing[];
-  /** The question the conversation now waits at; null: it ended. */
+  /** The question (or input) the conversation now waits at; null: it ended. */
   question: string | null;
   /** Where it ended and the webhook that gets the answers, when it ended on a closing text that names one. */
   end?: { node: string; webhook?: string };
   /** It reached a handover node: a person takes the conversation (see `flow/handover.ts`). */
   handover?: { node: string; webhook: string };
+  /** The session as the walk left it: variables and lists that requests set. */
+  session: Session;
+  /** A dynamic question: the page it shows (and the options of its earlier pages, when gone back to). */
+  shown?: { options: ShownOption[]; page: number; seen?: ShownOption[] };
+  /** The walk stopped at a request whose result is not known yet: nothing of it may be stored or sent. */
+  fetch?: FetchNeed;
 }
 
-/** Follows `target` through text nodes to the next question. `from` names the inline closing text's origin. */
-export function walk(menu: CompiledMenu, target: Target, session: Session, from: string): Walked {
-  if ("text" in target) return { sends: [textMessage(target.text, session)], question: null, end: ended(from, target.webhook) };
+/** What a walk may use beyond the menu and session: the results of the requests made so far in this step, in order. */
+export interface WalkInput {
+  fetched: readonly FetchResult[];
+  /** The inbound message being handled (null: a business start), for the request key. */
+  inbound: string | null;
+}
+
+const NO_FETCH: WalkInput = { fetched: [], inbound: null };
+
+/** Visits a walk may make: a bound beyond what the compiler lets a chain be (messages, requests, conditions). */
+const VISITS_MAX = 40;
+
+/**
+ * Follows `target` through text, condition and request nodes to the next question or input. `from` names the
+ * inline closing text's origin. A request node takes the next of `input.fetched`; when there is none, the walk
+ * stops and asks for it (`fetch`).
+ */
+export function walk(menu: CompiledMenu, target: Target, session: Session, from: string, input: WalkInput = NO_FETCH): Walked {
   const sends: Outgoing[] = [];
-  let id: string | undefined = target.node;
-  // The compiler guarantees that text chains are short and end; the bound is a second guard.
-  for (let guard = 0; id !== undefined && guard <= LIMITS.chainMax; guard++) {
+  let cur: Target = target;
+  let origin = from;
+  let s = session;
+  let used = 0;
+  for (let guard = 0; guard < VISITS_MAX; guard++) {
+    if ("text" in cur) {
+      sends.push(textMessage(cur.text, s));
+      return { sends, question: null, end: ended(origin, cur.webhook), session: s };
+    }
+    const id: string = cur.node;
     const node: CompiledNode | undefined = menu.nodes[id];
     if (node === undefined) break;
     switch (node.kind) {
-      case "question":
-        sends.push(questionMessage(node, session));
-        return { sends, question: id };
+      case "question": {
+        if (node.dynamic === undefined) {
+          sends.push(questionMessage(node, s));
+          return { sends, question: id, session: s };
+        }
+        const page = pageOf(s.lists?.[node.dynamic.list] ?? [], node.dynamic, 0);
+        if (page === null) {
+          cur = node.dynamic.empty ?? menu.settings.fallback ?? { text: menu.settings.texts.giveUp };
+          origin = `${id}/empty`;
+          break;
+        }
+        sends.push(shownMessage(node, page.shown, s));
+        return { sends, question: id, session: s, shown: { options: page.shown, page: 0 } };
+      }
+      case "input":
+        sends.push(inputMessage(node, s));
+        return { sends, question: id, session: s };
       case "text":
-        sends.push(textMessage(node.text, session));
-        if (node.next === undefined) return { sends, question: null, end: ended(id, node.webhook) };
-        id = node.next;
+        sends.push(textMessage(node.text, s));
+        if (node.next === undefined) return { sends, question: null, end: ended(id, node.webhook), session: s };
+        cur = { node: node.next };
+        origin = id;
         break;
+      case "condition": {
+        const b = branch(node, s);
+        cur = b.target;
+        origin = `${id}/${b.exit}`;
+        break;
+      }
+      case "request": {
+        const result = input.fetched[used];
+        if (result === undefined) return { sends, question: null, session: s, fetch: requestNeed(node, id, s, valuesOf(s), input.inbound) };
+        used++;
+        const applied = applyResult(node, s, result);
+        s = applied.session;
+        cur = applied.ok ? node.next : (node.failure ?? { text: menu.settings.texts.requestFailed });
+        origin = `${id}/${applied.ok ? "next" : "failure"}`;
+        break;
+      }
       case "handover":
-        sends.push(textMessage(node.text ?? menu.settings.handover?.text ?? "A person will answer you here shortly.", session));
-        return { sends, question: null, handover: { node: id, webhook: node.webhook } };
+        sends.push(textMessage(node.text ?? menu.settings.handover?.text ?? "A person will answer you here shortly.", s));
+        return { sends, question: null, session: s, handover: { node: id, webhook: node.webhook } };
       default:
         return unreachable(node);
     }
   }
-  return { sends, question: null };
+  return { sends, question: null, session: s };
 }
 
 const ended = (node: string, webhook: string | undefined) => ({ node, ...defined({ webhook }) });

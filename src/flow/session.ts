@@ -16,6 +16,12 @@ export const VARS_MAX = 20;
 export const VAR_VALUE_MAX = 1024;
 /** What a variable may be called: letters, digits and `_`, starting with a letter. */
 export const VAR_NAME = /^[A-Za-z][A-Za-z0-9_]{0,31}$/;
+/** Lists a conversation holds, their items, and the characters of an item's id, title and description. */
+export const LISTS_MAX = 2;
+export const LIST_ITEMS_MAX = 30;
+export const LIST_TEXT_MAX = 72;
+/** Earlier questions that keep the options they showed (dynamic ones): enough for late taps, bounded in size. */
+export const SHOWN_KEPT = 2;
 
 export const keepLast = <T>(items: T[], max: number): T[] => (items.length > max ? items.slice(items.length - max) : items);
 

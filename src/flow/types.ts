@@ -12,10 +12,15 @@ export interface InboundEvent {
   profileName?: string;
   /** `context.message_uuid`: the message this one answers or quotes, when WhatsApp tells. */
   contextUuid?: string;
-  content: { kind: "reply"; id: string; title: string; description?: string } | { kind: "text"; text: string } | { kind: "reaction" } | { kind: "other"; messageType: string };
+  content:
+    | { kind: "reply"; id: string; title: string; description?: string }
+    | { kind: "text"; text: string }
+    | { kind: "location"; lat: number; long: number; name?: string; address?: string }
+    | { kind: "reaction" }
+    | { kind: "other"; messageType: string };
 }
 
-/** The inbound content kinds; `other` covers media, location and anything WhatsApp adds later. */
+/** The inbound content kinds; `other` covers media and anything WhatsApp adds later. */
 export type InboundKind = InboundEvent["content"]["kind"];
 
 /** A delivery status of a message the business sent (see `vonage/webhooks.ts`). */
@@ -32,7 +37,12 @@ export interface StatusEvent {
 }
 
 /** A message to send to the customer; the Vonage layer turns it into a Messages API body. */
-export type Outgoing = { type: "interactive"; interactive: Interactive } | { type: "text"; text: string } | { type: "template"; template: TemplateSend };
+export type Outgoing =
+  | { type: "interactive"; interactive: Interactive }
+  | { type: "text"; text: string }
+  | { type: "template"; template: TemplateSend }
+  /** WhatsApp's location request message: the text and a Send location button. */
+  | { type: "location_request"; text: string };
 
 /** An approved template as sent: its parameters filled in, and the payload of each quick-reply button (custom form). */
 export interface TemplateSend {
@@ -41,6 +51,20 @@ export interface TemplateSend {
   form: "template" | "custom";
   parameters: string[];
   payloads: string[];
+}
+
+/** An option of a dynamic question as the customer saw it (clipped to WhatsApp's limits). */
+export interface ShownOption {
+  id: string;
+  title: string;
+  description?: string;
+}
+
+/** An item of a list variable, as the backend gave it (bounded: `LIST_ITEMS_MAX` items, `LIST_TEXT_MAX` characters). */
+export interface ListItem {
+  id: string;
+  title: string;
+  description?: string;
 }
 
 export interface Answer {
@@ -61,6 +85,12 @@ export interface Asked {
   at: string;
   /** How many answers the session held when this question was asked: going back to it keeps those. */
   answered: number;
+  /** A dynamic question: the options this message showed ("More…" included), so taps and typed answers match what the customer saw. */
+  options?: ShownOption[];
+  /** A dynamic question's options shown on its earlier pages: a tap on one of those still answers it. */
+  seen?: ShownOption[];
+  /** A dynamic question's page (0 first), when its list takes more than one message. */
+  page?: number;
   /** Set by a `rejected` or `undeliverable` status: the question never reached the customer. */
   failed?: { status: string; code?: string; title?: string; detail?: string; at: string };
 }
@@ -78,6 +108,8 @@ export interface Session {
    * Bounded (`VARS_MAX` names of `VAR_VALUE_MAX` characters), so the session stays small.
    */
   vars?: Record<string, string>;
+  /** Lists a request saved, for dynamic questions (bounded: `LISTS_MAX` lists). */
+  lists?: Record<string, ListItem[]>;
   /** The question waiting for an answer; null once the conversation has ended. */
   pending: Asked | null;
   /** Earlier questions of this conversation, oldest first (bounded). */
@@ -222,7 +254,9 @@ export type Outcome =
   /** An agent's text went out. */
   | "agent_replied"
   /** The agent (or the idle timer) gave the conversation back to the menu. */
-  | "handed_back";
+  | "handed_back"
+  /** A dynamic question's next page ("More…"). */
+  | "paged";
 
 /** The answers of a finished conversation, for the menu's completion webhook. */
 export interface Completion {
@@ -263,8 +297,31 @@ export interface Plan {
   optOut?: "set" | "clear";
   /** The node the conversation is at after this plan, for logs. */
   node: string | null;
+  /**
+   * The walk reached a request node: nothing is stored or sent yet. The step performs this request and decides
+   * again with its result appended to the input's `fetched`.
+   */
+  fetch?: FetchNeed;
   /** Why nothing was done, for a refusal the caller must fix (`outside_window`). */
   problem?: string;
   /** A timer to hand the scheduler once the session is stored, and after how long (see `flow/timers.ts`). */
   schedule?: { message: TimerMessage; delayMs: number };
 }
+
+/** A backend request a step must make before it can decide (see `flow/request.ts`). */
+export interface FetchNeed {
+  node: string;
+  /**
+   * Derived from the conversation, the step, the node and the inbound message: the request's `webhook-id`, the same
+   * for a redelivery of that message decided again, so the backend can deduplicate.
+   */
+  key: string;
+  method: "GET" | "POST";
+  url: string;
+  /** The JSON body (POST). */
+  body?: string;
+  timeoutMs: number;
+}
+
+/** What a backend request gave: a JSON answer, or why it failed. */
+export type FetchResult = { ok: true; status: number; json: unknown } | { ok: false; status?: number; reason: "timeout" | "status" | "too_large" | "bad_json" | "refused" | "network" | "no_time" };

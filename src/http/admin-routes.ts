@@ -115,7 +115,8 @@ export function flowRoutes(services: () => Promise<Services>): Hono<ServicesEnv>
     const who = { business: body.from, customer: body.to, ...defined({ profileName: body.profileName, vars: body.variables }) };
     const result = await startMenu(c.var.services.conversation(c), c.req.param("menuId"), who, defined({ requestId: body.requestId }));
     c.var.services.deps.log({ level: "info", msg: "start", customer: maskNumber(who.customer), menu: result.menu, node: result.node, outcome: result.outcome });
-    return c.json({ outcome: result.outcome, node: result.node, message_uuids: result.sent });
+    // A message the Messages API refused for good (422) is named: the start did not reach the customer.
+    return c.json({ outcome: result.outcome, node: result.node, message_uuids: result.sent, ...defined({ refused: result.refused }) });
   });
 
   /**
@@ -136,7 +137,8 @@ export function flowRoutes(services: () => Promise<Services>): Hono<ServicesEnv>
       let outcome: BulkOutcome;
       try {
         const r = await startMenu(deps, c.req.param("menuId"), who, { requestId: body.requestId });
-        outcome = { outcome: "started", via: r.outcome === "templated" ? "template" : "question", node: r.node, ...(r.outcome === "already_started" ? { already: true as const } : {}) };
+        if (r.refused !== undefined) outcome = { outcome: "refused", reason: r.refused, retry: false };
+        else outcome = { outcome: "started", via: r.outcome === "templated" ? "template" : "question", node: r.node, ...(r.outcome === "already_started" ? { already: true as const } : {}) };
       } catch (error) {
         if (!(error instanceof AppError)) throw error;
         // A menu that does not exist fails every customer alike: the whole call says so.

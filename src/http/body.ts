@@ -1,4 +1,5 @@
 /** Reads a request body as raw bytes with a size limit: signatures are checked on the bytes, not on parsed JSON. */
+import { readAtMost } from "../bounded-stream.js";
 import { AppError } from "../errors.js";
 
 /** Vonage's webhook bodies are a few KiB; anything near this is not one. */
@@ -19,25 +20,7 @@ export async function readBody(request: Request, limit = MAX_BODY_BYTES): Promis
     if (bytes.byteLength > limit) throw tooLarge(limit);
     return bytes;
   }
-  const reader = request.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > limit) {
-      await reader.cancel().catch(() => undefined);
-      throw tooLarge(limit);
-    }
-    chunks.push(value);
-  }
-  if (chunks.length === 1) return chunks[0]!;
-  const out = new Uint8Array(size);
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.byteLength;
-  }
-  return out;
+  const bytes = await readAtMost(request.body, limit);
+  if (bytes === null) throw tooLarge(limit);
+  return bytes;
 }

@@ -41,7 +41,7 @@ export function webhookRoutes(services: () => Promise<Services>): Hono<ServicesE
       node: result.node,
       outcome: result.outcome,
       sent: result.sent.length,
-      ...defined({ refused: result.refused }),
+      ...defined({ refused: result.refused, requests: result.requests }),
       ms: deps.now() - started,
     });
     return c.json({ outcome: result.outcome, node: result.node });

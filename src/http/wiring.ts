@@ -4,6 +4,7 @@
  * configuration fails requests (with a log line saying how to fix it), not the isolate.
  */
 import type { Context, MiddlewareHandler } from "hono";
+import { backendRequests } from "../business-webhooks/backend-requests.js";
 import { deliveries, type Deliveries } from "../business-webhooks/deliveries.js";
 import { loadConfig, type Config } from "../config.js";
 import type { ConversationDeps } from "../conversation/step.js";
@@ -67,6 +68,7 @@ async function buildServices(deps: AppDeps): Promise<Services> {
     random,
   });
   const delivery = deliveries({ store: stores.sessions, signingKey: config.completionKey, fetch, now, sleep, random, allowLocal: config.allowLocalWebhooks });
+  const backend = backendRequests({ fetch, now, signingKey: config.completionKey, allowLocal: config.allowLocalWebhooks });
   const health: SendHealth = { failing: null };
   const onSend = (error: VonageApiError | null) => {
     if (error === null) health.failing = null;
@@ -85,6 +87,7 @@ async function buildServices(deps: AppDeps): Promise<Services> {
       menus,
       messages,
       deliveries: delivery,
+      backend,
       now,
       newId: random.uuid,
       sessionTtlSeconds: config.sessionTtlSeconds,

@@ -6,9 +6,10 @@ import { MenuInvalidError, type MenuProblem } from "../errors.js";
 import { DEFAULT_COMMANDS, DEFAULT_TEXTS, type CompiledMenu, type CompiledNode, type CompiledOption, type CompiledReminders, type CompiledTemplate, type Target } from "./compiled.js";
 import { destinationProblem } from "../public-url.js";
 import { LIMITS, charLength } from "./limits.js";
-import { followedBy, successors, textsOf } from "./nodes.js";
+import { buildCondition, buildDynamic, buildInput, buildRequest, chainProblems, checkDataNode, lintData } from "./compile-flow.js";
+import { exitsOf, successors, textsOf } from "./nodes.js";
 import { unreachable } from "../unreachable.js";
-import { menuSchema, type Destination, type Interactive, type MenuNodeDoc, type RawQuestion, type RemindersDoc, type ShorthandQuestion, type TemplateDoc } from "./schema.js";
+import { menuSchema, type Destination, type DynamicQuestion, type Interactive, type MenuNodeDoc, type RawQuestion, type RemindersDoc, type ShorthandQuestion, type TemplateDoc } from "./schema.js";
 import { normaliseWords, placeholdersIn } from "./words.js";
 import { issueList, jsonPath } from "../zod-issues.js";
 
@@ -51,6 +52,8 @@ interface Built {
   missingNext: string[];
 }
 
+const isDynamic = (doc: RawQuestion | ShorthandQuestion | DynamicQuestion): doc is DynamicQuestion => "options" in doc && !Array.isArray(doc.options);
+
 function build(doc: MenuNodeDoc): Built {
   switch (doc.type) {
     case "text": {
@@ -60,7 +63,13 @@ function build(doc: MenuNodeDoc): Built {
       return { node, strayNext: [], missingNext: [] };
     }
     case "question":
-      return buildQuestion(doc);
+      return isDynamic(doc) ? { node: buildDynamic(doc), strayNext: [], missingNext: [] } : buildQuestion(doc);
+    case "input":
+      return { node: buildInput(doc), strayNext: [], missingNext: [] };
+    case "request":
+      return { node: buildRequest(doc), strayNext: [], missingNext: [] };
+    case "condition":
+      return { node: buildCondition(doc), strayNext: [], missingNext: [] };
     case "handover": {
       // The webhook falls back to settings.handover.webhook (filled in by `checkMenu`).
       const node: CompiledNode = { kind: "handover", webhook: doc.webhook ?? "" };
@@ -159,7 +168,7 @@ export function checkMenu(input: unknown, options: CheckOptions = {}): MenuRepor
   const texts = settings.texts ?? {};
   const words = (name: keyof typeof DEFAULT_COMMANDS) => (commands[name] ?? DEFAULT_COMMANDS[name]).map(normaliseWords);
   const menu: CompiledMenu = {
-    format: 4,
+    format: 5,
     id: doc.id,
     start: doc.start,
     variables: Object.fromEntries(Object.entries(doc.variables ?? {}).map(([name, v]) => [name, { required: v.required === true }])),
@@ -184,6 +193,8 @@ export function checkMenu(input: unknown, options: CheckOptions = {}): MenuRepor
         ended: texts.ended ?? DEFAULT_TEXTS.ended,
         notAnAnswer: texts.notAnAnswer ?? DEFAULT_TEXTS.notAnAnswer,
         timedOut: texts.timedOut ?? DEFAULT_TEXTS.timedOut,
+        invalidInput: texts.invalidInput ?? DEFAULT_TEXTS.invalidInput,
+        requestFailed: texts.requestFailed ?? DEFAULT_TEXTS.requestFailed,
       },
       reminders: null,
       handover:
@@ -219,7 +230,7 @@ export function checkMenu(input: unknown, options: CheckOptions = {}): MenuRepor
   if (!exists(doc.start)) errors.push({ path: "$.start", message: `start node "${doc.start}" does not exist` });
   if (doc.template !== undefined) {
     menu.template = buildTemplate(doc.template, doc.start);
-    menu.template.options.forEach((o, i) => checkTarget(o.next, ["template", "buttons", i, "next"]));
+    for (const [i, o] of menu.template.options.entries()) checkTarget(o.next, ["template", "buttons", i, "next"]);
     if (doc.template.next !== undefined) checkTarget(menu.template.next, ["template", "next"]);
     const buttons = doc.template.buttons ?? [];
     buttons.forEach((b, i) => {
@@ -256,8 +267,13 @@ export function checkMenu(input: unknown, options: CheckOptions = {}): MenuRepor
       if (node.next !== undefined && node.webhook !== undefined) errors.push({ path: jsonPath([...base, "webhook"]), message: "a webhook belongs on a closing text (one without next)" });
       continue;
     }
-    const shorthand = "options" in docNode;
-    if (docNode.type === "question" && docNode.reminders !== undefined && docNode.reminders !== false) {
+    if (node.kind !== "question" || node.dynamic !== undefined) {
+      for (const [path, target] of exitsOf(node)) checkTarget(target, [...base, ...path]);
+      checkDataNode(id, node, options.allowLocalWebhooks === true, errors);
+      continue;
+    }
+    const shorthand = "options" in docNode && Array.isArray(docNode.options);
+    if ("reminders" in docNode && docNode.reminders !== undefined && docNode.reminders !== false) {
       node.reminders = buildReminders(docNode.reminders, menu.settings.reminders, timedOut);
       checkReminders(node.reminders, [...base, "reminders"]);
     }
@@ -274,12 +290,13 @@ export function checkMenu(input: unknown, options: CheckOptions = {}): MenuRepor
         warnings.push({ path: jsonPath(where), message: `reply id "${o.id}" is also used by question "${other}"; a late tap on one looks like an answer to the other` });
       else idsSeen.set(o.id, id);
     });
+    const authored = shorthand ? (docNode as ShorthandQuestion).options : [];
     if (shorthand) {
       const seen = new Map<string, number>();
-      docNode.options.forEach((o, i) => {
+      authored.forEach((o, i) => {
         const key = normaliseWords(o.title);
         if (seen.has(key)) errors.push({ path: jsonPath([...base, "options", i, "title"]), message: `option title "${o.title}" is used twice in this question` });
-        if (docNode.options.findIndex((x) => x.id === o.id) !== i) errors.push({ path: jsonPath([...base, "options", i, "id"]), message: `option id "${o.id}" is used twice in this question` });
+        if (authored.findIndex((x) => x.id === o.id) !== i) errors.push({ path: jsonPath([...base, "options", i, "id"]), message: `option id "${o.id}" is used twice in this question` });
         seen.set(key, i);
       });
     }
@@ -313,22 +330,7 @@ function rawRouteProblems(input: unknown): MenuProblem[] {
 /** Checks that need the whole graph: text chains end, nodes are reachable, placeholders name real nodes. */
 function lintFlow(menu: CompiledMenu, warnings: MenuProblem[], errors: MenuProblem[]) {
   const nodes = menu.nodes;
-  for (const id of Object.keys(nodes)) {
-    const seen = new Set<string>();
-    let cur: string | undefined = id;
-    while (cur !== undefined) {
-      if (seen.has(cur)) {
-        errors.push({ path: jsonPath(["nodes", id]), message: `text nodes loop back to "${cur}" without a question in between` });
-        break;
-      }
-      seen.add(cur);
-      if (seen.size > LIMITS.chainMax) {
-        errors.push({ path: jsonPath(["nodes", id]), message: `more than ${LIMITS.chainMax} messages in a row from here; put a question in between` });
-        break;
-      }
-      cur = followedBy(nodes[cur]!);
-    }
-  }
+  chainProblems(menu, errors);
 
   const reached = new Set<string>();
   const queue = [menu.start];
@@ -348,15 +350,20 @@ function lintFlow(menu: CompiledMenu, warnings: MenuProblem[], errors: MenuProbl
     ...(menu.template?.parameters ?? []).map((p, i): [PropertyKey[], string] => [["template", "parameters", i], p]),
     ...(menu.template?.options ?? []).flatMap((o, i): Array<[PropertyKey[], string]> => ("text" in o.next ? [[["template", "buttons", i, "next"], o.next.text]] : [])),
   ];
+  // Variables a node sets (inputs, request saves, dynamic questions) count, and so do the menu's declared ones.
+  const vars = lintData(menu, Object.keys(menu.variables), warnings);
   for (const [path, text] of [...Object.entries(nodes).flatMap(([id, node]) => textsOf(id, node)), ...templateTexts]) {
     for (const p of placeholdersIn(text)) {
       const parts = p.split(".");
       const ok =
         p === "profile.name" ||
-        (parts[0] === "vars" && parts.length === 2 && Object.hasOwn(menu.variables, parts[1]!)) ||
+        (parts[0] === "vars" && parts.length === 2 && vars.has(parts[1]!)) ||
         (parts[0] === "answers" && parts.length >= 3 && ["id", "title"].includes(parts[parts.length - 1]!) && Object.hasOwn(nodes, parts.slice(1, -1).join(".")));
       if (!ok && parts[0] === "vars")
-        warnings.push({ path: jsonPath(path), message: `placeholder {{${p}}} names a variable the menu does not declare; add "${parts.slice(1).join(".")}" to the menu's "variables"` });
+        warnings.push({
+          path: jsonPath(path),
+          message: `placeholder {{${p}}} names a variable the menu does not declare and no input, request or dynamic question sets; add "${parts.slice(1).join(".")}" to the menu's "variables"`,
+        });
       else if (!ok) warnings.push({ path: jsonPath(path), message: `placeholder {{${p}}} names nothing; use {{answers.<node>.title}}, {{answers.<node>.id}}, {{vars.<name>}} or {{profile.name}}` });
     }
   }

@@ -15,12 +15,97 @@ export interface CompiledOption {
 
 export interface CompiledQuestion {
   kind: "question";
+  /** For a dynamic question: the message without its options (header, body, footer, list button). */
   interactive: Interactive;
-  /** In the order WhatsApp shows them, so "2" picks the second. */
+  /** In the order WhatsApp shows them, so "2" picks the second. Empty for a dynamic question: see `Asked.options`. */
   options: CompiledOption[];
   reprompt?: string;
   /** This question's own reminders: null turns the menu's off here; absent, the menu's `settings.reminders` apply. */
   reminders?: CompiledReminders | null;
+  /** Options built, when the conversation gets here, from a list variable a request filled. */
+  dynamic?: DynamicOptions;
+}
+
+export interface DynamicOptions {
+  /** The list variable (`Session.lists`). */
+  list: string;
+  /** Where every option leads. */
+  next: Target;
+  /** Titles longer than WhatsApp takes: clipped with "…", or the item left out. */
+  titles: "clip" | "refuse";
+  /** The row that shows the next page when the list has more than one message takes. */
+  more: string;
+  /** Where an empty list leads; without it, the menu's fallback. */
+  empty?: Target;
+  /** Also stores the chosen option's id in this variable. */
+  var?: string;
+}
+
+/** How an input node checks what the customer typed (or shared). */
+export type InputRule =
+  | { type: "text"; minLength: number; maxLength: number }
+  | { type: "number"; min?: number; max?: number; integer: boolean }
+  | { type: "email" }
+  | { type: "phone" }
+  | { type: "date"; min?: string; max?: string }
+  | { type: "choice"; values: string[] }
+  | { type: "regex"; pattern: string; flags: string }
+  | { type: "location"; request: boolean };
+
+/** Asks for free text (or a location), checks it, stores it as an answer and in `var`. */
+export interface CompiledInput {
+  kind: "input";
+  text: string;
+  var: string;
+  rule: InputRule;
+  next: Target;
+  reprompt?: string;
+}
+
+/** A response value copied into a list variable: an array of objects at `path`, with the fields that make an option. */
+export interface ListMapping {
+  path: string;
+  id: string;
+  title: string;
+  description?: string;
+}
+
+/** Calls the business's backend within the step; `next` on a 2xx JSON answer, `failure` otherwise. */
+export interface CompiledRequest {
+  kind: "request";
+  method: "GET" | "POST";
+  /** May hold placeholders (URL-encoded when filled in); the host is fixed. */
+  url: string;
+  /** JSON whose strings may hold placeholders. */
+  body?: unknown;
+  /** Variable name -> dot path in the response JSON. */
+  save: Record<string, string>;
+  lists: Record<string, ListMapping>;
+  timeoutMs: number;
+  next: Target;
+  /** null: the menu's texts.requestFailed ends the conversation. */
+  failure: Target | null;
+}
+
+/** A declarative test on a variable (or a list's length); every operator given must hold. */
+export interface ConditionTest {
+  var?: string;
+  list?: string;
+  equals?: string | number | boolean;
+  in?: Array<string | number>;
+  gt?: number;
+  gte?: number;
+  lt?: number;
+  lte?: number;
+  exists?: boolean;
+  matches?: string;
+}
+
+/** Branches on variables: the first rule whose test holds, else `else`. */
+export interface CompiledCondition {
+  kind: "condition";
+  when: Array<{ test: ConditionTest; next: Target }>;
+  else: Target;
 }
 
 export interface CompiledText {
@@ -39,7 +124,7 @@ export interface CompiledHandover {
   webhook: string;
 }
 
-export type CompiledNode = CompiledQuestion | CompiledText | CompiledHandover;
+export type CompiledNode = CompiledQuestion | CompiledText | CompiledInput | CompiledRequest | CompiledCondition | CompiledHandover;
 
 /** What happens when a question stays unanswered: `times` reminders `afterMs` apart, then `then`. */
 export interface CompiledReminders {
@@ -76,14 +161,14 @@ export interface CompiledTemplate {
   next: Target;
 }
 
-/** What a conversation can wait at: a question, or the menu's template. */
-export type Waiting = CompiledQuestion | CompiledTemplate;
+/** What a conversation can wait at: a question, an input, or the menu's template. */
+export type Waiting = CompiledQuestion | CompiledInput | CompiledTemplate;
 
 /** The question or template a pending `node` names, if the menu still has it. */
 export function waitingAt(menu: CompiledMenu, node: string): Waiting | undefined {
   if (node === TEMPLATE_NODE) return menu.template;
   const found = Object.hasOwn(menu.nodes, node) ? menu.nodes[node] : undefined;
-  return found?.kind === "question" ? found : undefined;
+  return found?.kind === "question" || found?.kind === "input" ? found : undefined;
 }
 
 export interface MenuSettings {
@@ -92,7 +177,7 @@ export interface MenuSettings {
   fallback: Target | null;
   /** Normalised command words. */
   commands: { restart: string[]; back: string[]; stop: string[]; start: string[]; agent: string[] };
-  texts: { reprompt: string; movedOn: string; giveUp: string; stopped: string; ended: string; notAnAnswer: string; timedOut: string };
+  texts: { reprompt: string; movedOn: string; giveUp: string; stopped: string; ended: string; notAnAnswer: string; invalidInput: string; requestFailed: string; timedOut: string };
   /** The menu-wide default for unanswered questions; null: no reminders. */
   reminders: CompiledReminders | null;
   handover: CompiledHandoverSettings | null;
@@ -100,7 +185,7 @@ export interface MenuSettings {
 
 export interface CompiledMenu {
   /** Bumped when this shape changes, so stored compiled menus of an older shape are compiled again. */
-  format: 4;
+  format: 5;
   id: string;
   name?: string;
   start: string;
@@ -119,6 +204,8 @@ export const DEFAULT_TEXTS: MenuSettings["texts"] = {
   stopped: 'You will not get any more messages from us. Write "start" if you change your mind.',
   ended: 'That conversation has ended. Write "menu" to start again.',
   notAnAnswer: "Please tap one of the options, or type its number.",
+  invalidInput: "Sorry, that does not look right. Please try again.",
+  requestFailed: 'Sorry, something went wrong on our side. Write "menu" to start again.',
   timedOut: 'We will leave it here for now. Write "menu" whenever you want to carry on.',
 };
 

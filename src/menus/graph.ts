@@ -3,7 +3,7 @@
  * where the typed commands and the fallback lead.
  */
 import { unreachable } from "../unreachable.js";
-import type { CompiledMenu, MenuSettings, Target } from "./compiled.js";
+import type { CompiledMenu, ConditionTest, MenuSettings, Target } from "./compiled.js";
 
 const LABEL_MAX = 60;
 
@@ -79,6 +79,11 @@ export function menuGraph(menu: CompiledMenu): string {
     const m = ids.get(id)!;
     switch (node.kind) {
       case "question": {
+        if (node.dynamic !== undefined) {
+          lines.push(`  ${m}[${label(`${id} (options from ${node.dynamic.list}): ${node.interactive.body.text}`)}]`);
+          edges(m, [{ target: node.dynamic.next, texts: ["any option"] }, ...(node.dynamic.empty ? [{ target: node.dynamic.empty, texts: ["no options"] }] : [])], "-->");
+          break;
+        }
         const kind = node.interactive.type === "button" ? "buttons" : "list";
         lines.push(`  ${m}[${label(`${id} (${kind}): ${node.interactive.body.text}`)}]`);
         edges(
@@ -92,6 +97,27 @@ export function menuGraph(menu: CompiledMenu): string {
         lines.push(`  ${m}[/${label(`${id}: ${node.text}`)}/]`);
         if (node.next !== undefined) edges(m, [{ target: { node: node.next }, texts: [] }], "-->");
         else if (node.webhook !== undefined) lines.push(`  ${m} -.->|"answers"| ${m}w[/${label(node.webhook)}/]`);
+        break;
+      case "input":
+        lines.push(`  ${m}>${label(`${id} (input, ${node.rule.type}): ${node.text}`)}]`);
+        edges(m, [{ target: node.next, texts: [`valid: vars.${node.var}`] }], "-->");
+        break;
+      case "request": {
+        lines.push(`  ${m}[(${label(`${id} (request): ${node.method} ${node.url}`)})]`);
+        const failure = node.failure ?? { text: menu.settings.texts.requestFailed };
+        edges(
+          m,
+          [
+            { target: node.next, texts: ["ok"] },
+            { target: failure, texts: ["failure"] },
+          ],
+          "-->",
+        );
+        break;
+      }
+      case "condition":
+        lines.push(`  ${m}{${label(`${id} (condition)`)}}`);
+        edges(m, [...node.when.map((w) => ({ target: w.next, texts: [describeTest(w.test)] })), { target: node.else, texts: ["else"] }], "-->");
         break;
       case "handover":
         lines.push(`  ${m}[\\${label(`${id}: a person takes over`)}/]`);
@@ -111,6 +137,26 @@ export function menuGraph(menu: CompiledMenu): string {
   lines.push(`  fallback{{${label(`after ${plural(maxAttempts, "answer that matches", "answers that match")} nothing`)}}}`);
   edges("fallback", [{ target: fallback ?? { text: texts.giveUp }, texts: [] }], "-.->");
   return `${lines.join("\n")}\n`;
+}
+
+/** A condition's test in words, for its edge: `count > 0`, `zone in A, B`. */
+function describeTest(t: ConditionTest): string {
+  const subject = t.list === undefined ? `vars.${t.var}` : `${t.list} items`;
+  const parts: string[] = [];
+  if (t.exists !== undefined) parts.push(t.exists ? "is set" : "is not set");
+  if (t.equals !== undefined) parts.push(`= ${String(t.equals)}`);
+  if (t.in !== undefined) parts.push(`in ${t.in.join(", ")}`);
+  for (const [op, sign] of [
+    ["gt", ">"],
+    ["gte", "≥"],
+    ["lt", "<"],
+    ["lte", "≤"],
+  ] as const) {
+    const v = t[op];
+    if (v !== undefined) parts.push(`${sign} ${v}`);
+  }
+  if (t.matches !== undefined) parts.push(`matches ${t.matches}`);
+  return `${subject} ${parts.join(" and ")}`;
 }
 
 /** The words a customer can type at any time (`settings.commands`), drawn from one node to where each leads. */

@@ -1,5 +1,6 @@
 /** The zod schema of the menu format: WhatsApp `interactive` objects as WhatsApp takes them, the shorthand, routing. */
 import * as z from "zod";
+import { conditionSchema, dynamicQuestionSchema, inputSchema, requestSchema } from "./flow-schema.js";
 import { LIMITS, charLength } from "./limits.js";
 
 /**
@@ -191,6 +192,10 @@ export const handoverNodeSchema = z.strictObject({
   text: text(LIMITS.text, "handover text").optional().describe("sent to the customer as they are handed over; default settings.handover.text"),
   webhook: webhookUrl.optional().describe("the agent endpoint (https, public host): the handover and every message while handed over go there, signed; default settings.handover.webhook"),
 });
+export const inputNodeSchema = inputSchema(destinationSchema, reprompt);
+export const requestNodeSchema = requestSchema(destinationSchema);
+export const conditionNodeSchema = conditionSchema(destinationSchema);
+export const dynamicQuestionNodeSchema = dynamicQuestionSchema(destinationSchema, reprompt);
 
 const words = z.array(z.string().min(1).max(40)).min(1).max(10);
 
@@ -213,6 +218,8 @@ export const settingsSchema = z.strictObject({
         .optional()
         .describe("sent before the question when the customer sends a picture, a location or anything else that is not an answer; not counted as a failed attempt"),
       timedOut: text(LIMITS.text, "texts.timedOut").optional().describe("the polite end after the last reminder went unanswered, where reminders name no `timeout`"),
+      invalidInput: text(LIMITS.body, "texts.invalidInput").optional().describe("sent before an input question when the answer does not pass its validate rule"),
+      requestFailed: text(LIMITS.text, "texts.requestFailed").optional().describe("ends the conversation when a request fails and names no failure exit"),
     })
     .optional(),
   reminders: remindersSchema.optional().describe("reminders for every question that does not set its own: after, times, text, timeout"),
@@ -285,10 +292,13 @@ const menuFields = {
     .describe("variables a business start may pass, used as {{vars.<name>}} in texts and template parameters"),
 };
 
-/** For the JSON Schema only: the three node shapes as a plain union. Validation dispatches instead (better errors). */
+/** For the JSON Schema only: the node shapes as a plain union. Validation dispatches instead (better errors). */
 export const menuDocumentSchema = z.strictObject({
   ...menuFields,
-  nodes: z.record(nodeIdSchema, z.union([rawQuestionSchema, shorthandQuestionSchema, textNodeSchema, handoverNodeSchema])),
+  nodes: z.record(
+    nodeIdSchema,
+    z.union([rawQuestionSchema, shorthandQuestionSchema, dynamicQuestionNodeSchema, textNodeSchema, inputNodeSchema, requestNodeSchema, conditionNodeSchema, handoverNodeSchema]),
+  ),
 });
 
 export type Interactive = z.infer<typeof interactiveSchema>;
@@ -296,25 +306,43 @@ export type Destination = z.infer<typeof destinationSchema>;
 export type RawQuestion = z.infer<typeof rawQuestionSchema>;
 export type ShorthandQuestion = z.infer<typeof shorthandQuestionSchema>;
 export type TextNode = z.infer<typeof textNodeSchema>;
+export type DynamicQuestion = z.infer<typeof dynamicQuestionNodeSchema>;
+export type InputNode = z.infer<typeof inputNodeSchema>;
+export type RequestNode = z.infer<typeof requestNodeSchema>;
+export type ConditionNode = z.infer<typeof conditionNodeSchema>;
 export type Settings = z.infer<typeof settingsSchema>;
 export type TemplateDoc = z.infer<typeof templateSchema>;
 export type HandoverNode = z.infer<typeof handoverNodeSchema>;
 export type RemindersDoc = z.infer<typeof remindersSchema>;
-export type MenuNodeDoc = RawQuestion | ShorthandQuestion | TextNode | HandoverNode;
+export type MenuNodeDoc = RawQuestion | ShorthandQuestion | DynamicQuestion | TextNode | InputNode | RequestNode | ConditionNode | HandoverNode;
 export type MenuDocument = z.infer<typeof menuDocumentSchema>;
 
 /** Picks the node schema by shape, so errors speak about the fields the author wrote. */
-function schemaFor(node: unknown) {
-  if (typeof node === "object" && node !== null && (node as { type?: unknown }).type === "question") {
-    return "options" in node && !("interactive" in node) ? shorthandQuestionSchema : rawQuestionSchema;
+function schemaFor(node: object): z.ZodType<MenuNodeDoc> {
+  switch ((node as { type?: unknown }).type) {
+    case "question": {
+      const options = (node as { options?: unknown }).options;
+      if (options === undefined || "interactive" in node) return rawQuestionSchema;
+      return typeof options === "object" && options !== null && !Array.isArray(options) ? dynamicQuestionNodeSchema : shorthandQuestionSchema;
+    }
+    case "input":
+      return inputNodeSchema;
+    case "request":
+      return requestNodeSchema;
+    case "condition":
+      return conditionNodeSchema;
+    case "handover":
+      return handoverNodeSchema;
+    default:
+      return textNodeSchema;
   }
-  if (typeof node === "object" && node !== null && (node as { type?: unknown }).type === "handover") return handoverNodeSchema;
-  return textNodeSchema;
 }
 
+const NODE_TYPES = ["question", "text", "input", "request", "condition", "handover"];
+
 const nodeSchema = z.unknown().transform((node, ctx): MenuNodeDoc => {
-  if (typeof node !== "object" || node === null || !["question", "text", "handover"].includes(String((node as { type?: unknown }).type))) {
-    ctx.addIssue({ code: "custom", message: 'node.type must be "question", "text" or "handover"', path: ["type"] });
+  if (typeof node !== "object" || node === null || !NODE_TYPES.includes(String((node as { type?: unknown }).type))) {
+    ctx.addIssue({ code: "custom", message: 'node.type must be "question", "text", "input", "request", "condition" or "handover"', path: ["type"] });
     return z.NEVER;
   }
   const parsed = schemaFor(node).safeParse(node);

@@ -81,7 +81,7 @@ export function menuRepo(kv: KvStore, options: MenuRepoOptions = {}): MenuRepo {
     if (stored === null) return null;
     const ready = stored.value.compiled;
     // Versions written by older releases (or seeded by hand) carry only the document: compile it once here.
-    return { menu: ready?.format === 4 ? ready : parseMenu(stored.value.menu, `menu ${id}@${version}`, { allowLocalWebhooks: true }), version };
+    return { menu: ready?.format === 5 ? ready : parseMenu(stored.value.menu, `menu ${id}@${version}`, { allowLocalWebhooks: true }), version };
   }
 
   const binding = (number: string) => (number === "default" ? menuKeys.defaultBinding : menuKeys.binding(number));

@@ -44,9 +44,9 @@ function templateBody(from: string, to: string, t: TemplateSend): MessageBody {
     const template = t.parameters.length > 0 ? { name: t.name, parameters: t.parameters } : { name: t.name };
     return { from, to, channel: "whatsapp", message_type: "template", template, whatsapp: { policy: "deterministic", locale: t.language } };
   }
-  const components: WhatsAppTemplateObject["components"] = [];
-  if (t.parameters.length > 0) components.push({ type: "body", parameters: t.parameters.map((text) => ({ type: "text", text })) });
-  t.payloads.forEach((payload, index) => components.push({ type: "button", sub_type: "quick_reply", index: String(index), parameters: [{ type: "payload", payload }] }));
+  const body: WhatsAppTemplateObject["components"] = t.parameters.length > 0 ? [{ type: "body", parameters: t.parameters.map((text) => ({ type: "text", text })) }] : [];
+  const buttons = t.payloads.map((payload, index) => ({ type: "button" as const, sub_type: "quick_reply" as const, index: String(index), parameters: [{ type: "payload" as const, payload }] }));
+  const components = [...body, ...buttons];
   return { from, to, channel: "whatsapp", message_type: "custom", custom: { type: "template", template: { name: t.name, language: { policy: "deterministic", code: t.language }, components } } };
 }
 
@@ -57,6 +57,15 @@ export function buildMessage(from: string, to: string, message: Outgoing): Messa
       return { from, to, channel: "whatsapp", message_type: "text", text: message.text };
     case "interactive":
       return { from, to, channel: "whatsapp", message_type: "custom", custom: { type: "interactive", interactive: message.interactive } };
+    case "location_request":
+      // WhatsApp's location request message, passed through Vonage's custom object as WhatsApp takes it.
+      return {
+        from,
+        to,
+        channel: "whatsapp",
+        message_type: "custom",
+        custom: { type: "interactive", interactive: { type: "location_request_message", body: { text: message.text }, action: { name: "send_location" } } },
+      };
     case "template":
       return templateBody(from, to, message.template);
     default:

@@ -22,9 +22,13 @@ const inboundSchema = z.looseObject({
   context: z.looseObject({ message_uuid: z.string().optional() }).optional(),
   reply: z.looseObject({ id: z.string().min(1).max(256), title: z.string(), description: z.string().optional() }).optional(),
   text: z.string().optional(),
+  location: z.unknown().optional(),
   /** A tap on a template's quick reply: the payload the business sent with it (or the button's text), and the text. */
   button: z.looseObject({ payload: z.string().max(1024).optional(), text: z.string().max(1024).optional() }).optional(),
 });
+
+/** A shared location pin; one that does not parse is just another message type (never a 400). */
+const locationSchema = z.looseObject({ lat: z.coerce.number().min(-90).max(90), long: z.coerce.number().min(-180).max(180), name: z.string().optional(), address: z.string().optional() });
 
 const statusSchema = z.looseObject({
   message_uuid: z.string().min(1).max(128),
@@ -65,6 +69,9 @@ export function parseInbound(json: unknown): InboundEvent | null {
   } else if (m.message_type === "text") {
     if (typeof m.text !== "string") throw new AppError("ERR_BODY_MALFORMED", 'not a Vonage inbound message webhook: $.text is required when message_type is "text"');
     content = { kind: "text", text: m.text };
+  } else if (m.message_type === "location" && locationSchema.safeParse(m.location).success) {
+    const { lat, long, name, address } = locationSchema.parse(m.location);
+    content = { kind: "location", lat, long, ...defined({ name: name?.slice(0, 200), address: address?.slice(0, 200) }) };
   } else if (m.message_type === "button" && (m.button?.payload || m.button?.text)) {
     // A tap like a reply's, on a template's quick reply: it answers the template it was tapped on.
     const id = m.button.payload || m.button.text || "";

@@ -12,6 +12,8 @@ export interface NpmStart {
   url: string;
   devDir: string;
   workerPort: number;
+  /** The local webhook receiver's port (RECEIVER_PORT). */
+  receiverPort: number;
   /** Everything it printed so far. */
   output(): string;
   /** Ctrl-C, then waits until every process of the group has ended. */
@@ -30,14 +32,18 @@ export function freePort(): Promise<number> {
   });
 }
 
-export async function npmStart(cwd: string, options: { timeoutMs: number }): Promise<NpmStart> {
+/** `env` adds settings (e.g. MENUS_DIR); the ports and the dev folder are always fresh ones. */
+export async function npmStart(cwd: string, options: { timeoutMs: number; env?: Record<string, string> }): Promise<NpmStart> {
   const devDir = await mkdtemp(join(tmpdir(), "wa-menu-dev-"));
-  const workerPort = await freePort();
-  let simulatorPort = await freePort();
-  while (simulatorPort === workerPort) simulatorPort = await freePort();
+  const ports: number[] = [];
+  while (ports.length < 3) {
+    const port = await freePort();
+    if (!ports.includes(port)) ports.push(port);
+  }
+  const [workerPort, simulatorPort, receiverPort] = ports as [number, number, number];
   const child: ChildProcess = spawn("npm", ["start"], {
     cwd,
-    env: { ...process.env, DEV_DIR: devDir, WORKER_PORT: String(workerPort), SIMULATOR_PORT: String(simulatorPort) },
+    env: { ...process.env, ...options.env, DEV_DIR: devDir, WORKER_PORT: String(workerPort), SIMULATOR_PORT: String(simulatorPort), RECEIVER_PORT: String(receiverPort) },
     stdio: ["ignore", "pipe", "pipe"],
     // Its own group, so Ctrl-C can be sent to npm, the shell and the script at once, as a terminal does.
     detached: true,
@@ -84,5 +90,5 @@ export async function npmStart(cwd: string, options: { timeoutMs: number }): Pro
     await stop();
     throw e;
   });
-  return { url, devDir, workerPort, output: () => output, stop };
+  return { url, devDir, workerPort, receiverPort, output: () => output, stop };
 }

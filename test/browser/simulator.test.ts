@@ -1,10 +1,13 @@
 /**
  * The README's main-job command end to end, in real headless Chromium: `npm start` from a fresh dev folder,
- * then the guide's delivery-time buttons, the pill list and typed answers, media headers, and the phone-sized
+ * then the guide's delivery-time buttons, the pill list and typed answers, media headers, the workbench (session,
+ * graph, a menu file edited while it runs, a completion in the webhook inspector, a reset), and the phone-sized
  * layout, asserting what the page shows at each step. Screenshots go to test-results/; UPDATE_DOCS_SCREENSHOT=1
  * also refreshes the README's pictures, docs/simulator-list.png and docs/simulator-phone.png.
  */
-import { copyFile, mkdir, readFile, writeFile } from "node:fs/promises";
+import { copyFile, cp, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Browser, Locator, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -22,11 +25,15 @@ describe.skipIf(chromiumMissing && !mustRun)("npm start and the chat simulator i
   let app: NpmStart | undefined;
   let browser: Browser | undefined;
   let page: Page;
+  /** A copy of menus/ that npm start publishes and watches, so the test can edit menu files without touching the repo's. */
+  let menusDir: string;
 
   beforeAll(async () => {
     await mkdir(RESULTS, { recursive: true });
+    menusDir = await mkdtemp(join(tmpdir(), "wa-menu-menus-"));
+    await cp(`${ROOT}menus`, menusDir, { recursive: true });
     browser = await launchChromium();
-    app = await npmStart(ROOT, { timeoutMs: 180_000 });
+    app = await npmStart(ROOT, { timeoutMs: 180_000, env: { MENUS_DIR: menusDir } });
     // en-GB: the day dividers' dates are asserted below, and 24-hour clocks are what a UK phone shows.
     page = await browser.newPage({ viewport: { width: 1100, height: 760 }, locale: "en-GB" });
     // Waits for what the page must show; long enough for wrangler's first requests on a slow machine.
@@ -39,9 +46,10 @@ describe.skipIf(chromiumMissing && !mustRun)("npm start and the chat simulator i
     // Ctrl-C is the documented way to stop it: both servers must be gone afterwards.
     await app.stop();
     expect(app.output()).toContain("Stopping the worker and the simulator");
-    for (const url of [app.url, `http://127.0.0.1:${app.workerPort}/healthz`]) {
+    for (const url of [app.url, `http://127.0.0.1:${app.workerPort}/healthz`, `http://127.0.0.1:${app.receiverPort}/`]) {
       await expect(fetch(url), `${url} still answers after Ctrl-C`).rejects.toThrow();
     }
+    await rm(menusDir, { recursive: true, force: true });
   }, 60_000);
 
   const messages = () => page.getByRole("region", { name: "Messages" });
@@ -60,7 +68,7 @@ describe.skipIf(chromiumMissing && !mustRun)("npm start and the chat simulator i
     expect(await texts(page.locator(".customer-name"))).toEqual(["Alice", "Bilal"]);
     expect(await page.locator(".customer.active .customer-name").textContent()).toBe("Alice");
     expect(await messages().locator(".empty").textContent()).toContain("No messages yet");
-    expect(await texts(page.locator(".chip"))).toEqual(["Corner Cafe: order a drink", "Delivery time (Vonage reply-buttons example)", "Pick a pill (Vonage list example)"]);
+    expect(await texts(page.locator(".chip"))).toEqual(["Delivery booking", "Corner Cafe: order a drink", "Delivery time (Vonage reply-buttons example)", "Pick a pill (Vonage list example)"]);
   });
 
   it("starts the delivery-time menu: the guide's button message with three live buttons and read ticks", async () => {
@@ -205,6 +213,7 @@ describe.skipIf(chromiumMissing && !mustRun)("npm start and the chat simulator i
     const row = messages().locator('.row.in:has(.bubble.template[data-template="cafe_welcome/en_GB"])');
     expect(await texts(row.locator("button.choice"))).toEqual(["Order now", "Not now"]);
     await shot("06-template");
+    if (updateDocs) await copyFile(`${RESULTS}/06-template.png`, `${ROOT}docs/simulator-template.png`);
     await row.locator('button.choice[data-button-index="0"]').click();
     await messages().getByText("Which drink would you like?").waitFor();
     await page.locator('.window-bar[data-window="open"]').waitFor();
@@ -270,6 +279,157 @@ describe.skipIf(chromiumMissing && !mustRun)("npm start and the chat simulator i
     expect(requested.filter((url) => !url.startsWith(app!.url))).toEqual([]);
   });
 
+  const workbench = () => page.getByRole("complementary", { name: "Workbench" });
+  const tab = (name: "Session" | "Graph" | "Webhooks") => workbench().getByRole("tab", { name: new RegExp(`^${name}`) });
+  /** A menu file whose closing texts post the answers; example.com reaches the local receiver under npm start. */
+  const ORDER = (question: string) => ({
+    id: "order",
+    name: "Order a tea",
+    start: "drink",
+    nodes: {
+      drink: {
+        type: "question",
+        text: question,
+        options: [
+          { id: "tea", title: "Tea", next: "size" },
+          { id: "coffee", title: "Coffee", next: "size" },
+        ],
+      },
+      size: {
+        type: "question",
+        text: "Which size?",
+        options: [
+          { id: "small", title: "Small", next: { text: "A small {{answers.drink.title}} is on its way.", webhook: "https://example.com/hooks/orders" } },
+          { id: "large", title: "Large", next: { text: "A large {{answers.drink.title}} is on its way.", webhook: "https://example.com/hooks/orders" } },
+        ],
+      },
+    },
+  });
+
+  it("the workbench opens beside the chat from the header's button, and folds away again", async () => {
+    // 1100 px: room for it beside the chat, not enough to open it unasked.
+    const toggle = page.locator("#workbench-toggle");
+    expect(await toggle.getAttribute("aria-expanded")).toBe("false");
+    expect(await workbench().isVisible()).toBe(false);
+    const chatAlone = (await page.locator(".chat").boundingBox())!.width;
+    await toggle.click();
+    await workbench().waitFor({ state: "visible" });
+    const [chat, bench] = [(await page.locator(".chat").boundingBox())!, (await workbench().boundingBox())!];
+    // Beside, not over: the chat gave it its width.
+    expect(chat.width).toBeLessThan(chatAlone);
+    expect(bench.x).toBeGreaterThanOrEqual(chat.x + chat.width - 1);
+    await toggle.click();
+    await workbench().waitFor({ state: "hidden" });
+    await toggle.click();
+    await workbench().waitFor({ state: "visible" });
+    expect(await toggle.getAttribute("aria-expanded")).toBe("true");
+  });
+
+  it("a menu file saved while npm start runs is published at once; its chip appears and the workbench says so", async () => {
+    await writeFile(join(menusDir, "order.json"), JSON.stringify(ORDER("Tea or coffee?"), null, 2));
+    await page.locator('.chip[data-menu="order"]').waitFor();
+    const files = workbench().locator("#wb-files");
+    await files.locator("text=published order as version 1").waitFor();
+    expect(await files.getAttribute("data-outcome")).toBe("published");
+    await expect.poll(() => app!.output()).toContain('order.json: published "order" as version 1');
+  });
+
+  it("shows the held customer's session, and the graph's highlighted node moves with a tap", async () => {
+    await page.getByRole("button", { name: "+ New" }).click();
+    await page.locator(".customer.active .customer-name", { hasText: "Customer 4" }).waitFor();
+    await tab("Session").click();
+    await workbench().locator('[data-session="none"]').waitFor();
+    // Customer 4 writes first: a business start reaches only a customer inside WhatsApp's 24-hour window.
+    const box = page.getByRole("textbox", { name: "Type a message" });
+    await box.fill("hi");
+    await box.press("Enter");
+    await messages().getByText("Hi! What can we do for you today?").waitFor();
+
+    await page.locator('.chip[data-menu="order"]').click();
+    await incoming().last().getByText("Tea or coffee?").waitFor();
+    const pending = workbench().locator("dd[data-pending-node]");
+    await expect.poll(() => pending.getAttribute("data-pending-node")).toBe("drink");
+    // Customer 4 wrote a moment ago: WhatsApp's 24-hour window is open.
+    expect(await workbench().locator("dd[data-window]").getAttribute("data-window")).toBe("open");
+    expect(await workbench().locator("dd[data-opted-out]").getAttribute("data-opted-out")).toBe("false");
+    expect(await workbench().locator(".wb-facts").textContent()).toContain("order · version 1");
+
+    await tab("Graph").click();
+    const current = workbench().locator('.wb-node[aria-current="step"]');
+    await expect.poll(() => current.getAttribute("data-node")).toBe("drink");
+    expect(
+      await workbench()
+        .locator(".wb-node")
+        .evaluateAll((cards) => cards.map((c) => c.getAttribute("data-node"))),
+    ).toEqual(["drink", "size", null]);
+    await shot("09-workbench-graph");
+    if (updateDocs) await copyFile(`${RESULTS}/09-workbench-graph.png`, `${ROOT}docs/simulator-workbench.png`);
+
+    await incoming().last().getByRole("button", { name: "Tea" }).click();
+    await expect.poll(() => current.getAttribute("data-node")).toBe("size");
+    // The answer given is ticked on the way it took.
+    expect(await workbench().locator('.wb-node[data-node="drink"] .wb-way.taken .wb-way-labels').textContent()).toBe("Tea / Coffee");
+    await tab("Session").click();
+    await expect.poll(() => pending.getAttribute("data-pending-node")).toBe("size");
+    expect(await workbench().locator(".wb-answers").textContent()).toContain("drink → Tea");
+  });
+
+  it("a finished menu's completion arrives at the local receiver and is listed, verified, with its webhook-id and body", async () => {
+    await incoming().last().getByRole("button", { name: "Small" }).click();
+    await messages().getByText("A small Tea is on its way.").waitFor();
+    await tab("Webhooks").click();
+    const hook = workbench().locator(".wb-hook").first();
+    await hook.waitFor();
+    expect(await hook.getAttribute("data-verified")).toBe("true");
+    expect(await hook.locator(".wb-badge").first().textContent()).toBe("✓ verified");
+    expect(await hook.getAttribute("data-webhook-id")).toMatch(/^msg_[0-9a-f]{32}$/);
+    const body = JSON.parse((await hook.locator(".wb-json").textContent())!) as { type: string; data: Record<string, unknown> };
+    expect(body).toMatchObject({
+      type: "menu.completed",
+      data: {
+        menu: "order",
+        end: "size/small",
+        profile_name: "Customer 4",
+        answers: [
+          { node: "drink", id: "tea" },
+          { node: "size", id: "small" },
+        ],
+      },
+    });
+    expect(await hook.locator(".wb-hook-head code").textContent()).toBe("POST /hooks/orders");
+    await shot("10-workbench-webhook");
+
+    // The graph marks where it ended.
+    await tab("Graph").click();
+    await workbench().locator('.wb-node[data-node="size"] .wb-way.ended-here').waitFor();
+  });
+
+  it("an invalid edit is refused with every problem; a valid one takes effect on the next start of the menu", async () => {
+    const broken = { ...ORDER("Tea or coffee?"), start: "nowhere" };
+    await writeFile(join(menusDir, "order.json"), JSON.stringify(broken));
+    const files = workbench().locator("#wb-files");
+    await expect.poll(() => files.getAttribute("data-outcome")).toBe("invalid");
+    expect(await files.textContent()).toContain('start node "nowhere" does not exist');
+    await expect.poll(() => app!.output()).toContain("order.json: not published, 1 problem:");
+
+    await writeFile(join(menusDir, "order.json"), JSON.stringify(ORDER("Tea or coffee, today?")));
+    await files.locator("text=published order as version 2").waitFor();
+    await page.locator('.chip[data-menu="order"]').click();
+    await incoming().last().getByText("Tea or coffee, today?").waitFor();
+    await tab("Session").click();
+    await expect.poll(() => workbench().locator(".wb-facts").textContent()).toContain("order · version 2");
+  });
+
+  it("reset deletes the customer's session through the admin API; the workbench and the chat show it", async () => {
+    await tab("Session").click();
+    await workbench().getByRole("button", { name: "Reset this customer" }).click();
+    await workbench().locator('[data-session="none"]').waitFor();
+    await messages().getByText("Reset from the workbench: the worker forgot this conversation (any opt-out kept)").waitFor();
+    await tab("Graph").click();
+    await workbench().getByText("No conversation: start a menu").waitFor();
+    await shot("11-workbench-reset");
+  });
+
   it("on a phone-sized screen: one column, no sideways scrolling, the composer in view, the customers in a drawer", async () => {
     const phone = await browser!.newPage({ viewport: PHONE, isMobile: true, hasTouch: true, locale: "en-GB" });
     phone.setDefaultTimeout(30_000);
@@ -311,6 +471,18 @@ describe.skipIf(chromiumMissing && !mustRun)("npm start and the chat simulator i
       await chat.getByText("Which drink would you like?").waitFor();
       expect(await chat.getByText("Confirmed: red pill. Welcome to the real world.").count()).toBe(0);
 
+      // The workbench waits behind the header's button and covers the screen when opened, without sideways scrolling.
+      const bench = phone.getByRole("complementary", { name: "Workbench" });
+      expect(await bench.isVisible()).toBe(false);
+      await phone.locator("#workbench-toggle").click();
+      await bench.waitFor({ state: "visible" });
+      await bench.locator('[data-session="none"], dd[data-pending-node]').first().waitFor();
+      await expect.poll(() => fits("#workbench")).toEqual(inside("#workbench"));
+      expect(await phone.evaluate<number>("document.scrollingElement.scrollWidth")).toBeLessThanOrEqual(PHONE.width);
+      await phone.screenshot({ path: `${RESULTS}/09-phone-workbench.png` });
+      await bench.getByRole("button", { name: "Close the workbench" }).click();
+      await bench.waitFor({ state: "hidden" });
+
       // The dimmed chat and Escape close it too, leaving the customer held.
       await toggle.click();
       await bilal.waitFor({ state: "visible" });
@@ -324,5 +496,39 @@ describe.skipIf(chromiumMissing && !mustRun)("npm start and the chat simulator i
     } finally {
       await phone.close();
     }
+  });
+  it("the booking example: a postcode typed (a wrong one re-asked), the free slots fetched from the example backend as a list, one chosen, booked with a reference", async () => {
+    // Bilal wrote before (his 24-hour window is open), so the business may start the booking for him.
+    await page.locator('.customer[data-customer="447700900102"]').click();
+    await expect.poll(() => page.locator(".chat-sub").textContent()).toContain("you are Bilal");
+    await page.locator('.chip[data-menu="booking"]').click();
+    await messages().getByText("Hi Bilal! Let's book your delivery. Which postcode should we deliver to?").waitFor();
+    const box = page.getByRole("textbox", { name: "Type a message" });
+    await box.fill("nowhere");
+    await box.press("Enter");
+    await outgoing().last().locator(".caption", { hasText: "worker: reprompted" }).waitFor();
+    expect(await incoming().last().locator(".text").textContent()).toMatch(/^That does not look like a UK postcode/);
+
+    await box.fill("SW1A 1AA");
+    await box.press("Enter");
+    await outgoing().last().locator(".caption", { hasText: "worker: advanced" }).waitFor();
+    const list = incoming().last();
+    await list.getByText("These delivery slots are free in area SW. Which one suits you?").waitFor();
+    await list.getByRole("button", { name: "Free slots" }).click();
+    const sheet = page.getByRole("dialog");
+    await sheet.waitFor();
+    expect(await texts(sheet.locator(".sheet-row-title"))).toEqual(["Mon 8:00-10:00", "Mon 10:00-12:00", "Mon 12:00-14:00", "Mon 14:00-16:00", "Mon 16:00-18:00", "Tue 8:00-10:00", "Tue 10:00-12:00"]);
+    await sheet.getByText("Mon 12:00-14:00", { exact: true }).click();
+    await sheet.getByRole("button", { name: "Send" }).click();
+    await sheet.waitFor({ state: "hidden" });
+
+    const confirm = incoming().last();
+    await confirm.getByText("Deliver to SW1A 1AA on Mon 12:00-14:00?").waitFor();
+    await confirm.getByRole("button", { name: "Yes, book it" }).click();
+    await outgoing().last().locator(".caption", { hasText: "worker: completed" }).waitFor();
+    await messages()
+      .getByText(/^Booked: Mon 12:00-14:00 at SW1A 1AA\. Your reference is BK-\d{4}\.$/)
+      .waitFor();
+    await shot("09-booking");
   });
 });

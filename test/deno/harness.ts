@@ -1,4 +1,5 @@
 /** The Deno harness: the Deno wiring of the app over a real Deno KV file, the fake Messages API as its fetch. */
+import { createExampleBackend } from "../../sim/example-backend.js";
 import { createFakeMessagesApi } from "../../sim/messages-api.js";
 import { denoApp, type DenoHandler } from "../../src/runtimes/deno-app.js";
 import { denoKv, MENUS_NAMESPACE, SESSIONS_NAMESPACE, type DenoAtomicLike, type DenoKvKey, type DenoKvLike } from "../../src/store/deno-kv.js";
@@ -65,6 +66,7 @@ export async function denoHarness(options: DenoHarnessOptions = {}): Promise<Den
   const { applicationId, signatureSecret, adminToken, completionSecret } = testSecrets();
   const api = createFakeMessagesApi({ applicationId, publicKey: k.publicKey, ...options.messagesApi });
   const hooks = createFakeReceiver();
+  const backend = createExampleBackend({ secret: completionSecret });
   const logs: string[] = [];
   // Work the app defers (completion webhooks) is awaited after each request, as waitUntil is in workerd.
   const deferred: Array<Promise<unknown>> = [];
@@ -110,6 +112,7 @@ export async function denoHarness(options: DenoHarnessOptions = {}): Promise<Den
   const toApi: typeof fetch = (input, init) => {
     const url = input instanceof Request ? input.url : String(input);
     if (url.startsWith(hooks.url)) return hooks.handle(new Request(input, init));
+    if (url.startsWith(backend.origin)) return backend.handle(new Request(input, init));
     if (!url.startsWith(API_URL)) throw new Error(`the worker fetched ${url}; tests reach no network`);
     return api.fetch(input, init);
   };
@@ -154,6 +157,7 @@ export async function denoHarness(options: DenoHarnessOptions = {}): Promise<Den
     signatureSecret,
     api,
     hooks,
+    backend,
     completionSecret,
     logs,
     kvPath,

@@ -8,7 +8,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { decideInbound, decideStart, decideStatus, needs, freshNeeded, TEMPLATE_FALLBACK_MS, type InboundInput, type MenuRef } from "../../src/flow/engine.js";
 import { catchUp, effectCount, markDeliveryFailed, WINDOW_MARGIN_MS, WINDOW_MS } from "../../src/flow/session.js";
 import { TEMPLATE_NODE } from "../../src/menus/compiled.js";
-import type { InboundEvent, Outcome, Plan, SentRecord, Session } from "../../src/flow/types.js";
+import type { FetchResult, InboundEvent, Outcome, Plan, SentRecord, Session } from "../../src/flow/types.js";
 import { parseMenu } from "../../src/menus/compile.js";
 import { decideTimer } from "../../src/flow/timers.js";
 import { decideAgentReply, decideHandBack } from "../../src/flow/agent.js";
@@ -18,6 +18,9 @@ const at = (seconds: number) => new Date(Date.parse(T0) + seconds * 1000).toISOS
 const who = { business: "447700900000", customer: "447700900001" };
 let cafe: MenuRef;
 let rewinding: MenuRef;
+/** A request that fills a list of 12 items, then a question showing them: two pages. */
+let paging: MenuRef;
+const twelve: FetchResult = { ok: true, status: 200, json: { items: Array.from({ length: 12 }, (_, i) => ({ id: `i${i + 1}`, name: `Item ${i + 1}` })) } };
 /** The cafe menu without its template. */
 let untemplated: MenuRef;
 let counter = 0;
@@ -33,6 +36,17 @@ beforeAll(async () => {
   remindingUntemplated = { menu: parseMenu({ ...withTimers, template: undefined }), version: 1 };
   cafe = { menu: parseMenu(doc), version: 1 };
   rewinding = { menu: parseMenu({ ...doc, settings: { ...doc.settings, staleTaps: "rewind", maxAttempts: 2 } }), version: 1 };
+  paging = {
+    version: 1,
+    menu: parseMenu({
+      id: "paging",
+      start: "load",
+      nodes: {
+        load: { type: "request", url: "https://backend.example.com/items", lists: { items: { path: "items", id: "id", title: "name" } }, next: "pick", failure: { text: "Down." } },
+        pick: { type: "question", text: "Which one?", options: { from: "items", next: { text: "Thanks." } } },
+      },
+    }),
+  };
   untemplated = { menu: parseMenu({ ...doc, template: undefined }), version: 1 };
 });
 
@@ -56,10 +70,20 @@ const tap = (id: string, options?: Parameters<typeof event>[1]) => event({ kind:
 const text = (t: string, options?: Parameters<typeof event>[1]) => event({ kind: "text", text: t }, options);
 
 /** Decides as the service does (the menus the engine asks for), then stores and "sends" what the plan says. */
-function step(state: State, e: InboundEvent, options: { menu?: MenuRef; now?: string; perform?: boolean } = {}): { plan: Plan; state: State } {
+function step(state: State, e: InboundEvent, options: { menu?: MenuRef; now?: string; perform?: boolean; fetched?: FetchResult[] } = {}): { plan: Plan; state: State } {
   const menu = options.menu ?? cafe;
   const active = needs(state.session).menu === null ? null : menu;
-  const input: InboundInput = { session: state.session, sent: state.sent, optedOut: state.optedOut, event: e, active, fresh: null, now: options.now ?? T0, writer: `w-${++counter}` };
+  const input: InboundInput = {
+    session: state.session,
+    sent: state.sent,
+    optedOut: state.optedOut,
+    event: e,
+    active,
+    fresh: null,
+    now: options.now ?? T0,
+    writer: `w-${++counter}`,
+    fetched: options.fetched ?? [],
+  };
   input.fresh = freshNeeded(state.session, e, active) === null ? null : menu;
   const plan = decideInbound(input);
   return { plan, state: apply(state, plan, options.perform ?? true) };
@@ -76,7 +100,7 @@ function apply(state: State, plan: Plan, perform: boolean): State {
     owed.sends.slice(from).forEach((m, i) => {
       const uuid = `out-${++counter}`;
       uuids[from + i] = uuid;
-      next.phone.push({ uuid, text: m.type === "text" ? m.text : m.type === "template" ? `template ${m.template.name}` : m.interactive.body.text });
+      next.phone.push({ uuid, text: m.type === "text" || m.type === "location_request" ? m.text : m.type === "template" ? `template ${m.template.name}` : m.interactive.body.text });
     });
     next.sent = { step: owed.step, done: effectCount(owed), uuids, at: T0 };
   }
@@ -222,6 +246,20 @@ const ROWS: Record<Outcome, Row[]> = {
       run: () => {
         const s = step(atDrinks(), text("stop")).state;
         return step({ ...s, optedOut: false, session: { ...s.session!, optedOut: false } }, tap("latte", { timestamp: at(-600) })).plan;
+      },
+    },
+  ],
+  paged: [
+    {
+      name: "More… on a dynamic question shows the next page, no attempt counted",
+      run: () => {
+        const at = step(fresh(), text("hi"), { menu: paging, fetched: [twelve] }).state;
+        return step(at, tap("wa-menu:more"), { menu: paging }).plan;
+      },
+      check: (p) => {
+        expect(p.session?.pending?.page).toBe(1);
+        expect(p.session?.pending?.options?.map((o) => o.id)).toEqual(["i10", "i11", "i12"]);
+        expect(p.session?.attempts).toBe(0);
       },
     },
   ],

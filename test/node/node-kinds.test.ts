@@ -13,7 +13,7 @@ describe("node kinds", () => {
   it("the list of kinds, the compiled union and the document union agree", () => {
     expectTypeOf<(typeof NODE_KINDS)[number]>().toEqualTypeOf<CompiledNode["kind"]>();
     expectTypeOf<MenuNodeDoc["type"]>().toEqualTypeOf<CompiledNode["kind"]>();
-    expectTypeOf<Outgoing["type"]>().toEqualTypeOf<"interactive" | "text" | "template">();
+    expectTypeOf<Outgoing["type"]>().toEqualTypeOf<"interactive" | "text" | "template" | "location_request">();
     expect(new Set(NODE_KINDS).size).toBe(NODE_KINDS.length);
   });
 

@@ -1,6 +1,7 @@
 /** The contract every runtime's test harness meets, so one suite of conversation scenarios runs on each. */
 import assert from "node:assert/strict";
 import type { Session } from "../../src/flow/types.js";
+import type { ExampleBackend } from "../../sim/example-backend.js";
 import type { FakeMessagesApi, FakeMessagesApiOptions } from "../../sim/messages-api.js";
 import { textWebhook, type SignOptions } from "../../sim/vonage-webhooks.js";
 import type { KvGate } from "../support/kv-gate.js";
@@ -36,6 +37,8 @@ export interface Harness {
   api: FakeMessagesApi;
   /** Receives completion webhooks at `hooks.url`. */
   hooks: FakeReceiver;
+  /** The business's backend that request nodes call (`https://backend.example.com`), checking every signature. */
+  backend: ExampleBackend;
   /** The `whsec_...` secret completion webhooks are signed with. */
   completionSecret: string;
   /** Log lines the worker wrote, as text. */

@@ -10,7 +10,8 @@ import pills from "../../menus/pills.json" with { type: "json" };
 import type { Customer } from "../../sim/chat-log.js";
 import { createSimulator, type Simulator } from "../../sim/simulator.js";
 import type { TemplateRegistry } from "../../sim/templates.js";
-import { createWorkerClient } from "../../sim/worker-client.js";
+import { createWebhookReceiver, type WebhookReceiver } from "../../sim/webhook-receiver.js";
+import { createWorkerClient, type WorkerClient } from "../../sim/worker-client.js";
 import { createApp } from "../../src/http/app.js";
 import { memoryKv } from "../../src/store/memory.js";
 import { menuRepo } from "../../src/store/menus.js";
@@ -40,6 +41,10 @@ export interface Rig {
   adminToken: string;
   /** Everything the simulator sent to the worker, in order. */
   received: Received[];
+  /** How the simulator reaches the worker (its admin API included). */
+  worker: WorkerClient;
+  /** The local webhook receiver the worker's completions reach (`rigWithWorker({ receiver: true })`). */
+  receiver?: WebhookReceiver;
   /** A call to the simulator's page API, as the page makes it. */
   page(path: string, body?: unknown, headers?: Record<string, string>): Promise<Response>;
   /** The Messages API client the worker uses, pointed at the simulator. */
@@ -57,7 +62,10 @@ export interface RigOptions {
 let keys: Promise<TestKeys> | undefined;
 const secret = () => randomBytes(24).toString("hex");
 
-async function base(workerFetch: (request: Request) => Promise<Response>, { templates, ...options }: RigOptions = {}) {
+/** Where the rig's receiver listens, as npm start's does: menus name it through the documentation hosts. */
+export const RECEIVER_URL = "http://127.0.0.1:8789";
+
+async function base(workerFetch: (request: Request) => Promise<Response>, { templates, ...options }: RigOptions & { receiver?: WebhookReceiver } = {}) {
   const k = await (keys ??= generateTestKeys());
   const applicationId = randomUUID();
   const signatureSecret = secret();
@@ -68,7 +76,7 @@ async function base(workerFetch: (request: Request) => Promise<Response>, { temp
     signatureSecret,
     adminToken,
     applicationId,
-    ...options,
+    ...(options.unreachableHint === undefined ? {} : { unreachableHint: options.unreachableHint }),
     fetch: async (input, init) => {
       const request = new Request(input, init);
       const raw = await request.clone().text();
@@ -95,6 +103,7 @@ async function base(workerFetch: (request: Request) => Promise<Response>, { temp
     worker,
     readPage: async (file) => `page file ${file}`,
     ...(templates === undefined ? {} : { templates }),
+    ...(options.receiver === undefined ? {} : { receiver: { receiver: options.receiver, url: RECEIVER_URL } }),
   });
   const rig: Rig = {
     sim,
@@ -103,6 +112,8 @@ async function base(workerFetch: (request: Request) => Promise<Response>, { temp
     signatureSecret,
     adminToken,
     received,
+    worker,
+    ...(options.receiver === undefined ? {} : { receiver: options.receiver }),
     page: async (path, body, headers = {}) =>
       sim.app.request(path, { method: "POST", headers: { "Content-Type": "application/json", Host: "localhost", ...headers }, body: JSON.stringify(body ?? {}) }),
     messages: (privateKeyPem = k.pkcs8Pem) => ({
@@ -133,10 +144,16 @@ async function base(workerFetch: (request: Request) => Promise<Response>, { temp
   return rig;
 }
 
-/** The simulator in front of the real worker app, with the example menus and `cafe` as the default. */
-export async function rigWithWorker(options: RigOptions = {}): Promise<Rig> {
+/**
+ * The simulator in front of the real worker app, with the example menus and `cafe` as the default; with
+ * `receiver`, the worker signs completions with a secret of its own and posts those to RECEIVER_URL to the receiver.
+ */
+export async function rigWithWorker(options: RigOptions & { receiver?: boolean } = {}): Promise<Rig> {
   let app: ReturnType<typeof createApp> | undefined;
-  const rig = await base(async (request) => app!.fetch(request), options);
+  const completionSecret = `whsec_${randomBytes(32).toString("base64")}`;
+  const { receiver: wanted, ...rest } = options;
+  const receiver = wanted === true ? createWebhookReceiver({ secret: completionSecret }) : undefined;
+  const rig = await base(async (request) => app!.fetch(request), receiver === undefined ? rest : { ...rest, receiver });
   const stores = { menus: memoryKv(), sessions: memoryKv() };
   const menus = menuRepo(stores.menus);
   for (const doc of [cafe, delivery, pills]) await menus.publish(doc, new Date().toISOString());
@@ -150,9 +167,14 @@ export async function rigWithWorker(options: RigOptions = {}): Promise<Rig> {
       ADMIN_TOKEN: rig.adminToken,
       // Memory KV has compare-and-set: no read-back settle needed.
       CLAIM_SETTLE_MS: "0",
+      ...(receiver === undefined ? {} : { COMPLETION_WEBHOOK_SECRET: completionSecret, ALLOW_LOCAL_WEBHOOKS: "true" }),
     },
     stores,
-    fetch: async (input, init) => rig.sim.app.fetch(new Request(input, init)),
+    fetch: async (input, init) => {
+      const request = new Request(input, init);
+      if (receiver !== undefined && request.url.startsWith(`${RECEIVER_URL}/`)) return receiver.app.fetch(request);
+      return rig.sim.app.fetch(request);
+    },
     now: Date.now,
     sleep: async () => undefined,
     random: systemRandom,

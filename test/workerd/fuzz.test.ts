@@ -190,7 +190,7 @@ describe("menu documents, valid and broken", () => {
         for (const [id, node] of Object.entries(menu.nodes)) {
           if (node.kind === "text") accepted({ type: "text", text: node.text }, `node ${id}`);
           else if (node.kind === "handover") accepted({ type: "text", text: node.text ?? "" }, `node ${id}`);
-          else {
+          else if (node.kind === "question") {
             accepted({ type: "interactive", interactive: node.interactive }, `node ${id}`);
             for (const o of node.options) if ("text" in o.next) accepted({ type: "text", text: o.next.text }, `closing text of ${id}.${o.id}`);
           }

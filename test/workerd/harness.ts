@@ -1,5 +1,6 @@
 /** The workerd harness: the real Worker entry, real Miniflare KV, the fake Messages API in place of the network. */
 import { createExecutionContext, createMessageBatch, env, getQueueResult, waitOnExecutionContext } from "cloudflare:test";
+import { createExampleBackend } from "../../sim/example-backend.js";
 import { createFakeMessagesApi } from "../../sim/messages-api.js";
 import { createWorker } from "../../src/runtimes/cloudflare.js";
 import { menuRepo } from "../../src/store/menus.js";
@@ -42,6 +43,7 @@ export const workerdHarness: HarnessFactory = async (options = {}) => {
   const { applicationId, signatureSecret, adminToken, completionSecret } = testSecrets();
   const api = createFakeMessagesApi({ applicationId, publicKey: k.publicKey, ...options.messagesApi });
   const hooks = createFakeReceiver();
+  const backend = createExampleBackend({ secret: completionSecret });
   const logs: string[] = [];
 
   const gate = kvGate();
@@ -75,6 +77,7 @@ export const workerdHarness: HarnessFactory = async (options = {}) => {
       const url = input instanceof Request ? input.url : String(input);
       if (url.startsWith(API_URL)) return api.fetch(input, init);
       if (url.startsWith(hooks.url)) return hooks.handle(new Request(input, init));
+      if (url.startsWith(backend.origin)) return backend.handle(new Request(input, init));
       throw new Error(`the worker fetched ${url}; tests reach no network`);
     },
     log: (line) => void logs.push(JSON.stringify(line)),
@@ -110,6 +113,7 @@ export const workerdHarness: HarnessFactory = async (options = {}) => {
     signatureSecret,
     api,
     hooks,
+    backend,
     completionSecret,
     logs,
     inbound: (payload, o) => webhook("/webhooks/inbound", payload, o),

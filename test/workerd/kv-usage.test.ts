@@ -1,5 +1,6 @@
 import { env } from "cloudflare:test";
 import { afterEach, describe, expect, it, vi } from "vitest";
+import booking from "../../menus/booking.json";
 import delivery from "../../menus/delivery.json";
 import { replyWebhook, statusWebhook, textWebhook } from "../../sim/vonage-webhooks.js";
 import { newCustomer } from "../scenarios/harness.js";
@@ -56,6 +57,21 @@ describe("KV usage per webhook (workerd, Miniflare KV)", () => {
     kv.reset();
     await h.status(statusWebhook({ messageUuid: h.api.accepted[1]!.messageUuid, business: h.business, customer, status: "read" }));
     expect(kv.counts()).toEqual({ sessionGets: 0, sessionPuts: 0, menuGets: 0, menuPuts: 0 });
+    await h.dispose();
+  });
+
+  it("a step that calls the backend (a request node) costs what a static step costs: two writes, the same reads", async () => {
+    const h = await workerdHarness();
+    await h.publish(booking);
+    await h.bind(h.business, "booking");
+    const customer = newCustomer();
+    await h.inbound(textWebhook({ business: h.business, customer, text: "hi" }));
+    const kv = countKv();
+    await h.inbound(textWebhook({ business: h.business, customer, text: "SW1A 1AA" }));
+    expect(h.backend.requests.map((r) => r.path)).toEqual(["/slots"]);
+    expect(kv.reads()).toEqual({ session: 2, sent: 1, optout: 2 });
+    expect(kv.writes()).toEqual({ session: 1, sent: 1 });
+    expect(kv.counts()).toMatchObject({ menuGets: 0, menuPuts: 0 });
     await h.dispose();
   });
 

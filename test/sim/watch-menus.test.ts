@@ -1,0 +1,140 @@
+/** npm start's menu watcher: a saved file is checked, and published to the running worker only when valid and changed. */
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { pointWebhooksAt } from "../../scripts/dev/local-webhooks.js";
+import { hashOf, writeRecord } from "../../scripts/dev/seed-menus.js";
+import { adminPublisher, watchMenus, type MenuWatcher } from "../../scripts/dev/watch-menus.js";
+import type { MenuFileEvent } from "../../sim/workbench-api.js";
+import delivery from "../../menus/delivery.json" with { type: "json" };
+import { RECEIVER_URL, rigWithWorker, type Rig } from "./rig.js";
+
+const cleanups: Array<() => Promise<void> | void> = [];
+afterEach(async () => {
+  for (const clean of cleanups.splice(0)) await clean();
+});
+
+const withFooter = (text: string) => ({
+  ...delivery,
+  nodes: { "delivery-time": { ...delivery.nodes["delivery-time"], interactive: { ...delivery.nodes["delivery-time"].interactive, footer: { text } } } },
+});
+
+/** A menus folder as npm start left it after seeding `delivery` (version 1 in the rig's worker), and its watcher. */
+async function watched(rig: Rig) {
+  const dir = await mkdtemp(join(tmpdir(), "wa-menu-watch-"));
+  cleanups.push(() => rm(dir, { recursive: true, force: true }));
+  const file = join(dir, "delivery.json");
+  await writeFile(file, JSON.stringify(delivery, null, 2));
+  const recordPath = join(dir, "..", `${dir.split("/").at(-1)}-seeded.json`);
+  cleanups.push(() => rm(recordPath, { force: true }));
+  const prepare = (doc: unknown) => pointWebhooksAt(doc, RECEIVER_URL).doc;
+  await writeRecord(recordPath, { delivery: { sha256: hashOf(prepare(delivery)), version: 1 } });
+
+  const events: Array<{ event: MenuFileEvent; menus: Array<{ id: string; name: string }> }> = [];
+  const said: string[] = [];
+  let told: (() => void) | undefined;
+  const watcher: MenuWatcher = watchMenus({
+    dir,
+    menus: [{ file, id: "delivery", name: delivery.name, doc: prepare(delivery) }],
+    recordPath,
+    prepare,
+    publish: adminPublisher(rig.worker),
+    show: (path) => path.replace(`${dir}/`, "menus/"),
+    say: (line) => void said.push(line),
+    onResult: (event, menus) => {
+      events.push({ event, menus });
+      told?.();
+    },
+    settleMs: 50,
+  });
+  cleanups.push(() => watcher.close());
+
+  /** Writes (or removes) a file, then waits for what became of it: the first result for it after the write. */
+  const save = async (name: string, content: unknown | null) => {
+    const from = events.length;
+    const path = join(dir, name);
+    if (content === null) await rm(path);
+    else await writeFile(path, typeof content === "string" ? content : JSON.stringify(content, null, 2));
+    const found = () => events.slice(from).find((e) => e.event.file === `menus/${name}`);
+    while (found() === undefined) await new Promise<void>((resolve) => (told = resolve));
+    return found()!;
+  };
+  const current = async (id: string) => {
+    const result = await rig.worker.admin("GET", `/menus/${id}`);
+    return result.ok ? (result.body as { version: number; menu: any }) : null;
+  };
+  return { save, said, events, current, recordPath };
+}
+
+describe("watching the menus folder", () => {
+  it("publishes a changed file as the next version, records it, and says so", async () => {
+    const rig = await rigWithWorker();
+    const { save, said, current, recordPath, events } = await watched(rig);
+
+    const { event, menus } = await save("delivery.json", withFooter("Back soon"));
+    expect(event).toEqual({ at: expect.any(String), file: "menus/delivery.json", outcome: "published", id: "delivery", version: 2, problems: [], warnings: [] });
+    expect(menus).toEqual([{ id: "delivery", name: delivery.name }]);
+    expect(said).toContain('menus/delivery.json: published "delivery" as version 2');
+    expect((await current("delivery"))?.version).toBe(2);
+    expect((await current("delivery"))?.menu.nodes["delivery-time"].interactive.footer).toEqual({ text: "Back soon" });
+    // A restart of npm start will not publish it again.
+    expect(JSON.parse(await readFile(recordPath, "utf8")).menus.delivery).toEqual({ sha256: hashOf(withFooter("Back soon")), version: 2 });
+    // The file as seeded was not published again when the watch began.
+    expect(events.filter((e) => e.event.outcome === "published")).toHaveLength(1);
+
+    // Only reformatted: the same document, nothing published.
+    const again = await save("delivery.json", JSON.stringify(withFooter("Back soon")));
+    expect(again.event).toMatchObject({ outcome: "unchanged", id: "delivery", version: 2 });
+    expect((await current("delivery"))?.version).toBe(2);
+  });
+
+  it("prints every problem of an invalid file with its path and publishes nothing", async () => {
+    const rig = await rigWithWorker();
+    const { save, said, current } = await watched(rig);
+    const broken = structuredClone(withFooter("x")) as any;
+    broken.start = "nowhere";
+    broken.nodes["delivery-time"].interactive.action.buttons[0].reply.title = "A title much longer than twenty";
+
+    const { event } = await save("delivery.json", broken);
+    expect(event.outcome).toBe("invalid");
+    expect(event.problems).toEqual([
+      expect.stringMatching(/^menus\/delivery\.json \$\.nodes\["delivery-time"\]\.interactive\.action\.buttons\[0\]\.reply\.title: .*20/),
+      expect.stringMatching(/^menus\/delivery\.json \$\.start: start node "nowhere" does not exist/),
+    ]);
+    expect(said).toEqual(["menus/delivery.json: not published, 2 problems:", ...event.problems.map((p) => `  ${p}`)]);
+    expect((await current("delivery"))?.version).toBe(1);
+
+    const notJson = await save("delivery.json", "{ not json");
+    expect(notJson.event).toMatchObject({ outcome: "invalid", problems: [expect.stringMatching(/^menus\/delivery\.json: not valid JSON/)] });
+    expect((await current("delivery"))?.version).toBe(1);
+  });
+
+  it("publishes a new file with its webhooks pointed at the local receiver, lists it, and forgets it when removed", async () => {
+    // As npm start's worker: it takes webhooks to this machine.
+    const rig = await rigWithWorker({ receiver: true });
+    const { save, current } = await watched(rig);
+    const order = {
+      id: "order",
+      name: "Order a tea",
+      start: "ask",
+      nodes: { ask: { type: "question", text: "Tea?", options: [{ id: "yes", title: "Yes", next: { text: "Coming up.", webhook: "https://example.com/hooks/orders" } }] } },
+    };
+    const added = await save("order.json", order);
+    expect(added.event).toMatchObject({ outcome: "published", id: "order", version: 1 });
+    expect(added.menus).toEqual([
+      { id: "delivery", name: delivery.name },
+      { id: "order", name: "Order a tea" },
+    ]);
+    expect((await current("order"))?.menu.nodes.ask.options[0].next.webhook).toBe(`${RECEIVER_URL}/hooks/orders`);
+
+    const twin = await save("twin.json", { ...order, name: "Twin" });
+    expect(twin.event).toMatchObject({ outcome: "invalid", problems: [expect.stringContaining('menus/order.json already has the id "order"')] });
+
+    const removed = await save("order.json", null);
+    expect(removed.event).toMatchObject({ outcome: "removed", id: "order" });
+    expect(removed.menus).toEqual([{ id: "delivery", name: delivery.name }]);
+    // Still published: conversations on it go on; the CLI removes it if wanted.
+    expect((await current("order"))?.version).toBe(1);
+  });
+});
