@@ -1,6 +1,7 @@
-/** The commands that look after customers on a worker: a customer's session, and failed completion deliveries. */
+/** The commands that look after customers on a worker: starting a menu, a customer's session, failed completion deliveries. */
 import { CommandError, plural, UsageError, type Command, type Run } from "./command.js";
-import { askWorker, refusal, type WorkerAnswer } from "./worker.js";
+import { start } from "./start-command.js";
+import { askWorker, digits, plus, refusal, routeMissing } from "./worker.js";
 
 /** The fields of a stored session this command prints; the worker sends the whole record. */
 interface SessionLike {
@@ -12,6 +13,44 @@ interface SessionLike {
   attempts: number;
   startedAt: string;
   updatedAt: string;
+}
+
+/** WhatsApp's 24-hour window as the worker reports it beside the session. */
+interface WindowLike {
+  open: boolean;
+  closesAt: string | null;
+  lastInboundAt?: string;
+  /** When a message was refused as outside the window (WhatsApp's 1340). */
+  closedAt?: string;
+}
+
+/** A timer the conversation waits on, as the worker reports it (`timers`). */
+interface TimerLike {
+  kind: "reminder" | "handback";
+  node: string;
+  count: number;
+  due: string;
+}
+
+/** A handover in progress, as the worker reports it (`handover`). */
+interface HandoverLike {
+  node: string;
+  webhook: string;
+  since: string;
+  lastActivityAt: string;
+}
+
+function describeTimer(t: TimerLike): string {
+  if (t.kind === "handback") return `hands back to the menu at ${t.due} unless someone writes (idle)`;
+  return `reminder ${t.count + 1} for "${t.node}" due ${t.due}`;
+}
+
+/** Whether a question reaches the customer now, or only the menu's template does. */
+function describeWindow(w: WindowLike): string {
+  const wrote = w.lastInboundAt === undefined ? "they have not written to you" : `they last wrote ${w.lastInboundAt}`;
+  if (w.open) return `open until ${w.closesAt}: questions reach them (${wrote})`;
+  const why = w.closedAt === undefined ? wrote : `WhatsApp refused a message as outside it at ${w.closedAt}`;
+  return `closed: only templates reach them (${why})`;
 }
 
 /** The fields of a stored completion delivery this command prints. */
@@ -26,13 +65,14 @@ interface DeliveryLike {
   menuId: string;
 }
 
-/** Numbers as the worker stores them: digits, country code first; "+44..." is taken too. */
-const digits = (number: string) => number.trim().replace(/^\+/, "");
-const plus = (number: string) => `+${digits(number)}`;
-/** Hono's own 404 (an old worker, a wrong --url path) is not the route's "no session". */
-const routeMissing = (answer: WorkerAnswer) => String(answer.json["message"] ?? "").startsWith("no route for");
-
-function describeSession(s: SessionLike | null, optedOut: boolean, business: string, customer: string): string[] {
+function describeSession(
+  s: SessionLike | null,
+  optedOut: boolean,
+  window: WindowLike | undefined,
+  business: string,
+  customer: string,
+  extra: { timers?: TimerLike[]; handover?: HandoverLike | null } = {},
+): string[] {
   if (s === null) return [`${plus(customer)} with ${plus(business)}`, "  opted out  yes: nothing is sent until they write a start command (no conversation is stored)"];
   const who = s.profileName === undefined ? plus(customer) : `${s.profileName} (${plus(customer)})`;
   const rows: Array<[string, string]> = [["menu", `${s.menuId}, version ${s.menuVersion}`]];
@@ -43,6 +83,9 @@ function describeSession(s: SessionLike | null, optedOut: boolean, business: str
     const f = s.pending.failed;
     if (f !== undefined) rows.push(["delivery", `that question did not reach them: ${[f.status, f.code, f.title, f.detail].filter(Boolean).join(", ")}`]);
   }
+  if (extra.handover) rows.push(["handover", `with a person since ${extra.handover.since} (last message ${extra.handover.lastActivityAt}); their messages go to ${extra.handover.webhook}`]);
+  for (const t of extra.timers ?? []) rows.push(["timer", describeTimer(t)]);
+  if (window !== undefined) rows.push(["window", describeWindow(window)]);
   rows.push(["answers", s.answers.length === 0 ? "none yet" : s.answers.map((a) => `${a.node}: ${a.title}`).join(" · ")]);
   if (optedOut) rows.push(["opted out", "yes: nothing is sent until they write a start command"]);
   rows.push(["started", s.startedAt], ["updated", s.updatedAt]);
@@ -53,10 +96,12 @@ const session: Command = {
   name: "session",
   group: "Customers on a worker",
   forms: [
-    ["session <business> <customer>", "show a customer's conversation: menu, pending question, answers"],
+    ["session <business> <customer>", "show a customer's conversation: menu, pending question, answers, pending timer, handover"],
     ["session reset <business> <customer> [--clear-opt-out]", "forget it, so their next message starts afresh"],
   ],
   details: `<business> is your WhatsApp Business number, <customer> the customer's, digits with the country code first.
+The "window" line says whether a question reaches them now (within 24 hours of their last message to you) or
+only the menu's approved template does (see wa-menu start --help).
 A reset deletes the stored session (DELETE /admin/sessions/...): the customer's next message gets the first
 question of the menu bound to the number. The customer's opt-out stays: it is their decision. Only
 --clear-opt-out forgets it too (DELETE ...?optOut=clear).`,
@@ -84,7 +129,11 @@ question of the menu bound to the number. The customer's opt-out stays: it is th
     }
     if (answer.status !== 200) throw refusal(target, "session", answer);
     const stored = (answer.json["session"] ?? null) as SessionLike | null;
-    print(describeSession(stored, answer.json["optedOut"] === true, business, customer), answer.json);
+    // An older worker sends no window: then there is no line for it.
+    const window = (answer.json["window"] ?? undefined) as WindowLike | undefined;
+    // Workers without timers or handover send neither field.
+    const waits = { timers: (answer.json["timers"] ?? []) as TimerLike[], handover: (answer.json["handover"] ?? null) as HandoverLike | null };
+    print(describeSession(stored, answer.json["optedOut"] === true, window, business, customer, waits), answer.json);
     return 0;
   },
 };
@@ -132,4 +181,4 @@ exits 1 with the receiver's answer.`,
   },
 };
 
-export const customerCommands: Command[] = [session, deliveries];
+export const customerCommands: Command[] = [start, session, deliveries];

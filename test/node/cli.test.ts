@@ -1,6 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { describe, expect, it } from "vitest";
 import { COMMANDS, runCli, type CliIo } from "../../cli/wa-menu.js";
+import { createFakeMessagesApi } from "../../sim/messages-api.js";
 import { createApp } from "../../src/http/app.js";
 import { memoryKv } from "../../src/store/memory.js";
 import { systemRandom } from "../../src/system.js";
@@ -13,6 +14,7 @@ function cli(files: Record<string, string> = {}, fetchImpl?: typeof fetch, env: 
   const out: string[] = [];
   const err: string[] = [];
   const written: Record<string, string> = {};
+  const sleeps: number[] = [];
   const io: CliIo = {
     readFile: async (path) => files[path] ?? readFile(path, "utf8"),
     writeFile: async (path, text) => void (written[path] = text),
@@ -24,8 +26,9 @@ function cli(files: Record<string, string> = {}, fetchImpl?: typeof fetch, env: 
     env,
     out: (t) => void out.push(t),
     err: (t) => void err.push(t),
+    sleep: async (ms) => void sleeps.push(ms),
   };
-  return { io, out, err, written, run: (...argv: string[]) => runCli(argv, io) };
+  return { io, out, err, written, sleeps, run: (...argv: string[]) => runCli(argv, io) };
 }
 
 describe("wa-menu validate", () => {
@@ -167,7 +170,7 @@ describe("wa-menu help and usage", () => {
   });
 
   it("every command's --help, -h and `help <command>` print its usage on stdout and exit 0", async () => {
-    expect(COMMANDS.map((c) => c.name)).toEqual(["validate", "graph", "schema", "push", "pull", "bind", "session", "deliveries"]);
+    expect(COMMANDS.map((c) => c.name)).toEqual(["validate", "graph", "schema", "push", "pull", "bind", "start", "session", "deliveries"]);
     for (const c of COMMANDS) {
       // Help wins over missing arguments and a wrong option on the same line.
       for (const argv of [
@@ -267,18 +270,22 @@ describe("wa-menu --json", () => {
  * A worker that answers the admin routes the way `src/http/admin-routes.ts` does, from canned answers, and records
  * every request: the CLI's side of the contract, without a store.
  */
-function fakeWorker(routes: Record<string, (req: Request) => Response>) {
+function fakeWorker(routes: Record<string, (req: Request) => Response | Promise<Response>>) {
   const requests: Array<{ method: string; url: string; auth: string | null }> = [];
+  /** The JSON bodies the CLI sent, in order. */
+  const bodies: unknown[] = [];
   const fetchImpl = (async (input: RequestInfo | URL, init?: RequestInit) => {
     const req = new Request(input, init);
     requests.push({ method: req.method, url: req.url, auth: req.headers.get("Authorization") });
+    const text = await req.clone().text();
+    if (text !== "") bodies.push(JSON.parse(text));
     if (req.headers.get("Authorization") !== `Bearer ${ADMIN_TOKEN}`)
       return Response.json({ error: "ERR_UNAUTHORIZED", message: "missing or wrong admin token: send Authorization: Bearer <ADMIN_TOKEN>" }, { status: 401 });
     const { pathname } = new URL(req.url);
     const route = routes[`${req.method} ${pathname}`];
     return route ? route(req) : Response.json({ error: "ERR_NOT_FOUND", message: `no route for ${req.method} ${pathname}` }, { status: 404 });
   }) as typeof fetch;
-  return { fetchImpl, requests };
+  return { fetchImpl, requests, bodies };
 }
 
 const failedDelivery = {
@@ -420,6 +427,46 @@ describe("wa-menu deliveries and session against a fake worker", () => {
     expect(b.out.join("\n")).toContain('  waiting    for an answer to "size" (asked 2026-03-01T10:01:00.000Z)\n  delivery   that question did not reach them: rejected, 1300, Not a WhatsApp user\n');
   });
 
+  it("session shows the pending timer and a handover when the worker reports them", async () => {
+    const timer = { kind: "reminder", node: "size", count: 0, due: "2026-03-01T10:11:00.000Z", id: "t", conversation: "c", asked: "a" };
+    const handover = { node: "#agent", webhook: "https://agents.example.com/wa", since: "2026-03-01T10:02:00.000Z", lastActivityAt: "2026-03-01T10:03:00.000Z", idleMs: 3600000 };
+    let body: object = { session: storedSession, optedOut: false, timers: [timer], handover: null };
+    const { fetchImpl } = fakeWorker({ "GET /admin/sessions/447700900000/447700900101": () => Response.json(body) });
+    const a = cli({}, fetchImpl);
+    expect(await a.run("session", "447700900000", "447700900101")).toBe(0);
+    expect(a.out.join("\n")).toContain('  timer      reminder 1 for "size" due 2026-03-01T10:11:00.000Z\n');
+    body = { session: { ...storedSession, pending: null }, optedOut: false, timers: [{ ...timer, kind: "handback", due: "2026-03-01T11:03:00.000Z" }], handover };
+    const b = cli({}, fetchImpl);
+    expect(await b.run("session", "447700900000", "447700900101")).toBe(0);
+    expect(b.out.join("\n")).toContain(
+      "  handover   with a person since 2026-03-01T10:02:00.000Z (last message 2026-03-01T10:03:00.000Z); their messages go to https://agents.example.com/wa\n  timer      hands back to the menu at 2026-03-01T11:03:00.000Z unless someone writes (idle)\n",
+    );
+  });
+
+  it("session shows WhatsApp's 24-hour window when the worker reports it", async () => {
+    let window: object = { open: true, closesAt: "2026-03-02T10:00:10.000Z", lastInboundAt: "2026-03-01T10:00:10.000Z" };
+    const { fetchImpl } = fakeWorker({ "GET /admin/sessions/447700900000/447700900101": () => Response.json({ session: storedSession, optedOut: false, sent: null, window }) });
+    const lineOf = async () => {
+      const c = cli({}, fetchImpl);
+      expect(await c.run("session", "447700900000", "447700900101")).toBe(0);
+      const lines = c.out.join("\n").split("\n");
+      // Between what the conversation waits for and the answers so far.
+      expect(lines[3]).toMatch(/^ {2}window {5}/);
+      expect(lines[4]).toMatch(/^ {2}answers /);
+      return lines[3];
+    };
+    expect(await lineOf()).toBe("  window     open until 2026-03-02T10:00:10.000Z: questions reach them (they last wrote 2026-03-01T10:00:10.000Z)");
+    window = { open: false, closesAt: "2026-03-02T10:00:10.000Z", lastInboundAt: "2026-03-01T10:00:10.000Z" };
+    expect(await lineOf()).toBe("  window     closed: only templates reach them (they last wrote 2026-03-01T10:00:10.000Z)");
+    window = { open: false, closesAt: null, lastInboundAt: "2026-03-01T10:00:10.000Z", closedAt: "2026-03-01T12:00:00.000Z" };
+    expect(await lineOf()).toBe("  window     closed: only templates reach them (WhatsApp refused a message as outside it at 2026-03-01T12:00:00.000Z)");
+    window = { open: false, closesAt: null };
+    expect(await lineOf()).toBe("  window     closed: only templates reach them (they have not written to you)");
+    const json = cli({}, fetchImpl);
+    expect(await json.run("session", "447700900000", "447700900101", "--json")).toBe(0);
+    expect(JSON.parse(json.out.join("\n")).window).toEqual({ open: false, closesAt: null });
+  });
+
   it("session reset deletes the session and keeps the opt-out, unless --clear-opt-out", async () => {
     const done = () => new Response(null, { status: 204 });
     const { fetchImpl, requests } = fakeWorker({ "DELETE /admin/sessions/447700900000/447700900101": done });
@@ -437,6 +484,486 @@ describe("wa-menu deliveries and session against a fake worker", () => {
     const old = cli({}, fakeWorker({}).fetchImpl);
     expect(await old.run("session", "447700900000", "447700900101")).toBe(1);
     expect(old.err).toEqual(["wa-menu: session: the worker answered 404: no route for GET /admin/sessions/447700900000/447700900101"]);
+  });
+});
+
+/** A start route that answers what `POST /flows/{menu}/start` answers, from a canned status and body. */
+const answering = (status: number, body: object) => () => Response.json(body, { status });
+const START = "POST /flows/cafe/start";
+const [BUSINESS, CUSTOMER] = ["447700900000", "447700900101"];
+
+describe("wa-menu start for one customer against a fake worker", () => {
+  const startLine = (answer: () => Response, ...more: string[]) => {
+    const worker = fakeWorker({ [START]: answer });
+    const c = cli({}, worker.fetchImpl);
+    return { ...c, ...worker, go: () => c.run("start", "cafe", "--from", BUSINESS, "--to", CUSTOMER, ...more) };
+  };
+
+  it("sends the customer, name, variables and request id, and says the first question went out", async () => {
+    const s = startLine(answering(200, { outcome: "started", node: "welcome", message_uuids: ["m-1"] }));
+    // "+" before a number is taken, as `session` takes it; a value may hold "=".
+    expect(await s.run("start", "cafe", "--from", "+447700900000", "--to", "+447700900101", "--name", "Alice", "--var", "table=12", "--var=note=a=b", "--request-id", "promo-1")).toBe(0);
+    expect(s.requests).toEqual([{ method: "POST", url: "http://worker.test/flows/cafe/start", auth: `Bearer ${ADMIN_TOKEN}` }]);
+    expect(s.bodies).toEqual([{ to: CUSTOMER, from: BUSINESS, profileName: "Alice", variables: { table: "12", note: "a=b" }, requestId: "promo-1" }]);
+    expect(s.out).toEqual(['started "cafe" for +447700900101: sent its first question ("welcome"); the menu goes on when they answer']);
+    expect(s.err).toEqual([]);
+  });
+
+  it("says which way each outcome went", async () => {
+    const cases: Array<[object, string[], string]> = [
+      [
+        { outcome: "templated", node: "#template", message_uuids: ["m-1"] },
+        [],
+        'started "cafe" for +447700900101: sent the menu\'s approved template, because they have not written in the last 24 hours and WhatsApp delivers only templates outside that window; the menu goes on when they answer it',
+      ],
+      [{ outcome: "completed", node: null, message_uuids: ["m-1"] }, [], 'started "cafe" for +447700900101: sent its messages; the menu ended there, with no question to answer'],
+      [
+        { outcome: "already_started", node: "size", message_uuids: [] },
+        ["--request-id", "promo-1"],
+        '"cafe" was already started for +447700900101 by request id promo-1: nothing sent again (it waits for an answer to "size")',
+      ],
+      [
+        { outcome: "already_started", node: null, message_uuids: [] },
+        ["--request-id", "promo-1"],
+        '"cafe" was already started for +447700900101 by request id promo-1: nothing sent again (the conversation has ended since)',
+      ],
+    ];
+    for (const [answer, more, line] of cases) {
+      const s = startLine(answering(200, answer), ...more);
+      expect(await s.go()).toBe(0);
+      expect(s.out).toEqual([line]);
+    }
+    // Nothing but what was given: no empty variables, name or request id.
+    const bare = startLine(answering(200, { outcome: "started", node: "welcome", message_uuids: ["m-1"] }));
+    expect(await bare.go()).toBe(0);
+    expect(bare.bodies).toEqual([{ to: CUSTOMER, from: BUSINESS }]);
+  });
+
+  it("--json prints the worker's answer with the menu and both numbers", async () => {
+    const s = startLine(answering(200, { outcome: "templated", node: "#template", message_uuids: ["m-1"] }), "--json");
+    expect(await s.go()).toBe(0);
+    expect(JSON.parse(s.out.join("\n"))).toEqual({ menu: "cafe", from: BUSINESS, to: CUSTOMER, outcome: "templated", node: "#template", message_uuids: ["m-1"] });
+  });
+
+  it("a refusal exits 1 with the worker's message and what to do", async () => {
+    const outside =
+      'this customer has not written in the last 24 hours, so WhatsApp only delivers an approved template; add a "template" to menu "cafe" (see the README\'s Templates), or start it after the customer writes';
+    const invalid =
+      'this start does not fit menu "cafe": variables.table: menu "cafe" requires it; variables.tabel: menu "cafe" does not declare it (it declares table); add it to the menu\'s "variables"';
+    const cases: Array<[number, object, string[]]> = [
+      [
+        409,
+        { error: "ERR_OPTED_OUT", message: "this customer opted out; nothing is sent until they write a start command" },
+        [
+          "wa-menu: start cafe: the worker answered 409: this customer opted out; nothing is sent until they write a start command",
+          "They asked for no more messages: nothing reaches them until they write a start command to you (wa-menu session 447700900000 447700900101 shows it).",
+        ],
+      ],
+      [
+        409,
+        { error: "ERR_OUTSIDE_WINDOW", message: outside },
+        [`wa-menu: start cafe: the worker answered 409: ${outside}`, "wa-menu session 447700900000 447700900101 shows when they last wrote; after changing the menu, wa-menu push it again."],
+      ],
+      [
+        422,
+        { error: "ERR_START_INVALID", message: invalid, problems: ['variables.table: menu "cafe" requires it'] },
+        [`wa-menu: start cafe: the worker answered 422: ${invalid}`, `Pass the menu's variables with --var name=value (its "variables" lists them: wa-menu pull cafe).`],
+      ],
+      [
+        404,
+        { error: "ERR_MENU_NOT_FOUND", message: 'menu "cafe" does not exist; upload it first' },
+        ['wa-menu: start cafe: the worker answered 404: menu "cafe" does not exist; upload it first', "Upload it first: wa-menu push <file>."],
+      ],
+      [
+        503,
+        { error: "ERR_VONAGE_UNAVAILABLE", message: "the Messages API did not answer" },
+        [
+          "wa-menu: start cafe: the worker answered 503: the Messages API did not answer",
+          "It may have reached them already; pass a --request-id, so that running the command again never messages them twice.",
+        ],
+      ],
+      [
+        400,
+        { error: "ERR_BODY_MALFORMED", message: "expected {...}: to must be the customer's number, digits only, country code first" },
+        ["wa-menu: start cafe: the worker answered 400: expected {...}: to must be the customer's number, digits only, country code first"],
+      ],
+    ];
+    for (const [status, body, lines] of cases) {
+      const s = startLine(answering(status, body));
+      expect(await s.go()).toBe(1);
+      expect(s.out).toEqual([]);
+      expect(s.err).toEqual([lines.join("\n")]);
+    }
+    const json = startLine(answering(422, { error: "ERR_START_INVALID", message: invalid, problems: ['variables.table: menu "cafe" requires it'] }), "--json");
+    expect(await json.go()).toBe(1);
+    expect(JSON.parse(json.out.join("\n"))).toEqual({
+      error: `start cafe: the worker answered 422: ${invalid}\nPass the menu's variables with --var name=value (its "variables" lists them: wa-menu pull cafe).`,
+      status: 422,
+      code: "ERR_START_INVALID",
+      problems: ['variables.table: menu "cafe" requires it'],
+      hint: `Pass the menu's variables with --var name=value (its "variables" lists them: wa-menu pull cafe).`,
+    });
+    const old = cli({}, fakeWorker({}).fetchImpl);
+    expect(await old.run("start", "cafe", "--from", BUSINESS, "--to", CUSTOMER)).toBe(1);
+    expect(old.err).toEqual([
+      "wa-menu: start cafe: the worker answered 404: no route for POST /flows/cafe/start\nThe worker has no such route: it is older than this CLI; deploy the current version.",
+    ]);
+  });
+
+  it("wrong use exits 2 before anything is sent", async () => {
+    const cases: Array<[string[], string]> = [
+      [["start", "cafe", "--to", CUSTOMER], "start needs --from <business> and --to <customer> or --file <file>"],
+      [["start", "--from", BUSINESS, "--to", CUSTOMER], "start needs one menu id"],
+      [["start", "cafe", "--from", BUSINESS, "--to", CUSTOMER, "--var", "table"], "--var table: give name=value, e.g. --var table=12"],
+      [["start", "cafe", "--from", BUSINESS, "--to", CUSTOMER, "--var", "2nd=x"], `--var 2nd=x: "2nd" is not a variable name: letters, digits and '_', starting with a letter`],
+      [["start", "cafe", "--from", BUSINESS, "--to", CUSTOMER, "--var", "a=1", "--var", "a=2"], "--var a is given twice"],
+      [["start", "cafe", "--from", BUSINESS, "--to", CUSTOMER, "--request-id", "no spaces"], "--request-id no spaces: use 1 to 128 letters, digits or '_', '.', ':', '-'"],
+      [["start", "cafe", "--from", BUSINESS, "--to"], "--to needs a value: --to NUMBER or --to=NUMBER"],
+    ];
+    for (const [argv, message] of cases) {
+      const { fetchImpl, requests } = fakeWorker({ [START]: answering(200, {}) });
+      const c = cli({}, fetchImpl);
+      expect(await c.run(...argv), argv.join(" ")).toBe(2);
+      const [said, usage] = c.err[0]!.split("\n\n");
+      expect(said).toBe(`wa-menu: ${message}`);
+      expect(usage).toMatch(/^usage: wa-menu start <menu>/);
+      expect(requests).toEqual([]);
+    }
+  });
+});
+
+const BULK = "POST /flows/cafe/start/bulk";
+const mask = (n: string) => "*".repeat(n.length - 4) + n.slice(-4);
+const number = (i: number) => String(447700900100 + i);
+type BulkCall = { from: string; requestId: string; variables?: Record<string, string>; customers: Array<{ to: string; profileName?: string; variables?: Record<string, string> }> };
+
+/** The bulk route as admin-routes.ts answers it, each customer's result chosen by `outcome` (default: the first question). */
+function bulkRoute(outcome: (to: string) => object = () => ({ outcome: "started", via: "question", node: "welcome" })) {
+  return async (req: Request) => {
+    const body = (await req.json()) as BulkCall;
+    const results = body.customers.map((c, index) => ({ index, customer: mask(c.to), ...outcome(c.to) }));
+    const count = (o: string) => results.filter((r) => (r as { outcome?: string }).outcome === o).length;
+    return Response.json({ requestId: body.requestId, started: count("started"), opted_out: count("opted_out"), refused: count("refused"), results });
+  };
+}
+
+const csvOf = (count: number) => ["to,profileName,table", ...Array.from({ length: count }, (_, i) => `${number(i)},Customer ${i},${i % 2 === 0 ? String(i) : ""}`)].join("\n");
+
+describe("wa-menu start --file against a fake worker", () => {
+  const fileArgs = (file: string, ...more: string[]) => ["start", "cafe", "--from", BUSINESS, "--file", file, ...more];
+
+  it("CSV: 45 customers go in calls of 20, 20 and 5 with one request id, a pause between, a line each and a summary", async () => {
+    const special: Record<string, object> = {
+      [number(3)]: { outcome: "opted_out" },
+      [number(7)]: { outcome: "started", via: "template", node: "#template" },
+      [number(8)]: { outcome: "started", via: "question", already: true, node: "size" },
+    };
+    const { fetchImpl, requests, bodies } = fakeWorker({ [BULK]: bulkRoute((to) => special[to] ?? { outcome: "started", via: "question", node: "welcome" }) });
+    const c = cli({ "customers.csv": `${csvOf(45)}\n` }, fetchImpl);
+    expect(await c.run(...fileArgs("customers.csv", "--var", "shop=Soho"))).toBe(0);
+    expect(c.err).toEqual([]);
+    expect(requests.map((r) => `${r.method} ${r.url}`)).toEqual(Array(3).fill("POST http://worker.test/flows/cafe/start/bulk"));
+    const calls = bodies as BulkCall[];
+    expect(calls.map((b) => b.customers.length)).toEqual([20, 20, 5]);
+    expect(new Set(calls.map((b) => b.requestId)).size).toBe(1);
+    const requestId = calls[0]!.requestId;
+    expect(requestId).toMatch(/^bulk-[0-9a-f]{32}$/);
+    expect(calls.map((b) => [b.from, b.variables])).toEqual(Array(3).fill([BUSINESS, { shop: "Soho" }]));
+    expect(calls.flatMap((b) => b.customers.map((x) => x.to))).toEqual(Array.from({ length: 45 }, (_, i) => number(i)));
+    // An empty cell is left out; a row without a variable sends none.
+    expect(calls[0]!.customers.slice(0, 2)).toEqual([
+      { to: number(0), profileName: "Customer 0", variables: { table: "0" } },
+      { to: number(1), profileName: "Customer 1" },
+    ]);
+    expect(c.sleeps).toEqual([1000, 1000]);
+
+    expect(c.out[0]).toBe(`starting "cafe" for 45 customers from +447700900000, 20 per call (request id ${requestId}, derived from the menu and the file's numbers)`);
+    expect(c.out.slice(1, 10)).toEqual([
+      "  line 2   ********0100  started: sent the first question",
+      "  line 3   ********0101  started: sent the first question",
+      "  line 4   ********0102  started: sent the first question",
+      "  line 5   ********0103  opted out: nothing sent",
+      "  line 6   ********0104  started: sent the first question",
+      "  line 7   ********0105  started: sent the first question",
+      "  line 8   ********0106  started: sent the first question",
+      "  line 9   ********0107  started: sent the template (outside the 24-hour window)",
+      "  line 10  ********0108  already started by this request id: nothing sent again",
+    ]);
+    expect(c.out.slice(1, 46).map((l) => /line (\d+)/.exec(l)?.[1])).toEqual(Array.from({ length: 45 }, (_, i) => String(i + 2)));
+    expect(c.out.slice(46)).toEqual(["customers.csv: 45 customers: 44 started (1 with the template, 1 already by this request id), 1 opted out, 0 refused"]);
+  });
+
+  it("JSON: names and variables per customer, a file's value winning over --var; --request-id and --pace-ms as given", async () => {
+    const file = JSON.stringify(
+      [
+        { to: "+447700900101", profileName: "Alice", variables: { table: "4" } },
+        { to: "447700900102", variables: {} },
+      ],
+      null,
+      2,
+    );
+    const { fetchImpl, bodies } = fakeWorker({ [BULK]: bulkRoute() });
+    const c = cli({ "customers.json": file }, fetchImpl);
+    expect(await c.run(...fileArgs("customers.json", "--var", "table=1", "--request-id", "spring-promo", "--pace-ms", "250"))).toBe(0);
+    expect(bodies).toEqual([
+      { from: BUSINESS, requestId: "spring-promo", variables: { table: "1" }, customers: [{ to: "447700900101", profileName: "Alice", variables: { table: "4" } }, { to: "447700900102" }] },
+    ]);
+    expect(c.out).toEqual([
+      'starting "cafe" for 2 customers from +447700900000, 20 per call (request id spring-promo)',
+      "  line 2  ********0101  started: sent the first question",
+      "  line 9  ********0102  started: sent the first question",
+      "customers.json: 2 customers: 2 started, 0 opted out, 0 refused",
+    ]);
+    expect(c.sleeps).toEqual([]);
+    const paced = cli({ "c.csv": csvOf(41) }, fakeWorker({ [BULK]: bulkRoute() }).fetchImpl);
+    expect(await paced.run(...fileArgs("c.csv", "--pace-ms=250"))).toBe(0);
+    expect(paced.sleeps).toEqual([250, 250]);
+    const unpaced = cli({ "c.csv": csvOf(41) }, fakeWorker({ [BULK]: bulkRoute() }).fetchImpl);
+    expect(await unpaced.run(...fileArgs("c.csv", "--pace-ms", "0"))).toBe(0);
+    expect(unpaced.sleeps).toEqual([]);
+  });
+
+  it("refused customers exit 1 with the worker's reason; --json prints the combined results with file lines", async () => {
+    const outside =
+      'this customer has not written in the last 24 hours, so WhatsApp only delivers an approved template; add a "template" to menu "cafe" (see the README\'s Templates), or start it after the customer writes';
+    const special: Record<string, object> = {
+      [number(1)]: { outcome: "refused", reason: outside, retry: false },
+      [number(2)]: { outcome: "refused", reason: "session kept changing under concurrent writes; try again", retry: true },
+    };
+    const route = bulkRoute((to) => special[to] ?? { outcome: "started", via: "question", node: "welcome" });
+    const c = cli({ "c.csv": csvOf(23) }, fakeWorker({ [BULK]: route }).fetchImpl);
+    expect(await c.run(...fileArgs("c.csv"))).toBe(1);
+    expect(c.out.slice(2, 4)).toEqual([
+      `  line 3   ********0101  refused: ${outside}`,
+      "  line 4   ********0102  refused: session kept changing under concurrent writes; try again (running the command again may get past this)",
+    ]);
+    const requestId = /request id (bulk-\w+)/.exec(c.out[0]!)![1];
+    expect(c.out.at(-1)).toBe(
+      ["c.csv: 23 customers: 21 started, 0 opted out, 2 refused", `1 refusal may pass on a rerun: running the same command again is safe (request id ${requestId}).`].join("\n"),
+    );
+
+    const json = cli({ "c.csv": csvOf(23) }, fakeWorker({ [BULK]: route }).fetchImpl);
+    expect(await json.run(...fileArgs("c.csv", "--json"))).toBe(1);
+    const doc = JSON.parse(json.out.join("\n"));
+    expect(doc).toMatchObject({ menu: "cafe", from: BUSINESS, file: "c.csv", requestId, customers: 23, started: 21, opted_out: 0, refused: 2 });
+    expect(doc.results).toHaveLength(23);
+    expect(doc.results[2]).toEqual({ index: 2, line: 4, customer: "********0102", outcome: "refused", reason: "session kept changing under concurrent writes; try again", retry: true });
+    // Indexes and lines run through the whole file, not restarting with each call.
+    expect(doc.results[22]).toEqual({ index: 22, line: 24, customer: "********0122", outcome: "started", via: "question", node: "welcome" });
+  });
+
+  it("the request id is the same for the same menu and numbers, corrected names included, and another for other numbers or menus", async () => {
+    const idOf = async (files: Record<string, string>, ...argv: string[]) => {
+      const { fetchImpl, bodies } = fakeWorker({ [BULK]: bulkRoute(), "POST /flows/pills/start/bulk": bulkRoute() });
+      expect(await cli(files, fetchImpl).run(...argv)).toBe(0);
+      return (bodies[0] as BulkCall).requestId;
+    };
+    const first = await idOf({ "a.csv": csvOf(3) }, ...fileArgs("a.csv"));
+    expect(await idOf({ "a.csv": csvOf(3) }, ...fileArgs("a.csv"))).toBe(first);
+    expect(await idOf({ "b.csv": csvOf(3).replace("Customer 1", "Bob") }, ...fileArgs("b.csv", "--var", "x=1"))).toBe(first);
+    expect(await idOf({ "c.json": JSON.stringify([2, 0, 1].map((i) => ({ to: number(i) }))) }, ...fileArgs("c.json"))).toBe(first);
+    expect(await idOf({ "d.csv": csvOf(4) }, ...fileArgs("d.csv"))).not.toBe(first);
+    expect(await idOf({ "a.csv": csvOf(3) }, "start", "pills", "--from", BUSINESS, "--file", "a.csv")).not.toBe(first);
+  });
+
+  it("a call that fails as a whole stops, says a rerun is safe, and the rerun continues with the same request id", async () => {
+    let calls = 0;
+    let failing: "503" | "network" = "503";
+    const started = new Set<string>();
+    const route = bulkRoute((to) => {
+      const already = started.has(to);
+      started.add(to);
+      return { outcome: "started", via: "question", node: "welcome", ...(already ? { already: true } : {}) };
+    });
+    const { fetchImpl: inner, bodies } = fakeWorker({ [BULK]: route });
+    const flaky = (async (input: RequestInfo | URL, init?: RequestInit) => {
+      calls++;
+      if (calls === 2 && failing === "503") return Response.json({ error: "internal", message: "the server is misconfigured or failed; see its logs" }, { status: 503 });
+      if (calls === 5 && failing === "network") throw new TypeError("fetch failed");
+      return inner(input, init);
+    }) as typeof fetch;
+    const first = cli({ "c.csv": csvOf(45) }, flaky);
+    expect(await first.run(...fileArgs("c.csv"))).toBe(1);
+    const requestId = (bodies[0] as BulkCall).requestId;
+    expect(first.out).toHaveLength(21);
+    expect(first.err).toEqual([
+      [
+        "wa-menu: c.csv: the call for lines 22-41 failed: the worker answered 503: the server is misconfigured or failed; see its logs",
+        `The 20 customers before line 22 were handled. Running the same command again is safe: with request id ${requestId} nobody already started is messaged twice, and it continues where it left off.`,
+      ].join("\n"),
+    ]);
+    failing = "network";
+    const again = cli({ "c.csv": csvOf(45) }, flaky);
+    expect(await again.run(...fileArgs("c.csv", "--json"))).toBe(1);
+    const doc = JSON.parse(again.out.join("\n"));
+    expect(doc.error).toBe(
+      [
+        "c.csv: the call for lines 42-46 failed: cannot reach http://worker.test: is the worker running, and is WA_MENU_URL right?",
+        `The 40 customers before line 42 were handled. Running the same command again is safe: with request id ${requestId} nobody already started is messaged twice, and it continues where it left off.`,
+      ].join("\n"),
+    );
+    expect(doc).toMatchObject({ requestId, customers: 45, started: 40, refused: 0 });
+    expect(doc.results.filter((r: { already?: boolean }) => r.already).length).toBe(20);
+    const third = cli({ "c.csv": csvOf(45) }, flaky);
+    expect(await third.run(...fileArgs("c.csv"))).toBe(0);
+    expect(third.out.at(-1)).toBe("c.csv: 45 customers: 45 started (40 already by this request id), 0 opted out, 0 refused");
+    expect(new Set((bodies as BulkCall[]).map((b) => b.requestId))).toEqual(new Set([requestId]));
+  });
+
+  it("a refused call (an unknown menu) says what to do, and that nothing was sent", async () => {
+    const missing = () => Response.json({ error: "ERR_MENU_NOT_FOUND", message: 'menu "cafe" does not exist; upload it first' }, { status: 404 });
+    const c = cli({ "c.csv": csvOf(3) }, fakeWorker({ [BULK]: missing }).fetchImpl);
+    expect(await c.run(...fileArgs("c.csv"))).toBe(1);
+    expect(c.err).toEqual(['wa-menu: c.csv: the call for lines 2-4: the worker answered 404: menu "cafe" does not exist; upload it first\nUpload it first: wa-menu push <file>.\nNothing was sent.']);
+  });
+
+  it("a bad file: every bad row with its line, nothing sent, exit 1", async () => {
+    const csv = ["to,profileName,table,2nd", "447700900101,Alice,1,", "4477-009,Bob,,", ',"Carol, Jr.",,', "+447700900101,,,", "447700900105,Dan"].join("\n");
+    const { fetchImpl, requests } = fakeWorker({ [BULK]: bulkRoute() });
+    const header = cli({ "c.csv": csv }, fetchImpl);
+    expect(await header.run(...fileArgs("c.csv"))).toBe(1);
+    expect(header.err).toEqual([
+      `wa-menu: c.csv: 1 problem; nothing was sent:\nc.csv:1: column "2nd" is not a variable name: letters, digits and '_', starting with a letter (or "to", "profileName")`,
+    ]);
+    const rows = cli({ "c.csv": csv.replace(",2nd", ",note") }, fetchImpl);
+    expect(await rows.run(...fileArgs("c.csv"))).toBe(1);
+    expect(rows.err).toEqual([
+      [
+        "wa-menu: c.csv: 4 problems; nothing was sent:",
+        'c.csv:3: "to" "4477-009" is not a phone number: digits only, country code first',
+        'c.csv:4: no "to": every customer needs their number',
+        "c.csv:5: customer +447700900101 is also on line 2: list each customer once",
+        "c.csv:6: 2 cells, and the header has 4 (quote a cell that holds a comma)",
+      ].join("\n"),
+    ]);
+    const json = `[\n  {"to": "447700900101"},\n  {"to": 447700900102},\n  {"to": "447700900103", "name": "Eve",\n   "variables": {"table": 4}}\n]`;
+    const bad = cli({ "c.json": json }, fetchImpl);
+    expect(await bad.run(...fileArgs("c.json", "--json"))).toBe(1);
+    expect(JSON.parse(bad.out.join("\n"))).toEqual({
+      error: expect.stringMatching(/^c\.json: 3 problems; nothing was sent:\nc\.json:3: /),
+      file: "c.json",
+      problems: [
+        { line: 3, message: '"to" must be a string, e.g. "447700900101"' },
+        { line: 4, message: 'unknown field "name": a customer has "to", "profileName" and "variables"' },
+        { line: 4, message: 'variable "table" must be a string' },
+      ],
+    });
+    // A problem with the whole file has no line number.
+    const shapes: Array<[string, string, string | RegExp]> = [
+      ["e.csv", "", 'e.csv: the file is empty: give a header row naming a "to" column, then a row per customer'],
+      ["h.csv", "phone,name\n447700900101,A", 'h.csv:1: the header row names no "to" column (it names "phone", "name"): the first row names the columns, separated by commas'],
+      ["o.csv", "to\n", "o.csv: no customers: the header row is the only row"],
+      ["q.csv", 'to,profileName\n447700900101,"Al', 'q.csv:2: a quoted cell is not closed: end it with ", and write a quote inside one as ""'],
+      ["n.json", "{}", 'n.json: expected a JSON array of customers, [{"to": "<number>", "profileName"?: "...", "variables"?: {...}}, ...]'],
+      ["x.json", "[{", /^x\.json: not valid JSON \(/],
+    ];
+    for (const [file, text, line] of shapes) {
+      const c = cli({ [file]: text }, fetchImpl);
+      expect(await c.run(...fileArgs(file)), file).toBe(1);
+      expect(c.err[0]!.split("\n")[0], file).toBe(`wa-menu: ${file}: 1 problem; nothing was sent:`);
+      const said = c.err[0]!.split("\n")[1];
+      if (typeof line === "string") expect(said, file).toBe(line);
+      else expect(said, file).toMatch(line);
+    }
+    const unreadable = cli({}, fetchImpl);
+    expect(await unreadable.run(...fileArgs("/nowhere/c.csv"))).toBe(1);
+    expect(unreadable.err).toEqual(["wa-menu: /nowhere/c.csv: cannot read the file"]);
+    expect(requests).toEqual([]);
+  });
+
+  it("--help explains both forms, the file shapes, the 24-hour window and the default request id", async () => {
+    const { run, out } = cli();
+    expect(await run("start", "--help")).toBe(0);
+    const help = out.join("\n");
+    expect(help).toMatch(
+      /^usage: wa-menu start <menu> --from <business> --to <customer> \[\.\.\.\]\n {7}wa-menu start <menu> --from <business> --file <file> \[\.\.\.\]\n\nStart a menu for a customer: they get its first question\.\nStart it for every customer in a CSV or JSON file\.\n/,
+    );
+    for (const said of [
+      'an array of {"to", "profileName"?, "variables"?',
+      'a "to" column, optionally "profileName"',
+      "within 24 hours",
+      'approved "template"',
+      "running the same command\nagain is safe",
+      "--pace-ms N",
+    ]) {
+      expect(help).toContain(said);
+    }
+  });
+
+  it("wrong use of the file form exits 2 before anything is sent", async () => {
+    const cases: Array<[string[], string]> = [
+      [["start", "cafe", "--from", BUSINESS, "--to", CUSTOMER, "--file", "c.csv"], "give --to <customer> or --file <file>, not both"],
+      [["start", "cafe", "--file", "c.csv"], "start needs --from <business> and --to <customer> or --file <file>"],
+      [["start", "cafe", "--from", BUSINESS, "--file", "c.csv", "--name", "Al"], "--name is for one customer (--to); a file gives each customer's name in its profileName"],
+      [["start", "cafe", "--from", BUSINESS, "--to", CUSTOMER, "--pace-ms", "5"], "--pace-ms paces the calls of a --file start"],
+      [["start", "cafe", "--from", BUSINESS, "--file", "c.csv", "--pace-ms", "1s"], "--pace-ms 1s: give the pause between calls in milliseconds (0 to 999999)"],
+    ];
+    for (const [argv, message] of cases) {
+      const { fetchImpl, requests } = fakeWorker({ [BULK]: bulkRoute() });
+      const c = cli({ "c.csv": csvOf(2) }, fetchImpl);
+      expect(await c.run(...argv), argv.join(" ")).toBe(2);
+      expect(c.err[0]!.split("\n\n")[0]).toBe(`wa-menu: ${message}`);
+      expect(requests).toEqual([]);
+    }
+  });
+});
+
+describe("wa-menu start against the real worker", async () => {
+  const keys = await generateTestKeys();
+  function worker() {
+    const api = createFakeMessagesApi({ applicationId: "app", publicKey: keys.publicKey });
+    const app = createApp({
+      env: { VONAGE_APPLICATION_ID: "app", VONAGE_PRIVATE_KEY: keys.pkcs8Pem, VONAGE_SIGNATURE_SECRET: "s".repeat(32), ADMIN_TOKEN },
+      stores: { menus: memoryKv(), sessions: memoryKv() },
+      fetch: api.fetch,
+      now: Date.now,
+      sleep: async () => undefined,
+      random: systemRandom,
+      log: () => undefined,
+    });
+    return { api, fetchImpl: (async (input: RequestInfo | URL, init?: RequestInit) => app.fetch(new Request(input, init))) as typeof fetch };
+  }
+
+  it("customers who never wrote get the cafe's template; a rerun of the same file messages nobody twice", async () => {
+    const { api, fetchImpl } = worker();
+    const files = { "c.csv": "to,profileName\n447700900101,Alice\n447700900102,\n447700900103,Carol\n" };
+    expect(await cli(files, fetchImpl).run("push", "menus/cafe.json")).toBe(0);
+    const first = cli(files, fetchImpl);
+    expect(await first.run("start", "cafe", "--from", BUSINESS, "--file", "c.csv")).toBe(1);
+    expect(first.out.slice(1)).toEqual([
+      "  line 2  ********0101  started: sent the template (outside the 24-hour window)",
+      `  line 3  ********0102  refused: template "cafe_welcome" parameter 1 ({{profile.name}}) is empty for this customer; WhatsApp refuses empty parameters: pass the profileName or variables it names`,
+      "  line 4  ********0103  started: sent the template (outside the 24-hour window)",
+      "c.csv: 3 customers: 2 started (2 with the template), 0 opted out, 1 refused",
+    ]);
+    // Sends are counted as requests to the Messages API: whether its stand-in accepts a template is not this test's matter.
+    expect(api.requests).toBe(2);
+    const again = cli(files, fetchImpl);
+    expect(await again.run("start", "cafe", "--from", BUSINESS, "--file", "c.csv", "--json")).toBe(1);
+    expect(JSON.parse(again.out.join("\n"))).toMatchObject({
+      started: 2,
+      refused: 1,
+      results: [
+        { line: 2, already: true },
+        { line: 3, outcome: "refused" },
+        { line: 4, already: true },
+      ],
+    });
+    expect(api.requests).toBe(2);
+
+    const one = cli({}, fetchImpl);
+    expect(await one.run("start", "cafe", "--from", BUSINESS, "--to", "447700900104", "--name", "Dan", "--request-id", "dan-1")).toBe(0);
+    expect(await one.run("start", "cafe", "--from", BUSINESS, "--to", "447700900104", "--name", "Dan", "--request-id", "dan-1")).toBe(0);
+    expect(one.out).toEqual([
+      expect.stringMatching(/^started "cafe" for \+447700900104: sent the menu's approved template, because/),
+      '"cafe" was already started for +447700900104 by request id dan-1: nothing sent again (it waits for an answer to the template)',
+    ]);
+    const session = cli({}, fetchImpl);
+    expect(await session.run("session", BUSINESS, "447700900104")).toBe(0);
+    expect(session.out.join("\n")).toContain("\n  window     closed: only templates reach them (they have not written to you)\n");
+    expect(await one.run("start", "cafe", "--from", BUSINESS, "--to", "447700900105", "--var", "table=4")).toBe(1);
+    expect(one.err).toEqual([expect.stringMatching(/^wa-menu: start cafe: the worker answered 422: this start does not fit menu "cafe": variables\.table: .*\nPass the menu's variables/)]);
+    expect(api.requests).toBe(3);
   });
 });
 
