@@ -75,6 +75,30 @@ describe("KV usage per webhook (workerd, Miniflare KV)", () => {
     await h.dispose();
   });
 
+  it("reminders: no extra write per question asked, none for a stale timer, two for a reminder sent", async () => {
+    const h = await workerdHarness();
+    await h.publish({ ...delivery, settings: { reminders: { after: "10m", times: 1 } } });
+    await h.bind(h.business, "delivery");
+    const customer = newCustomer();
+    const kv = countKv();
+    await h.inbound(textWebhook({ business: h.business, customer, text: "hi" }));
+    // The timer rides on the step's own session write; the queue gets one message.
+    expect(kv.writes()).toEqual({ session: 1, sent: 1 });
+    expect(h.timers.set).toHaveLength(1);
+
+    kv.reset();
+    h.clock.advance(10 * 60_000);
+    expect(await h.timers.deliverDue()).toBe(1);
+    expect(kv.writes()).toEqual({ session: 1, sent: 1 });
+    expect(h.timers.set).toHaveLength(2);
+
+    kv.reset();
+    await h.timers.redeliver(h.timers.set[0]!.body);
+    expect(kv.writes()).toEqual({});
+    expect(kv.reads()).toEqual({ session: 1, sent: 1, optout: 1 });
+    await h.dispose();
+  });
+
   it("sessions expire after SESSION_TTL_SECONDS; an opt-out does not expire", async () => {
     const h = await workerdHarness({ env: { SESSION_TTL_SECONDS: "3600" } });
     await h.publish(delivery);
