@@ -42,7 +42,8 @@ interface HandoverLike {
 
 function describeTimer(t: TimerLike): string {
   if (t.kind === "handback") return `hands back to the menu at ${t.due} unless someone writes (idle)`;
-  return `reminder ${t.count + 1} for "${t.node}" due ${t.due}`;
+  const sent = t.count === 0 ? "no reminder sent yet" : `${plural(t.count, "reminder")} sent so far`;
+  return `for "${t.node}" unanswered, due ${t.due} (${sent}): a reminder, or the timeout after the last one`;
 }
 
 /** Whether a question reaches the customer now, or only the menu's template does. */

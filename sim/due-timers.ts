@@ -27,7 +27,7 @@ export function createDueTimers(options: { worker: WorkerClient; business: strin
   const offsets = new Map<string, number>();
   return {
     async moved(customer, ms) {
-      const offset = (offsets.get(customer) ?? 0) + ms;
+      let offset = (offsets.get(customer) ?? 0) + ms;
       offsets.set(customer, offset);
       const path = `/sessions/${options.business}/${customer}`;
       const fired: string[] = [];
@@ -39,6 +39,8 @@ export function createDueTimers(options: { worker: WorkerClient; business: strin
         if (timer === undefined || Date.parse(timer.due) > now() + offset) break;
         const result = await options.worker.admin("POST", `${path}/timer/fire`);
         if (!result.ok) break;
+        // The worker counts the next wait from its own now: the part of the move this timer stood for is used up.
+        offsets.set(customer, (offset = offset - Math.max(0, Date.parse(timer.due) - now())));
         fired.push(timer.kind === "handback" ? "the idle handover handed back to the menu" : `reminder ${timer.count + 1} of "${timer.node}" came due`);
       }
       return fired;

@@ -434,7 +434,7 @@ describe("wa-menu deliveries and session against a fake worker", () => {
     const { fetchImpl } = fakeWorker({ "GET /admin/sessions/447700900000/447700900101": () => Response.json(body) });
     const a = cli({}, fetchImpl);
     expect(await a.run("session", "447700900000", "447700900101")).toBe(0);
-    expect(a.out.join("\n")).toContain('  timer      reminder 1 for "size" due 2026-03-01T10:11:00.000Z\n');
+    expect(a.out.join("\n")).toContain('  timer      for "size" unanswered, due 2026-03-01T10:11:00.000Z (no reminder sent yet): a reminder, or the timeout after the last one\n');
     body = { session: { ...storedSession, pending: null }, optedOut: false, timers: [{ ...timer, kind: "handback", due: "2026-03-01T11:03:00.000Z" }], handover };
     const b = cli({}, fetchImpl);
     expect(await b.run("session", "447700900000", "447700900101")).toBe(0);

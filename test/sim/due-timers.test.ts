@@ -6,7 +6,7 @@ import type { WorkerClient, WorkerResult } from "../../sim/worker-client.js";
 const T0 = Date.parse("2026-12-01T10:00:00.000Z");
 const HOUR = 3_600_000;
 
-/** A worker whose customer waits on reminders every `every` ms, `times` of them, then nothing. */
+/** A worker whose customer waits on reminders `every` ms apart, `times` of them, each set from the worker's own now (T0). */
 function fakeWorker(every: number, times: number) {
   let fired = 0;
   const calls: string[] = [];
@@ -22,7 +22,7 @@ function fakeWorker(every: number, times: number) {
         fired++;
         return ok({ outcome: "reminded" });
       }
-      const timers = fired < times ? [{ kind: "reminder", node: "ask", count: fired, due: new Date(T0 + (fired + 1) * every).toISOString() }] : [];
+      const timers = fired < times ? [{ kind: "reminder", node: "ask", count: fired, due: new Date(T0 + every).toISOString() }] : [];
       return ok({ timers });
     },
   };
