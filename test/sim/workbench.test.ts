@@ -86,7 +86,15 @@ describe("the workbench API", () => {
 
     const kept = await rig.page(`/api/workbench/customers/${BILAL.number}/reset`, { clearOptOut: false });
     expect(await kept.json()).toEqual({ ok: true });
-    expect((await get(rig, `/api/workbench/customers/${BILAL.number}/session`)).json).toEqual({ found: true, session: null, optedOut: true, sent: null, window: { open: false, closesAt: null } });
+    expect((await get(rig, `/api/workbench/customers/${BILAL.number}/session`)).json).toEqual({
+      found: true,
+      session: null,
+      optedOut: true,
+      sent: null,
+      window: { open: false, closesAt: null },
+      timers: [],
+      handover: null,
+    });
     const notice = rig.sim.log.entries(BILAL.number).at(-1) as NoticeEntry;
     expect(notice).toMatchObject({ kind: "notice", level: "info", title: "Reset from the workbench: the worker forgot this conversation (any opt-out kept)" });
 
