@@ -12,6 +12,7 @@ import { bodyTextOf, choicesOf, isButtonMessage } from "./choices.js";
 import type { DeliveryReceipts } from "./delivery-receipts.js";
 import type { ServiceWindows, WindowState } from "./service-window.js";
 import { buttonWebhook, replyWebhook, textWebhook } from "./vonage-webhooks.js";
+import { createDueTimers } from "./due-timers.js";
 import type { WorkerClient, WorkerResult } from "./worker-client.js";
 
 export interface PageApiOptions {
@@ -67,6 +68,7 @@ export const sameOriginOnly: MiddlewareHandler = async (c, next) => {
 
 export function createPageApi(options: PageApiOptions): PageApi {
   const { log, receipts, worker, business, windows } = options;
+  const timers = createDueTimers({ worker, business: business.number });
   let menus = options.menus;
   const feeds = new Set<() => void>();
   const menuListeners = new Set<() => void>();
@@ -204,7 +206,10 @@ export function createPageApi(options: PageApiOptions): PageApi {
     const body = await bodyOf(c, clockSchema);
     if (!body.ok) return refuse(c, 400, body.message);
     // Only this customer's last message gets older; the webhooks' own timestamps stay real time.
-    return c.json(windows.advance(customer, body.data.hours * 3_600_000));
+    const state = windows.advance(customer, body.data.hours * 3_600_000);
+    // The worker's timers do not see this clock: what came due is fired through the admin API (sim/due-timers.ts).
+    for (const what of await timers.moved(customer, body.data.hours * 3_600_000)) log.notice(customer, "info", `⏰ ${what}`);
+    return c.json(state);
   });
 
   app.post("/customers/:number/flows", async (c) => {

@@ -27,7 +27,7 @@ export interface WorkerClient {
   status(payload: Record<string, unknown>): Promise<WorkerResult>;
   startFlow(menuId: string, business: string, customer: string, profileName?: string): Promise<WorkerResult>;
   /** The admin API with the admin token, as the business's own tools call it: `path` is under `/admin`. */
-  admin(method: "GET" | "PUT" | "DELETE", path: string, body?: unknown): Promise<WorkerResult>;
+  admin(method: "GET" | "PUT" | "DELETE" | "POST", path: string, body?: unknown): Promise<WorkerResult>;
 }
 
 /** The worker's own error text (`{"error","message"}`), or a short excerpt of whatever it answered. */

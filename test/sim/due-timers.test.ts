@@ -1,0 +1,42 @@
+/** The simulator's clock control fires the worker's timers that the move made due, through the admin API, and no others. */
+import { describe, expect, it } from "vitest";
+import { createDueTimers } from "../../sim/due-timers.js";
+import type { WorkerClient, WorkerResult } from "../../sim/worker-client.js";
+
+const T0 = Date.parse("2026-12-01T10:00:00.000Z");
+const HOUR = 3_600_000;
+
+/** A worker whose customer waits on reminders every `every` ms, `times` of them, then nothing. */
+function fakeWorker(every: number, times: number) {
+  let fired = 0;
+  const calls: string[] = [];
+  const ok = (body: Record<string, unknown>): WorkerResult => ({ ok: true, status: 200, body });
+  const worker: WorkerClient = {
+    baseUrl: "http://worker.test",
+    inbound: async () => ok({}),
+    status: async () => ok({}),
+    startFlow: async () => ok({}),
+    async admin(method, path) {
+      calls.push(`${method} ${path}`);
+      if (method === "POST") {
+        fired++;
+        return ok({ outcome: "reminded" });
+      }
+      const timers = fired < times ? [{ kind: "reminder", node: "ask", count: fired, due: new Date(T0 + (fired + 1) * every).toISOString() }] : [];
+      return ok({ timers });
+    },
+  };
+  return { worker, calls, fired: () => fired };
+}
+
+describe("due timers", () => {
+  it("fires nothing the move did not reach, then the chain the move covers", async () => {
+    const w = fakeWorker(HOUR, 3);
+    const timers = createDueTimers({ worker: w.worker, business: "447700900000", now: () => T0 });
+    expect(await timers.moved("447700900101", HOUR / 2)).toEqual([]);
+    expect(w.fired()).toBe(0);
+    // Another 2 hours: the customer's clock is 2.5 h on, so the reminders due at 1 h and 2 h fire, not the one at 3 h.
+    expect(await timers.moved("447700900101", 2 * HOUR)).toEqual(['reminder 1 of "ask" came due', 'reminder 2 of "ask" came due']);
+    expect(w.calls.filter((c) => c.startsWith("POST"))).toEqual(["POST /sessions/447700900000/447700900101/timer/fire", "POST /sessions/447700900000/447700900101/timer/fire"]);
+  });
+});
