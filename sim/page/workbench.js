@@ -14,7 +14,7 @@ import { drawGraph, scrollToCurrent } from "./workbench-graph.js";
 /** @typedef {import("../webhook-receiver.js").ReceivedWebhook} ReceivedWebhook */
 /** @typedef {import("../../src/flow/types.js").Session} Session */
 /** @typedef {import("../../src/flow/types.js").SentRecord} SentRecord */
-/** What the admin API answers for a customer, or that it has nothing. @typedef {{ found: false } | { found: true, session: Session | null, optedOut: boolean, sent: SentRecord | null, window?: { open: boolean, closesAt: string | null, lastInboundAt?: string, closedAt?: string } }} SessionView */
+/** What the admin API answers for a customer, or that it has nothing. @typedef {{ found: false } | { found: true, session: Session | null, optedOut: boolean, sent: SentRecord | null, window?: { open: boolean, closesAt: string | null, lastInboundAt?: string, closedAt?: string }, timers?: Array<import("../../src/flow/types.js").Timer>, handover?: import("../../src/flow/types.js").Handover | null }} SessionView */
 
 const TABS = /** @type {const} */ (["session", "graph", "webhooks"]);
 /** @typedef {typeof TABS[number]} Tab */
@@ -215,6 +215,10 @@ function drawSession() {
           : "closed: only templates reach them";
       facts.push(...fact("24-hour window", state, { "data-window": w.open ? "open" : "closed" }));
     }
+    const timer = view.timers?.[0];
+    if (timer !== undefined) facts.push(...fact("Timer", `${timer.kind === "reminder" ? `reminder ${timer.count + 1}` : "idle hand-back"} due ${clock(timer.due)}`, { "data-timer": timer.kind }));
+    const handover = view.handover ?? null;
+    facts.push(...fact("Handed over", handover === null ? "no: the bot answers" : `yes, since ${clock(handover.since)}: messages go to the agent`, { "data-handover": String(handover !== null) }));
     const vars = Object.entries(s?.vars ?? {});
     if (vars.length > 0) facts.push(...fact("Variables", h("span", {}, ...vars.flatMap(([k, v], i) => [i > 0 ? ", " : "", h("code", {}, k), ` = ${v}`]))));
     if (s !== null) facts.push(...fact("Conversation", `started ${clock(s.startedAt)}, last step ${clock(s.updatedAt)}`));
@@ -235,7 +239,7 @@ function drawSession() {
         "details",
         { class: "wb-raw" },
         h("summary", {}, "As the admin API returns it"),
-        h("pre", {}, JSON.stringify({ session: s, optedOut: view.optedOut, sent: view.sent, window: view.window }, null, 2)),
+        h("pre", {}, JSON.stringify({ session: s, optedOut: view.optedOut, sent: view.sent, window: view.window, timers: view.timers, handover: view.handover }, null, 2)),
       ),
     );
   }
