@@ -12,6 +12,7 @@ import { bodyTextOf, choicesOf, isButtonMessage } from "./choices.js";
 import type { DeliveryReceipts } from "./delivery-receipts.js";
 import type { ServiceWindows, WindowState } from "./service-window.js";
 import { buttonWebhook, replyWebhook, textWebhook } from "./vonage-webhooks.js";
+import { agentRoutes } from "./agent-api.js";
 import { createDueTimers } from "./due-timers.js";
 import type { WorkerClient, WorkerResult } from "./worker-client.js";
 
@@ -141,6 +142,7 @@ export function createPageApi(options: PageApiOptions): PageApi {
     profileName: log.customers().find((k) => k.number === customer)?.name ?? `+${customer}`,
   });
   const unknownCustomer = (c: Context) => refuse(c, 404, `no customer ${c.req.param("number") ?? ""}; add one first`);
+  agentRoutes(app, { worker, business: business.number, log, customerOf });
 
   app.post("/customers/:number/messages", async (c) => {
     const customer = customerOf(c);

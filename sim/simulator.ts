@@ -19,7 +19,7 @@ import { createWorkbenchApi, type WorkbenchApi } from "./workbench-api.js";
 import type { WorkerClient } from "./worker-client.js";
 
 /** The page's files, read on every request so that an edit shows on reload. */
-export type PageFile = "index.html" | "style.css" | "app.js" | "render.js" | "templates.js" | "workbench.js" | "workbench-graph.js";
+export type PageFile = "index.html" | "style.css" | "app.js" | "render.js" | "templates.js" | "workbench.js" | "workbench-graph.js" | "agent.js";
 
 export interface SimulatorOptions {
   applicationId: string;
@@ -67,6 +67,7 @@ const CONTENT_TYPES: Record<PageFile, string> = {
   "templates.js": "text/javascript; charset=utf-8",
   "workbench.js": "text/javascript; charset=utf-8",
   "workbench-graph.js": "text/javascript; charset=utf-8",
+  "agent.js": "text/javascript; charset=utf-8",
 };
 
 /** WhatsApp's location request message, shown as its text and the button's label (the page shows no location picker yet). */

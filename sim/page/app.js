@@ -8,6 +8,7 @@
 import { businessRow, customerRow, dayDivider, dayKey, dayLabel, h, noticeRow, optionNumber, preview } from "./render.js";
 import { templateRow, watchWindows, windowBar } from "./templates.js";
 import { chatChanged, holdCustomer, mountWorkbench } from "./workbench.js";
+import { holdAgentCustomer, mountAgentPane } from "./agent.js";
 
 /** @typedef {import("../chat-log.js").Entry} Entry */
 /** @typedef {import("../chat-log.js").BusinessEntry} BusinessEntry */
@@ -81,6 +82,7 @@ function draw() {
   drawMessages(snap);
   markRead();
   holdCustomer(state.current, snap.customers.find((c) => c.number === state.current)?.name ?? "");
+  holdAgentCustomer(state.current);
 }
 
 /** @param {FeedSnapshot} snap */
@@ -343,6 +345,7 @@ function init() {
   });
   document.addEventListener("visibilitychange", markRead);
   mountWorkbench();
+  mountAgentPane($("agent"));
   connect();
 }
 
