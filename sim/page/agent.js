@@ -42,7 +42,7 @@ function draw() {
   };
   const back = async () => {
     await call(`/api/customers/${customer}/agent/handback`, node.value.trim() === "" ? {} : { node: node.value.trim() });
-    await refresh();
+    await refreshSoon();
   };
   /** @param {() => Promise<void>} act */
   const submit = (act) => (/** @type {Event} */ e) => {
@@ -57,20 +57,41 @@ function draw() {
   );
 }
 
-/** Mounts the pane in `root` and keeps it current while the page is open. @param {HTMLElement} root */
+/** Mounts the pane in `root`. @param {HTMLElement} root */
 export function mountAgentPane(root) {
   pane.root = root;
   root.hidden = true;
-  setInterval(() => {
-    if (document.visibilityState === "visible") void refresh();
-  }, 2_000);
 }
 
-/** The customer whose phone the user holds (or none); called whenever the chat is drawn. @param {string | null} customer */
+let inFlight = false;
+let again = false;
+
+/** One refresh at a time; a call while one runs asks for one more after it, so the last change is always seen. */
+async function refreshSoon() {
+  if (inFlight) {
+    again = true;
+    return;
+  }
+  inFlight = true;
+  try {
+    do {
+      again = false;
+      await refresh();
+    } while (again);
+  } finally {
+    inFlight = false;
+  }
+}
+
+/**
+ * The customer whose phone the user holds (or none); called whenever the chat is drawn, so a handover (or a hand
+ * back) shows as soon as its message reaches the chat, without polling the worker. @param {string | null} customer
+ */
 export function holdAgentCustomer(customer) {
-  if (customer === pane.customer) return;
-  pane.customer = customer;
-  pane.handover = null;
-  draw();
-  void refresh();
+  if (customer !== pane.customer) {
+    pane.customer = customer;
+    pane.handover = null;
+    draw();
+  }
+  void refreshSoon();
 }

@@ -21,9 +21,13 @@ export const timerId = (t: Pick<Timer, "kind" | "conversation" | "node" | "asked
 
 const timerOf = (t: Omit<Timer, "id">): Timer => ({ ...t, id: timerId(t) });
 
-/** The reminders that apply to a question: its own, else the menu's. */
+/**
+ * The reminders that apply to a question: its own, else the menu's. A dynamic question (options from a list) is not
+ * sent again as a reminder: its page of options lives in the session, not the menu; only a text reminds there.
+ */
 export function remindersFor(ref: MenuRef, question: CompiledQuestion): CompiledReminders | null {
-  return question.reminders === undefined ? ref.menu.settings.reminders : question.reminders;
+  const reminders = question.reminders === undefined ? ref.menu.settings.reminders : question.reminders;
+  return question.dynamic !== undefined && reminders?.text === null ? null : reminders;
 }
 
 /** The timer a session should wait on, given the one it has: kept when it is for the same thing. */
