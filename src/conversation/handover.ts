@@ -4,7 +4,7 @@ import { decideAgentReply, decideHandBack } from "../flow/agent.js";
 import { needs } from "../flow/engine.js";
 import type { Plan } from "../flow/types.js";
 import type { CustomerState } from "../store/sessions.js";
-import { arm, claim, cutShort, MAX_TRIES, perform, resultOf, STEP_DEADLINE_MS, type ConversationDeps, type StepResult } from "./step.js";
+import { commit, MAX_TRIES, resultOf, STEP_DEADLINE_MS, type ConversationDeps, type StepResult } from "./step.js";
 
 /** Runs a decided agent step; refusals become the errors the admin routes answer with. */
 async function run(deps: ConversationDeps, business: string, customer: string, decide: (state: CustomerState, now: string, writer: string) => Promise<Plan>): Promise<StepResult> {
@@ -15,14 +15,10 @@ async function run(deps: ConversationDeps, business: string, customer: string, d
     if (plan.outcome === "opted_out") throw new AppError("ERR_OPTED_OUT", "this customer opted out; nothing is sent until they write a start command");
     if (plan.outcome === "outside_window") throw new AppError("ERR_OUTSIDE_WINDOW", plan.problem ?? "outside the 24-hour window");
     if (plan.outcome === "ignored") throw new AppError("ERR_NOT_HANDED_OVER", plan.problem ?? "not handed over");
-    const claimed = await claim(deps, plan, business, customer, state);
-    if (claimed === "lost") continue;
-    if (claimed === "opted_out") {
-      await cutShort(deps, plan, business, customer, deadlineAt);
-      throw new AppError("ERR_OPTED_OUT", "this customer opted out; nothing is sent until they write a start command");
-    }
-    await arm(deps, plan);
-    return resultOf(plan, await perform(deps, plan, business, customer, deadlineAt));
+    const done = await commit(deps, plan, business, customer, state, deadlineAt);
+    if (done === "lost") continue;
+    if (done === "opted_out") throw new AppError("ERR_OPTED_OUT", "this customer opted out; nothing is sent until they write a start command");
+    return resultOf(plan, done);
   }
   throw new AppError("ERR_SESSION_CONTENDED", "session kept changing under concurrent writes; try again");
 }

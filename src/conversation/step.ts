@@ -135,7 +135,7 @@ const HEALS = new Set([401, 402]);
 type Claim = "stored" | "lost" | "opted_out";
 
 /** Stores the plan's session (and the opt-out first), and checks that no concurrent writer or opt-out overtook it. */
-export async function claim(deps: ConversationDeps, plan: Plan, business: string, customer: string, state: CustomerState): Promise<Claim> {
+async function claim(deps: ConversationDeps, plan: Plan, business: string, customer: string, state: CustomerState): Promise<Claim> {
   // The opt-out is a fact of its own, written before anything is sent and never overwritten by a session.
   if (plan.optOut === "set") await deps.sessions.setOptOut(business, customer, { at: new Date(deps.now()).toISOString(), by: plan.session?.owed?.inbound ?? "" });
   if (plan.optOut === "clear") await deps.sessions.clearOptOut(business, customer);
@@ -208,10 +208,32 @@ export async function perform(deps: ConversationDeps, plan: Plan, business: stri
  * The claim was stored, then a stop overtook it: its messages are not sent, its completions are (the customer gave
  * those answers), and the sent record says the step ended, so no later message waits for it.
  */
-export async function cutShort(deps: ConversationDeps, plan: Plan, business: string, customer: string, deadlineAt: number): Promise<void> {
+async function cutShort(deps: ConversationDeps, plan: Plan, business: string, customer: string, deadlineAt: number): Promise<void> {
   if (plan.session === null || plan.perform === null) return;
   const skipped: Plan = { ...plan, perform: { ...plan.perform, from: Math.max(plan.perform.from, plan.perform.owed.sends.length) } };
   await perform(deps, skipped, business, customer, deadlineAt, true);
+}
+
+/**
+ * Stores the plan's claim and, once it holds, sets its timer and performs what it owes. "lost": a concurrent writer
+ * won, decide again; "opted_out": a stop overtook the stored claim, which is cut short (its completions still go out).
+ */
+export async function commit(
+  deps: ConversationDeps,
+  plan: Plan,
+  business: string,
+  customer: string,
+  state: CustomerState,
+  deadlineAt: number,
+): Promise<{ sent: string[]; refused?: string } | "lost" | "opted_out"> {
+  const claimed = await claim(deps, plan, business, customer, state);
+  if (claimed === "lost") return "lost";
+  if (claimed === "opted_out") {
+    await cutShort(deps, plan, business, customer, deadlineAt);
+    return "opted_out";
+  }
+  await arm(deps, plan);
+  return perform(deps, plan, business, customer, deadlineAt);
 }
 
 export const resultOf = (plan: Plan, done: { sent: string[]; refused?: string }, requests: RequestLog[] = []): StepResult => {
@@ -244,14 +266,10 @@ export async function handleInboundEvent(deps: ConversationDeps, event: InboundE
     if (plan.outcome === "behind") {
       throw new AppError("ERR_SESSION_BEHIND", "the stored session is older than this message (KV not caught up yet); Vonage will redeliver");
     }
-    const claimed = await claim(deps, plan, event.business, event.customer, state);
-    if (claimed === "lost") continue;
-    if (claimed === "opted_out") {
-      await cutShort(deps, plan, event.business, event.customer, deadlineAt);
-      return { outcome: "opted_out", menu: null, node: null, sent: [] };
-    }
-    await arm(deps, plan);
-    return resultOf(plan, await perform(deps, plan, event.business, event.customer, deadlineAt), requests);
+    const done = await commit(deps, plan, event.business, event.customer, state, deadlineAt);
+    if (done === "lost") continue;
+    if (done === "opted_out") return { outcome: "opted_out", menu: null, node: null, sent: [] };
+    return resultOf(plan, done, requests);
   }
   throw new AppError("ERR_SESSION_CONTENDED", "session kept changing under concurrent webhooks; Vonage will redeliver");
 }
@@ -275,15 +293,9 @@ export async function startMenu(deps: ConversationDeps, menuId: string, who: Who
     if (plan.outcome === "opted_out") throw new AppError("ERR_OPTED_OUT", "this customer opted out; nothing is sent until they write a start command");
     if (plan.outcome === "outside_window") throw new AppError("ERR_OUTSIDE_WINDOW", plan.problem ?? "outside the 24-hour window");
     if (plan.outcome === "already_started") return { outcome: plan.outcome, menu: menuId, node: plan.node, sent: [] };
-    const claimed = await claim(deps, plan, who.business, who.customer, state);
-    if (claimed === "opted_out") {
-      await cutShort(deps, plan, who.business, who.customer, deadlineAt);
-      throw new AppError("ERR_OPTED_OUT", "this customer opted out; nothing is sent until they write a start command");
-    }
-    if (claimed === "stored") {
-      await arm(deps, plan);
-      return resultOf(plan, await perform(deps, plan, who.business, who.customer, deadlineAt), requests);
-    }
+    const done = await commit(deps, plan, who.business, who.customer, state, deadlineAt);
+    if (done === "opted_out") throw new AppError("ERR_OPTED_OUT", "this customer opted out; nothing is sent until they write a start command");
+    if (done !== "lost") return resultOf(plan, done, requests);
   }
   throw new AppError("ERR_SESSION_CONTENDED", "session kept changing under concurrent writes; try again");
 }
@@ -301,15 +313,9 @@ export async function handleStatusEvent(deps: ConversationDeps, status: StatusEv
     const active = want === null ? null : await deps.menus.load(want.id, want.version);
     const plan = decideStatus({ ...state, status, active, now: new Date(deps.now()).toISOString(), writer: deps.newId() });
     if (plan.session === null) return "ignored";
-    const claimed = await claim(deps, plan, status.business, status.customer, state);
-    if (claimed === "lost") continue;
-    if (claimed === "opted_out") {
-      await cutShort(deps, plan, status.business, status.customer, deadlineAt);
-      return "recorded";
-    }
-    await arm(deps, plan);
-    await perform(deps, plan, status.business, status.customer, deadlineAt);
-    return plan.outcome === "templated" ? "templated" : "recorded";
+    const done = await commit(deps, plan, status.business, status.customer, state, deadlineAt);
+    if (done === "lost") continue;
+    return done !== "opted_out" && plan.outcome === "templated" ? "templated" : "recorded";
   }
   throw new AppError("ERR_SESSION_CONTENDED", "session kept changing; Vonage will redeliver the status");
 }

@@ -6,7 +6,7 @@ import { AppError } from "../errors.js";
 import { needs } from "../flow/engine.js";
 import { decideTimer } from "../flow/timers.js";
 import type { TimerMessage } from "../flow/types.js";
-import { arm, claim, cutShort, MAX_TRIES, perform, resultOf, STEP_DEADLINE_MS, type ConversationDeps, type StepResult } from "./step.js";
+import { arm, commit, MAX_TRIES, perform, resultOf, STEP_DEADLINE_MS, type ConversationDeps, type StepResult } from "./step.js";
 
 /** The queue's body, checked: only this app produces it, but a message of an older shape must not crash the consumer. */
 export function timerMessage(body: unknown): TimerMessage | null {
@@ -32,14 +32,10 @@ export async function handleTimer(deps: ConversationDeps, body: unknown, options
       await arm(deps, plan);
       return resultOf(plan, await perform(deps, plan, message.business, message.customer, deadlineAt));
     }
-    const claimed = await claim(deps, plan, message.business, message.customer, state);
-    if (claimed === "lost") continue;
-    if (claimed === "opted_out") {
-      await cutShort(deps, plan, message.business, message.customer, deadlineAt);
-      return { outcome: "opted_out", menu: null, node: null, sent: [] };
-    }
-    await arm(deps, plan);
-    return resultOf(plan, await perform(deps, plan, message.business, message.customer, deadlineAt));
+    const done = await commit(deps, plan, message.business, message.customer, state, deadlineAt);
+    if (done === "lost") continue;
+    if (done === "opted_out") return { outcome: "opted_out", menu: null, node: null, sent: [] };
+    return resultOf(plan, done);
   }
   throw new AppError("ERR_SESSION_CONTENDED", "session kept changing; the queue will deliver the timer again");
 }
