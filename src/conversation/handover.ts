@@ -1,10 +1,9 @@
 /** The agent's side of a handover as steps: a text to the customer, and handing the conversation back to the menu. */
 import { AppError } from "../errors.js";
 import { decideAgentReply, decideHandBack } from "../flow/agent.js";
-import { needs } from "../flow/engine.js";
 import type { Plan } from "../flow/types.js";
 import type { CustomerState } from "../store/sessions.js";
-import { commit, MAX_TRIES, resultOf, STEP_DEADLINE_MS, type ConversationDeps, type StepResult } from "./step.js";
+import { activeMenu, commit, MAX_TRIES, resultOf, STEP_DEADLINE_MS, type ConversationDeps, type StepResult } from "./step.js";
 
 /** Runs a decided agent step; refusals become the errors the admin routes answer with. */
 async function run(deps: ConversationDeps, business: string, customer: string, decide: (state: CustomerState, now: string, writer: string) => Promise<Plan>): Promise<StepResult> {
@@ -31,8 +30,7 @@ export function agentReply(deps: ConversationDeps, business: string, customer: s
 /** Hands the conversation back to its menu, at `node` or the start. */
 export function handBack(deps: ConversationDeps, business: string, customer: string, node?: string): Promise<StepResult> {
   return run(deps, business, customer, async (state, now, writer) => {
-    const want = needs(state.session).menu;
-    const ref = want === null ? null : await deps.menus.load(want.id, want.version);
+    const ref = await activeMenu(deps, state);
     if (node !== undefined && ref !== null && !Object.hasOwn(ref.menu.nodes, node)) {
       throw new AppError("ERR_START_INVALID", `node "${node}" is not in menu "${ref.menu.id}" version ${ref.version}; name one of its nodes, or none for the start`);
     }

@@ -17,7 +17,7 @@ import type { Backend, BackendResult } from "../business-webhooks/backend-reques
 import type { Deliveries } from "../business-webhooks/deliveries.js";
 import { AppError, VonageApiError } from "../errors.js";
 import { decideInbound, decideStart, decideStatus, freshNeeded, needs, variableProblems, type MenuRef } from "../flow/engine.js";
-import type { Who } from "../flow/session.js";
+import { completionsOnly, type Who } from "../flow/session.js";
 import type { Scheduler } from "../system.js";
 import type { FetchResult, InboundEvent, Outcome, Plan, SentRecord, Session, StatusEvent } from "../flow/types.js";
 import type { MenuRepo } from "../store/menus.js";
@@ -210,7 +210,7 @@ export async function perform(deps: ConversationDeps, plan: Plan, business: stri
  */
 async function cutShort(deps: ConversationDeps, plan: Plan, business: string, customer: string, deadlineAt: number): Promise<void> {
   if (plan.session === null || plan.perform === null) return;
-  const skipped: Plan = { ...plan, perform: { ...plan.perform, from: Math.max(plan.perform.from, plan.perform.owed.sends.length) } };
+  const skipped: Plan = { ...plan, perform: completionsOnly(plan.perform) };
   await perform(deps, skipped, business, customer, deadlineAt, true);
 }
 
@@ -241,10 +241,15 @@ export const resultOf = (plan: Plan, done: { sent: string[]; refused?: string },
   return { outcome: plan.outcome, menu: menu === "" ? null : menu, node: plan.node, sent: done.sent, ...defined({ refused: done.refused, requests: requests.length > 0 ? requests : undefined }) };
 };
 
+/** The menu version the stored session runs on (null: none, or no longer readable). */
+export async function activeMenu(deps: Pick<ConversationDeps, "menus">, state: CustomerState): Promise<MenuRef | null> {
+  const want = needs(state.session).menu;
+  return want === null ? null : deps.menus.load(want.id, want.version);
+}
+
 /** Reads the menus the engine asks for. */
 async function menusFor(deps: ConversationDeps, state: CustomerState, event: InboundEvent): Promise<{ active: MenuRef | null; fresh: MenuRef | null }> {
-  const want = needs(state.session).menu;
-  const active = want === null ? null : await deps.menus.load(want.id, want.version);
+  const active = await activeMenu(deps, state);
   const need = freshNeeded(state.session, event, active);
   if (need === null) return { active, fresh: null };
   const fresh = (need.kind === "current" ? await deps.menus.current(need.menuId) : null) ?? (await deps.menus.resolveFor(event.business));
@@ -309,8 +314,7 @@ export async function handleStatusEvent(deps: ConversationDeps, status: StatusEv
   const deadlineAt = deps.now() + (deps.stepDeadlineMs ?? STEP_DEADLINE_MS);
   for (let attempt = 1; attempt <= MAX_TRIES; attempt++) {
     const state = await deps.sessions.load(status.business, status.customer);
-    const want = needs(state.session).menu;
-    const active = want === null ? null : await deps.menus.load(want.id, want.version);
+    const active = await activeMenu(deps, state);
     const plan = decideStatus({ ...state, status, active, now: new Date(deps.now()).toISOString(), writer: deps.newId() });
     if (plan.session === null) return "ignored";
     const done = await commit(deps, plan, status.business, status.customer, state, deadlineAt);

@@ -3,10 +3,9 @@
  * step, so a queue's redelivery of the same timer finds the claim and sends only what is still owed.
  */
 import { AppError } from "../errors.js";
-import { needs } from "../flow/engine.js";
 import { decideTimer } from "../flow/timers.js";
 import type { TimerMessage } from "../flow/types.js";
-import { arm, commit, MAX_TRIES, perform, resultOf, STEP_DEADLINE_MS, type ConversationDeps, type StepResult } from "./step.js";
+import { activeMenu, arm, commit, MAX_TRIES, perform, resultOf, STEP_DEADLINE_MS, type ConversationDeps, type StepResult } from "./step.js";
 
 /** The queue's body, checked: only this app produces it, but a message of an older shape must not crash the consumer. */
 export function timerMessage(body: unknown): TimerMessage | null {
@@ -23,8 +22,7 @@ export async function handleTimer(deps: ConversationDeps, body: unknown, options
   const deadlineAt = deps.now() + (deps.stepDeadlineMs ?? STEP_DEADLINE_MS);
   for (let attempt = 1; attempt <= MAX_TRIES; attempt++) {
     const state = await deps.sessions.load(message.business, message.customer);
-    const want = needs(state.session).menu;
-    const active = want === null ? null : await deps.menus.load(want.id, want.version);
+    const active = await activeMenu(deps, state);
     const plan = decideTimer({ ...state, message, active, now: new Date(deps.now()).toISOString(), writer: deps.newId(), ...(options.force ? { force: true } : {}) });
     if (plan.outcome === "behind") throw new AppError("ERR_SESSION_BEHIND", "the step this timer started may still be sending; the queue will deliver it again");
     if (plan.session === null) {

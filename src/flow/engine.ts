@@ -9,7 +9,7 @@ import { templateMessage } from "./render.js";
 import { answer } from "./answer.js";
 import { commandOf } from "./match.js";
 import { begin, fetching, invite, nothing, plan, type MenuRef } from "./plan.js";
-import { ASKED_MAX, askedNow, blankSession, keepLast, catchUp, isActive, markDeliveryFailed, markHandled, OUTSIDE_WINDOW, windowOpen, type Who } from "./session.js";
+import { ASKED_MAX, askedNow, blankSession, keepLast, catchUp, completionsOnly, isActive, markDeliveryFailed, markHandled, OUTSIDE_WINDOW, windowOpen, type Who } from "./session.js";
 import { agentDesk, handOver, isHandedOver, relayEvent } from "./handover.js";
 import { armTimers } from "./timers.js";
 import type { FetchResult, InboundEvent, Plan, SentRecord, Session, StatusEvent } from "./types.js";
@@ -111,7 +111,7 @@ function startPlan(input: StartInput): Plan {
   const conversation = input.conversation ?? input.writer;
   const ctx = { event: null, now: input.now, writer: input.writer };
   // Messages the replaced conversation still owed no longer apply; its answers (completions) still go out.
-  const prior = owing && { ...owing, from: Math.max(owing.from, owing.owed.sends.length) };
+  const prior = owing && completionsOnly(owing);
   if (!windowOpen(input.session, input.now)) {
     // Outside WhatsApp's 24-hour window only an approved template reaches the customer; the menu goes on when they answer it.
     const { menu } = input.ref;
@@ -166,7 +166,7 @@ function statusPlan(input: StatusInput): Plan {
     const waiting: Session = { ...failed, pending: { ...askedNow(failed, TEMPLATE_NODE, input.now), answered: pending.answered }, attempts: 0 };
     const { message, empty } = templateMessage(template, waiting);
     // What the step before still owed: its messages would meet the same closed window; its completions still go out.
-    const prior = caught.owing && { ...caught.owing, from: Math.max(caught.owing.from, caught.owing.owed.sends.length) };
+    const prior = caught.owing && completionsOnly(caught.owing);
     if (empty.length === 0) return plan("templated", waiting, { event: null, now: input.now, writer: input.writer }, [message], [], prior);
   }
   return { outcome: "recorded", session: failed, perform: null, node: pending.node };

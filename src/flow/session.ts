@@ -117,6 +117,9 @@ export interface Owing {
 
 export const effectCount = (owed: Owed) => owed.sends.length + owed.completions.length;
 
+/** What an earlier step owes, without its messages: they no longer apply (a new conversation, a stop, a closed window); its answers (completions) still go out. */
+export const completionsOnly = <T extends { owed: Owed; from: number }>(owing: T): T => ({ ...owing, from: Math.max(owing.from, owing.owed.sends.length) });
+
 /**
  * The session as the sent record completes it: the pending question's `message_uuid` (known only after its send,
  * and stored under its own key), a refusal of it, and what the last step still owes.
