@@ -3,7 +3,7 @@ import { AppError } from "../errors.js";
 import { decideAgentReply, decideHandBack } from "../flow/agent.js";
 import type { Plan } from "../flow/types.js";
 import type { CustomerState } from "../store/sessions.js";
-import { activeMenu, commit, MAX_TRIES, resultOf, STEP_DEADLINE_MS, type ConversationDeps, type StepResult } from "./step.js";
+import { activeMenu, commit, optedOutError, refusalOf, MAX_TRIES, resultOf, STEP_DEADLINE_MS, type ConversationDeps, type StepResult } from "./step.js";
 
 /** Runs a decided agent step; refusals become the errors the admin routes answer with. */
 async function run(deps: ConversationDeps, business: string, customer: string, decide: (state: CustomerState, now: string, writer: string) => Promise<Plan>): Promise<StepResult> {
@@ -11,12 +11,12 @@ async function run(deps: ConversationDeps, business: string, customer: string, d
   for (let attempt = 1; attempt <= MAX_TRIES; attempt++) {
     const state = await deps.sessions.load(business, customer);
     const plan = await decide(state, new Date(deps.now()).toISOString(), deps.newId());
-    if (plan.outcome === "opted_out") throw new AppError("ERR_OPTED_OUT", "this customer opted out; nothing is sent until they write a start command");
-    if (plan.outcome === "outside_window") throw new AppError("ERR_OUTSIDE_WINDOW", plan.problem ?? "outside the 24-hour window");
+    const refused = refusalOf(plan);
+    if (refused !== null) throw refused;
     if (plan.outcome === "ignored") throw new AppError("ERR_NOT_HANDED_OVER", plan.problem ?? "not handed over");
     const done = await commit(deps, plan, business, customer, state, deadlineAt);
     if (done === "lost") continue;
-    if (done === "opted_out") throw new AppError("ERR_OPTED_OUT", "this customer opted out; nothing is sent until they write a start command");
+    if (done === "opted_out") throw optedOutError();
     return resultOf(plan, done);
   }
   throw new AppError("ERR_SESSION_CONTENDED", "session kept changing under concurrent writes; try again");

@@ -114,6 +114,16 @@ async function decideFetching(deps: ConversationDeps, decide: (fetched: readonly
   return plan;
 }
 
+/** A business-initiated step (a start, an agent's text) refused because the customer opted out. */
+export const optedOutError = () => new AppError("ERR_OPTED_OUT", "this customer opted out; nothing is sent until they write a start command");
+
+/** What a business-initiated step refuses to do, as the error its caller answers with; nothing for a plan it may carry out. */
+export function refusalOf(plan: Plan): AppError | null {
+  if (plan.outcome === "opted_out") return optedOutError();
+  if (plan.outcome === "outside_window") return new AppError("ERR_OUTSIDE_WINDOW", plan.problem ?? "outside the 24-hour window");
+  return null;
+}
+
 /** Every webhook is answered within 10 s: the sends of a step stop by then, leaving what is owed for the redelivery. */
 export const STEP_DEADLINE_MS = 9_000;
 
@@ -295,11 +305,11 @@ export async function startMenu(deps: ConversationDeps, menuId: string, who: Who
     const now = new Date(deps.now()).toISOString();
     const writer = deps.newId();
     const plan = await decideFetching(deps, (fetched) => decideStart({ ...state, ref, who, now, writer, fetched, ...defined({ conversation }) }), deadlineAt, memo, requests);
-    if (plan.outcome === "opted_out") throw new AppError("ERR_OPTED_OUT", "this customer opted out; nothing is sent until they write a start command");
-    if (plan.outcome === "outside_window") throw new AppError("ERR_OUTSIDE_WINDOW", plan.problem ?? "outside the 24-hour window");
+    const refused = refusalOf(plan);
+    if (refused !== null) throw refused;
     if (plan.outcome === "already_started") return { outcome: plan.outcome, menu: menuId, node: plan.node, sent: [] };
     const done = await commit(deps, plan, who.business, who.customer, state, deadlineAt);
-    if (done === "opted_out") throw new AppError("ERR_OPTED_OUT", "this customer opted out; nothing is sent until they write a start command");
+    if (done === "opted_out") throw optedOutError();
     if (done !== "lost") return resultOf(plan, done, requests);
   }
   throw new AppError("ERR_SESSION_CONTENDED", "session kept changing under concurrent writes; try again");

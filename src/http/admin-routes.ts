@@ -27,6 +27,12 @@ export async function jsonBody(request: Request, limit = 64 * 1024): Promise<unk
   return parseJson(await readBody(request, limit));
 }
 
+/** The `:business` and `:customer` of a session route, checked. */
+export const sessionOf = (c: { req: { param(name: string): string } }) => ({
+  business: param(c.req.param("business"), phoneSchema, "business number"),
+  customer: param(c.req.param("customer"), phoneSchema, "customer number"),
+});
+
 export function param(value: string, schema: z.ZodType<string, string>, what: string): string {
   const parsed = schema.safeParse(value);
   if (!parsed.success) throw bad(`${what} "${value}" is not valid`);
@@ -234,8 +240,7 @@ export function adminRoutes(services: () => Promise<Services>): Hono<ServicesEnv
 
   app.get("/sessions/:business/:customer", async (c) => {
     const { sessions } = c.var.services;
-    const business = param(c.req.param("business"), phoneSchema, "business number");
-    const customer = param(c.req.param("customer"), phoneSchema, "customer number");
+    const { business, customer } = sessionOf(c);
     const state = await sessions.load(business, customer);
     if (state.session === null && !state.optedOut) throw new AppError("ERR_NOT_FOUND", "no session for this customer");
     // The session as the engine sees it: the pending question's message_uuid and refusals come from the sent record.
@@ -252,7 +257,8 @@ export function adminRoutes(services: () => Promise<Services>): Hono<ServicesEnv
     const clear = c.req.query("optOut");
     if (clear !== undefined && clear !== "clear") throw bad('optOut must be "clear" (to forget the customer\'s opt-out too) or left out');
     // The opt-out is the customer's decision: a reset keeps it unless the admin clears it explicitly.
-    await sessions.delete(param(c.req.param("business"), phoneSchema, "business number"), param(c.req.param("customer"), phoneSchema, "customer number"), { clearOptOut: clear === "clear" });
+    const { business, customer } = sessionOf(c);
+    await sessions.delete(business, customer, { clearOptOut: clear === "clear" });
     return c.body(null, 204);
   });
 

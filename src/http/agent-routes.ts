@@ -11,21 +11,15 @@ import { AppError } from "../errors.js";
 import { catchUp } from "../flow/session.js";
 import { LIMITS } from "../menus/limits.js";
 import { nodeIdSchema } from "../menus/schema.js";
-import { phoneSchema } from "../vonage/webhooks.js";
-import { bad, jsonBody, param } from "./admin-routes.js";
+import { bad, jsonBody, sessionOf } from "./admin-routes.js";
 import type { ServicesEnv } from "./wiring.js";
 
 const replySchema = z.strictObject({ text: z.string().trim().min(1).max(LIMITS.text) });
 const handBackSchema = z.strictObject({ node: nodeIdSchema.optional() });
 
 export function agentRoutes(app: Hono<ServicesEnv>): void {
-  const who = (c: { req: { param(name: string): string } }) => ({
-    business: param(c.req.param("business"), phoneSchema, "business number"),
-    customer: param(c.req.param("customer"), phoneSchema, "customer number"),
-  });
-
   app.post("/sessions/:business/:customer/reply", async (c) => {
-    const { business, customer } = who(c);
+    const { business, customer } = sessionOf(c);
     const parsed = replySchema.safeParse(await jsonBody(c.req.raw));
     if (!parsed.success) throw bad('the body must be {"text": "<1 to 4096 characters>"}', parsed.error);
     const result = await agentReply(c.var.services.conversation(c), business, customer, parsed.data.text);
@@ -33,7 +27,7 @@ export function agentRoutes(app: Hono<ServicesEnv>): void {
   });
 
   app.post("/sessions/:business/:customer/handback", async (c) => {
-    const { business, customer } = who(c);
+    const { business, customer } = sessionOf(c);
     const raw = c.req.header("content-length") === "0" ? {} : await jsonBody(c.req.raw).catch(() => ({}));
     const parsed = handBackSchema.safeParse(raw ?? {});
     if (!parsed.success) throw bad('the body must be {} (back to the start) or {"node": "<node id>"}', parsed.error);
@@ -42,7 +36,7 @@ export function agentRoutes(app: Hono<ServicesEnv>): void {
   });
 
   app.post("/sessions/:business/:customer/timer/fire", async (c) => {
-    const { business, customer } = who(c);
+    const { business, customer } = sessionOf(c);
     const { sessions } = c.var.services;
     const state = await sessions.load(business, customer);
     const timer = catchUp(state.session, state.sent).session?.timer;
