@@ -8,6 +8,7 @@
  *   GET    /kv/NS/KEY            value text, or 404
  *   PUT    /kv/NS/KEY?ttl=S      store the body
  *   DELETE /kv/NS/KEY
+ *   POST   /kv/NS?bulk           ["KEY", ...] → {"KEY": value or null}: a bulk read, counted as one read
  *   GET    /kv/NS?prefix=&limit=&cursor=   {"keys":[{"name"}],"list_complete","cursor"}
  *   POST   /seed/NS              [[key, value, ttlSeconds?], ...] stored without counting
  *   GET    /ops                  {"NS": {"reads","writes","deletes","lists"}}
@@ -53,6 +54,12 @@ export default {
     }
     if (area !== "kv") return new Response("not found", { status: 404 });
 
+    if (rest.length === 0 && request.method === "POST" && url.searchParams.has("bulk")) {
+      // A bulk read: one operation for up to 100 keys, as on Workers KV.
+      count(name, "reads");
+      const keys = (await request.json()) as string[];
+      return Response.json(Object.fromEntries(await ns.get(keys, { type: "text" })));
+    }
     if (rest.length === 0) {
       count(name, "lists");
       const cursor = url.searchParams.get("cursor");

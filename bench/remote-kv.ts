@@ -11,16 +11,23 @@ export function remoteKv(hostUrl: string, namespace: string, fetcher: typeof fet
   const fail = async (what: string, res: Response) => {
     throw new Error(`KV ${what} failed: ${res.status} ${await res.text()}`);
   };
+  async function get(key: string | string[]): Promise<string | null | Map<string, string | null>> {
+    if (Array.isArray(key)) {
+      // One operation, as Workers KV's bulk read is: the host answers {key: value or null}.
+      const res = await fetcher(`${base}?bulk`, { method: "POST", body: JSON.stringify(key) });
+      if (!res.ok) return fail("BULK GET", res);
+      return new Map(Object.entries((await res.json()) as Record<string, string | null>));
+    }
+    const res = await fetcher(keyUrl(key));
+    if (res.status === 404) {
+      await res.body?.cancel();
+      return null;
+    }
+    if (!res.ok) return fail("GET", res);
+    return res.text();
+  }
   return {
-    async get(key) {
-      const res = await fetcher(keyUrl(key));
-      if (res.status === 404) {
-        await res.body?.cancel();
-        return null;
-      }
-      if (!res.ok) return fail("GET", res);
-      return res.text();
-    },
+    get: get as KvNamespaceLike["get"],
     async put(key, value, options) {
       const ttl = options?.expirationTtl;
       const res = await fetcher(ttl === undefined ? keyUrl(key) : `${keyUrl(key)}?ttl=${ttl}`, { method: "PUT", body: value });

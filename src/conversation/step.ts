@@ -158,9 +158,9 @@ async function claim(deps: ConversationDeps, plan: Plan, business: string, custo
       // Read back: a concurrent writer that stored after us wins, and this step is decided again on its session.
       // The wait lets a webhook that read the same session and is about to store be seen.
       if (deps.claimSettleMs > 0) await deps.sleep(deps.claimSettleMs);
-      const [back, optedOut] = await Promise.all([deps.sessions.get(business, customer), checkOptOut && deps.sessions.optedOut(business, customer)]);
-      if (back?.value.owed?.writer !== plan.session.owed?.writer) return "lost";
-      return optedOut ? "opted_out" : "stored";
+      const back = await deps.sessions.readBack(business, customer);
+      if (back.writer !== (plan.session.owed?.writer ?? null)) return "lost";
+      return checkOptOut && back.optedOut ? "opted_out" : "stored";
     }
   }
   // A stop that raced this step may have landed since it read: nothing but the stop's own answer goes out then.

@@ -15,6 +15,8 @@ export interface DenoAtomicLike {
 /** The part of `Deno.Kv` used here, so that `src/` type-checks (and bundles for Workers) without Deno's types. */
 export interface DenoKvLike {
   get<T = unknown>(key: DenoKvKey, options?: { consistency?: "strong" | "eventual" }): Promise<{ value: T | null; versionstamp: string | null }>;
+  /** Up to 10 keys in one read, in order. */
+  getMany(keys: readonly DenoKvKey[], options?: { consistency?: "strong" | "eventual" }): Promise<Array<{ value: unknown; versionstamp: string | null }>>;
   delete(key: DenoKvKey): Promise<void>;
   list<T = unknown>(selector: { start: DenoKvKey; end: DenoKvKey }): AsyncIterable<{ key: DenoKvKey; value: T }>;
   atomic(): DenoAtomicLike;
@@ -44,6 +46,9 @@ interface Stored {
 /** Sorts after every string that starts with the same prefix, in Deno KV's byte order of UTF-8 keys. */
 const AFTER_EVERY_SUFFIX = "\u{10FFFF}";
 
+/** Keys one `getMany` of Deno KV takes at most. */
+const GET_MANY_MAX = 10;
+
 const isTooLarge = (e: unknown) => e instanceof Error && /too large/i.test(e.message);
 /** SQLite's busy answer: two handles on one local file (`deno serve --parallel`, a second process) wrote at once. */
 const isLocked = (e: unknown) => e instanceof Error && /database is locked/i.test(e.message);
@@ -56,12 +61,21 @@ export function denoKv(kv: DenoKvLike, options: DenoKvOptions): KvStore {
   const keyOf = (key: string): DenoKvKey => [options.namespace, key];
   const live = (stored: Stored | null): stored is Stored => stored !== null && (stored.exp === null || stored.exp > now());
 
+  // A caller that accepts an edge cache (menus) accepts a nearby read replica too; sessions read strongly.
+  const consistency = (opts?: KvGetOptions) => ({ consistency: opts?.cacheTtl === undefined ? ("strong" as const) : ("eventual" as const) });
+  const entryOf = <T>(entry: { value: Stored | null; versionstamp: string | null }): KvEntry<T> | null =>
+    live(entry.value) && entry.versionstamp !== null ? { value: entry.value.v as T, version: entry.versionstamp } : null;
+
   return {
     atomic: true,
     async get<T>(key: string, opts?: KvGetOptions): Promise<KvEntry<T> | null> {
-      // A caller that accepts an edge cache (menus) accepts a nearby read replica too; sessions read strongly.
-      const entry = await kv.get<Stored>(keyOf(key), { consistency: opts?.cacheTtl === undefined ? "strong" : "eventual" });
-      return live(entry.value) && entry.versionstamp !== null ? { value: entry.value.v as T, version: entry.versionstamp } : null;
+      return entryOf<T>(await kv.get<Stored>(keyOf(key), consistency(opts)));
+    },
+    async getMany<T>(keys: readonly string[], opts?: KvGetOptions): Promise<Array<KvEntry<T> | null>> {
+      const chunks: DenoKvKey[][] = [];
+      for (let i = 0; i < keys.length; i += GET_MANY_MAX) chunks.push(keys.slice(i, i + GET_MANY_MAX).map(keyOf));
+      const read = await Promise.all(chunks.map((chunk) => kv.getMany(chunk, consistency(opts))));
+      return read.flat().map((entry) => entryOf<T>(entry as { value: Stored | null; versionstamp: string | null }));
     },
     async put(key: string, value: unknown, opts?: KvPutOptions): Promise<boolean> {
       const k = keyOf(key);

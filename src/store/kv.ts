@@ -23,6 +23,11 @@ export interface KvGetOptions {
 
 export interface KvStore {
   get<T>(key: string, options?: KvGetOptions): Promise<KvEntry<T> | null>;
+  /**
+   * Several keys in one operation where the store has one (Workers KV's bulk get, Deno KV's getMany): one
+   * subrequest instead of one per key. The entries come back in the order of `keys`.
+   */
+  getMany<T>(keys: readonly string[], options?: KvGetOptions): Promise<Array<KvEntry<T> | null>>;
   /** Returns false when a compare-and-set lost the race; the caller re-reads and decides again. */
   put(key: string, value: unknown, options?: KvPutOptions): Promise<boolean>;
   delete(key: string): Promise<void>;

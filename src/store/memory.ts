@@ -18,6 +18,12 @@ export function memoryKv(now: () => number = Date.now): KvStore & { dump(): Map<
       const e = live(key);
       return e ? { value: JSON.parse(e.text) as T, version: String(e.version) } : null;
     },
+    async getMany<T>(keys: readonly string[]): Promise<Array<KvEntry<T> | null>> {
+      return keys.map((key) => {
+        const e = live(key);
+        return e ? { value: JSON.parse(e.text) as T, version: String(e.version) } : null;
+      });
+    },
     async put(key: string, value: unknown, opts?: KvPutOptions): Promise<boolean> {
       const cur = live(key);
       if (opts?.ifVersion !== undefined && (cur ? String(cur.version) : null) !== opts.ifVersion) return false;

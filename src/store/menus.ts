@@ -114,8 +114,9 @@ export function menuRepo(kv: KvStore, options: MenuRepoOptions = {}): MenuRepo {
       return ref;
     },
     async resolveFor(business) {
-      const bound =
-        (await kv.get<{ menuId: string }>(menuKeys.binding(business), { cacheTtl: POINTER_CACHE_TTL })) ?? (await kv.get<{ menuId: string }>(menuKeys.defaultBinding, { cacheTtl: POINTER_CACHE_TTL }));
+      // The number's own binding and the default in one read: a new conversation costs one read less when only the default is set.
+      const [own, fallback] = await kv.getMany<{ menuId: string }>([menuKeys.binding(business), menuKeys.defaultBinding], { cacheTtl: POINTER_CACHE_TTL });
+      const bound = own ?? fallback ?? null;
       return bound === null ? null : repo.current(bound.value.menuId);
     },
     async publish(doc, now, checks) {

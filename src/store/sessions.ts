@@ -7,7 +7,7 @@
  */
 import { catchUp } from "../flow/session.js";
 import type { SentRecord, Session } from "../flow/types.js";
-import type { KvPutOptions, KvStore } from "./kv.js";
+import type { KvEntry, KvPutOptions, KvStore } from "./kv.js";
 
 export interface CustomerState {
   session: Session | null;
@@ -26,9 +26,11 @@ export interface OptOut {
 }
 
 export interface SessionRepo {
-  /** The session, its sent record and the opt-out, read at once. */
+  /** The session, its sent record and the opt-out, in one read. */
   load(business: string, customer: string): Promise<CustomerState>;
   get(business: string, customer: string): Promise<{ value: Session; version: string | null } | null>;
+  /** The session's claim writer and whether the customer opted out, in one read: what a claim's read-back checks. */
+  readBack(business: string, customer: string): Promise<{ writer: string | null; optedOut: boolean }>;
   /** The session as the engine sees it: completed by its sent record (the pending question's `message_uuid`). */
   view(business: string, customer: string): Promise<Session | null>;
   /**
@@ -48,21 +50,31 @@ export const sessionKey = (business: string, customer: string) => `session:${bus
 export const sentKey = (business: string, customer: string) => `sent:${business}:${customer}`;
 export const optOutKey = (business: string, customer: string) => `optout:${business}:${customer}`;
 
+/** A record of an unknown shape (written by a future version, or damaged) is treated as no session. */
+const known = (entry: KvEntry<Session> | null) => (entry?.value && (entry.value as { v?: unknown }).v === 1 ? entry : null);
+
 export function sessionRepo(kv: KvStore): SessionRepo {
-  const get = async (business: string, customer: string) => {
-    const entry = await kv.get<Session>(sessionKey(business, customer));
-    // A record of an unknown shape (written by a future version, or damaged) is treated as no session.
-    return entry?.value && (entry.value as { v?: unknown }).v === 1 ? entry : null;
-  };
-  const readOptOut = (business: string, customer: string) => kv.get<OptOut>(optOutKey(business, customer));
-  const optedOut = async (business: string, customer: string) => (await readOptOut(business, customer)) !== null;
+  const get = async (business: string, customer: string) => known(await kv.get<Session>(sessionKey(business, customer)));
+  const optedOut = async (business: string, customer: string) => (await kv.get<OptOut>(optOutKey(business, customer))) !== null;
   const repo: SessionRepo = {
     async load(business, customer) {
-      const [entry, sent, out] = await Promise.all([get(business, customer), kv.get<SentRecord>(sentKey(business, customer)), readOptOut(business, customer)]);
-      const record = sent?.value && typeof sent.value.step === "number" ? sent.value : null;
-      return { session: entry?.value ?? null, version: entry?.version ?? null, sent: record, optedOut: out !== null, optOutBy: out?.value.by ?? null };
+      const [session, sent, out] = await kv.getMany<unknown>([sessionKey(business, customer), sentKey(business, customer), optOutKey(business, customer)]);
+      const entry = known(session as KvEntry<Session> | null);
+      const record = (sent as KvEntry<SentRecord> | null)?.value;
+      const optOut = out as KvEntry<OptOut> | null;
+      return {
+        session: entry?.value ?? null,
+        version: entry?.version ?? null,
+        sent: record && typeof record.step === "number" ? record : null,
+        optedOut: optOut !== null,
+        optOutBy: optOut?.value.by ?? null,
+      };
     },
     get,
+    async readBack(business, customer) {
+      const [session, out] = await kv.getMany<unknown>([sessionKey(business, customer), optOutKey(business, customer)]);
+      return { writer: known(session as KvEntry<Session> | null)?.value.owed?.writer ?? null, optedOut: out !== null };
+    },
     async view(business, customer) {
       const state = await repo.load(business, customer);
       return catchUp(state.session, state.sent).session;

@@ -7,6 +7,8 @@ import type { KvEntry, KvGetOptions, KvPutOptions, KvStore } from "./kv.js";
 /** The part of `KVNamespace` used here, so the core does not depend on Cloudflare's types. */
 export interface KvNamespaceLike {
   get(key: string, options: { type: "text"; cacheTtl?: number }): Promise<string | null>;
+  /** The bulk read: up to 100 keys, one operation; a key not found maps to null. */
+  get(keys: string[], options: { type: "text"; cacheTtl?: number }): Promise<Map<string, string | null>>;
   put(key: string, value: string, options?: { expirationTtl?: number }): Promise<void>;
   delete(key: string): Promise<void>;
   list(options: { prefix: string; limit?: number; cursor?: string }): Promise<{ keys: Array<{ name: string }>; list_complete: boolean; cursor?: string }>;
@@ -20,7 +22,21 @@ export interface WorkersKvOptions {
   putAttempts?: number;
 }
 
+/** Keys one bulk read of Workers KV takes at most. */
+const BULK_MAX = 100;
+
 const isRateLimited = (e: unknown) => e instanceof Error && /429|too many requests/i.test(e.message);
+
+function parsed<T>(key: string, text: string | null | undefined): KvEntry<T> | null {
+  if (text === null || text === undefined) return null;
+  try {
+    return { value: JSON.parse(text) as T, version: null };
+  } catch (cause) {
+    throw new AppError("ERR_STORE_CORRUPT", `KV value at "${key}" is not JSON`, { cause });
+  }
+}
+
+const readOptions = (opts?: KvGetOptions) => (opts?.cacheTtl === undefined ? { type: "text" as const } : { type: "text" as const, cacheTtl: opts.cacheTtl });
 
 export function workersKv(ns: KvNamespaceLike, options: WorkersKvOptions): KvStore {
   const putAttempts = options.putAttempts ?? 4;
@@ -28,13 +44,13 @@ export function workersKv(ns: KvNamespaceLike, options: WorkersKvOptions): KvSto
   return {
     atomic: false,
     async get<T>(key: string, opts?: KvGetOptions): Promise<KvEntry<T> | null> {
-      const text = await ns.get(key, opts?.cacheTtl === undefined ? { type: "text" } : { type: "text", cacheTtl: opts.cacheTtl });
-      if (text === null) return null;
-      try {
-        return { value: JSON.parse(text) as T, version: null };
-      } catch (cause) {
-        throw new AppError("ERR_STORE_CORRUPT", `KV value at "${key}" is not JSON`, { cause });
-      }
+      return parsed<T>(key, await ns.get(key, readOptions(opts)));
+    },
+    async getMany<T>(keys: readonly string[], opts?: KvGetOptions): Promise<Array<KvEntry<T> | null>> {
+      const chunks: string[][] = [];
+      for (let i = 0; i < keys.length; i += BULK_MAX) chunks.push(keys.slice(i, i + BULK_MAX));
+      const maps = await Promise.all(chunks.map((chunk) => ns.get(chunk, readOptions(opts))));
+      return keys.map((key, i) => parsed<T>(key, maps[Math.floor(i / BULK_MAX)]!.get(key)));
     },
     async put(key: string, value: unknown, opts?: KvPutOptions): Promise<boolean> {
       const text = JSON.stringify(value);

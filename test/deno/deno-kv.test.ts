@@ -103,6 +103,7 @@ Deno.test("a commit refused as 'database is locked' is tried again, and reported
     // The real handle, except that its next commits fail as SQLite does when another handle holds the file.
     const flaky = (times: number): DenoKvLike => ({
       get: (key, o) => real.get(key, o),
+      getMany: (keys, o) => real.getMany(keys as Deno.KvKey[], o),
       delete: (key) => real.delete(key),
       list: (selector) => real.list(selector),
       atomic() {

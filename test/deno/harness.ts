@@ -55,6 +55,10 @@ function gatedKv(kv: Deno.Kv, gate: KvGate): DenoKvLike {
       await gate.beforeGet(name(key));
       return kv.get(key as Deno.KvKey, options);
     },
+    getMany: async (keys: readonly DenoKvKey[], options?: { consistency?: Deno.KvConsistencyLevel }) => {
+      await Promise.all(keys.map((key) => gate.beforeGet(name(key))));
+      return kv.getMany(keys as Deno.KvKey[], options);
+    },
     delete: (key) => kv.delete(key as Deno.KvKey),
     list: (selector) => kv.list(selector as Deno.KvListSelector),
     atomic,

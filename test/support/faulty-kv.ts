@@ -26,19 +26,25 @@ export function faultyKv(inner: KvNamespaceLike, rates: KvFaultRates, rng: Rando
   const previous = new Map<string, string | null>();
   const counts = { put429: 0, staleRead: 0, puts: 0, reads: 0 };
   const staleKeys = new Set<string>();
+  const readOne = async (key: string, options: { type: "text"; cacheTtl?: number }): Promise<string | null> => {
+    counts.reads++;
+    if (kv.enabled && previous.has(key) && rng.chance(rates.staleRead)) {
+      counts.staleRead++;
+      staleKeys.add(key);
+      return previous.get(key)!;
+    }
+    return inner.get(key, options);
+  };
   const kv: FaultyKv = {
     enabled: true,
     counts,
     staleKeys,
-    async get(key, options) {
-      counts.reads++;
-      if (kv.enabled && previous.has(key) && rng.chance(rates.staleRead)) {
-        counts.staleRead++;
-        staleKeys.add(key);
-        return previous.get(key)!;
-      }
-      return inner.get(key, options);
-    },
+    // A bulk read is one operation whose keys each may come back stale, as from an edge cache.
+    get: (async (key: string | string[], options: { type: "text"; cacheTtl?: number }) => {
+      if (!Array.isArray(key)) return readOne(key, options);
+      const values = await Promise.all(key.map((k) => readOne(k, options)));
+      return new Map(key.map((k, i) => [k, values[i]!]));
+    }) as KvNamespaceLike["get"],
     async put(key, value, options) {
       counts.puts++;
       if (kv.enabled && rng.chance(rates.put429)) {

@@ -23,11 +23,12 @@ async function clear(ns: KVNamespace): Promise<void> {
 
 /** The SESSIONS binding with the gate's hooks in front of reads and writes. */
 function gatedNamespace(ns: KVNamespace, gate: KvGate): KvNamespaceLike {
+  const get = async (key: string | string[], options: { type: "text"; cacheTtl?: number }) => {
+    await Promise.all((Array.isArray(key) ? key : [key]).map((k) => gate.beforeGet(k)));
+    return Array.isArray(key) ? ns.get(key, options) : ns.get(key, options);
+  };
   return {
-    get: async (key, options) => {
-      await gate.beforeGet(key);
-      return ns.get(key, options);
-    },
+    get: get as KvNamespaceLike["get"],
     put: async (key, value, options) => {
       gate.beforePut(key);
       return ns.put(key, value, options);

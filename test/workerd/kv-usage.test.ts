@@ -6,7 +6,10 @@ import { replyWebhook, statusWebhook, textWebhook } from "../../sim/vonage-webho
 import { newCustomer } from "../scenarios/harness.js";
 import { workerdHarness } from "./harness.js";
 
-/** Counts the Worker's calls on the real Miniflare KV bindings, by the key's prefix (`session`, `sent`, `optout`). */
+/**
+ * Counts the Worker's calls on the real Miniflare KV bindings: operations (a bulk read is one), and the keys they
+ * read or wrote by prefix (`session`, `sent`, `optout`).
+ */
 function countKv() {
   const spies = {
     sessionGets: vi.spyOn(env.SESSIONS, "get"),
@@ -17,8 +20,10 @@ function countKv() {
   const byPrefix = (calls: unknown[][]) => {
     const out: Record<string, number> = {};
     for (const [key] of calls) {
-      const prefix = String(key).split(":")[0]!;
-      out[prefix] = (out[prefix] ?? 0) + 1;
+      for (const one of Array.isArray(key) ? key : [key]) {
+        const prefix = String(one).split(":")[0]!;
+        out[prefix] = (out[prefix] ?? 0) + 1;
+      }
     }
     return out;
   };
@@ -28,6 +33,7 @@ function countKv() {
     },
     counts: () => Object.fromEntries(Object.entries(spies).map(([k, s]) => [k, s.mock.calls.length])),
     reads: () => byPrefix(spies.sessionGets.mock.calls),
+    keys: (spy: keyof typeof spies) => spies[spy].mock.calls.map((call) => call[0] as unknown),
     writes: () => byPrefix(spies.sessionPuts.mock.calls),
   };
 }
@@ -45,18 +51,30 @@ describe("KV usage per webhook (workerd, Miniflare KV)", () => {
 
     const reply = replyWebhook({ business: h.business, customer, id: "slot-2", title: "16:30" });
     await h.inbound(reply);
-    // Reads: session, sent record and opt-out at once; then the claim and the opt-out read back (no compare-and-set).
+    // Two bulk reads: session, sent record and opt-out; then the claim and the opt-out read back (no compare-and-set).
     expect(kv.reads()).toEqual({ session: 2, sent: 1, optout: 2 });
     expect(kv.writes()).toEqual({ session: 1, sent: 1 });
-    expect(kv.counts()).toMatchObject({ menuGets: 0, menuPuts: 0 });
+    expect(kv.counts()).toEqual({ sessionGets: 2, sessionPuts: 2, menuGets: 0, menuPuts: 0 });
 
     kv.reset();
     await h.inbound(reply);
-    expect(kv.counts()).toEqual({ sessionGets: 3, sessionPuts: 0, menuGets: 0, menuPuts: 0 });
+    expect(kv.counts()).toEqual({ sessionGets: 1, sessionPuts: 0, menuGets: 0, menuPuts: 0 });
 
     kv.reset();
     await h.status(statusWebhook({ messageUuid: h.api.accepted[1]!.messageUuid, business: h.business, customer, status: "read" }));
     expect(kv.counts()).toEqual({ sessionGets: 0, sessionPuts: 0, menuGets: 0, menuPuts: 0 });
+    await h.dispose();
+  });
+
+  it("a new conversation reads the number's binding and the default in one operation, then the menu's pointer; the version is the isolate's", async () => {
+    const h = await workerdHarness();
+    await h.publish(delivery);
+    await h.bind("default", "delivery");
+    await h.inbound(textWebhook({ business: h.business, customer: newCustomer(), text: "hi" }));
+    const kv = countKv();
+    await h.inbound(textWebhook({ business: h.business, customer: newCustomer(), text: "hi" }));
+    expect(kv.counts()).toEqual({ sessionGets: 2, sessionPuts: 2, menuGets: 2, menuPuts: 0 });
+    expect(kv.keys("menuGets")).toEqual([[`binding:${h.business}`, "binding:default"], "menu:delivery"]);
     await h.dispose();
   });
 
@@ -71,7 +89,7 @@ describe("KV usage per webhook (workerd, Miniflare KV)", () => {
     expect(h.backend.requests.map((r) => r.path)).toEqual(["/slots"]);
     expect(kv.reads()).toEqual({ session: 2, sent: 1, optout: 2 });
     expect(kv.writes()).toEqual({ session: 1, sent: 1 });
-    expect(kv.counts()).toMatchObject({ menuGets: 0, menuPuts: 0 });
+    expect(kv.counts()).toEqual({ sessionGets: 2, sessionPuts: 2, menuGets: 0, menuPuts: 0 });
     await h.dispose();
   });
 
@@ -96,6 +114,7 @@ describe("KV usage per webhook (workerd, Miniflare KV)", () => {
     await h.timers.redeliver(h.timers.set[0]!.body);
     expect(kv.writes()).toEqual({});
     expect(kv.reads()).toEqual({ session: 1, sent: 1, optout: 1 });
+    expect(kv.counts()).toMatchObject({ sessionGets: 1 });
     await h.dispose();
   });
 
