@@ -262,7 +262,7 @@ async function menusFor(deps: ConversationDeps, state: CustomerState, event: Inb
   const active = await activeMenu(deps, state);
   const need = freshNeeded(state.session, event, active);
   if (need === null) return { active, fresh: null };
-  const fresh = (need.kind === "current" ? await deps.menus.current(need.menuId) : null) ?? (await deps.menus.resolveFor(event.business));
+  const fresh = (need.kind === "current" ? await deps.menus.current(need.menuId) : null) ?? (await deps.menus.resolveFor(event.business, state.session?.menuId || undefined));
   return { active, fresh };
 }
 

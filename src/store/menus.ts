@@ -6,7 +6,7 @@ import { AppError } from "../errors.js";
 import type { MenuRef } from "../flow/engine.js";
 import type { CompiledMenu } from "../menus/compiled.js";
 import { parseMenu, type CheckOptions } from "../menus/compile.js";
-import type { KvStore } from "./kv.js";
+import type { KvEntry, KvStore } from "./kv.js";
 
 export interface MenuPointer {
   id: string;
@@ -45,8 +45,12 @@ export interface MenuRepo {
   load(id: string, version: number): Promise<MenuRef | null>;
   /** The current version of a menu, or null. */
   current(id: string): Promise<MenuRef | null>;
-  /** The menu a new conversation with this business number starts: its binding, else the default. */
-  resolveFor(business: string): Promise<MenuRef | null>;
+  /**
+   * The menu a new conversation with this business number starts: its binding, else the default. `likely` (the
+   * menu the customer's last conversation ran) has its pointer read in the same operation as the bindings, so a
+   * returning customer's new conversation costs one read.
+   */
+  resolveFor(business: string, likely?: string): Promise<MenuRef | null>;
   /** Validates and stores `doc` as the next version (never a number used before), and makes it current. */
   publish(doc: unknown, now: string, options?: CheckOptions): Promise<MenuRef>;
   pointer(id: string): Promise<MenuPointer | null>;
@@ -67,6 +71,9 @@ export interface MenuRepoOptions {
   settleMs?: number;
 }
 
+/** A deleted menu's pointer is kept (see `remove`) but names nothing new conversations start on. */
+const live = (pointer: MenuPointer | null) => (pointer === null || pointer.deletedAt !== undefined ? null : pointer);
+
 /** Publishes racing for the same number: each loser moves on to the next one. */
 const PUBLISH_TRIES = 5;
 
@@ -82,6 +89,15 @@ export function menuRepo(kv: KvStore, options: MenuRepoOptions = {}): MenuRepo {
     const ready = stored.value.compiled;
     // Versions written by older releases (or seeded by hand) carry only the document: compile it once here.
     return { menu: ready?.format === 5 ? ready : parseMenu(stored.value.menu, `menu ${id}@${version}`, { allowLocalWebhooks: true }), version };
+  }
+
+  /** The version a live pointer names, compiled; null for no pointer or a deleted menu. */
+  async function currentOf(id: string, pointer: MenuPointer | null): Promise<MenuRef | null> {
+    if (pointer === null) return null;
+    const ref = await repo.load(id, pointer.current);
+    // Eventual consistency: a pointer can be seen before the version it names; retrying later helps.
+    if (ref === null) throw new AppError("ERR_MENU_NOT_READABLE_YET", `menu ${id}@${pointer.current} is not readable yet`);
+    return ref;
   }
 
   const binding = (number: string) => (number === "default" ? menuKeys.defaultBinding : menuKeys.binding(number));
@@ -102,22 +118,18 @@ export function menuRepo(kv: KvStore, options: MenuRepoOptions = {}): MenuRepo {
       return hit;
     },
     async pointer(id) {
-      const pointer = (await kv.get<MenuPointer>(menuKeys.pointer(id), { cacheTtl: POINTER_CACHE_TTL }))?.value ?? null;
-      return pointer === null || pointer.deletedAt !== undefined ? null : pointer;
+      return live((await kv.get<MenuPointer>(menuKeys.pointer(id), { cacheTtl: POINTER_CACHE_TTL }))?.value ?? null);
     },
     async current(id) {
-      const pointer = await repo.pointer(id);
-      if (pointer === null) return null;
-      const ref = await repo.load(id, pointer.current);
-      // Eventual consistency: a pointer can be seen before the version it names; retrying later helps.
-      if (ref === null) throw new AppError("ERR_MENU_NOT_READABLE_YET", `menu ${id}@${pointer.current} is not readable yet`);
-      return ref;
+      return currentOf(id, await repo.pointer(id));
     },
-    async resolveFor(business) {
-      // The number's own binding and the default in one read: a new conversation costs one read less when only the default is set.
-      const [own, fallback] = await kv.getMany<{ menuId: string }>([menuKeys.binding(business), menuKeys.defaultBinding], { cacheTtl: POINTER_CACHE_TTL });
-      const bound = own ?? fallback ?? null;
-      return bound === null ? null : repo.current(bound.value.menuId);
+    async resolveFor(business, likely) {
+      // The number's own binding, the default and the likely menu's pointer in one read.
+      const keys = [menuKeys.binding(business), menuKeys.defaultBinding, ...(likely === undefined ? [] : [menuKeys.pointer(likely)])];
+      const [own, fallback, pointer] = await kv.getMany<unknown>(keys, { cacheTtl: POINTER_CACHE_TTL });
+      const bound = ((own ?? fallback) as KvEntry<{ menuId: string }> | null)?.value.menuId;
+      if (bound === undefined) return null;
+      return bound === likely ? currentOf(bound, live((pointer as KvEntry<MenuPointer> | null)?.value ?? null)) : repo.current(bound);
     },
     async publish(doc, now, checks) {
       const menu = parseMenu(doc, undefined, checks);

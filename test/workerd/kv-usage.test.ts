@@ -66,7 +66,7 @@ describe("KV usage per webhook (workerd, Miniflare KV)", () => {
     await h.dispose();
   });
 
-  it("a new conversation reads the number's binding and the default in one operation, then the menu's pointer; the version is the isolate's", async () => {
+  it("a new conversation reads the number's binding and the default in one operation, then the menu's pointer; the version is the isolate's; a returning customer's in one read", async () => {
     const h = await workerdHarness();
     await h.publish(delivery);
     await h.bind("default", "delivery");
@@ -75,6 +75,15 @@ describe("KV usage per webhook (workerd, Miniflare KV)", () => {
     await h.inbound(textWebhook({ business: h.business, customer: newCustomer(), text: "hi" }));
     expect(kv.counts()).toEqual({ sessionGets: 2, sessionPuts: 2, menuGets: 2, menuPuts: 0 });
     expect(kv.keys("menuGets")).toEqual([[`binding:${h.business}`, "binding:default"], "menu:delivery"]);
+
+    // A customer whose last conversation ran this menu: its pointer comes with the bindings, in the same read.
+    const returning = newCustomer();
+    await h.inbound(textWebhook({ business: h.business, customer: returning, text: "hi" }));
+    await h.inbound(replyWebhook({ business: h.business, customer: returning, id: "slot-1", title: "15:00" }));
+    kv.reset();
+    const again = await h.inbound(textWebhook({ business: h.business, customer: returning, text: "hi" }));
+    expect(await again.json()).toMatchObject({ outcome: "started" });
+    expect(kv.keys("menuGets")).toEqual([[`binding:${h.business}`, "binding:default", "menu:delivery"]]);
     await h.dispose();
   });
 
