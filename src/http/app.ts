@@ -1,6 +1,6 @@
 /** createApp(deps): the Hono app with every route, independent of the runtime it is served from. */
 import { Hono } from "hono/tiny";
-import { adminRoutes, flowRoutes } from "./admin-routes.js";
+import type { Context } from "hono";
 import type { AppDeps } from "./deps.js";
 import { toResponse } from "./errors.js";
 import { createServices, withServices } from "./wiring.js";
@@ -16,6 +16,30 @@ export interface AppWithTimers {
   timer(body: unknown, defer?: (work: Promise<unknown>) => void): Promise<StepResult>;
 }
 
+/** Every error through the one table of codes (`toResponse`), and a 404 that names the route. */
+function withErrors(app: Hono, deps: AppDeps): Hono {
+  app.onError((err, c) => toResponse(err, c, deps.log));
+  app.notFound((c) => c.json({ error: "ERR_NOT_FOUND", message: `no route for ${c.req.method} ${c.req.path}` }, 404));
+  return app;
+}
+
+/** A handler that builds an app on its first request and hands it every request after, with the same env and context. */
+function lazyApp(load: () => Promise<Hono>): (c: Context) => Promise<Response> {
+  let loaded: Promise<Hono> | undefined;
+  return async (c) => {
+    const sub = await (loaded ??= load());
+    let ctx: ExecutionContextLike | undefined;
+    try {
+      ctx = c.executionCtx;
+    } catch {
+      // Node and Deno tests call the app without an execution context.
+    }
+    return sub.fetch(c.req.raw, c.env, ctx);
+  };
+}
+
+type ExecutionContextLike = Context["executionCtx"];
+
 export function createApp(given: AppDeps): Hono {
   return createAppWithTimers(given).app;
 }
@@ -24,9 +48,7 @@ export function createAppWithTimers(given: AppDeps): AppWithTimers {
   // Every line, from every layer, goes through the mask: no full customer number reaches a log.
   const deps: AppDeps = { ...given, log: maskingLogger(given.log) };
   const services = createServices(deps);
-  const app = new Hono();
-  app.onError((err, c) => toResponse(err, c, deps.log));
-  app.notFound((c) => c.json({ error: "ERR_NOT_FOUND", message: `no route for ${c.req.method} ${c.req.path}` }, 404));
+  const app = withErrors(new Hono(), deps);
 
   // Healthy means configured (the services load only when every setting and key is valid) and sending: a send
   // the Messages API refuses until the account is fixed (key, balance) is what an operator must act on.
@@ -36,8 +58,14 @@ export function createAppWithTimers(given: AppDeps): AppWithTimers {
     return c.json({ status: "ok" });
   });
   app.route("/webhooks", webhookRoutes(services));
-  app.route("/flows", flowRoutes(services));
-  app.route("/admin", adminRoutes(services));
+  // The business's API (menus, starts, sessions, agents) and the menu compiler it uses are loaded on its first
+  // request: a cold isolate that answers a webhook does not evaluate them.
+  const business = lazyApp(async () => {
+    const { adminRoutes, flowRoutes } = await import("./admin-routes.js");
+    return withErrors(new Hono(), deps).route("/flows", flowRoutes(services)).route("/admin", adminRoutes(services));
+  });
+  app.all("/flows/*", business);
+  app.all("/admin/*", business);
   const timer: AppWithTimers["timer"] = async (body, defer) => {
     const s = await services();
     const deps0 = s.conversation(null);

@@ -3,16 +3,11 @@
  * questions whose options come from a list variable. Checked further when the menu is compiled (`compile-flow.ts`).
  */
 import * as z from "zod";
-import { LIMITS, charLength } from "./limits.js";
+import { INPUT_LIMITS, LIMITS, REQUEST_LIMITS, charLength } from "./limits.js";
 
 /** What a variable may be called: letters, digits and `_`, starting with a letter. */
 export const VAR_NAME_PATTERN = /^[A-Za-z][A-Za-z0-9_]{0,31}$/;
 export const varNameSchema = z.string().regex(VAR_NAME_PATTERN, "variable names are 1-32 letters, digits or '_', starting with a letter");
-
-/** Bounds that keep a customer's answer, and a pattern run on it, cheap. */
-export const INPUT_LIMITS = { textMax: 1000, regexPatternMax: 200, regexInputMax: 200, choicesMax: 50 } as const;
-/** A request's bounds: the step's deadline must hold its sends too. */
-export const REQUEST_LIMITS = { timeoutDefaultMs: 3000, timeoutMaxMs: 5000, timeoutMinMs: 200, savesMax: 20, listsMax: 2, pathMax: 200, bodyMax: 8192 } as const;
 
 const str = (max: number, what: string) =>
   z

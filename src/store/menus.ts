@@ -5,7 +5,7 @@
 import { AppError } from "../errors.js";
 import type { MenuRef } from "../flow/engine.js";
 import type { CompiledMenu } from "../menus/compiled.js";
-import { parseMenu, type CheckOptions } from "../menus/compile.js";
+import type { CheckOptions } from "../menus/compile.js";
 import type { KvEntry, KvStore } from "./kv.js";
 
 export interface MenuPointer {
@@ -35,6 +35,12 @@ export const menuKeys = {
   binding: (number: string) => `binding:${number}`,
   defaultBinding: "binding:default",
 };
+
+/**
+ * The menu compiler (and its zod schemas), loaded on first use: a webhook reads versions stored compiled, so a cold
+ * isolate that only answers customers never evaluates it (the bundler makes a dynamic import a lazy module).
+ */
+const compiler = () => import("../menus/compile.js");
 
 /** Immutable versions may be cached at the edge for long; pointers and bindings only briefly. */
 const VERSION_CACHE_TTL = 3600;
@@ -88,7 +94,7 @@ export function menuRepo(kv: KvStore, options: MenuRepoOptions = {}): MenuRepo {
     if (stored === null) return null;
     const ready = stored.value.compiled;
     // Versions written by older releases (or seeded by hand) carry only the document: compile it once here.
-    return { menu: ready?.format === 5 ? ready : parseMenu(stored.value.menu, `menu ${id}@${version}`, { allowLocalWebhooks: true }), version };
+    return { menu: ready?.format === 5 ? ready : (await compiler()).parseMenu(stored.value.menu, `menu ${id}@${version}`, { allowLocalWebhooks: true }), version };
   }
 
   /** The version a live pointer names, compiled; null for no pointer or a deleted menu. */
@@ -132,7 +138,7 @@ export function menuRepo(kv: KvStore, options: MenuRepoOptions = {}): MenuRepo {
       return bound === likely ? currentOf(bound, live((pointer as KvEntry<MenuPointer> | null)?.value ?? null)) : repo.current(bound);
     },
     async publish(doc, now, checks) {
-      const menu = parseMenu(doc, undefined, checks);
+      const menu = (await compiler()).parseMenu(doc, undefined, checks);
       const pointer = (await kv.get<MenuPointer>(menuKeys.pointer(menu.id)))?.value ?? null;
       const publish = newId();
       let version = (pointer?.latest ?? 0) + 1;
