@@ -10,10 +10,25 @@ export type WorkerKind = "null" | "io" | "floor" | "product";
 /** How the worker signs the application JWT: a fresh RS256 signature per message, or one token reused until near its exp. */
 export type TokenMode = "fresh" | "reused";
 
+/**
+ * Where KV runs: in the KV host process (`host`, counted, each operation a subrequest), in a Map in the worker's
+ * own isolate (`memory`, counted, not a subrequest: the closest model of Cloudflare, where KV is not the Worker's
+ * CPU), or Miniflare's simulator in the worker's process (`in-process`, the deploy bundle as is, not counted).
+ */
+export type KvPlacement = "host" | "memory" | "in-process";
+
+/** A menu with data nodes: a backend request before each question. */
+export type MenuVariant = "requests";
+
+const KV_LABELS: Record<KvPlacement, string> = { host: "own process", memory: "isolate memory", "in-process": "same process" };
+
+const VARIANT_LABELS: Record<MenuVariant, string> = {
+  requests: "a backend request per answer",
+};
+
 export interface RowResult {
   worker: WorkerKind;
-  /** Where KV ran: in the KV host process (the main figures) or in the worker's own process (reference). */
-  kv: "host" | "in-process";
+  kv: KvPlacement;
   /** null for the calibration rows, which send nothing. */
   token: TokenMode | null;
   menuNodes: number | null;
@@ -28,13 +43,12 @@ export interface RowResult {
   signaturesPerSend: number | null;
   kvReadsPerWebhook: number | null;
   kvWritesPerWebhook: number | null;
-  /** KV operations plus Messages API requests, per webhook. */
+  /** What leaves the isolate, per webhook: Messages API and backend requests, and KV operations when KV is in the host process. */
   subrequestsPerWebhook: number | null;
   /** CPU of the KV host process per webhook: Miniflare's KV simulator, not part of the worker's figure. */
   kvHostCpuMsPerWebhook: number | null;
   failures: number;
-  /** The menu makes a backend request (request node) in every answer's step. */
-  requests?: boolean;
+  variant?: MenuVariant;
 }
 
 export const WORKER_LABELS: Record<WorkerKind, string> = {
@@ -45,13 +59,14 @@ export const WORKER_LABELS: Record<WorkerKind, string> = {
 };
 
 /**
- * CPU per webhook less what Miniflare charges for the request itself and for each subrequest:
- * `cpu - null - perSubrequest * subrequests`, with `perSubrequest = (io - null) / 3`.
+ * CPU per webhook less what Miniflare charges for the request itself and for each real subrequest:
+ * `cpu - null - perSubrequest * subrequests`, with `perSubrequest = (io - null) / 3` from the calibration rows
+ * (KV in the host process, so their three subrequests are all real). KV in isolate memory makes none.
  */
 export function netCpu(rows: RowResult[], row: RowResult): number | null {
   const nul = rows.find((r) => r.worker === "null" && r.kv === "host");
   const io = rows.find((r) => r.worker === "io" && r.kv === "host");
-  if (nul === undefined || io === undefined || row.kv !== "host" || row.subrequestsPerWebhook === null) return null;
+  if (nul === undefined || io === undefined || row.kv === "in-process" || row.subrequestsPerWebhook === null) return null;
   if (row.worker === "null" || row.worker === "io") return null;
   const perSubrequest = (io.cpuMsPerWebhook - nul.cpuMsPerWebhook) / 3;
   return row.cpuMsPerWebhook - nul.cpuMsPerWebhook - perSubrequest * row.subrequestsPerWebhook;
@@ -64,8 +79,11 @@ const ratio = (a: number | null, b: number | null) => (a === null || b === null 
  * "x floor" and "net x floor" compare a row with the floor of the same KV placement and the same token mode, like
  * with like; "x fresh floor" compares it with the floor that signs per message, the cost any Node SDK server pays.
  */
+export function floorOf(rows: RowResult[], kv: KvPlacement, token: TokenMode | null): RowResult | undefined {
+  return rows.find((r) => r.worker === "floor" && r.kv === kv && r.token === token);
+}
+
 export function formatTable(rows: RowResult[]): string {
-  const floorOf = (kv: RowResult["kv"], token: TokenMode | null) => rows.find((r) => r.worker === "floor" && r.kv === kv && r.token === token);
   const header = [
     "worker",
     "KV",
@@ -87,13 +105,13 @@ export function formatTable(rows: RowResult[]): string {
   ];
   const lines = [header, header.map((h) => "-".repeat(Math.max(3, h.length)))];
   for (const r of rows) {
-    const floor = floorOf(r.kv, r.token);
-    const fresh = floorOf(r.kv, "fresh");
+    const floor = floorOf(rows, r.kv, r.token);
+    const fresh = floorOf(rows, r.kv, "fresh");
     const net = netCpu(rows, r);
     const calibration = r.worker === "null" || r.worker === "io";
     lines.push([
-      r.requests ? `${WORKER_LABELS[r.worker]}, a backend request per answer` : WORKER_LABELS[r.worker],
-      r.kv === "host" ? "own process" : "same process",
+      r.variant === undefined ? WORKER_LABELS[r.worker] : `${WORKER_LABELS[r.worker]}, ${VARIANT_LABELS[r.variant]}`,
+      KV_LABELS[r.kv],
       r.token ?? "-",
       r.menuNodes === null ? "-" : String(r.menuNodes),
       String(r.customers),
