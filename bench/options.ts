@@ -10,6 +10,7 @@
  *   BENCH_SEED          the workload's random seed (1)
  *   BENCH_MEMORY=0      skips the rows with KV in isolate memory
  *   BENCH_REFERENCE=0   skips the rows of the deploy bundle with Miniflare's KV in the same process
+ *   BENCH_FLOW=0        skips the rows of menus with data nodes (requests; a number input and conditions)
  */
 
 export interface BenchOptions {
@@ -27,6 +28,8 @@ export interface BenchOptions {
   reference: boolean;
   /** Also measure with KV in a Map in the worker's own isolate. */
   memory: boolean;
+  /** Also measure the menus with data nodes. */
+  flow: boolean;
 }
 
 function int(name: string, def: number, min: number): number {
@@ -56,5 +59,6 @@ export function benchOptions(): BenchOptions {
     seed: int("BENCH_SEED", 1, 0),
     reference: process.env["BENCH_REFERENCE"] !== "0",
     memory: process.env["BENCH_MEMORY"] !== "0",
+    flow: process.env["BENCH_FLOW"] !== "0",
   };
 }

@@ -17,13 +17,14 @@ export type TokenMode = "fresh" | "reused";
  */
 export type KvPlacement = "host" | "memory" | "in-process";
 
-/** A menu with data nodes: a backend request before each question. */
-export type MenuVariant = "requests";
+/** A menu with data nodes: a backend request before each question, or an input question and conditions. */
+export type MenuVariant = "requests" | "flow";
 
 const KV_LABELS: Record<KvPlacement, string> = { host: "own process", memory: "isolate memory", "in-process": "same process" };
 
 const VARIANT_LABELS: Record<MenuVariant, string> = {
   requests: "a backend request per answer",
+  flow: "a number input, a condition before each question",
 };
 
 export interface RowResult {

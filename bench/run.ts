@@ -2,8 +2,8 @@
  * `npm run bench`: the product and the floor worker in workerd (Miniflare), driven with signed webhook
  * conversations at a fixed concurrency; prints throughput, latency, CPU per webhook from the OS, and KV
  * operations per webhook, with KV in its own process and in the isolate's memory, for menus and customer counts
- * of several sizes and a menu with backend requests, with the application JWT reused and signed per message,
- * and the size of the deploy bundle. Knobs: `bench/options.ts`. Not a test: it only refuses to report figures when an answer was wrong, so that they are figures of correct work.
+ * of several sizes and menus with data nodes (backend requests; a number input and conditions), with the
+ * application JWT reused and signed per message, and the size of the deploy bundle. Knobs: `bench/options.ts`. Not a test: it only refuses to report figures when an answer was wrong, so that they are figures of correct work.
  */
 import { mkdir, writeFile } from "node:fs/promises";
 import { availableParallelism, loadavg } from "node:os";
@@ -23,13 +23,13 @@ import { startWorkerd, wranglerCompatibility } from "./workerd.js";
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const outdir = path.join(root, "bench-results");
 const options = benchOptions();
-const mix = { duplicates: 0.04, typed: 0.08 };
+const mix = { duplicates: 0.04, typed: 0.08, outOfRange: 0.2 };
 const log = (line: string) => process.stderr.write(`${line}\n`);
 const randomSecret = () => Array.from(crypto.getRandomValues(new Uint8Array(24)), (b) => b.toString(16).padStart(2, "0")).join("");
 
 /**
  * The calibration rows; the floor both ways; the product as deployed (token reused) at every size and signing per
- * message at the smallest; the small menu with backend requests; then the floor and the product with KV in isolate memory,
+ * message at the smallest; the small menu with data nodes; then the floor and the product with KV in isolate memory,
  * and with Miniflare's KV in the worker's own process.
  */
 function rowSpecs(): RowSpec[] {
@@ -43,7 +43,7 @@ function rowSpecs(): RowSpec[] {
     { worker: "product", kv: "host", token: "fresh", ...small },
   ];
   for (const menuNodes of options.menuSizes) for (const customers of options.customerCounts) specs.push({ worker: "product", kv: "host", token: "reused", menuNodes, customers });
-  specs.push({ worker: "product", kv: "host", token: "reused", ...small, variant: "requests" });
+  if (options.flow) for (const variant of ["requests", "flow"] as const) specs.push({ worker: "product", kv: "host", token: "reused", ...small, variant });
   if (options.memory) {
     for (const worker of ["floor", "product"] as const) for (const token of ["fresh", "reused"] as const) specs.push({ worker, kv: "memory", token, ...small });
     if (large.menuNodes !== small.menuNodes || large.customers !== small.customers) specs.push({ worker: "product", kv: "memory", token: "reused", ...large });
@@ -85,7 +85,8 @@ async function main() {
   const small = options.menuSizes[0]!;
   const menus = new Map(options.menuSizes.map((n) => [n, generateMenu(`bench-${n}`, n)]));
   const variants: Record<MenuVariant, ReturnType<typeof generateMenu>> = {
-    requests: generateMenu(`bench-requests-${small}`, small, backend.url),
+    requests: generateMenu(`bench-requests-${small}`, small, { backend: backend.url }),
+    flow: generateMenu(`bench-flow-${small}`, small, { flow: true }),
   };
   const host = await startWorkerd([{ name: "kv", scriptPath: bundles.kvHost, kvNamespaces: ["MENUS", "SESSIONS"] }], compat);
   const ctx: Context = {
@@ -133,7 +134,7 @@ async function main() {
 
   const about =
     `${options.webhooks} webhooks per row in ${options.rounds} interleaved rounds after ${options.warmup} to warm up, concurrency ${options.concurrency}, ` +
-    `${Math.round(mix.duplicates * 100)}% duplicate deliveries, ${Math.round(mix.typed * 100)}% typed answers; ` +
+    `${Math.round(mix.duplicates * 100)}% duplicate deliveries, ${Math.round(mix.typed * 100)}% typed answers, ${Math.round(mix.outOfRange * 100)}% of the numbers out of range; ` +
     `${availableParallelism()} cores, load average ${loadavg()[0]!.toFixed(1)} at the end; Node ${process.version}; ` +
     `${((performance.now() - started) / 1000).toFixed(0)} s in all.`;
   console.log(`\n${formatTable(rows)}\n\n${formatSizes(sizes)}\n\n${about}`);
