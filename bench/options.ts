@@ -11,6 +11,7 @@
  *   BENCH_MEMORY=0      skips the rows with KV in isolate memory
  *   BENCH_REFERENCE=0   skips the rows of the deploy bundle with Miniflare's KV in the same process
  *   BENCH_FLOW=0        skips the rows of menus with data nodes (requests; a number input and conditions)
+ *   BENCH_COLD_SAMPLES  cold starts per worker (5); 0 skips them
  */
 
 export interface BenchOptions {
@@ -30,6 +31,7 @@ export interface BenchOptions {
   memory: boolean;
   /** Also measure the menus with data nodes. */
   flow: boolean;
+  coldSamples: number;
 }
 
 function int(name: string, def: number, min: number): number {
@@ -60,5 +62,6 @@ export function benchOptions(): BenchOptions {
     reference: process.env["BENCH_REFERENCE"] !== "0",
     memory: process.env["BENCH_MEMORY"] !== "0",
     flow: process.env["BENCH_FLOW"] !== "0",
+    coldSamples: int("BENCH_COLD_SAMPLES", 5, 0),
   };
 }

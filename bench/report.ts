@@ -141,3 +141,37 @@ export function formatSizes(sizes: Record<string, BundleSize>): string {
   for (const [name, size] of Object.entries(sizes)) lines.push(`| ${name} | ${kib(size.bytes)} | ${kib(size.gzipBytes)} |`);
   return lines.join("\n");
 }
+
+/** One worker's cold starts (see `bench/cold-start.ts`), a figure per sample. */
+export interface ColdFigures {
+  worker: "io" | "floor" | "product";
+  /** Start-up CPU over the calibration worker's in the same sample (0 for the calibration worker itself). */
+  startupMs: number[];
+  firstWebhookMs: number[];
+  /** CPU per webhook of the webhooks after the first. */
+  thenMsPerWebhook: number[];
+}
+
+export const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length === 0 ? Number.NaN : s.length % 2 === 1 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+};
+const max = (xs: number[]) => (xs.length === 0 ? Number.NaN : Math.max(...xs));
+
+const COLD_LABELS: Record<ColdFigures["worker"], string> = { io: "calibration (start-up baseline)", floor: "floor", product: "product" };
+
+/** Cold starts as a small table beside the deploy bundles' sizes; median and max of the samples. */
+export function formatColdStarts(cold: ColdFigures[], sizes: Partial<Record<ColdFigures["worker"], BundleSize>>): string {
+  const lines = [
+    "| cold start (KV in isolate memory) | bundle as deployed, raw | gzipped | start-up CPU ms over the baseline, median / max | first webhook CPU ms, median / max | then, CPU ms per webhook (median) |",
+    "| --- | --- | --- | --- | --- | --- |",
+  ];
+  for (const c of cold) {
+    const size = sizes[c.worker];
+    lines.push(
+      `| ${COLD_LABELS[c.worker]} | ${size === undefined ? "-" : kib(size.bytes)} | ${size === undefined ? "-" : kib(size.gzipBytes)} | ${f(median(c.startupMs), 2)} / ${f(max(c.startupMs), 2)} | ` +
+        `${f(median(c.firstWebhookMs), 2)} / ${f(max(c.firstWebhookMs), 2)} | ${f(median(c.thenMsPerWebhook), 2)} |`,
+    );
+  }
+  return lines.join("\n");
+}

@@ -2,8 +2,9 @@
  * `npm run bench`: the product and the floor worker in workerd (Miniflare), driven with signed webhook
  * conversations at a fixed concurrency; prints throughput, latency, CPU per webhook from the OS, and KV
  * operations per webhook, with KV in its own process and in the isolate's memory, for menus and customer counts
- * of several sizes and menus with data nodes (backend requests; a number input and conditions), with the
- * application JWT reused and signed per message, and the size of the deploy bundle. Knobs: `bench/options.ts`. Not a test: it only refuses to report figures when an answer was wrong, so that they are figures of correct work.
+ * of several sizes and menus with data nodes, with the application JWT reused and signed per message; then cold
+ * starts and the deploy bundle's size. Knobs: `bench/options.ts`. Not a test:
+ * it only refuses to report figures when an answer was wrong, so that they are figures of correct work.
  */
 import { mkdir, writeFile } from "node:fs/promises";
 import { availableParallelism, loadavg } from "node:os";
@@ -13,10 +14,11 @@ import { seededRandom } from "../sim/random.js";
 import { generateTestKeys } from "../test/support/keys.js";
 import { startBackendServer } from "./backend-server.js";
 import { buildBundles, bundleSize } from "./build.js";
+import { measureColdStarts, type ColdResult } from "./cold-start.js";
 import { generateMenu } from "./menus.js";
 import { startMessagesServer } from "./messages-server.js";
 import { benchOptions } from "./options.js";
-import { formatSizes, formatTable, WORKER_LABELS, type MenuVariant, type RowResult, type TokenMode } from "./report.js";
+import { formatColdStarts, formatSizes, formatTable, WORKER_LABELS, type MenuVariant, type RowResult, type TokenMode } from "./report.js";
 import { measureWindow, prepareRow, rowOf, type Context, type Prepared, type RowSpec } from "./rows.js";
 import { startWorkerd, wranglerCompatibility } from "./workerd.js";
 
@@ -105,6 +107,7 @@ async function main() {
   const rows: RowResult[] = [];
   const problems: string[] = [];
   const prepared: Prepared[] = [];
+  let cold: ColdResult[] = [];
   try {
     for (const [index, spec] of rowSpecs().entries()) {
       log(
@@ -125,6 +128,13 @@ async function main() {
       const name = `${p.spec.worker}${p.spec.variant === undefined ? "" : ` (${p.spec.variant})`} (KV ${p.spec.kv}, token ${p.spec.token}) ${p.spec.menuNodes}/${p.spec.customers}`;
       problems.push(...[...p.totals.failures, ...p.subject.problems].map((f) => `${name}: ${f}`));
     }
+    // The rows' processes end before the cold starts, which would otherwise share the cores with idle workerds.
+    for (const p of prepared.splice(0)) await p.subject.dispose();
+    if (options.coldSamples > 0) {
+      log(`cold starts: ${options.coldSamples} samples of each worker ...`);
+      cold = await measureColdStarts(ctx, options.coldSamples, small, options.seed);
+      problems.push(...cold.flatMap((c) => c.failures));
+    }
   } finally {
     for (const p of prepared) await p.subject.dispose();
     await host.dispose();
@@ -135,11 +145,13 @@ async function main() {
   const about =
     `${options.webhooks} webhooks per row in ${options.rounds} interleaved rounds after ${options.warmup} to warm up, concurrency ${options.concurrency}, ` +
     `${Math.round(mix.duplicates * 100)}% duplicate deliveries, ${Math.round(mix.typed * 100)}% typed answers, ${Math.round(mix.outOfRange * 100)}% of the numbers out of range; ` +
-    `${availableParallelism()} cores, load average ${loadavg()[0]!.toFixed(1)} at the end; Node ${process.version}; ` +
+    `${options.coldSamples} cold starts per worker; ${availableParallelism()} cores, load average ${loadavg()[0]!.toFixed(1)} at the end; Node ${process.version}; ` +
     `${((performance.now() - started) / 1000).toFixed(0)} s in all.`;
-  console.log(`\n${formatTable(rows)}\n\n${formatSizes(sizes)}\n\n${about}`);
+  const coldTable = cold.length === 0 ? "" : `\n\n${formatColdStarts(cold, sizes)}`;
+  console.log(`\n${formatTable(rows)}\n\n${formatSizes(sizes)}${coldTable}\n\n${about}`);
   await mkdir(outdir, { recursive: true });
-  await writeFile(path.join(outdir, "latest.json"), JSON.stringify({ at: new Date().toISOString(), options, mix, bundles: sizes, rows }, null, 2));
+  const coldFigures = cold.map(({ failures: _, ...figures }) => figures);
+  await writeFile(path.join(outdir, "latest.json"), JSON.stringify({ at: new Date().toISOString(), options, mix, bundles: sizes, rows, cold: coldFigures }, null, 2));
   if (problems.length > 0) {
     console.error(`\nwrong or failed answers (the figures above are not to be trusted):\n${problems.join("\n")}`);
     process.exitCode = 1;
