@@ -142,6 +142,13 @@ export function formatSizes(sizes: Record<string, BundleSize>): string {
   return lines.join("\n");
 }
 
+/** The row's worker and menu as the table names them, for a line of text. */
+export function describeRow(r: RowResult): string {
+  const what = r.variant === undefined ? WORKER_LABELS[r.worker] : `${WORKER_LABELS[r.worker]}, ${VARIANT_LABELS[r.variant]}`;
+  const menu = r.menuNodes === null ? "" : `, ${r.menuNodes} nodes`;
+  return `${what} (KV ${KV_LABELS[r.kv]}, JWT ${r.token ?? "-"}${menu}, ${r.customers} customers)`;
+}
+
 /** One worker's cold starts (see `bench/cold-start.ts`), a figure per sample. */
 export interface ColdFigures {
   worker: "io" | "floor" | "product";

@@ -3,7 +3,7 @@
  * conversations at a fixed concurrency; prints throughput, latency, CPU per webhook from the OS, and KV
  * operations per webhook, with KV in its own process and in the isolate's memory, for menus and customer counts
  * of several sizes and menus with data nodes, with the application JWT reused and signed per message; then cold
- * starts and the deploy bundle's size. Knobs: `bench/options.ts`. Not a test:
+ * starts, the deploy bundle's size, and which of issue 15's targets hold. Knobs: `bench/options.ts`. Not a test:
  * it only refuses to report figures when an answer was wrong, so that they are figures of correct work.
  */
 import { mkdir, writeFile } from "node:fs/promises";
@@ -20,6 +20,7 @@ import { startMessagesServer } from "./messages-server.js";
 import { benchOptions } from "./options.js";
 import { formatColdStarts, formatSizes, formatTable, WORKER_LABELS, type MenuVariant, type RowResult, type TokenMode } from "./report.js";
 import { measureWindow, prepareRow, rowOf, type Context, type Prepared, type RowSpec } from "./rows.js";
+import { checkTargets, formatTargets } from "./targets.js";
 import { startWorkerd, wranglerCompatibility } from "./workerd.js";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
@@ -142,16 +143,17 @@ async function main() {
     await backend.close();
   }
 
+  const targets = checkTargets(rows, sizes.product, cold);
   const about =
     `${options.webhooks} webhooks per row in ${options.rounds} interleaved rounds after ${options.warmup} to warm up, concurrency ${options.concurrency}, ` +
     `${Math.round(mix.duplicates * 100)}% duplicate deliveries, ${Math.round(mix.typed * 100)}% typed answers, ${Math.round(mix.outOfRange * 100)}% of the numbers out of range; ` +
     `${options.coldSamples} cold starts per worker; ${availableParallelism()} cores, load average ${loadavg()[0]!.toFixed(1)} at the end; Node ${process.version}; ` +
     `${((performance.now() - started) / 1000).toFixed(0)} s in all.`;
   const coldTable = cold.length === 0 ? "" : `\n\n${formatColdStarts(cold, sizes)}`;
-  console.log(`\n${formatTable(rows)}\n\n${formatSizes(sizes)}${coldTable}\n\n${about}`);
+  console.log(`\n${formatTable(rows)}\n\n${formatSizes(sizes)}${coldTable}\n\n${about}\n\n${formatTargets(targets)}`);
   await mkdir(outdir, { recursive: true });
   const coldFigures = cold.map(({ failures: _, ...figures }) => figures);
-  await writeFile(path.join(outdir, "latest.json"), JSON.stringify({ at: new Date().toISOString(), options, mix, bundles: sizes, rows, cold: coldFigures }, null, 2));
+  await writeFile(path.join(outdir, "latest.json"), JSON.stringify({ at: new Date().toISOString(), options, mix, bundles: sizes, rows, cold: coldFigures, targets }, null, 2));
   if (problems.length > 0) {
     console.error(`\nwrong or failed answers (the figures above are not to be trusted):\n${problems.join("\n")}`);
     process.exitCode = 1;
