@@ -17,7 +17,7 @@
  */
 import { seededRandom } from "../sim/random.js";
 import { replyWebhook, signWebhook, textWebhook } from "../sim/vonage-webhooks.js";
-import { preciseCpuMs } from "./cpu.js";
+import { cpuMs } from "./cpu.js";
 import type { ColdFigures } from "./report.js";
 import { startRow, type Context, type RowSpec, type Started } from "./rows.js";
 import { questionAt } from "./workload.js";
@@ -49,17 +49,17 @@ async function sample(ctx: Context, worker: ColdWorker, menuNodes: number, busin
   try {
     const first = firstWebhook(s);
     const authorization = await signWebhook(first.body, ctx.signatureSecret);
-    const before = preciseCpuMs(s.subject.pid);
+    const before = cpuMs(s.subject.pid);
     const res = await fetch(`${s.subject.urls["subject"]!}/webhooks/inbound`, { method: "POST", headers: { "Content-Type": "application/json", Authorization: authorization }, body: first.body });
     const text = await res.text();
-    out.firstWebhookMs.push(preciseCpuMs(s.subject.pid) - before);
+    out.firstWebhookMs.push(cpuMs(s.subject.pid) - before);
     const got = res.status === 200 ? (JSON.parse(text) as { outcome?: string; node?: string | null }) : null;
     if (got === null || (first.expect !== null && (got.outcome !== first.expect.outcome || (got.node ?? null) !== first.expect.node))) {
       out.failures.push(`${worker} cold first webhook: expected ${JSON.stringify(first.expect ?? "200")}, got ${res.status} ${text.slice(0, 200)}`);
     }
-    const thenFrom = preciseCpuMs(s.subject.pid);
+    const thenFrom = cpuMs(s.subject.pid);
     const then = await s.drive(THEN_WEBHOOKS);
-    out.thenMsPerWebhook.push((preciseCpuMs(s.subject.pid) - thenFrom) / THEN_WEBHOOKS);
+    out.thenMsPerWebhook.push((cpuMs(s.subject.pid) - thenFrom) / THEN_WEBHOOKS);
     out.failures.push(...then.failures.map((f) => `${worker} after a cold start: ${f}`), ...s.subject.problems.map((p) => `${worker} cold: ${p}`));
     return s.subject.readyCpuMs;
   } finally {

@@ -38,7 +38,7 @@ export interface RowResult {
   perSecond: number;
   p50Ms: number;
   p99Ms: number;
-  /** workerd's CPU time (user + system, from /proc) over the measured window, per webhook. */
+  /** workerd's CPU time (all threads, from /proc's per-thread scheduler accounting) over the measured window, less its idle rate, per webhook. */
   cpuMsPerWebhook: number;
   /** Distinct JWT ids the Messages API saw per message sent: 1 when signing per message, near 0 when reusing. */
   signaturesPerSend: number | null;

@@ -4,7 +4,7 @@
  */
 import { convertV4MiniflareOptions, Miniflare } from "miniflare";
 import { readFileSync } from "node:fs";
-import { childProcesses, preciseCpuMs } from "./cpu.js";
+import { childProcesses, cpuMs } from "./cpu.js";
 
 export interface WorkerdWorker {
   name: string;
@@ -59,7 +59,7 @@ export async function startWorkerd(workers: WorkerdWorker[], compat: ReturnType<
     await mf.dispose();
     throw new Error(`expected one new workerd process, found ${started.length}`);
   }
-  const readyCpuMs = preciseCpuMs(started[0]!);
+  const readyCpuMs = cpuMs(started[0]!);
   const urls: Record<string, string> = {};
   for (const w of workers) urls[w.name] = (await mf.unsafeGetDirectURL(w.name)).href.replace(/\/$/, "");
   return { pid: started[0]!, readyCpuMs, urls, problems, dispose: () => mf.dispose() };
