@@ -28,10 +28,13 @@ function worst(rows: RowResult[], ratio: (r: RowResult) => number | null): { val
   return { ...top, over: (limit) => rated.filter((r) => r.value > limit).length };
 }
 
+/** Holds when `ratio` is at most `limit` in every row; a row without a ratio (a floor net of 0 or less) does not count as holding. */
 function ratioTarget(target: string, limit: number, rows: RowResult[], ratio: (r: RowResult) => number | null, what: string): TargetCheck {
   const w = worst(rows, ratio);
   if (w === null) return { target, holds: null, detail: `no ${what} in this run` };
-  return { target, holds: w.value <= limit, detail: `worst ${x(w.value)}, ${describeRow(w.row)}; ${w.over(limit)} of ${rows.length} rows above ${x(limit)}` };
+  const unrated = rows.filter((r) => ratio(r) === null).length;
+  const without = unrated === 0 ? "" : `; ${unrated} rows without a ratio (the floor's net is 0 or less)`;
+  return { target, holds: w.value <= limit && unrated === 0, detail: `worst ${x(w.value)}, ${describeRow(w.row)}; ${w.over(limit)} of ${rows.length} rows above ${x(limit)}${without}` };
 }
 
 export function checkTargets(rows: RowResult[], productBundle: BundleSize, cold: ColdFigures[]): TargetCheck[] {
@@ -52,7 +55,7 @@ export function checkTargets(rows: RowResult[], productBundle: BundleSize, cold:
     ratioTarget(
       "product net CPU at most 1.15x the floor's net, in every product row",
       1.15,
-      products.filter((r) => net(r) !== null),
+      products.filter((r) => netCpu(rows, r) !== null),
       net,
       "product row with a net figure",
     ),
