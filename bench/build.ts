@@ -1,7 +1,8 @@
 /**
  * Bundles what the benchmark loads into workerd with `wrangler deploy --dry-run`, the same build and
  * settings (wrangler.toml: compatibility date and flags, minify) that a deploy uses: the product exactly as
- * deployed, the floor and the calibration worker with their KV served by the KV host process, and the KV host.
+ * deployed; the product, the floor and the calibration worker with their KV served by the KV host process, and
+ * again with their KV in the isolate's own memory; and the KV host.
  */
 import { execFile } from "node:child_process";
 import { readdir, readFile } from "node:fs/promises";
@@ -20,6 +21,10 @@ export interface Bundles {
   floorRemoteKv: string;
   /** The calibration worker (see `bench/io-worker.ts`), KV in the KV host process. */
   ioRemoteKv: string;
+  /** The same three with KV in the isolate's own memory (see `bench/with-memory-kv.ts`). */
+  productMemoryKv: string;
+  floorMemoryKv: string;
+  ioMemoryKv: string;
   kvHost: string;
 }
 
@@ -45,6 +50,9 @@ export async function buildBundles(root: string, outdir: string): Promise<Bundle
     ["floor", "bench/floor-worker.ts"],
     ["floorRemoteKv", "bench/entries/floor.ts"],
     ["ioRemoteKv", "bench/entries/io.ts"],
+    ["productMemoryKv", "bench/entries/product-memory.ts"],
+    ["floorMemoryKv", "bench/entries/floor-memory.ts"],
+    ["ioMemoryKv", "bench/entries/io-memory.ts"],
     ["kvHost", "bench/kv-host-worker.ts"],
   ];
   const out: Partial<Bundles> = {};

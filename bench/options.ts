@@ -1,4 +1,18 @@
-/** The benchmark's knobs, from the environment, with defaults that keep a run near two minutes on 2 cores. */
+/**
+ * The benchmark's knobs, from the environment:
+ *
+ *   BENCH_WEBHOOKS      webhooks measured per row (default 1000)
+ *   BENCH_ROUNDS        interleaved rounds they are sent in (4)
+ *   BENCH_WARMUP        webhooks per row before measuring (150)
+ *   BENCH_CONCURRENCY   deliveries in flight (8)
+ *   BENCH_MENU_NODES    menu sizes, comma-separated (5,1000); the first is the small menu of the other rows
+ *   BENCH_CUSTOMERS     customer counts, comma-separated (10,10000)
+ *   BENCH_SEED          the workload's random seed (1)
+ *   BENCH_MEMORY=0      skips the rows with KV in isolate memory
+ *   BENCH_REFERENCE=0   skips the rows of the deploy bundle with Miniflare's KV in the same process
+ *   BENCH_FLOW=0        skips the rows of menus with data nodes (requests; a number input and conditions)
+ *   BENCH_COLD_SAMPLES  cold starts per worker (5); 0 skips them
+ */
 
 export interface BenchOptions {
   /** Webhooks measured per row (after the warm-up). */
@@ -13,6 +27,11 @@ export interface BenchOptions {
   seed: number;
   /** Also measure the deploy bundle with Miniflare's KV simulator in the same process. */
   reference: boolean;
+  /** Also measure with KV in a Map in the worker's own isolate. */
+  memory: boolean;
+  /** Also measure the menus with data nodes. */
+  flow: boolean;
+  coldSamples: number;
 }
 
 function int(name: string, def: number, min: number): number {
@@ -41,5 +60,8 @@ export function benchOptions(): BenchOptions {
     customerCounts: ints("BENCH_CUSTOMERS", [10, 10_000], 1),
     seed: int("BENCH_SEED", 1, 0),
     reference: process.env["BENCH_REFERENCE"] !== "0",
+    memory: process.env["BENCH_MEMORY"] !== "0",
+    flow: process.env["BENCH_FLOW"] !== "0",
+    coldSamples: int("BENCH_COLD_SAMPLES", 5, 0),
   };
 }

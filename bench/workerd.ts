@@ -4,7 +4,7 @@
  */
 import { convertV4MiniflareOptions, Miniflare } from "miniflare";
 import { readFileSync } from "node:fs";
-import { childProcesses } from "./cpu.js";
+import { childProcesses, cpuMs } from "./cpu.js";
 
 export interface WorkerdWorker {
   name: string;
@@ -15,6 +15,8 @@ export interface WorkerdWorker {
 
 export interface WorkerdInstance {
   pid: number;
+  /** The process's CPU from spawn to ready: workerd's own start-up, Miniflare's services and the scripts' evaluation. */
+  readyCpuMs: number;
   /** Direct URL of each worker, by name. */
   urls: Record<string, string>;
   /** Log lines the workers wrote at level error or warn. */
@@ -57,7 +59,8 @@ export async function startWorkerd(workers: WorkerdWorker[], compat: ReturnType<
     await mf.dispose();
     throw new Error(`expected one new workerd process, found ${started.length}`);
   }
+  const readyCpuMs = cpuMs(started[0]!);
   const urls: Record<string, string> = {};
   for (const w of workers) urls[w.name] = (await mf.unsafeGetDirectURL(w.name)).href.replace(/\/$/, "");
-  return { pid: started[0]!, urls, problems, dispose: () => mf.dispose() };
+  return { pid: started[0]!, readyCpuMs, urls, problems, dispose: () => mf.dispose() };
 }
