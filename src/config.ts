@@ -2,61 +2,66 @@
  * The worker's configuration, read from the runtime's environment and validated once per app: every setting
  * checked, every key decoded and imported, so nothing is parsed again per request.
  */
-import * as z from "zod";
 import { signingKey } from "./business-webhooks/sign.js";
 import { ConfigError } from "./errors.js";
+import { Checks } from "./plain-checks.js";
 import { importPrivateKey } from "./vonage/private-key.js";
 import { signatureKey } from "./vonage/signature.js";
 import { describeIssues } from "./zod-issues.js";
 
-const seconds = (def: number, min: number) => z.coerce.number({ error: "must be a whole number of seconds" }).int("must be a whole number of seconds").min(min, `must be at least ${min}`).default(def);
-const required = (message: string, min = 1) => z.string({ error: message }).trim().min(min, message);
+/** The variables the worker reads, in the order their problems are reported. */
+const KEYS = [
+  "VONAGE_APPLICATION_ID",
+  "VONAGE_PRIVATE_KEY",
+  "VONAGE_SIGNATURE_SECRET",
+  "VONAGE_API_URL",
+  "ADMIN_TOKEN",
+  "VONAGE_API_KEY",
+  "ALLOW_LOCAL_WEBHOOKS",
+  "SESSION_TTL_SECONDS",
+  "WEBHOOK_MAX_AGE_SECONDS",
+  "CLAIM_SETTLE_MS",
+  "VONAGE_JWT_TTL_SECONDS",
+  "COMPLETION_WEBHOOK_SECRET",
+] as const;
+type Key = (typeof KEYS)[number];
 
-const configSchema = z.object({
-  VONAGE_APPLICATION_ID: required("is missing: the id of your Vonage application (dashboard, Applications)"),
-  VONAGE_PRIVATE_KEY: required("is missing: the application's private key, set with `wrangler secret put VONAGE_PRIVATE_KEY < private.key` (on Deno: an environment variable)"),
-  VONAGE_SIGNATURE_SECRET: required("is missing or shorter than 16 characters: the account's signature secret (dashboard, API settings)", 16),
-  VONAGE_API_URL: z.url({ protocol: /^https?$/, error: "must be a URL such as https://api.nexmo.com" }).default("https://api.nexmo.com"),
-  /** Without it the admin routes answer 404. */
-  ADMIN_TOKEN: z
-    .string({ error: "must be a string" })
-    .min(16, "must be at least 16 characters (make one with: openssl rand -hex 24)")
-    .regex(/^\S+$/, "must not contain spaces or line breaks (a pasted token often ends in a newline)")
-    .optional(),
-  /** When set, webhook JWTs must carry this `api_key` claim (the signature secret is per account, not per application). */
-  VONAGE_API_KEY: z.string({ error: "must be a string" }).regex(/^\S+$/, "must not contain spaces").optional(),
-  /** Development only: completion webhooks may go to this machine (the local simulator's receiver). */
-  ALLOW_LOCAL_WEBHOOKS: z.enum(["true", "false"], { error: 'must be "true" or "false"' }).default("false"),
-  /** How long a conversation lives without activity: WhatsApp's 24-hour customer-service window. */
-  SESSION_TTL_SECONDS: seconds(86_400, 60),
-  /** Oldest webhook signature accepted (`iat` age). */
-  WEBHOOK_MAX_AGE_SECONDS: seconds(300, 10),
-  /**
-   * Workers KV only (no compare-and-set): how long a step waits between storing its claim and reading it back, so
-   * that a concurrent webhook for the same customer that stored after it is seen and wins. Latency, not CPU.
-   */
-  CLAIM_SETTLE_MS: z.coerce
-    .number({ error: "must be a whole number of milliseconds" })
-    .int("must be a whole number of milliseconds")
-    .min(0, "must be at least 0")
-    .max(2000, "must be at most 2000")
-    .default(100),
-  /**
-   * How long one application JWT for the Messages API is used (its `exp` less `iat`): minted once per isolate and
-   * sent until shortly before it expires. 0 mints a fresh token per request, as Vonage's SDKs do. Whether Vonage
-   * accepts a reused token is undocumented, so a refused one turns reuse off on its own (see the client).
-   */
-  VONAGE_JWT_TTL_SECONDS: z.coerce
-    .number({ error: "must be a whole number of seconds" })
-    .int("must be a whole number of seconds")
-    .refine((n) => n === 0 || (n >= 30 && n <= 86_400), "must be 0 (a fresh token per request) or 30 to 86400 seconds (Vonage's limits on a token's life)")
-    .default(900),
-  /** Signs completion webhooks (Standard Webhooks); only needed by menus that name a webhook. */
-  COMPLETION_WEBHOOK_SECRET: z
-    .string({ error: "must be a string" })
-    .regex(/^whsec_[A-Za-z0-9+/]{32,}={0,2}$/, "must be whsec_ followed by at least 24 random bytes in base64")
-    .optional(),
-});
+/** A setting's checks: each variable's first problem is reported, with its name, never its value. */
+function settingChecks(input: Partial<Record<Key, unknown>>) {
+  const checks = new Checks();
+  const required = (key: Key, message: string, min = 1) => {
+    const value = input[key];
+    return checks.text(typeof value === "string" ? value.trim() : value, [key], { min, message });
+  };
+  const optional = (key: Key, rules: Array<[RegExp, string]>) => {
+    const value = input[key];
+    if (value === undefined) return undefined;
+    if (typeof value !== "string") return checks.fail([key], "must be a string");
+    const broken = rules.find(([pattern]) => !pattern.test(value));
+    return broken === undefined ? value : checks.fail([key], broken[1]);
+  };
+  /** A whole number (from text, as the environment gives it), or `def` when unset; `valid` says what else it must be. */
+  const whole = (key: Key, unit: string, def: number, valid: (n: number) => string | null) => {
+    const value = input[key];
+    if (value === undefined) return def;
+    const n = Number(value);
+    if (!Number.isSafeInteger(n)) return checks.fail([key], `must be a whole number of ${unit}`);
+    const problem = valid(n);
+    return problem === null ? n : checks.fail([key], problem);
+  };
+  const atLeast = (min: number) => (n: number) => (n >= min ? null : `must be at least ${min}`);
+  return { checks, required, optional, whole, atLeast };
+}
+
+/** `https://...` or `http://...`, as `new URL` reads it. */
+function httpUrl(value: unknown): boolean {
+  if (typeof value !== "string") return false;
+  try {
+    return /^https?:$/.test(new URL(value).protocol);
+  } catch {
+    return false;
+  }
+}
 
 /** The settings as checked text: what `loadConfig` turns into keys. */
 export interface Settings {
@@ -76,30 +81,72 @@ export interface Settings {
 
 /** Parses the environment; throws a ConfigError that names every bad variable and never shows a value. */
 export function parseConfig(env: Readonly<Record<string, unknown>>): Settings {
-  const input: Record<string, unknown> = {};
-  for (const key of Object.keys(configSchema.shape)) {
+  const input: Partial<Record<Key, unknown>> = {};
+  for (const key of KEYS) {
     const v = env[key];
     // Unset and empty mean the same; vars from wrangler.toml may be numbers already.
     if (v !== undefined && v !== null && v !== "") input[key] = typeof v === "number" ? String(v) : v;
   }
-  const parsed = configSchema.safeParse(input);
-  if (!parsed.success) {
-    throw new ConfigError(`configuration is invalid: ${describeIssues(parsed.error, { path: (path) => String(path[0]), separator: " " })}`);
+  const { checks, required, optional, whole, atLeast } = settingChecks(input);
+  const applicationId = required("VONAGE_APPLICATION_ID", "is missing: the id of your Vonage application (dashboard, Applications)");
+  const privateKey = required("VONAGE_PRIVATE_KEY", "is missing: the application's private key, set with `wrangler secret put VONAGE_PRIVATE_KEY < private.key` (on Deno: an environment variable)");
+  const signatureSecret = required("VONAGE_SIGNATURE_SECRET", "is missing or shorter than 16 characters: the account's signature secret (dashboard, API settings)", 16);
+  const apiUrl =
+    input.VONAGE_API_URL === undefined
+      ? "https://api.nexmo.com"
+      : httpUrl(input.VONAGE_API_URL)
+        ? (input.VONAGE_API_URL as string)
+        : checks.fail(["VONAGE_API_URL"], "must be a URL such as https://api.nexmo.com");
+  // Without it the admin routes answer 404.
+  const adminToken = optional("ADMIN_TOKEN", [
+    [/^[\s\S]{16,}$/, "must be at least 16 characters (make one with: openssl rand -hex 24)"],
+    [/^\S+$/, "must not contain spaces or line breaks (a pasted token often ends in a newline)"],
+  ]);
+  // When set, webhook JWTs must carry this `api_key` claim (the signature secret is per account, not per application).
+  const apiKey = optional("VONAGE_API_KEY", [[/^\S+$/, "must not contain spaces"]]);
+  // Development only: completion webhooks may go to this machine (the local simulator's receiver).
+  const allowLocal = optional("ALLOW_LOCAL_WEBHOOKS", [[/^(true|false)$/, 'must be "true" or "false"']]);
+  // How long a conversation lives without activity: WhatsApp's 24-hour customer-service window.
+  const sessionTtlSeconds = whole("SESSION_TTL_SECONDS", "seconds", 86_400, atLeast(60));
+  // Oldest webhook signature accepted (`iat` age).
+  const webhookMaxAgeSeconds = whole("WEBHOOK_MAX_AGE_SECONDS", "seconds", 300, atLeast(10));
+  // Workers KV only (no compare-and-set): how long a step waits between storing its claim and reading it back, so
+  // that a concurrent webhook for the same customer that stored after it is seen and wins. Latency, not CPU.
+  const claimSettleMs = whole("CLAIM_SETTLE_MS", "milliseconds", 100, (n) => (n < 0 ? "must be at least 0" : n > 2000 ? "must be at most 2000" : null));
+  // How long one application JWT for the Messages API is used (its `exp` less `iat`): minted once per isolate and
+  // sent until shortly before it expires. 0 mints a fresh token per request, as Vonage's SDKs do. Whether Vonage
+  // accepts a reused token is undocumented, so a refused one turns reuse off on its own (see the client).
+  const jwtTtlSeconds = whole("VONAGE_JWT_TTL_SECONDS", "seconds", 900, (n) =>
+    n === 0 || (n >= 30 && n <= 86_400) ? null : "must be 0 (a fresh token per request) or 30 to 86400 seconds (Vonage's limits on a token's life)",
+  );
+  // Signs completion webhooks (Standard Webhooks); only needed by menus that name a webhook.
+  const completionSecret = optional("COMPLETION_WEBHOOK_SECRET", [[/^whsec_[A-Za-z0-9+/]{32,}={0,2}$/, "must be whsec_ followed by at least 24 random bytes in base64"]]);
+  if (
+    !checks.ok ||
+    applicationId === undefined ||
+    privateKey === undefined ||
+    signatureSecret === undefined ||
+    apiUrl === undefined ||
+    sessionTtlSeconds === undefined ||
+    webhookMaxAgeSeconds === undefined ||
+    claimSettleMs === undefined ||
+    jwtTtlSeconds === undefined
+  ) {
+    throw new ConfigError(`configuration is invalid: ${describeIssues(checks, { path: (path) => String(path[0]), separator: " " })}`);
   }
-  const c = parsed.data;
   return {
-    applicationId: c.VONAGE_APPLICATION_ID,
-    privateKey: c.VONAGE_PRIVATE_KEY,
-    signatureSecret: c.VONAGE_SIGNATURE_SECRET,
-    apiUrl: c.VONAGE_API_URL,
-    adminToken: c.ADMIN_TOKEN ?? null,
-    sessionTtlSeconds: c.SESSION_TTL_SECONDS,
-    webhookMaxAgeSeconds: c.WEBHOOK_MAX_AGE_SECONDS,
-    jwtTtlSeconds: c.VONAGE_JWT_TTL_SECONDS,
-    completionSecret: c.COMPLETION_WEBHOOK_SECRET ?? null,
-    claimSettleMs: c.CLAIM_SETTLE_MS,
-    apiKey: c.VONAGE_API_KEY ?? null,
-    allowLocalWebhooks: c.ALLOW_LOCAL_WEBHOOKS === "true",
+    applicationId,
+    privateKey,
+    signatureSecret,
+    apiUrl,
+    adminToken: adminToken ?? null,
+    sessionTtlSeconds,
+    webhookMaxAgeSeconds,
+    jwtTtlSeconds,
+    completionSecret: completionSecret ?? null,
+    claimSettleMs,
+    apiKey: apiKey ?? null,
+    allowLocalWebhooks: allowLocal === "true",
   };
 }
 

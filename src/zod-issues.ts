@@ -1,6 +1,19 @@
-/** Zod issues as the worker reports them, written once: JSON paths (`$.nodes.ask.title`), as a list or as one line of text. */
+/**
+ * Problems as the worker reports them, written once: JSON paths (`$.nodes.ask.title`), as a list or as one line of
+ * text. Zod's issues, or the zod-free checks' of `plain-checks.ts`, which have the same shape.
+ */
 import type { z } from "zod";
 import type { MenuProblem } from "./errors.js";
+
+export interface Issue {
+  path: PropertyKey[];
+  message: string;
+}
+
+/** What a failed check reports: a zod error, or `Checks`. */
+export interface Issues<I extends Issue = Issue> {
+  readonly issues: readonly I[];
+}
 
 /** `$.nodes.ask.action.buttons[1]`, or `$.nodes["odd-key"]` for keys that are not identifiers. */
 export function jsonPath(path: ReadonlyArray<PropertyKey>): string {
@@ -14,23 +27,23 @@ export function jsonPath(path: ReadonlyArray<PropertyKey>): string {
 }
 
 /** Every issue with its JSON path, for a response's `problems`. */
-export function issueList(error: z.ZodError): MenuProblem[] {
+export function issueList(error: Issues): MenuProblem[] {
   return error.issues.map((issue) => ({ path: jsonPath(issue.path), message: issue.message }));
 }
 
-export interface IssueFormat {
+export interface IssueFormat<I extends Issue = z.core.$ZodIssue> {
   /** How a path is written; a JSON path by default. */
   path?: (path: PropertyKey[]) => string;
   /** Between the path and the message; `": "` by default. */
   separator?: string;
   /** What is said of the issue; its own message by default. */
-  message?: (issue: z.core.$ZodIssue) => string;
+  message?: (issue: I) => string;
   /** The most issues named; every one by default. */
   limit?: number;
 }
 
 /** The issues on one line, `$.a: message; $.b: message`, for an error message. */
-export function describeIssues(error: z.ZodError, format: IssueFormat = {}): string {
+export function describeIssues<I extends Issue>(error: Issues<I>, format: IssueFormat<I> = {}): string {
   const { path = jsonPath, separator = ": ", message = (issue) => issue.message, limit } = format;
   return error.issues
     .slice(0, limit)

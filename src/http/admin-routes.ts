@@ -7,13 +7,16 @@ import { catchUp, VAR_NAME, VAR_VALUE_MAX, VARS_MAX, windowClosesAt, windowOpen 
 import { checkMenu } from "../menus/compile.js";
 import { menuIdSchema } from "../menus/schema.js";
 import { startMenu } from "../conversation/step.js";
-import { parseJson, phoneSchema } from "../vonage/webhooks.js";
+import { normalisePhone, parseJson, PHONE } from "../vonage/webhooks.js";
 import { describeIssues } from "../zod-issues.js";
 import { requireAdmin } from "./admin-auth.js";
 import { readBody } from "./body.js";
 import { maskNumber } from "./deps.js";
 import { agentRoutes } from "./agent-routes.js";
 import { withServices, type Services, type ServicesEnv } from "./wiring.js";
+
+/** A phone number as the webhooks take it: digits only, country code first, a leading `+` dropped. */
+const phoneSchema = z.string().transform(normalisePhone).pipe(z.string().regex(PHONE.pattern, PHONE.message));
 
 /** Menus of a thousand nodes fit easily; anything larger is a mistake. */
 const MAX_MENU_BYTES = 1024 * 1024;

@@ -1,48 +1,34 @@
-/** Schemas of Vonage's inbound and status webhooks (Messages API v1), reduced to what the worker uses. */
-import * as z from "zod";
+/**
+ * Vonage's inbound and status webhooks (Messages API v1), reduced to what the worker uses and checked without zod
+ * (`plain-checks.ts`): every webhook runs these, a cold isolate's first one included.
+ */
 import { defined } from "../defined.js";
 import { AppError } from "../errors.js";
 import type { InboundEvent, StatusEvent } from "../flow/types.js";
+import { Checks, isRecord } from "../plain-checks.js";
 import { describeIssues, issueList } from "../zod-issues.js";
 
-/** Digits only, country code first; a leading `+` is tolerated and dropped. */
-export const phoneSchema = z
-  .string()
-  .transform((s) => s.replace(/^\+/, ""))
-  .pipe(z.string().regex(/^[0-9]{5,20}$/, "must be a phone number: digits only, country code first"));
+/** Digits only, country code first; a leading `+` is tolerated and dropped (`normalisePhone`). */
+export const PHONE = { pattern: /^[0-9]{5,20}$/, message: "must be a phone number: digits only, country code first" } as const;
+export const normalisePhone = (s: string) => s.replace(/^\+/, "");
 
-const inboundSchema = z.looseObject({
-  message_uuid: z.string().min(1).max(128),
-  to: phoneSchema,
-  from: phoneSchema,
-  channel: z.string(),
-  message_type: z.string().min(1),
-  timestamp: z.string().min(1),
-  profile: z.looseObject({ name: z.string().optional() }).optional(),
-  context: z.looseObject({ message_uuid: z.string().optional() }).optional(),
-  reply: z.looseObject({ id: z.string().min(1).max(256), title: z.string(), description: z.string().optional() }).optional(),
-  text: z.string().optional(),
-  location: z.unknown().optional(),
-  /** A tap on a template's quick reply: the payload the business sent with it (or the button's text), and the text. */
-  button: z.looseObject({ payload: z.string().max(1024).optional(), text: z.string().max(1024).optional() }).optional(),
-});
+function phone(checks: Checks, value: unknown, path: PropertyKey[]): string | undefined {
+  const raw = checks.text(value, path);
+  return raw === undefined ? undefined : checks.text(normalisePhone(raw), path, { pattern: PHONE.pattern, message: PHONE.message });
+}
 
-/** A shared location pin; one that does not parse is just another message type (never a 400). */
-const locationSchema = z.looseObject({ lat: z.coerce.number().min(-90).max(90), long: z.coerce.number().min(-180).max(180), name: z.string().optional(), address: z.string().optional() });
+function malformed(checks: Checks, what: string): AppError {
+  return new AppError("ERR_BODY_MALFORMED", `not a Vonage ${what} webhook: ${describeIssues(checks, { limit: 5 })}`, { details: { problems: issueList(checks) } });
+}
 
-const statusSchema = z.looseObject({
-  message_uuid: z.string().min(1).max(128),
-  to: z.string(),
-  from: z.string(),
-  timestamp: z.string(),
-  status: z.string().min(1),
-  channel: z.string().optional(),
-  client_ref: z.string().optional(),
-  error: z.unknown().optional(),
-});
-
-function malformed(error: z.ZodError, what: string): AppError {
-  return new AppError("ERR_BODY_MALFORMED", `not a Vonage ${what} webhook: ${describeIssues(error, { limit: 5 })}`, { details: { problems: issueList(error) } });
+/** A shared location pin; one that does not check out is just another message type (never a 400). */
+function location(raw: unknown): Extract<InboundEvent["content"], { kind: "location" }> | null {
+  if (!isRecord(raw)) return null;
+  const [lat, long] = [Number(raw["lat"]), Number(raw["long"])];
+  const { name, address } = raw;
+  if (!Number.isFinite(lat) || lat < -90 || lat > 90 || !Number.isFinite(long) || long < -180 || long > 180) return null;
+  if ((name !== undefined && typeof name !== "string") || (address !== undefined && typeof address !== "string")) return null;
+  return { kind: "location", lat, long, ...defined({ name: name?.slice(0, 200), address: address?.slice(0, 200) }) };
 }
 
 /** Parses raw bytes as JSON, or throws a 400 saying where it broke. */
@@ -55,41 +41,58 @@ export function parseJson(raw: Uint8Array): unknown {
   }
 }
 
-/** An inbound webhook as an event, or null for channels this worker does not serve. Throws a 400. */
+/** An inbound webhook as an event, or null for channels this worker does not serve. Throws a 400 naming every problem. */
 export function parseInbound(json: unknown): InboundEvent | null {
-  const parsed = inboundSchema.safeParse(json);
-  if (!parsed.success) throw malformed(parsed.error, "inbound message");
-  const m = parsed.data;
-  if (m.channel !== "whatsapp") return null;
+  const checks = new Checks();
+  const m = checks.record(json, []);
+  if (m === undefined) throw malformed(checks, "inbound message");
+  const messageUuid = checks.text(m["message_uuid"], ["message_uuid"], { min: 1, max: 128 });
+  const business = phone(checks, m["to"], ["to"]);
+  const customer = phone(checks, m["from"], ["from"]);
+  const channel = checks.text(m["channel"], ["channel"]);
+  const messageType = checks.text(m["message_type"], ["message_type"], { min: 1 });
+  const timestamp = checks.text(m["timestamp"], ["timestamp"], { min: 1 });
+  const profile = checks.record(m["profile"], ["profile"], true);
+  const profileName = profile && checks.text(profile["name"], ["profile", "name"], { optional: true });
+  const context = checks.record(m["context"], ["context"], true);
+  const contextUuid = context && checks.text(context["message_uuid"], ["context", "message_uuid"], { optional: true });
+  const reply = checks.record(m["reply"], ["reply"], true);
+  const tapped = reply && {
+    id: checks.text(reply["id"], ["reply", "id"], { min: 1, max: 256 }),
+    title: checks.text(reply["title"], ["reply", "title"]),
+    description: checks.text(reply["description"], ["reply", "description"], { optional: true }),
+  };
+  const text = checks.text(m["text"], ["text"], { optional: true });
+  /** A tap on a template's quick reply: the payload the business sent with it (or the button's text), and the text. */
+  const button = checks.record(m["button"], ["button"], true);
+  const payload = button && checks.text(button["payload"], ["button", "payload"], { max: 1024, optional: true });
+  const buttonText = button && checks.text(button["text"], ["button", "text"], { max: 1024, optional: true });
+  if (!checks.ok || messageUuid === undefined || business === undefined || customer === undefined || messageType === undefined || timestamp === undefined) {
+    throw malformed(checks, "inbound message");
+  }
+  if (channel !== "whatsapp") return null;
 
   let content: InboundEvent["content"];
-  if (m.message_type === "reply") {
-    if (!m.reply) throw new AppError("ERR_BODY_MALFORMED", 'not a Vonage inbound message webhook: $.reply is required when message_type is "reply"');
-    content = { kind: "reply", id: m.reply.id, title: m.reply.title, ...defined({ description: m.reply.description }) };
-  } else if (m.message_type === "text") {
-    if (typeof m.text !== "string") throw new AppError("ERR_BODY_MALFORMED", 'not a Vonage inbound message webhook: $.text is required when message_type is "text"');
-    content = { kind: "text", text: m.text };
-  } else if (m.message_type === "location" && locationSchema.safeParse(m.location).success) {
-    const { lat, long, name, address } = locationSchema.parse(m.location);
-    content = { kind: "location", lat, long, ...defined({ name: name?.slice(0, 200), address: address?.slice(0, 200) }) };
-  } else if (m.message_type === "button" && (m.button?.payload || m.button?.text)) {
+  const pin = messageType === "location" ? location(m["location"]) : null;
+  if (messageType === "reply") {
+    if (tapped === undefined) throw new AppError("ERR_BODY_MALFORMED", 'not a Vonage inbound message webhook: $.reply is required when message_type is "reply"');
+    content = { kind: "reply", id: tapped.id!, title: tapped.title!, ...defined({ description: tapped.description }) };
+  } else if (messageType === "text") {
+    if (text === undefined) throw new AppError("ERR_BODY_MALFORMED", 'not a Vonage inbound message webhook: $.text is required when message_type is "text"');
+    content = { kind: "text", text };
+  } else if (pin !== null) {
+    content = pin;
+  } else if (messageType === "button" && (payload || buttonText)) {
     // A tap like a reply's, on a template's quick reply: it answers the template it was tapped on.
-    const id = m.button.payload || m.button.text || "";
-    content = { kind: "reply", id, title: m.button.text ?? id };
-  } else if (m.message_type === "reaction") {
+    const id = payload || buttonText || "";
+    content = { kind: "reply", id, title: buttonText ?? id };
+  } else if (messageType === "reaction") {
     content = { kind: "reaction" };
   } else {
-    content = { kind: "other", messageType: m.message_type };
+    content = { kind: "other", messageType };
   }
 
-  return {
-    messageUuid: m.message_uuid,
-    business: m.to,
-    customer: m.from,
-    timestamp: m.timestamp,
-    content,
-    ...defined({ profileName: m.profile?.name, contextUuid: m.context?.message_uuid }),
-  };
+  return { messageUuid, business, customer, timestamp, content, ...defined({ profileName, contextUuid }) };
 }
 
 /**
@@ -110,8 +113,16 @@ function statusError(raw: unknown): Pick<StatusEvent, "code" | "title" | "detail
 }
 
 export function parseStatus(json: unknown): StatusEvent {
-  const parsed = statusSchema.safeParse(json);
-  if (!parsed.success) throw malformed(parsed.error, "message status");
-  const s = parsed.data;
-  return { messageUuid: s.message_uuid, status: s.status, business: s.from.replace(/^\+/, ""), customer: s.to.replace(/^\+/, ""), ...statusError(s.error) };
+  const checks = new Checks();
+  const s = checks.record(json, []);
+  if (s === undefined) throw malformed(checks, "message status");
+  const messageUuid = checks.text(s["message_uuid"], ["message_uuid"], { min: 1, max: 128 });
+  const to = checks.text(s["to"], ["to"]);
+  const from = checks.text(s["from"], ["from"]);
+  checks.text(s["timestamp"], ["timestamp"]);
+  const status = checks.text(s["status"], ["status"], { min: 1 });
+  checks.text(s["channel"], ["channel"], { optional: true });
+  checks.text(s["client_ref"], ["client_ref"], { optional: true });
+  if (!checks.ok || messageUuid === undefined || to === undefined || from === undefined || status === undefined) throw malformed(checks, "message status");
+  return { messageUuid, status, business: normalisePhone(from), customer: normalisePhone(to), ...statusError(s["error"]) };
 }

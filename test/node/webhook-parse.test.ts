@@ -1,0 +1,69 @@
+/** The webhook bodies, checked without zod: what they accept, and a 400 that names every problem with its path. */
+import { describe, expect, it } from "vitest";
+import { AppError } from "../../src/errors.js";
+import { parseInbound, parseStatus } from "../../src/vonage/webhooks.js";
+
+const inbound = { message_uuid: "u-1", to: "447700900000", from: "+447700900001", channel: "whatsapp", message_type: "text", text: "hi", timestamp: "2026-12-02T00:00:00Z" };
+
+function refusal(parse: () => unknown): { message: string; problems: unknown } {
+  try {
+    parse();
+  } catch (error) {
+    expect(error).toBeInstanceOf(AppError);
+    expect((error as AppError).code).toBe("ERR_BODY_MALFORMED");
+    return { message: (error as AppError).message, problems: ((error as AppError).details as { problems?: unknown } | undefined)?.problems ?? null };
+  }
+  throw new Error("accepted");
+}
+
+describe("inbound webhooks", () => {
+  it("takes text, replies, quick-reply buttons and pins, dropping a leading + from the numbers", () => {
+    expect(parseInbound({ ...inbound, profile: { name: "Ana" }, context: { message_uuid: "q-1" }, extra: { kept: true } })).toEqual({
+      messageUuid: "u-1",
+      business: "447700900000",
+      customer: "447700900001",
+      timestamp: inbound.timestamp,
+      content: { kind: "text", text: "hi" },
+      profileName: "Ana",
+      contextUuid: "q-1",
+    });
+    expect(parseInbound({ ...inbound, message_type: "reply", reply: { id: "a", title: "A", description: "d" } })?.content).toEqual({ kind: "reply", id: "a", title: "A", description: "d" });
+    expect(parseInbound({ ...inbound, message_type: "button", button: { text: "Order now" } })?.content).toEqual({ kind: "reply", id: "Order now", title: "Order now" });
+    expect(parseInbound({ ...inbound, message_type: "location", location: { lat: "51.5", long: -0.12, name: "n".repeat(300) } })?.content).toEqual({
+      kind: "location",
+      lat: 51.5,
+      long: -0.12,
+      name: "n".repeat(200),
+    });
+    // A pin that does not check out is just another kind of message, never a 400.
+    expect(parseInbound({ ...inbound, message_type: "location", location: { lat: 91, long: 0 } })?.content).toEqual({ kind: "other", messageType: "location" });
+    expect(parseInbound({ ...inbound, channel: "sms" })).toBeNull();
+  });
+
+  it("refuses a body with every problem named by its path, and one that is not an object at all", () => {
+    const bad = refusal(() => parseInbound({ ...inbound, message_uuid: "", to: 447, from: "abc", reply: { id: "x".repeat(257), title: "T" }, button: { payload: 5 } }));
+    expect(bad.message).toBe(
+      "not a Vonage inbound message webhook: $.message_uuid: must not be empty; $.to: must be a string; $.from: must be a phone number: digits only, country code first; $.reply.id: must be at most 256 characters; $.button.payload: must be a string",
+    );
+    expect(bad.problems).toEqual([
+      { path: "$.message_uuid", message: "must not be empty" },
+      { path: "$.to", message: "must be a string" },
+      { path: "$.from", message: "must be a phone number: digits only, country code first" },
+      { path: "$.reply.id", message: "must be at most 256 characters" },
+      { path: "$.button.payload", message: "must be a string" },
+    ]);
+    expect(refusal(() => parseInbound([])).message).toBe("not a Vonage inbound message webhook: $: must be an object");
+    expect(refusal(() => parseInbound({ channel: "whatsapp" })).message).toBe(
+      "not a Vonage inbound message webhook: $.message_uuid: is required; $.to: is required; $.from: is required; $.message_type: is required; $.timestamp: is required",
+    );
+    expect(refusal(() => parseInbound({ ...inbound, message_type: "reply" })).message).toMatch(/\$\.reply is required when message_type is "reply"/);
+  });
+});
+
+describe("status webhooks", () => {
+  it("takes a status with its error code, and refuses one without what it needs", () => {
+    const status = { message_uuid: "m-1", to: "+447700900001", from: "447700900000", timestamp: "t", status: "rejected", error: { type: "https://example.test/errors#1340", title: 1340 } };
+    expect(parseStatus(status)).toEqual({ messageUuid: "m-1", status: "rejected", business: "447700900000", customer: "447700900001", code: "1340" });
+    expect(refusal(() => parseStatus({ ...status, status: "", channel: 3 })).message).toBe("not a Vonage message status webhook: $.status: must not be empty; $.channel: must be a string");
+  });
+});
