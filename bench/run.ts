@@ -21,12 +21,13 @@ import { benchOptions } from "./options.js";
 import { formatColdStarts, formatSizes, formatTable, WORKER_LABELS, type MenuVariant, type RowResult, type TokenMode } from "./report.js";
 import { measureWindow, prepareRow, rowOf, type Context, type Prepared, type RowSpec } from "./rows.js";
 import { checkTargets, formatTargets } from "./targets.js";
+import { BENCH_MIX } from "./workload.js";
 import { startWorkerd, wranglerCompatibility } from "./workerd.js";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const outdir = path.join(root, "bench-results");
 const options = benchOptions();
-const mix = { duplicates: 0.04, typed: 0.08, outOfRange: 0.2 };
+const mix = BENCH_MIX;
 const log = (line: string) => process.stderr.write(`${line}\n`);
 const randomSecret = () => Array.from(crypto.getRandomValues(new Uint8Array(24)), (b) => b.toString(16).padStart(2, "0")).join("");
 

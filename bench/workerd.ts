@@ -33,11 +33,13 @@ export function wranglerCompatibility(tomlPath: string): { compatibilityDate: st
   return { compatibilityDate: date, compatibilityFlags: [...flags.matchAll(/"([^"]+)"/g)].map((m) => m[1]!) };
 }
 
-export async function startWorkerd(workers: WorkerdWorker[], compat: ReturnType<typeof wranglerCompatibility>): Promise<WorkerdInstance> {
+/** `inspectorPort`: workerd's DevTools protocol on that port (the profiler's way in); none by default. */
+export async function startWorkerd(workers: WorkerdWorker[], compat: ReturnType<typeof wranglerCompatibility>, options: { inspectorPort?: number } = {}): Promise<WorkerdInstance> {
   const before = new Set(childProcesses("workerd"));
   const problems: string[] = [];
   const mf = new Miniflare(
     convertV4MiniflareOptions({
+      ...(options.inspectorPort === undefined ? {} : { inspectorPort: options.inspectorPort }),
       workers: workers.map((w) => ({
         name: w.name,
         modules: true,

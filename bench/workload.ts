@@ -27,6 +27,9 @@ export interface Mix {
   outOfRange: number;
 }
 
+/** The benchmark's workload: what share of webhooks are duplicates, typed answers, numbers out of range. */
+export const BENCH_MIX: Mix = { duplicates: 0.04, typed: 0.08, outOfRange: 0.2 };
+
 export interface Step {
   body: string;
   /** What the product answers: its `outcome` and the node it then waits on. */

@@ -1,0 +1,136 @@
+/**
+ * `npm run bench:profile`: a CPU profile of the product's isolate in workerd, taken the way the benchmark runs it
+ * (KV in isolate memory, the fake Messages API on a loopback port, signed webhooks of the benchmark's workload,
+ * every answer checked), through workerd's DevTools protocol. Writes `bench-results/product.cpuprofile` (open it in
+ * a browser's DevTools, Performance tab) and prints the functions with the most self time. Sampling slows the
+ * isolate down, so its times are shares, not the benchmark's figures.
+ *
+ *   BENCH_PROFILE_WEBHOOKS  webhooks profiled (default 2000), after 300 to warm up
+ *   VONAGE_JWT_TTL_SECONDS  as the product reads it (default 900: the token reused)
+ */
+import { mkdir, readFile, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { menuRepo } from "../src/store/menus.js";
+import { workersKv } from "../src/store/workers-kv.js";
+import { seededRandom } from "../sim/random.js";
+import { generateTestKeys } from "../test/support/keys.js";
+import { bundle } from "./build.js";
+import { drive } from "./driver.js";
+import { generateMenu } from "./menus.js";
+import { startMessagesServer } from "./messages-server.js";
+import { remoteKv } from "./remote-kv.js";
+import { seedCustomers } from "./seed.js";
+import { BENCH_PREFIX } from "./with-memory-kv.js";
+import { BENCH_MIX } from "./workload.js";
+import { startWorkerd, wranglerCompatibility } from "./workerd.js";
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+const outdir = path.join(root, "bench-results");
+const INSPECTOR_PORT = 9329;
+const webhooks = Number(process.env["BENCH_PROFILE_WEBHOOKS"] ?? 2000);
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+interface Profile {
+  nodes: Array<{ id: number; callFrame: { functionName: string; url: string; lineNumber: number; columnNumber: number } }>;
+  samples: number[];
+  timeDeltas: number[];
+}
+
+/** A minimal DevTools protocol client over the inspector's WebSocket. */
+async function devtools(url: string) {
+  const ws = new WebSocket(url);
+  await new Promise((resolve, reject) => {
+    ws.addEventListener("open", resolve);
+    ws.addEventListener("error", reject);
+  });
+  let next = 0;
+  const waiting = new Map<number, (result: unknown) => void>();
+  ws.addEventListener("message", (event) => {
+    const message = JSON.parse(String(event.data)) as { id?: number; result?: unknown };
+    if (message.id !== undefined) waiting.get(message.id)?.(message.result);
+  });
+  return {
+    call: <T>(method: string, params: object = {}) =>
+      new Promise<T>((resolve) => {
+        const id = ++next;
+        waiting.set(id, resolve as (result: unknown) => void);
+        ws.send(JSON.stringify({ id, method, params }));
+      }),
+    close: () => ws.close(),
+  };
+}
+
+/** Self time by function, as a share of the isolate's busy samples, with the bundle's source at each function. */
+function report(profile: Profile, source: string[]): string {
+  const self = new Map<number, number>();
+  profile.samples.forEach((id, i) => self.set(id, (self.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0)));
+  const byName = new Map<string, number>();
+  for (const node of profile.nodes) {
+    const { functionName, url, lineNumber, columnNumber } = node.callFrame;
+    if (functionName === "(idle)") continue;
+    const where = url.endsWith(".js") ? ` ${JSON.stringify((source[lineNumber] ?? "").slice(columnNumber, columnNumber + 70))}` : "";
+    const key = `${functionName || "(anonymous)"}${where}`;
+    byName.set(key, (byName.get(key) ?? 0) + (self.get(node.id) ?? 0));
+  }
+  const busy = [...byName.values()].reduce((a, b) => a + b, 0);
+  return [...byName]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, 30)
+    .map(([name, us]) => `${((us / busy) * 100).toFixed(1).padStart(5)}%  ${name}`)
+    .join("\n");
+}
+
+async function main() {
+  const script = await bundle(root, path.join(outdir, "profile-build"), "bench/entries/product-memory.ts");
+  const keys = await generateTestKeys();
+  const applicationId = crypto.randomUUID();
+  const signatureSecret = Array.from(crypto.getRandomValues(new Uint8Array(24)), (b) => b.toString(16).padStart(2, "0")).join("");
+  const messages = await startMessagesServer(applicationId, keys.publicKey);
+  const bindings = {
+    VONAGE_APPLICATION_ID: applicationId,
+    VONAGE_PRIVATE_KEY: keys.pkcs8Pem,
+    VONAGE_SIGNATURE_SECRET: signatureSecret,
+    VONAGE_API_URL: messages.url,
+    VONAGE_JWT_TTL_SECONDS: process.env["VONAGE_JWT_TTL_SECONDS"] ?? "900",
+    WEBHOOK_MAX_AGE_SECONDS: "3600",
+  };
+  const subject = await startWorkerd([{ name: "subject", scriptPath: script, bindings }], wranglerCompatibility(path.join(root, "wrangler.toml")), { inspectorPort: INSPECTOR_PORT });
+  try {
+    const url = subject.urls["subject"]!;
+    const kvUrl = `${url}${BENCH_PREFIX}`;
+    const repo = menuRepo(workersKv(remoteKv(kvUrl, "MENUS"), { sleep }));
+    const ref = await repo.publish(generateMenu("bench-5", 5), new Date().toISOString());
+    const business = "442000000001";
+    await repo.bind(business, ref.menu.id);
+    const rng = seededRandom(1);
+    const customers = await seedCustomers(kvUrl, "product", ref, business, 10, rng);
+    const options = { url: `${url}/webhooks/inbound`, menu: ref.menu, business, customers, concurrency: 8, mix: BENCH_MIX, signatureSecret, rng, checkOutcomes: true };
+    await drive({ ...options, webhooks: 300 });
+
+    const targets = (await (await fetch(`http://127.0.0.1:${INSPECTOR_PORT}/json/list`)).json()) as Array<{ title: string; webSocketDebuggerUrl: string }>;
+    const target = targets.find((t) => t.title.includes("subject"));
+    if (target === undefined) throw new Error(`no inspector target for the worker among: ${targets.map((t) => t.title).join(", ")}`);
+    const inspector = await devtools(target.webSocketDebuggerUrl);
+    await inspector.call("Profiler.enable");
+    await inspector.call("Profiler.setSamplingInterval", { interval: 50 });
+    await inspector.call("Profiler.start");
+    const run = await drive({ ...options, webhooks });
+    const { profile } = await inspector.call<{ profile: Profile }>("Profiler.stop");
+    inspector.close();
+    if (run.failureCount > 0) throw new Error(`wrong answers while profiling: ${run.failures.join("; ")}`);
+
+    await mkdir(outdir, { recursive: true });
+    await writeFile(path.join(outdir, "product.cpuprofile"), JSON.stringify(profile));
+    console.log(`${webhooks} webhooks profiled; bench-results/product.cpuprofile. Self time, share of the isolate's busy samples:\n`);
+    console.log(report(profile, (await readFile(script, "utf8")).split("\n")));
+  } finally {
+    await subject.dispose();
+    await messages.close();
+  }
+}
+
+main().catch((e: unknown) => {
+  console.error(e instanceof Error ? (e.stack ?? e.message) : e);
+  process.exitCode = 1;
+});
