@@ -64,7 +64,7 @@ async function devtools(url: string) {
 /** Self time by function, as a share of the isolate's busy samples, with the bundle's source at each function. */
 function report(profile: Profile, source: string[]): string {
   const self = new Map<number, number>();
-  profile.samples.forEach((id, i) => self.set(id, (self.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0)));
+  for (const [i, id] of profile.samples.entries()) self.set(id, (self.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0));
   const byName = new Map<string, number>();
   for (const node of profile.nodes) {
     const { functionName, url, lineNumber, columnNumber } = node.callFrame;
