@@ -11,25 +11,13 @@
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { menuRepo } from "../src/store/menus.js";
-import { workersKv } from "../src/store/workers-kv.js";
-import { seededRandom } from "../sim/random.js";
-import { generateTestKeys } from "../test/support/keys.js";
 import { bundle } from "./build.js";
-import { drive } from "./driver.js";
-import { generateMenu } from "./menus.js";
-import { startMessagesServer } from "./messages-server.js";
-import { remoteKv } from "./remote-kv.js";
-import { seedCustomers } from "./seed.js";
-import { BENCH_PREFIX } from "./with-memory-kv.js";
-import { BENCH_MIX } from "./workload.js";
-import { startWorkerd, wranglerCompatibility } from "./workerd.js";
+import { MEMORY_PRODUCT_ENTRY, memoryProducts } from "./memory-product.js";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const outdir = path.join(root, "bench-results");
 const INSPECTOR_PORT = 9329;
 const webhooks = Number(process.env["BENCH_PROFILE_WEBHOOKS"] ?? 2000);
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 interface Profile {
   nodes: Array<{ id: number; callFrame: { functionName: string; url: string; lineNumber: number; columnNumber: number } }>;
@@ -82,32 +70,11 @@ function report(profile: Profile, source: string[]): string {
 }
 
 async function main() {
-  const script = await bundle(root, path.join(outdir, "profile-build"), "bench/entries/product-memory.ts");
-  const keys = await generateTestKeys();
-  const applicationId = crypto.randomUUID();
-  const signatureSecret = Array.from(crypto.getRandomValues(new Uint8Array(24)), (b) => b.toString(16).padStart(2, "0")).join("");
-  const messages = await startMessagesServer(applicationId, keys.publicKey);
-  const bindings = {
-    VONAGE_APPLICATION_ID: applicationId,
-    VONAGE_PRIVATE_KEY: keys.pkcs8Pem,
-    VONAGE_SIGNATURE_SECRET: signatureSecret,
-    VONAGE_API_URL: messages.url,
-    VONAGE_JWT_TTL_SECONDS: process.env["VONAGE_JWT_TTL_SECONDS"] ?? "900",
-    WEBHOOK_MAX_AGE_SECONDS: "3600",
-  };
-  const subject = await startWorkerd([{ name: "subject", scriptPath: script, bindings }], wranglerCompatibility(path.join(root, "wrangler.toml")), { inspectorPort: INSPECTOR_PORT });
+  const script = await bundle(root, path.join(outdir, "profile-build"), MEMORY_PRODUCT_ENTRY);
+  const { products, close } = await memoryProducts(root, [script], { inspectorPort: INSPECTOR_PORT });
   try {
-    const url = subject.urls["subject"]!;
-    const kvUrl = `${url}${BENCH_PREFIX}`;
-    const repo = menuRepo(workersKv(remoteKv(kvUrl, "MENUS"), { sleep }));
-    const ref = await repo.publish(generateMenu("bench-5", 5), new Date().toISOString());
-    const business = "442000000001";
-    await repo.bind(business, ref.menu.id);
-    const rng = seededRandom(1);
-    const customers = await seedCustomers(kvUrl, "product", ref, business, 10, rng);
-    const options = { url: `${url}/webhooks/inbound`, menu: ref.menu, business, customers, concurrency: 8, mix: BENCH_MIX, signatureSecret, rng, checkOutcomes: true };
-    await drive({ ...options, webhooks: 300 });
-
+    const product = products[0]!;
+    await product.drive(300);
     const targets = (await (await fetch(`http://127.0.0.1:${INSPECTOR_PORT}/json/list`)).json()) as Array<{ title: string; webSocketDebuggerUrl: string }>;
     const target = targets.find((t) => t.title.includes("subject"));
     if (target === undefined) throw new Error(`no inspector target for the worker among: ${targets.map((t) => t.title).join(", ")}`);
@@ -115,18 +82,16 @@ async function main() {
     await inspector.call("Profiler.enable");
     await inspector.call("Profiler.setSamplingInterval", { interval: 50 });
     await inspector.call("Profiler.start");
-    const run = await drive({ ...options, webhooks });
+    await product.drive(webhooks);
     const { profile } = await inspector.call<{ profile: Profile }>("Profiler.stop");
     inspector.close();
-    if (run.failureCount > 0) throw new Error(`wrong answers while profiling: ${run.failures.join("; ")}`);
 
     await mkdir(outdir, { recursive: true });
     await writeFile(path.join(outdir, "product.cpuprofile"), JSON.stringify(profile));
     console.log(`${webhooks} webhooks profiled; bench-results/product.cpuprofile. Self time, share of the isolate's busy samples:\n`);
     console.log(report(profile, (await readFile(script, "utf8")).split("\n")));
   } finally {
-    await subject.dispose();
-    await messages.close();
+    await close();
   }
 }
 
