@@ -14,6 +14,7 @@ import { createSimulator } from "../../sim/simulator.js";
 import { checkTemplates, type TemplateRegistry } from "../../sim/templates.js";
 import { createWorkerClient } from "../../sim/worker-client.js";
 import { generateTestKeys } from "../support/keys.js";
+import { cafeWelcomeCustom } from "../support/template-bodies.js";
 import { chromiumMissing, launchChromium, mustRun } from "./chromium.js";
 import { freePort } from "./npm-start.js";
 
@@ -85,24 +86,7 @@ describe.skipIf(chromiumMissing && !mustRun)("templates and the 24-hour window o
   });
 
   it("shows a template with its parameters filled in and its quick replies; a tap sends their payload and opens the window", async () => {
-    const template = {
-      from: BUSINESS.number,
-      to: ALICE.number,
-      channel: "whatsapp",
-      message_type: "custom",
-      custom: {
-        type: "template",
-        template: {
-          name: "cafe_welcome",
-          language: { policy: "deterministic", code: "en_GB" },
-          components: [
-            { type: "body", parameters: [{ type: "text", text: "Alice" }] },
-            { type: "button", sub_type: "quick_reply", index: "0", parameters: [{ type: "payload", payload: "order" }] },
-            { type: "button", sub_type: "quick_reply", index: "1", parameters: [{ type: "payload", payload: "later" }] },
-          ],
-        },
-      },
-    };
+    const template = cafeWelcomeCustom(BUSINESS.number, ALICE.number, "Alice");
     expect((await post(template)).status).toBe(202);
     const bubble = messages().locator(".row.in").last();
     await bubble.locator('[data-tick="read"]').waitFor();

@@ -7,6 +7,7 @@ import approved from "../fixtures/templates.json" with { type: "json" };
 import type { BusinessEntry, CustomerEntry, Entry } from "../../sim/chat-log.js";
 import { checkTemplates, type TemplateRegistry } from "../../sim/templates.js";
 import { signatureKey, verifyWebhookSignature } from "../../src/vonage/signature.js";
+import { cafeWelcomeCustom } from "../support/template-bodies.js";
 import { ALICE, BILAL, BUSINESS, rigWithStub, type Received, type Rig } from "./rig.js";
 
 const templates = checkTemplates(approved).registry as TemplateRegistry;
@@ -23,24 +24,6 @@ const cafeWelcome = (to: string, name: string) => ({
   message_type: "template",
   template: { name: "cafe_welcome", parameters: [name] },
   whatsapp: { policy: "deterministic", locale: "en_GB" },
-});
-const cafeWelcomeCustom = (to: string, name: string, body: unknown[] = [{ type: "text", text: name }]) => ({
-  from: BUSINESS.number,
-  to,
-  channel: "whatsapp",
-  message_type: "custom",
-  custom: {
-    type: "template",
-    template: {
-      name: "cafe_welcome",
-      language: { policy: "deterministic", code: "en_GB" },
-      components: [
-        { type: "body", parameters: body },
-        { type: "button", sub_type: "quick_reply", index: "0", parameters: [{ type: "payload", payload: "order" }] },
-        { type: "button", sub_type: "quick_reply", index: "1", parameters: [{ type: "payload", payload: "later" }] },
-      ],
-    },
-  },
 });
 
 async function send(r: Rig, body: unknown): Promise<BusinessEntry> {
@@ -213,7 +196,7 @@ describe("templates in the simulator", () => {
 
   it("a tap on a quick reply sends the inbound button webhook with the payload sent for that button", async () => {
     const r = await rig();
-    const template = await send(r, cafeWelcomeCustom(BILAL.number, "Bilal"));
+    const template = await send(r, cafeWelcomeCustom(BUSINESS.number, BILAL.number, "Bilal"));
     const res = await r.page(`/api/customers/${BILAL.number}/buttons`, { messageUuid: template.id, index: 1 });
     expect(await res.json()).toEqual({ ok: true });
 
@@ -256,11 +239,11 @@ describe("templates in the simulator", () => {
 
   it("refuses taps on buttons a template lacks, on other chats' templates and on rejected templates", async () => {
     const r = await rig();
-    const template = await send(r, cafeWelcomeCustom(BILAL.number, "Bilal"));
+    const template = await send(r, cafeWelcomeCustom(BUSINESS.number, BILAL.number, "Bilal"));
     expect((await r.page(`/api/customers/${BILAL.number}/buttons`, { messageUuid: template.id, index: 2 })).status).toBe(404);
     expect((await r.page(`/api/customers/${ALICE.number}/buttons`, { messageUuid: template.id, index: 0 })).status).toBe(404);
     // No body parameter where cafe_welcome takes one: WhatsApp rejects it (132000), nobody ever sees its buttons.
-    const wrong = await send(r, cafeWelcomeCustom(BILAL.number, "Bilal", []));
+    const wrong = await send(r, cafeWelcomeCustom(BUSINESS.number, BILAL.number, "Bilal", []));
     expect(wrong.rejected?.code).toBe(132000);
     const res = await r.page(`/api/customers/${BILAL.number}/buttons`, { messageUuid: wrong.id, index: 0 });
     expect(res.status).toBe(409);
