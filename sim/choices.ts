@@ -2,6 +2,7 @@
  * Reads what a customer can tap in an interactive message as the Messages API received it, so a tap is
  * answered with the title and description the message itself showed, as WhatsApp does.
  */
+import { isObject } from "./json.js";
 
 export interface Choice {
   id: string;
@@ -9,7 +10,6 @@ export interface Choice {
   description?: string;
 }
 
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 const text = (v: unknown): string | undefined => (typeof v === "string" ? v : undefined);
 
 /** The reply buttons or list rows, in the order shown; empty for anything else. */

@@ -13,6 +13,7 @@
 import type { ShownTemplate } from "./chat-log.js";
 import { fillTemplate, TEMPLATE_LIMITS, type TemplateRegistry } from "./templates.js";
 import type { InvalidParameter, WhatsAppRejection } from "./whatsapp-rules.js";
+import { isObject } from "./json.js";
 
 /** A template message as WhatsApp reads it, whichever form it came in. */
 export interface TemplateMessage {
@@ -27,7 +28,6 @@ export interface TemplateMessage {
   payloads: Array<{ index: number; payload: string }>;
 }
 
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 const nonEmpty = (v: unknown): v is string => typeof v === "string" && v.trim() !== "";
 
 function unknownKeys(out: InvalidParameter[], path: string, value: Record<string, unknown>, allowed: readonly string[]) {

@@ -4,6 +4,7 @@
  */
 import { isTemplateBody, judgeTemplate, readTemplateMessage } from "./template-rules.js";
 import type { TemplateRegistry } from "./templates.js";
+import { isObject } from "./json.js";
 
 export interface InvalidParameter {
   name: string;
@@ -23,7 +24,6 @@ export interface WhatsAppRejection {
 export const SERVICE_WINDOW_MS = 24 * 60 * 60 * 1000;
 
 const len = (s: unknown) => (typeof s === "string" ? [...s].length : -1);
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 
 function checkText(out: InvalidParameter[], name: string, value: unknown, max: number, required: boolean) {
   if (value === undefined) {

@@ -1,7 +1,6 @@
 /** Input questions (pure): whether what the customer typed (or shared) passes the node's rule, and the value it stores. */
 import type { InputRule } from "../menus/compiled.js";
-import { INPUT_LIMITS } from "../menus/limits.js";
-import { charLength } from "../menus/limits.js";
+import { charLength, INPUT_LIMITS } from "../menus/limits.js";
 import { normaliseWords } from "../menus/words.js";
 import type { InboundEvent } from "./types.js";
 

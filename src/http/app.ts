@@ -28,7 +28,7 @@ function lazyApp(load: () => Promise<Hono>): (c: Context) => Promise<Response> {
   let loaded: Promise<Hono> | undefined;
   return async (c) => {
     const sub = await (loaded ??= load());
-    let ctx: ExecutionContextLike | undefined;
+    let ctx: Context["executionCtx"] | undefined;
     try {
       ctx = c.executionCtx;
     } catch {
@@ -37,8 +37,6 @@ function lazyApp(load: () => Promise<Hono>): (c: Context) => Promise<Response> {
     return sub.fetch(c.req.raw, c.env, ctx);
   };
 }
-
-type ExecutionContextLike = Context["executionCtx"];
 
 export function createApp(given: AppDeps): Hono {
   return createAppWithTimers(given).app;

@@ -6,8 +6,7 @@
 import type { MenuProblem } from "../errors.js";
 import { destinationProblem } from "../public-url.js";
 import type { CompiledCondition, CompiledInput, CompiledMenu, CompiledNode, CompiledQuestion, CompiledRequest, ConditionTest, InputRule, Target } from "./compiled.js";
-import { REQUEST_LIMITS } from "./limits.js";
-import { LIMITS } from "./limits.js";
+import { LIMITS, REQUEST_LIMITS } from "./limits.js";
 import { exitsOf, followedBy, messagesOf, readsOf, setsOf, textsOf } from "./nodes.js";
 import type { ConditionNode, Destination, DynamicQuestion, InputNode, RequestNode } from "./schema.js";
 import { placeholdersIn } from "./words.js";

@@ -2,7 +2,7 @@
 import { AppError } from "../errors.js";
 import { exponential, retry } from "../retry.js";
 import { systemRandom, systemSleep, type Random, type Sleep } from "../system.js";
-import type { KvEntry, KvGetOptions, KvPutOptions, KvStore, Stores } from "./kv.js";
+import { chunksOf, type KvEntry, type KvGetOptions, type KvPutOptions, type KvStore, type Stores } from "./kv.js";
 
 export type DenoKvKey = readonly (string | number | bigint | boolean | symbol | Uint8Array)[];
 
@@ -72,9 +72,7 @@ export function denoKv(kv: DenoKvLike, options: DenoKvOptions): KvStore {
       return entryOf<T>(await kv.get<Stored>(keyOf(key), consistency(opts)));
     },
     async getMany<T>(keys: readonly string[], opts?: KvGetOptions): Promise<Array<KvEntry<T> | null>> {
-      const chunks: DenoKvKey[][] = [];
-      for (let i = 0; i < keys.length; i += GET_MANY_MAX) chunks.push(keys.slice(i, i + GET_MANY_MAX).map(keyOf));
-      const read = await Promise.all(chunks.map((chunk) => kv.getMany(chunk, consistency(opts))));
+      const read = await Promise.all(chunksOf(keys.map(keyOf), GET_MANY_MAX).map((chunk) => kv.getMany(chunk, consistency(opts))));
       return read.flat().map((entry) => entryOf<T>(entry as { value: Stored | null; versionstamp: string | null }));
     },
     async put(key: string, value: unknown, opts?: KvPutOptions): Promise<boolean> {

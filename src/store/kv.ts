@@ -37,6 +37,13 @@ export interface KvStore {
   readonly atomic: boolean;
 }
 
+/** `items` in runs of at most `size`: how a bulk read is split to fit a store's limit on keys per operation. */
+export function chunksOf<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
 /** The app's two stores: menus (read-mostly, edge-cached) and sessions (one write per webhook). */
 export interface Stores {
   menus: KvStore;

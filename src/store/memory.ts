@@ -12,17 +12,17 @@ export function memoryKv(now: () => number = Date.now): KvStore & { dump(): Map<
     }
     return e;
   };
+  const entry = <T>(key: string): KvEntry<T> | null => {
+    const e = live(key);
+    return e ? { value: JSON.parse(e.text) as T, version: String(e.version) } : null;
+  };
   return {
     atomic: true,
     async get<T>(key: string): Promise<KvEntry<T> | null> {
-      const e = live(key);
-      return e ? { value: JSON.parse(e.text) as T, version: String(e.version) } : null;
+      return entry<T>(key);
     },
     async getMany<T>(keys: readonly string[]): Promise<Array<KvEntry<T> | null>> {
-      return keys.map((key) => {
-        const e = live(key);
-        return e ? { value: JSON.parse(e.text) as T, version: String(e.version) } : null;
-      });
+      return keys.map((key) => entry<T>(key));
     },
     async put(key: string, value: unknown, opts?: KvPutOptions): Promise<boolean> {
       const cur = live(key);

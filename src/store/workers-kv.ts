@@ -2,7 +2,7 @@
 import { AppError } from "../errors.js";
 import { exponential, retry } from "../retry.js";
 import { systemRandom, type Random, type Sleep } from "../system.js";
-import type { KvEntry, KvGetOptions, KvPutOptions, KvStore } from "./kv.js";
+import { chunksOf, type KvEntry, type KvGetOptions, type KvPutOptions, type KvStore } from "./kv.js";
 
 /** The part of `KVNamespace` used here, so the core does not depend on Cloudflare's types. */
 export interface KvNamespaceLike {
@@ -47,9 +47,7 @@ export function workersKv(ns: KvNamespaceLike, options: WorkersKvOptions): KvSto
       return parsed<T>(key, await ns.get(key, readOptions(opts)));
     },
     async getMany<T>(keys: readonly string[], opts?: KvGetOptions): Promise<Array<KvEntry<T> | null>> {
-      const chunks: string[][] = [];
-      for (let i = 0; i < keys.length; i += BULK_MAX) chunks.push(keys.slice(i, i + BULK_MAX));
-      const maps = await Promise.all(chunks.map((chunk) => ns.get(chunk, readOptions(opts))));
+      const maps = await Promise.all(chunksOf(keys, BULK_MAX).map((chunk) => ns.get(chunk, readOptions(opts))));
       return keys.map((key, i) => parsed<T>(key, maps[Math.floor(i / BULK_MAX)]!.get(key)));
     },
     async put(key: string, value: unknown, opts?: KvPutOptions): Promise<boolean> {
