@@ -78,9 +78,9 @@ describe("wa-menu graph and schema", () => {
     expect(`${out.join("\n")}\n`).toBe(await readFile("test/fixtures/cafe.mmd", "utf8"));
   });
 
-  it("the README shows the cafe menu's current graph", async () => {
-    const readme = await readFile("README.md", "utf8");
-    expect(readme).toContain(`\`\`\`mermaid\n${await readFile("test/fixtures/cafe.mmd", "utf8")}\`\`\``);
+  it("the reference shows the cafe menu's current graph", async () => {
+    const reference = await readFile("docs/reference.md", "utf8");
+    expect(reference).toContain(`\`\`\`mermaid\n${await readFile("test/fixtures/cafe.mmd", "utf8")}\`\`\``);
   });
 
   it("the README's example menu is valid", async () => {
