@@ -5,6 +5,9 @@
  *
  *   BENCH_BASE              the git revision to compare with (HEAD)
  *   BENCH_COMPARE_WEBHOOKS  webhooks per window (500), BENCH_COMPARE_ROUNDS windows per side (8)
+ *   BENCH_COMPARE_COLD      N: instead, N cold starts per side, alternating: each a fresh workerd whose very first
+ *                           webhook's CPU is the figure (the keys' import, the app's creation, V8's first compile
+ *                           of the path); the rest of the output is the same
  *   VONAGE_JWT_TTL_SECONDS  as the product reads it (900: the token reused)
  */
 import { execFileSync } from "node:child_process";
@@ -20,6 +23,7 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const base = process.env["BENCH_BASE"] ?? "HEAD";
 const perWindow = Number(process.env["BENCH_COMPARE_WEBHOOKS"] ?? 500);
 const rounds = Number(process.env["BENCH_COMPARE_ROUNDS"] ?? 8);
+const coldSamples = Number(process.env["BENCH_COMPARE_COLD"] ?? 0);
 
 /** The product-with-memory-KV bundle of `revision`, built in a temporary worktree with this checkout's node_modules. */
 async function bundleAt(revision: string, outdir: string): Promise<string> {
@@ -34,10 +38,48 @@ async function bundleAt(revision: string, outdir: string): Promise<string> {
   }
 }
 
+interface Side {
+  name: string;
+  cpu: number;
+  webhooks: number;
+  windows: number[];
+}
+
+function report(sides: Side[], what: string) {
+  for (const side of sides) console.log(`${side.name.padEnd(5)} ${(side.cpu / side.webhooks).toFixed(3)} ms/webhook; ${what} ${side.windows.map((w) => w.toFixed(2)).join(" ")}`);
+  const [a, b] = sides as [Side, Side];
+  const wins = a.windows.filter((w, i) => b.windows[i]! < w).length;
+  console.log(`working tree / ${base}: ${(b.cpu / b.webhooks / (a.cpu / a.webhooks)).toFixed(3)}x; the working tree was cheaper in ${wins} of ${a.windows.length} ${what}`);
+}
+
+/** Each sample a fresh workerd per side (in alternating order), measured over its first webhook only. */
+async function compareCold(scripts: string[]) {
+  const sides: Side[] = scripts.map((_, i) => ({ name: i === 0 ? "base" : "work", cpu: 0, webhooks: 0, windows: [] }));
+  for (let i = 0; i < coldSamples; i++) {
+    for (const s of i % 2 === 0 ? [0, 1] : [1, 0]) {
+      const { products, close } = await memoryProducts(root, [scripts[s]!]);
+      try {
+        const product = products[0]!;
+        const before = cpuMs(product.subject.pid);
+        const run = await product.drive(1);
+        const used = cpuMs(product.subject.pid) - before;
+        const side = sides[s]!;
+        side.cpu += used;
+        side.webhooks += run.latenciesMs.length;
+        side.windows.push(used / run.latenciesMs.length);
+      } finally {
+        await close();
+      }
+    }
+  }
+  report(sides, "first webhooks");
+}
+
 async function main() {
   // Under the project: workerd refuses (an opaque internal error) a script outside it.
   const out = path.join(root, "bench-results", "compare-build");
   const scripts = [await bundleAt(base, path.join(out, "base")), await bundle(root, path.join(out, "work"), MEMORY_PRODUCT_ENTRY)];
+  if (coldSamples > 0) return compareCold(scripts);
   const { products, close } = await memoryProducts(root, scripts);
   const sides = products.map((product, i) => ({ name: i === 0 ? "base" : "work", product, cpu: 0, webhooks: 0, windows: [] as number[] }));
   try {
@@ -53,10 +95,7 @@ async function main() {
         side.windows.push(used / run.latenciesMs.length);
       }
     }
-    for (const side of sides) console.log(`${side.name.padEnd(5)} ${(side.cpu / side.webhooks).toFixed(3)} ms/webhook; windows ${side.windows.map((w) => w.toFixed(2)).join(" ")}`);
-    const [a, b] = sides as [(typeof sides)[0], (typeof sides)[0]];
-    const wins = a.windows.filter((w, i) => b.windows[i]! < w).length;
-    console.log(`working tree / ${base}: ${(b.cpu / b.webhooks / (a.cpu / a.webhooks)).toFixed(3)}x; the working tree was cheaper in ${wins} of ${rounds} windows`);
+    report(sides, "windows");
   } finally {
     await close();
   }
