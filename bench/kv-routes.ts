@@ -14,6 +14,9 @@
 import type { KvNamespaceLike } from "../src/store/workers-kv.js";
 import { countedKv, type OpsCounter } from "./kv-ops.js";
 
+/** Where the isolate-memory wrapper mounts these routes: `remoteKv(url + BENCH_PREFIX, ...)` and `seedKv(url + BENCH_PREFIX, ...)` use them. */
+export const BENCH_PREFIX = "/__bench";
+
 export async function serveKv(request: Request, path: string, lookup: (namespace: string) => KvNamespaceLike | null, counter: OpsCounter): Promise<Response> {
   const url = new URL(request.url);
   const [, area, name, ...rest] = path.split("/");

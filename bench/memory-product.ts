@@ -13,7 +13,7 @@ import { generateMenu } from "./menus.js";
 import { startMessagesServer } from "./messages-server.js";
 import { remoteKv } from "./remote-kv.js";
 import { seedCustomers } from "./seed.js";
-import { BENCH_PREFIX } from "./with-memory-kv.js";
+import { BENCH_PREFIX } from "./kv-routes.js";
 import { BENCH_MIX } from "./workload.js";
 import { startWorkerd, wranglerCompatibility, type WorkerdInstance } from "./workerd.js";
 

@@ -17,7 +17,7 @@ import type { MessagesServer } from "./messages-server.js";
 import { remoteKv } from "./remote-kv.js";
 import type { KvPlacement, MenuVariant, RowResult, TokenMode, WorkerKind } from "./report.js";
 import { seedCustomers } from "./seed.js";
-import { BENCH_PREFIX } from "./with-memory-kv.js";
+import { BENCH_PREFIX } from "./kv-routes.js";
 import type { Customer, Mix } from "./workload.js";
 import { startWorkerd, type WorkerdInstance, type WorkerdWorker, type wranglerCompatibility } from "./workerd.js";
 

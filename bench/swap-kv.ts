@@ -2,6 +2,7 @@
  * Gives a Worker other KV namespaces: its `MENUS` and `SESSIONS` bindings replaced, everything else as is. Shared by
  * the wrappers that put KV in the KV host process (`with-remote-kv.ts`) and in the isolate's memory (`with-memory-kv.ts`).
  */
+import { env as startupEnv } from "cloudflare:workers";
 import type { KvNamespaceLike } from "../src/store/workers-kv.js";
 
 export const NAMESPACES = ["MENUS", "SESSIONS"] as const;
@@ -19,4 +20,12 @@ export function swappedEnv(env: Record<string, unknown>, namespaceFor: (name: Na
     swapped.set(env, out);
   }
   return out;
+}
+
+/** A Worker, or a factory given the env its global scope starts with (the product prepares its app from it). */
+export type WorkerOrFactory<E> = ExportedHandler<E> | ((startup: E) => ExportedHandler<E>);
+
+/** The Worker, a factory given the start-up env as the wrapper swaps it, so the product prepares what it will serve. */
+export function startWorker<E>(worker: WorkerOrFactory<E>, swap: (env: Record<string, unknown>) => Record<string, unknown>): ExportedHandler<E> {
+  return typeof worker === "function" ? worker(swap(startupEnv as unknown as Record<string, unknown>) as E) : worker;
 }

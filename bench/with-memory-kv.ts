@@ -6,24 +6,24 @@
  * wrapped Worker as is.
  */
 import { countedKv, opsCounter } from "./kv-ops.js";
-import { serveKv } from "./kv-routes.js";
+import { BENCH_PREFIX, serveKv } from "./kv-routes.js";
 import { memoryKv } from "./memory-kv.js";
-import { NAMESPACES, swappedEnv, type NamespaceName } from "./swap-kv.js";
-
-/** Where the KV routes are mounted: `remoteKv(url + BENCH_PREFIX, ...)` and `seedKv(url + BENCH_PREFIX, ...)` use them. */
-export const BENCH_PREFIX = "/__bench";
+import { NAMESPACES, startWorker, swappedEnv, type NamespaceName, type WorkerOrFactory } from "./swap-kv.js";
 
 const counter = opsCounter();
 const stores = Object.fromEntries(NAMESPACES.map((name) => [name, memoryKv()])) as Record<NamespaceName, ReturnType<typeof memoryKv>>;
 const counted = Object.fromEntries(NAMESPACES.map((name) => [name, countedKv(stores[name], name, counter)])) as typeof stores;
 const lookup = (name: string) => (Object.hasOwn(stores, name) ? stores[name as NamespaceName] : null);
 
-export function withMemoryKv<E>(worker: ExportedHandler<E>): ExportedHandler<E> {
+const memoryEnv = (env: Record<string, unknown>) => swappedEnv(env, (name) => counted[name]);
+
+export function withMemoryKv<E>(given: WorkerOrFactory<E>): ExportedHandler<E> {
+  const worker = startWorker(given, memoryEnv);
   return {
     fetch(request, env, ctx) {
       const path = new URL(request.url).pathname;
       if (path.startsWith(`${BENCH_PREFIX}/`)) return serveKv(request, path.slice(BENCH_PREFIX.length), lookup, counter);
-      return worker.fetch!(request, swappedEnv(env as Record<string, unknown>, (name) => counted[name]) as E, ctx);
+      return worker.fetch!(request, memoryEnv(env as Record<string, unknown>) as E, ctx);
     },
   };
 }

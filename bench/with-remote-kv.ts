@@ -3,7 +3,7 @@
  * at `env.BENCH_KV_URL` (see `bench/kv-host-worker.ts`). Everything else reaches the wrapped Worker as is.
  */
 import { remoteKv } from "./remote-kv.js";
-import { swappedEnv } from "./swap-kv.js";
+import { startWorker, swappedEnv, type WorkerOrFactory } from "./swap-kv.js";
 
 function remoteEnv(env: Record<string, unknown>): Record<string, unknown> {
   return swappedEnv(env, (name) => {
@@ -13,7 +13,8 @@ function remoteEnv(env: Record<string, unknown>): Record<string, unknown> {
   });
 }
 
-export function withRemoteKv<E>(worker: ExportedHandler<E>): ExportedHandler<E> {
+export function withRemoteKv<E>(given: WorkerOrFactory<E>): ExportedHandler<E> {
+  const worker = startWorker(given, remoteEnv);
   return {
     fetch: (request, env, ctx) => worker.fetch!(request, remoteEnv(env as Record<string, unknown>) as E, ctx),
   };

@@ -7,6 +7,8 @@ import { createServices, withServices } from "./wiring.js";
 import { webhookRoutes } from "./webhook-routes.js";
 import { maskingLogger } from "../log-mask.js";
 import { handleTimer } from "../conversation/timers.js";
+import { rehearse } from "../rehearsal.js";
+import { AppError } from "../errors.js";
 import type { StepResult } from "../conversation/step.js";
 
 /** The app and its timer handler: what a queue consumer (Workers `queue`, Deno `listenQueue`) hands a delivered timer to. */
@@ -14,7 +16,15 @@ export interface AppWithTimers {
   app: Hono;
   /** Handles one delivered timer body; a throw asks the queue to deliver it again. `defer` runs completions after. */
   timer(body: unknown, defer?: (work: Promise<unknown>) => void): Promise<StepResult>;
+  /**
+   * Does ahead of the first request what it would otherwise do: builds the services (the configuration's checks,
+   * the keys' import) and rehearses the webhook path (`rehearsal.ts`). For a runtime entry's global scope, once.
+   * Never rejects: a configuration that fails is built again by the first request, which reports why.
+   */
+  prepare(): Promise<void>;
 }
+
+const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
 /** Every error through the one table of codes (`toResponse`), and a 404 that names the route. */
 function withErrors(app: Hono, deps: AppDeps): Hono {
@@ -71,5 +81,17 @@ export function createAppWithTimers(given: AppDeps): AppWithTimers {
     deps.log({ msg: "timer", outcome: result.outcome, menu: result.menu, node: result.node, sent: result.sent.length });
     return result;
   };
-  return { app, timer };
+  const prepare = async () => {
+    // A bad setting or key (a typed error) is the first request's to report, with how to fix it; anything else is worth a line.
+    const failed = await services.prepare();
+    if (failed !== undefined && !(failed instanceof AppError)) {
+      deps.log({ level: "warn", msg: "the services could not be built at start-up; the first request builds them", error: messageOf(failed) });
+    }
+    try {
+      await rehearse();
+    } catch (error) {
+      deps.log({ level: "warn", msg: "the start-up rehearsal failed: a cold isolate's first webhook compiles the path instead", error: messageOf(error) });
+    }
+  };
+  return { app, timer, prepare };
 }

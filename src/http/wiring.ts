@@ -102,10 +102,27 @@ async function buildServices(deps: AppDeps): Promise<Services> {
   };
 }
 
+/** The app's services: built on first use, or ahead of it. */
+export interface LazyServices {
+  (): Promise<Services>;
+  /** Builds them now (at start-up). A failure is not kept, so the first request builds again and reports it; it is returned. */
+  prepare(): Promise<unknown>;
+}
+
 /** The app's services, built on first use and kept for the app's life; a failure is kept too, so it fails each request alike. */
-export function createServices(deps: AppDeps): () => Promise<Services> {
+export function createServices(deps: AppDeps): LazyServices {
   let built: Promise<Services> | undefined;
-  return () => (built ??= buildServices(deps));
+  const services = () => (built ??= buildServices(deps));
+  return Object.assign(services, {
+    prepare: () =>
+      services().then(
+        () => undefined,
+        (error: unknown) => {
+          built = undefined;
+          return error;
+        },
+      ),
+  });
 }
 
 /** Middleware that makes the services `c.var.services`, or fails the request with the configuration's error. */

@@ -1,47 +1,8 @@
-/** Cloudflare Workers entry: one app per `env`, its stores the env's KV bindings, its timers the TIMERS queue. `Env` is `wrangler types` output. */
-import { createAppWithTimers, type AppWithTimers } from "../http/app.js";
-import { jsonLogger, type AppDeps } from "../http/deps.js";
-import { isQueue, queueScheduler } from "../scheduler/workers-queue.js";
-import { workersStores } from "../store/workers-env.js";
-import { systemRandom, systemSleep } from "../system.js";
+/**
+ * Cloudflare Workers entry (`main` in wrangler.toml). The global scope may read the env (`cloudflare:workers`), so
+ * the app is built and prepared while the isolate starts, under the start-up limit, not the first request's CPU.
+ */
+import { env } from "cloudflare:workers";
+import { createWorker } from "./cloudflare-worker.js";
 
-export type WorkerOverrides = Partial<Pick<AppDeps, "fetch" | "log" | "sleep" | "now" | "random">>;
-
-/** How long a timer the handler could not finish waits before the queue delivers it again. */
-const TIMER_RETRY_SECONDS = 10;
-
-/** The Worker; tests pass `overrides` (a fake network, captured logs, waits that do not wait, seeded randomness). */
-export function createWorker(overrides: WorkerOverrides = {}) {
-  // Parsed config, imported keys and compiled menus live as long as the env object, that is the isolate.
-  const apps = new WeakMap<Env, AppWithTimers>();
-  const ports = { fetch: (input: RequestInfo | URL, init?: RequestInit) => fetch(input, init), log: jsonLogger, sleep: systemSleep, now: Date.now, random: systemRandom, ...overrides };
-  const appFor = (env: Env) => {
-    let app = apps.get(env);
-    if (app === undefined) {
-      // `Env` names only what wrangler.toml declares; the configuration also reads secrets by name.
-      const vars = env as unknown as Readonly<Record<string, unknown>>;
-      const timers = vars["TIMERS"];
-      apps.set(env, (app = createAppWithTimers({ ...ports, env: vars, stores: () => workersStores(vars, ports), ...(isQueue(timers) ? { scheduler: queueScheduler(timers) } : {}) })));
-    }
-    return app;
-  };
-  return {
-    fetch(request, env, ctx) {
-      return appFor(env).app.fetch(request, env, ctx);
-    },
-    async queue(batch, env, ctx) {
-      const app = appFor(env);
-      for (const message of batch.messages) {
-        try {
-          await app.timer(message.body, (work) => ctx.waitUntil(work));
-          message.ack();
-        } catch {
-          // At least once: the timer's own step is safe to run again (claim before send, sent record after).
-          message.retry({ delaySeconds: TIMER_RETRY_SECONDS });
-        }
-      }
-    },
-  } satisfies ExportedHandler<Env>;
-}
-
-export default createWorker();
+export default createWorker({}, env);

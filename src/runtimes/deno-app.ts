@@ -15,6 +15,7 @@ export interface DenoAppOptions extends Pick<AppDeps, "fetch" | "log">, Partial<
 export interface DenoHandler {
   fetch(request: Request): Promise<Response>;
   timer: AppWithTimers["timer"];
+  prepare: AppWithTimers["prepare"];
 }
 
 export function denoApp({ env, kv, ...overrides }: DenoAppOptions): DenoHandler {
@@ -22,7 +23,7 @@ export function denoApp({ env, kv, ...overrides }: DenoAppOptions): DenoHandler 
   // Timers go on the database's own queue unless the caller passes a scheduler (tests do, to drive the clock).
   const scheduler = ports.scheduler ?? (typeof kv.enqueue === "function" ? denoQueueScheduler(kv as DenoQueueLike) : undefined);
   // A locked database file is released by time passing for real, so the stores keep the real sleep.
-  const { app, timer } = createAppWithTimers({ ...ports, env, stores: denoStores(kv, { now: ports.now, random: ports.random }), ...(scheduler ? { scheduler } : {}) });
+  const { app, timer, prepare } = createAppWithTimers({ ...ports, env, stores: denoStores(kv, { now: ports.now, random: ports.random }), ...(scheduler ? { scheduler } : {}) });
   // `deno serve` passes connection info as a second argument; the app takes only the request.
-  return { fetch: async (request) => app.fetch(request), timer };
+  return { fetch: async (request) => app.fetch(request), timer, prepare };
 }

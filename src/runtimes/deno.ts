@@ -13,6 +13,8 @@ const kv = await Deno.openKv(path).catch((cause: unknown) => {
 });
 
 const handler = denoApp({ env: Deno.env.toObject(), kv, fetch: (input, init) => fetch(input, init), log: jsonLogger });
+// The configuration and keys, and a rehearsal of the webhook path, before the first request instead of in it.
+void handler.prepare();
 // Reminders and hand-backs come back through the database's queue; a throw makes Deno KV deliver it again.
 void kv.listenQueue((body: unknown) => handler.timer(body).then(() => undefined));
 // A listening queue keeps the process alive after `deno serve` stops serving: closing the database ends it.

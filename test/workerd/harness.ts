@@ -2,7 +2,7 @@
 import { createExecutionContext, createMessageBatch, env, getQueueResult, waitOnExecutionContext } from "cloudflare:test";
 import { createExampleBackend } from "../../sim/example-backend.js";
 import { createFakeMessagesApi } from "../../sim/messages-api.js";
-import { createWorker } from "../../src/runtimes/cloudflare.js";
+import { createWorker } from "../../src/runtimes/cloudflare-worker.js";
 import { menuRepo } from "../../src/store/menus.js";
 import { sessionRepo } from "../../src/store/sessions.js";
 import { workersKv, type KvNamespaceLike } from "../../src/store/workers-kv.js";

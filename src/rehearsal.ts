@@ -1,0 +1,170 @@
+/**
+ * A rehearsal of the webhook path, run once when an isolate starts. V8 compiles each function on its first call, so
+ * a cold isolate's first webhook would pay for compiling the whole path (signature check, body checks, stores,
+ * engine, rendering) inside the request's CPU limit. Run once in the global scope instead, that compiling happens
+ * during start-up, which Cloudflare limits separately (1 s) and does before the first request.
+ *
+ * The rehearsal is a conversation of its own: a menu of its own, in-memory stores of its own, a fixed clock, ids
+ * from a counter and a Messages API that only answers. It needs no configuration, touches no binding, makes no
+ * I/O, sets no timer and draws no random value (the global scope allows none of them), and keeps nothing: what it
+ * builds is garbage when it returns. It cannot read a request's body or make a response with one, so the app's own
+ * routes, the RS256 signature and the real send are left to the first request (the configuration and the keys are
+ * built ahead of it by `AppWithTimers.prepare`, which runs this).
+ */
+import { Hono } from "hono/tiny";
+import { SignJWT } from "jose";
+import { handleInboundEvent, handleStatusEvent, type ConversationDeps, type StepResult } from "./conversation/step.js";
+import { maskingLogger } from "./log-mask.js";
+import { DEFAULT_COMMANDS, DEFAULT_TEXTS, type CompiledMenu } from "./menus/compiled.js";
+import { menuKeys, menuRepo, type StoredVersion } from "./store/menus.js";
+import { sessionRepo } from "./store/sessions.js";
+import { workersKv, type KvNamespaceLike } from "./store/workers-kv.js";
+import { verifyWebhookSignature } from "./vonage/signature.js";
+import { parseInbound, parseJson, parseStatus } from "./vonage/webhooks.js";
+import { hmacKey, sha256Hex } from "./webcrypto.js";
+
+/** The rehearsal's menu, stored compiled (the compiler is not on the webhook path): a list, then buttons. */
+export const REHEARSAL_MENU: CompiledMenu = {
+  format: 5,
+  id: "rehearsal",
+  start: "pick",
+  variables: {},
+  nodes: {
+    pick: {
+      kind: "question",
+      interactive: {
+        type: "list",
+        body: { text: "Pick one" },
+        action: {
+          button: "Pick",
+          sections: [
+            {
+              title: "All",
+              rows: [
+                { id: "a", title: "A" },
+                { id: "b", title: "B" },
+              ],
+            },
+          ],
+        },
+      },
+      options: [
+        { id: "a", title: "A", next: { node: "sure" }, words: ["a"] },
+        { id: "b", title: "B", next: { text: "B it is." }, words: ["b"] },
+      ],
+    },
+    sure: {
+      kind: "question",
+      interactive: {
+        type: "button",
+        body: { text: "Sure?" },
+        action: {
+          buttons: [
+            { type: "reply", reply: { id: "yes", title: "Yes" } },
+            { type: "reply", reply: { id: "no", title: "No" } },
+          ],
+        },
+      },
+      options: [
+        { id: "yes", title: "Yes", next: { text: "Done." }, words: ["yes"] },
+        { id: "no", title: "No", next: { node: "pick" }, words: ["no"] },
+      ],
+    },
+  },
+  settings: { staleTaps: "reprompt", maxAttempts: 3, fallback: null, commands: DEFAULT_COMMANDS, texts: DEFAULT_TEXTS, reminders: null, handover: null },
+};
+
+/** A Workers KV namespace in a Map: the rehearsal's stores, read through the same `workersKv` as the real ones. */
+function mapNamespace(): KvNamespaceLike {
+  const data = new Map<string, string>();
+  return {
+    get: (async (key: string | string[]) => (Array.isArray(key) ? new Map(key.map((k) => [k, data.get(k) ?? null])) : (data.get(key) ?? null))) as KvNamespaceLike["get"],
+    put: async (key, value) => void data.set(key, value),
+    delete: async (key) => void data.delete(key),
+    list: async () => ({ keys: [], list_complete: true }),
+  };
+}
+
+const BUSINESS = "440000000001";
+const CUSTOMER = "440000000002";
+const AT = Date.UTC(2026, 0, 1);
+const SECRET = "rehearsal";
+
+/** What the rehearsal went through, for the tests that keep it honest: each inbound step's outcome, the status's. */
+export interface Rehearsal {
+  outcomes: StepResult["outcome"][];
+  status: Awaited<ReturnType<typeof handleStatusEvent>>;
+}
+
+/** A new conversation, a tap on its question and a status of the message sent, through the code a webhook runs. */
+export async function rehearse(): Promise<Rehearsal> {
+  let counter = 0;
+  const newId = () => `00000000-0000-4000-8000-${String(++counter).padStart(12, "0")}`;
+  const sleep = async () => undefined;
+  const kv = workersKv(mapNamespace(), { sleep, random: { uuid: newId, float: () => 0.5 } });
+  const menus = menuRepo(kv);
+  const stored: StoredVersion = { menu: null, compiled: REHEARSAL_MENU, publishedAt: new Date(AT).toISOString() };
+  await kv.put(menuKeys.version(REHEARSAL_MENU.id, 1), stored);
+  await kv.put(menuKeys.pointer(REHEARSAL_MENU.id), { id: REHEARSAL_MENU.id, current: 1, latest: 1, updatedAt: stored.publishedAt });
+  await kv.put(menuKeys.binding(BUSINESS), { menuId: REHEARSAL_MENU.id });
+  const sent: string[] = [];
+  const log = maskingLogger(() => undefined);
+  const deps: ConversationDeps = {
+    sessions: sessionRepo(kv),
+    menus,
+    messages: {
+      async send() {
+        sent.push(newId());
+        return sent.at(-1)!;
+      },
+    },
+    deliveries: {
+      enqueue: async (completion) => ({ id: completion.key, attempts: Promise.resolve(true) }),
+      list: async () => [],
+      retry: async () => ({ found: false, delivered: false }),
+    },
+    backend: {
+      request: () => Promise.reject(new Error("the rehearsal's menu calls no backend")),
+    },
+    now: () => AT,
+    newId,
+    sessionTtlSeconds: 86_400,
+    atomic: false,
+    claimSettleMs: 1,
+    sleep,
+    defer: () => undefined,
+    log,
+  };
+  const verifyKey = await hmacKey(SECRET, "verify");
+  const signKey = await hmacKey(SECRET, "sign");
+  /** The body as Vonage signs it, checked as the webhook routes check it: signature first, then the body. */
+  const signed = async (body: Record<string, unknown>) => {
+    const raw = new TextEncoder().encode(JSON.stringify(body));
+    const token = await new SignJWT({ payload_hash: await sha256Hex(raw) })
+      .setProtectedHeader({ alg: "HS256", typ: "JWT" })
+      .setIssuedAt(AT / 1000)
+      .sign(signKey);
+    await verifyWebhookSignature(`Bearer ${token}`, raw, { key: verifyKey, maxAgeSeconds: 60, now: AT });
+    return parseJson(raw);
+  };
+  const outcomes: StepResult["outcome"][] = [];
+  const inbound = async (body: Record<string, unknown>) => {
+    const event = parseInbound(await signed(body));
+    if (event === null) throw new Error("the rehearsal's webhook is not a WhatsApp message");
+    const result = await handleInboundEvent(deps, event);
+    log({ level: "info", msg: "inbound", customer: CUSTOMER, outcome: result.outcome, sent: result.sent.length });
+    outcomes.push(result.outcome);
+  };
+  // The router's dispatch, on an app of its own: the global scope allows a response without a body.
+  const router = new Hono();
+  router.get("/webhooks/:kind", (c) => c.body(null, 204));
+  await router.fetch(new Request("https://rehearsal.invalid/webhooks/inbound"));
+  const base = { to: BUSINESS, from: CUSTOMER, channel: "whatsapp", timestamp: new Date(AT).toISOString() };
+  await inbound({ ...base, message_uuid: newId(), message_type: "text", text: "hi" });
+  await inbound({ ...base, message_uuid: newId(), message_type: "reply", reply: { id: "a", title: "A" }, context: { message_uuid: sent.at(-1), message_from: BUSINESS } });
+  const status = await handleStatusEvent(
+    deps,
+    parseStatus(await signed({ message_uuid: sent.at(-1), to: CUSTOMER, from: BUSINESS, timestamp: base.timestamp, status: "delivered", channel: "whatsapp" })),
+  );
+  return { outcomes, status };
+}

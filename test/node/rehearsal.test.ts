@@ -1,0 +1,98 @@
+/**
+ * The start-up rehearsal (`src/rehearsal.ts`): it goes through the webhook path, and it does nothing a Workers
+ * global scope refuses, where a refusal would silently cost a cold isolate's first webhook the compiling again.
+ */
+import { afterEach, expect, it, vi } from "vitest";
+import { parseMenu } from "../../src/menus/compile.js";
+import { REHEARSAL_MENU, rehearse } from "../../src/rehearsal.js";
+
+afterEach(() => vi.restoreAllMocks());
+
+const source = {
+  id: "rehearsal",
+  start: "pick",
+  nodes: {
+    pick: {
+      type: "question",
+      interactive: {
+        type: "list",
+        body: { text: "Pick one" },
+        action: {
+          button: "Pick",
+          sections: [
+            {
+              title: "All",
+              rows: [
+                { id: "a", title: "A" },
+                { id: "b", title: "B" },
+              ],
+            },
+          ],
+        },
+      },
+      next: { a: "sure", b: { text: "B it is." } },
+    },
+    sure: {
+      type: "question",
+      interactive: {
+        type: "button",
+        body: { text: "Sure?" },
+        action: {
+          buttons: [
+            { type: "reply", reply: { id: "yes", title: "Yes" } },
+            { type: "reply", reply: { id: "no", title: "No" } },
+          ],
+        },
+      },
+      next: { yes: { text: "Done." }, no: "pick" },
+    },
+  },
+};
+
+it("stores its menu in the compiled form the compiler makes of the menu's source", () => {
+  // Written by hand because the compiler is not on the webhook path; a change of the compiled format shows here.
+  expect(REHEARSAL_MENU).toEqual(parseMenu(source));
+});
+
+it("starts a conversation and answers a tap on its question, with nothing the Workers global scope refuses", async () => {
+  const refused = (what: string) => () => {
+    throw new Error(`${what} is refused in a Workers global scope`);
+  };
+  // What workerd refuses outside a request: I/O, timers, random values, request and response bodies.
+  vi.spyOn(globalThis, "fetch").mockImplementation(refused("fetch"));
+  vi.spyOn(globalThis, "setTimeout").mockImplementation(refused("setTimeout") as never);
+  vi.spyOn(globalThis, "setInterval").mockImplementation(refused("setInterval") as never);
+  vi.spyOn(crypto, "randomUUID").mockImplementation(refused("crypto.randomUUID"));
+  vi.spyOn(crypto, "getRandomValues").mockImplementation(refused("crypto.getRandomValues"));
+  vi.spyOn(Math, "random").mockImplementation(refused("Math.random"));
+  vi.spyOn(AbortSignal, "timeout").mockImplementation(refused("AbortSignal.timeout"));
+  for (const method of ["text", "json", "arrayBuffer"] as const) {
+    vi.spyOn(Request.prototype, method).mockImplementation(refused(`Request.${method}`));
+    vi.spyOn(Response.prototype, method).mockImplementation(refused(`Response.${method}`));
+  }
+  const RealResponse = Response;
+  const RealRequest = Request;
+  vi.stubGlobal(
+    "Response",
+    new Proxy(RealResponse, {
+      construct: (target, args: ConstructorParameters<typeof Response>) => {
+        if (args[0] != null) throw new Error("a response with a body is refused in a Workers global scope");
+        return Reflect.construct(target, args);
+      },
+    }),
+  );
+  vi.stubGlobal(
+    "Request",
+    new Proxy(RealRequest, {
+      construct: (target, args: ConstructorParameters<typeof Request>) => {
+        if (args[1]?.body != null) throw new Error("a request with a body is refused in a Workers global scope");
+        return Reflect.construct(target, args);
+      },
+    }),
+  );
+  try {
+    await expect(rehearse()).resolves.toEqual({ outcomes: ["started", "advanced"], status: "ignored" });
+  } finally {
+    vi.unstubAllGlobals();
+  }
+});
