@@ -116,7 +116,15 @@ describe.skipIf(chromiumMissing && !mustRun)("the simulator's clock and Agent st
 
   it("the agent's answer from the strip reaches the customer's chat", async () => {
     const answer = agent().getByRole("textbox", { name: "Agent's answer" });
-    await answer.fill("Yes, it leaves the shop in ten minutes.");
+    await answer.fill("Yes, it leaves the shop");
+    // The customer writes again while the agent types: the chat takes it, and the agent's half answer stays.
+    await box().fill("Hello?");
+    await box().press("Enter");
+    await expect.poll(() => outgoing().last().locator(".caption").textContent()).toBe("worker: relayed");
+    await outgoing().last().locator('[data-delivery="delivered"]').waitFor();
+    expect(await answer.inputValue()).toBe("Yes, it leaves the shop");
+    await answer.press("End");
+    await answer.pressSequentially(" in ten minutes.");
     await agent().getByRole("button", { name: "Send" }).click();
     await incoming().last().getByText("Yes, it leaves the shop in ten minutes.").waitFor();
     await incoming().last().locator('[data-tick="read"]').waitFor();
