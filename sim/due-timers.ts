@@ -41,7 +41,15 @@ export function createDueTimers(options: { worker: WorkerClient; business: strin
         if (!result.ok) break;
         // The worker counts the next wait from its own now: the part of the move this timer stood for is used up.
         offsets.set(customer, (offset = offset - Math.max(0, Date.parse(timer.due) - now())));
-        fired.push(timer.kind === "handback" ? "the idle handover handed back to the menu" : `reminder ${timer.count + 1} of "${timer.node}" came due`);
+        // A reminder timer past the question's last reminder is its timeout: the worker's outcome tells which it was.
+        const timedOut = result.body["outcome"] === "timed_out";
+        fired.push(
+          timer.kind === "handback"
+            ? "the idle handover handed back to the menu"
+            : timedOut
+              ? `"${timer.node}" went unanswered after its reminders: timed out`
+              : `reminder ${timer.count + 1} of "${timer.node}" came due`,
+        );
       }
       return fired;
     },

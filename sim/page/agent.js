@@ -27,9 +27,15 @@ async function refresh() {
   draw();
 }
 
+/** What the pane shows, so that a refresh which changes none of it leaves the pane, and what the agent is typing, alone. */
+let drawn = "";
+
 function draw() {
   const root = pane.root;
   if (root === null) return;
+  const shows = pane.handover === null || pane.customer === null ? "" : JSON.stringify([pane.customer, pane.handover.since, pane.handover.webhook]);
+  if (shows === drawn) return;
+  drawn = shows;
   root.hidden = pane.handover === null;
   if (pane.handover === null || pane.customer === null) return root.replaceChildren();
   const customer = pane.customer;

@@ -5,23 +5,21 @@
  * layout, asserting what the page shows at each step. Screenshots go to test-results/; UPDATE_DOCS_SCREENSHOT=1
  * also refreshes the README's pictures, docs/simulator-list.png and docs/simulator-phone.png.
  */
-import { copyFile, cp, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { copyFile, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import type { Browser, Locator, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCli } from "../../cli/wa-menu.js";
-import { chromiumMissing, launchChromium, mustRun } from "./chromium.js";
-import { npmStart, type NpmStart } from "./npm-start.js";
+import { chromiumMissing, mustRun } from "./chromium.js";
+import type { NpmStart } from "./npm-start.js";
+import { chatOf, openSimulator, RESULTS, ROOT, texts, type SimulatorInChromium } from "./simulator-page.js";
 
-const ROOT = fileURLToPath(new URL("../..", import.meta.url));
-const RESULTS = `${ROOT}test-results`;
 const updateDocs = process.env["UPDATE_DOCS_SCREENSHOT"] === "1";
 /** A phone-sized screen (an iPhone 12 to 15's CSS pixels), where the layout is a single column. */
 const PHONE = { width: 390, height: 844 };
 
 describe.skipIf(chromiumMissing && !mustRun)("npm start and the chat simulator in Chromium", { timeout: 90_000 }, () => {
+  let sim: SimulatorInChromium | undefined;
   let app: NpmStart | undefined;
   let browser: Browser | undefined;
   let page: Page;
@@ -29,35 +27,22 @@ describe.skipIf(chromiumMissing && !mustRun)("npm start and the chat simulator i
   let menusDir: string;
 
   beforeAll(async () => {
-    await mkdir(RESULTS, { recursive: true });
-    menusDir = await mkdtemp(join(tmpdir(), "wa-menu-menus-"));
-    await cp(`${ROOT}menus`, menusDir, { recursive: true });
-    browser = await launchChromium();
-    app = await npmStart(ROOT, { timeoutMs: 180_000, env: { MENUS_DIR: menusDir } });
-    // en-GB: the day dividers' dates are asserted below, and 24-hour clocks are what a UK phone shows.
-    page = await browser.newPage({ viewport: { width: 1100, height: 760 }, locale: "en-GB" });
-    // Waits for what the page must show; long enough for wrangler's first requests on a slow machine.
-    page.setDefaultTimeout(30_000);
+    sim = await openSimulator();
+    ({ app, browser, page, menusDir } = sim);
   }, 240_000);
 
   afterAll(async () => {
-    await browser?.close();
-    if (app === undefined) return;
+    if (sim === undefined) return;
     // Ctrl-C is the documented way to stop it: both servers must be gone afterwards.
-    await app.stop();
-    expect(app.output()).toContain("Stopping the worker and the simulator");
-    for (const url of [app.url, `http://127.0.0.1:${app.workerPort}/healthz`, `http://127.0.0.1:${app.receiverPort}/`]) {
+    await sim.close();
+    expect(sim.app.output()).toContain("Stopping the worker and the simulator");
+    for (const url of [sim.app.url, `http://127.0.0.1:${sim.app.workerPort}/healthz`, `http://127.0.0.1:${sim.app.receiverPort}/`]) {
       await expect(fetch(url), `${url} still answers after Ctrl-C`).rejects.toThrow();
     }
-    await rm(menusDir, { recursive: true, force: true });
   }, 60_000);
 
-  const messages = () => page.getByRole("region", { name: "Messages" });
-  /** Bubbles from the business (left) and from the customer (right), in order. */
-  const incoming = () => messages().locator(".row.in");
-  const outgoing = () => messages().locator(".row.out");
+  const { messages, incoming, outgoing } = chatOf(() => page);
   const shot = (name: string) => page.screenshot({ path: `${RESULTS}/${name}.png` });
-  const texts = async (l: Locator) => (await l.allTextContents()).map((t) => t.trim());
   /** The titles on a message's reply buttons, without the small numbers beside them. */
   const titles = (l: Locator) => texts(l.locator("button.choice .choice-title"));
 

@@ -6,8 +6,11 @@ import type { WorkerClient, WorkerResult } from "../../sim/worker-client.js";
 const T0 = Date.parse("2026-12-01T10:00:00.000Z");
 const HOUR = 3_600_000;
 
-/** A worker whose customer waits on reminders `every` ms apart, `times` of them, each set from the worker's own now (T0). */
-function fakeWorker(every: number, times: number) {
+/**
+ * A worker whose customer waits on timers `every` ms apart, `times` of them, each set from the worker's own now (T0):
+ * the question's `reminders` (all of them by default), then its timeout, a reminder timer too.
+ */
+function fakeWorker(every: number, times: number, reminders = times) {
   let fired = 0;
   const calls: string[] = [];
   const ok = (body: Record<string, unknown>): WorkerResult => ({ ok: true, status: 200, body });
@@ -20,7 +23,7 @@ function fakeWorker(every: number, times: number) {
       calls.push(`${method} ${path}`);
       if (method === "POST") {
         fired++;
-        return ok({ outcome: "reminded" });
+        return ok({ outcome: fired > reminders ? "timed_out" : "reminded" });
       }
       const timers = fired < times ? [{ kind: "reminder", node: "ask", count: fired, due: new Date(T0 + every).toISOString() }] : [];
       return ok({ timers });
@@ -38,5 +41,13 @@ describe("due timers", () => {
     // Another 2 hours: the customer's clock is 2.5 h on, so the reminders due at 1 h and 2 h fire, not the one at 3 h.
     expect(await timers.moved("447700900101", 2 * HOUR)).toEqual(['reminder 1 of "ask" came due', 'reminder 2 of "ask" came due']);
     expect(w.calls.filter((c) => c.startsWith("POST"))).toEqual(["POST /sessions/447700900000/447700900101/timer/fire", "POST /sessions/447700900000/447700900101/timer/fire"]);
+  });
+
+  it("says a timeout is one, not a reminder more than the question has", async () => {
+    // One reminder, then the timeout: the worker's outcome for the second timer is `timed_out`.
+    const w = fakeWorker(HOUR, 2, 1);
+    const timers = createDueTimers({ worker: w.worker, business: "447700900000", now: () => T0 });
+    expect(await timers.moved("447700900101", 3 * HOUR)).toEqual(['reminder 1 of "ask" came due', '"ask" went unanswered after its reminders: timed out']);
+    expect(w.fired()).toBe(2);
   });
 });
