@@ -11,7 +11,7 @@ import { arrive, fetching, nothing, plan, type MenuRef } from "./plan.js";
 import { askAgain, walk } from "./render.js";
 import { askedNow, recordAnswer, VAR_VALUE_MAX, type Owing } from "./session.js";
 import type { Asked, FetchResult, InboundEvent, Outcome, Plan, Session, ShownOption } from "./types.js";
-import { setVars } from "./vars.js";
+import { restoreVars, setVars, undoOf, undoVars } from "./vars.js";
 
 /** Earlier sendings of a re-asked question that still answer it. */
 const RESENT_MAX = 5;
@@ -33,10 +33,11 @@ export function answer(
   const settings = ref.menu.settings;
   const ctx = { event, now, writer: input.writer };
   const walkInput = { fetched: input.fetched ?? [], inbound: event.messageUuid };
-  const go = (outcome: Outcome, session: Session, target: Target, from: string) => {
+  // `base`: the variables of the question the next one follows (the pending one's, unless a rewind drops it).
+  const go = (outcome: Outcome, session: Session, target: Target, from: string, base = handled.vars) => {
     const walked = walk(ref.menu, target, session, from, walkInput);
     if (walked.fetch !== undefined) return fetching(outcome, walked.fetch, pending.node);
-    const arrived = arrive(ref, session, walked, now);
+    const arrived = arrive(ref, session, walked, now, undoOf(base, walked.session.vars));
     const ended = outcome === "advanced" && arrived.session.handover !== undefined ? "handed_over" : outcome === "advanced" && arrived.session.pending === null ? "completed" : outcome;
     return plan(ended, arrived.session, ctx, walked.sends, arrived.completions, prior);
   };
@@ -45,18 +46,18 @@ export function answer(
     const options = shown?.options ?? pending.options;
     const seen = shown === undefined ? pending.seen : shown.seen;
     const page = shown === undefined ? pending.page : shown.page || undefined;
-    const again: Asked = { ...askedNow(handled, pending.node, now), answered: pending.answered, ...defined({ options, seen, page }) };
+    const again: Asked = { ...askedNow(handled, pending.node, now), answered: pending.answered, ...defined({ options, seen, page, undo: pending.undo }) };
     // The earlier sendings stay on the customer's screen: tapping one of them still answers this question.
     const resent = [...(pending.messageUuid === null ? [] : [pending.messageUuid]), ...(pending.resent ?? [])].slice(0, RESENT_MAX);
     if (resent.length > 0) again.resent = resent;
     const session: Session = { ...handled, pending: again, attempts, updatedAt: now };
     return plan(outcome, session, ctx, [askAgain(question, handled, again, note)], [], prior);
   };
-  const chosen = (outcome: Outcome, session: Session, asked: Asked, option: CompiledOption) => {
+  const chosen = (outcome: Outcome, session: Session, asked: Asked, option: CompiledOption, base = handled.vars) => {
     const node = ref.menu.nodes[asked.node];
     const variable = node?.kind === "question" ? node.dynamic?.var : undefined;
     const answered = recordAnswer(session, asked, option, now);
-    return go(outcome, variable === undefined ? answered : setVars(answered, { [variable]: option.id }), option.next, `${asked.node}/${option.id}`);
+    return go(outcome, variable === undefined ? answered : setVars(answered, { [variable]: option.id }), option.next, `${asked.node}/${option.id}`, base);
   };
   /** The next page of a dynamic question ("More…"): asked again, no attempt counted. */
   const more = () => {
@@ -73,10 +74,12 @@ export function answer(
     const previous = handled.asked.at(-1);
     const node = previous && previous.conversation === handled.conversation ? ref.menu.nodes[previous.node] : undefined;
     if (previous === undefined || node === undefined || !waits(node) || (node.kind !== "question" && node.kind !== "input")) return reask("back", undefined, 0);
-    const back: Session = { ...handled, asked: handled.asked.slice(0, -1), answers: handled.answers.slice(0, previous.answered), pending: null };
+    // The variables too as they were when that question was asked: what was set since (its own answer, an input
+    // or a request after it) no longer applies. Once: that question keeps its own undo, for going back further.
+    const back: Session = { ...restoreVars(handled, pending.undo), asked: handled.asked.slice(0, -1), answers: handled.answers.slice(0, previous.answered), pending: null };
     const message = askAgain(node, back, previous);
     const shown = previous.options === undefined ? undefined : { options: previous.options, page: previous.page ?? 0, ...defined({ seen: previous.seen }) };
-    const arrived = arrive(ref, back, { sends: [message], question: previous.node, session: back, ...defined({ shown }) }, now);
+    const arrived = arrive(ref, back, { sends: [message], question: previous.node, session: back, ...defined({ shown }) }, now, previous.undo);
     return plan("back", arrived.session, ctx, [message], [], prior);
   }
 
@@ -100,7 +103,9 @@ export function answer(
           // Rewind: answer that earlier question again and go on from there; later answers no longer apply.
           const index = handled.asked.indexOf(tap.asked);
           const rewound: Session = { ...handled, asked: handled.asked.slice(0, index), answers: handled.answers.slice(0, tap.asked.answered), pending: null };
-          return chosen("rewound", rewound, tap.asked, tap.option);
+          // The next question follows the one before the rewound one: its undo leads to that one's variables.
+          const base = [pending, ...handled.asked.slice(index).reverse()].reduce((vars, a) => undoVars(vars, a.undo), handled.vars);
+          return chosen("rewound", rewound, tap.asked, tap.option, base);
         }
         case "unknown":
           // Not a question this conversation is waiting on (a superseded message): never an answer.

@@ -163,7 +163,8 @@ function statusPlan(input: StatusInput): Plan {
   const template = input.active?.menu.template;
   const recent = Date.parse(input.now) - Date.parse(pending.at) < TEMPLATE_FALLBACK_MS;
   if (input.status.code === OUTSIDE_WINDOW && pending.node !== TEMPLATE_NODE && template !== undefined && recent && input.active !== null) {
-    const waiting: Session = { ...failed, pending: { ...askedNow(failed, TEMPLATE_NODE, input.now), answered: pending.answered }, attempts: 0 };
+    // The template takes the question's place, its undo too.
+    const waiting: Session = { ...failed, pending: { ...askedNow(failed, TEMPLATE_NODE, input.now), answered: pending.answered, ...defined({ undo: pending.undo }) }, attempts: 0 };
     const { message, empty } = templateMessage(template, waiting);
     // What the step before still owed: its messages would meet the same closed window; its completions still go out.
     const prior = caught.owing && completionsOnly(caught.owing);

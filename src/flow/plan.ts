@@ -3,8 +3,9 @@ import { defined } from "../defined.js";
 import { TEMPLATE_NODE, type CompiledMenu } from "../menus/compiled.js";
 import { handOver } from "./handover.js";
 import { templateMessage, walk, type WalkInput, type Walked } from "./render.js";
-import { ASKED_MAX, askedNow, blankSession, keepLast, owe, SHOWN_KEPT, type Owing, type Who } from "./session.js";
-import type { Asked, Completion, FetchNeed, InboundEvent, Outcome, Plan, Session } from "./types.js";
+import { ASKED_MAX, askedNow, blankSession, keepLast, owe, SHOWN_KEPT, UNDO_MAX, type Owing, type Who } from "./session.js";
+import type { Asked, Completion, FetchNeed, InboundEvent, Outcome, Plan, Session, Undo } from "./types.js";
+import { boundUndo, undoSize } from "./vars.js";
 
 export interface MenuRef {
   menu: CompiledMenu;
@@ -45,16 +46,25 @@ export function plan(
   return { outcome, session: stored, perform: { owed: stored.owed!, from: 0, uuids: [] }, node: stored.pending?.node ?? null };
 }
 
-/** Moves the session to `walked`'s question (or ends it), remembering the question it leaves. */
-export function arrive(ref: MenuRef, before: Session, walked: Walked, now: string): { session: Session; completions: Completion[] } {
+/**
+ * Moves the session to `walked`'s question (or ends it), remembering the question it leaves. `undo` turns the
+ * variables the new question finds back into those of the question before it (see `Asked.undo`).
+ */
+export function arrive(ref: MenuRef, before: Session, walked: Walked, now: string, undo?: Undo): { session: Session; completions: Completion[] } {
   // The walk's session carries what its requests set; the questions asked are the ones before it.
   const session: Session = { ...walked.session, pending: before.pending, asked: before.asked };
-  const asked = session.pending ? trimShown(keepLast([...session.asked, session.pending], ASKED_MAX)) : session.asked;
+  let asked = session.pending ? trimShown(keepLast([...session.asked, session.pending], ASKED_MAX)) : session.asked;
   const next: Session = { ...session, asked, pending: null, attempts: 0, updatedAt: now };
   if (walked.question !== null) {
     next.pending = askedNow(next, walked.question, now);
     const shown = walked.shown;
     if (shown !== undefined) next.pending = { ...next.pending, options: shown.options, ...(shown.page > 0 ? { page: shown.page } : {}), ...defined({ seen: shown.seen }) };
+    // Only a question of the same conversation is gone back to; an undo larger than the bound is not kept.
+    const size = undoSize(undo);
+    const previous = asked.at(-1);
+    if (undo !== undefined && size <= UNDO_MAX && previous !== undefined && previous.conversation === next.conversation) next.pending.undo = undo;
+    asked = boundUndo(asked, next.pending.undo === undefined ? 0 : size);
+    next.asked = asked;
   }
   // A handover node: a person takes over from here (see `flow/handover.ts`).
   if (walked.handover !== undefined) return handOver(ref, next, walked.handover, now);

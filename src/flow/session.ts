@@ -20,6 +20,11 @@ export const VAR_NAME = /^[A-Za-z][A-Za-z0-9_]{0,31}$/;
 export const LISTS_MAX = 2;
 export const LIST_ITEMS_MAX = 30;
 export const LIST_TEXT_MAX = 72;
+/**
+ * Characters (of JSON) of earlier variable values that questions keep for `back` (`Asked.undo`), newest first:
+ * going back a few questions undoes exactly, and the session stays small however a menu loops.
+ */
+export const UNDO_MAX = 4096;
 /** Earlier questions that keep the options they showed (dynamic ones): enough for late taps, bounded in size. */
 export const SHOWN_KEPT = 2;
 
@@ -65,7 +70,8 @@ export interface Who {
  * and the questions asked before (a tap on one of them is a stale tap, not an answer to the new conversation).
  */
 export function blankSession(menu: { id: string; version: number } | null, who: Who, now: string, previous: Session | null, conversation: string): Session {
-  const earlier = previous === null ? [] : keepLast([...previous.asked, ...(previous.pending ? [previous.pending] : [])], ASKED_MAX);
+  // What undid an ended conversation's variables no longer applies: `back` stays within a conversation.
+  const earlier = previous === null ? [] : keepLast([...previous.asked, ...(previous.pending ? [previous.pending] : [])], ASKED_MAX).map(withoutUndo);
   const session: Session = {
     v: 1,
     menuId: menu?.id ?? previous?.menuId ?? "",
@@ -90,6 +96,12 @@ export function blankSession(menu: { id: string; version: number } | null, who: 
   };
   return session;
 }
+
+const withoutUndo = (a: Asked): Asked => {
+  if (a.undo === undefined) return a;
+  const { undo: _, ...rest } = a;
+  return rest;
+};
 
 export function recordAnswer(session: Session, asked: Asked, option: CompiledOption, now: string): Session {
   const answer: Answer = { node: asked.node, id: option.id, title: option.title, at: now };

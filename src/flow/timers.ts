@@ -3,12 +3,14 @@
  * (`decideTimer`). A timer carries what it was set for; the session remembers the one it waits on, so a duplicate,
  * late or superseded delivery finds another id there and does nothing. No lock: plain KV is enough.
  */
+import { defined } from "../defined.js";
 import { TEMPLATE_NODE, waitingAt, type CompiledQuestion, type CompiledReminders } from "../menus/compiled.js";
 import { handBackSession, isHandedOver } from "./handover.js";
 import { arrive, nothing, plan, type MenuRef } from "./plan.js";
 import { questionMessage, templateMessage, textMessage, walk } from "./render.js";
 import { ASKED_MAX, askedNow, catchUp, keepLast, windowOpen } from "./session.js";
 import type { Asked, Plan, SentRecord, Session, Timer, TimerMessage } from "./types.js";
+import { undoOf } from "./vars.js";
 
 /** How long a step that a timer caused may still be sending (as `IN_PROGRESS_MS` for webhooks). */
 const TIMER_IN_PROGRESS_MS = 15_000;
@@ -149,7 +151,7 @@ function decide(input: TimerInput): Plan {
       timerOf({ kind: "reminder", conversation: timer.conversation, node: pending.node, asked, count: timer.count + 1, due: new Date(Date.parse(now) + reminders.afterMs).toISOString() });
     if (reminders.text === null) {
       // The question again, as a fresh sending; taps on the earlier ones still answer it.
-      const again: Asked = { ...askedNow(session, pending.node, now), answered: pending.answered };
+      const again: Asked = { ...askedNow(session, pending.node, now), answered: pending.answered, ...defined({ undo: pending.undo }) };
       const resent = [...(pending.messageUuid === null ? [] : [pending.messageUuid]), ...(pending.resent ?? [])].slice(0, RESENT_MAX);
       if (resent.length > 0) again.resent = resent;
       const t = next(again.at);
@@ -169,6 +171,6 @@ function decide(input: TimerInput): Plan {
     return { outcome: "timed_out", session: ended, perform: null, node: null };
   }
   const walked = walk(ref.menu, reminders.timeout, session, `${pending.node}/timeout`);
-  const arrived = arrive(ref, without(session), walked, now);
+  const arrived = arrive(ref, without(session), walked, now, undoOf(session.vars, walked.session.vars));
   return claimed(plan("timed_out", arrived.session, ctx, walked.sends, arrived.completions, prior));
 }

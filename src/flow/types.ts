@@ -74,6 +74,9 @@ export interface Answer {
   at: string;
 }
 
+/** Earlier values of variables, by name (null: the variable was not set). */
+export type Undo = Record<string, string | null>;
+
 /** A question that was sent, with the `message_uuid` Vonage gave it (null until the send is known to have succeeded). */
 export interface Asked {
   node: string;
@@ -85,6 +88,13 @@ export interface Asked {
   at: string;
   /** How many answers the session held when this question was asked: going back to it keeps those. */
   answered: number;
+  /**
+   * What the variables were when the question before this one (in `asked`, same conversation) was asked: each name
+   * that changed since, with its value then (null: unset). `back` from this question restores them, so an input's
+   * answer or a request's result given after that question no longer applies. Missing: nothing known to undo
+   * (nothing changed; a session stored before this field; an old question whose undo gave way to `UNDO_MAX`).
+   */
+  undo?: Undo;
   /** A dynamic question: the options this message showed ("More…" included), so taps and typed answers match what the customer saw. */
   options?: ShownOption[];
   /** A dynamic question's options shown on its earlier pages: a tap on one of those still answers it. */

@@ -6,7 +6,8 @@
 import { readFile } from "node:fs/promises";
 import { beforeAll, describe, expect, it } from "vitest";
 import { decideInbound, decideStart, decideStatus, needs, freshNeeded, TEMPLATE_FALLBACK_MS, type InboundInput, type MenuRef } from "../../src/flow/engine.js";
-import { catchUp, effectCount, markDeliveryFailed, WINDOW_MARGIN_MS, WINDOW_MS } from "../../src/flow/session.js";
+import { catchUp, effectCount, markDeliveryFailed, UNDO_MAX, WINDOW_MARGIN_MS, WINDOW_MS } from "../../src/flow/session.js";
+import { undoSize } from "../../src/flow/vars.js";
 import { TEMPLATE_NODE } from "../../src/menus/compiled.js";
 import type { FetchResult, InboundEvent, Outcome, Plan, SentRecord, Session } from "../../src/flow/types.js";
 import { parseMenu } from "../../src/menus/compile.js";
@@ -28,6 +29,15 @@ let counter = 0;
 let reminding: MenuRef;
 let remindingUntemplated: MenuRef;
 const AGENTS = "https://agents.example.com/hook";
+/**
+ * A question, a request after it, then a condition that asks for the customer's name only when it is not known
+ * (else a text greets them by it), and two more questions; taps on earlier questions rewind.
+ */
+let undoing: MenuRef;
+const area: FetchResult = { ok: true, status: 200, json: { area: "area N1" } };
+/** A question whose answer fetches a value of 1,024 characters and asks it again: a loop that grows nothing but its undo. */
+let looping: MenuRef;
+const big = (i: number): FetchResult => ({ ok: true, status: 200, json: { v: `${i}:`.padEnd(1024, "x") } });
 
 beforeAll(async () => {
   const doc = JSON.parse(await readFile("menus/cafe.json", "utf8"));
@@ -48,6 +58,41 @@ beforeAll(async () => {
     }),
   };
   untemplated = { menu: parseMenu({ ...doc, template: undefined }), version: 1 };
+  undoing = {
+    version: 1,
+    menu: parseMenu({
+      id: "undoing",
+      start: "drink",
+      settings: { staleTaps: "rewind" },
+      nodes: {
+        drink: {
+          type: "question",
+          text: "Tea or coffee?",
+          options: [
+            { id: "tea", title: "Tea", next: "lookup" },
+            { id: "coffee", title: "Coffee", next: "lookup" },
+          ],
+        },
+        lookup: { type: "request", url: "https://backend.example.com/area", save: { area: "area" }, next: "named", failure: { text: "Down." } },
+        named: { type: "condition", when: [{ if: { var: "name", exists: true }, next: "greet" }], else: "name" },
+        greet: { type: "text", text: "Welcome back, {{vars.name}}.", next: "confirm" },
+        name: { type: "input", text: "Your name?", var: "name", next: "confirm" },
+        confirm: { type: "question", text: "{{vars.name}}: {{answers.drink.title}} in {{vars.area}}?", options: [{ id: "yes", title: "Yes", next: "size" }] },
+        size: { type: "question", text: "Which size?", options: [{ id: "small", title: "Small", next: { text: "Thanks, {{vars.name}}." } }] },
+      },
+    }),
+  };
+  looping = {
+    version: 1,
+    menu: parseMenu({
+      id: "looping",
+      start: "again",
+      nodes: {
+        again: { type: "question", text: "Again?", options: [{ id: "again", title: "Again", next: "fetch" }] },
+        fetch: { type: "request", url: "https://backend.example.com/v", save: { v: "v" }, next: "again", failure: { text: "Down." } },
+      },
+    }),
+  };
 });
 
 /** What the stores hold for the customer. */
@@ -107,6 +152,14 @@ function apply(state: State, plan: Plan, perform: boolean): State {
   return next;
 }
 
+/** The customer of the undoing menu after `hi`, Tea (the request saves the area) and their name: at confirm. */
+function atConfirm(): State {
+  let s = step(fresh(), text("hi"), { menu: undoing }).state;
+  s = step(s, tap("tea"), { menu: undoing, fetched: [area] }).state;
+  return step(s, text("Ada"), { menu: undoing }).state;
+}
+const backOn = (s: State, menu = undoing) => step(s, text("back"), { menu });
+
 /** The customer after `hi`, `order`: at the drink list. */
 function atDrinks(): State {
   let s = step(fresh(), text("hi")).state;
@@ -126,6 +179,14 @@ interface Row {
 const ROWS: Record<Outcome, Row[]> = {
   started: [{ name: "a first message starts the bound menu", run: () => step(fresh(), text("hi")).plan, check: (p) => expect(p.node).toBe("welcome") }],
   advanced: [
+    {
+      name: "after going back twice, the condition finds the name undone and asks for it, not greets by it",
+      run: () => step(backOn(backOn(atConfirm()).state).state, tap("coffee"), { menu: undoing, fetched: [area] }).plan,
+      check: (p) => {
+        expect(p.node).toBe("name");
+        expect(p.perform?.owed.sends).toEqual([{ type: "text", text: "Your name?" }]);
+      },
+    },
     { name: "a tap on the pending question", run: () => step(atDrinks(), tap("latte")).plan, check: (p) => expect(p.session?.answers.map((a) => a.id)).toEqual(["order", "latte"]) },
     { name: "a typed number picks that option", run: () => step(atDrinks(), text("3")).plan, check: (p) => expect(p.session?.answers.at(-1)?.id).toBe("latte") },
     {
@@ -179,6 +240,61 @@ const ROWS: Record<Outcome, Row[]> = {
       name: "back returns to the previous question and drops its answer",
       run: () => step(atDrinks(), text("back")).plan,
       check: (p) => expect([p.node, p.session?.answers.length]).toEqual(["welcome", 0]),
+    },
+    {
+      name: "back undoes the input answered after the question it returns to",
+      run: () => {
+        const s = atConfirm();
+        expect(s.session?.vars).toEqual({ area: "area N1", name: "Ada" });
+        return backOn(s).plan;
+      },
+      check: (p) => {
+        expect(p.node).toBe("name");
+        expect(p.session?.vars).toEqual({ area: "area N1" });
+        expect(p.session?.answers.map((a) => a.node)).toEqual(["drink"]);
+        expect(p.perform?.owed.sends).toEqual([{ type: "text", text: "Your name?" }]);
+      },
+    },
+    {
+      name: "back twice undoes both levels: the request's result after the first question goes too",
+      run: () => backOn(backOn(atConfirm()).state).plan,
+      check: (p) => {
+        expect(p.node).toBe("drink");
+        expect(p.session?.vars).toBeUndefined();
+        expect(p.session?.answers).toEqual([]);
+      },
+    },
+    {
+      name: "a question asked again before going back (a wrong answer) is undone once, not twice",
+      run: () => {
+        const s = step(backOn(atConfirm()).state, text("hmm"), { menu: undoing }).state;
+        expect(s.session?.pending?.node).toBe("confirm");
+        return backOn(s).plan;
+      },
+      check: (p) => expect([p.node, p.session?.vars]).toEqual(["name", { area: "area N1" }]),
+    },
+    {
+      name: "after a rewind, back undoes what the rewound answer and its way set",
+      run: () => {
+        let s = atConfirm();
+        const confirm = lastUuid(s);
+        s = step(s, tap("yes"), { menu: undoing }).state;
+        s = step(s, tap("yes", { context: confirm }), { menu: undoing }).state;
+        expect([s.session?.pending?.node, s.session?.vars]).toEqual(["size", { area: "area N1", name: "Ada" }]);
+        return backOn(s).plan;
+      },
+      // A rewound question is not kept among the asked ones: back goes to the one before it, with its variables.
+      check: (p) => expect([p.node, p.session?.vars]).toEqual(["name", { area: "area N1" }]),
+    },
+    {
+      name: "a session stored before questions kept their undo goes back as it did: its variables stay",
+      run: () => {
+        const s = atConfirm();
+        const strip = ({ undo: _, ...a }: NonNullable<Session["pending"]>) => a;
+        const old: Session = { ...s.session!, pending: strip(s.session!.pending!), asked: s.session!.asked.map(strip) };
+        return backOn({ ...s, session: old }).plan;
+      },
+      check: (p) => expect([p.node, p.session?.vars]).toEqual(["name", { area: "area N1", name: "Ada" }]),
     },
   ],
   gave_up: [
@@ -582,6 +698,24 @@ describe("the engine's invariants", () => {
     const plan = decideStart({ session: step(fresh(), text("hi")).state.session, sent: null, optedOut: false, ref: { menu, version: 1 }, who, now: T0, writer: "w" });
     const sent = plan.perform!.owed.sends[0]!;
     expect(sent.type === "interactive" && sent.interactive.body.text).toBe("[] []");
+  });
+
+  it("a menu that loops keeps what undoes its variables within UNDO_MAX, newest first; back undoes those exactly", () => {
+    let s = step(fresh(), text("hi"), { menu: looping }).state;
+    for (let i = 0; i < 12; i++) s = step(s, tap("again"), { menu: looping, fetched: [big(i)] }).state;
+    const session = s.session!;
+    const kept = [...session.asked, session.pending!].map((a) => a.undo).filter((u) => u !== undefined);
+    expect(kept.map((u) => u["v"]?.slice(0, 3))).toEqual(["8:x", "9:x", "10:"]);
+    expect(kept.reduce((n, u) => n + undoSize(u), 0)).toBeLessThanOrEqual(UNDO_MAX);
+    expect(session.vars?.["v"]?.startsWith("11:")).toBe(true);
+    for (const was of ["10:", "9:x", "8:x"]) {
+      s = backOn(s, looping).state;
+      expect(s.session?.vars?.["v"]?.slice(0, 3)).toBe(was);
+    }
+    // Past the kept levels nothing more is known to undo: the variable stays as it is.
+    s = backOn(s, looping).state;
+    expect(s.session?.vars?.["v"]?.slice(0, 3)).toBe("8:x");
+    expect(s.session?.pending?.node).toBe("again");
   });
 
   it("a menu that loops keeps the last 100 answers, and back still restores the right ones", () => {

@@ -8,7 +8,8 @@ import { holds } from "../../src/flow/conditions.js";
 import { decideInbound, type MenuRef } from "../../src/flow/engine.js";
 import { checkInput } from "../../src/flow/inputs.js";
 import { MORE_ID, pageOf } from "../../src/flow/options.js";
-import { effectCount, LIST_ITEMS_MAX, LIST_TEXT_MAX, LISTS_MAX, SHOWN_KEPT, VAR_VALUE_MAX, VARS_MAX } from "../../src/flow/session.js";
+import { ASKED_MAX, effectCount, LIST_ITEMS_MAX, LIST_TEXT_MAX, LISTS_MAX, SHOWN_KEPT, UNDO_MAX, VAR_VALUE_MAX, VARS_MAX } from "../../src/flow/session.js";
+import { boundUndo, undoSize } from "../../src/flow/vars.js";
 import type { FetchResult, InboundEvent, Session } from "../../src/flow/types.js";
 import { checkMenu, parseMenu } from "../../src/menus/compile.js";
 import { patternProblem } from "../../src/menus/compile-flow.js";
@@ -253,7 +254,7 @@ describe("the engine and requests", () => {
     expect(failed.perform?.owed.sends[0]).toMatchObject({ type: "text", text: expect.stringMatching(/cannot look up delivery slots/) });
   });
 
-  it("stays small: the largest lists and variables a booking can hold fit Deno KV's 64 KiB with room", () => {
+  it("stays small: the largest lists, variables and undo for back a booking can hold fit Deno KV's 64 KiB with room", () => {
     const big = "x".repeat(500);
     const items = Array.from({ length: 100 }, (_, i) => ({ id: `${i}`.padEnd(64, "i"), label: big, note: big }));
     let s = at(null, "hi", [], "in-1").session!;
@@ -265,7 +266,14 @@ describe("the engine and requests", () => {
     const lists = Object.fromEntries(Array.from({ length: LISTS_MAX }, (_, i) => [`l${i}`, s.lists!["slots"]!]));
     const shown = (n: number) => Array.from({ length: n }, (_, i) => ({ id: `${i}`.padEnd(64, "i"), title: "t".repeat(24), description: "d".repeat(72) }));
     const asked = (seen: boolean) => ({ ...s.pending!, options: shown(10), ...(seen ? { seen: shown(LIST_ITEMS_MAX) } : {}) });
-    const worst = { ...s, vars: fullVars, lists, pending: asked(true), asked: Array.from({ length: SHOWN_KEPT }, () => asked(false)) };
+    // Every question with an undo of a full variable and an unset one: the bound keeps the newest within UNDO_MAX.
+    const undo = (i: number) => ({ [`v${i}`]: big.repeat(3).slice(0, VAR_VALUE_MAX), [`w${i}`]: null });
+    const { options: _, ...plain } = s.pending!;
+    const earlier = [...Array.from({ length: ASKED_MAX - SHOWN_KEPT }, () => plain), ...Array.from({ length: SHOWN_KEPT }, () => asked(false))].map((a, i) => ({ ...a, undo: undo(i) }));
+    const pending = { ...asked(true), undo: undo(ASKED_MAX) };
+    const bounded = boundUndo(earlier, undoSize(pending.undo));
+    expect([pending, ...bounded].reduce((n, a) => n + undoSize(a.undo), 0)).toBeLessThanOrEqual(UNDO_MAX);
+    const worst = { ...s, vars: fullVars, lists, pending, asked: bounded };
     expect(new TextEncoder().encode(JSON.stringify(worst)).length).toBeLessThan(60 * 1024);
   });
 });

@@ -106,6 +106,31 @@ const branches: MenuDoc = {
   },
 };
 
+/**
+ * A question, a request after it (whose body shows what it already knew), and a condition that asks the customer's
+ * name only when it is not known yet, else greets them by it: going back must undo the name and the request's result.
+ */
+const undoing: MenuDoc = {
+  id: "undoing",
+  start: "drink",
+  nodes: {
+    drink: {
+      type: "question",
+      text: "Tea or coffee?",
+      options: [
+        { id: "tea", title: "Tea", next: "lookup" },
+        { id: "coffee", title: "Coffee", next: "lookup" },
+      ],
+    },
+    lookup: { type: "request", url: `${BACKEND}/slots`, body: { postcode: "N1 1AA", known: "{{vars.area}}" }, save: { area: "area" }, next: "named", failure: "down" },
+    named: { type: "condition", when: [{ if: { var: "name", exists: true }, next: "greet" }], else: "name" },
+    greet: { type: "text", text: "Welcome back, {{vars.name}}.", next: "confirm" },
+    name: { type: "input", text: "Your name?", var: "name", next: "confirm" },
+    confirm: { type: "question", text: "{{vars.name}}: {{answers.drink.title}} in {{vars.area}}?", options: [{ id: "yes", title: "Yes", next: { text: "Thanks, {{vars.name}}." } }] },
+    down: { type: "text", text: "Sorry, down." },
+  },
+};
+
 export const flowScenarios: Scenario[] = [
   scenario("booking: an invalid postcode is re-asked, a valid one fetches slots, a tap books, the completion carries the variables", { menus: [booking], bind: "booking" }, async ({ h, customer }) => {
     assert.equal(await say(h, customer, "hi"), "started");
@@ -142,6 +167,43 @@ export const flowScenarios: Scenario[] = [
       ],
     );
   }),
+
+  scenario(
+    "back undoes the variables set since the question it returns to: an input's answer, then (twice) a request's result; the condition and texts read them undone",
+    { menus: [undoing], bind: "undoing" },
+    async ({ h, customer }) => {
+      assert.equal(await say(h, customer, "hi"), "started");
+      assert.equal(await tap(h, customer, "tea", "Tea"), "advanced");
+      assert.equal(last(h, customer).text, "Your name?");
+      assert.equal(await say(h, customer, "Ada"), "advanced");
+      assert.equal(last(h, customer).text, "Ada: Tea in area N1?");
+      assert.deepEqual((await h.session(customer))?.vars, { area: "area N1", name: "Ada" });
+
+      assert.equal(await say(h, customer, "back"), "back");
+      assert.equal(last(h, customer).text, "Your name?");
+      assert.deepEqual((await h.session(customer))?.vars, { area: "area N1" }, "the input's answer is undone");
+      assert.equal(await say(h, customer, "back"), "back");
+      assert.equal(last(h, customer).text, "Tea or coffee?");
+      assert.equal((await h.session(customer))?.vars, undefined, "the request's result is undone too");
+
+      // On again: the request knows nothing yet, and the condition asks for the name instead of greeting by it.
+      const sentBefore = h.api.accepted.filter((m) => m.body["to"] === customer).length;
+      assert.equal(await tap(h, customer, "coffee", "Coffee"), "advanced");
+      const texts = h.api.accepted.filter((m) => m.body["to"] === customer).slice(sentBefore);
+      assert.deepEqual(
+        texts.map((m) => m.body["text"]),
+        ["Your name?"],
+      );
+      assert.deepEqual(
+        h.backend.requests.map((r) => (JSON.parse(r.body) as { known: string }).known),
+        ["", ""],
+      );
+      assert.equal(await say(h, customer, "Bea"), "advanced");
+      assert.equal(last(h, customer).text, "Bea: Coffee in area N1?");
+      assert.equal(await tap(h, customer, "yes", "Yes"), "completed");
+      assert.equal(last(h, customer).text, "Thanks, Bea.");
+    },
+  ),
 
   scenario("booking: a postcode with no free slots takes the condition's else", { menus: [booking], bind: "booking" }, async ({ h, customer }) => {
     await say(h, customer, "hi");
