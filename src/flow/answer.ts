@@ -77,8 +77,16 @@ export function answer(
     // The variables too as they were when that question was asked: what was set since (its own answer, an input
     // or a request after it) no longer applies. Once: that question keeps its own undo, for going back further.
     const back: Session = { ...restoreVars(handled, pending.undo), asked: handled.asked.slice(0, -1), answers: handled.answers.slice(0, previous.answered), pending: null };
-    const message = askAgain(node, back, previous);
-    const shown = previous.options === undefined ? undefined : { options: previous.options, page: previous.page ?? 0, ...defined({ seen: previous.seen }) };
+    // A dynamic question keeps the options it showed only while among the newest (SHOWN_KEPT): further back, its
+    // page is made again from the list; with the list gone too, there is no showing it again, so no going back.
+    let shownBefore = previous.options;
+    if (node.kind === "question" && node.dynamic !== undefined && shownBefore === undefined) {
+      shownBefore = pageOf(back.lists?.[node.dynamic.list] ?? [], node.dynamic, previous.page ?? 0)?.shown;
+      if (shownBefore === undefined) return reask("back", undefined, 0);
+    }
+    const returned: Asked = { ...previous, ...defined({ options: shownBefore }) };
+    const message = askAgain(node, back, returned);
+    const shown = shownBefore === undefined ? undefined : { options: shownBefore, page: previous.page ?? 0, ...defined({ seen: previous.seen }) };
     const arrived = arrive(ref, back, { sends: [message], question: previous.node, session: back, ...defined({ shown }) }, now, previous.undo);
     return plan("back", arrived.session, ctx, [message], [], prior);
   }

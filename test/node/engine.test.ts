@@ -21,6 +21,8 @@ let cafe: MenuRef;
 let rewinding: MenuRef;
 /** A request that fills a list of 12 items, then a question showing them: two pages. */
 let paging: MenuRef;
+/** Four dynamic questions on one list, one after the other: going back to the first finds its options dropped. */
+let picking: MenuRef;
 const twelve: FetchResult = { ok: true, status: 200, json: { items: Array.from({ length: 12 }, (_, i) => ({ id: `i${i + 1}`, name: `Item ${i + 1}` })) } };
 /** The cafe menu without its template. */
 let untemplated: MenuRef;
@@ -54,6 +56,21 @@ beforeAll(async () => {
       nodes: {
         load: { type: "request", url: "https://backend.example.com/items", lists: { items: { path: "items", id: "id", title: "name" } }, next: "pick", failure: { text: "Down." } },
         pick: { type: "question", text: "Which one?", options: { from: "items", next: { text: "Thanks." } } },
+      },
+    }),
+  };
+  const pick = (next: string | { text: string }) => ({ type: "question", text: "Which one?", options: { from: "items", next } });
+  picking = {
+    version: 1,
+    menu: parseMenu({
+      id: "picking",
+      start: "load",
+      nodes: {
+        load: { type: "request", url: "https://backend.example.com/items", lists: { items: { path: "items", id: "id", title: "name" } }, next: "p1", failure: { text: "Down." } },
+        p1: pick("p2"),
+        p2: pick("p3"),
+        p3: pick("p4"),
+        p4: pick({ text: "Thanks." }),
       },
     }),
   };
@@ -295,6 +312,38 @@ const ROWS: Record<Outcome, Row[]> = {
         return backOn({ ...s, session: old }).plan;
       },
       check: (p) => expect([p.node, p.session?.vars]).toEqual(["name", { area: "area N1", name: "Ada" }]),
+    },
+    {
+      name: "back to a dynamic question whose shown options were dropped shows its page again from the list",
+      run: () => {
+        let s = step(fresh(), text("hi"), { menu: picking, fetched: [twelve] }).state;
+        for (const id of ["i1", "i2", "i3"]) s = step(s, tap(id), { menu: picking }).state;
+        // Only the newest questions keep what they showed (SHOWN_KEPT): the first lost its options.
+        expect([s.session?.pending?.node, s.session?.asked.map((a) => a.options !== undefined)]).toEqual(["p4", [false, true, true]]);
+        for (let i = 0; i < 2; i++) s = step(s, text("back"), { menu: picking }).state;
+        return step(s, text("back"), { menu: picking }).plan;
+      },
+      check: (p) => {
+        expect(p.node).toBe("p1");
+        const sent = p.perform?.owed.sends[0] as { interactive?: { action?: { sections?: Array<{ rows: Array<{ id: string }> }> } } };
+        expect(sent.interactive?.action?.sections?.[0]?.rows.map((r) => r.id)).toEqual(["i1", "i2", "i3", "i4", "i5", "i6", "i7", "i8", "i9", "wa-menu:more"]);
+        expect(p.session?.pending?.options?.map((o) => o.id)).toContain("i1");
+      },
+    },
+    {
+      name: "back to a dynamic question whose options and list are both gone stays where it is",
+      run: () => {
+        let s = step(fresh(), text("hi"), { menu: picking, fetched: [twelve] }).state;
+        for (const id of ["i1", "i2", "i3"]) s = step(s, tap(id), { menu: picking }).state;
+        for (let i = 0; i < 2; i++) s = step(s, text("back"), { menu: picking }).state;
+        const { lists: _, ...withoutLists } = s.session!;
+        return step({ ...s, session: withoutLists }, text("back"), { menu: picking }).plan;
+      },
+      check: (p) => {
+        expect(p.node).toBe("p2");
+        const sent = p.perform?.owed.sends[0] as { interactive?: { action?: { sections?: Array<{ rows: unknown[] }> } } };
+        expect(sent.interactive?.action?.sections?.[0]?.rows.length).toBeGreaterThan(0);
+      },
     },
   ],
   gave_up: [
