@@ -11,7 +11,7 @@ import { arrive, fetching, nothing, plan, type MenuRef } from "./plan.js";
 import { askAgain, walk } from "./render.js";
 import { askedNow, recordAnswer, VAR_VALUE_MAX, type Owing } from "./session.js";
 import type { Asked, FetchResult, InboundEvent, Outcome, Plan, Session, ShownOption } from "./types.js";
-import { restoreVars, setVars, undoOf, undoVars } from "./vars.js";
+import { restoreVars, setVars, undoOf, undoVars, withVars } from "./vars.js";
 
 /** Earlier sendings of a re-asked question that still answer it. */
 const RESENT_MAX = 5;
@@ -108,12 +108,12 @@ export function answer(
           return tap.option.id === MORE_ID ? more() : chosen("advanced", handled, pending, tap.option);
         case "earlier": {
           if (settings.staleTaps === "reprompt" || tap.option === null || tap.option.id === MORE_ID) return reask("stale", settings.texts.movedOn, handled.attempts);
-          // Rewind: answer that earlier question again and go on from there; later answers no longer apply.
+          // Rewind: back to the moment that earlier question was asked (later answers, and the variables set since,
+          // no longer apply), and it is answered again from there as if it were pending.
           const index = handled.asked.indexOf(tap.asked);
-          const rewound: Session = { ...handled, asked: handled.asked.slice(0, index), answers: handled.answers.slice(0, tap.asked.answered), pending: null };
-          // The next question follows the one before the rewound one: its undo leads to that one's variables.
-          const base = [pending, ...handled.asked.slice(index).reverse()].reduce((vars, a) => undoVars(vars, a.undo), handled.vars);
-          return chosen("rewound", rewound, tap.asked, tap.option, base);
+          const vars = [pending, ...handled.asked.slice(index + 1).reverse()].reduce((v, a) => undoVars(v, a.undo), handled.vars);
+          const rewound: Session = { ...withVars(handled, vars ?? {}), asked: handled.asked.slice(0, index), answers: handled.answers.slice(0, tap.asked.answered), pending: tap.asked };
+          return chosen("rewound", rewound, tap.asked, tap.option, vars);
         }
         case "unknown":
           // Not a question this conversation is waiting on (a superseded message): never an answer.

@@ -17,7 +17,7 @@ export function setVars(session: Session, values: Record<string, string | undefi
   return withVars(session, vars);
 }
 
-const withVars = (session: Session, vars: Record<string, string>): Session => {
+export const withVars = (session: Session, vars: Record<string, string>): Session => {
   const { vars: _, ...rest } = session;
   return Object.keys(vars).length === 0 ? rest : { ...rest, vars };
 };

@@ -251,6 +251,22 @@ const ROWS: Record<Outcome, Row[]> = {
       },
       check: (p) => expect(p.session?.answers.map((a) => a.id)).toEqual(["order", "espresso"]),
     },
+    {
+      name: "a rewind undoes the variables set since the earlier question: a condition after it asks again",
+      run: () => {
+        let s = step(fresh(), text("hi"), { menu: undoing }).state;
+        const drink = lastUuid(s);
+        s = step(s, tap("tea"), { menu: undoing, fetched: [area] }).state;
+        s = step(s, text("Ada"), { menu: undoing }).state;
+        expect(s.session?.vars).toEqual({ area: "area N1", name: "Ada" });
+        return step(s, tap("coffee", { context: drink }), { menu: undoing, fetched: [area] }).plan;
+      },
+      // Without the undo, the name typed after the drink was chosen would still greet the customer.
+      check: (p) => {
+        expect([p.node, p.session?.vars]).toEqual(["name", { area: "area N1" }]);
+        expect(p.session?.answers.map((a) => a.id)).toEqual(["coffee"]);
+      },
+    },
   ],
   back: [
     {
@@ -300,7 +316,18 @@ const ROWS: Record<Outcome, Row[]> = {
         expect([s.session?.pending?.node, s.session?.vars]).toEqual(["size", { area: "area N1", name: "Ada" }]);
         return backOn(s).plan;
       },
-      // A rewound question is not kept among the asked ones: back goes to the one before it, with its variables.
+      // The rewound question is asked again in effect: back returns to it, with the variables it was answered with.
+      check: (p) => expect([p.node, p.session?.vars]).toEqual(["confirm", { area: "area N1", name: "Ada" }]),
+    },
+    {
+      name: "back after a rewind twice: to the rewound question, then to the one before it, each with its variables",
+      run: () => {
+        let s = atConfirm();
+        const confirm = lastUuid(s);
+        s = step(s, tap("yes"), { menu: undoing }).state;
+        s = step(s, tap("yes", { context: confirm }), { menu: undoing }).state;
+        return backOn(backOn(s).state).plan;
+      },
       check: (p) => expect([p.node, p.session?.vars]).toEqual(["name", { area: "area N1" }]),
     },
     {
