@@ -25,6 +25,7 @@ import type { CustomerState, SessionRepo } from "../store/sessions.js";
 import type { MessagesClient } from "../vonage/messages-client.js";
 import { buildMessage } from "../vonage/outbound.js";
 import { sha256Hex } from "../webcrypto.js";
+import { exponential, retry } from "../retry.js";
 
 export interface ConversationDeps {
   sessions: SessionRepo;
@@ -54,16 +55,30 @@ export interface ConversationDeps {
   log?: (line: Record<string, unknown>) => void;
 }
 
-/** Hands the plan's new timer to the scheduler, once its session is stored. A failure is logged: the step itself went through. */
-export async function arm(deps: ConversationDeps, plan: Plan): Promise<void> {
-  if (plan.schedule === undefined || deps.scheduler === undefined) return;
+/** Attempts at handing a timer to the scheduler: a queue's send that fails for a moment is tried again. */
+export const ARM_ATTEMPTS = 3;
+
+/**
+ * Hands the plan's new timer to the scheduler, once its session is stored, trying again on a failure (within the
+ * step's deadline). A failure after that is logged: the step itself went through, and the session still shows the
+ * timer it waits on (`docs/guarantees.md`, the measured residue).
+ */
+export async function arm(deps: ConversationDeps, plan: Plan, deadlineAt?: number): Promise<void> {
+  const { schedule } = plan;
+  const scheduler = deps.scheduler;
+  if (schedule === undefined || scheduler === undefined) return;
   try {
-    await deps.scheduler.schedule(plan.schedule.message, plan.schedule.delayMs);
+    await retry(() => scheduler.schedule(schedule.message, schedule.delayMs), {
+      attempts: ARM_ATTEMPTS,
+      delayMs: (n) => exponential(n, 100),
+      sleep: deps.sleep,
+      ...(deadlineAt === undefined ? {} : { deadline: { at: deadlineAt, now: deps.now } }),
+    });
   } catch (error) {
     deps.log?.({
       level: "error",
       msg: "a timer could not be set; the conversation goes on without it",
-      kind: plan.schedule.message.kind,
+      kind: schedule.message.kind,
       error: error instanceof Error ? error.message : String(error),
     });
   }
@@ -242,7 +257,7 @@ export async function commit(
     await cutShort(deps, plan, business, customer, deadlineAt);
     return "opted_out";
   }
-  await arm(deps, plan);
+  await arm(deps, plan, deadlineAt);
   return perform(deps, plan, business, customer, deadlineAt);
 }
 

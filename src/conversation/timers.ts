@@ -27,7 +27,7 @@ export async function handleTimer(deps: ConversationDeps, body: unknown, options
     if (plan.outcome === "behind") throw new AppError("ERR_SESSION_BEHIND", "the step this timer started may still be sending; the queue will deliver it again");
     if (plan.session === null) {
       // Early (a chained wait) or stale: at most the next leg is set, and nothing is stored.
-      await arm(deps, plan);
+      await arm(deps, plan, deadlineAt);
       return resultOf(plan, await perform(deps, plan, message.business, message.customer, deadlineAt));
     }
     const done = await commit(deps, plan, message.business, message.customer, state, deadlineAt);
