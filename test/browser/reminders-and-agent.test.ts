@@ -1,7 +1,9 @@
 /**
- * The simulator's clock and its Agent strip under `npm start`, in real headless Chromium: the pill menu's reminder
- * made due by the page's ⏩ +1 h, then its timeout; and a help-desk menu whose handover node hands the customer to a
- * person, who answers from the Agent strip and hands back to the bot. Screenshots go to test-results/.
+ * The simulator's clock and its Agent strip under `npm start` with the example menus, in real headless Chromium: the
+ * pill menu's reminder made due by the page's ⏩ +1 h, then its timeout; and the cafe menu's "Talk to us", whose
+ * handover node hands the customer to a person, who answers from the Agent strip and hands back to the bot; then the
+ * `agent` command hands over again. The cafe's agent webhook is on example.com, which npm start points at its local
+ * receiver, standing in for the agent system. Screenshots go to test-results/.
  */
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -12,32 +14,15 @@ const ALICE = "447700900101";
 const BILAL = "447700900102";
 const PILL_LIST = "Select which pill you would like";
 const TIMED_OUT = 'We will leave it here for now. Write "menu" whenever you want to carry on.';
-
-/** A menu with a handover node; example.com reaches the local receiver under npm start, standing in for the agent system. */
-const DESK = {
-  id: "desk",
-  name: "Help desk",
-  start: "topic",
-  settings: { handover: { webhook: "https://example.com/hooks/agent", text: "A person will answer you here." } },
-  nodes: {
-    topic: {
-      type: "question",
-      text: "What can we help you with?",
-      options: [
-        { id: "hours", title: "Opening hours", next: { text: "We are open every day 7:00-19:00." } },
-        { id: "person", title: "Talk to a person", next: "desk" },
-      ],
-    },
-    desk: { type: "handover" },
-  },
-};
+const WELCOME = "Hi! What can we do for you today?";
+const HANDED_OVER = "A barista will reply here shortly.";
 
 describe.skipIf(chromiumMissing && !mustRun)("the simulator's clock and Agent strip under npm start, in Chromium", { timeout: 60_000 }, () => {
   let sim: SimulatorInChromium | undefined;
   let page: Page;
 
   beforeAll(async () => {
-    sim = await openSimulator({ menus: { "desk.json": DESK } });
+    sim = await openSimulator();
     page = sim.page;
     await page.goto(sim.app.url);
   }, 240_000);
@@ -83,15 +68,15 @@ describe.skipIf(chromiumMissing && !mustRun)("the simulator's clock and Agent st
     await page.screenshot({ path: `${RESULTS}/reminders-02-timed-out.png` });
   });
 
-  it("a handover node hands Bilal to a person: the Agent strip appears and the bot stops answering", async () => {
+  it("the cafe's Talk to us hands Bilal to a person: the Agent strip appears and the bot stops answering", async () => {
+    // What a newcomer does: write to the business, which answers with its default menu, the cafe's.
     await holdAndWrite(BILAL, "Bilal", "Hi");
+    await incoming().last().getByText(WELCOME).waitFor();
     expect(await agent().isVisible()).toBe(false);
-    await page.locator('.chip[data-menu="desk"]').click();
-    await incoming().last().getByText("What can we help you with?").waitFor();
-    await incoming().last().getByRole("button", { name: "Talk to a person" }).click();
-    await incoming().last().getByText("A person will answer you here.").waitFor();
+    await incoming().last().getByRole("button", { name: "Talk to us" }).click();
+    await incoming().last().getByText(HANDED_OVER).waitFor();
     await agent().waitFor({ state: "visible" });
-    expect(await agent().locator(".agent-state").textContent()).toMatch(/^Handed over since .+: the bot is quiet, the customer's messages go to http:\/\/127\.0\.0\.1:\d+\/hooks\/agent$/);
+    expect(await agent().locator(".agent-state").textContent()).toMatch(/^Handed over since .+: the bot is quiet, the customer's messages go to http:\/\/127\.0\.0\.1:\d+\/agents\/cafe$/);
 
     // The customer writes: the worker relays it to the agent system and the bot says nothing.
     const before = await incoming().count();
@@ -136,12 +121,24 @@ describe.skipIf(chromiumMissing && !mustRun)("the simulator's clock and Agent st
     await agent().getByRole("button", { name: "Hand back" }).click();
     await agent().waitFor({ state: "hidden" });
     await expect.poll(notices).toContain("Agent: handed back to the menu");
-    // Back at the menu's start: its question, whose buttons the bot answers again.
+    // Back at the menu's start: its question, whose buttons the bot answers again (the hours, then the question again).
     const question = incoming().last();
-    await question.getByText("What can we help you with?").waitFor();
+    await question.getByText(WELCOME).waitFor();
     await question.getByRole("button", { name: "Opening hours" }).click();
-    await incoming().last().getByText("We are open every day 7:00-19:00.").waitFor();
-    expect(await outgoing().last().locator(".caption").textContent()).toBe("worker: completed");
+    await messages().getByText("We are open every day from 7:00 to 19:00, holidays included.").waitFor();
+    await incoming().last().getByText(WELCOME).waitFor();
+    expect(await outgoing().last().locator(".caption").textContent()).toBe("worker: advanced");
+    expect(await agent().isVisible()).toBe(false);
     await page.screenshot({ path: `${RESULTS}/agent-03-handed-back.png` });
+  });
+
+  it("the agent command hands Bilal over again from the menu's question", async () => {
+    await box().fill("agent");
+    await box().press("Enter");
+    await incoming().last().getByText(HANDED_OVER).waitFor();
+    await agent().waitFor({ state: "visible" });
+    expect(await agent().locator(".agent-state").textContent()).toMatch(/\/agents\/cafe$/);
+    expect(await messages().getByText(HANDED_OVER).count()).toBe(2);
+    await page.screenshot({ path: `${RESULTS}/agent-04-agent-command.png` });
   });
 });

@@ -1,8 +1,8 @@
 /**
- * What every browser test of `npm start` begins with: a copy of menus/ (with any extra menu files) that npm start
- * publishes and watches, `npm start` itself on it, and a page in Debian's Chromium; plus the chat's locators.
+ * What every browser test of `npm start` begins with: a copy of menus/ that npm start publishes and watches,
+ * `npm start` itself on it, and a page in Debian's Chromium; plus the chat's locators.
  */
-import { cp, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { cp, mkdir, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -24,8 +24,7 @@ export interface SimulatorInChromium {
   close(): Promise<void>;
 }
 
-/** `menus`: extra menu files for the copy of menus/, by file name, there from the start. */
-export async function openSimulator(options: { menus?: Record<string, unknown> } = {}): Promise<SimulatorInChromium> {
+export async function openSimulator(): Promise<SimulatorInChromium> {
   await mkdir(RESULTS, { recursive: true });
   const menusDir = await mkdtemp(join(tmpdir(), "wa-menu-menus-"));
   let browser: Browser | undefined;
@@ -37,7 +36,6 @@ export async function openSimulator(options: { menus?: Record<string, unknown> }
   };
   try {
     await cp(`${ROOT}menus`, menusDir, { recursive: true });
-    for (const [name, doc] of Object.entries(options.menus ?? {})) await writeFile(join(menusDir, name), JSON.stringify(doc, null, 2));
     browser = await launchChromium();
     app = await npmStart(ROOT, { timeoutMs: 180_000, env: { MENUS_DIR: menusDir } });
     // en-GB: the day dividers' dates are asserted, and 24-hour clocks are what a UK phone shows.

@@ -36,7 +36,7 @@ describe("wa-menu validate", () => {
     const { run, out, err } = cli();
     expect(await run("validate", "menus/cafe.json", "menus/delivery.json", "menus/pills.json")).toBe(0);
     expect(err).toEqual([]);
-    expect(out).toEqual(['menus/cafe.json: ok, menu "cafe" with 5 nodes', 'menus/delivery.json: ok, menu "delivery" with 1 node', 'menus/pills.json: ok, menu "pills" with 2 nodes']);
+    expect(out).toEqual(['menus/cafe.json: ok, menu "cafe" with 6 nodes', 'menus/delivery.json: ok, menu "delivery" with 1 node', 'menus/pills.json: ok, menu "pills" with 2 nodes']);
   });
 
   it("fails on broken files with each problem's path and limit", async () => {

@@ -136,7 +136,7 @@ export const policyScenarios: Scenario[] = [
   }),
   scenario(
     "stale taps, rewind policy: the earlier question is answered again and later answers are dropped",
-    { menus: [{ ...structuredClone(cafe), settings: { staleTaps: "rewind" } }], upload: true, bind: "cafe" },
+    { menus: [{ ...structuredClone(cafe), settings: { ...cafe.settings, staleTaps: "rewind" } }], upload: true, bind: "cafe" },
     async ({ h }) => {
       const c = customerOf(h);
       await c.type("hi");

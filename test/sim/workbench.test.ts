@@ -116,6 +116,7 @@ describe("the workbench API", () => {
       ["welcome", "question", "buttons"],
       ["drink", "question", "list"],
       ["hours", "text", null],
+      ["barista", "handover", null],
       ["size", "question", "buttons"],
       ["confirm", "question", "buttons"],
     ]);
@@ -123,17 +124,19 @@ describe("the workbench API", () => {
     expect(welcome.ways).toEqual([
       { labels: ["Order a drink"], options: ["order"], to: { node: "drink" } },
       { labels: ["Opening hours"], options: ["hours"], to: { node: "hours" } },
-      { labels: ["Talk to us"], options: ["human"], to: { end: "welcome/human", text: "A barista will reply here shortly." } },
+      { labels: ["Talk to us"], options: ["human"], to: { node: "barista" } },
     ]);
     expect(graph.cards[1]!.ways).toEqual([
       { labels: ["Espresso", "Flat white", "Latte", "Green tea", "Chai latte"], options: ["espresso", "flat-white", "latte", "green-tea", "chai"], to: { node: "size" } },
     ]);
     expect(graph.cards[2]!.ways).toEqual([{ labels: [], options: [], to: { node: "welcome" } }]);
+    expect(graph.cards[3]).toEqual({ id: "barista", kind: "handover", text: "A barista will reply here shortly.", ways: [] });
     expect(graph.commands.map((c) => [c.command, c.to])).toEqual([
       ["restart", { node: "welcome" }],
       ["back", { back: true }],
       ["stop", { stop: expect.stringContaining("You will not get any more messages") }],
       ["start", { node: "welcome" }],
+      ["agent", { end: "agent", text: "A barista will reply here shortly." }],
     ]);
     expect(graph.fallback).toEqual({ afterAttempts: 3, to: { end: "fallback", text: expect.stringContaining("Sorry, we could not work that out") } });
     // And the Mermaid the CLI prints for it.
