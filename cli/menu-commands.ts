@@ -3,6 +3,7 @@ import type { MenuProblem } from "../src/errors.js";
 import { checkMenu, type MenuReport } from "../src/menus/compile.js";
 import { menuGraph } from "../src/menus/graph.js";
 import { menuJsonSchema } from "../src/menus/json-schema.js";
+import { isTemplateFile, TEMPLATE_FILE_NOTE } from "../sim/template-file.js";
 import { CommandError, plural, UsageError, type CliIo, type Command, type Run } from "./command.js";
 
 /** Reads and parses a menu file; a CommandError names the file and what is wrong with it. */
@@ -31,7 +32,7 @@ export function invalidMenu(file: string, report: MenuReport): CommandError {
   });
 }
 
-type FileResult = { file: string; ok: boolean; menu?: string; nodes?: number; errors: MenuProblem[]; warnings: MenuProblem[]; error?: string };
+type FileResult = { file: string; ok: boolean; menu?: string; nodes?: number; errors: MenuProblem[]; warnings: MenuProblem[]; error?: string; skipped?: string };
 
 async function checkFile(io: CliIo, file: string): Promise<FileResult> {
   let doc: unknown;
@@ -41,6 +42,7 @@ async function checkFile(io: CliIo, file: string): Promise<FileResult> {
     if (!(e instanceof CommandError)) throw e;
     return { file, ok: false, errors: [], warnings: [], error: e.message };
   }
+  if (isTemplateFile(doc)) return { file, ok: true, errors: [], warnings: [], skipped: TEMPLATE_FILE_NOTE };
   const report = checkMenu(doc);
   const result: FileResult = { file, ok: report.menu !== null, errors: report.errors, warnings: report.warnings };
   if (report.menu !== null) Object.assign(result, { menu: report.menu.id, nodes: Object.keys(report.menu.nodes).length });
@@ -66,7 +68,8 @@ answer leads. Errors (the worker would refuse the menu) go to stderr, warnings a
       if (r.error !== undefined) io.err(`wa-menu: ${r.error}`);
       for (const line of problemLines(r.file, "error", r.errors)) io.err(line);
       for (const line of problemLines(r.file, "warning", r.warnings)) io.out(line);
-      if (r.ok) io.out(`${r.file}: ok, menu "${r.menu}" with ${plural(r.nodes ?? 0, "node")}`);
+      if (r.skipped !== undefined) io.out(`${r.file}: ${r.skipped}`);
+      else if (r.ok) io.out(`${r.file}: ok, menu "${r.menu}" with ${plural(r.nodes ?? 0, "node")}`);
     }
     return ok ? 0 : 1;
   },

@@ -5,6 +5,7 @@
 import { MenuInvalidError } from "../src/errors.js";
 import { denoKv, MENUS_NAMESPACE } from "../src/store/deno-kv.js";
 import { menuRepo } from "../src/store/menus.js";
+import { isTemplateFile, TEMPLATE_FILE_NOTE } from "../sim/template-file.js";
 
 const USAGE = "usage: npm run menus:deno -- <menu.json>... [--bind <number|default>=<menu id>]...";
 
@@ -29,7 +30,12 @@ const menus = menuRepo(denoKv(kv, { namespace: MENUS_NAMESPACE }));
 try {
   for (const file of files) {
     try {
-      const { menu, version } = await menus.publish(JSON.parse(await Deno.readTextFile(file)), new Date().toISOString());
+      const doc: unknown = JSON.parse(await Deno.readTextFile(file));
+      if (isTemplateFile(doc)) {
+        console.log(`${file}: ${TEMPLATE_FILE_NOTE}`);
+        continue;
+      }
+      const { menu, version } = await menus.publish(doc, new Date().toISOString());
       console.log(`${file}: published menu "${menu.id}" version ${version}, now current`);
     } catch (e) {
       if (!(e instanceof MenuInvalidError)) throw e;

@@ -1,4 +1,4 @@
-import { readFile } from "node:fs/promises";
+import { readdir, readFile } from "node:fs/promises";
 import { describe, expect, it } from "vitest";
 import { COMMANDS, runCli, type CliIo } from "../../cli/wa-menu.js";
 import { createFakeMessagesApi } from "../../sim/messages-api.js";
@@ -37,6 +37,16 @@ describe("wa-menu validate", () => {
     expect(await run("validate", "menus/cafe.json", "menus/delivery.json", "menus/pills.json")).toBe(0);
     expect(err).toEqual([]);
     expect(out).toEqual(['menus/cafe.json: ok, menu "cafe" with 6 nodes', 'menus/delivery.json: ok, menu "delivery" with 1 node', 'menus/pills.json: ok, menu "pills" with 2 nodes']);
+  });
+
+  it("passes the whole menus/ folder, as the README runs it: the templates file beside the menus is said to be skipped", async () => {
+    const { run, out, err } = cli();
+    const files = (await readdir("menus")).filter((f) => f.endsWith(".json")).map((f) => `menus/${f}`);
+    expect(files).toContain("menus/templates.json");
+    expect(await run("validate", ...files)).toBe(0);
+    expect(err).toEqual([]);
+    expect(out).toContain("menus/templates.json: skipped: the approved templates of npm start's simulator, not a menu");
+    expect(out.filter((line) => line.endsWith("nodes") || line.endsWith("node"))).toHaveLength(files.length - 1);
   });
 
   it("fails on broken files with each problem's path and limit", async () => {
