@@ -11,8 +11,9 @@
  * - **first webhook**: the CPU of the very first webhook the new isolate handles (the publishing and seeding before
  *   it went through the `/__bench` routes of the wrapper, which run none of the worker's own code): for the product a
  *   customer seeded at the menu's first question taps an option that asks the next one, so the figure holds the
- *   config's parse and the keys' import, the app's creation, the first read and parse of the menu's compiled form,
- *   the first RS256 signature, the first Messages API subrequest and every function's first compile.
+ *   first read and parse of the menu's compiled form, the first RS256 signature, the first Messages API subrequest
+ *   and the first compile of what the start-up did not run. The product builds its app, its configuration and keys,
+ *   and rehearses the webhook path at start-up (`src/rehearsal.ts`), so that part is in the start-up figure.
  * - **then**: the CPU per webhook of the next ones in the same isolate, for comparison.
  */
 import { seededRandom } from "../sim/random.js";
