@@ -177,6 +177,21 @@ function atConfirm(): State {
 }
 const backOn = (s: State, menu = undoing) => step(s, text("back"), { menu });
 
+/** At the size question after a rewind: confirm answered, then its old button tapped again. */
+function rewoundToConfirm(): State {
+  let s = atConfirm();
+  const confirm = lastUuid(s);
+  s = step(s, tap("yes"), { menu: undoing }).state;
+  return step(s, tap("yes", { context: confirm }), { menu: undoing }).state;
+}
+
+/** At the fourth of the picking menu's dynamic questions, having picked on the three before it. */
+function atP4(): State {
+  let s = step(fresh(), text("hi"), { menu: picking, fetched: [twelve] }).state;
+  for (const id of ["i1", "i2", "i3"]) s = step(s, tap(id), { menu: picking }).state;
+  return s;
+}
+
 /** The customer after `hi`, `order`: at the drink list. */
 function atDrinks(): State {
   let s = step(fresh(), text("hi")).state;
@@ -309,10 +324,7 @@ const ROWS: Record<Outcome, Row[]> = {
     {
       name: "after a rewind, back undoes what the rewound answer and its way set",
       run: () => {
-        let s = atConfirm();
-        const confirm = lastUuid(s);
-        s = step(s, tap("yes"), { menu: undoing }).state;
-        s = step(s, tap("yes", { context: confirm }), { menu: undoing }).state;
+        const s = rewoundToConfirm();
         expect([s.session?.pending?.node, s.session?.vars]).toEqual(["size", { area: "area N1", name: "Ada" }]);
         return backOn(s).plan;
       },
@@ -321,13 +333,7 @@ const ROWS: Record<Outcome, Row[]> = {
     },
     {
       name: "back after a rewind twice: to the rewound question, then to the one before it, each with its variables",
-      run: () => {
-        let s = atConfirm();
-        const confirm = lastUuid(s);
-        s = step(s, tap("yes"), { menu: undoing }).state;
-        s = step(s, tap("yes", { context: confirm }), { menu: undoing }).state;
-        return backOn(backOn(s).state).plan;
-      },
+      run: () => backOn(backOn(rewoundToConfirm()).state).plan,
       check: (p) => expect([p.node, p.session?.vars]).toEqual(["name", { area: "area N1" }]),
     },
     {
@@ -343,12 +349,10 @@ const ROWS: Record<Outcome, Row[]> = {
     {
       name: "back to a dynamic question whose shown options were dropped shows its page again from the list",
       run: () => {
-        let s = step(fresh(), text("hi"), { menu: picking, fetched: [twelve] }).state;
-        for (const id of ["i1", "i2", "i3"]) s = step(s, tap(id), { menu: picking }).state;
+        const s = atP4();
         // Only the newest questions keep what they showed (SHOWN_KEPT): the first lost its options.
-        expect([s.session?.pending?.node, s.session?.asked.map((a) => a.options !== undefined)]).toEqual(["p4", [false, true, true]]);
-        for (let i = 0; i < 2; i++) s = step(s, text("back"), { menu: picking }).state;
-        return step(s, text("back"), { menu: picking }).plan;
+        expect(s.session?.asked.map((a) => a.options !== undefined)).toEqual([false, true, true]);
+        return backOn(backOn(backOn(s, picking).state, picking).state, picking).plan;
       },
       check: (p) => {
         expect(p.node).toBe("p1");
@@ -360,11 +364,9 @@ const ROWS: Record<Outcome, Row[]> = {
     {
       name: "back to a dynamic question whose options and list are both gone stays where it is",
       run: () => {
-        let s = step(fresh(), text("hi"), { menu: picking, fetched: [twelve] }).state;
-        for (const id of ["i1", "i2", "i3"]) s = step(s, tap(id), { menu: picking }).state;
-        for (let i = 0; i < 2; i++) s = step(s, text("back"), { menu: picking }).state;
+        const s = backOn(backOn(atP4(), picking).state, picking).state;
         const { lists: _, ...withoutLists } = s.session!;
-        return step({ ...s, session: withoutLists }, text("back"), { menu: picking }).plan;
+        return backOn({ ...s, session: withoutLists }, picking).plan;
       },
       check: (p) => {
         expect(p.node).toBe("p2");
