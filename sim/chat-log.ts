@@ -25,8 +25,19 @@ export interface ShownTemplate {
 /** What the business sent, as the Messages API received it (`custom.interactive` untouched). */
 export type BusinessContent = { type: "text"; text: string } | { type: "interactive"; interactive: unknown } | { type: "template"; template: ShownTemplate };
 
-/** What the customer sent: typed text, or a tap on a button or list row of an earlier message. */
-export type CustomerContent = { type: "text"; text: string } | { type: "reply"; id: string; title: string; description?: string; quoted: { messageUuid: string; text: string } };
+/** A place as WhatsApp's location message carries it: where, and the place's name and address when it has them. */
+export interface SharedLocation {
+  lat: number;
+  long: number;
+  name?: string;
+  address?: string;
+}
+
+/** What the customer sent: typed text, a tap on a button or list row of an earlier message, or a shared location pin. */
+export type CustomerContent =
+  | { type: "text"; text: string }
+  | { type: "reply"; id: string; title: string; description?: string; quoted: { messageUuid: string; text: string } }
+  | ({ type: "location" } & SharedLocation);
 
 interface EntryBase {
   /** The `message_uuid` for messages; a random id for notices. */

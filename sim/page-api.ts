@@ -1,17 +1,17 @@
 /**
  * The API the simulator's page calls: a live feed of the chats, and the customer's actions. A tap, a list
- * choice, a template's quick reply or typed text becomes the inbound webhook Vonage would send, signed, and opens
+ * choice, a template's quick reply, typed text or a shared location becomes the inbound webhook Vonage would send, signed, and opens
  * that customer's 24-hour window; a menu start is the business's own call with the admin token. Whatever the
  * worker answers ends up in the chat, failures included. The page can also move a customer's clock forward.
  */
 import { Hono, type Context, type MiddlewareHandler } from "hono";
 import { streamSSE } from "hono/streaming";
 import { z } from "zod";
-import type { BusinessEntry, ChatEvent, ChatLog, Customer, CustomerContent, FeedSnapshot } from "./chat-log.js";
+import type { BusinessEntry, ChatEvent, ChatLog, Customer, CustomerContent, FeedSnapshot, SharedLocation } from "./chat-log.js";
 import { bodyTextOf, choicesOf, isButtonMessage } from "./choices.js";
 import type { DeliveryReceipts } from "./delivery-receipts.js";
 import type { ServiceWindows, WindowState } from "./service-window.js";
-import { buttonWebhook, replyWebhook, textWebhook } from "./vonage-webhooks.js";
+import { buttonWebhook, locationWebhook, replyWebhook, textWebhook } from "./vonage-webhooks.js";
 import { agentRoutes } from "./agent-api.js";
 import { createDueTimers } from "./due-timers.js";
 import type { WorkerClient, WorkerResult } from "./worker-client.js";
@@ -39,6 +39,14 @@ const replySchema = z.strictObject({ messageUuid: z.string().min(1), id: z.strin
 const flowSchema = z.strictObject({ menuId: z.string().min(1) });
 const customerSchema = z.strictObject({ name: z.string().trim().min(1).max(40).optional() });
 const buttonSchema = z.strictObject({ messageUuid: z.string().min(1), index: z.number().int().min(0) });
+/** A place's name or address: optional, and left out of the webhook when empty, as WhatsApp leaves out what a pin lacks. */
+const placeText = z.string().trim().max(1000, "at most 1000 characters").optional();
+const locationSchema = z.strictObject({
+  lat: z.number().min(-90, "a latitude is between -90 and 90").max(90, "a latitude is between -90 and 90"),
+  long: z.number().min(-180, "a longitude is between -180 and 180").max(180, "a longitude is between -180 and 180"),
+  name: placeText,
+  address: placeText,
+});
 const clockSchema = z.strictObject({ hours: z.number().int().min(1, "move the clock by at least 1 hour").max(240, "move the clock by at most 240 hours at a time") });
 
 /** A 4xx for the page, with a sentence it shows as is. */
@@ -151,6 +159,19 @@ export function createPageApi(options: PageApiOptions): PageApi {
     if (!body.ok) return refuse(c, 400, body.message);
     const payload = textWebhook({ ...sender(customer), text: body.data.text });
     const result = await sendInbound(customer, { type: "text", text: body.data.text }, payload);
+    return c.json({ ok: result.ok });
+  });
+
+  app.post("/customers/:number/locations", async (c) => {
+    const customer = customerOf(c);
+    if (customer === null) return unknownCustomer(c);
+    const body = await bodyOf(c, locationSchema);
+    if (!body.ok) return refuse(c, 400, body.message);
+    const { lat, long, name, address } = body.data;
+    // Shared from the attach menu, as WhatsApp's Location: a pin quotes no message.
+    const pin: SharedLocation = { lat, long, ...(name ? { name } : {}), ...(address ? { address } : {}) };
+    const payload = locationWebhook({ ...sender(customer), ...pin });
+    const result = await sendInbound(customer, { type: "location", ...pin }, payload);
     return c.json({ ok: result.ok });
   });
 

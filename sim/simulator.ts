@@ -19,7 +19,7 @@ import { createWorkbenchApi, type WorkbenchApi } from "./workbench-api.js";
 import type { WorkerClient } from "./worker-client.js";
 
 /** The page's files, read on every request so that an edit shows on reload. */
-export type PageFile = "index.html" | "style.css" | "app.js" | "render.js" | "templates.js" | "workbench.js" | "workbench-graph.js" | "agent.js";
+export type PageFile = "index.html" | "style.css" | "app.js" | "render.js" | "templates.js" | "workbench.js" | "workbench-graph.js" | "agent.js" | "location.js";
 
 export interface SimulatorOptions {
   applicationId: string;
@@ -68,9 +68,10 @@ const CONTENT_TYPES: Record<PageFile, string> = {
   "workbench.js": "text/javascript; charset=utf-8",
   "workbench-graph.js": "text/javascript; charset=utf-8",
   "agent.js": "text/javascript; charset=utf-8",
+  "location.js": "text/javascript; charset=utf-8",
 };
 
-/** WhatsApp's location request message, shown as its text and the button's label (the page shows no location picker yet). */
+/** WhatsApp's location request message, shown as its text and the button's label; the composer's location button answers it. */
 function locationRequestText(interactive: unknown): { type: "text"; text: string } | null {
   const i = interactive as { type?: unknown; body?: { text?: unknown } } | undefined;
   return i?.type === "location_request_message" ? { type: "text", text: `${String(i.body?.text ?? "")}\n\n[📍 Send location]` } : null;

@@ -1,7 +1,7 @@
 // @ts-check
 /**
  * The chat simulator's page: draws the chats from the simulator's live feed (server-sent events) and turns
- * taps, list choices and typing into calls to the simulator's API, which sends them to the worker as Vonage
+ * taps, list choices, typing and shared locations into calls to the simulator's API, which sends them to the worker as Vonage
  * would. All state lives in the simulator; the page only draws it, so a reload or a second tab shows the same.
  */
 
@@ -9,6 +9,7 @@ import { businessRow, customerRow, dayDivider, dayKey, dayLabel, h, noticeRow, o
 import { templateRow, watchWindows, windowBar } from "./templates.js";
 import { chatChanged, holdCustomer, mountWorkbench } from "./workbench.js";
 import { holdAgentCustomer, mountAgentPane } from "./agent.js";
+import { mountLocationSheet } from "./location.js";
 
 /** @typedef {import("../chat-log.js").Entry} Entry */
 /** @typedef {import("../chat-log.js").BusinessEntry} BusinessEntry */
@@ -241,6 +242,11 @@ async function advanceClock(hours) {
   if (state.current !== null) await post(`/api/customers/${state.current}/clock`, { hours });
 }
 
+/** The customer shares a location pin (the composer's location button). @param {import("../chat-log.js").SharedLocation} pin */
+async function shareLocation(pin) {
+  if (state.current !== null) await post(`/api/customers/${state.current}/locations`, pin);
+}
+
 /** @param {string} menuId */
 async function startMenu(menuId) {
   if (state.current !== null) await post(`/api/customers/${state.current}/flows`, { menuId });
@@ -344,6 +350,7 @@ function init() {
     setDrawer(false);
   });
   document.addEventListener("visibilitychange", markRead);
+  mountLocationSheet({ send: shareLocation });
   mountWorkbench();
   mountAgentPane($("agent"));
   connect();

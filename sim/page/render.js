@@ -1,6 +1,6 @@
 // @ts-check
 /**
- * Builds the chat's DOM from the simulator's entries: bubbles, ticks, reply buttons, notices, day dividers. Pure drawing:
+ * Builds the chat's DOM from the simulator's entries: bubbles, location pins, ticks, reply buttons, notices, day dividers. Pure drawing:
  * what a click does is passed in, so the look can change without touching how the page talks to the simulator.
  */
 
@@ -53,6 +53,7 @@ const ICONS = {
   image:
     '<svg viewBox="0 0 24 24" width="24" height="24"><rect x="3" y="4" width="18" height="16" rx="2" fill="none" stroke="currentColor" stroke-width="1.6"/><circle cx="9" cy="9.5" r="1.8" fill="currentColor"/><path d="M4 18l5-5 3.5 3.5L15 14l5 4" fill="none" stroke="currentColor" stroke-width="1.6" stroke-linejoin="round"/></svg>',
   video: '<svg viewBox="0 0 24 24" width="24" height="24"><circle cx="12" cy="12" r="9.5" fill="none" stroke="currentColor" stroke-width="1.6"/><path d="M10 8v8l6-4z" fill="currentColor"/></svg>',
+  pin: '<svg viewBox="0 0 24 24" width="24" height="24"><path fill="currentColor" d="M12 22 6.2 12.8A7 7 0 1 1 17.8 12.8z"/><circle cx="12" cy="9" r="2.6" fill="#fff"/></svg>',
   document:
     '<svg viewBox="0 0 24 24" width="24" height="24"><path d="M6 2.8h8l4.2 4.2v14.2H6z" fill="none" stroke="currentColor" stroke-width="1.6" stroke-linejoin="round"/><path d="M14 2.8V7h4.2M8.5 12h7M8.5 15h7M8.5 18h4.5" fill="none" stroke="currentColor" stroke-width="1.4"/></svg>',
 };
@@ -95,7 +96,10 @@ export function dayDivider(label) {
 
 /** The one line a chat list shows for its last message. @param {Entry} e */
 export function preview(e) {
-  if (e.kind === "customer") return `You: ${e.content.type === "text" ? e.content.text : e.content.title}`;
+  if (e.kind === "customer") {
+    const c = e.content;
+    return `You: ${c.type === "text" ? c.text : c.type === "reply" ? c.title : `📍 ${c.name ?? "Location"}`}`;
+  }
   if (e.kind === "business") {
     if (e.content.type === "text") return e.content.text;
     if (e.content.type === "template") return e.content.template.text;
@@ -219,7 +223,24 @@ export function optionNumber(index, className = "choice-number") {
 }
 
 /**
- * A message from the customer: typed text, or the answer to a button or row, quoting the question.
+ * A shared location as WhatsApp shows it: a map with the pin, then the place's name and address when the pin has
+ * them. The map is drawn, never fetched, so the simulator stays offline; the coordinates are written under it.
+ * @param {import("../chat-log.js").SharedLocation} pin
+ */
+function locationCard(pin) {
+  const where = `${pin.lat}, ${pin.long}`;
+  return h(
+    "div",
+    { class: "location", "data-lat": String(pin.lat), "data-long": String(pin.long) },
+    h("div", { class: "location-map", role: "img", "aria-label": `Map with a pin at ${where}` }, icon("pin")),
+    pin.name !== undefined && h("div", { class: "location-name" }, pin.name),
+    pin.address !== undefined && h("div", { class: "location-address" }, pin.address),
+    h("div", { class: "location-coords" }, where),
+  );
+}
+
+/**
+ * A message from the customer: typed text, the answer to a button or row (quoting the question), or a location pin.
  * @param {CustomerEntry} e
  * @param {string} businessName
  */
@@ -230,9 +251,9 @@ export function customerRow(e, businessName) {
   const c = e.content;
   const bubble = h(
     "div",
-    { class: "bubble out" },
+    { class: `bubble out${c.type === "location" ? " location-bubble" : ""}` },
     c.type === "reply" && h("div", { class: "quote" }, h("div", { class: "quote-name" }, businessName), h("div", { class: "quote-text" }, c.quoted.text)),
-    h("div", { class: "text" }, c.type === "text" ? c.text : c.title),
+    c.type === "location" ? locationCard(c) : h("div", { class: "text" }, c.type === "text" ? c.text : c.title),
     c.type === "reply" && c.description !== undefined && h("div", { class: "reply-desc" }, c.description),
     h("span", { class: "meta" }, h("time", {}, clock(e.at)), status),
   );
