@@ -8,7 +8,8 @@
  *   BENCH_MENU_NODES    menu sizes, comma-separated (5,1000); the first is the small menu of the other rows
  *   BENCH_CUSTOMERS     customer counts, comma-separated (10,10000)
  *   BENCH_SEED          the workload's random seed (1)
- *   BENCH_MEMORY=0      skips the rows with KV in isolate memory
+ *   BENCH_MEMORY=0      skips the rows with KV in isolate memory (and the Node.js floor's, which are among them)
+ *   BENCH_NODE=0        skips the rows of the floor's logic as a lean Node.js server (node:http + jose)
  *   BENCH_REFERENCE=0   skips the rows of the deploy bundle with Miniflare's KV in the same process
  *   BENCH_FLOW=0        skips the rows of menus with data nodes (requests; a number input and conditions)
  *   BENCH_COLD_SAMPLES  cold starts per worker (5); 0 skips them
@@ -29,6 +30,8 @@ export interface BenchOptions {
   reference: boolean;
   /** Also measure with KV in a Map in the worker's own isolate. */
   memory: boolean;
+  /** Also measure the floor's logic as a Node.js server, beside the isolate-memory rows. */
+  node: boolean;
   /** Also measure the menus with data nodes. */
   flow: boolean;
   coldSamples: number;
@@ -61,6 +64,7 @@ export function benchOptions(): BenchOptions {
     seed: int("BENCH_SEED", 1, 0),
     reference: process.env["BENCH_REFERENCE"] !== "0",
     memory: process.env["BENCH_MEMORY"] !== "0",
+    node: process.env["BENCH_NODE"] !== "0",
     flow: process.env["BENCH_FLOW"] !== "0",
     coldSamples: int("BENCH_COLD_SAMPLES", 5, 0),
   };

@@ -5,7 +5,8 @@
 
 import type { BundleSize } from "./build.js";
 
-export type WorkerKind = "null" | "io" | "floor" | "product";
+/** `node-floor`: the floor's logic as a lean Node.js server in a Node process of its own (`bench/node-floor-server.mjs`). */
+export type WorkerKind = "null" | "io" | "floor" | "product" | "node-floor";
 
 /** How the worker signs the application JWT: a fresh RS256 signature per message, or one token reused until near its exp. */
 export type TokenMode = "fresh" | "reused";
@@ -14,6 +15,7 @@ export type TokenMode = "fresh" | "reused";
  * Where KV runs: in the KV host process (`host`, counted, each operation a subrequest), in a Map in the worker's
  * own isolate (`memory`, counted, not a subrequest: the closest model of Cloudflare, where KV is not the Worker's
  * CPU), or Miniflare's simulator in the worker's process (`in-process`, the deploy bundle as is, not counted).
+ * The Node.js floor's rows are `memory` rows, compared with the workerd floor's: its KV is a Map in its own process.
  */
 export type KvPlacement = "host" | "memory" | "in-process";
 
@@ -21,6 +23,9 @@ export type KvPlacement = "host" | "memory" | "in-process";
 export type MenuVariant = "requests" | "flow";
 
 const KV_LABELS: Record<KvPlacement, string> = { host: "own process", memory: "isolate memory", "in-process": "same process" };
+
+/** The KV column: the Node.js floor holds its Map in its process, the workerd rows in the isolate. */
+const kvLabel = (r: Pick<RowResult, "worker" | "kv">) => (r.worker === "node-floor" ? "process memory" : KV_LABELS[r.kv]);
 
 const VARIANT_LABELS: Record<MenuVariant, string> = {
   requests: "a backend request per answer",
@@ -57,18 +62,20 @@ export const WORKER_LABELS: Record<WorkerKind, string> = {
   io: "calibration: request + 3 subrequests",
   floor: "floor",
   product: "product",
+  "node-floor": "floor on Node.js (node:http + jose)",
 };
 
 /**
  * CPU per webhook less what Miniflare charges for the request itself and for each real subrequest:
  * `cpu - null - perSubrequest * subrequests`, with `perSubrequest = (io - null) / 3` from the calibration rows
- * (KV in the host process, so their three subrequests are all real). KV in isolate memory makes none.
+ * (KV in the host process, so their three subrequests are all real). KV in isolate memory makes none. Not for the
+ * Node.js floor: Miniflare's costs are not its costs.
  */
 export function netCpu(rows: RowResult[], row: RowResult): number | null {
   const nul = rows.find((r) => r.worker === "null" && r.kv === "host");
   const io = rows.find((r) => r.worker === "io" && r.kv === "host");
   if (nul === undefined || io === undefined || row.kv === "in-process" || row.subrequestsPerWebhook === null) return null;
-  if (row.worker === "null" || row.worker === "io") return null;
+  if (row.worker === "null" || row.worker === "io" || row.worker === "node-floor") return null;
   const perSubrequest = (io.cpuMsPerWebhook - nul.cpuMsPerWebhook) / 3;
   return row.cpuMsPerWebhook - nul.cpuMsPerWebhook - perSubrequest * row.subrequestsPerWebhook;
 }
@@ -79,6 +86,7 @@ const ratio = (a: number | null, b: number | null) => (a === null || b === null 
 /**
  * "x floor" and "net x floor" compare a row with the floor of the same KV placement and the same token mode, like
  * with like; "x fresh floor" compares it with the floor that signs per message, the cost any Node SDK server pays.
+ * The floor is always the workerd one: the Node.js floor's rows are compared with it too.
  */
 export function floorOf(rows: RowResult[], kv: KvPlacement, token: TokenMode | null): RowResult | undefined {
   return rows.find((r) => r.worker === "floor" && r.kv === kv && r.token === token);
@@ -112,7 +120,7 @@ export function formatTable(rows: RowResult[]): string {
     const calibration = r.worker === "null" || r.worker === "io";
     lines.push([
       r.variant === undefined ? WORKER_LABELS[r.worker] : `${WORKER_LABELS[r.worker]}, ${VARIANT_LABELS[r.variant]}`,
-      KV_LABELS[r.kv],
+      kvLabel(r),
       r.token ?? "-",
       r.menuNodes === null ? "-" : String(r.menuNodes),
       String(r.customers),
@@ -146,7 +154,7 @@ export function formatSizes(sizes: Record<string, BundleSize>): string {
 export function describeRow(r: RowResult): string {
   const what = r.variant === undefined ? WORKER_LABELS[r.worker] : `${WORKER_LABELS[r.worker]}, ${VARIANT_LABELS[r.variant]}`;
   const menu = r.menuNodes === null ? "" : `, ${r.menuNodes} nodes`;
-  return `${what} (KV ${KV_LABELS[r.kv]}, JWT ${r.token ?? "-"}${menu}, ${r.customers} customers)`;
+  return `${what} (KV ${kvLabel(r)}, JWT ${r.token ?? "-"}${menu}, ${r.customers} customers)`;
 }
 
 /** One worker's cold starts (see `bench/cold-start.ts`), a figure per sample. */

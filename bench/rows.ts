@@ -1,7 +1,8 @@
 /**
  * One row of the benchmark's table: its worker started in workerd with its KV where the row says (the KV host
  * process, the isolate's own memory, or Miniflare's simulator in the same process), its menu published, its
- * customers seeded and warmed up; then measured in windows that the rounds interleave with the other rows.
+ * customers seeded and warmed up; then measured in windows that the rounds interleave with the other rows. The
+ * Node.js floor's rows are the same but for their process: a Node server, its KV a Map in that process.
  */
 import type { MenuRef } from "../src/flow/engine.js";
 import type { MenuDocument } from "../src/menus/schema.js";
@@ -12,6 +13,7 @@ import type { BackendServer } from "./backend-server.js";
 import type { Bundles } from "./build.js";
 import { cpuMs } from "./cpu.js";
 import { drive, percentile } from "./driver.js";
+import { startNodeFloor, type NodeServer } from "./node-floor.js";
 import type { Ops, OpsByNamespace } from "./kv-ops.js";
 import type { MessagesServer } from "./messages-server.js";
 import { remoteKv } from "./remote-kv.js";
@@ -51,7 +53,8 @@ export interface Context {
 /** A row's worker started, its menu published and its customers seeded. */
 export interface Started {
   spec: RowSpec;
-  subject: WorkerdInstance;
+  /** The measured process: workerd, or the Node.js floor's Node. */
+  subject: WorkerdInstance | NodeServer;
   /** Where the row's KV operations are counted (`/ops`), or null where they are not (Miniflare's simulator). */
   opsUrl: string | null;
   /** The KV host process, whose CPU is reported apart; null where KV is not in its own process. */
@@ -97,9 +100,24 @@ const total = (s: OpsByNamespace, kind: keyof Ops) => Object.values(s).reduce((n
 // and parse the new version inside a measured window.
 const onHost = new Map<MenuDocument, Promise<MenuRef>>();
 
-/** The row's worker in a new workerd process, its menu published where its KV is (`kvUrl`, which also seeds). */
-async function startSubject(ctx: Context, spec: RowSpec, bindings: Record<string, string>): Promise<{ subject: WorkerdInstance; kvUrl: string; ref: MenuRef }> {
+const publishOnHost = (ctx: Context, doc: MenuDocument) => {
+  let published = onHost.get(doc);
+  if (published === undefined) onHost.set(doc, (published = publish(ctx.host.urls["kv"]!, doc)));
+  return published;
+};
+
+/**
+ * The row's worker in a new workerd process (or the Node.js floor in a Node process), its customers seeded where its
+ * KV is (`kvUrl`), its menu published and bound where it reads menus (`menusUrl`).
+ */
+async function startSubject(ctx: Context, spec: RowSpec, bindings: Record<string, string>): Promise<{ subject: WorkerdInstance | NodeServer; kvUrl: string; menusUrl: string; ref: MenuRef }> {
   const doc = ctx.menu(spec);
+  if (spec.worker === "node-floor") {
+    if (spec.kv !== "memory") throw new Error(`the Node.js floor keeps its KV in its own memory, not ${spec.kv}`);
+    // It reads no menu, as the workerd floor reads none: the menu, published on the KV host, is the driver's alone.
+    const started = await startNodeFloor(bindings);
+    return { subject: started, kvUrl: `${started.urls["subject"]!}${BENCH_PREFIX}`, menusUrl: ctx.host.urls["kv"]!, ref: await publishOnHost(ctx, doc) };
+  }
   const scriptPath = BUNDLE[spec.kv][spec.worker];
   if (scriptPath === undefined) throw new Error(`no ${spec.worker} bundle with KV ${spec.kv}`);
   const subject = (kvNamespaces: string[] = [], seeder: WorkerdWorker[] = []) =>
@@ -107,27 +125,25 @@ async function startSubject(ctx: Context, spec: RowSpec, bindings: Record<string
   switch (spec.kv) {
     case "host": {
       const kvUrl = ctx.host.urls["kv"]!;
-      let published = onHost.get(doc);
-      if (published === undefined) onHost.set(doc, (published = publish(kvUrl, doc)));
-      return { subject: await subject(), kvUrl, ref: await published };
+      return { subject: await subject(), kvUrl, menusUrl: kvUrl, ref: await publishOnHost(ctx, doc) };
     }
     case "memory": {
       const started = await subject();
       const kvUrl = `${started.urls["subject"]!}${BENCH_PREFIX}`;
-      return { subject: started, kvUrl, ref: await publish(kvUrl, doc) };
+      return { subject: started, kvUrl, menusUrl: kvUrl, ref: await publish(kvUrl, doc) };
     }
     case "in-process": {
       // The seeder shares the subject's namespaces, only to publish and seed before measuring.
       const started = await subject(["MENUS", "SESSIONS"], [{ name: "kv", scriptPath: ctx.bundles.kvHost, kvNamespaces: ["MENUS", "SESSIONS"] }]);
       const kvUrl = started.urls["kv"]!;
-      return { subject: started, kvUrl, ref: await publish(kvUrl, doc) };
+      return { subject: started, kvUrl, menusUrl: kvUrl, ref: await publish(kvUrl, doc) };
     }
   }
 }
 
 export async function startRow(ctx: Context, spec: RowSpec, business: string, rng: Random): Promise<Started> {
-  const { subject, kvUrl, ref } = await startSubject(ctx, spec, ctx.bindings(spec.kv === "host" ? ctx.host.urls["kv"]! : null, spec.token, spec.variant));
-  await repoAt(kvUrl).bind(business, ref.menu.id);
+  const { subject, kvUrl, menusUrl, ref } = await startSubject(ctx, spec, ctx.bindings(spec.kv === "host" ? ctx.host.urls["kv"]! : null, spec.token, spec.variant));
+  await repoAt(menusUrl).bind(business, ref.menu.id);
   const customers = await seedCustomers(kvUrl, spec.worker === "product" ? "product" : "floor", ref, business, spec.customers, rng);
   const driveOptions = {
     url: `${subject.urls["subject"]!}${spec.worker === "null" ? "/null" : "/webhooks/inbound"}`,
@@ -163,7 +179,7 @@ export async function prepareRow(ctx: Context, spec: RowSpec, business: string, 
   const warmup = await p.drive(ctx.warmup);
   p.totals.failures.push(...warmup.failures);
   p.totals.failureCount += warmup.failureCount;
-  // What workerd burns with nothing to do, to take out of the measured windows.
+  // What workerd (or Node) burns with nothing to do, to take out of the measured windows.
   const idleFrom = cpuMs(p.subject.pid);
   await sleep(500);
   p.idleCpuPerMs = Math.max(0, cpuMs(p.subject.pid) - idleFrom) / 500;

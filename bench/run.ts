@@ -2,9 +2,10 @@
  * `npm run bench`: the product and the floor worker in workerd (Miniflare), driven with signed webhook
  * conversations at a fixed concurrency; prints throughput, latency, CPU per webhook from the OS, and KV
  * operations per webhook, with KV in its own process and in the isolate's memory, for menus and customer counts
- * of several sizes and menus with data nodes, with the application JWT reused and signed per message; then cold
- * starts, the deploy bundle's size, and which of issue 15's targets hold. Knobs: `bench/options.ts`. Not a test:
- * it only refuses to report figures when an answer was wrong, so that they are figures of correct work.
+ * of several sizes and menus with data nodes, with the application JWT reused and signed per message; the floor's
+ * logic as a lean Node.js server beside them, measured the same way; then cold starts, the deploy bundle's size, and
+ * which of issue 15's targets hold. Knobs: `bench/options.ts`. Not a test: it only refuses to report figures when an
+ * answer was wrong, so that they are figures of correct work.
  */
 import { mkdir, writeFile } from "node:fs/promises";
 import { availableParallelism, loadavg } from "node:os";
@@ -20,7 +21,7 @@ import { startMessagesServer } from "./messages-server.js";
 import { benchOptions } from "./options.js";
 import { formatColdStarts, formatSizes, formatTable, WORKER_LABELS, type MenuVariant, type RowResult, type TokenMode } from "./report.js";
 import { measureWindow, prepareRow, rowOf, type Context, type Prepared, type RowSpec } from "./rows.js";
-import { checkTargets, formatTargets } from "./targets.js";
+import { checkTargets, formatNodeComparison, formatTargets } from "./targets.js";
 import { BENCH_MIX } from "./workload.js";
 import { startWorkerd, wranglerCompatibility } from "./workerd.js";
 
@@ -33,8 +34,8 @@ const randomSecret = () => Array.from(crypto.getRandomValues(new Uint8Array(24))
 
 /**
  * The calibration rows; the floor both ways; the product as deployed (token reused) at every size and signing per
- * message at the smallest; the small menu with data nodes; then the floor and the product with KV in isolate memory,
- * and with Miniflare's KV in the worker's own process.
+ * message at the smallest; the small menu with data nodes; then the floor, the floor on Node.js (KV in its process's
+ * memory) and the product with KV in isolate memory, and with Miniflare's KV in the worker's own process.
  */
 function rowSpecs(): RowSpec[] {
   const small = { menuNodes: options.menuSizes[0]!, customers: options.customerCounts[0]! };
@@ -49,7 +50,8 @@ function rowSpecs(): RowSpec[] {
   for (const menuNodes of options.menuSizes) for (const customers of options.customerCounts) specs.push({ worker: "product", kv: "host", token: "reused", menuNodes, customers });
   if (options.flow) for (const variant of ["requests", "flow"] as const) specs.push({ worker: "product", kv: "host", token: "reused", ...small, variant });
   if (options.memory) {
-    for (const worker of ["floor", "product"] as const) for (const token of ["fresh", "reused"] as const) specs.push({ worker, kv: "memory", token, ...small });
+    const workers = options.node ? (["floor", "node-floor", "product"] as const) : (["floor", "product"] as const);
+    for (const worker of workers) for (const token of ["fresh", "reused"] as const) specs.push({ worker, kv: "memory", token, ...small });
     if (large.menuNodes !== small.menuNodes || large.customers !== small.customers) specs.push({ worker: "product", kv: "memory", token: "reused", ...large });
   }
   if (options.reference) {
@@ -151,7 +153,8 @@ async function main() {
     `${options.coldSamples} cold starts per worker; ${availableParallelism()} cores, load average ${loadavg()[0]!.toFixed(1)} at the end; Node ${process.version}; ` +
     `${((performance.now() - started) / 1000).toFixed(0)} s in all.`;
   const coldTable = cold.length === 0 ? "" : `\n\n${formatColdStarts(cold, sizes)}`;
-  console.log(`\n${formatTable(rows)}\n\n${formatSizes(sizes)}${coldTable}\n\n${about}\n\n${formatTargets(targets)}`);
+  const node = formatNodeComparison(rows);
+  console.log(`\n${formatTable(rows)}\n\n${formatSizes(sizes)}${coldTable}\n\n${about}\n\n${formatTargets(targets)}${node === "" ? "" : `\n\n${node}`}`);
   await mkdir(outdir, { recursive: true });
   const coldFigures = cold.map(({ failures: _, ...figures }) => figures);
   await writeFile(path.join(outdir, "latest.json"), JSON.stringify({ at: new Date().toISOString(), options, mix, bundles: sizes, rows, cold: coldFigures, targets }, null, 2));

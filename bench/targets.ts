@@ -91,3 +91,31 @@ export function formatTargets(checks: TargetCheck[]): string {
   const verdict = (h: boolean | null) => (h === null ? "not measured" : h ? "holds" : "does not hold");
   return ["Issue 15's targets in this run:", ...checks.map((c) => `- ${verdict(c.holds)}: ${c.target}: ${c.detail}`)].join("\n");
 }
+
+/**
+ * Not one of issue 15's targets, for information: the product with token reuse and KV in isolate memory beside the
+ * floor's logic as a lean Node.js server (node:http + jose, its KV a Map in its process), both token modes, and that
+ * server beside the workerd floor. "" when the run has no Node.js floor rows (BENCH_NODE=0, BENCH_MEMORY=0).
+ */
+export function formatNodeComparison(rows: RowResult[]): string {
+  const node = (token: "fresh" | "reused") => rows.find((r) => r.worker === "node-floor" && r.token === token);
+  const fresh = node("fresh");
+  const reused = node("reused");
+  if (fresh === undefined && reused === undefined) return "";
+  const ms = (r: RowResult) => `${r.cpuMsPerWebhook.toFixed(3)} ms`;
+  const against = (r: RowResult, floor: RowResult | undefined, what: string) => (floor === undefined ? [] : [`${x(r.cpuMsPerWebhook / floor.cpuMsPerWebhook)} ${what} (${ms(floor)})`]);
+  const lines = rows
+    .filter((r) => r.worker === "product" && r.kv === "memory" && r.token === "reused" && r.variant === undefined)
+    .map(
+      (r) =>
+        `- ${describeRow(r)}: ${ms(r)} of CPU per webhook, ${[...against(r, fresh, "the Node.js floor signing per message"), ...against(r, reused, "the Node.js floor reusing its token")].join(", ")}`,
+    );
+  for (const r of [fresh, reused]) {
+    if (r === undefined) continue;
+    const floor = floorOf(rows, "memory", r.token);
+    lines.push(
+      `- ${describeRow(r)}: ${ms(r)}, ${floor === undefined ? "no workerd floor in this run" : `${x(r.cpuMsPerWebhook / floor.cpuMsPerWebhook)} the workerd floor with the same token mode (${ms(floor)})`}`,
+    );
+  }
+  return ["For information, not a target: the product beside the floor's logic as a lean Node.js server:", ...lines].join("\n");
+}
