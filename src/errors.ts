@@ -43,6 +43,9 @@ export type ErrorCode =
   /** The store refused a write after every retry (rate limit, locked file): may pass. */
   | "ERR_STORE_UNAVAILABLE";
 
+/** What a caught value says, for a log line: an Error's message, or the value as text. */
+export const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));
+
 export class AppError extends Error {
   readonly code: ErrorCode;
   /** Extra, non-secret details for the caller, shown with the message when the code's message is shown. */

@@ -15,7 +15,7 @@
 import { defined } from "../defined.js";
 import type { Backend, BackendResult } from "../business-webhooks/backend-requests.js";
 import type { Deliveries } from "../business-webhooks/deliveries.js";
-import { AppError, VonageApiError } from "../errors.js";
+import { AppError, messageOf, VonageApiError } from "../errors.js";
 import { decideInbound, decideStart, decideStatus, freshNeeded, needs, variableProblems, type MenuRef } from "../flow/engine.js";
 import { completionsOnly, type Who } from "../flow/session.js";
 import type { Scheduler } from "../system.js";
@@ -79,7 +79,7 @@ export async function arm(deps: ConversationDeps, plan: Plan, deadlineAt?: numbe
       level: "error",
       msg: "a timer could not be set; the conversation goes on without it",
       kind: schedule.message.kind,
-      error: error instanceof Error ? error.message : String(error),
+      error: messageOf(error),
     });
   }
 }

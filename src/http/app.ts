@@ -8,7 +8,7 @@ import { webhookRoutes } from "./webhook-routes.js";
 import { maskingLogger } from "../log-mask.js";
 import { handleTimer } from "../conversation/timers.js";
 import { rehearse } from "../rehearsal.js";
-import { AppError } from "../errors.js";
+import { AppError, messageOf } from "../errors.js";
 import type { StepResult } from "../conversation/step.js";
 
 /** The app and its timer handler: what a queue consumer (Workers `queue`, Deno `listenQueue`) hands a delivered timer to. */
@@ -23,8 +23,6 @@ export interface AppWithTimers {
    */
   prepare(): Promise<void>;
 }
-
-const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
 /** Every error through the one table of codes (`toResponse`), and a 404 that names the route. */
 function withErrors(app: Hono, deps: AppDeps): Hono {
