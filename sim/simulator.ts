@@ -71,12 +71,6 @@ const CONTENT_TYPES: Record<PageFile, string> = {
   "location.js": "text/javascript; charset=utf-8",
 };
 
-/** WhatsApp's location request message, shown as its text and the button's label; the composer's location button answers it. */
-function locationRequestText(interactive: unknown): { type: "text"; text: string } | null {
-  const i = interactive as { type?: unknown; body?: { text?: unknown } } | undefined;
-  return i?.type === "location_request_message" ? { type: "text", text: `${String(i.body?.text ?? "")}\n\n[📍 Send location]` } : null;
-}
-
 /** `invalid_parameters` as `name: reason` lines; Vonage sends an array, one SDK types a single object. */
 function problemLines(invalid: unknown): string[] {
   const list = Array.isArray(invalid) ? invalid : invalid === undefined || invalid === null ? [] : [invalid];
@@ -100,7 +94,8 @@ export function createSimulator(options: SimulatorOptions): Simulator {
     const read = isTemplateBody(body) ? readTemplateMessage(body).message : null;
     if (read !== null) return { type: "template", template: showTemplate(read, options.templates) };
     const interactive = (body["custom"] as { interactive?: unknown } | undefined)?.interactive;
-    return locationRequestText(interactive) ?? { type: "interactive", interactive };
+    // A location request message too: the page draws its Send location button, which opens the location sheet.
+    return { type: "interactive", interactive };
   };
 
   const api = createFakeMessagesApi({

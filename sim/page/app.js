@@ -67,6 +67,9 @@ function pageNotice(title) {
   draw();
 }
 
+/** The location sheet (location.js), once mounted: a location request message's button opens it too. @type {{ open: () => void } | null} */
+let locationSheet = null;
+
 const currentEntries = () => [...state.entries.values()].filter((e) => e.customer === state.current);
 
 // ---- drawing ---------------------------------------------------------------------------------------------
@@ -147,7 +150,7 @@ function drawHeader(snap) {
 function drawMessages(snap) {
   const box = $("messages");
   const list = currentEntries();
-  const actions = { tapping: state.tapping, onTap: tap, onOpenList: openSheet, onTapButton: tapButton };
+  const actions = { tapping: state.tapping, onTap: tap, onOpenList: openSheet, onTapButton: tapButton, onRequestLocation: () => locationSheet?.open() };
   const business = (/** @type {BusinessEntry} */ b) => (b.content.type === "template" ? templateRow(b, actions) : businessRow(b, actions));
   /** @type {HTMLElement[]} */
   const rows = [];
@@ -350,7 +353,7 @@ function init() {
     setDrawer(false);
   });
   document.addEventListener("visibilitychange", markRead);
-  mountLocationSheet({ send: shareLocation });
+  locationSheet = mountLocationSheet({ send: shareLocation });
   mountWorkbench();
   mountAgentPane($("agent"));
   connect();

@@ -3,7 +3,9 @@
  * The composer's location button and its sheet, as WhatsApp's attach → Location: a place to pick (a bare pin where
  * the customer is, or a place with a name and address), its fields filled in and editable, then Send. The page
  * only collects the pin; the simulator delivers it to the worker as Vonage's `location` inbound webhook. The sheet
- * is a modal <dialog>: focus moves into it, stays there, Escape closes it and gives focus back to the button.
+ * is a modal <dialog>: focus moves into it, stays there, Escape closes it and gives focus back to what opened it.
+ * Besides the composer's button, a location request message's Send location button opens it (render.js), as
+ * tapping that button on a phone opens the location picker.
  */
 
 import { h, icon } from "./render.js";
@@ -32,8 +34,10 @@ function $(id) {
 const field = (id) => /** @type {HTMLInputElement} */ ($(id));
 
 /**
- * Wires the button and the sheet in index.html. `send` shares the pin for the customer held.
+ * Wires the button and the sheet in index.html. `send` shares the pin for the customer held. Returns the sheet's
+ * opener, for the other buttons that open it.
  * @param {{ send: (pin: SharedLocation) => Promise<void> }} options
+ * @returns {{ open: () => void }}
  */
 export function mountLocationSheet(options) {
   const dialog = /** @type {HTMLDialogElement} */ ($("location-sheet"));
@@ -67,13 +71,18 @@ export function mountLocationSheet(options) {
   const close = () => {
     if (dialog.open) dialog.close();
   };
-  button.addEventListener("click", () => {
+  /** What had the focus when the sheet opened: it gets it back. @type {HTMLElement} */
+  let opener = button;
+  const open = () => {
     if (dialog.open) return;
+    opener = document.activeElement instanceof HTMLElement && document.activeElement !== document.body ? document.activeElement : button;
     dialog.showModal();
     (radios.find((r) => r.checked) ?? radios[0])?.focus();
-  });
-  // However it closes (Escape, the close button, Send), the composer's button has the focus again.
-  dialog.addEventListener("close", () => button.focus());
+  };
+  button.addEventListener("click", open);
+  // However it closes (Escape, the close button, Send), the button that opened it has the focus again; the
+  // composer's button when that one is gone (the chat was drawn again meanwhile).
+  dialog.addEventListener("close", () => (opener.isConnected ? opener : button).focus());
   $("location-close").addEventListener("click", close);
   dialog.addEventListener("click", (ev) => {
     if (ev.target === dialog) close(); // a click on the dimmed chat around the sheet, as in WhatsApp
@@ -88,4 +97,5 @@ export function mountLocationSheet(options) {
     close();
     void options.send(pin);
   });
+  return { open };
 }

@@ -172,9 +172,10 @@ export function rejectedCaption(e) {
 }
 
 /**
- * A message from the business: text, or an interactive bubble with its buttons (or list button) under it.
+ * A message from the business: text, or an interactive bubble with its buttons (or list button, or a location
+ * request's Send location button, which opens the location sheet) under it.
  * @param {BusinessEntry} e
- * @param {{ tapping: Set<string>, onTap: (e: BusinessEntry, id: string) => void, onOpenList: (e: BusinessEntry) => void }} actions
+ * @param {{ tapping: Set<string>, onTap: (e: BusinessEntry, id: string) => void, onOpenList: (e: BusinessEntry) => void, onRequestLocation: () => void }} actions
  */
 export function businessRow(e, actions) {
   const meta = businessMeta(e);
@@ -209,6 +210,23 @@ export function businessRow(e, actions) {
     });
   } else if (i.type === "list") {
     choices = [h("button", { type: "button", class: "choice list-open", disabled: e.rejected !== undefined, onclick: () => actions.onOpenList(e) }, icon("list"), i.action?.button ?? "")];
+  } else if (i.type === "location_request_message") {
+    // WhatsApp's button, which opens the location picker; it stays live after a pin was sent, as on the phone.
+    choices = [
+      h(
+        "button",
+        {
+          type: "button",
+          class: "choice location-request",
+          "aria-haspopup": "dialog",
+          "aria-controls": "location-sheet",
+          disabled: e.rejected !== undefined,
+          onclick: () => actions.onRequestLocation(),
+        },
+        icon("pin"),
+        "Send location",
+      ),
+    ];
   }
   return h("div", { class: "row in", "data-id": e.id }, h("div", { class: "group" }, bubble, choices.length > 0 && h("div", { class: "choices" }, ...choices), rejectedCaption(e)));
 }

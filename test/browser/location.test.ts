@@ -1,7 +1,8 @@
 /**
  * Sharing a location from the simulator's composer under `npm start`, in real headless Chromium: the location button
  * opens a sheet of places whose fields stay editable, and Send shares the pin. A menu with a location input
- * (test/fixtures/pickup-menu.json, saved into npm start's copy of menus/) takes it and goes on; the delivery menu's
+ * (test/fixtures/pickup-menu.json, saved into npm start's copy of menus/) takes it and goes on; the input's location
+ * request message has a Send location button that opens the same sheet; the delivery menu's
  * button question, which a pin does not answer, is asked again. Keyboard only, by mouse, and on a phone-sized screen.
  * Screenshots go to test-results/.
  */
@@ -48,7 +49,8 @@ describe.skipIf(chromiumMissing && !mustRun)("sharing a location from the simula
     await page.locator('.chip[data-menu="pickup"]').click();
     // A location input with `request: true`: WhatsApp's location request message.
     await incoming().last().getByText("Where should the courier pick up your parcel?").waitFor();
-    expect(await incoming().last().locator(".text").textContent()).toBe("Where should the courier pick up your parcel?\n\n[📍 Send location]");
+    expect(await incoming().last().locator(".text").textContent()).toBe("Where should the courier pick up your parcel?");
+    expect(await incoming().last().getByRole("button", { name: "Send location" }).count()).toBe(1);
 
     // From the message box, Shift+Tab reaches the location button; Enter opens the sheet with the first place chosen.
     await box().focus();
@@ -100,6 +102,36 @@ describe.skipIf(chromiumMissing && !mustRun)("sharing a location from the simula
     await incoming().last().getByText("The courier will come to King's Cross, platform 9 (51.530881,-0.123575).").waitFor();
     expect(await page.locator(`.customer[data-customer="${ALICE}"] .customer-preview`).textContent()).toBe("The courier will come to King's Cross, platform 9 (51.530881,-0.123575).");
     await page.screenshot({ path: `${RESULTS}/location-02-answered.png` });
+  });
+
+  it("the location request message's Send location button opens the same sheet, and its pin answers the input", async () => {
+    await page.locator('.chip[data-menu="pickup"]').click();
+    await expect.poll(() => incoming().filter({ hasText: "Where should the courier pick up your parcel?" }).count()).toBe(2);
+    const request = incoming().last();
+    const sendLocation = request.getByRole("button", { name: "Send location" });
+    expect(await sendLocation.getAttribute("aria-haspopup")).toBe("dialog");
+    expect(await sendLocation.isEnabled()).toBe(true);
+    // Tapped, it opens the composer's sheet (the one dialog on the page); Escape gives the focus back to it.
+    await sendLocation.click();
+    await sheet().waitFor();
+    expect(await page.locator("dialog[open]").count()).toBe(1);
+    expect(await page.evaluate<string>("document.activeElement?.type ?? ''")).toBe("radio");
+    await page.keyboard.press("Escape");
+    await sheet().waitFor({ state: "hidden" });
+    expect(await page.evaluate<boolean>("document.activeElement?.classList.contains('location-request') ?? false")).toBe(true);
+
+    const sent = await outgoing().count();
+    await sendLocation.click();
+    await sheet().waitFor();
+    await sheet().getByText("Buckingham Palace").click();
+    await page.screenshot({ path: `${RESULTS}/location-06-request-sheet.png` });
+    await sheet().getByRole("button", { name: "Send" }).click();
+    await sheet().waitFor({ state: "hidden" });
+    await expect.poll(() => outgoing().count()).toBe(sent + 1);
+    const pin = outgoing().last();
+    await pin.locator(".caption", { hasText: "worker: completed" }).waitFor();
+    expect(await pin.locator(".location-name").textContent()).toBe("Buckingham Palace");
+    await incoming().last().getByText("The courier will come to Buckingham Palace (51.501364,-0.14189).").waitFor();
   });
 
   it("a pin sent to an ordinary question is not an answer: the question again, no attempt counted", async () => {

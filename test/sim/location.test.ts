@@ -27,8 +27,11 @@ describe("a location shared from the simulator's page", () => {
     const rig = await rigWithWorker();
     expect((await rig.worker.admin("PUT", "/menus/pickup", PICKUP)).ok).toBe(true);
     const question = await started(rig, ALICE.number, "pickup");
-    // WhatsApp's location request message, as the page shows it.
-    expect(question.content).toEqual({ type: "text", text: "Where should the courier pick up your parcel?\n\n[📍 Send location]" });
+    // WhatsApp's location request message, kept as sent: the page draws its Send location button.
+    expect(question.content).toEqual({
+      type: "interactive",
+      interactive: { type: "location_request_message", body: { text: "Where should the courier pick up your parcel?" }, action: { name: "send_location" } },
+    });
 
     const res = await share(rig, ALICE.number, { lat: 51.501364, long: -0.14189, name: "Buckingham Palace", address: "London SW1A 1AA" });
     expect(await res.json()).toEqual({ ok: true });
