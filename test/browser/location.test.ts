@@ -8,10 +8,10 @@
  */
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import type { Locator, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Locator } from "playwright-core";
+import { describe, expect, it } from "vitest";
 import { chromiumMissing, mustRun } from "./chromium.js";
-import { chatOf, openSimulator, RESULTS, ROOT, texts, type SimulatorInChromium } from "./simulator-page.js";
+import { RESULTS, ROOT, simulatorSuite, texts } from "./simulator-page.js";
 
 const ALICE = "447700900101";
 const BILAL = "447700900102";
@@ -20,33 +20,21 @@ const PHONE = { width: 390, height: 844 };
 const DELIVERY_QUESTION = "Which time would you like us to deliver your order at?";
 
 describe.skipIf(chromiumMissing && !mustRun)("sharing a location from the simulator's composer under npm start, in Chromium", { timeout: 60_000 }, () => {
-  let sim: SimulatorInChromium | undefined;
-  let page: Page;
-
-  beforeAll(async () => {
-    sim = await openSimulator();
-    page = sim.page;
-    await page.goto(sim.app.url);
-  }, 240_000);
-
-  afterAll(() => sim?.close(), 60_000);
-
-  const { messages, incoming, outgoing } = chatOf(() => page);
-  const box = () => page.getByRole("textbox", { name: "Type a message" });
-  const button = () => page.getByRole("button", { name: "Share a location" });
-  const sheet = () => page.getByRole("dialog", { name: "Send location" });
-  const focused = () => page.evaluate<string>("document.activeElement?.id ?? ''");
+  const { sim, page, messages, incoming, outgoing, box } = simulatorSuite();
+  const button = () => page().getByRole("button", { name: "Share a location" });
+  const sheet = () => page().getByRole("dialog", { name: "Send location" });
+  const focused = () => page().evaluate<string>("document.activeElement?.id ?? ''");
   const field = (label: string) => sheet().getByLabel(label);
   /** The questions of the delivery menu in the chat, each sending of it. */
-  const deliveryQuestions = () => incoming().filter({ has: page.locator(".i-header", { hasText: "Delivery time" }) });
+  const deliveryQuestions = () => incoming().filter({ has: page().locator(".i-header", { hasText: "Delivery time" }) });
 
   it("the pick-up menu's location question takes a pin shared from the keyboard, drawn as a location bubble, and goes on", async () => {
     // Alice writes first: a business message reaches only a customer inside WhatsApp's 24-hour window.
     await box().fill("Hello");
     await box().press("Enter");
     await messages().getByText("Hi! What can we do for you today?").waitFor();
-    await writeFile(join(sim!.menusDir, "pickup.json"), await readFile(`${ROOT}test/fixtures/pickup-menu.json`, "utf8"));
-    await page.locator('.chip[data-menu="pickup"]').click();
+    await writeFile(join(sim().menusDir, "pickup.json"), await readFile(`${ROOT}test/fixtures/pickup-menu.json`, "utf8"));
+    await page().locator('.chip[data-menu="pickup"]').click();
     // A location input with `request: true`: WhatsApp's location request message.
     await incoming().last().getByText("Where should the courier pick up your parcel?").waitFor();
     expect(await incoming().last().locator(".text").textContent()).toBe("Where should the courier pick up your parcel?");
@@ -54,10 +42,10 @@ describe.skipIf(chromiumMissing && !mustRun)("sharing a location from the simula
 
     // From the message box, Shift+Tab reaches the location button; Enter opens the sheet with the first place chosen.
     await box().focus();
-    await page.keyboard.press("Shift+Tab");
+    await page().keyboard.press("Shift+Tab");
     expect(await focused()).toBe("location-button");
     expect(await button().getAttribute("aria-haspopup")).toBe("dialog");
-    await page.keyboard.press("Enter");
+    await page().keyboard.press("Enter");
     await sheet().waitFor();
     expect(await texts(sheet().locator(".sheet-row-title"))).toEqual(["Buckingham Palace", "King's Cross station", "Your current location (a pin, no name)"]);
     expect(
@@ -65,7 +53,7 @@ describe.skipIf(chromiumMissing && !mustRun)("sharing a location from the simula
         .getByRole("radio", { name: /Buckingham Palace/ })
         .isChecked(),
     ).toBe(true);
-    expect(await page.evaluate<string>("document.activeElement?.type ?? ''")).toBe("radio");
+    expect(await page().evaluate<string>("document.activeElement?.type ?? ''")).toBe("radio");
     expect([await field("Latitude").inputValue(), await field("Longitude").inputValue(), await field("Name (optional)").inputValue(), await field("Address (optional)").inputValue()]).toEqual([
       "51.501364",
       "-0.14189",
@@ -73,7 +61,7 @@ describe.skipIf(chromiumMissing && !mustRun)("sharing a location from the simula
       "London SW1A 1AA",
     ]);
     // An arrow key picks the next place and fills its fields; then the name is edited, and Enter sends.
-    await page.keyboard.press("ArrowDown");
+    await page().keyboard.press("ArrowDown");
     expect(
       await sheet()
         .getByRole("radio", { name: /King's Cross station/ })
@@ -81,13 +69,13 @@ describe.skipIf(chromiumMissing && !mustRun)("sharing a location from the simula
     ).toBe(true);
     expect(await field("Address (optional)").inputValue()).toBe("Euston Road, London N1 9AL");
     for (const expected of ["location-lat", "location-long", "location-name"]) {
-      await page.keyboard.press("Tab");
+      await page().keyboard.press("Tab");
       expect(await focused()).toBe(expected);
     }
-    await page.keyboard.press("Control+A");
-    await page.keyboard.type("King's Cross, platform 9");
-    await page.screenshot({ path: `${RESULTS}/location-01-sheet.png` });
-    await page.keyboard.press("Enter");
+    await page().keyboard.press("Control+A");
+    await page().keyboard.type("King's Cross, platform 9");
+    await page().screenshot({ path: `${RESULTS}/location-01-sheet.png` });
+    await page().keyboard.press("Enter");
     await sheet().waitFor({ state: "hidden" });
     // Focus is back on the button that opened the sheet.
     expect(await focused()).toBe("location-button");
@@ -100,12 +88,12 @@ describe.skipIf(chromiumMissing && !mustRun)("sharing a location from the simula
     expect(await pin.getByRole("img", { name: "Map with a pin at 51.530881, -0.123575" }).count()).toBe(1);
     expect(await pin.locator('[data-delivery="delivered"]').count()).toBe(1);
     await incoming().last().getByText("The courier will come to King's Cross, platform 9 (51.530881,-0.123575).").waitFor();
-    expect(await page.locator(`.customer[data-customer="${ALICE}"] .customer-preview`).textContent()).toBe("The courier will come to King's Cross, platform 9 (51.530881,-0.123575).");
-    await page.screenshot({ path: `${RESULTS}/location-02-answered.png` });
+    expect(await page().locator(`.customer[data-customer="${ALICE}"] .customer-preview`).textContent()).toBe("The courier will come to King's Cross, platform 9 (51.530881,-0.123575).");
+    await page().screenshot({ path: `${RESULTS}/location-02-answered.png` });
   });
 
   it("the location request message's Send location button opens the same sheet, and its pin answers the input", async () => {
-    await page.locator('.chip[data-menu="pickup"]').click();
+    await page().locator('.chip[data-menu="pickup"]').click();
     await expect.poll(() => incoming().filter({ hasText: "Where should the courier pick up your parcel?" }).count()).toBe(2);
     const request = incoming().last();
     const sendLocation = request.getByRole("button", { name: "Send location" });
@@ -114,17 +102,17 @@ describe.skipIf(chromiumMissing && !mustRun)("sharing a location from the simula
     // Tapped, it opens the composer's sheet (the one dialog on the page); Escape gives the focus back to it.
     await sendLocation.click();
     await sheet().waitFor();
-    expect(await page.locator("dialog[open]").count()).toBe(1);
-    expect(await page.evaluate<string>("document.activeElement?.type ?? ''")).toBe("radio");
-    await page.keyboard.press("Escape");
+    expect(await page().locator("dialog[open]").count()).toBe(1);
+    expect(await page().evaluate<string>("document.activeElement?.type ?? ''")).toBe("radio");
+    await page().keyboard.press("Escape");
     await sheet().waitFor({ state: "hidden" });
-    expect(await page.evaluate<boolean>("document.activeElement?.classList.contains('location-request') ?? false")).toBe(true);
+    expect(await page().evaluate<boolean>("document.activeElement?.classList.contains('location-request') ?? false")).toBe(true);
 
     const sent = await outgoing().count();
     await sendLocation.click();
     await sheet().waitFor();
     await sheet().getByText("Buckingham Palace").click();
-    await page.screenshot({ path: `${RESULTS}/location-06-request-sheet.png` });
+    await page().screenshot({ path: `${RESULTS}/location-06-request-sheet.png` });
     await sheet().getByRole("button", { name: "Send" }).click();
     await sheet().waitFor({ state: "hidden" });
     await expect.poll(() => outgoing().count()).toBe(sent + 1);
@@ -135,7 +123,7 @@ describe.skipIf(chromiumMissing && !mustRun)("sharing a location from the simula
   });
 
   it("a pin sent to an ordinary question is not an answer: the question again, no attempt counted", async () => {
-    await page.locator('.chip[data-menu="delivery"]').click();
+    await page().locator('.chip[data-menu="delivery"]').click();
     await deliveryQuestions().first().locator('[data-tick="read"]').waitFor();
     expect(await deliveryQuestions().count()).toBe(1);
 
@@ -157,9 +145,9 @@ describe.skipIf(chromiumMissing && !mustRun)("sharing a location from the simula
     expect(await again.locator(".text").textContent()).toBe(`Please tap one of the options, or type its number.\n\n${DELIVERY_QUESTION}`);
     expect(await again.locator("button.choice:disabled").count()).toBe(0);
     // The session as the workbench reads it from the worker: still at the question, no failed attempt.
-    const session = (await (await fetch(`${sim!.app.url}api/workbench/customers/${ALICE}/session`)).json()) as { session: { pending: { node: string }; attempts: number } };
+    const session = (await (await fetch(`${sim().app.url}api/workbench/customers/${ALICE}/session`)).json()) as { session: { pending: { node: string }; attempts: number } };
     expect(session.session).toMatchObject({ pending: { node: "delivery-time" }, attempts: 0 });
-    await page.screenshot({ path: `${RESULTS}/location-03-not-an-answer.png` });
+    await page().screenshot({ path: `${RESULTS}/location-03-not-an-answer.png` });
 
     // The question still takes a tap.
     await again.getByRole("button", { name: "17:15" }).click();
@@ -168,7 +156,7 @@ describe.skipIf(chromiumMissing && !mustRun)("sharing a location from the simula
 
   it("Escape, the close button and the dimmed chat close the sheet without sending; a latitude past 90 is not sent", async () => {
     const sent = await outgoing().count();
-    for (const close of [() => page.keyboard.press("Escape"), () => sheet().getByRole("button", { name: "Close" }).click(), () => page.mouse.click(20, 20)]) {
+    for (const close of [() => page().keyboard.press("Escape"), () => sheet().getByRole("button", { name: "Close" }).click(), () => page().mouse.click(20, 20)]) {
       await button().click();
       await sheet().waitFor();
       await close();
@@ -180,17 +168,17 @@ describe.skipIf(chromiumMissing && !mustRun)("sharing a location from the simula
     await sheet().getByRole("button", { name: "Send" }).click();
     // The browser holds the form back: the sheet stays, the field says what is wrong.
     expect(await sheet().isVisible()).toBe(true);
-    expect(await page.evaluate<boolean>("document.getElementById('location-lat').validity.rangeOverflow")).toBe(true);
-    await page.keyboard.press("Escape");
+    expect(await page().evaluate<boolean>("document.getElementById('location-lat').validity.rangeOverflow")).toBe(true);
+    await page().keyboard.press("Escape");
     await sheet().waitFor({ state: "hidden" });
     expect(await outgoing().count()).toBe(sent);
   });
 
   it("on a phone-sized screen the location button sits in the composer and the sheet fits, without sideways scrolling", async () => {
-    const phone = await sim!.browser.newPage({ viewport: PHONE, isMobile: true, hasTouch: true, locale: "en-GB" });
+    const phone = await sim().browser.newPage({ viewport: PHONE, isMobile: true, hasTouch: true, locale: "en-GB" });
     phone.setDefaultTimeout(30_000);
     try {
-      await phone.goto(`${sim!.app.url}#${BILAL}`);
+      await phone.goto(`${sim().app.url}#${BILAL}`);
       await expect.poll(() => phone.locator(".chat-sub").textContent()).toContain("you are Bilal");
       const fits = async (what: string, where: Locator = phone.locator(what).first()) => {
         const b = (await where.boundingBox())!;

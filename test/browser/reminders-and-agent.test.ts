@@ -5,10 +5,9 @@
  * `agent` command hands over again. The cafe's agent webhook is on example.com, which npm start points at its local
  * receiver, standing in for the agent system. Screenshots go to test-results/.
  */
-import type { Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { chromiumMissing, mustRun } from "./chromium.js";
-import { chatOf, openSimulator, RESULTS, texts, type SimulatorInChromium } from "./simulator-page.js";
+import { RESULTS, simulatorSuite, texts } from "./simulator-page.js";
 
 const ALICE = "447700900101";
 const BILAL = "447700900102";
@@ -18,25 +17,13 @@ const WELCOME = "Hi! What can we do for you today?";
 const HANDED_OVER = "A barista will reply here shortly.";
 
 describe.skipIf(chromiumMissing && !mustRun)("the simulator's clock and Agent strip under npm start, in Chromium", { timeout: 60_000 }, () => {
-  let sim: SimulatorInChromium | undefined;
-  let page: Page;
-
-  beforeAll(async () => {
-    sim = await openSimulator();
-    page = sim.page;
-    await page.goto(sim.app.url);
-  }, 240_000);
-
-  afterAll(() => sim?.close(), 60_000);
-
-  const { messages, incoming, outgoing } = chatOf(() => page);
-  const box = () => page.getByRole("textbox", { name: "Type a message" });
-  const agent = () => page.getByRole("region", { name: "Agent" });
+  const { page, messages, incoming, outgoing, box } = simulatorSuite();
+  const agent = () => page().getByRole("region", { name: "Agent" });
   const notices = () => texts(messages().locator(".notice .notice-title"));
   /** Holds a customer and has them write, as a business message reaches only a customer inside the 24-hour window. */
   const holdAndWrite = async (number: string, name: string, text: string) => {
-    await page.locator(`.customer[data-customer="${number}"]`).click();
-    await expect.poll(() => page.locator(".chat-sub").textContent()).toContain(`you are ${name}`);
+    await page().locator(`.customer[data-customer="${number}"]`).click();
+    await expect.poll(() => page().locator(".chat-sub").textContent()).toContain(`you are ${name}`);
     await box().fill(text);
     await box().press("Enter");
     await outgoing().last().locator(".caption").waitFor();
@@ -44,13 +31,13 @@ describe.skipIf(chromiumMissing && !mustRun)("the simulator's clock and Agent st
 
   it("an unanswered pill list is sent again once ⏩ +1 h makes its reminder due, then the menu times out", async () => {
     await holdAndWrite(ALICE, "Alice", "Hello");
-    await page.locator('.chip[data-menu="pills"]').click();
-    const lists = incoming().filter({ has: page.locator(".i-header", { hasText: PILL_LIST }) });
+    await page().locator('.chip[data-menu="pills"]').click();
+    const lists = incoming().filter({ has: page().locator(".i-header", { hasText: PILL_LIST }) });
     await lists.first().locator('[data-tick="read"]').waitFor();
     expect(await lists.count()).toBe(1);
 
     // An hour on the customer's clock: the menu's one reminder (after 1 h, "repeat") sends the list again.
-    await page.getByRole("button", { name: "+1 h", exact: true }).click();
+    await page().getByRole("button", { name: "+1 h", exact: true }).click();
     await expect.poll(() => lists.count()).toBe(2);
     await expect.poll(notices).toContain('⏰ reminder 1 of "pill" came due');
     const again = incoming().last();
@@ -58,14 +45,14 @@ describe.skipIf(chromiumMissing && !mustRun)("the simulator's clock and Agent st
     expect(await again.locator(".text").textContent()).toBe("You will be presented with a list of options");
     await again.locator('[data-tick="read"]').waitFor();
     expect(await messages().getByText(TIMED_OUT).count()).toBe(0);
-    await page.screenshot({ path: `${RESULTS}/reminders-01-reminded.png` });
+    await page().screenshot({ path: `${RESULTS}/reminders-01-reminded.png` });
 
     // Another hour with no answer: past its last reminder the menu ends politely, and sends no third list.
-    await page.getByRole("button", { name: "+1 h", exact: true }).click();
+    await page().getByRole("button", { name: "+1 h", exact: true }).click();
     await incoming().last().getByText(TIMED_OUT).waitFor();
     await expect.poll(notices).toEqual(['Started the menu "Pick a pill (Vonage list example)"', '⏰ reminder 1 of "pill" came due', '⏰ "pill" went unanswered after its reminders: timed out']);
     expect(await lists.count()).toBe(2);
-    await page.screenshot({ path: `${RESULTS}/reminders-02-timed-out.png` });
+    await page().screenshot({ path: `${RESULTS}/reminders-02-timed-out.png` });
   });
 
   it("the cafe's Talk to us hands Bilal to a person: the Agent strip appears and the bot stops answering", async () => {
@@ -86,17 +73,17 @@ describe.skipIf(chromiumMissing && !mustRun)("the simulator's clock and Agent st
     expect(await outgoing().last().locator(".bubble .text").textContent()).toBe("Is my order on its way?");
     expect(await incoming().count()).toBe(before);
     // What the agent system got, in the workbench's webhook inspector: the message, signed.
-    await page.locator("#workbench-toggle").click();
-    await page
+    await page().locator("#workbench-toggle").click();
+    await page()
       .getByRole("complementary", { name: "Workbench" })
       .getByRole("tab", { name: /^Webhooks/ })
       .click();
-    const relayed = page.locator(".wb-hook", { hasText: '"handover.message"' }).first();
+    const relayed = page().locator(".wb-hook", { hasText: '"handover.message"' }).first();
     await relayed.waitFor();
     expect(await relayed.getAttribute("data-verified")).toBe("true");
     expect(await relayed.locator(".wb-json").textContent()).toContain('"text": "Is my order on its way?"');
-    await page.locator("#workbench-toggle").click();
-    await page.screenshot({ path: `${RESULTS}/agent-01-handed-over.png` });
+    await page().locator("#workbench-toggle").click();
+    await page().screenshot({ path: `${RESULTS}/agent-01-handed-over.png` });
   });
 
   it("the agent's answer from the strip reaches the customer's chat", async () => {
@@ -114,7 +101,7 @@ describe.skipIf(chromiumMissing && !mustRun)("the simulator's clock and Agent st
     await incoming().last().getByText("Yes, it leaves the shop in ten minutes.").waitFor();
     await incoming().last().locator('[data-tick="read"]').waitFor();
     await expect.poll(() => answer.inputValue()).toBe("");
-    await page.screenshot({ path: `${RESULTS}/agent-02-answered.png` });
+    await page().screenshot({ path: `${RESULTS}/agent-02-answered.png` });
   });
 
   it("Hand back returns Bilal to the bot: the strip goes, the menu asks again and answers him", async () => {
@@ -129,7 +116,7 @@ describe.skipIf(chromiumMissing && !mustRun)("the simulator's clock and Agent st
     await incoming().last().getByText(WELCOME).waitFor();
     expect(await outgoing().last().locator(".caption").textContent()).toBe("worker: advanced");
     expect(await agent().isVisible()).toBe(false);
-    await page.screenshot({ path: `${RESULTS}/agent-03-handed-back.png` });
+    await page().screenshot({ path: `${RESULTS}/agent-03-handed-back.png` });
   });
 
   it("the agent command hands Bilal over again from the menu's question", async () => {
@@ -139,6 +126,6 @@ describe.skipIf(chromiumMissing && !mustRun)("the simulator's clock and Agent st
     await agent().waitFor({ state: "visible" });
     expect(await agent().locator(".agent-state").textContent()).toMatch(/\/agents\/cafe$/);
     expect(await messages().getByText(HANDED_OVER).count()).toBe(2);
-    await page.screenshot({ path: `${RESULTS}/agent-04-agent-command.png` });
+    await page().screenshot({ path: `${RESULTS}/agent-04-agent-command.png` });
   });
 });

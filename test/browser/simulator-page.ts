@@ -7,6 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Browser, Locator, Page } from "playwright-core";
+import { afterAll, beforeAll } from "vitest";
 import { launchChromium } from "./chromium.js";
 import { npmStart, type NpmStart } from "./npm-start.js";
 
@@ -57,3 +58,22 @@ export function chatOf(page: () => Page) {
 
 /** The trimmed texts of what `l` finds, in order. */
 export const texts = async (l: Locator) => (await l.allTextContents()).map((t) => t.trim());
+
+/**
+ * For a describe block: npm start and its page, opened on the simulator before the block's tests and closed after
+ * them; the page, the chat's locators and the composer's message box on it.
+ */
+export function simulatorSuite() {
+  let sim: SimulatorInChromium | undefined;
+  beforeAll(async () => {
+    sim = await openSimulator();
+    await sim.page.goto(sim.app.url);
+  }, 240_000);
+  afterAll(() => sim?.close(), 60_000);
+  const opened = () => {
+    if (sim === undefined) throw new Error("the simulator did not open (see the beforeAll error)");
+    return sim;
+  };
+  const page = () => opened().page;
+  return { sim: opened, page, ...chatOf(page), box: () => page().getByRole("textbox", { name: "Type a message" }) };
+}
