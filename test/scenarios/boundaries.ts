@@ -125,4 +125,49 @@ export const boundaryScenarios: Scenario[] = [
         assert.equal((await start()).status, 200);
       }),
   },
+  {
+    name: "boundaries: a menu over 64 KiB and a conversation at every bound at once (100 typed answers of 200 characters, 20 full variables) run to the end on every store, the completion whole",
+    run: (make) =>
+      withHarness(make, async (h) => {
+        // About 90 KiB of menu, and answers in a script of two bytes a character, so that the session, whose
+        // completing step also owes the answers in its completion, is far past Deno KV's 64 KiB for one value.
+        const QUESTIONS = 100;
+        const filler = " Tell us more, in your own words.".repeat(26);
+        const nodes: Record<string, unknown> = { done: { type: "text", text: "Thank you, all noted.", webhook: h.hooks.url } };
+        for (let i = 0; i < QUESTIONS; i++) {
+          nodes[`q${i}`] = {
+            type: "input",
+            text: `Note ${i + 1} of ${QUESTIONS}.${filler}`,
+            var: `v${i % 20}`,
+            validate: { type: "text", minLength: 1, maxLength: 200 },
+            next: i + 1 < QUESTIONS ? `q${i + 1}` : "done",
+          };
+        }
+        const menu = { id: "notes", start: "q0", nodes };
+        assert.ok(JSON.stringify(menu).length > 80 * 1024);
+        const put = await h.admin("PUT", "/admin/menus/notes", menu);
+        assert.equal(put.status, 201, await put.clone().text());
+        await h.bind(h.business, "notes");
+        const customer = newCustomer();
+        const answer = (i: number) => `${String(i).padStart(3, "0")}${"記".repeat(197)}`;
+        assert.equal(((await (await h.inbound(textWebhook({ business: h.business, customer, text: "hi" }))).json()) as { outcome: string }).outcome, "started");
+        for (let i = 0; i < QUESTIONS; i++) {
+          if (i + 1 === QUESTIONS) assert.ok(new TextEncoder().encode(JSON.stringify(await h.rawSession(customer))).length > 64 * 1024, "the session alone is over 64 KiB");
+          const res = await h.inbound(textWebhook({ business: h.business, customer, text: answer(i) }));
+          assert.equal(res.status, 200, await res.clone().text());
+          assert.equal(((await res.json()) as { outcome: string }).outcome, i + 1 < QUESTIONS ? "advanced" : "completed", `answer ${i + 1}`);
+        }
+        const sent = h.api.accepted.filter((m) => m.body["to"] === customer).map((m) => String(m.body["text"] ?? ""));
+        assert.equal(sent.length, QUESTIONS + 1);
+        assert.match(sent.at(-1)!, /^Thank you, all noted\.$/);
+        assert.equal(h.hooks.delivered.length, 1, "the completion was delivered once");
+        const data = JSON.parse(h.hooks.delivered[0]!.body).data as { answers: Array<{ node: string; id: string }>; variables: Record<string, string> };
+        assert.deepEqual(
+          data.answers.map((a) => [a.node, a.id]),
+          Array.from({ length: QUESTIONS }, (_, i) => [`q${i}`, answer(i)]),
+        );
+        assert.deepEqual(data.variables, Object.fromEntries(Array.from({ length: 20 }, (_, v) => [`v${v}`, answer(80 + v)])));
+        assert.equal((await h.session(customer))?.pending ?? null, null, "the conversation ended");
+      }),
+  },
 ];
