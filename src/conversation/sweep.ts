@@ -19,7 +19,7 @@ export const SWEEP_SCHEDULE = "*/5 * * * *";
 
 /**
  * Records one sweep handles at most; the rest wait for the next. A sweep costs a list, a bulk read, then one send and
- * one delete a record: 42 operations, under the Workers Free plan's 50 subrequests per invocation.
+ * one delete a record: 42 operations, under the Workers Free plan's 50 subrequests per invocation even if each counts.
  */
 export const SWEEP_MAX = 20;
 
@@ -34,7 +34,7 @@ export interface SweepResult {
   found: number;
   /** Handed to the queue (and removed, unless `unremoved` says otherwise). */
   requeued: number;
-  /** Left for the next sweep: the queue refused (the first refusal ends the sweep). */
+  /** Left for the next sweep: the queue refused them. */
   kept: number;
   /** Of a shape no timer handler takes: removed without queueing. */
   dropped: number;
@@ -53,16 +53,16 @@ export function remainingDelayMs(message: TimerMessage, now: number): number {
 export async function sweepTimers(deps: SweepDeps): Promise<SweepResult> {
   const entries = await deps.stranded.list(SWEEP_MAX);
   const result: SweepResult = { found: entries.length, requeued: 0, kept: 0, dropped: 0, unremoved: 0 };
-  for (const [i, entry] of entries.entries()) {
+  for (const entry of entries) {
     const message = timerMessage(entry.body);
     if (message !== null) {
       try {
         await deps.scheduler.schedule(message, remainingDelayMs(message, deps.now()));
       } catch (error) {
-        // The queue refuses: it would refuse the rest too. Every record stays for the next sweep.
-        result.kept = entries.length - i;
+        // Kept for the next sweep. The others are still tried: one the queue cannot take must not hold them up.
+        result.kept++;
         result.error = messageOf(error);
-        return result;
+        continue;
       }
     }
     try {

@@ -40,8 +40,8 @@ function timer(dueInMs: number, overrides: Partial<TimerMessage> = {}): TimerMes
   };
 }
 
-/** A scheduler that records what it took, and what the store held at that moment. */
-function recording(refuseAfter = Number.POSITIVE_INFINITY) {
+/** A scheduler that records what it took, and what the store held at that moment; it refuses what `refuses` says. */
+function recording(refuses: (message: TimerMessage) => boolean = () => false) {
   const taken: Array<{ body: TimerMessage; delayMs: number; stillKept: boolean }> = [];
   let calls = 0;
   return {
@@ -49,8 +49,9 @@ function recording(refuseAfter = Number.POSITIVE_INFINITY) {
     calls: () => calls,
     scheduler: {
       async schedule(body: unknown, delayMs: number) {
-        if (++calls > refuseAfter) throw new Error("Queue send failed: 503");
+        calls++;
         const message = body as TimerMessage;
+        if (refuses(message)) throw new Error("Queue send failed: 503");
         taken.push({ body: message, delayMs, stillKept: (await kv.get(await strandedKey(message))) !== null });
       },
     },
@@ -88,15 +89,17 @@ it("the same customer's same timer kept twice is one record, which expires a day
   expect((await strandedKey(t)).length).toBeLessThan(512);
 });
 
-it("a queue that refuses ends the sweep: every record not yet taken stays for the next one", async () => {
-  for (let i = 0; i < 3; i++) await stranded.keep(timer(60_000));
-  const q = recording(1);
+it("a record the queue refuses stays for the next sweep, and does not hold up the others", async () => {
+  const timers = [timer(60_000), timer(60_000), timer(60_000)];
+  for (const t of timers) await stranded.keep(t);
+  const refused = (await kv.list(STRANDED_PREFIX))[0];
+  const q = recording((m) => m.id === timers.find((t) => refused?.includes(t.customer))?.id);
   const result = await sweepTimers({ stranded, scheduler: q.scheduler, now });
-  expect(result).toEqual({ found: 3, requeued: 1, kept: 2, dropped: 0, unremoved: 0, error: "Queue send failed: 503" });
-  expect(q.calls()).toBe(2);
-  expect(await kv.list(STRANDED_PREFIX)).toHaveLength(2);
+  expect(result).toEqual({ found: 3, requeued: 2, kept: 1, dropped: 0, unremoved: 0, error: "Queue send failed: 503" });
+  expect(q.calls()).toBe(3);
+  expect(await kv.list(STRANDED_PREFIX)).toEqual([refused]);
   const next = await sweepTimers({ stranded, scheduler: recording().scheduler, now });
-  expect(next).toMatchObject({ found: 2, requeued: 2, kept: 0 });
+  expect(next).toMatchObject({ found: 1, requeued: 1, kept: 0 });
 });
 
 it("a record of a shape no timer handler takes is removed without being queued", async () => {
