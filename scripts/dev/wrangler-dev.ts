@@ -54,6 +54,9 @@ export function startWranglerDev(options: WranglerDevOptions): WranglerDev {
     "--env-file",
     options.envFile,
     "--show-interactive-dev-session=false",
+    // Local mode fires no Cron Trigger; this serves /__scheduled, which runs the timer sweep once when fetched
+    // (and keeps wrangler from warning that crons do not fire by themselves).
+    "--test-scheduled",
   ];
   const child = spawn(process.execPath, args, {
     cwd: options.cwd,

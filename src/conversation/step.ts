@@ -22,6 +22,7 @@ import type { Scheduler } from "../system.js";
 import type { FetchResult, InboundEvent, Outcome, Plan, SentRecord, Session, StatusEvent } from "../flow/types.js";
 import type { MenuRepo } from "../store/menus.js";
 import type { CustomerState, SessionRepo } from "../store/sessions.js";
+import type { StrandedTimers } from "../store/stranded-timers.js";
 import type { MessagesClient } from "../vonage/messages-client.js";
 import { buildMessage } from "../vonage/outbound.js";
 import { sha256Hex } from "../webcrypto.js";
@@ -51,6 +52,8 @@ export interface ConversationDeps {
   onSend?: (error: VonageApiError | null) => void;
   /** Sets reminder and hand-back timers; without one, none are set (the session still shows what it waits on). */
   scheduler?: Scheduler;
+  /** Where a timer the scheduler refused is kept for the sweep. */
+  stranded?: StrandedTimers;
   /** For what fails after the response is decided (a timer that could not be set). */
   log?: (line: Record<string, unknown>) => void;
 }
@@ -60,8 +63,9 @@ export const ARM_ATTEMPTS = 3;
 
 /**
  * Hands the plan's new timer to the scheduler, once its session is stored, trying again on a failure (within the
- * step's deadline). A failure after that is logged: the step itself went through, and the session still shows the
- * timer it waits on (`docs/guarantees.md`, the measured residue).
+ * step's deadline). A timer the scheduler still refuses is kept for the sweep (`sweep.ts`), which queues it later;
+ * either way the step itself went through, and the session shows the timer it waits on. Only a timer that could not
+ * be kept either is lost (an error line says so; `docs/guarantees.md`, the measured residue).
  */
 export async function arm(deps: ConversationDeps, plan: Plan, deadlineAt?: number): Promise<void> {
   const { schedule } = plan;
@@ -75,12 +79,14 @@ export async function arm(deps: ConversationDeps, plan: Plan, deadlineAt?: numbe
       ...(deadlineAt === undefined ? {} : { deadline: { at: deadlineAt, now: deps.now } }),
     });
   } catch (error) {
-    deps.log?.({
-      level: "error",
-      msg: "a timer could not be set; the conversation goes on without it",
-      kind: schedule.message.kind,
-      error: messageOf(error),
-    });
+    const line = { kind: schedule.message.kind, error: messageOf(error) };
+    try {
+      if (deps.stranded === undefined) throw new Error("no store for stranded timers");
+      await deps.stranded.keep(schedule.message);
+      deps.log?.({ level: "warn", msg: "a timer could not be set; it is kept for the sweep", ...line });
+    } catch (keepError) {
+      deps.log?.({ level: "error", msg: "a timer could not be set, nor kept for the sweep; the conversation goes on without it", ...line, keepError: messageOf(keepError) });
+    }
   }
 }
 

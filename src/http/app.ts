@@ -10,12 +10,18 @@ import { handleTimer } from "../conversation/timers.js";
 import { rehearse } from "../rehearsal.js";
 import { AppError, messageOf } from "../errors.js";
 import type { StepResult } from "../conversation/step.js";
+import { sweepTimers, type SweepResult } from "../conversation/sweep.js";
 
 /** The app and its timer handler: what a queue consumer (Workers `queue`, Deno `listenQueue`) hands a delivered timer to. */
 export interface AppWithTimers {
   app: Hono;
   /** Handles one delivered timer body; a throw asks the queue to deliver it again. `defer` runs completions after. */
   timer(body: unknown, defer?: (work: Promise<unknown>) => void): Promise<StepResult>;
+  /**
+   * Hands the timers the queue refused back to it (`conversation/sweep.ts`): what a Cron Trigger (Workers
+   * `scheduled`) or `Deno.cron` runs. Logs what it did when there was anything; a failure is logged and thrown.
+   */
+  sweep(): Promise<SweepResult>;
   /**
    * Does ahead of the first request what it would otherwise do: builds the services (the configuration's checks,
    * the keys' import) and rehearses the webhook path (`rehearsal.ts`). For a runtime entry's global scope, once.
@@ -79,6 +85,18 @@ export function createAppWithTimers(given: AppDeps): AppWithTimers {
     deps.log({ msg: "timer", outcome: result.outcome, menu: result.menu, node: result.node, sent: result.sent.length });
     return result;
   };
+  const sweep: AppWithTimers["sweep"] = async () => {
+    if (deps.scheduler === undefined) return { found: 0, requeued: 0, kept: 0, dropped: 0, unremoved: 0 };
+    try {
+      const s = await services();
+      const result = await sweepTimers({ stranded: s.stranded, scheduler: deps.scheduler, now: deps.now });
+      if (result.found > 0) deps.log({ level: result.kept > 0 ? "warn" : "info", msg: "timer sweep", ...result });
+      return result;
+    } catch (error) {
+      deps.log({ level: "error", msg: "the timer sweep failed; the next one tries again", error: messageOf(error) });
+      throw error;
+    }
+  };
   const prepare = async () => {
     // A bad setting or key (a typed error) is the first request's to report, with how to fix it; anything else is worth a line.
     const failed = await services.prepare();
@@ -91,5 +109,5 @@ export function createAppWithTimers(given: AppDeps): AppWithTimers {
       deps.log({ level: "warn", msg: "the start-up rehearsal failed: a cold isolate's first webhook compiles the path instead", error: messageOf(error) });
     }
   };
-  return { app, timer, prepare };
+  return { app, timer, sweep, prepare };
 }

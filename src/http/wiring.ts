@@ -11,6 +11,7 @@ import type { ConversationDeps } from "../conversation/step.js";
 import type { VonageApiError } from "../errors.js";
 import { menuRepo, type MenuRepo } from "../store/menus.js";
 import { sessionRepo, type SessionRepo } from "../store/sessions.js";
+import { strandedTimers, type StrandedTimers } from "../store/stranded-timers.js";
 import { createMessagesClient, type MessagesClient } from "../vonage/messages-client.js";
 import type { AppDeps } from "./deps.js";
 
@@ -27,6 +28,8 @@ export interface Services {
   sessions: SessionRepo;
   messages: MessagesClient;
   deliveries: Deliveries;
+  /** Timers the queue refused, for the sweep. */
+  stranded: StrandedTimers;
   /** The conversation's ports for this request (its `defer` belongs to the request; without one, a timer delivery's). */
   conversation(c: Context | null): ConversationDeps;
 }
@@ -56,6 +59,7 @@ async function buildServices(deps: AppDeps): Promise<Services> {
   // Publishes are rare: a tenth of a second of read-back settle costs nothing and keeps version numbers unique.
   const menus = menuRepo(stores.menus, { newId: random.uuid, sleep, settleMs: 100 });
   const sessions = sessionRepo(stores.sessions);
+  const stranded = strandedTimers(stores.sessions, { now });
   const messages = createMessagesClient({
     applicationId: config.applicationId,
     privateKey: config.privateKey,
@@ -82,6 +86,7 @@ async function buildServices(deps: AppDeps): Promise<Services> {
     sessions,
     messages,
     deliveries: delivery,
+    stranded,
     conversation: (c) => ({
       sessions,
       menus,
@@ -97,6 +102,7 @@ async function buildServices(deps: AppDeps): Promise<Services> {
       defer: deferFor(c, deps),
       onSend,
       log: deps.log,
+      stranded,
       ...(deps.scheduler ? { scheduler: deps.scheduler } : {}),
     }),
   };

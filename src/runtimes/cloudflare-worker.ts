@@ -1,4 +1,7 @@
-/** The Cloudflare Worker: one app per `env`, its stores the env's KV bindings, its timers the TIMERS queue. `Env` is `wrangler types` output. */
+/**
+ * The Cloudflare Worker: one app per `env`, its stores the env's KV bindings, its timers the TIMERS queue, and the
+ * Cron Trigger's sweep for timers that queue refused. `Env` is `wrangler types` output.
+ */
 import { createAppWithTimers, type AppWithTimers } from "../http/app.js";
 import { jsonLogger, type AppDeps } from "../http/deps.js";
 import { isQueue, queueScheduler } from "../scheduler/workers-queue.js";
@@ -56,6 +59,10 @@ export function createWorker(overrides: WorkerOverrides = {}, startup?: Env) {
           message.retry({ delaySeconds: TIMER_RETRY_SECONDS });
         }
       }
+    },
+    async scheduled(_controller, env) {
+      // The Cron Trigger (wrangler.toml): timers the queue refused go to it again. A throw marks this run failed.
+      await appFor(env).sweep();
     },
   } satisfies ExportedHandler<Env>;
 }

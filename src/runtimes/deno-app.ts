@@ -11,10 +11,11 @@ export interface DenoAppOptions extends Pick<AppDeps, "fetch" | "log">, Partial<
   kv: DenoKvLike & Partial<DenoQueueLike>;
 }
 
-/** The shape `deno serve` takes as a module's default export, and the handler `kv.listenQueue` hands timers to. */
+/** The shape `deno serve` takes as a module's default export, the handler `kv.listenQueue` hands timers to, and the sweep `Deno.cron` runs. */
 export interface DenoHandler {
   fetch(request: Request): Promise<Response>;
   timer: AppWithTimers["timer"];
+  sweep: AppWithTimers["sweep"];
   prepare: AppWithTimers["prepare"];
 }
 
@@ -23,7 +24,7 @@ export function denoApp({ env, kv, ...overrides }: DenoAppOptions): DenoHandler 
   // Timers go on the database's own queue unless the caller passes a scheduler (tests do, to drive the clock).
   const scheduler = ports.scheduler ?? (typeof kv.enqueue === "function" ? denoQueueScheduler(kv as DenoQueueLike) : undefined);
   // A locked database file is released by time passing for real, so the stores keep the real sleep.
-  const { app, timer, prepare } = createAppWithTimers({ ...ports, env, stores: denoStores(kv, { now: ports.now, random: ports.random }), ...(scheduler ? { scheduler } : {}) });
+  const { app, timer, sweep, prepare } = createAppWithTimers({ ...ports, env, stores: denoStores(kv, { now: ports.now, random: ports.random }), ...(scheduler ? { scheduler } : {}) });
   // `deno serve` passes connection info as a second argument; the app takes only the request.
-  return { fetch: async (request) => app.fetch(request), timer, prepare };
+  return { fetch: async (request) => app.fetch(request), timer, sweep, prepare };
 }

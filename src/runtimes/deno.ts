@@ -1,4 +1,5 @@
 /** Deno entry for `deno serve`: turns Deno's environment into the app's dependencies. Type-checked by `deno check`. */
+import { SWEEP_SCHEDULE } from "../conversation/sweep.js";
 import { jsonLogger } from "../http/deps.js";
 import { denoApp } from "./deno-app.js";
 
@@ -17,9 +18,21 @@ const handler = denoApp({ env: Deno.env.toObject(), kv, fetch: (input, init) => 
 void handler.prepare();
 // Reminders and hand-backs come back through the database's queue; a throw makes Deno KV deliver it again.
 void kv.listenQueue((body: unknown) => handler.timer(body).then(() => undefined));
-// A listening queue keeps the process alive after `deno serve` stops serving: closing the database ends it.
+// The sweep for timers the queue refused, as the Worker's Cron Trigger (registered at the top level, as Deploy
+// requires). A failed run is logged by the sweep; the next run tries again.
+const crons = new AbortController();
+void Deno.cron("wa-menu timer sweep", SWEEP_SCHEDULE, { signal: crons.signal }, () =>
+  handler.sweep().then(
+    () => undefined,
+    () => undefined,
+  ),
+);
+// A listening queue and a cron keep the process alive after `deno serve` stops serving: ending both ends it.
 try {
-  Deno.addSignalListener("SIGTERM", () => kv.close());
+  Deno.addSignalListener("SIGTERM", () => {
+    crons.abort();
+    kv.close();
+  });
 } catch {
   // No SIGTERM where the platform has none (Windows); Deno Deploy stops the isolate itself.
 }

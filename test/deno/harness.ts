@@ -6,6 +6,8 @@ import { denoKv, MENUS_NAMESPACE, SESSIONS_NAMESPACE, type DenoAtomicLike, type 
 import { kvGate, type KvGate } from "../support/kv-gate.js";
 import { menuRepo } from "../../src/store/menus.js";
 import { sessionRepo } from "../../src/store/sessions.js";
+import { strandedTimers } from "../../src/store/stranded-timers.js";
+import type { TimerMessage } from "../../src/flow/types.js";
 import { newCustomer, type Harness, type HarnessOptions, type WebhookOptions } from "../scenarios/harness.js";
 import { generateTestKeys, type TestKeys } from "../support/keys.js";
 import { createFakeReceiver } from "../support/receiver.js";
@@ -111,7 +113,8 @@ export async function denoHarness(options: DenoHarnessOptions = {}): Promise<Den
     await done;
   });
   const menus = menuRepo(denoKv(kv, { namespace: MENUS_NAMESPACE }));
-  const sessions = sessionRepo(denoKv(kv, { namespace: SESSIONS_NAMESPACE }));
+  const sessionStore = denoKv(kv, { namespace: SESSIONS_NAMESPACE });
+  const sessions = sessionRepo(sessionStore);
 
   const toApi: typeof fetch = (input, init) => {
     const url = input instanceof Request ? input.url : String(input);
@@ -179,6 +182,10 @@ export async function denoHarness(options: DenoHarnessOptions = {}): Promise<Den
     storeSession: async (session) => void (await sessions.save(session, undefined, 3600)),
     clock,
     timers: timers.queue,
+    // What the entry's Deno.cron runs (`deno test` does not fire crons), over the same database.
+    sweep: async () => void (await first.sweep()),
+    stranded: async () => (await strandedTimers(sessionStore, { now: clock.now }).list(1000)).map((e) => e.body as TimerMessage),
+    strand: (message) => strandedTimers(sessionStore, { now: clock.now }).keep(message),
     dispose: async () => {
       for (const handle of handles) handle.close();
       await listening;

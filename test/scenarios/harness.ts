@@ -1,6 +1,6 @@
 /** The contract every runtime's test harness meets, so one suite of conversation scenarios runs on each. */
 import assert from "node:assert/strict";
-import type { Session } from "../../src/flow/types.js";
+import type { Session, TimerMessage } from "../../src/flow/types.js";
 import type { ExampleBackend } from "../../sim/example-backend.js";
 import type { FakeMessagesApi, FakeMessagesApiOptions } from "../../sim/messages-api.js";
 import { textWebhook, type SignOptions } from "../../sim/vonage-webhooks.js";
@@ -67,6 +67,12 @@ export interface Harness {
   clock: TestClock;
   /** The timers the worker set (reminders, hand-backs), delivered when the test says, through the runtime's consumer. */
   timers: TimerQueue;
+  /** Runs the sweep as its runtime's schedule does (Workers: a scheduled event to the Worker; Deno: what `Deno.cron` runs). */
+  sweep(): Promise<void>;
+  /** The timers kept for the sweep (`timer-stranded:` records), as stored. */
+  stranded(): Promise<TimerMessage[]>;
+  /** Keeps a timer for the sweep as a step does when the queue refuses it (or as a stale list shows it again). */
+  strand(message: TimerMessage): Promise<void>;
   dispose(): Promise<void>;
 }
 

@@ -207,3 +207,106 @@ export const timerScenarios: Scenario[] = [
     assert.equal(phone(h).length, 2);
   }),
 ];
+
+/** The sweep's log lines, parsed. */
+const sweeps = (h: Harness) => h.logs.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l["msg"] === "timer sweep");
+
+/**
+ * Timers the queue refused every time their step tried (`arm`): kept under `timer-stranded:` keys, and handed to
+ * the queue again by the sweep, which each runtime's schedule runs (Workers: a real scheduled event to the Worker's
+ * `scheduled()`; Deno: the function `Deno.cron` runs), over the runtime's real KV.
+ */
+export const sweepScenarios: Scenario[] = [
+  scenario("a reminder the queue refused is kept, and the sweep sets it: it comes once, at its time", started, async ({ h, customer }) => {
+    h.timers.refusing = true;
+    await writes(h, customer, "hi");
+    assert.deepEqual(phone(h), ["? Tea or coffee?"], "the step itself goes through");
+    assert.equal(h.timers.refused, 3, "tried three times");
+    const [kept, ...more] = await h.stranded();
+    assert.equal(more.length, 0);
+    assert.equal(kept?.id, (await session(h, customer)).timers[0]?.id, "the record is the timer the session waits on");
+    assert.ok(h.logs.some((l) => l.includes("kept for the sweep")));
+
+    h.timers.refusing = false;
+    h.clock.advance(MINUTE);
+    await h.sweep();
+    assert.deepEqual(await h.stranded(), [], "removed once the queue took it");
+    assert.equal(h.timers.set.length, 1);
+    assert.equal(sweeps(h).at(-1)?.["requeued"], 1);
+    assert.equal(await later(h, 8 * MINUTE), 0, "with what was left of its delay: not due after 9 minutes");
+    // Queues take whole seconds: the remaining delay is rounded up.
+    assert.equal(await later(h, MINUTE + 2_000), 1);
+    assert.deepEqual(phone(h), ["? Tea or coffee?", "? Tea or coffee?"]);
+
+    await h.sweep();
+    assert.equal(h.timers.set.length, 2, "a second sweep finds nothing: only the next reminder was set, by the queue's delivery");
+    await later(h, 10 * MINUTE);
+    assert.equal(phone(h).length, 3, "and the conversation's timers go on as usual");
+  }),
+
+  scenario("a queue that refuses during the sweep keeps the record for the next sweep: the timeout comes late, once", started, async ({ h, customer }) => {
+    await writes(h, customer, "hi");
+    await later(h, 10 * MINUTE);
+    // The second reminder goes out, and the timer for the timeout it sets is refused.
+    h.timers.refusing = true;
+    await later(h, 10 * MINUTE);
+    assert.equal(phone(h).length, 3);
+    assert.equal((await h.stranded()).length, 1);
+
+    await later(h, 10 * MINUTE);
+    await h.sweep();
+    assert.equal((await h.stranded()).length, 1, "kept: the queue refused it again");
+    assert.equal(sweeps(h).at(-1)?.["kept"], 1);
+    assert.equal(phone(h).length, 3, "nothing came in the meantime");
+
+    h.timers.refusing = false;
+    h.clock.advance(5 * MINUTE);
+    await h.sweep();
+    assert.deepEqual(await h.stranded(), []);
+    assert.equal(await h.timers.deliverDue(), 1, "past due: queued with no delay");
+    assert.deepEqual(phone(h), ["? Tea or coffee?", "? Tea or coffee?", "? Tea or coffee?", "We will leave it there. Write menu to start again."]);
+    assert.equal((await session(h, customer)).timers.length, 0);
+  }),
+
+  scenario("a kept timer whose conversation moved on sends nothing, and its record is removed", started, async ({ h, customer }) => {
+    h.timers.refusing = true;
+    await writes(h, customer, "hi");
+    h.timers.refusing = false;
+    await writes(h, customer, "coffee");
+    await later(h, 10 * MINUTE);
+    await h.sweep();
+    assert.deepEqual(await h.stranded(), []);
+    assert.equal(await h.timers.deliverDue(), 1);
+    assert.deepEqual(phone(h), ["? Tea or coffee?", "One coffee coming up."]);
+  }),
+
+  scenario("a record the sweep sees twice (a stale list) queues the timer twice; the customer gets one reminder", started, async ({ h, customer }) => {
+    h.timers.refusing = true;
+    await writes(h, customer, "hi");
+    const [kept] = await h.stranded();
+    h.timers.refusing = false;
+    await h.sweep();
+    await h.strand(kept!);
+    await h.sweep();
+    assert.equal(h.timers.set.filter((t) => t.body.id === kept!.id).length, 2);
+    assert.equal(await later(h, 10 * MINUTE + 2_000), 2);
+    assert.deepEqual(phone(h), ["? Tea or coffee?", "? Tea or coffee?"]);
+  }),
+
+  scenario("an idle hand-back the queue refused still hands back after the sweep", started, async ({ h, customer }) => {
+    await writes(h, customer, "hi");
+    h.timers.refusing = true;
+    assert.equal((await writes(h, customer, "agent")).outcome, "handed_over");
+    assert.equal((await h.stranded())[0]?.kind, "handback");
+    h.timers.refusing = false;
+    await h.sweep();
+    await later(h, 61 * MINUTE);
+    assert.equal((await session(h, customer)).handover, null);
+    assert.deepEqual(
+      events(h)
+        .filter((e) => e.type === "handover.ended")
+        .map((e) => e.data["reason"]),
+      ["idle"],
+    );
+  }),
+];

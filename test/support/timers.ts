@@ -30,13 +30,22 @@ export interface TimerQueue {
   deliverDue(): Promise<number>;
   /** Delivers `body` (again: a duplicate, or late), whatever the clock says. */
   redeliver(body: TimerMessage): Promise<void>;
+  /** While true, every send is refused (as a queue that is down), and nothing is recorded. */
+  refusing: boolean;
+  /** Sends refused so far. */
+  readonly refused: number;
 }
 
 /** What a harness gives: the consumer that takes a delivered timer body. */
 export function timerQueue(clock: TestClock, consume: (body: TimerMessage) => Promise<void>) {
   const set: SetTimer[] = [];
   const delivered = new Set<SetTimer>();
+  let refused = 0;
   const record = (body: unknown, delayMs: number) => {
+    if (queue.refusing) {
+      refused++;
+      throw new Error("Queue send failed: 503 (the test's queue refuses)");
+    }
     set.push({ body: structuredClone(body) as TimerMessage, dueAt: clock.now() + delayMs });
   };
   const queue: TimerQueue = {
@@ -56,6 +65,10 @@ export function timerQueue(clock: TestClock, consume: (body: TimerMessage) => Pr
       }
     },
     redeliver: (body) => consume(body),
+    refusing: false,
+    get refused() {
+      return refused;
+    },
   };
   return {
     queue,

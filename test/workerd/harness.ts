@@ -1,10 +1,13 @@
 /** The workerd harness: the real Worker entry, real Miniflare KV, the fake Messages API in place of the network. */
-import { createExecutionContext, createMessageBatch, env, getQueueResult, waitOnExecutionContext } from "cloudflare:test";
+import { createExecutionContext, createMessageBatch, createScheduledController, env, getQueueResult, waitOnExecutionContext } from "cloudflare:test";
 import { createExampleBackend } from "../../sim/example-backend.js";
 import { createFakeMessagesApi } from "../../sim/messages-api.js";
+import { SWEEP_SCHEDULE } from "../../src/conversation/sweep.js";
+import type { TimerMessage } from "../../src/flow/types.js";
 import { createWorker } from "../../src/runtimes/cloudflare-worker.js";
 import { menuRepo } from "../../src/store/menus.js";
 import { sessionRepo } from "../../src/store/sessions.js";
+import { strandedTimers } from "../../src/store/stranded-timers.js";
 import { workersKv, type KvNamespaceLike } from "../../src/store/workers-kv.js";
 import { kvGate, type KvGate } from "../support/kv-gate.js";
 import { generateTestKeys, type TestKeys } from "../support/keys.js";
@@ -132,6 +135,10 @@ export const workerdHarness: HarnessFactory = async (options = {}) => {
     storeSession: async (session) => void (await sessionRepo(stores.sessions).save(session, undefined, 3600)),
     clock,
     timers: timers.queue,
+    // The Cron Trigger's event, through the Worker's real scheduled() handler.
+    sweep: () => worker.scheduled(createScheduledController({ scheduledTime: clock.now(), cron: SWEEP_SCHEDULE }), testEnv as never),
+    stranded: async () => (await strandedTimers(stores.sessions, { now: clock.now }).list(1000)).map((e) => e.body as TimerMessage),
+    strand: (message) => strandedTimers(stores.sessions, { now: clock.now }).keep(message),
     dispose: async () => undefined,
   };
   return harness;
