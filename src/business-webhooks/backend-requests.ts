@@ -51,6 +51,15 @@ async function boundedText(res: Response, max: number): Promise<string | null> {
   return new TextDecoder().decode(bytes);
 }
 
+/**
+ * A `.` or `..` segment in a URL's path (`%2e` counts as a dot): a URL parser removes it and the segment before,
+ * so a value filled into the path ("..", typed by a customer) would send the request to another path of the host.
+ */
+export function dotSegmentIn(url: string): boolean {
+  const path = url.replace(/^[a-z][a-z0-9+.-]*:\/\/[^/?#]*/i, "").split(/[?#]/, 1)[0] ?? "";
+  return path.split(/[/\\]/).some((segment) => /^(?:\.|%2e){1,2}$/i.test(segment));
+}
+
 const isTimeout = (e: unknown) => e instanceof Error && (e.name === "TimeoutError" || e.name === "AbortError");
 
 export function backendRequests(options: BackendOptions): Backend {
@@ -68,6 +77,7 @@ export function backendRequests(options: BackendOptions): Backend {
       // Checked again at every send: the placeholders filled in, a setting turned off since the upload.
       const problem = destinationProblem(need.url, { allowLocal: options.allowLocal === true });
       if (problem !== null) return fail("refused", `the request URL ${problem}`);
+      if (dotSegmentIn(need.url)) return fail("refused", "the request URL's path has a '.' or '..' segment (a value filled into it?), which would change the path it reaches; not sent");
       const timeoutMs = Math.min(need.timeoutMs, deadlineAt - started - SEND_RESERVE_MS);
       if (timeoutMs < MIN_TIMEOUT_MS) return fail("no_time", "no time left in this webhook's deadline for the request");
       const body = need.body ?? "";

@@ -120,7 +120,7 @@ export function deliveries(options: DeliveryOptions): Deliveries {
     },
     async list() {
       const keys = await options.store.list("delivery:");
-      const entries = await Promise.all(keys.map((k) => options.store.get<Delivery>(k)));
+      const entries = await options.store.getMany<Delivery>(keys);
       return entries.flatMap((e) => (e ? [e.value] : []));
     },
     async retry(id) {

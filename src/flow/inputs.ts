@@ -66,7 +66,9 @@ export function checkInput(rule: InputRule, content: InboundEvent["content"], no
     }
     case "choice": {
       const word = normaliseWords(text);
-      const value = rule.values.find((v) => normaliseWords(v) === word) ?? (/^\d{1,2}$/.test(word) ? rule.values[Number(word) - 1] : undefined);
+      // As for options (`typedOption`): a number is a position only where no value is itself a number.
+      const numbered = rule.values.some((v) => /^\d+$/.test(normaliseWords(v)));
+      const value = rule.values.find((v) => normaliseWords(v) === word) ?? (/^\d{1,2}$/.test(word) && !numbered ? rule.values[Number(word) - 1] : undefined);
       return value === undefined ? NO : yes(value);
     }
     case "regex":

@@ -23,12 +23,20 @@ function offered(waiting: Waiting, asked: Asked | undefined): { shown: CompiledO
   return { shown: (asked?.options ?? []).map((o) => asOption(o, dynamic)), earlier: (asked?.seen ?? []).map((o) => asOption(o, dynamic)) };
 }
 
-/** A typed answer: the option's number, its title or a synonym (case, accents and spaces ignored). */
+/** Whether a typed word is a number that may pick an option by its position. */
+export const isPosition = (word: string) => /^\d{1,2}$/.test(word);
+
+/**
+ * A typed answer: its title or a synonym (case, accents and spaces ignored), or the option's number. Where an
+ * option is itself titled with a number ("2", "4", "6"), a number is read as a title only: "3" taken as the third
+ * option would be 6, which the customer did not say.
+ */
 export function typedOption(question: Waiting, text: string, asked?: Asked): CompiledOption | null {
   const word = normaliseWords(text);
   const { shown, earlier } = offered(question, asked);
-  if (/^\d{1,2}$/.test(word)) return shown[Number(word) - 1] ?? null;
-  return shown.find((o) => o.words.includes(word)) ?? earlier.find((o) => o.words.includes(word)) ?? null;
+  const titled = shown.find((o) => o.words.includes(word)) ?? earlier.find((o) => o.words.includes(word));
+  if (titled !== undefined || !isPosition(word)) return titled ?? null;
+  return shown.some((o) => o.words.some((w) => /^\d+$/.test(w))) ? null : (shown[Number(word) - 1] ?? null);
 }
 
 /** What a tap answers. */

@@ -3,7 +3,7 @@
  * (reply buttons when they fit, a list otherwise), paged with a "More…" row beyond one list message, and clipped
  * or left out where a title is longer than WhatsApp takes.
  */
-import type { CompiledOption, CompiledQuestion, DynamicOptions } from "../menus/compiled.js";
+import { MORE_ID, type CompiledOption, type CompiledQuestion, type DynamicOptions } from "../menus/compiled.js";
 import type { Interactive } from "../menus/schema.js";
 import { LIMITS, charLength } from "../menus/limits.js";
 import { normaliseWords } from "../menus/words.js";
@@ -11,8 +11,8 @@ import { clip } from "./clip.js";
 import { LIST_ITEMS_MAX } from "./session.js";
 import type { ListItem, ShownOption } from "./types.js";
 
-/** The reply id of the "More…" row; not an id a backend's item can have (ids are matched as given). */
-export const MORE_ID = "wa-menu:more";
+/** The reply id of the "More…" row; the compiler refuses it as an option's id. */
+export { MORE_ID };
 
 /** Rows of a page that has a "More…" row after them. */
 const PAGE_ROWS = LIMITS.rowsTotalMax - 1;

@@ -21,23 +21,32 @@ export function valuesOf(session: Session): PlaceholderValues {
 
 const withNote = (body: string, note: string | undefined) => (note === undefined ? body : `${note}\n\n${body}`);
 
+/** What a text whose placeholders all came out empty is sent as: WhatsApp refuses a blank body or text (422). */
+export const BLANK_TEXT = "…";
+
+/** The text as sent: filled, clipped, and never blank. */
+const filled = (text: string, max: number) => {
+  const out = clip(text, max);
+  return out.trim() === "" ? BLANK_TEXT : out;
+};
+
 /** The question as sent: placeholders filled, optionally with a short note before the body. */
 export function questionMessage(question: CompiledQuestion, session: Session, note?: string): Outgoing {
   const body = fillPlaceholders(question.interactive.body.text, valuesOf(session));
   const text = withNote(body, note);
   if (text === question.interactive.body.text) return { type: "interactive", interactive: question.interactive };
-  return { type: "interactive", interactive: { ...question.interactive, body: { text: clip(text, LIMITS.body) } } };
+  return { type: "interactive", interactive: { ...question.interactive, body: { text: filled(text, LIMITS.body) } } };
 }
 
 /** A dynamic question's page as sent. */
 export function shownMessage(question: CompiledQuestion, shown: readonly ShownOption[], session: Session, note?: string): Outgoing {
-  const body = clip(withNote(fillPlaceholders(question.interactive.body.text, valuesOf(session)), note), LIMITS.body);
+  const body = filled(withNote(fillPlaceholders(question.interactive.body.text, valuesOf(session)), note), LIMITS.body);
   return { type: "interactive", interactive: pageMessage(question, shown, body) };
 }
 
 /** An input question as sent: its text, or WhatsApp's location request message. */
 export function inputMessage(node: CompiledInput, session: Session, note?: string): Outgoing {
-  const text = clip(withNote(fillPlaceholders(node.text, valuesOf(session)), note), LIMITS.body);
+  const text = filled(withNote(fillPlaceholders(node.text, valuesOf(session)), note), LIMITS.body);
   return node.rule.type === "location" && node.rule.request ? { type: "location_request", text } : { type: "text", text };
 }
 
@@ -57,7 +66,7 @@ export function templateMessage(template: CompiledTemplate, session: Session): {
 }
 
 export function textMessage(text: string, session: Session): Outgoing {
-  return { type: "text", text: clip(fillPlaceholders(text, valuesOf(session)), LIMITS.text) };
+  return { type: "text", text: filled(fillPlaceholders(text, valuesOf(session)), LIMITS.text) };
 }
 
 /** Messages from a target up to the next question (or the end of the conversation). */

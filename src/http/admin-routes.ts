@@ -36,11 +36,18 @@ export const sessionOf = (c: { req: { param(name: string): string } }) => ({
   customer: param(c.req.param("customer"), phoneSchema, "customer number"),
 });
 
+/** A path parameter, checked: a value that breaks the rule is a 400 that quotes it (clipped) and says the rule. */
 export function param(value: string, schema: z.ZodType<string, string>, what: string): string {
   const parsed = schema.safeParse(value);
-  if (!parsed.success) throw bad(`${what} "${value}" is not valid`);
+  if (!parsed.success) {
+    const quoted = [...value].length > 80 ? `${[...value].slice(0, 79).join("")}…` : value;
+    throw bad(`${what} "${quoted}" is not valid: ${parsed.error.issues[0]?.message ?? "see the reference"}`);
+  }
   return parsed.data;
 }
+
+/** What `deliveries.enqueue` names a delivery (`GET /admin/deliveries` lists them). */
+const deliveryIdSchema = z.string().regex(/^msg_[0-9a-f]{32}$/, "delivery ids are msg_ and 32 hex digits, as GET /admin/deliveries lists them");
 
 const variablesSchema = z
   .record(z.string().regex(VAR_NAME), z.string().max(VAR_VALUE_MAX))
@@ -121,8 +128,9 @@ export function flowRoutes(services: () => Promise<Services>): Hono<ServicesEnv>
       await jsonBody(c.req.raw),
       '{"to": "<customer>", "from": "<business number>", "profileName"?: "<name>", "variables"?: {"<name>": "<value>"}, "requestId"?: "<id>"}',
     );
+    const menuId = param(c.req.param("menuId"), menuIdSchema, "menu id");
     const who = { business: body.from, customer: body.to, ...defined({ profileName: body.profileName, vars: body.variables }) };
-    const result = await startMenu(c.var.services.conversation(c), c.req.param("menuId"), who, defined({ requestId: body.requestId }));
+    const result = await startMenu(c.var.services.conversation(c), menuId, who, defined({ requestId: body.requestId }));
     c.var.services.deps.log({ level: "info", msg: "start", customer: maskNumber(who.customer), menu: result.menu, node: result.node, outcome: result.outcome });
     // A message the Messages API refused for good (422) is named: the start did not reach the customer.
     return c.json({ outcome: result.outcome, node: result.node, message_uuids: result.sent, ...defined({ refused: result.refused }) });
@@ -138,6 +146,7 @@ export function flowRoutes(services: () => Promise<Services>): Hono<ServicesEnv>
       await jsonBody(c.req.raw),
       `{"from": "<business number>", "requestId": "<id>", "variables"?: {...}, "customers": [{"to": "<customer>", "profileName"?, "variables"?}, ...] (at most ${BULK_MAX})}`,
     );
+    const menuId = param(c.req.param("menuId"), menuIdSchema, "menu id");
     const deps = c.var.services.conversation(c);
     const results: Array<{ index: number; customer: string } & BulkOutcome> = [];
     for (const [index, one] of body.customers.entries()) {
@@ -145,7 +154,7 @@ export function flowRoutes(services: () => Promise<Services>): Hono<ServicesEnv>
       const who = { business: body.from, customer: one.to, ...defined({ profileName: one.profileName, vars: Object.keys(vars).length > 0 ? vars : undefined }) };
       let outcome: BulkOutcome;
       try {
-        const r = await startMenu(deps, c.req.param("menuId"), who, { requestId: body.requestId });
+        const r = await startMenu(deps, menuId, who, { requestId: body.requestId });
         if (r.refused !== undefined) outcome = { outcome: "refused", reason: r.refused, retry: false };
         else outcome = { outcome: "started", via: r.outcome === "templated" ? "template" : "question", node: r.node, ...(r.outcome === "already_started" ? { already: true as const } : {}) };
       } catch (error) {
@@ -154,7 +163,7 @@ export function flowRoutes(services: () => Promise<Services>): Hono<ServicesEnv>
         if (error.code === "ERR_MENU_NOT_FOUND") throw error;
         outcome = error.code === "ERR_OPTED_OUT" ? { outcome: "opted_out" } : { outcome: "refused", reason: error.message, retry: PASSING.has(error.code) };
       }
-      c.var.services.deps.log({ level: "info", msg: "bulk start", customer: maskNumber(one.to), menu: c.req.param("menuId"), outcome: outcome.outcome });
+      c.var.services.deps.log({ level: "info", msg: "bulk start", customer: maskNumber(one.to), menu: menuId, outcome: outcome.outcome });
       results.push({ index, customer: maskNumber(one.to), ...outcome });
     }
     const count = (o: BulkOutcome["outcome"]) => results.filter((r) => r.outcome === o).length;
@@ -268,7 +277,7 @@ export function adminRoutes(services: () => Promise<Services>): Hono<ServicesEnv
   app.get("/deliveries", async (c) => c.json({ deliveries: await c.var.services.deliveries.list() }));
 
   app.post("/deliveries/:id/retry", async (c) => {
-    const result = await c.var.services.deliveries.retry(c.req.param("id"));
+    const result = await c.var.services.deliveries.retry(param(c.req.param("id"), deliveryIdSchema, "delivery id"));
     if (!result.found) throw new AppError("ERR_NOT_FOUND", "no such delivery (delivered ones are removed)");
     return c.json(result, result.delivered ? 200 : 502);
   });

@@ -11,7 +11,9 @@ import { AppError } from "../errors.js";
 import { catchUp } from "../flow/session.js";
 import { LIMITS } from "../menus/limits.js";
 import { nodeIdSchema } from "../menus/schema.js";
+import { parseJson } from "../vonage/webhooks.js";
 import { bad, jsonBody, sessionOf } from "./admin-routes.js";
+import { readBody } from "./body.js";
 import type { ServicesEnv } from "./wiring.js";
 
 const replySchema = z.strictObject({ text: z.string().trim().min(1).max(LIMITS.text) });
@@ -28,7 +30,9 @@ export function agentRoutes(app: Hono<ServicesEnv>): void {
 
   app.post("/sessions/:business/:customer/handback", async (c) => {
     const { business, customer } = sessionOf(c);
-    const raw = c.req.header("content-length") === "0" ? {} : await jsonBody(c.req.raw).catch(() => ({}));
+    // No body is {}: back to the start. A body that is not JSON (cut short, too large) is refused, not taken as {}.
+    const bytes = await readBody(c.req.raw);
+    const raw = new TextDecoder().decode(bytes).trim() === "" ? {} : parseJson(bytes);
     const parsed = handBackSchema.safeParse(raw ?? {});
     if (!parsed.success) throw bad('the body must be {} (back to the start) or {"node": "<node id>"}', parsed.error);
     const result = await handBack(c.var.services.conversation(c), business, customer, parsed.data.node);

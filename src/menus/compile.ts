@@ -3,7 +3,7 @@
  * schema and WhatsApp limits, shorthand rendered, routing checked, advice (warnings) collected.
  */
 import { MenuInvalidError, type MenuProblem } from "../errors.js";
-import { DEFAULT_COMMANDS, DEFAULT_TEXTS, type CompiledMenu, type CompiledNode, type CompiledOption, type CompiledReminders, type CompiledTemplate, type Target } from "./compiled.js";
+import { DEFAULT_COMMANDS, DEFAULT_TEXTS, MORE_ID, type CompiledMenu, type CompiledNode, type CompiledOption, type CompiledReminders, type CompiledTemplate, type Target } from "./compiled.js";
 import { destinationProblem } from "../public-url.js";
 import { LIMITS, charLength } from "./limits.js";
 import { buildCondition, buildDynamic, buildInput, buildRequest, chainProblems, checkDataNode, lintData } from "./compile-flow.js";
@@ -280,6 +280,7 @@ export function checkMenu(input: unknown, options: CheckOptions = {}): MenuRepor
     node.options.forEach((o, i) => {
       const where = shorthand ? [...base, "options", i] : [...base, "next", o.id];
       checkTarget(o.next, shorthand ? [...where, "next"] : where);
+      if (o.id === MORE_ID) errors.push({ path: jsonPath(where), message: `option id "${MORE_ID}" is reserved for the More… row of dynamic questions; choose another id` });
       for (const w of o.words) {
         const command = commandWords.get(w);
         if (command !== undefined)

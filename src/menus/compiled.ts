@@ -144,6 +144,9 @@ export interface CompiledHandoverSettings {
   text: string;
 }
 
+/** The reply id of a dynamic question's "More…" row (`flow/options.ts`): reserved, so no option may have it. */
+export const MORE_ID = "wa-menu:more";
+
 /** The pending "node" of a conversation waiting at the menu's template: not a node id (those start with a letter or digit). */
 export const TEMPLATE_NODE = "#template";
 

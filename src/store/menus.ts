@@ -168,8 +168,10 @@ export function menuRepo(kv: KvStore, options: MenuRepoOptions = {}): MenuRepo {
       return (await kv.get<StoredVersion>(menuKeys.version(id, version)))?.value ?? null;
     },
     async list() {
-      const keys = (await kv.list("menu:")).filter((k) => !k.includes("@"));
-      const pointers = await Promise.all(keys.map((k) => kv.get<MenuPointer>(k)));
+      // Every key: the versions share the pointers' prefix (menu:a@1 sorts before menu:b), so a capped list
+      // would hide the menus after a thousand versions. The pointers then in bulk reads, not one operation each.
+      const keys = (await kv.list("menu:", Number.POSITIVE_INFINITY)).filter((k) => !k.includes("@"));
+      const pointers = await kv.getMany<MenuPointer>(keys);
       return pointers.flatMap((p) => (p && p.value.deletedAt === undefined ? [p.value] : []));
     },
     async remove(id, now) {
@@ -188,7 +190,7 @@ export function menuRepo(kv: KvStore, options: MenuRepoOptions = {}): MenuRepo {
     },
     async bindings() {
       const keys = await kv.list("binding:");
-      const values = await Promise.all(keys.map((k) => kv.get<{ menuId: string }>(k)));
+      const values = await kv.getMany<{ menuId: string }>(keys);
       return keys.flatMap((k, i) => (values[i] ? [{ number: k.slice("binding:".length), menuId: values[i].value.menuId }] : []));
     },
   };

@@ -117,12 +117,13 @@ export function parseStatus(json: unknown): StatusEvent {
   const s = checks.record(json, []);
   if (s === undefined) throw malformed(checks, "message status");
   const messageUuid = checks.text(s["message_uuid"], ["message_uuid"], { min: 1, max: 128 });
-  const to = checks.text(s["to"], ["to"]);
-  const from = checks.text(s["from"], ["from"]);
+  // The customer's session is looked up by these numbers: checked as an inbound message's are.
+  const to = phone(checks, s["to"], ["to"]);
+  const from = phone(checks, s["from"], ["from"]);
   checks.text(s["timestamp"], ["timestamp"]);
   const status = checks.text(s["status"], ["status"], { min: 1 });
   checks.text(s["channel"], ["channel"], { optional: true });
   checks.text(s["client_ref"], ["client_ref"], { optional: true });
   if (!checks.ok || messageUuid === undefined || to === undefined || from === undefined || status === undefined) throw malformed(checks, "message status");
-  return { messageUuid, status, business: normalisePhone(from), customer: normalisePhone(to), ...statusError(s["error"]) };
+  return { messageUuid, status, business: from, customer: to, ...statusError(s["error"]) };
 }

@@ -153,6 +153,19 @@ describe("the compiler", () => {
     expect(text).toMatch(/\$\.nodes\.c\.body: a GET request has no body/);
   });
 
+  it("refuses an option whose reply id is the More… row's, which no tap or typed title could ever choose", () => {
+    const shorthand = menu({ a: { type: "question", text: "?", options: [{ id: MORE_ID, title: "More", next: { text: "x" } }] } });
+    expect(messages(shorthand, "errors")).toMatch(/\$\.nodes\.a\.options\[0\]: option id "wa-menu:more" is reserved for the More… row of dynamic questions; choose another id/);
+    const raw = menu({
+      a: {
+        type: "question",
+        interactive: { type: "button", body: { text: "?" }, action: { buttons: [{ type: "reply", reply: { id: MORE_ID, title: "More" } }] } },
+        next: { [MORE_ID]: { text: "x" } },
+      },
+    });
+    expect(messages(raw, "errors")).toMatch(/option id "wa-menu:more" is reserved/);
+  });
+
   it("refuses loops of nodes that do not wait, and more than two requests in a row", () => {
     const loop = menu({ a: { type: "condition", when: [{ if: { var: "x", exists: true }, next: "b" }], else: "a" }, b: { type: "text", text: "t", next: "a" } });
     expect(messages(loop, "errors")).toMatch(/nodes that do not wait \(texts, conditions, requests\) loop back to "a" without a question in between/);

@@ -71,3 +71,32 @@ describe("which menu a new conversation starts on (MenuRepo.resolveFor)", () => 
     expect(ref?.version).toBe(2);
   });
 });
+
+describe("the admin lists (MenuRepo.list, bindings)", () => {
+  const now = new Date().toISOString();
+  const tiny = (id: string) => ({ id, start: "hi", nodes: { hi: { type: "text", text: `Hello from ${id}.` } } });
+
+  it("lists every menu however many versions sort before it, reading the pointers in bulk", async () => {
+    const kv = memoryKv();
+    const { store, reads } = recorded(kv);
+    const repo = menuRepo(store);
+    await repo.publish(tiny("a"), now);
+    // Versions share the pointers' prefix: menu:a@1 ... menu:a@1001 sort between menu:a and menu:b.
+    for (let n = 2; n <= 1001; n++) await kv.put(`menu:a@${n}`, { menu: tiny("a") });
+    for (const id of ["b", "c"]) await repo.publish(tiny(id), now);
+    reads.length = 0;
+    expect((await repo.list()).map((m) => m.id)).toEqual(["a", "b", "c"]);
+    expect(reads).toEqual([["menu:a", "menu:b", "menu:c"]]);
+  });
+
+  it("reads the bindings in bulk: one operation, not one per number (Workers Free allows 50 subrequests)", async () => {
+    const { store, reads } = recorded(memoryKv());
+    const repo = menuRepo(store);
+    await repo.publish(tiny("a"), now);
+    const numbers = Array.from({ length: 60 }, (_, i) => `4477009002${String(i).padStart(2, "0")}`);
+    for (const number of numbers) await repo.bind(number, "a");
+    reads.length = 0;
+    expect((await repo.bindings()).map((b) => b.number)).toEqual(numbers);
+    expect(reads).toHaveLength(1);
+  });
+});

@@ -192,6 +192,26 @@ export const adminScenarios: Scenario[] = [
     const refused = await json(await h.admin("PUT", "/admin/menus/eleven", eleven));
     assert.deepEqual(refused["problems"], [{ path: "$.nodes.q.options", message: "a question has 11 options; WhatsApp lists allow 10" }]);
   }),
+  scenario("a menu or delivery id in a path that no menu or delivery can have is a 400 naming the rule, never a 500", { menus: [delivery] }, async ({ h, customer }) => {
+    // Longer than a KV key may be (Workers KV 512 bytes, Deno KV 2 KiB), non-ASCII, a control character.
+    for (const id of ["a".repeat(3000), encodeURIComponent("é".repeat(300)), "%00", "Delivery"]) {
+      for (const path of [`/flows/${id}/start`, `/flows/${id}/start/bulk`]) {
+        const body = path.endsWith("bulk") ? { from: h.business, requestId: "r1", customers: [{ to: customer }] } : { to: customer, from: h.business };
+        const res = await h.admin("POST", path, body);
+        assert.equal(res.status, 400, `${path.slice(0, 40)}: ${await res.clone().text()}`);
+        assert.match(String((await json(res))["message"]), /menu ids are 1-64 lowercase letters/);
+      }
+    }
+    for (const id of ["x".repeat(3000), "msg_0", encodeURIComponent("ü")]) {
+      const res = await h.admin("POST", `/admin/deliveries/${id}/retry`);
+      assert.equal(res.status, 400, await res.clone().text());
+      assert.match(String((await json(res))["message"]), /msg_ and 32 hex/);
+    }
+    // The message quotes a long id clipped, not whole.
+    const long = await json(await h.admin("POST", `/flows/${"a".repeat(3000)}/start`, { to: customer, from: h.business }));
+    assert.ok(String(long["message"]).length < 300, String(long["message"]).length.toString());
+    assert.equal(h.api.requests, 0);
+  }),
   scenario("admin API: read and reset one customer's session", { wrote: true }, async ({ h, customer }) => {
     await h.admin("PUT", "/admin/menus/delivery", delivery);
     assert.equal((await h.admin("GET", `/admin/sessions/${h.business}/${newCustomer()}`)).status, 404);

@@ -251,6 +251,21 @@ export const coreScenarios: Scenario[] = [
     assert.match(String((await json(res))["message"]), /\$\.from/);
     assert.equal(h.api.requests, 0);
   }),
+  scenario("a status whose numbers are not phone numbers is a 400 naming the field, never a 500", { menus: [delivery], bind: "delivery" }, async ({ h, customer }) => {
+    // Longer than a KV key may be, and not digits: the status of a failed send looks the customer's session up by them.
+    for (const [business, to] of [
+      [h.business, "9".repeat(3000)],
+      ["business:number", customer],
+      [h.business, "+44 7700 900123"],
+    ] as const) {
+      const res = await h.status(statusWebhook({ messageUuid: crypto.randomUUID(), business, customer: to, status: "rejected", error: { title: 1340 } }));
+      assert.equal(res.status, 400, await res.clone().text());
+      assert.match(String((await json(res))["message"]), /\$\.(to|from): must be a phone number/);
+    }
+    // A + before the number is Vonage's form too, as on inbound messages.
+    const plus = await h.status(statusWebhook({ messageUuid: crypto.randomUUID(), business: `+${h.business}`, customer: `+${customer}`, status: "delivered" }));
+    assert.equal(plus.status, 204);
+  }),
   scenario("malformed bodies get a 400 that says what is wrong; oversized ones 413", {}, async ({ h, customer }) => {
     const notJson = await h.inbound({}, { raw: "{not json" });
     assert.equal(notJson.status, 400);

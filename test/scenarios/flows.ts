@@ -285,6 +285,73 @@ export const flowScenarios: Scenario[] = [
     },
   ),
 
+  scenario(
+    "requests: a typed value filled into the URL's path cannot step out of it with '.' or '..'; that request takes the failure exit",
+    {
+      menus: [
+        {
+          id: "orders",
+          start: "order",
+          nodes: {
+            order: { type: "input", text: "Your order number?", var: "order", next: "status" },
+            status: { type: "request", method: "POST", url: `${BACKEND}/orders/{{vars.order}}/{{vars.part}}/status`, body: { order: "{{vars.order}}" }, next: "found", failure: "down" },
+            found: { type: "text", text: "Found it." },
+            down: { type: "text", text: "Sorry, down." },
+          },
+        },
+      ],
+      bind: "orders",
+    },
+    async ({ h }) => {
+      // Unfilled, "part" is an empty segment; "/orders/../x" would be "/x", and "/orders/./.." "/", on the backend.
+      for (const typed of ["..", ".", "A1"]) {
+        const c = newCustomer();
+        await say(h, c, "hi");
+        assert.equal(await say(h, c, typed), "completed", typed);
+        if (typed !== "A1") assert.equal(last(h, c).text, "Sorry, down.", `${typed} takes the failure exit`);
+      }
+      assert.deepEqual(
+        h.backend.requests.map((r) => r.path),
+        ["/orders/A1//status"],
+        "only the request whose path stays the menu's reaches the backend",
+      );
+      const reasons = h.logs.map((l) => JSON.parse(l) as Record<string, unknown>).flatMap((l) => (l["requests"] as Array<{ reason?: string }> | undefined) ?? []);
+      assert.deepEqual(
+        reasons.map((r) => r.reason ?? "ok"),
+        ["refused", "refused", "status"],
+      );
+    },
+  ),
+
+  scenario(
+    "placeholders that fill to nothing never leave a question or text blank, which WhatsApp refuses: the customer still gets it and answers",
+    {
+      menus: [
+        {
+          id: "blank",
+          start: "ask",
+          variables: { greeting: {}, note: {} },
+          nodes: {
+            ask: { type: "question", text: "{{vars.greeting}}", options: [{ id: "go", title: "Go", next: "said" }] },
+            said: { type: "text", text: " {{vars.note}} ", next: "name" },
+            name: { type: "input", text: "{{profile.name}}", var: "name", next: { text: "{{vars.note}}" } },
+          },
+        },
+      ],
+      wrote: true,
+    },
+    async ({ h, customer }) => {
+      // A start without the variables, for a customer whose name the worker never got.
+      const res = await h.admin("POST", "/flows/blank/start", { to: customer, from: h.business });
+      assert.equal(res.status, 200, await res.clone().text());
+      assert.equal(((await res.json()) as { refused?: string }).refused, undefined, "the question was not refused");
+      assert.equal(await tap(h, customer, "go", "Go"), "advanced");
+      assert.equal(await outcome(await h.inbound(textWebhook({ business: h.business, customer, text: "Ada" }))), "completed");
+      assert.equal(h.api.rejected.length, 0, JSON.stringify(h.api.rejected[0]));
+      assert.equal(h.api.accepted.filter((m) => m.body["to"] === customer).length, 4, "the question, the text, the input and the closing text");
+    },
+  ),
+
   scenario("requests: a redelivered message whose step was stored performs what it owes and does not call the backend again", { menus: [lookup()], bind: "lookup" }, async ({ h, customer }) => {
     const payload = textWebhook({ business: h.business, customer, text: "hi" });
     h.api.failNext({ status: 503 }, { status: 503 }, { status: 503 }, { status: 503 });

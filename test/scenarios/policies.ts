@@ -99,6 +99,46 @@ export const policyScenarios: Scenario[] = [
     assert.equal(await d.type("creme brulee"), "completed");
     assert.equal(last(h)["text"], "Good choice: Crème brûlée");
   }),
+  scenario("typed answers: where the options are numbers, a typed number is the option of that title, never the one at that position", {}, async ({ h }) => {
+    const party = {
+      id: "party",
+      start: "people",
+      nodes: {
+        people: {
+          type: "question",
+          text: "A table for how many?",
+          options: [
+            { id: "two", title: "2", next: "kids" },
+            { id: "four", title: "4", next: "kids" },
+            { id: "six", title: "6", next: "kids" },
+          ],
+        },
+        kids: {
+          type: "input",
+          text: "How many high chairs: 0, 1 or 3?",
+          var: "chairs",
+          validate: { type: "choice", values: ["0", "1", "3"] },
+          next: { text: "{{answers.people.title}} people, {{vars.chairs}} chairs." },
+        },
+      },
+    };
+    await setup(h, party, "party");
+    const c = customerOf(h);
+    await c.type("hi");
+    // "3" is no option's title: taken as the third option (6 people) it would book what the customer did not say.
+    assert.equal(await c.type("3"), "reprompted");
+    assert.equal(await c.type("2"), "advanced", "2 is the option titled 2, not the second one (4)");
+    assert.equal(await c.type("2"), "reprompted", "2 is no choice's value; the second value would be 1");
+    assert.equal(await c.type("3"), "completed");
+    assert.equal(last(h)["text"], "2 people, 3 chairs.");
+    assert.deepEqual(
+      (await c.session())?.answers.map((a) => [a.node, a.id]),
+      [
+        ["people", "two"],
+        ["kids", "3"],
+      ],
+    );
+  }),
   scenario("typed answers: after the attempt limit the conversation ends politely, or goes to the menu's fallback", { menus: [delivery], upload: true, bind: "delivery" }, async ({ h }) => {
     const c = customerOf(h);
     await c.type("hi");

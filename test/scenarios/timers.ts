@@ -169,6 +169,25 @@ export const timerScenarios: Scenario[] = [
     assert.equal(again.status, 409, "no agent text once handed back");
   }),
 
+  scenario("a hand back whose body is not JSON is a 400 and leaves the customer handed over; an empty body hands back to the start", started, async ({ h, customer }) => {
+    await writes(h, customer, "hi");
+    assert.equal((await writes(h, customer, "talk to us")).outcome, "handed_over");
+    const path = `/admin/sessions/${h.business}/${customer}/handback`;
+    const raw = (body: string) => h.request(path, { method: "POST", headers: { Authorization: `Bearer ${h.adminToken}`, "Content-Type": "application/json" }, body });
+    // An agent system's body cut short, or one over the size limit: the hand back it meant is not some other one.
+    for (const body of ['{"node": "ask"', `{"node": "ask", "pad": "${"x".repeat(70_000)}"}`]) {
+      const res = await raw(body);
+      assert.ok(res.status === 400 || res.status === 413, `${res.status}: ${await res.clone().text()}`);
+      assert.ok((await session(h, customer)).handover, "still handed over");
+    }
+    const before = phone(h).length;
+    const empty = await raw("");
+    assert.equal(empty.status, 200, await empty.clone().text());
+    assert.equal((await session(h, customer)).handover, null);
+    assert.equal(phone(h).length, before + 1);
+    assert.equal(phone(h).at(-1), "? Tea or coffee?");
+  }),
+
   scenario("STOP while handed over still opts out", started, async ({ h, customer }) => {
     await writes(h, customer, "hi");
     await writes(h, customer, "agent");
