@@ -7,7 +7,8 @@
  *   BENCH_COMPARE_WEBHOOKS  webhooks per window (500), BENCH_COMPARE_ROUNDS windows per side (8)
  *   BENCH_COMPARE_COLD      N: instead, N cold starts per side, alternating: each a fresh workerd whose very first
  *                           webhook's CPU is the figure (the keys' import, the app's creation, V8's first compile
- *                           of the path); the rest of the output is the same
+ *                           of the path), and each side's start-up CPU (spawn to ready); the rest of the output
+ *                           is the same
  *   VONAGE_JWT_TTL_SECONDS  as the product reads it (900: the token reused)
  */
 import { execFileSync } from "node:child_process";
@@ -43,18 +44,25 @@ interface Side {
   cpu: number;
   webhooks: number;
   windows: number[];
+  /** Cold mode: each workerd's CPU from spawn to ready (its bundle's evaluation and start-up work among it). */
+  startups: number[];
 }
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 function report(sides: Side[], what: string) {
   for (const side of sides) console.log(`${side.name.padEnd(5)} ${(side.cpu / side.webhooks).toFixed(3)} ms/webhook; ${what} ${side.windows.map((w) => w.toFixed(2)).join(" ")}`);
   const [a, b] = sides as [Side, Side];
   const wins = a.windows.filter((w, i) => b.windows[i]! < w).length;
   console.log(`working tree / ${base}: ${(b.cpu / b.webhooks / (a.cpu / a.webhooks)).toFixed(3)}x; the working tree was cheaper in ${wins} of ${a.windows.length} ${what}`);
+  if (a.startups.length > 0) {
+    console.log(`start-up CPU from spawn to ready, median (max): ${sides.map((side) => `${side.name} ${median(side.startups).toFixed(1)} (${Math.max(...side.startups).toFixed(1)}) ms`).join(", ")}`);
+  }
 }
 
 /** Each sample a fresh workerd per side (in alternating order), measured over its first webhook only. */
 async function compareCold(scripts: string[]) {
-  const sides: Side[] = scripts.map((_, i) => ({ name: i === 0 ? "base" : "work", cpu: 0, webhooks: 0, windows: [] }));
+  const sides: Side[] = scripts.map((_, i) => ({ name: i === 0 ? "base" : "work", cpu: 0, webhooks: 0, windows: [], startups: [] }));
   for (let i = 0; i < coldSamples; i++) {
     for (const s of i % 2 === 0 ? [0, 1] : [1, 0]) {
       const { products, close } = await memoryProducts(root, [scripts[s]!]);
@@ -67,6 +75,7 @@ async function compareCold(scripts: string[]) {
         side.cpu += used;
         side.webhooks += run.latenciesMs.length;
         side.windows.push(used / run.latenciesMs.length);
+        side.startups.push(product.subject.readyCpuMs);
       } finally {
         await close();
       }
@@ -81,7 +90,7 @@ async function main() {
   const scripts = [await bundleAt(base, path.join(out, "base")), await bundle(root, path.join(out, "work"), MEMORY_PRODUCT_ENTRY)];
   if (coldSamples > 0) return compareCold(scripts);
   const { products, close } = await memoryProducts(root, scripts);
-  const sides = products.map((product, i) => ({ name: i === 0 ? "base" : "work", product, cpu: 0, webhooks: 0, windows: [] as number[] }));
+  const sides = products.map((product, i) => ({ name: i === 0 ? "base" : "work", product, cpu: 0, webhooks: 0, windows: [] as number[], startups: [] as number[] }));
   try {
     for (const side of sides) await side.product.drive(200);
     for (let round = 0; round < rounds; round++) {

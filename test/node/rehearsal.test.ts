@@ -4,7 +4,7 @@
  */
 import { afterEach, expect, it, vi } from "vitest";
 import { parseMenu } from "../../src/menus/compile.js";
-import { REHEARSAL_MENU, rehearse } from "../../src/rehearsal.js";
+import { REHEARSAL_MENU, REHEARSAL_ROUNDS, rehearse } from "../../src/rehearsal.js";
 
 afterEach(() => vi.restoreAllMocks());
 
@@ -54,7 +54,11 @@ it("stores its menu in the compiled form the compiler makes of the menu's source
   expect(REHEARSAL_MENU).toEqual(parseMenu(source));
 });
 
-it("starts a conversation and answers a tap on its question, with nothing the Workers global scope refuses", async () => {
+it("starts a conversation and answers a tap on its question and the status of what it sent", async () => {
+  await expect(rehearse(1)).resolves.toEqual({ outcomes: ["started", "advanced"], statuses: ["ignored"] });
+});
+
+it(`runs ${REHEARSAL_ROUNDS} conversations at start-up, each a new customer's, with nothing the Workers global scope refuses`, async () => {
   const refused = (what: string) => () => {
     throw new Error(`${what} is refused in a Workers global scope`);
   };
@@ -91,7 +95,11 @@ it("starts a conversation and answers a tap on its question, with nothing the Wo
     }),
   );
   try {
-    await expect(rehearse()).resolves.toEqual({ outcomes: ["started", "advanced"], status: "ignored" });
+    // Each round a new conversation: a customer whose session another round had left would not be "started".
+    await expect(rehearse()).resolves.toEqual({
+      outcomes: Array.from({ length: REHEARSAL_ROUNDS }, () => ["started", "advanced"]).flat(),
+      statuses: Array.from({ length: REHEARSAL_ROUNDS }, () => "ignored"),
+    });
   } finally {
     vi.unstubAllGlobals();
   }
