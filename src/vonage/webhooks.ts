@@ -3,10 +3,14 @@
  * (`plain-checks.ts`): every webhook runs these, a cold isolate's first one included.
  */
 import { defined } from "../defined.js";
+import { clip } from "../flow/clip.js";
 import { AppError } from "../errors.js";
 import type { InboundEvent, StatusEvent } from "../flow/types.js";
 import { Checks, isRecord } from "../plain-checks.js";
 import { describeIssues, issueList } from "../zod-issues.js";
+
+/** The characters of a WhatsApp profile name kept, as a business start takes at most. */
+const PROFILE_NAME_MAX = 256;
 
 /** Digits only, country code first; a leading `+` is tolerated and dropped (`normalisePhone`). */
 export const PHONE = { pattern: /^[0-9]{5,20}$/, message: "must be a phone number: digits only, country code first" } as const;
@@ -53,7 +57,9 @@ export function parseInbound(json: unknown): InboundEvent | null {
   const messageType = checks.text(m["message_type"], ["message_type"], { min: 1 });
   const timestamp = checks.text(m["timestamp"], ["timestamp"], { min: 1 });
   const profile = checks.record(m["profile"], ["profile"], true);
-  const profileName = profile && checks.text(profile["name"], ["profile", "name"], { optional: true });
+  // Kept in the session and sent in completions: bounded as a business start's name is (at most 256 characters).
+  const name = profile && checks.text(profile["name"], ["profile", "name"], { optional: true });
+  const profileName = name === undefined ? undefined : clip(name, PROFILE_NAME_MAX);
   const context = checks.record(m["context"], ["context"], true);
   const contextUuid = context && checks.text(context["message_uuid"], ["context", "message_uuid"], { optional: true });
   const reply = checks.record(m["reply"], ["reply"], true);

@@ -27,6 +27,7 @@ describe("inbound webhooks", () => {
       profileName: "Ana",
       contextUuid: "q-1",
     });
+    expect(parseInbound({ ...inbound, profile: { name: "N".repeat(40_000) } })?.profileName).toHaveLength(256);
     expect(parseInbound({ ...inbound, message_type: "reply", reply: { id: "a", title: "A", description: "d" } })?.content).toEqual({ kind: "reply", id: "a", title: "A", description: "d" });
     expect(parseInbound({ ...inbound, message_type: "button", button: { text: "Order now" } })?.content).toEqual({ kind: "reply", id: "Order now", title: "Order now" });
     expect(parseInbound({ ...inbound, message_type: "location", location: { lat: "51.5", long: -0.12, name: "n".repeat(300) } })?.content).toEqual({
