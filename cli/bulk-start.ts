@@ -116,7 +116,13 @@ export async function startMany({ io, flags, print }: Run, menu: string, busines
     const customers = part.map((r) => defined({ to: r.to, profileName: r.profileName, variables: r.variables }));
     let answer: WorkerAnswer;
     try {
-      answer = await callWorker(io, target, "POST", `/flows/${encodeURIComponent(menu)}/start/bulk`, defined({ from: business, requestId, variables: shared, customers }));
+      answer = await callWorker(
+        io,
+        target,
+        "POST",
+        `/flows/${encodeURIComponent(menu)}/start/bulk`,
+        defined({ from: business, requestId, variables: shared, customers, endHandover: flags["end-handover"] === true ? true : undefined }),
+      );
     } catch (e) {
       if (!(e instanceof CommandError)) throw e;
       throw interrupted(`${file}: the call for ${lines} failed: ${e.message}`, first, part[0]!, requestId, about());

@@ -14,14 +14,14 @@ export interface CliIo {
 }
 
 /** Options a command may take besides `--json` and `--help`. */
-export type OptionName = "out" | "version" | "url" | "token" | "clear-opt-out" | "from" | "to" | "name" | "var" | "request-id" | "file" | "pace-ms";
+export type OptionName = "out" | "version" | "url" | "token" | "clear-opt-out" | "end-handover" | "from" | "to" | "name" | "var" | "request-id" | "file" | "pace-ms";
 
 /** Options that take no value. */
-type Switch = "clear-opt-out";
+type Switch = "clear-opt-out" | "end-handover";
 /** Options that may be given more than once, each time with a value: `--var a=1 --var b=2`. */
 type Repeatable = "var";
 
-export const SWITCHES: ReadonlySet<OptionName> = new Set<Switch>(["clear-opt-out"]);
+export const SWITCHES: ReadonlySet<OptionName> = new Set<Switch>(["clear-opt-out", "end-handover"]);
 export const REPEATABLE: ReadonlySet<OptionName> = new Set<Repeatable>(["var"]);
 export const isSwitch = (name: OptionName): name is Switch => SWITCHES.has(name);
 export const isRepeatable = (name: OptionName): name is Repeatable => REPEATABLE.has(name);

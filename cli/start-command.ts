@@ -29,7 +29,7 @@ function describeStart(outcome: unknown, node: string | null, menu: string, cust
 async function startOne({ io, flags, print }: Run, menu: string, business: string, customerArg: string): Promise<number> {
   const customer = digits(customerArg);
   const requestId = requestIdOf(flags);
-  const body = defined({ to: customer, from: business, profileName: flags.name, variables: parseVars(flags.var), requestId });
+  const body = defined({ to: customer, from: business, profileName: flags.name, variables: parseVars(flags.var), requestId, endHandover: flags["end-handover"] === true ? true : undefined });
   const { target, answer } = await askWorker({ io, flags }, "POST", `/flows/${encodeURIComponent(menu)}/start`, body);
   if (answer.status !== 200) throw refusal(target, `start ${menu}`, answer, startHint(answer, menu, requestId, { business, customer }));
   const node = typeof answer.json["node"] === "string" ? answer.json["node"] : null;
@@ -56,6 +56,8 @@ it), and refuses the start when the menu has none.
   --request-id ID     names this start: running it again with the same ID messages nobody twice
   --file FILE         every customer in FILE, ${BULK_MAX} per call to the worker (its limit), one call after another
   --pace-ms N         the pause between those calls, in milliseconds (default 1000)
+  --end-handover      start customers who are talking to a person too, ending that handover (the agent
+                      endpoint gets handover.ended, reason "start"); without it their start is refused
 
 A customers file is JSON, an array of {"to", "profileName"?, "variables"?: {"name": "value"}}, or CSV with a
 header row: a "to" column, optionally "profileName", and any other column is a variable (an empty cell leaves it
@@ -66,8 +68,9 @@ again is safe: nobody already started is messaged again, and an interrupted run 
 Corrected names or variables keep that id; pass a new --request-id to start everyone again.
 
 Exit status 1 when the worker refuses a start (with --file: any customer's): the customer opted out, is outside
-the 24-hour window of a menu without a template, or the variables do not fit the menu; the message says which.`,
-  options: ["from", "to", "name", "var", "request-id", "file", "pace-ms", "url", "token"],
+the 24-hour window of a menu without a template, is talking to a person (see --end-handover), or the variables do
+not fit the menu; the message says which.`,
+  options: ["from", "to", "name", "var", "request-id", "file", "pace-ms", "end-handover", "url", "token"],
   async run(run: Run) {
     const [menu, extra] = run.args;
     if (menu === undefined || extra !== undefined) throw new UsageError("start needs one menu id");

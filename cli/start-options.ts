@@ -38,6 +38,8 @@ export function startHint(answer: WorkerAnswer, menu: string, requestId: string 
       return `They asked for no more messages: nothing reaches them until they write a start command to you (${session} shows it).`;
     case "ERR_OUTSIDE_WINDOW":
       return `${session} shows when they last wrote; after changing the menu, wa-menu push it again.`;
+    case "ERR_HANDED_OVER":
+      return `A person is talking with them (${session} shows the handover): hand them back from your agent system, or pass --end-handover to start the menu anyway.`;
     case "ERR_START_INVALID":
       return `Pass the menu's variables with --var name=value (its "variables" lists them: wa-menu pull ${menu}).`;
     case "ERR_MENU_NOT_FOUND":

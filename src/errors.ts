@@ -23,6 +23,8 @@ export type ErrorCode =
   | "ERR_OPTED_OUT"
   /** An agent route for a customer whose conversation is not handed over. */
   | "ERR_NOT_HANDED_OVER"
+  /** A business start while the customer talks to a person, without `endHandover`. */
+  | "ERR_HANDED_OVER"
   /** A start's variables do not fit the menu (undeclared, missing a required one, too large). */
   | "ERR_START_INVALID"
   /** The customer has not written in the last 24 hours (or ever) and the menu has no template to reach them with. */

@@ -142,6 +142,7 @@ export const optedOutError = () => new AppError("ERR_OPTED_OUT", "this customer 
 export function refusalOf(plan: Plan): AppError | null {
   if (plan.outcome === "opted_out") return optedOutError();
   if (plan.outcome === "outside_window") return new AppError("ERR_OUTSIDE_WINDOW", plan.problem ?? "outside the 24-hour window");
+  if (plan.outcome === "with_agent") return new AppError("ERR_HANDED_OVER", plan.problem ?? "this customer is talking to a person");
   return null;
 }
 
@@ -311,7 +312,7 @@ export async function handleInboundEvent(deps: ConversationDeps, event: InboundE
 }
 
 /** Starts a menu for a customer on the business's initiative (replaces any conversation they had). */
-export async function startMenu(deps: ConversationDeps, menuId: string, who: Who, options: { requestId?: string } = {}): Promise<StepResult> {
+export async function startMenu(deps: ConversationDeps, menuId: string, who: Who, options: { requestId?: string; endHandover?: boolean } = {}): Promise<StepResult> {
   const deadlineAt = deps.now() + (deps.stepDeadlineMs ?? STEP_DEADLINE_MS);
   const ref = await deps.menus.current(menuId);
   if (ref === null) throw new AppError("ERR_MENU_NOT_FOUND", `menu "${menuId}" does not exist; upload it first`);
@@ -325,7 +326,13 @@ export async function startMenu(deps: ConversationDeps, menuId: string, who: Who
     const state = await deps.sessions.load(who.business, who.customer);
     const now = new Date(deps.now()).toISOString();
     const writer = deps.newId();
-    const plan = await decideFetching(deps, (fetched) => decideStart({ ...state, ref, who, now, writer, fetched, ...defined({ conversation }) }), deadlineAt, memo, requests);
+    const plan = await decideFetching(
+      deps,
+      (fetched) => decideStart({ ...state, ref, who, now, writer, fetched, ...defined({ conversation, endHandover: options.endHandover }) }),
+      deadlineAt,
+      memo,
+      requests,
+    );
     const refused = refusalOf(plan);
     if (refused !== null) throw refused;
     if (plan.outcome === "already_started") return { outcome: plan.outcome, menu: menuId, node: plan.node, sent: [] };

@@ -10,7 +10,7 @@ import { answer } from "./answer.js";
 import { commandOf } from "./match.js";
 import { begin, fetching, invite, nothing, plan, type MenuRef } from "./plan.js";
 import { ASKED_MAX, askedNow, blankSession, keepLast, catchUp, completionsOnly, isActive, markDeliveryFailed, markHandled, OUTSIDE_WINDOW, windowOpen, type Who } from "./session.js";
-import { agentDesk, handOver, isHandedOver, relayEvent } from "./handover.js";
+import { agentDesk, handBackSession, handOver, isHandedOver, relayEvent } from "./handover.js";
 import { armTimers } from "./timers.js";
 import type { FetchResult, InboundEvent, Plan, SentRecord, Session, StatusEvent } from "./types.js";
 
@@ -82,6 +82,11 @@ export interface StartInput {
   conversation?: string;
   /** Results of the backend requests this step made so far, in order (see `Plan.fetch`). */
   fetched?: readonly FetchResult[];
+  /**
+   * A customer talking to a person is not cut off by a start unless the business says so: then the handover ends,
+   * and the agent endpoint gets `handover.ended` with the reason `start`.
+   */
+  endHandover?: boolean;
 }
 
 /** What is wrong with a business start's variables for `menu`: undeclared names, required ones missing. */
@@ -107,10 +112,17 @@ export const decideStart = (input: StartInput): Plan => armTimers(startPlan(inpu
 function startPlan(input: StartInput): Plan {
   if (input.optedOut || input.session?.optedOut) return nothing("opted_out");
   if (input.conversation !== undefined && input.session?.conversation === input.conversation) return nothing("already_started", input.session.pending?.node ?? null);
+  const handedOver = isHandedOver(input.session) ? input.session : null;
+  if (handedOver !== null && input.endHandover !== true) {
+    const problem = `this customer is talking to a person (handed over since ${handedOver.handover.since}), and a start would cut that conversation off: hand them back first (POST /admin/sessions/{business}/{customer}/handback), or send "endHandover": true to end the handover and tell the agent endpoint`;
+    return { ...nothing("with_agent"), problem };
+  }
   const { owing } = catchUp(input.session, input.sent);
   const conversation = input.conversation ?? input.writer;
   const ctx = { event: null, now: input.now, writer: input.writer };
-  // Messages the replaced conversation still owed no longer apply; its answers (completions) still go out.
+  // Messages the replaced conversation still owed no longer apply; its answers (completions) still go out, and so
+  // does the end of a handover the start cuts short, so the agent's side knows the customer left it.
+  const ended = handedOver === null ? [] : handBackSession(null, handedOver, "start", input.now).completions;
   const prior = owing && completionsOnly(owing);
   if (!windowOpen(input.session, input.now)) {
     // Outside WhatsApp's 24-hour window only an approved template reaches the customer; the menu goes on when they answer it.
@@ -127,11 +139,11 @@ function startPlan(input: StartInput): Plan {
         problem: `template "${menu.template.name}" parameter ${which} is empty for this customer; WhatsApp refuses empty parameters: pass the profileName or variables it names`,
       };
     }
-    return plan("templated", invited.session, ctx, invited.sends, [], prior);
+    return plan("templated", invited.session, ctx, invited.sends, ended, prior);
   }
   const started = begin(input.ref, input.who, input.now, input.session, conversation, { fetched: input.fetched ?? [], inbound: null });
   if (started.fetch !== undefined) return fetching("started", started.fetch, null);
-  return plan(started.session.pending === null ? "completed" : "started", started.session, ctx, started.sends, started.completions, prior);
+  return plan(started.session.pending === null ? "completed" : "started", started.session, ctx, started.sends, [...ended, ...started.completions], prior);
 }
 
 export interface StatusInput {

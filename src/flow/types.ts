@@ -259,6 +259,8 @@ export type Outcome =
   | "timer_skipped"
   /** The conversation went to a person. */
   | "handed_over"
+  /** A business start refused: the customer is talking to a person (unless the start says `endHandover`). */
+  | "with_agent"
   /** A message while handed over: relayed to the agent endpoint, not answered. */
   | "relayed"
   /** An agent's text went out. */

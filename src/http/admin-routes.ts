@@ -69,6 +69,8 @@ const startSchema = z.strictObject({
   from: phoneSchema,
   /** Names this start: sending the same request again starts nothing twice. */
   requestId: requestIdSchema.optional(),
+  /** A customer talking to a person is started anyway, their handover ended (by default such a start is a 409). */
+  endHandover: z.boolean().optional(),
 });
 
 /** Customers one bulk call starts: within a Workers Free invocation's 50 subrequests (a start sends one or two messages). */
@@ -80,6 +82,7 @@ const bulkSchema = z.strictObject({
   /** Shared by every customer; a customer's own variables win. */
   variables: variablesSchema,
   customers: z.array(z.strictObject(customerStart)).min(1).max(BULK_MAX),
+  endHandover: z.boolean().optional(),
 });
 
 const FIELD_RULES: Record<string, string> = {
@@ -88,6 +91,7 @@ const FIELD_RULES: Record<string, string> = {
   profileName: "must be a name of 1 to 256 characters",
   variables: `must be an object of at most ${VARS_MAX} variables, names of letters, digits and '_' starting with a letter, string values of at most ${VAR_VALUE_MAX} characters`,
   requestId: "must be 1 to 128 letters, digits or '_', '.', ':', '-'",
+  endHandover: "must be true or false",
   customers: `must be a list of 1 to ${BULK_MAX} customers, each {"to", "profileName"?, "variables"?}`,
 };
 
@@ -126,11 +130,11 @@ export function flowRoutes(services: () => Promise<Services>): Hono<ServicesEnv>
     const body = parseStart(
       startSchema,
       await jsonBody(c.req.raw),
-      '{"to": "<customer>", "from": "<business number>", "profileName"?: "<name>", "variables"?: {"<name>": "<value>"}, "requestId"?: "<id>"}',
+      '{"to": "<customer>", "from": "<business number>", "profileName"?: "<name>", "variables"?: {"<name>": "<value>"}, "requestId"?: "<id>", "endHandover"?: true}',
     );
     const menuId = param(c.req.param("menuId"), menuIdSchema, "menu id");
     const who = { business: body.from, customer: body.to, ...defined({ profileName: body.profileName, vars: body.variables }) };
-    const result = await startMenu(c.var.services.conversation(c), menuId, who, defined({ requestId: body.requestId }));
+    const result = await startMenu(c.var.services.conversation(c), menuId, who, defined({ requestId: body.requestId, endHandover: body.endHandover }));
     c.var.services.deps.log({ level: "info", msg: "start", customer: maskNumber(who.customer), menu: result.menu, node: result.node, outcome: result.outcome });
     // A message the Messages API refused for good (422) is named: the start did not reach the customer.
     return c.json({ outcome: result.outcome, node: result.node, message_uuids: result.sent, ...defined({ refused: result.refused }) });
@@ -144,7 +148,7 @@ export function flowRoutes(services: () => Promise<Services>): Hono<ServicesEnv>
     const body = parseStart(
       bulkSchema,
       await jsonBody(c.req.raw),
-      `{"from": "<business number>", "requestId": "<id>", "variables"?: {...}, "customers": [{"to": "<customer>", "profileName"?, "variables"?}, ...] (at most ${BULK_MAX})}`,
+      `{"from": "<business number>", "requestId": "<id>", "variables"?: {...}, "customers": [{"to": "<customer>", "profileName"?, "variables"?}, ...] (at most ${BULK_MAX}), "endHandover"?: true}`,
     );
     const menuId = param(c.req.param("menuId"), menuIdSchema, "menu id");
     const deps = c.var.services.conversation(c);
@@ -154,7 +158,7 @@ export function flowRoutes(services: () => Promise<Services>): Hono<ServicesEnv>
       const who = { business: body.from, customer: one.to, ...defined({ profileName: one.profileName, vars: Object.keys(vars).length > 0 ? vars : undefined }) };
       let outcome: BulkOutcome;
       try {
-        const r = await startMenu(deps, menuId, who, { requestId: body.requestId });
+        const r = await startMenu(deps, menuId, who, defined({ requestId: body.requestId, endHandover: body.endHandover }));
         if (r.refused !== undefined) outcome = { outcome: "refused", reason: r.refused, retry: false };
         else outcome = { outcome: "started", via: r.outcome === "templated" ? "template" : "question", node: r.node, ...(r.outcome === "already_started" ? { already: true as const } : {}) };
       } catch (error) {

@@ -28,6 +28,7 @@ export const HTTP_ERRORS: Readonly<Record<ErrorCode, HttpMapping>> = {
   ERR_MENU_IN_USE: caller(409),
   ERR_OPTED_OUT: caller(409),
   ERR_NOT_HANDED_OVER: caller(409),
+  ERR_HANDED_OVER: caller(409),
   ERR_START_INVALID: caller(422),
   ERR_OUTSIDE_WINDOW: caller(409),
   // Passing conditions, told to the caller: Vonage redelivers a 5xx, and a business may simply try again.

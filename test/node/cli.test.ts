@@ -543,7 +543,10 @@ describe("wa-menu start for one customer against a fake worker", () => {
       expect(await s.go()).toBe(0);
       expect(s.out).toEqual([line]);
     }
-    // Nothing but what was given: no empty variables, name or request id.
+    const ending = startLine(answering(200, { outcome: "started", node: "welcome", message_uuids: ["m-1"] }), "--end-handover");
+    expect(await ending.go()).toBe(0);
+    expect(ending.bodies).toEqual([{ to: CUSTOMER, from: BUSINESS, endHandover: true }]);
+    // Nothing but what was given: no empty variables, name, request id or endHandover.
     const bare = startLine(answering(200, { outcome: "started", node: "welcome", message_uuids: ["m-1"] }));
     expect(await bare.go()).toBe(0);
     expect(bare.bodies).toEqual([{ to: CUSTOMER, from: BUSINESS }]);
@@ -573,6 +576,14 @@ describe("wa-menu start for one customer against a fake worker", () => {
         409,
         { error: "ERR_OUTSIDE_WINDOW", message: outside },
         [`wa-menu: start cafe: the worker answered 409: ${outside}`, "wa-menu session 447700900000 447700900101 shows when they last wrote; after changing the menu, wa-menu push it again."],
+      ],
+      [
+        409,
+        { error: "ERR_HANDED_OVER", message: "this customer is talking to a person" },
+        [
+          "wa-menu: start cafe: the worker answered 409: this customer is talking to a person",
+          "A person is talking with them (wa-menu session 447700900000 447700900101 shows the handover): hand them back from your agent system, or pass --end-handover to start the menu anyway.",
+        ],
       ],
       [
         422,

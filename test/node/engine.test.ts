@@ -209,7 +209,20 @@ interface Row {
 }
 
 const ROWS: Record<Outcome, Row[]> = {
-  started: [{ name: "a first message starts the bound menu", run: () => step(fresh(), text("hi")).plan, check: (p) => expect(p.node).toBe("welcome") }],
+  started: [
+    { name: "a first message starts the bound menu", run: () => step(fresh(), text("hi")).plan, check: (p) => expect(p.node).toBe("welcome") },
+    {
+      name: "a business start with endHandover ends the handover and tells the agent endpoint why",
+      run: () => start(handedOver(), { menu: reminding, endHandover: true }),
+      check: (p) => {
+        expect(p.session?.handover).toBeUndefined();
+        const ended = p.perform?.owed.completions.find((c) => c.type === "handover.ended");
+        expect(ended?.reason).toBe("start");
+        expect(ended?.webhook).toBe(AGENTS);
+        expect(p.perform?.owed.sends.length).toBe(1);
+      },
+    },
+  ],
   advanced: [
     {
       name: "after going back twice, the condition finds the name undone and asks for it, not greets by it",
@@ -633,6 +646,17 @@ const ROWS: Record<Outcome, Row[]> = {
       },
     },
   ],
+  with_agent: [
+    {
+      name: "a business start while the customer talks to a person stores and sends nothing, and says how to go on",
+      run: () => start(handedOver(), { menu: reminding }),
+      check: (p) => {
+        expect(p.session).toBeNull();
+        expect(p.perform).toBeNull();
+        expect(p.problem).toMatch(/endHandover/);
+      },
+    },
+  ],
   relayed: [
     {
       name: "a message while handed over is relayed, not answered",
@@ -701,7 +725,7 @@ function fire(state: State, now: string, timer = view(state).timer, menu: MenuRe
 }
 
 /** A business start, as `POST /flows/{menuId}/start` decides it. */
-function start(state: State, options: { menu?: MenuRef; now?: string; name?: string | null; conversation?: string } = {}): Plan {
+function start(state: State, options: { menu?: MenuRef; now?: string; name?: string | null; conversation?: string; endHandover?: boolean } = {}): Plan {
   const named = options.name === null ? who : { ...who, profileName: options.name ?? "Ada" };
   return decideStart({
     session: state.session,
@@ -712,6 +736,7 @@ function start(state: State, options: { menu?: MenuRef; now?: string; name?: str
     now: options.now ?? T0,
     writer: `w-${++counter}`,
     ...(options.conversation ? { conversation: options.conversation } : {}),
+    ...(options.endHandover ? { endHandover: true } : {}),
   });
 }
 

@@ -188,6 +188,47 @@ export const timerScenarios: Scenario[] = [
     assert.equal(phone(h).at(-1), "? Tea or coffee?");
   }),
 
+  scenario("a business start does not cut off a customer talking to a person, unless it says endHandover", started, async ({ h, customer }) => {
+    await writes(h, customer, "hi");
+    assert.equal((await writes(h, customer, "agent")).outcome, "handed_over");
+    const before = phone(h).length;
+    const refused = await h.admin("POST", "/flows/tea/start", { to: customer, from: h.business });
+    assert.equal(refused.status, 409);
+    const body = (await refused.json()) as { error: string; message: string };
+    assert.equal(body.error, "ERR_HANDED_OVER");
+    assert.match(body.message, /endHandover/, "the refusal says how to go on");
+    const bulk = await h.admin("POST", "/flows/tea/start/bulk", { from: h.business, requestId: "campaign-1", customers: [{ to: customer }] });
+    assert.equal(bulk.status, 200, await bulk.clone().text());
+    assert.deepEqual(
+      ((await bulk.json()) as { results: Array<{ outcome: string; retry: boolean }> }).results.map((r) => [r.outcome, r.retry]),
+      [["refused", false]],
+    );
+    assert.ok((await session(h, customer)).handover, "still handed over");
+    assert.equal(phone(h).length, before, "nothing reached the customer");
+    assert.deepEqual(
+      events(h).map((e) => e.type),
+      ["handover.started"],
+    );
+
+    const forced = await h.admin("POST", "/flows/tea/start", { to: customer, from: h.business, endHandover: true });
+    assert.equal(forced.status, 200, await forced.clone().text());
+    assert.equal(((await forced.json()) as { outcome: string }).outcome, "started");
+    assert.equal(phone(h).at(-1), "? Tea or coffee?");
+    assert.equal((await session(h, customer)).handover, null);
+    const ended = events(h).filter((e) => e.type === "handover.ended");
+    assert.deepEqual(
+      ended.map((e) => e.data["reason"]),
+      ["start"],
+      "the agent endpoint learns the customer left the handover",
+    );
+    const reply = await h.admin("POST", `/admin/sessions/${h.business}/${customer}/reply`, { text: "Still there?" });
+    assert.equal(reply.status, 409, "no agent text once the start ended the handover");
+    assert.equal((await writes(h, customer, "tea")).outcome, "completed", "the menu answers again");
+    // The handover's idle timer, due later, finds nothing to hand back.
+    await later(h, 2 * 60 * MINUTE);
+    assert.equal(events(h).filter((e) => e.type === "handover.ended").length, 1);
+  }),
+
   scenario("STOP while handed over still opts out", started, async ({ h, customer }) => {
     await writes(h, customer, "hi");
     await writes(h, customer, "agent");
