@@ -28,6 +28,9 @@ export function eligible(items: readonly ListItem[], dynamic: DynamicOptions): S
   const out: ShownOption[] = [];
   const titles = new Set<string>();
   for (const item of items) {
+    // A backend's item with the More… row's id would page instead of being chosen: it is left out, as the compiler
+    // refuses that id for a menu's own options.
+    if (item.id === MORE_ID) continue;
     if (dynamic.titles === "refuse" && charLength(item.title) > LIMITS.rowTitle) continue;
     const title = clip(item.title, LIMITS.rowTitle);
     // Two options typed alike could not be told apart: the first keeps the title.

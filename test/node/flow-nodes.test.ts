@@ -133,6 +133,12 @@ describe("paging", () => {
     );
     expect(pageOf([], dynamic, 0)).toBeNull();
   });
+
+  it("leaves out a backend's item with the More… row's id: tapping it would page, not choose it", () => {
+    const list = [{ id: MORE_ID, title: "Next week" }, ...items(2)];
+    expect(pageOf(list, dynamic, 0)?.shown.map((o) => o.id)).toEqual(["i0", "i1"]);
+    expect(pageOf([{ id: MORE_ID, title: "Next week" }], dynamic, 0)).toBeNull();
+  });
 });
 
 describe("the compiler", () => {
