@@ -16,6 +16,18 @@ async function withKv(fn: (kv: Deno.Kv, path: string) => Promise<void>) {
   }
 }
 
+/** Two stores of the same namespace on two handles of one KV file, as two isolates of one deployment see it. */
+function withPeers(fn: (a: ReturnType<typeof denoKv>, b: ReturnType<typeof denoKv>, kv: Deno.Kv) => Promise<void>) {
+  return withKv(async (kv, path) => {
+    const peer = await Deno.openKv(path);
+    try {
+      await fn(denoKv(kv, { namespace: "sessions" }), denoKv(peer, { namespace: "sessions" }), kv);
+    } finally {
+      peer.close();
+    }
+  });
+}
+
 Deno.test("put with a stale ifVersion returns false and leaves the newer value", () =>
   withKv(async (kv) => {
     const store = denoKv(kv, { namespace: "sessions" });
@@ -33,19 +45,12 @@ Deno.test("put with a stale ifVersion returns false and leaves the newer value",
   }));
 
 Deno.test("of two compare-and-sets racing from two handles on one file, exactly one wins", () =>
-  withKv(async (kv, path) => {
-    const peer = await Deno.openKv(path);
-    try {
-      const a = denoKv(kv, { namespace: "sessions" });
-      const b = denoKv(peer, { namespace: "sessions" });
-      await a.put("s", { n: 0 });
-      const version = (await b.get("s"))!.version;
-      const results = await Promise.all([a.put("s", { by: "a" }, { ifVersion: version }), b.put("s", { by: "b" }, { ifVersion: version })]);
-      assert.deepEqual([...results].sort(), [false, true]);
-      assert.deepEqual((await b.get("s"))?.value, { by: results[0] ? "a" : "b" });
-    } finally {
-      peer.close();
-    }
+  withPeers(async (a, b) => {
+    await a.put("s", { n: 0 });
+    const version = (await b.get("s"))!.version;
+    const results = await Promise.all([a.put("s", { by: "a" }, { ifVersion: version }), b.put("s", { by: "b" }, { ifVersion: version })]);
+    assert.deepEqual([...results].sort(), [false, true]);
+    assert.deepEqual((await b.get("s"))?.value, { by: results[0] ? "a" : "b" });
   }));
 
 Deno.test("expired values are gone for get, list and absent-only puts, even before Deno KV sweeps them", () =>
@@ -130,21 +135,14 @@ Deno.test("compare-and-set holds for values in parts: a stale version writes not
   }));
 
 Deno.test("of two compare-and-sets of values in parts racing from two handles, exactly one wins and reads back whole", () =>
-  withKv(async (kv, path) => {
-    const peer = await Deno.openKv(path);
-    try {
-      const a = denoKv(kv, { namespace: "sessions" });
-      const b = denoKv(peer, { namespace: "sessions" });
-      await a.put("s", large("start"));
-      const version = (await b.get("s"))!.version;
-      const results = await Promise.all([a.put("s", large("a"), { ifVersion: version }), b.put("s", large("b"), { ifVersion: version })]);
-      assert.deepEqual([...results].sort(), [false, true]);
-      assert.deepEqual((await a.get("s"))?.value, large(results[0] ? "a" : "b"));
-      const count = (await kv.get<{ parts: { count: number } }>(["sessions", "s"])).value!.parts.count;
-      assert.equal((await partsIn(kv, "sessions")).length, count, "the loser's parts and the replaced value's are gone");
-    } finally {
-      peer.close();
-    }
+  withPeers(async (a, b, kv) => {
+    await a.put("s", large("start"));
+    const version = (await b.get("s"))!.version;
+    const results = await Promise.all([a.put("s", large("a"), { ifVersion: version }), b.put("s", large("b"), { ifVersion: version })]);
+    assert.deepEqual([...results].sort(), [false, true]);
+    assert.deepEqual((await a.get("s"))?.value, large(results[0] ? "a" : "b"));
+    const count = (await kv.get<{ parts: { count: number } }>(["sessions", "s"])).value!.parts.count;
+    assert.equal((await partsIn(kv, "sessions")).length, count, "the loser's parts and the replaced value's are gone");
   }));
 
 Deno.test("a value in parts replaced by a small one reads as the small one; a delete removes the parts; an expired one is gone", () =>
