@@ -72,7 +72,7 @@ function describeSession(
   window: WindowLike | undefined,
   business: string,
   customer: string,
-  extra: { timers?: TimerLike[]; handover?: HandoverLike | null } = {},
+  extra: { timers?: TimerLike[]; stranded?: TimerLike[]; handover?: HandoverLike | null } = {},
 ): string[] {
   if (s === null) return [`${plus(customer)} with ${plus(business)}`, "  opted out  yes: nothing is sent until they write a start command (no conversation is stored)"];
   const who = s.profileName === undefined ? plus(customer) : `${s.profileName} (${plus(customer)})`;
@@ -85,7 +85,8 @@ function describeSession(
     if (f !== undefined) rows.push(["delivery", `that question did not reach them: ${[f.status, f.code, f.title, f.detail].filter(Boolean).join(", ")}`]);
   }
   if (extra.handover) rows.push(["handover", `with a person since ${extra.handover.since} (last message ${extra.handover.lastActivityAt}); their messages go to ${extra.handover.webhook}`]);
-  for (const t of extra.timers ?? []) rows.push(["timer", describeTimer(t)]);
+  const refused = (t: TimerLike) => (extra.stranded ?? []).some((r) => r.kind === t.kind && r.due === t.due);
+  for (const t of extra.timers ?? []) rows.push(["timer", `${describeTimer(t)}${refused(t) ? "; the queue refused it, and the worker's sweep queues it again within five minutes" : ""}`]);
   if (window !== undefined) rows.push(["window", describeWindow(window)]);
   rows.push(["answers", s.answers.length === 0 ? "none yet" : s.answers.map((a) => `${a.node}: ${a.title}`).join(" · ")]);
   if (optedOut) rows.push(["opted out", "yes: nothing is sent until they write a start command"]);
@@ -133,7 +134,11 @@ question of the menu bound to the number. The customer's opt-out stays: it is th
     // An older worker sends no window: then there is no line for it.
     const window = (answer.json["window"] ?? undefined) as WindowLike | undefined;
     // Workers without timers or handover send neither field.
-    const waits = { timers: (answer.json["timers"] ?? []) as TimerLike[], handover: (answer.json["handover"] ?? null) as HandoverLike | null };
+    const waits = {
+      timers: (answer.json["timers"] ?? []) as TimerLike[],
+      stranded: (answer.json["strandedTimers"] ?? []) as TimerLike[],
+      handover: (answer.json["handover"] ?? null) as HandoverLike | null,
+    };
     print(describeSession(stored, answer.json["optedOut"] === true, window, business, customer, waits), answer.json);
     return 0;
   },

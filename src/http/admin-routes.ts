@@ -7,6 +7,7 @@ import { catchUp, VAR_NAME, VAR_VALUE_MAX, VARS_MAX, windowClosesAt, windowOpen 
 import { checkMenu } from "../menus/compile.js";
 import { menuIdSchema } from "../menus/schema.js";
 import { startMenu } from "../conversation/step.js";
+import { timerMessage } from "../conversation/timers.js";
 import { normalisePhone, parseJson, PHONE } from "../vonage/webhooks.js";
 import { describeIssues } from "../zod-issues.js";
 import { requireAdmin } from "./admin-auth.js";
@@ -108,6 +109,9 @@ function parseStart<T extends z.ZodType>(schema: T, body: unknown, expected: str
 
 /** How a start ended for one customer of a bulk start. */
 type BulkOutcome = { outcome: "started"; via: "question" | "template"; already?: true; node: string | null } | { outcome: "opted_out" } | { outcome: "refused"; reason: string; retry: boolean };
+
+/** A customer's timers waiting for the sweep that the session view lists: one conversation sets one at a time. */
+const STRANDED_VIEW_MAX = 10;
 
 /** Errors a rerun of the same bulk start may get past. */
 const PASSING = new Set(["ERR_SESSION_CONTENDED", "ERR_VONAGE_UNAVAILABLE", "ERR_STORE_UNAVAILABLE", "ERR_MENU_NOT_READABLE_YET"]);
@@ -255,7 +259,7 @@ export function adminRoutes(services: () => Promise<Services>): Hono<ServicesEnv
   });
 
   app.get("/sessions/:business/:customer", async (c) => {
-    const { sessions } = c.var.services;
+    const { sessions, stranded } = c.var.services;
     const { business, customer } = sessionOf(c);
     const state = await sessions.load(business, customer);
     if (state.session === null && !state.optedOut) throw new AppError("ERR_NOT_FOUND", "no session for this customer");
@@ -264,8 +268,11 @@ export function adminRoutes(services: () => Promise<Services>): Hono<ServicesEnv
     // WhatsApp's 24-hour window: whether a free-form message reaches the customer now, or only a template does.
     const closesAt = windowClosesAt(session);
     const window = { open: windowOpen(session, now(c.var.services)), closesAt, ...defined({ lastInboundAt: session?.lastInboundAt, closedAt: session?.windowClosedAt }) };
-    // What the conversation waits on besides the customer: its timer, and a person while handed over.
-    return c.json({ session, optedOut: state.optedOut, sent: state.sent, window, timers: session?.timer && !session.timer.spent ? [session.timer] : [], handover: session?.handover ?? null });
+    // What the conversation waits on besides the customer: its timer, and a person while handed over. A timer the
+    // queue refused waits for the sweep (within five minutes), and is shown as such.
+    const waiting = (await stranded.list(STRANDED_VIEW_MAX, { business, customer })).flatMap((e) => timerMessage(e.body) ?? []);
+    const timers = session?.timer && !session.timer.spent ? [session.timer] : [];
+    return c.json({ session, optedOut: state.optedOut, sent: state.sent, window, timers, strandedTimers: waiting, handover: session?.handover ?? null });
   });
 
   app.delete("/sessions/:business/:customer", async (c) => {

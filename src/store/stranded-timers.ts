@@ -22,8 +22,11 @@ export interface StrandedEntry {
 export interface StrandedTimers {
   /** Records the timer the queue refused (the same key for the same customer and timer). */
   keep(message: TimerMessage): Promise<void>;
-  /** At most `limit` records, in key order; a key listed (eventually consistent) but gone since is left out. */
-  list(limit: number): Promise<StrandedEntry[]>;
+  /**
+   * At most `limit` records, in key order, of every customer or of one; a key listed (eventually consistent) but
+   * gone since is left out.
+   */
+  list(limit: number, of?: { business: string; customer: string }): Promise<StrandedEntry[]>;
   remove(key: string): Promise<void>;
 }
 
@@ -38,8 +41,9 @@ export function strandedTimers(kv: KvStore, options: { now: () => number }): Str
       const untilDue = Math.max(0, Math.ceil((Date.parse(message.due) - options.now()) / 1000));
       await kv.put(await strandedKey(message), message, { ttlSeconds: (Number.isFinite(untilDue) ? untilDue : 0) + STRANDED_KEEP_SECONDS });
     },
-    async list(limit) {
-      const keys = await kv.list(STRANDED_PREFIX, limit);
+    async list(limit, of) {
+      // Numbers are digits, so `{business}:{customer}:` names one customer's records and no other's.
+      const keys = await kv.list(of === undefined ? STRANDED_PREFIX : `${STRANDED_PREFIX}${of.business}:${of.customer}:`, limit);
       if (keys.length === 0) return [];
       const values = await kv.getMany<unknown>(keys);
       return keys.flatMap((key, i) => {

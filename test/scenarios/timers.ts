@@ -63,7 +63,7 @@ async function later(h: Harness, ms: number): Promise<number> {
 const session = async (h: Harness, customer: string) => {
   const res = await h.admin("GET", `/admin/sessions/${h.business}/${customer}`);
   assert.equal(res.status, 200, await res.clone().text());
-  return (await res.json()) as { timers: TimerMessage[]; handover: Record<string, unknown> | null; session: { pending: { node: string } | null } };
+  return (await res.json()) as { timers: TimerMessage[]; strandedTimers: TimerMessage[]; handover: Record<string, unknown> | null; session: { pending: { node: string } | null } };
 };
 
 const started = { menus: [teaMenu()], bind: "tea" };
@@ -358,8 +358,14 @@ export const sweepScenarios: Scenario[] = [
     h.timers.refusing = true;
     assert.equal((await writes(h, customer, "agent")).outcome, "handed_over");
     assert.equal((await h.stranded())[0]?.kind, "handback");
+    assert.deepEqual(
+      (await session(h, customer)).strandedTimers.map((t) => t.kind),
+      ["handback"],
+      "the admin view shows the timer waiting for the sweep",
+    );
     h.timers.refusing = false;
     await h.sweep();
+    assert.deepEqual((await session(h, customer)).strandedTimers, []);
     await later(h, 61 * MINUTE);
     assert.equal((await session(h, customer)).handover, null);
     assert.deepEqual(
