@@ -23,6 +23,11 @@ export type ErrorCode =
   | "ERR_OPTED_OUT"
   /** An agent route for a customer whose conversation is not handed over. */
   | "ERR_NOT_HANDED_OVER"
+  /**
+   * A menu version stored by an older release that this release's checks refuse: the operator republishes it. A
+   * conversation on it goes on as one whose version is gone; a new one on it fails (5xx, so Vonage redelivers).
+   */
+  | "ERR_MENU_STORED_INVALID"
   /** A business start while the customer talks to a person, without `endHandover`. */
   | "ERR_HANDED_OVER"
   /** A start's variables do not fit the menu (undeclared, missing a required one, too large). */

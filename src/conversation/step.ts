@@ -273,10 +273,21 @@ export const resultOf = (plan: Plan, done: { sent: string[]; refused?: string },
   return { outcome: plan.outcome, menu: menu === "" ? null : menu, node: plan.node, sent: done.sent, ...defined({ refused: done.refused, requests: requests.length > 0 ? requests : undefined }) };
 };
 
-/** The menu version the stored session runs on (null: none, or no longer readable). */
-export async function activeMenu(deps: Pick<ConversationDeps, "menus">, state: CustomerState): Promise<MenuRef | null> {
+/**
+ * The menu version the stored session runs on (null: none, or no longer readable). A version that no longer
+ * compiles is one the conversation cannot go on with: it is treated as gone (the customer's next message starts
+ * afresh), and an error line tells the operator, where failing would keep the customer stuck on it for good.
+ */
+export async function activeMenu(deps: Pick<ConversationDeps, "menus" | "log">, state: CustomerState): Promise<MenuRef | null> {
   const want = needs(state.session).menu;
-  return want === null ? null : deps.menus.load(want.id, want.version);
+  if (want === null) return null;
+  try {
+    return await deps.menus.load(want.id, want.version);
+  } catch (error) {
+    if (!(error instanceof AppError) || error.code !== "ERR_MENU_STORED_INVALID") throw error;
+    deps.log?.({ level: "error", msg: "a conversation's menu version no longer compiles; it goes on as if that version were gone", code: error.code, error: error.message });
+    return null;
+  }
 }
 
 /** Reads the menus the engine asks for. */

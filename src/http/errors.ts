@@ -43,6 +43,7 @@ export const HTTP_ERRORS: Readonly<Record<ErrorCode, HttpMapping>> = {
   ERR_PRIVATE_KEY: operator(500),
   ERR_STORE_VALUE_TOO_LARGE: operator(500),
   ERR_STORE_CORRUPT: operator(500),
+  ERR_MENU_STORED_INVALID: operator(500),
   ERR_STORE_UNAVAILABLE: operator(503),
   ERR_SESSION_CONTENDED: operator(503),
 };

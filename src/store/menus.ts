@@ -2,7 +2,7 @@
  * Menus in the MENUS store, as immutable versions plus a pointer to the current one, and the bindings of
  * business numbers to menus. Compiled menus are cached per isolate: a version never changes once written.
  */
-import { AppError } from "../errors.js";
+import { AppError, MenuInvalidError } from "../errors.js";
 import type { MenuRef } from "../flow/engine.js";
 import type { CompiledMenu } from "../menus/compiled.js";
 import type { CheckOptions } from "../menus/compile.js";
@@ -93,8 +93,19 @@ export function menuRepo(kv: KvStore, options: MenuRepoOptions = {}): MenuRepo {
     const stored = await kv.get<StoredVersion>(menuKeys.version(id, version), { cacheTtl: VERSION_CACHE_TTL });
     if (stored === null) return null;
     const ready = stored.value.compiled;
-    // Versions written by older releases (or seeded by hand) carry only the document: compile it once here.
-    return { menu: ready?.format === 5 ? ready : (await compiler()).parseMenu(stored.value.menu, `menu ${id}@${version}`, { allowLocalWebhooks: true }), version };
+    if (ready?.format === 5) return { menu: ready, version };
+    // Versions written by older releases (or seeded by hand) carry only the document: compile it once here. One
+    // that this release's checks refuse is an operator's problem, not the caller's (see ERR_MENU_STORED_INVALID).
+    try {
+      return { menu: (await compiler()).parseMenu(stored.value.menu, `menu ${id}@${version}`, { allowLocalWebhooks: true }), version };
+    } catch (error) {
+      if (!(error instanceof MenuInvalidError)) throw error;
+      const first = error.problems[0];
+      const said = first === undefined ? "" : ` (${first.path}: ${first.message}${error.problems.length > 1 ? `, and ${error.problems.length - 1} more` : ""})`;
+      throw new AppError("ERR_MENU_STORED_INVALID", `menu ${id}@${version} was stored by an older release and fails this release's checks${said}; fix it (wa-menu validate) and publish it again`, {
+        details: { problems: error.problems },
+      });
+    }
   }
 
   /** The version a live pointer names, compiled; null for no pointer or a deleted menu. */

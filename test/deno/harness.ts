@@ -112,7 +112,8 @@ export async function denoHarness(options: DenoHarnessOptions = {}): Promise<Den
     await queueKv.enqueue({ tag, body });
     await done;
   });
-  const menus = menuRepo(denoKv(kv, { namespace: MENUS_NAMESPACE }));
+  const menuStore = denoKv(kv, { namespace: MENUS_NAMESPACE });
+  const menus = menuRepo(menuStore);
   const sessionStore = denoKv(kv, { namespace: SESSIONS_NAMESPACE });
   const sessions = sessionRepo(sessionStore);
 
@@ -176,6 +177,7 @@ export async function denoHarness(options: DenoHarnessOptions = {}): Promise<Den
     admin: (method, path, body) => call(adminRequest(method, path, adminToken, body)),
     request: (path, init) => call(plainRequest(path, init)),
     publish: async (menu) => (await menus.publish(menu, new Date().toISOString())).version,
+    storeMenuRecord: (key, value) => menuStore.put(key, value).then(() => undefined),
     bind: (number, menuId) => menus.bind(number, menuId),
     session: (customer) => sessions.view(business, customer),
     rawSession: async (customer) => (await sessions.get(business, customer))?.value ?? null,

@@ -149,6 +149,54 @@ export const adminScenarios: Scenario[] = [
     assert.equal((await h.session(late))?.menuVersion, 2);
     assert.equal((await h.session(early))?.menuVersion, 1);
   }),
+  scenario("a menu version an older release stored that this release refuses: its customers start afresh, a new conversation on it is a 5xx until it is republished", {}, async ({ h }) => {
+    // Stored with its document only, as older releases stored versions, and with an option id this release reserves.
+    const legacy = (title: string, id: string) => ({
+      id: "legacy",
+      start: "q",
+      nodes: {
+        q: {
+          type: "question",
+          text: "Which?",
+          options: [
+            { id, title, next: { text: `${title}!` } },
+            { id: "other", title: "Other", next: { text: "Other!" } },
+          ],
+        },
+      },
+    });
+    const at = new Date().toISOString();
+    await h.storeMenuRecord("menu:legacy@1", { menu: legacy("More", "wa-menu:more"), publishedAt: at, publish: "older-release" });
+    await h.storeMenuRecord("menu:legacy", { id: "legacy", current: 1, latest: 1, updatedAt: at });
+    await h.admin("PUT", "/admin/menus/survey", versioned("v1"));
+
+    // A customer whose conversation runs on legacy@1 (their session as an older release wrote it).
+    const onLegacy = newCustomer();
+    await h.bind(h.business, "survey");
+    await h.inbound(textWebhook({ business: h.business, customer: onLegacy, text: "hi" }));
+    const stored = (await h.rawSession(onLegacy))!;
+    await h.storeSession({ ...stored, menuId: "legacy", menuVersion: 1 });
+    const res = await h.inbound(textWebhook({ business: h.business, customer: onLegacy, text: "hello again" }));
+    assert.equal(res.status, 200, await res.clone().text());
+    assert.equal((await json(res))["outcome"], "started", "not stuck on a version that cannot run");
+    assert.equal(interactiveOf(h)?.body.text, "(v1) How was your visit?");
+    assert.ok(
+      h.logs.some((l) => l.includes("ERR_MENU_STORED_INVALID") && l.includes("legacy@1")),
+      "the operator is told",
+    );
+
+    // A new conversation on it: an operator's error (Vonage redelivers a 5xx) that says what to do, then it works.
+    await h.bind(h.business, "legacy");
+    const fresh = newCustomer();
+    const failed = await h.inbound(textWebhook({ business: h.business, customer: fresh, text: "hi" }));
+    assert.equal(failed.status, 500);
+    assert.ok(!JSON.stringify(await json(failed)).includes("legacy@1"), "the reason is in the log, not the answer");
+    assert.ok(h.logs.some((l) => l.includes("fix it (wa-menu validate) and publish it again")));
+    assert.equal((await h.admin("PUT", "/admin/menus/legacy", legacy("More", "more"))).status, 201);
+    const again = await h.inbound(textWebhook({ business: h.business, customer: fresh, text: "hi" }));
+    assert.equal(again.status, 200, await again.clone().text());
+    assert.equal((await h.session(fresh))?.menuVersion, 2);
+  }),
   scenario("the shorthand renders reply buttons when they fit and a list otherwise, and both pass the Messages API", { wrote: true }, async ({ h, customer }) => {
     const options = (n: number, prefix = "o") => Array.from({ length: n }, (_, i) => ({ id: `${prefix}${i}`, title: `Option ${i}`, next: { text: `chose ${i}` } }));
     const menu = {

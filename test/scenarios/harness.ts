@@ -56,6 +56,8 @@ export interface Harness {
   request(path: string, init?: RequestInit): Promise<Response>;
   /** Stores a menu version directly, as an upload would. */
   publish(menu: unknown): Promise<number>;
+  /** Writes one record of the menus store as it is given (`menu:{id}@{n}`, `menu:{id}`), as an older release left it. */
+  storeMenuRecord(key: string, value: unknown): Promise<void>;
   bind(number: string | "default", menuId: string): Promise<void>;
   /** The customer's session as the engine sees it (completed by its sent record). */
   session(customer: string): Promise<Session | null>;

@@ -129,6 +129,7 @@ export const workerdHarness: HarnessFactory = async (options = {}) => {
     admin: (method, path, body) => call(adminRequest(method, path, adminToken, body)),
     request: (path, init) => call(plainRequest(path, init)),
     publish: async (menu) => (await menuRepo(stores.menus).publish(menu, new Date().toISOString())).version,
+    storeMenuRecord: (key, value) => stores.menus.put(key, value).then(() => undefined),
     bind: (number, menuId) => menuRepo(stores.menus).bind(number, menuId),
     session: (customer) => sessionRepo(stores.sessions).view(business, customer),
     rawSession: async (customer) => (await sessionRepo(stores.sessions).get(business, customer))?.value ?? null,
