@@ -18,7 +18,8 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { bundle } from "./build.js";
 import { cpuMs } from "./cpu.js";
-import { MEMORY_PRODUCT_ENTRY, memoryProducts } from "./memory-product.js";
+import { MEMORY_PRODUCT_ENTRY, memoryProducts, type ProductScript } from "./memory-product.js";
+import { wranglerCompatibility } from "./workerd.js";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const base = process.env["BENCH_BASE"] ?? "HEAD";
@@ -26,13 +27,16 @@ const perWindow = Number(process.env["BENCH_COMPARE_WEBHOOKS"] ?? 500);
 const rounds = Number(process.env["BENCH_COMPARE_ROUNDS"] ?? 8);
 const coldSamples = Number(process.env["BENCH_COMPARE_COLD"] ?? 0);
 
-/** The product-with-memory-KV bundle of `revision`, built in a temporary worktree with this checkout's node_modules. */
-async function bundleAt(revision: string, outdir: string): Promise<string> {
+/**
+ * The product-with-memory-KV bundle of `revision`, built in a temporary worktree with this checkout's node_modules,
+ * and the compatibility settings of that revision's wrangler.toml: a side runs as it would deploy.
+ */
+async function bundleAt(revision: string, outdir: string): Promise<ProductScript> {
   const tree = await mkdtemp(path.join(tmpdir(), "wa-menu-base-"));
   execFileSync("git", ["worktree", "add", "--detach", tree, revision], { cwd: root, stdio: "ignore" });
   try {
     await symlink(path.join(root, "node_modules"), path.join(tree, "node_modules"));
-    return await bundle(tree, outdir, MEMORY_PRODUCT_ENTRY);
+    return { path: await bundle(tree, outdir, MEMORY_PRODUCT_ENTRY), compat: wranglerCompatibility(path.join(tree, "wrangler.toml")) };
   } finally {
     execFileSync("git", ["worktree", "remove", "--force", tree], { cwd: root, stdio: "ignore" });
     await rm(tree, { recursive: true, force: true });
@@ -61,7 +65,7 @@ function report(sides: Side[], what: string) {
 }
 
 /** Each sample a fresh workerd per side (in alternating order), measured over its first webhook only. */
-async function compareCold(scripts: string[]) {
+async function compareCold(scripts: ProductScript[]) {
   const sides: Side[] = scripts.map((_, i) => ({ name: i === 0 ? "base" : "work", cpu: 0, webhooks: 0, windows: [], startups: [] }));
   for (let i = 0; i < coldSamples; i++) {
     for (const s of i % 2 === 0 ? [0, 1] : [1, 0]) {
@@ -87,7 +91,8 @@ async function compareCold(scripts: string[]) {
 async function main() {
   // Under the project: workerd refuses (an opaque internal error) a script outside it.
   const out = path.join(root, "bench-results", "compare-build");
-  const scripts = [await bundleAt(base, path.join(out, "base")), await bundle(root, path.join(out, "work"), MEMORY_PRODUCT_ENTRY)];
+  const work = { path: await bundle(root, path.join(out, "work"), MEMORY_PRODUCT_ENTRY), compat: wranglerCompatibility(path.join(root, "wrangler.toml")) };
+  const scripts = [await bundleAt(base, path.join(out, "base")), work];
   if (coldSamples > 0) return compareCold(scripts);
   const { products, close } = await memoryProducts(root, scripts);
   const sides = products.map((product, i) => ({ name: i === 0 ? "base" : "work", product, cpu: 0, webhooks: 0, windows: [] as number[], startups: [] as number[] }));

@@ -27,7 +27,13 @@ export interface DrivenProduct {
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
-export async function memoryProducts(root: string, scripts: string[], options: { inspectorPort?: number } = {}): Promise<{ products: DrivenProduct[]; close(): Promise<void> }> {
+/** A bundle to run, with the compatibility settings to run it with (default: those of `root`'s wrangler.toml). */
+export interface ProductScript {
+  path: string;
+  compat?: ReturnType<typeof wranglerCompatibility>;
+}
+
+export async function memoryProducts(root: string, scripts: Array<string | ProductScript>, options: { inspectorPort?: number } = {}): Promise<{ products: DrivenProduct[]; close(): Promise<void> }> {
   const keys = await generateTestKeys();
   const applicationId = crypto.randomUUID();
   const signatureSecret = Array.from(crypto.getRandomValues(new Uint8Array(24)), (b) => b.toString(16).padStart(2, "0")).join("");
@@ -47,8 +53,9 @@ export async function memoryProducts(root: string, scripts: string[], options: {
     await messages.close();
   };
   try {
-    for (const scriptPath of scripts) {
-      const subject = await startWorkerd([{ name: "subject", scriptPath, bindings }], compat, options);
+    for (const script of scripts) {
+      const { path: scriptPath, compat: own } = typeof script === "string" ? { path: script, compat: undefined } : script;
+      const subject = await startWorkerd([{ name: "subject", scriptPath, bindings }], own ?? compat, options);
       const url = subject.urls["subject"]!;
       const kvUrl = `${url}${BENCH_PREFIX}`;
       const repo = menuRepo(workersKv(remoteKv(kvUrl, "MENUS"), { sleep }));
