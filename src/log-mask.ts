@@ -1,19 +1,34 @@
 /**
  * No log line carries a full phone number, on any path: every string in a line has its runs of five or more
  * digits masked down to their last four (`447700900123` -> `********0123`), error messages and routes included.
- * Message uuids are kept: they are what an operator searches for, and hold no number.
+ * Message uuids are kept: they are what an operator searches for, and hold no number. A request's path (`route`) is
+ * masked harder: a number written in groups (`+44-7700-900123`, `44.7700.900123`, spaces encoded as `%20`) is one
+ * run there, where elsewhere grouped digits are mostly dates and times and stay readable.
  */
 import type { Logger } from "./http/deps.js";
 
 const DIGIT_RUN = /\d{5,}/g;
+/** Digits with the separators a written phone number has between them (an encoded space, too). */
+const GROUPED_RUN = /\d(?:[-.()]|%20|\d)*\d/g;
 const KEEP = new Set(["message_uuid"]);
 
 export function maskDigits(text: string): string {
   return text.replace(DIGIT_RUN, (run) => "*".repeat(run.length - 4) + run.slice(-4));
 }
 
+/** Every digit of a grouped run of five or more digits but its last four, the separators kept. */
+export function maskGroupedDigits(text: string): string {
+  return text.replace(GROUPED_RUN, (run) => {
+    const digits = run.replace(/%20/g, "  ").replace(/\D/g, "").length;
+    if (digits < 5) return run;
+    let hide = digits - 4;
+    // `%20` is skipped whole, so its 2 and 0 are not taken for digits of the number.
+    return run.replace(/%20|\d/g, (d) => (d === "%20" || hide-- <= 0 ? d : "*"));
+  });
+}
+
 function mask(value: unknown, key: string): unknown {
-  if (typeof value === "string") return KEEP.has(key) ? value : maskDigits(value);
+  if (typeof value === "string") return KEEP.has(key) ? value : key === "route" ? maskGroupedDigits(value) : maskDigits(value);
   if (Array.isArray(value)) return value.map((v) => mask(v, key));
   if (typeof value === "object" && value !== null) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, mask(v, k)]));
   return value;

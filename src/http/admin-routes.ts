@@ -9,6 +9,7 @@ import { menuIdSchema } from "../menus/schema.js";
 import { startMenu } from "../conversation/step.js";
 import { timerMessage } from "../conversation/timers.js";
 import { normalisePhone, parseJson, PHONE } from "../vonage/webhooks.js";
+import { maskGroupedDigits } from "../log-mask.js";
 import { describeIssues } from "../zod-issues.js";
 import { requireAdmin } from "./admin-auth.js";
 import { readBody } from "./body.js";
@@ -33,19 +34,25 @@ export async function jsonBody(request: Request, limit = 64 * 1024): Promise<unk
 
 /** The `:business` and `:customer` of a session route, checked. */
 export const sessionOf = (c: { req: { param(name: string): string } }) => ({
-  business: param(c.req.param("business"), phoneSchema, "business number"),
-  customer: param(c.req.param("customer"), phoneSchema, "customer number"),
+  business: phoneParam(c.req.param("business"), "business number"),
+  customer: phoneParam(c.req.param("customer"), "customer number"),
 });
 
-/** A path parameter, checked: a value that breaks the rule is a 400 that quotes it (clipped) and says the rule. */
-export function param(value: string, schema: z.ZodType<string, string>, what: string): string {
+/**
+ * A path parameter, checked: a value that breaks the rule is a 400 that quotes it (clipped, and through `shown`)
+ * and says the rule.
+ */
+export function param(value: string, schema: z.ZodType<string, string>, what: string, shown: (v: string) => string = (v) => v): string {
   const parsed = schema.safeParse(value);
   if (!parsed.success) {
-    const quoted = [...value].length > 80 ? `${[...value].slice(0, 79).join("")}…` : value;
+    const quoted = shown([...value].length > 80 ? `${[...value].slice(0, 79).join("")}…` : value);
     throw bad(`${what} "${quoted}" is not valid: ${parsed.error.issues[0]?.message ?? "see the reference"}`);
   }
   return parsed.data;
 }
+
+/** A phone number in a path; a wrong one is quoted masked, as a log line would show it (`+44-****-**0123`). */
+const phoneParam = (value: string, what: string) => param(value, phoneSchema, what, maskGroupedDigits);
 
 /** What `deliveries.enqueue` names a delivery (`GET /admin/deliveries` lists them). */
 const deliveryIdSchema = z.string().regex(/^msg_[0-9a-f]{32}$/, "delivery ids are msg_ and 32 hex digits, as GET /admin/deliveries lists them");
@@ -243,7 +250,7 @@ export function adminRoutes(services: () => Promise<Services>): Hono<ServicesEnv
 
   app.put("/bindings/:number", async (c) => {
     const { menus } = c.var.services;
-    const number = c.req.param("number") === "default" ? "default" : param(c.req.param("number"), phoneSchema, "business number");
+    const number = c.req.param("number") === "default" ? "default" : phoneParam(c.req.param("number"), "business number");
     const parsed = z.strictObject({ menuId: menuIdSchema }).safeParse(await jsonBody(c.req.raw));
     if (!parsed.success) throw bad('expected {"menuId": "<menu id>"}', parsed.error);
     if ((await menus.pointer(parsed.data.menuId)) === null) throw new AppError("ERR_NOT_FOUND", `menu "${parsed.data.menuId}" does not exist; upload it first`);
@@ -253,7 +260,7 @@ export function adminRoutes(services: () => Promise<Services>): Hono<ServicesEnv
 
   app.delete("/bindings/:number", async (c) => {
     const { menus } = c.var.services;
-    const number = c.req.param("number") === "default" ? "default" : param(c.req.param("number"), phoneSchema, "business number");
+    const number = c.req.param("number") === "default" ? "default" : phoneParam(c.req.param("number"), "business number");
     await menus.unbind(number);
     return c.body(null, 204);
   });
