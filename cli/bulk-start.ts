@@ -8,7 +8,7 @@ import { BULK_MAX } from "../src/http/admin-routes.js";
 import { sha256Hex } from "../src/webcrypto.js";
 import { CommandError, plural, UsageError, type Flags, type Run } from "./command.js";
 import { parseCustomers, type CustomerRow, type FileProblem } from "./customer-file.js";
-import { parseVars, requestIdOf, startHint } from "./start-options.js";
+import { endHandoverOf, parseVars, requestIdOf, startHint } from "./start-options.js";
 import { callWorker, findWorker, plus, refusal, type WorkerAnswer } from "./worker.js";
 
 /** One customer's result, as the worker reports it. */
@@ -116,13 +116,8 @@ export async function startMany({ io, flags, print }: Run, menu: string, busines
     const customers = part.map((r) => defined({ to: r.to, profileName: r.profileName, variables: r.variables }));
     let answer: WorkerAnswer;
     try {
-      answer = await callWorker(
-        io,
-        target,
-        "POST",
-        `/flows/${encodeURIComponent(menu)}/start/bulk`,
-        defined({ from: business, requestId, variables: shared, customers, endHandover: flags["end-handover"] === true ? true : undefined }),
-      );
+      const body = defined({ from: business, requestId, variables: shared, customers, endHandover: endHandoverOf(flags) });
+      answer = await callWorker(io, target, "POST", `/flows/${encodeURIComponent(menu)}/start/bulk`, body);
     } catch (e) {
       if (!(e instanceof CommandError)) throw e;
       throw interrupted(`${file}: the call for ${lines} failed: ${e.message}`, first, part[0]!, requestId, about());

@@ -4,7 +4,7 @@ import { BULK_MAX } from "../src/http/admin-routes.js";
 import { TEMPLATE_NODE } from "../src/menus/compiled.js";
 import { startMany } from "./bulk-start.js";
 import { UsageError, type Command, type Run } from "./command.js";
-import { parseVars, requestIdOf, startHint } from "./start-options.js";
+import { endHandoverOf, parseVars, requestIdOf, startHint } from "./start-options.js";
 import { askWorker, digits, plus, refusal } from "./worker.js";
 
 function describeStart(outcome: unknown, node: string | null, menu: string, customer: string, requestId: string | undefined): string {
@@ -29,7 +29,7 @@ function describeStart(outcome: unknown, node: string | null, menu: string, cust
 async function startOne({ io, flags, print }: Run, menu: string, business: string, customerArg: string): Promise<number> {
   const customer = digits(customerArg);
   const requestId = requestIdOf(flags);
-  const body = defined({ to: customer, from: business, profileName: flags.name, variables: parseVars(flags.var), requestId, endHandover: flags["end-handover"] === true ? true : undefined });
+  const body = defined({ to: customer, from: business, profileName: flags.name, variables: parseVars(flags.var), requestId, endHandover: endHandoverOf(flags) });
   const { target, answer } = await askWorker({ io, flags }, "POST", `/flows/${encodeURIComponent(menu)}/start`, body);
   if (answer.status !== 200) throw refusal(target, `start ${menu}`, answer, startHint(answer, menu, requestId, { business, customer }));
   const node = typeof answer.json["node"] === "string" ? answer.json["node"] : null;

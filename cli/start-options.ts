@@ -29,6 +29,9 @@ export function requestIdOf(flags: Flags): string | undefined {
   return id;
 }
 
+/** `--end-handover` as the body's `endHandover`: sent only when given, so an older worker never sees the field. */
+export const endHandoverOf = (flags: Flags): true | undefined => (flags["end-handover"] === true ? true : undefined);
+
 /** What to do about a refused start, by the worker's error code. */
 export function startHint(answer: WorkerAnswer, menu: string, requestId: string | undefined, who?: { business: string; customer: string }): string | undefined {
   if (routeMissing(answer)) return "The worker has no such route: it is older than this CLI; deploy the current version.";
