@@ -741,6 +741,9 @@ describe("wa-menu start --file against a fake worker", () => {
       "customers.json: 2 customers: 2 started, 0 opted out, 0 refused",
     ]);
     expect(c.sleeps).toEqual([]);
+    const ending = fakeWorker({ [BULK]: bulkRoute() });
+    expect(await cli({ "customers.json": file }, ending.fetchImpl).run(...fileArgs("customers.json", "--request-id", "spring-promo", "--end-handover"))).toBe(0);
+    expect(ending.bodies.map((b) => (b as { endHandover?: boolean }).endHandover)).toEqual([true]);
     const paced = cli({ "c.csv": csvOf(41) }, fakeWorker({ [BULK]: bulkRoute() }).fetchImpl);
     expect(await paced.run(...fileArgs("c.csv", "--pace-ms=250"))).toBe(0);
     expect(paced.sleeps).toEqual([250, 250]);
