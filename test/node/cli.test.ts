@@ -155,6 +155,25 @@ describe("wa-menu push, pull and bind against a worker", async () => {
     expect(pulled.err).toEqual(['wa-menu: bind: the worker answered 404: menu "nope" does not exist; upload it first']);
   });
 
+  it("something else answering at the URL (npm start's simulator page, a path after the address) says what to check", async () => {
+    // The chat simulator's URL, which npm start prints, given for the worker's: its 404 is not the worker's JSON.
+    const page = cli({}, async () => new Response("Not Found", { status: 404 }), { WA_MENU_TOKEN: ADMIN_TOKEN });
+    expect(await page.run("push", "menus/pills.json", "--url", "http://127.0.0.1:8788")).toBe(1);
+    expect(page.err).toEqual([
+      "wa-menu: menus/pills.json: the menu was not published: the worker answered 404: HTTP 404, without the worker's JSON: is http://127.0.0.1:8788 the worker? Check --url (npm start runs the worker on WORKER_PORT, 8787 unless set; its SIMULATOR_PORT, 8788, is the chat simulator and its RECEIVER_PORT, 8789, the webhook receiver)",
+    ]);
+    const remote = cli({}, async () => new Response("<html>", { status: 502 }), { WA_MENU_TOKEN: ADMIN_TOKEN, WA_MENU_URL: "https://wa.example.com" });
+    expect(await remote.run("pull", "pills")).toBe(1);
+    expect(remote.err).toEqual(["wa-menu: pull pills: the worker answered 502: HTTP 502, without the worker's JSON: is https://wa.example.com the worker? Check WA_MENU_URL"]);
+    // A path after the worker's address: the worker's own "no route" says to drop it.
+    const fetchImpl = worker();
+    const pathed = cli({}, fetchImpl, { WA_MENU_TOKEN: ADMIN_TOKEN, WA_MENU_URL: "http://worker.test/admin/" });
+    expect(await pathed.run("push", "menus/pills.json")).toBe(1);
+    expect(pathed.err).toEqual([
+      "wa-menu: menus/pills.json: the menu was not published: the worker answered 404: no route for PUT /admin/admin/menus/pills\nThe worker's routes are at the root of its address: drop /admin from WA_MENU_URL.",
+    ]);
+  });
+
   it("says what to do when the token is wrong or the worker is down", async () => {
     const wrong = cli({}, worker());
     wrong.io.env["WA_MENU_TOKEN"] = "not-the-admin-token-at-all";
