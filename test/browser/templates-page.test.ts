@@ -140,6 +140,8 @@ describe.skipIf(chromiumMissing && !mustRun)("templates and the 24-hour window o
           short: await seen(".window-short"),
           sentence: await seen(".window-state"),
           steps: await seen(".window-step"),
+          // Each clock button is a target a finger can hit (WCAG's 24 px minimum).
+          tappable: (await phone.locator(".window-step").evaluateAll((els) => els.map((el) => el.getBoundingClientRect().height))).every((height) => height >= 24),
           sideways: (await phone.evaluate<number>("document.scrollingElement.scrollWidth")) > viewport.width,
           // The sentence is still what a screen reader reads.
           said: await phone.locator(".window-state").textContent(),
@@ -150,7 +152,7 @@ describe.skipIf(chromiumMissing && !mustRun)("templates and the 24-hour window o
         await phone.close();
       }
     };
-    const fits = { whole: true, short: true, sentence: false, steps: true, sideways: false };
+    const fits = { whole: true, short: true, sentence: false, steps: true, tappable: true, sideways: false };
     for (const viewport of phones) {
       // Alice's window is closed (+25 h above); Bilal never wrote.
       expect(await barOnPhone(viewport, ALICE.number, /^Closed: templates only$/), `${viewport.width} px`).toEqual({ ...fits, said: "24-hour window closed: only templates can reach this customer" });
