@@ -15,7 +15,7 @@ the id comes from the file). Customers already in a conversation finish it on th
   async run({ io, args, flags, print }: Run) {
     const file = args[0];
     if (file === undefined) throw new UsageError("push needs a file");
-    noMoreThan(args, 1, `push uploads one menu file: push each one (for f in ${args.join(" ")}; do npx wa-menu push "$f"; done)`);
+    if (args.length > 1) throw new UsageError(`push uploads one menu file, not ${args.length}: push each one (for f in ${args.join(" ")}; do npx wa-menu push "$f"; done)`);
     const doc = await readMenuFile(io, file);
     if (isTemplateFile(doc)) {
       throw new CommandError(`${file}: the approved templates of npm start's simulator, not a menu: nothing to push (npm start reads it itself; on WhatsApp, Meta approves templates)`, { file });

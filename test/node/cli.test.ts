@@ -249,10 +249,7 @@ describe("wa-menu help and usage", () => {
 
   it("arguments a command does not take exit 2 before anything is sent, instead of being ignored", async () => {
     const cases: Array<[string[], string]> = [
-      [
-        ["push", "menus/cafe.json", "menus/pills.json"],
-        'push uploads one menu file: push each one (for f in menus/cafe.json menus/pills.json; do npx wa-menu push "$f"; done) (not "menus/pills.json")',
-      ],
+      [["push", "menus/cafe.json", "menus/pills.json"], 'push uploads one menu file, not 2: push each one (for f in menus/cafe.json menus/pills.json; do npx wa-menu push "$f"; done)'],
       [["graph", "menus/cafe.json", "menus/pills.json"], 'graph draws one menu file: run it once for each (not "menus/pills.json")'],
       [["pull", "cafe", "pills"], 'pull downloads one menu: give its id once (--out FILE writes it to a file) (not "pills")'],
       [["bind", "447700900000", "cafe", "pills"], 'bind takes one number (or default) and one menu id: run it once for each number (not "pills")'],
