@@ -81,6 +81,46 @@ export class CommandError extends Error {
   }
 }
 
+/** Why a file could not be read, and what to do: "no such file: check its name and folder". */
+export function unreadable(file: string, e: unknown, example: string): CommandError {
+  const code = (e as { code?: unknown } | null)?.code;
+  const why =
+    code === "ENOENT"
+      ? `no such file: check its name and folder (for instance ${example})`
+      : code === "EISDIR"
+        ? `is a folder: give a file in it (for instance ${example})`
+        : code === "EACCES" || code === "EPERM"
+          ? "cannot read the file: you may not read it (check its permissions)"
+          : `cannot read the file (${e instanceof Error ? e.message : String(e)})`;
+  return new CommandError(`${file}: ${why}`, { file });
+}
+
+/** Why a file could not be written, and what to do. */
+export function unwritable(file: string, e: unknown): CommandError {
+  const code = (e as { code?: unknown } | null)?.code;
+  const folder = file.includes("/") ? file.slice(0, file.lastIndexOf("/")) || "/" : ".";
+  const why =
+    code === "ENOENT"
+      ? `cannot write it: the folder ${folder} does not exist (create it first: mkdir -p ${folder})`
+      : code === "EISDIR"
+        ? "cannot write it: it is a folder; give a file name"
+        : code === "EACCES" || code === "EPERM"
+          ? "cannot write it: you may not write there (check the permissions, or give another --out)"
+          : `cannot write it (${e instanceof Error ? e.message : String(e)})`;
+  return new CommandError(`${file}: ${why}`, { file });
+}
+
+/** A command that takes at most `count` positional arguments refuses more instead of ignoring them. */
+export function noMoreThan(args: string[], count: number, problem: string): void {
+  if (args.length > count)
+    throw new UsageError(
+      `${problem} (not ${args
+        .slice(count)
+        .map((a) => `"${a}"`)
+        .join(", ")})`,
+    );
+}
+
 /** "1 node", "2 nodes", "1 delivery", "3 deliveries". */
 export function plural(count: number, one: string, many = `${one}s`): string {
   return `${count} ${count === 1 ? one : many}`;

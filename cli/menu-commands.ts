@@ -4,15 +4,15 @@ import { checkMenu, type MenuReport } from "../src/menus/compile.js";
 import { menuGraph } from "../src/menus/graph.js";
 import { menuJsonSchema } from "../src/menus/json-schema.js";
 import { isTemplateFile, TEMPLATE_FILE_NOTE } from "../sim/template-file.js";
-import { CommandError, plural, UsageError, type CliIo, type Command, type Run } from "./command.js";
+import { CommandError, noMoreThan, plural, UsageError, unreadable, unwritable, type CliIo, type Command, type Run } from "./command.js";
 
 /** Reads and parses a menu file; a CommandError names the file and what is wrong with it. */
 export async function readMenuFile(io: CliIo, file: string): Promise<unknown> {
   let text: string;
   try {
     text = await io.readFile(file);
-  } catch {
-    throw new CommandError(`${file}: cannot read the file`, { file });
+  } catch (e) {
+    throw unreadable(file, e, "menus/cafe.json");
   }
   try {
     return JSON.parse(text) as unknown;
@@ -84,6 +84,7 @@ const graph: Command = {
   async run({ io, args, print }: Run) {
     const file = args[0];
     if (file === undefined) throw new UsageError("graph needs a file");
+    noMoreThan(args, 1, "graph draws one menu file: run it once for each");
     const report = checkMenu(await readMenuFile(io, file));
     if (report.menu === null) throw invalidMenu(file, report);
     const mermaid = menuGraph(report.menu).trimEnd();
@@ -101,14 +102,17 @@ schema/menu.schema.json), or writes it to FILE.
 
   --out FILE     write it to FILE instead of printing it`,
   options: ["out"],
-  async run({ io, flags, print }: Run) {
+  async run({ io, args, flags, print }: Run) {
+    noMoreThan(args, 0, "schema takes no file: --out FILE writes it to one");
     const json = menuJsonSchema();
     const text = `${JSON.stringify(json, null, 2)}\n`;
     if (flags.out === undefined) {
       print(text.trimEnd(), json);
       return 0;
     }
-    await io.writeFile(flags.out, text);
+    await io.writeFile(flags.out, text).catch((e: unknown) => {
+      throw unwritable(flags.out!, e);
+    });
     print(`wrote the JSON Schema to ${flags.out}`, { written: flags.out });
     return 0;
   },

@@ -46,7 +46,7 @@ export function startHint(answer: WorkerAnswer, menu: string, requestId: string 
     case "ERR_START_INVALID":
       return `Pass the menu's variables with --var name=value (its "variables" lists them: wa-menu pull ${menu}).`;
     case "ERR_MENU_NOT_FOUND":
-      return "Upload it first: wa-menu push <file>.";
+      return 'wa-menu push <file> uploads it; a menu\'s id is its file\'s "id" (menus/cafe.json is "cafe").';
   }
   if (answer.status < 500) return undefined;
   return requestId === undefined

@@ -1,6 +1,7 @@
 /** The commands that put menus on a worker and read them back: push, pull, bind. */
 import { checkMenu } from "../src/menus/compile.js";
-import { UsageError, type Command, type Run } from "./command.js";
+import { isTemplateFile } from "../sim/template-file.js";
+import { CommandError, noMoreThan, UsageError, unwritable, type Command, type Run } from "./command.js";
 import { invalidMenu, problemLines, readMenuFile } from "./menu-commands.js";
 import { askWorker, refusal } from "./worker.js";
 
@@ -14,7 +15,11 @@ the id comes from the file). Customers already in a conversation finish it on th
   async run({ io, args, flags, print }: Run) {
     const file = args[0];
     if (file === undefined) throw new UsageError("push needs a file");
+    if (args.length > 1) throw new UsageError(`push uploads one menu file, not ${args.length}: push each one (for f in ${args.join(" ")}; do npx wa-menu push "$f"; done)`);
     const doc = await readMenuFile(io, file);
+    if (isTemplateFile(doc)) {
+      throw new CommandError(`${file}: the approved templates of npm start's simulator, not a menu: nothing to push (npm start reads it itself; on WhatsApp, Meta approves templates)`, { file });
+    }
     const report = checkMenu(doc);
     if (report.menu === null) throw invalidMenu(file, report);
     const id = report.menu.id;
@@ -38,6 +43,7 @@ const pull: Command = {
   async run({ io, args, flags, print }: Run) {
     const id = args[0];
     if (id === undefined) throw new UsageError("pull needs a menu id");
+    noMoreThan(args, 1, "pull downloads one menu: give its id once (--out FILE writes it to a file)");
     if (flags.version !== undefined && !/^[1-9][0-9]*$/.test(flags.version)) throw new UsageError(`--version ${flags.version}: give a version number (1, 2, ...)`);
     const query = flags.version === undefined ? "" : `?version=${flags.version}`;
     const { target, answer } = await askWorker({ io, flags }, "GET", `/admin/menus/${encodeURIComponent(id)}${query}`);
@@ -48,7 +54,9 @@ const pull: Command = {
       print(text.trimEnd(), answer.json);
       return 0;
     }
-    await io.writeFile(flags.out, text);
+    await io.writeFile(flags.out, text).catch((e: unknown) => {
+      throw unwritable(flags.out!, e);
+    });
     const { menu: _menu, ...about } = answer.json;
     print(`${id}: version ${version} written to ${flags.out}`, { ...about, written: flags.out });
     return 0;
@@ -65,6 +73,7 @@ question; "default" is for every number without a binding of its own. The menu m
   async run({ io, args, flags, print }: Run) {
     const [number, id] = args;
     if (number === undefined || id === undefined) throw new UsageError("bind needs a business number (or default) and a menu id");
+    noMoreThan(args, 2, "bind takes one number (or default) and one menu id: run it once for each number");
     const { target, answer } = await askWorker({ io, flags }, "PUT", `/admin/bindings/${encodeURIComponent(number)}`, { menuId: id });
     if (answer.status !== 200) throw refusal(target, "bind", answer);
     print(number === "default" ? `numbers without a binding of their own now start menu "${id}"` : `${number} now starts menu "${id}"`, answer.json);

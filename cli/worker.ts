@@ -93,9 +93,12 @@ export async function callWorker(io: CliIo, target: WorkerTarget, method: string
  */
 export function refusal(target: WorkerTarget, what: string, answer: WorkerAnswer, hint?: string): CommandError {
   const { error: code, message, ...more } = answer.json;
-  const said = typeof message === "string" ? message : `HTTP ${answer.status}`;
+  const said = typeof message === "string" ? message : `HTTP ${answer.status}, without the worker's JSON: ${notTheWorker(target)}`;
   const token = answer.status === 401 ? ` (the token came from ${target.tokenFrom})` : "";
-  const next = hint === undefined ? "" : `\n${hint}`;
+  const path = pathOf(target.url);
+  // The worker's own "no route" when the URL carries a path: its routes are at the root of its address.
+  const rooted = routeMissing(answer) && path !== "" ? `\nThe worker's routes are at the root of its address: drop ${path} from ${target.urlFrom}.` : "";
+  const next = `${rooted}${hint === undefined ? "" : `\n${hint}`}`;
   // `--json` gets the worker's code and extra fields (a refused menu's `problems`) beside the sentence.
   return new CommandError(`${what}: the worker answered ${answer.status}: ${said}${token}${next}`, {
     status: answer.status,
@@ -103,6 +106,22 @@ export function refusal(target: WorkerTarget, what: string, answer: WorkerAnswer
     ...more,
     ...(hint === undefined ? {} : { hint }),
   });
+}
+
+/** The path of a URL the CLI was given ("" for none), e.g. "/admin". */
+const pathOf = (url: string) => {
+  try {
+    return new URL(url).pathname.replace(/\/+$/, "");
+  } catch {
+    return "";
+  }
+};
+
+/** What to check when something other than the worker answered at the URL. */
+function notTheWorker(target: WorkerTarget): string {
+  const local = /^http:\/\/(127\.0\.0\.1|localhost)(:|\/|$)/.test(target.url);
+  const npmStart = local ? " (npm start runs the worker on WORKER_PORT, 8787 unless set; its SIMULATOR_PORT, 8788, is the chat simulator and its RECEIVER_PORT, 8789, the webhook receiver)" : "";
+  return `is ${target.url} the worker? Check ${target.urlFrom === "npm start" ? "WORKER_PORT" : target.urlFrom}${npmStart}`;
 }
 
 /** The worker's JSON with a command's call, for commands that print nothing else. */

@@ -10,23 +10,32 @@ import type { WorkerClient } from "./worker-client.js";
 /** A chain is at most a menu's reminders (5) and its timeout, with room to spare. */
 const MAX_FIRED = 8;
 
-interface TimerView {
+export interface TimerView {
   kind: string;
   node: string;
   count: number;
   due: string;
 }
 
+/** Told once a timer is fired: what it did, or why the worker did not fire it. */
+export interface Firing {
+  fired(what: string): void;
+  failed(message: string): void;
+}
+
 export interface DueTimers {
-  /** The customer's clock moved by `ms`: fire what became due; what was fired, for the chat. */
-  moved(customer: string, ms: number): Promise<string[]>;
+  /**
+   * The customer's clock moved by `ms`: fire what became due; what was fired, for the chat. `firing` is called just
+   * before each timer is fired, so that what the chat says of it comes before the message the timer sends.
+   */
+  moved(customer: string, ms: number, firing?: (timer: TimerView) => Firing): Promise<string[]>;
 }
 
 export function createDueTimers(options: { worker: WorkerClient; business: string; now?: () => number }): DueTimers {
   const now = options.now ?? Date.now;
   const offsets = new Map<string, number>();
   return {
-    async moved(customer, ms) {
+    async moved(customer, ms, firing) {
       let offset = (offsets.get(customer) ?? 0) + ms;
       offsets.set(customer, offset);
       const path = `/sessions/${options.business}/${customer}`;
@@ -37,19 +46,24 @@ export function createDueTimers(options: { worker: WorkerClient; business: strin
         const timer = (view.body["timers"] as TimerView[] | undefined)?.[0];
         // Due by the customer's clock: the real time plus how far the page moved it.
         if (timer === undefined || Date.parse(timer.due) > now() + offset) break;
+        const told = firing?.(timer);
         const result = await options.worker.admin("POST", `${path}/timer/fire`);
-        if (!result.ok) break;
+        if (!result.ok) {
+          told?.failed(result.message);
+          break;
+        }
         // The worker counts the next wait from its own now: the part of the move this timer stood for is used up.
         offsets.set(customer, (offset = offset - Math.max(0, Date.parse(timer.due) - now())));
         // A reminder timer past the question's last reminder is its timeout: the worker's outcome tells which it was.
         const timedOut = result.body["outcome"] === "timed_out";
-        fired.push(
+        const what =
           timer.kind === "handback"
             ? "the idle handover handed back to the menu"
             : timedOut
               ? `"${timer.node}" went unanswered after its reminders: timed out`
-              : `reminder ${timer.count + 1} of "${timer.node}" came due`,
-        );
+              : `reminder ${timer.count + 1} of "${timer.node}" came due`;
+        told?.fired(what);
+        fired.push(what);
       }
       return fired;
     },

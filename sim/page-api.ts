@@ -231,7 +231,15 @@ export function createPageApi(options: PageApiOptions): PageApi {
     // Only this customer's last message gets older; the webhooks' own timestamps stay real time.
     const state = windows.advance(customer, body.data.hours * 3_600_000);
     // The worker's timers do not see this clock: what came due is fired through the admin API (sim/due-timers.ts).
-    for (const what of await timers.moved(customer, body.data.hours * 3_600_000)) log.notice(customer, "info", `⏰ ${what}`);
+    // Each notice is placed before its timer fires, so it comes before the message the timer sends; rewritten in
+    // place with what the timer did, or with the worker's refusal.
+    await timers.moved(customer, body.data.hours * 3_600_000, (timer) => {
+      const pending = log.notice(customer, "info", `⏰ ${timer.kind === "handback" ? "the idle handover" : `a timer of "${timer.node}"`} came due ...`);
+      return {
+        fired: (what) => void log.put({ ...pending, title: `⏰ ${what}` }),
+        failed: (message) => void log.put({ ...pending, level: "error", title: `⏰ the worker did not fire the timer of "${timer.node}"`, detail: message }),
+      };
+    });
     return c.json(state);
   });
 

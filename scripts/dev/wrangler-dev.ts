@@ -35,8 +35,22 @@ function wranglerBin(): string {
   return join(dirname(pkg), "bin", "wrangler.js");
 }
 
-/** Worker log lines are JSON objects; wrangler marks its errors `✘ [ERROR]`. */
-const worthShowing = (line: string) => line.startsWith("{") || line.includes("[ERROR]");
+/**
+ * Worker log lines are JSON objects; wrangler marks its errors `✘ [ERROR]`. Left out: the worker's warning for a
+ * session look-up of a customer with no conversation, which the workbench makes each time it shows such a customer
+ * (it says "no session yet"); a terminal full of them would look like trouble. Every line stays in worker.log.
+ */
+export function worthShowing(line: string): boolean {
+  if (line.includes("[ERROR]")) return true;
+  if (!line.startsWith("{")) return false;
+  try {
+    const entry = JSON.parse(line) as Record<string, unknown>;
+    const noSession = entry["code"] === "ERR_NOT_FOUND" && entry["error"] === "no session for this customer" && String(entry["route"]).startsWith("/admin/sessions/");
+    return !noSession;
+  } catch {
+    return true;
+  }
+}
 
 export function startWranglerDev(options: WranglerDevOptions): WranglerDev {
   const log = createWriteStream(options.logFile, { flags: "w" });

@@ -82,10 +82,13 @@ export function windowBar(customer, onAdvance) {
     : wrote
       ? "24-hour window closed: only templates can reach this customer"
       : "24-hour window closed (this customer has not written yet): only templates can reach this customer";
+  // What a phone shows instead of the sentence, which would be cut there (a phone has no tooltips to read it in).
+  const short = open ? `Open: ${duration(left)} left` : wrote ? "Closed: templates only" : "Closed: not written yet";
   return h(
     "div",
     { class: `window-bar ${open ? "open" : "closed"}`, "data-window": open ? "open" : "closed", role: "status" },
     h("span", { class: "window-state", title: state }, state),
+    h("span", { class: "window-short", "aria-hidden": "true" }, short),
     h(
       "span",
       { class: "window-clock", role: "group", "aria-label": "Move this customer's clock forward" },

@@ -40,6 +40,11 @@ describe.skipIf(chromiumMissing && !mustRun)("the simulator's clock and Agent st
     await page().getByRole("button", { name: "+1 h", exact: true }).click();
     await expect.poll(() => lists.count()).toBe(2);
     await expect.poll(notices).toContain('⏰ reminder 1 of "pill" came due');
+    // The chat says the reminder came due before the list it sent, as the timer sent it after.
+    const order = await messages()
+      .locator(".row")
+      .evaluateAll((rows) => rows.map((r) => (r.querySelector(".notice-title")?.textContent ?? r.querySelector(".i-header")?.textContent ?? "").trim()).filter((t) => t !== ""));
+    expect(order.slice(-2)).toEqual(['⏰ reminder 1 of "pill" came due', PILL_LIST]);
     const again = incoming().last();
     expect(await texts(again.locator(".i-header"))).toEqual([PILL_LIST]);
     expect(await again.locator(".text").textContent()).toBe("You will be presented with a list of options");

@@ -120,6 +120,61 @@ describe.skipIf(chromiumMissing && !mustRun)("templates and the 24-hour window o
     await page.screenshot({ path: `${RESULTS}/templates-02-window-closed.png` });
   });
 
+  it("on a phone the bar says the state in a few words that fit beside the clock, instead of a cut sentence", async () => {
+    const phones = [
+      { width: 375, height: 667 },
+      { width: 390, height: 844 },
+    ];
+    /** The phone-sized page on a customer's chat: what its bar shows, once it says `expected`. */
+    const barOnPhone = async (viewport: { width: number; height: number }, customer: string, expected: RegExp, act?: (phone: Page) => Promise<void>) => {
+      const phone = await browser!.newPage({ viewport, isMobile: true, hasTouch: true, locale: "en-GB" });
+      phone.setDefaultTimeout(15_000);
+      try {
+        await phone.goto(`${server!.url}/#${customer}`);
+        await act?.(phone);
+        const short = phone.locator(".window-short");
+        await expect.poll(() => short.textContent()).toMatch(expected);
+        const seen = async (what: string) => ((await phone.locator(what).first().boundingBox())?.width ?? 0) > 1;
+        const result = {
+          whole: await short.evaluate((el) => el.scrollWidth <= el.clientWidth),
+          short: await seen(".window-short"),
+          sentence: await seen(".window-state"),
+          steps: await seen(".window-step"),
+          // Each clock button is a target a finger can hit (WCAG's 24 px minimum).
+          tappable: (await phone.locator(".window-step").evaluateAll((els) => els.map((el) => el.getBoundingClientRect().height))).every((height) => height >= 24),
+          sideways: (await phone.evaluate<number>("document.scrollingElement.scrollWidth")) > viewport.width,
+          // The sentence is still what a screen reader reads.
+          said: await phone.locator(".window-state").textContent(),
+        };
+        await phone.screenshot({ path: `${RESULTS}/templates-03-phone-${viewport.width}-${customer}.png` });
+        return result;
+      } finally {
+        await phone.close();
+      }
+    };
+    const fits = { whole: true, short: true, sentence: false, steps: true, tappable: true, sideways: false };
+    for (const viewport of phones) {
+      // Alice's window is closed (+25 h above); Bilal never wrote.
+      expect(await barOnPhone(viewport, ALICE.number, /^Closed: templates only$/), `${viewport.width} px`).toEqual({ ...fits, said: "24-hour window closed: only templates can reach this customer" });
+      expect(await barOnPhone(viewport, "447700900102", /^Closed: not written yet$/), `${viewport.width} px`).toEqual({
+        ...fits,
+        said: "24-hour window closed (this customer has not written yet): only templates can reach this customer",
+      });
+    }
+    // Alice writes: the window opens, with the longest time left the bar can show.
+    const writes = async (phone: Page) => {
+      const box = phone.getByRole("textbox", { name: "Type a message" });
+      await box.fill("Hello again");
+      await box.press("Enter");
+    };
+    for (const [i, viewport] of phones.entries()) {
+      expect(await barOnPhone(viewport, ALICE.number, /^Open: 2[34] h \d+ min left$/, i === 0 ? writes : undefined), `${viewport.width} px`).toEqual({
+        ...fits,
+        said: expect.stringMatching(/^24-hour window open: /),
+      });
+    }
+  });
+
   it("a question sent to a customer who never wrote cannot be tapped: it never reached the phone", async () => {
     const question = { type: "button", body: { text: "Shall we book you a table?" }, action: { buttons: [{ type: "reply", reply: { id: "yes", title: "Yes please" } }] } };
     const sent = await post({ from: BUSINESS.number, to: "447700900102", channel: "whatsapp", message_type: "custom", custom: { type: "interactive", interactive: question } });

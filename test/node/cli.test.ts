@@ -60,7 +60,7 @@ describe("wa-menu validate", () => {
       // In the same pass as the schema's problems, not after they are fixed.
       'broken.json: error $.nodes["delivery-time"].next["slot-2"]: destination node "nowhere" does not exist',
       expect.stringMatching(/^wa-menu: notjson\.json: not valid JSON/),
-      "wa-menu: missing.json: cannot read the file",
+      "wa-menu: missing.json: no such file: check its name and folder (for instance menus/cafe.json)",
     ]);
     const routing = cli({
       "r.json": JSON.stringify({
@@ -155,6 +155,25 @@ describe("wa-menu push, pull and bind against a worker", async () => {
     expect(pulled.err).toEqual(['wa-menu: bind: the worker answered 404: menu "nope" does not exist; upload it first']);
   });
 
+  it("something else answering at the URL (npm start's simulator page, a path after the address) says what to check", async () => {
+    // The chat simulator's URL, which npm start prints, given for the worker's: its 404 is not the worker's JSON.
+    const page = cli({}, async () => new Response("Not Found", { status: 404 }), { WA_MENU_TOKEN: ADMIN_TOKEN });
+    expect(await page.run("push", "menus/pills.json", "--url", "http://127.0.0.1:8788")).toBe(1);
+    expect(page.err).toEqual([
+      "wa-menu: menus/pills.json: the menu was not published: the worker answered 404: HTTP 404, without the worker's JSON: is http://127.0.0.1:8788 the worker? Check --url (npm start runs the worker on WORKER_PORT, 8787 unless set; its SIMULATOR_PORT, 8788, is the chat simulator and its RECEIVER_PORT, 8789, the webhook receiver)",
+    ]);
+    const remote = cli({}, async () => new Response("<html>", { status: 502 }), { WA_MENU_TOKEN: ADMIN_TOKEN, WA_MENU_URL: "https://wa.example.com" });
+    expect(await remote.run("pull", "pills")).toBe(1);
+    expect(remote.err).toEqual(["wa-menu: pull pills: the worker answered 502: HTTP 502, without the worker's JSON: is https://wa.example.com the worker? Check WA_MENU_URL"]);
+    // A path after the worker's address: the worker's own "no route" says to drop it.
+    const fetchImpl = worker();
+    const pathed = cli({}, fetchImpl, { WA_MENU_TOKEN: ADMIN_TOKEN, WA_MENU_URL: "http://worker.test/admin/" });
+    expect(await pathed.run("push", "menus/pills.json")).toBe(1);
+    expect(pathed.err).toEqual([
+      "wa-menu: menus/pills.json: the menu was not published: the worker answered 404: no route for PUT /admin/admin/menus/pills\nThe worker's routes are at the root of its address: drop /admin from WA_MENU_URL.",
+    ]);
+  });
+
   it("says what to do when the token is wrong or the worker is down", async () => {
     const wrong = cli({}, worker());
     wrong.io.env["WA_MENU_TOKEN"] = "not-the-admin-token-at-all";
@@ -228,6 +247,49 @@ describe("wa-menu help and usage", () => {
     expect(version.err[0]).toMatch(/^wa-menu: --version latest: give a version number/);
   });
 
+  it("arguments a command does not take exit 2 before anything is sent, instead of being ignored", async () => {
+    const cases: Array<[string[], string]> = [
+      [["push", "menus/cafe.json", "menus/pills.json"], 'push uploads one menu file, not 2: push each one (for f in menus/cafe.json menus/pills.json; do npx wa-menu push "$f"; done)'],
+      [["graph", "menus/cafe.json", "menus/pills.json"], 'graph draws one menu file: run it once for each (not "menus/pills.json")'],
+      [["pull", "cafe", "pills"], 'pull downloads one menu: give its id once (--out FILE writes it to a file) (not "pills")'],
+      [["bind", "447700900000", "cafe", "pills"], 'bind takes one number (or default) and one menu id: run it once for each number (not "pills")'],
+      [["schema", "schema.json"], 'schema takes no file: --out FILE writes it to one (not "schema.json")'],
+    ];
+    for (const [argv, message] of cases) {
+      const c = cli({}, async () => {
+        throw new Error("nothing may be sent");
+      });
+      expect(await c.run(...argv), argv.join(" ")).toBe(2);
+      expect(c.err[0]).toMatch(new RegExp(`^wa-menu: ${message.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}\n\nusage: wa-menu ${argv[0]} `));
+      expect(c.out).toEqual([]);
+    }
+  });
+
+  it("a file that cannot be read or written says why and what to do", async () => {
+    const folder = cli();
+    expect(await folder.run("validate", "menus")).toBe(1);
+    expect(folder.err).toEqual(["wa-menu: menus: is a folder: give a file in it (for instance menus/cafe.json)"]);
+    const missing = cli();
+    expect(await missing.run("push", "menus/helo.json")).toBe(1);
+    expect(missing.err).toEqual(["wa-menu: menus/helo.json: no such file: check its name and folder (for instance menus/cafe.json)"]);
+    const noFolder = cli();
+    noFolder.io.writeFile = async () => {
+      throw Object.assign(new Error("ENOENT: no such file or directory"), { code: "ENOENT" });
+    };
+    expect(await noFolder.run("schema", "--out", "out/schema/menu.schema.json")).toBe(1);
+    expect(noFolder.err).toEqual(["wa-menu: out/schema/menu.schema.json: cannot write it: the folder out/schema does not exist (create it first: mkdir -p out/schema)"]);
+  });
+
+  it("push refuses the simulator's templates file as what it is, not as a broken menu", async () => {
+    const c = cli({}, async () => {
+      throw new Error("nothing may be sent");
+    });
+    expect(await c.run("push", "menus/templates.json")).toBe(1);
+    expect(c.err).toEqual([
+      "wa-menu: menus/templates.json: the approved templates of npm start's simulator, not a menu: nothing to push (npm start reads it itself; on WhatsApp, Meta approves templates)",
+    ]);
+  });
+
   it("--out=FILE and --out FILE both write the file", async () => {
     for (const argv of [
       ["schema", "--out=s.json"],
@@ -256,7 +318,7 @@ describe("wa-menu --json", () => {
     expect(doc.files[0]).toMatchObject({ menu: "delivery", nodes: 1, errors: [], warnings: [] });
     expect(doc.files[1].errors.length).toBeGreaterThan(0);
     expect(doc.files[1].errors[0]).toEqual({ path: expect.stringMatching(/^\$/), message: expect.any(String) });
-    expect(doc.files[2].error).toBe("missing.json: cannot read the file");
+    expect(doc.files[2].error).toBe("missing.json: no such file: check its name and folder (for instance menus/cafe.json)");
   });
 
   it("graph and schema print JSON", async () => {
@@ -598,7 +660,7 @@ describe("wa-menu start for one customer against a fake worker", () => {
       [
         404,
         { error: "ERR_MENU_NOT_FOUND", message: 'menu "cafe" does not exist; upload it first' },
-        ['wa-menu: start cafe: the worker answered 404: menu "cafe" does not exist; upload it first', "Upload it first: wa-menu push <file>."],
+        ['wa-menu: start cafe: the worker answered 404: menu "cafe" does not exist; upload it first', 'wa-menu push <file> uploads it; a menu\'s id is its file\'s "id" (menus/cafe.json is "cafe").'],
       ],
       [
         503,
@@ -843,7 +905,9 @@ describe("wa-menu start --file against a fake worker", () => {
     const missing = () => Response.json({ error: "ERR_MENU_NOT_FOUND", message: 'menu "cafe" does not exist; upload it first' }, { status: 404 });
     const c = cli({ "c.csv": csvOf(3) }, fakeWorker({ [BULK]: missing }).fetchImpl);
     expect(await c.run(...fileArgs("c.csv"))).toBe(1);
-    expect(c.err).toEqual(['wa-menu: c.csv: the call for lines 2-4: the worker answered 404: menu "cafe" does not exist; upload it first\nUpload it first: wa-menu push <file>.\nNothing was sent.']);
+    expect(c.err).toEqual([
+      'wa-menu: c.csv: the call for lines 2-4: the worker answered 404: menu "cafe" does not exist; upload it first\nwa-menu push <file> uploads it; a menu\'s id is its file\'s "id" (menus/cafe.json is "cafe").\nNothing was sent.',
+    ]);
   });
 
   it("a bad file: every bad row with its line, nothing sent, exit 1", async () => {
@@ -896,7 +960,7 @@ describe("wa-menu start --file against a fake worker", () => {
     }
     const unreadable = cli({}, fetchImpl);
     expect(await unreadable.run(...fileArgs("/nowhere/c.csv"))).toBe(1);
-    expect(unreadable.err).toEqual(["wa-menu: /nowhere/c.csv: cannot read the file"]);
+    expect(unreadable.err).toEqual(["wa-menu: /nowhere/c.csv: no such file: check its name and folder (for instance customers.csv)"]);
     expect(requests).toEqual([]);
   });
 

@@ -7,6 +7,7 @@ import { getPlatformProxy } from "wrangler";
 import { afterEach, describe, expect, it } from "vitest";
 import { loadOrCreateCredentials, workerEnvFile } from "../../scripts/dev/credentials.js";
 import { DevError } from "../../scripts/dev/dev-error.js";
+import { worthShowing } from "../../scripts/dev/wrangler-dev.js";
 import { parseConfig } from "../../src/config.js";
 import { readExampleMenus, seedMenus, type ExampleMenu } from "../../scripts/dev/seed-menus.js";
 import { menuRepo, type MenuRepo } from "../../src/store/menus.js";
@@ -61,6 +62,18 @@ describe("local credentials", () => {
     expect(config.privateKey).toBe(credentials.privateKeyPem.trim());
     // The menus' webhooks reach the local receiver on 127.0.0.1.
     expect(config.allowLocalWebhooks).toBe(true);
+  });
+});
+
+describe("the worker's lines in npm start's terminal", () => {
+  it("are its log lines and wrangler's errors, without the workbench's look-ups of customers with no conversation", () => {
+    // As the worker logs them under npm start (customers masked).
+    const noSession = '{"level":"warn","msg":"request failed","route":"/admin/sessions/********0000/********0101","code":"ERR_NOT_FOUND","status":404,"error":"no session for this customer"}';
+    const inbound =
+      '{"level":"info","msg":"inbound","message_uuid":"25f8f4ea-98b9-470a-979b-81f0fe2873e8","customer":"********0103","menu":"cafe","node":"welcome","outcome":"started","sent":1,"ms":153}';
+    const noMenu = '{"level":"warn","msg":"request failed","route":"/admin/menus/nope","code":"ERR_NOT_FOUND","status":404,"error":"menu \\"nope\\" does not exist"}';
+    const badNumber = '{"level":"warn","msg":"request failed","route":"/admin/sessions/********0000/alice","code":"ERR_BAD_REQUEST","status":400,"error":"customer number \\"alice\\" is not valid"}';
+    expect([noSession, inbound, noMenu, badNumber, "✘ [ERROR] Build failed", "⎔ Starting local server...", "{ not json"].map(worthShowing)).toEqual([false, true, true, true, true, false, true]);
   });
 });
 

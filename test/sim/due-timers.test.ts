@@ -43,6 +43,28 @@ describe("due timers", () => {
     expect(w.calls.filter((c) => c.startsWith("POST"))).toEqual(["POST /sessions/447700900000/447700900101/timer/fire", "POST /sessions/447700900000/447700900101/timer/fire"]);
   });
 
+  it("tells the chat of each timer just before firing it, then what it did, or the worker's refusal", async () => {
+    const w = fakeWorker(HOUR, 2, 1);
+    const told: string[] = [];
+    const timers = createDueTimers({ worker: w.worker, business: "447700900000", now: () => T0 });
+    const firing = (timer: { node: string; count: number }) => {
+      // Before the worker is asked to fire it: what the chat places here comes before the message the timer sends.
+      told.push(`firing ${timer.node} #${timer.count} after ${w.calls.filter((c) => c.startsWith("POST")).length} fired`);
+      return { fired: (what: string) => void told.push(`fired: ${what}`), failed: (message: string) => void told.push(`failed: ${message}`) };
+    };
+    await timers.moved("447700900101", 3 * HOUR, firing);
+    expect(told).toEqual(["firing ask #0 after 0 fired", 'fired: reminder 1 of "ask" came due', "firing ask #1 after 1 fired", 'fired: "ask" went unanswered after its reminders: timed out']);
+
+    // A worker that refuses to fire: the chat is told why, and nothing more is tried.
+    const refusing = fakeWorker(HOUR, 2);
+    const admin = refusing.worker.admin.bind(refusing.worker);
+    refusing.worker.admin = async (method, path, body) => (method === "POST" ? { ok: false, status: 409, message: "The worker answered 409: no timer is pending" } : admin(method, path, body));
+    const refused: string[] = [];
+    const more = createDueTimers({ worker: refusing.worker, business: "447700900000", now: () => T0 });
+    expect(await more.moved("447700900101", 3 * HOUR, () => ({ fired: (what) => void refused.push(what), failed: (message) => void refused.push(`failed: ${message}`) }))).toEqual([]);
+    expect(refused).toEqual(["failed: The worker answered 409: no timer is pending"]);
+  });
+
   it("says a timeout is one, not a reminder more than the question has", async () => {
     // One reminder, then the timeout: the worker's outcome for the second timer is `timed_out`.
     const w = fakeWorker(HOUR, 2, 1);
