@@ -94,8 +94,8 @@ const bulkSchema = z.strictObject({
 });
 
 const FIELD_RULES: Record<string, string> = {
-  to: "must be the customer's number, digits only, country code first",
-  from: "must be your WhatsApp Business number, digits only, country code first",
+  to: "must be the customer's number, digits only, country code first, without a leading 0 or 00",
+  from: "must be your WhatsApp Business number, digits only, country code first, without a leading 0 or 00",
   profileName: "must be a name of 1 to 256 characters",
   variables: `must be an object of at most ${VARS_MAX} variables, names of letters, digits and '_' starting with a letter, string values of at most ${VAR_VALUE_MAX} characters`,
   requestId: "must be 1 to 128 letters, digits or '_', '.', ':', '-'",

@@ -12,8 +12,15 @@ import { describeIssues, issueList } from "../zod-issues.js";
 /** The characters of a WhatsApp profile name kept, as a business start takes at most. */
 const PROFILE_NAME_MAX = 256;
 
-/** Digits only, country code first; a leading `+` is tolerated and dropped (`normalisePhone`). */
-export const PHONE = { pattern: /^[0-9]{5,20}$/, message: "must be a phone number: digits only, country code first" } as const;
+/**
+ * Digits only, country code first; a leading `+` is tolerated and dropped (`normalisePhone`). No country code starts
+ * with 0, so a number that does is a national one (`07700 900123`) or has an `00` prefix, and would never match the
+ * numbers Vonage sends.
+ */
+export const PHONE = {
+  pattern: /^[1-9][0-9]{4,19}$/,
+  message: "must be a phone number in international form: digits only, country code first, without a leading 0 or 00 (447700900123, not 07700900123)",
+} as const;
 export const normalisePhone = (s: string) => s.replace(/^\+/, "");
 
 function phone(checks: Checks, value: unknown, path: PropertyKey[]): string | undefined {

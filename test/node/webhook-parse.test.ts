@@ -44,12 +44,12 @@ describe("inbound webhooks", () => {
   it("refuses a body with every problem named by its path, and one that is not an object at all", () => {
     const bad = refusal(() => parseInbound({ ...inbound, message_uuid: "", to: 447, from: "abc", reply: { id: "x".repeat(257), title: "T" }, button: { payload: 5 } }));
     expect(bad.message).toBe(
-      "not a Vonage inbound message webhook: $.message_uuid: must not be empty; $.to: must be a string; $.from: must be a phone number: digits only, country code first; $.reply.id: must be at most 256 characters; $.button.payload: must be a string",
+      "not a Vonage inbound message webhook: $.message_uuid: must not be empty; $.to: must be a string; $.from: must be a phone number in international form: digits only, country code first, without a leading 0 or 00 (447700900123, not 07700900123); $.reply.id: must be at most 256 characters; $.button.payload: must be a string",
     );
     expect(bad.problems).toEqual([
       { path: "$.message_uuid", message: "must not be empty" },
       { path: "$.to", message: "must be a string" },
-      { path: "$.from", message: "must be a phone number: digits only, country code first" },
+      { path: "$.from", message: "must be a phone number in international form: digits only, country code first, without a leading 0 or 00 (447700900123, not 07700900123)" },
       { path: "$.reply.id", message: "must be at most 256 characters" },
       { path: "$.button.payload", message: "must be a string" },
     ]);

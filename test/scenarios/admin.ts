@@ -149,6 +149,20 @@ export const adminScenarios: Scenario[] = [
     assert.equal((await h.session(late))?.menuVersion, 2);
     assert.equal((await h.session(early))?.menuVersion, 1);
   }),
+  scenario("a number with a leading 0 or 00 (national, or a dialling prefix) is refused with the rule, never stored as one no webhook can match", { menus: [delivery] }, async ({ h, customer }) => {
+    for (const number of ["07700900000", "00447700900000"]) {
+      const bind = await h.admin("PUT", `/admin/bindings/${number}`, { menuId: "delivery" });
+      assert.equal(bind.status, 400);
+      assert.match((await json(bind))["message"], /without a leading 0 or 00/);
+      const start = await h.admin("POST", "/flows/delivery/start", { to: number, from: h.business });
+      assert.equal(start.status, 400);
+      assert.match((await json(start))["message"], /to: must be the customer's number, .*without a leading 0 or 00/);
+      const hook = await h.inbound(textWebhook({ business: number, customer, text: "hi" }));
+      assert.equal(hook.status, 400, "Vonage sends numbers in international form");
+    }
+    assert.deepEqual((await json(await h.admin("GET", "/admin/bindings")))["bindings"], []);
+    assert.equal(h.api.accepted.length, 0);
+  }),
   scenario("a menu version an older release stored that this release refuses: its customers start afresh, a new conversation on it is a 5xx until it is republished", {}, async ({ h }) => {
     // Stored with its document only, as older releases stored versions, and with an option id this release reserves.
     const legacy = (title: string, id: string) => ({
