@@ -44,7 +44,7 @@ export function startHint(answer: WorkerAnswer, menu: string, requestId: string 
     case "ERR_HANDED_OVER":
       return `A person is talking with them (${session} shows the handover): hand them back from your agent system, or pass --end-handover to start the menu anyway.`;
     case "ERR_START_INVALID":
-      return `Pass the menu's variables with --var name=value (its "variables" lists them: wa-menu pull ${menu}).`;
+      return `Pass only the variables the menu declares, with --var name=value (its "variables" lists them: wa-menu pull ${menu}); to use a new one, declare it there and push the menu.`;
     case "ERR_MENU_NOT_FOUND":
       return 'wa-menu push <file> uploads it; a menu\'s id is its file\'s "id" (menus/cafe.json is "cafe").';
   }

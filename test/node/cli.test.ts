@@ -655,7 +655,10 @@ describe("wa-menu start for one customer against a fake worker", () => {
       [
         422,
         { error: "ERR_START_INVALID", message: invalid, problems: ['variables.table: menu "cafe" requires it'] },
-        [`wa-menu: start cafe: the worker answered 422: ${invalid}`, `Pass the menu's variables with --var name=value (its "variables" lists them: wa-menu pull cafe).`],
+        [
+          `wa-menu: start cafe: the worker answered 422: ${invalid}`,
+          `Pass only the variables the menu declares, with --var name=value (its "variables" lists them: wa-menu pull cafe); to use a new one, declare it there and push the menu.`,
+        ],
       ],
       [
         404,
@@ -685,11 +688,11 @@ describe("wa-menu start for one customer against a fake worker", () => {
     const json = startLine(answering(422, { error: "ERR_START_INVALID", message: invalid, problems: ['variables.table: menu "cafe" requires it'] }), "--json");
     expect(await json.go()).toBe(1);
     expect(JSON.parse(json.out.join("\n"))).toEqual({
-      error: `start cafe: the worker answered 422: ${invalid}\nPass the menu's variables with --var name=value (its "variables" lists them: wa-menu pull cafe).`,
+      error: `start cafe: the worker answered 422: ${invalid}\nPass only the variables the menu declares, with --var name=value (its "variables" lists them: wa-menu pull cafe); to use a new one, declare it there and push the menu.`,
       status: 422,
       code: "ERR_START_INVALID",
       problems: ['variables.table: menu "cafe" requires it'],
-      hint: `Pass the menu's variables with --var name=value (its "variables" lists them: wa-menu pull cafe).`,
+      hint: `Pass only the variables the menu declares, with --var name=value (its "variables" lists them: wa-menu pull cafe); to use a new one, declare it there and push the menu.`,
     });
     const old = cli({}, fakeWorker({}).fetchImpl);
     expect(await old.run("start", "cafe", "--from", BUSINESS, "--to", CUSTOMER)).toBe(1);
@@ -1055,7 +1058,9 @@ describe("wa-menu start against the real worker", async () => {
     expect(await session.run("session", BUSINESS, "447700900104")).toBe(0);
     expect(session.out.join("\n")).toContain("\n  window     closed: only templates reach them (they have not written to you)\n");
     expect(await one.run("start", "cafe", "--from", BUSINESS, "--to", "447700900105", "--var", "table=4")).toBe(1);
-    expect(one.err).toEqual([expect.stringMatching(/^wa-menu: start cafe: the worker answered 422: this start does not fit menu "cafe": variables\.table: .*\nPass the menu's variables/)]);
+    expect(one.err).toEqual([
+      expect.stringMatching(/^wa-menu: start cafe: the worker answered 422: this start does not fit menu "cafe": variables\.table: .*\nPass only the variables the menu declares/),
+    ]);
     expect(api.requests).toBe(3);
   });
 });
