@@ -1,8 +1,18 @@
 /** Text normalisation for matching what customers type, and `{{placeholders}}` in texts. */
 
-/** Lower case, accents removed, inner spaces folded, outer spaces and trailing punctuation dropped. */
+/**
+ * Invisible characters that keyboards and copies add around words: direction marks and embeddings (an RTL chat, a
+ * number copied from one), zero-width spaces, word joiners, the BOM, soft hyphens. A "STOP" carrying one is still a
+ * stop. Zero-width joiners and non-joiners stay: emoji sequences and Persian or Indic spelling need them.
+ */
+const INVISIBLE = /[\u00AD\u200B\u200E\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF]/g;
+
+/** The text without the invisible marks above. */
+export const withoutInvisible = (s: string): string => s.replace(INVISIBLE, "");
+
+/** Lower case, accents and invisible marks removed, inner spaces folded, outer spaces and trailing punctuation dropped. */
 export function normaliseWords(s: string): string {
-  return s
+  return withoutInvisible(s)
     .normalize("NFKD")
     .replace(/\p{M}+/gu, "")
     .toLowerCase()

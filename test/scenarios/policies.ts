@@ -281,6 +281,21 @@ export const policyScenarios: Scenario[] = [
     assert.equal((await c.session())?.optedOut, undefined);
     assert.equal((await h.admin("POST", "/flows/cafe/start", { to: c.customer, from: h.business })).status, 200);
   }),
+  scenario(
+    "invisible marks an RTL keyboard or a copy adds (LRM, RLM, zero-width space, word joiner) do not hide a command or an answer",
+    { menus: [cafe], upload: true, bind: "cafe" },
+    async ({ h }) => {
+      const c = customerOf(h);
+      assert.equal(await c.type("hi"), "started");
+      assert.equal(await c.type("\u200f1\u200e"), "advanced", "the first button, typed with direction marks around it");
+      assert.equal(await c.type("Flat\u200b white"), "advanced", "a title with a zero-width space in it");
+      const before = h.api.accepted.length;
+      assert.equal(await c.type("\u200eSTOP\u2060"), "stopped", "an opt-out with a left-to-right mark and a word joiner");
+      assert.equal(await c.type("hi"), "opted_out");
+      assert.equal((await h.admin("POST", "/flows/cafe/start", { to: c.customer, from: h.business })).status, 409);
+      assert.equal(h.api.accepted.length, before + 1, "only the stop confirmation went out");
+    },
+  ),
   scenario("a stop from a customer no conversation or menu knows is still remembered", {}, async ({ h }) => {
     const c = customerOf(h);
     assert.equal(await c.type("STOP"), "stopped");
