@@ -1,7 +1,7 @@
 /** Input questions (pure): whether what the customer typed (or shared) passes the node's rule, and the value it stores. */
 import type { InputRule } from "../menus/compiled.js";
 import { charLength, INPUT_LIMITS } from "../menus/limits.js";
-import { normaliseWords } from "../menus/words.js";
+import { normaliseWords, withoutInvisible } from "../menus/words.js";
 import type { InboundEvent } from "./types.js";
 
 /** A valid answer: the value for the variable, and the title recorded with the answer. */
@@ -26,6 +26,23 @@ export function parseDate(text: string): string | null {
   return null;
 }
 
+/** The first digit of each decimal script customers type besides ASCII: Arabic-Indic, Eastern Arabic-Indic (Persian, Urdu), Devanagari, Bengali. */
+const DIGIT_ZEROS = [0x0660, 0x06f0, 0x0966, 0x09e6];
+
+/**
+ * Digits and separators as the rules below read them: full-width ones (a Japanese or Chinese keyboard) folded by
+ * NFKC, other scripts' digits as ASCII, the Arabic decimal separator as a comma.
+ */
+function asciiDigits(text: string): string {
+  return text.normalize("NFKC").replace(/[\u0660-\u066b\u06f0-\u06f9\u0966-\u096f\u09e6-\u09ef]/g, (ch) => {
+    const code = ch.charCodeAt(0);
+    if (code === 0x066b) return ",";
+    if (code === 0x066a) return "%";
+    const zero = DIGIT_ZEROS.find((z) => code >= z && code <= z + 9);
+    return zero === undefined ? ch : String(code - zero);
+  });
+}
+
 const dayOf = (bound: string, now: string) => (bound === "today" ? now.slice(0, 10) : bound);
 
 /** Checks one inbound message against an input rule. `now` is ISO time (for "today"). */
@@ -36,7 +53,9 @@ export function checkInput(rule: InputRule, content: InboundEvent["content"], no
     return yes(value, content.name ?? content.address ?? value);
   }
   if (content.kind !== "text") return NO;
-  const text = content.text.trim().replace(/\s+/g, " ");
+  // Invisible marks (an RTL keyboard, a copied number) are no part of the answer: an email keeping one is not an email.
+  const typed = withoutInvisible(content.text).trim().replace(/\s+/g, " ");
+  const text = rule.type === "number" || rule.type === "date" || rule.type === "phone" || rule.type === "email" ? asciiDigits(typed) : typed;
   switch (rule.type) {
     case "text": {
       const n = charLength(text);

@@ -94,6 +94,17 @@ describe("input validators", () => {
     [{ type: "regex", pattern: "^[0-9]{4}$", flags: "" }, "12345", null],
     [{ type: "regex", pattern: "^a+$", flags: "" }, "a".repeat(300), null],
     [{ type: "location", request: false }, "at home", null],
+    // Invisible marks (an RTL keyboard, a copy) are not part of an answer; digits as other scripts and IMEs type them count.
+    [{ type: "text", minLength: 1, maxLength: 5 }, "\u200b\u200e", null],
+    [{ type: "email" }, "ada@example.org\u200e", "ada@example.org"],
+    [{ type: "number", integer: true }, "\u200f12\u200e", "12"],
+    [{ type: "number", integer: true }, "\uff11\uff12", "12"],
+    [{ type: "number", integer: false }, "\u0663\u066b\u0665", "3.5"],
+    [{ type: "number", integer: true }, "\u06f4\u06f2", "42"],
+    [{ type: "phone" }, "\u202a+44 7700 900123\u202c", "447700900123"],
+    [{ type: "date" }, "\u0662\u0664/\u0661\u0662/\u0662\u0660\u0662\u0666", "2026-12-24"],
+    [{ type: "choice", values: ["Small", "Large"] }, "\u200f2", "Large"],
+    [{ type: "regex", pattern: "^[0-9]{4}$", flags: "" }, "1234\u200e", "1234"],
   ];
   for (const [rule, input, want] of rows) {
     it(`${rule.type}: "${input.slice(0, 20)}" -> ${want}`, () => {
