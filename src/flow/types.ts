@@ -293,7 +293,7 @@ export interface Completion {
   /** What the event says (default `menu.completed`); the handover's events go to the agent endpoint. */
   type?: "menu.completed" | "handover.started" | "handover.message" | "handover.ended";
   /** The customer's message a `handover.message` relays. */
-  message?: { id: string; kind: string; text?: string; reply?: { id: string; title: string }; at: string };
+  message?: { id: string; kind: string; text?: string; reply?: { id: string; title: string }; location?: { lat: number; long: number; name?: string; address?: string }; at: string };
   /** Why a handover ended (`handover.ended`). */
   reason?: string;
 }

@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import type { TimerMessage } from "../../src/flow/types.js";
-import { textWebhook } from "../../sim/vonage-webhooks.js";
+import { locationWebhook, textWebhook } from "../../sim/vonage-webhooks.js";
 import { scenario, type Harness, type MenuDoc, type Scenario } from "./harness.js";
 
 const MINUTE = 60_000;
@@ -167,6 +167,19 @@ export const timerScenarios: Scenario[] = [
     assert.equal((await writes(h, customer, "coffee")).outcome, "completed", "the menu answers again");
     const again = await h.admin("POST", `/admin/sessions/${h.business}/${customer}/reply`, { text: "hello?" });
     assert.equal(again.status, 409, "no agent text once handed back");
+  }),
+
+  scenario("a location the customer shares with the agent reaches the agent endpoint with its coordinates", started, async ({ h, customer }) => {
+    await writes(h, customer, "hi");
+    assert.equal((await writes(h, customer, "talk to us")).outcome, "handed_over");
+    const pin = locationWebhook({ business: h.business, customer, lat: 51.5072, long: -0.1276, name: "Our flat", address: "1 Some Street" });
+    const res = await h.inbound(pin);
+    assert.equal(res.status, 200, await res.clone().text());
+    assert.equal(((await res.json()) as { outcome: string }).outcome, "relayed");
+    const relayed = events(h).at(-1)!;
+    assert.equal(relayed.type, "handover.message");
+    assert.equal(relayed.data["message"].kind, "location");
+    assert.deepEqual(relayed.data["message"].location, { lat: 51.5072, long: -0.1276, name: "Our flat", address: "1 Some Street" }, "where the customer is, not only that they shared something");
   }),
 
   scenario("a hand back whose body is not JSON is a 400 and leaves the customer handed over; an empty body hands back to the start", started, async ({ h, customer }) => {
