@@ -82,6 +82,23 @@ export const timerScenarios: Scenario[] = [
     assert.equal(phone(h).at(-1), "One tea coming up.");
   }),
 
+  scenario("a timer whose step fails leaves a log line saying so before the queue delivers it again; one whose numbers are no phone numbers is ignored", started, async ({ h, customer }) => {
+    await writes(h, customer, "hi");
+    const body = h.timers.set[0]!.body as TimerMessage;
+    // A message of another shape (another release, another producer): nothing to do, and nothing to deliver again.
+    await h.timers.redeliver({ ...body, business: "9".repeat(700) });
+    await h.timers.redeliver({ ...body, customer: "not a number" });
+    assert.equal(h.logs.filter((l) => l.includes('"msg":"timer"') && l.includes('"outcome":"ignored"')).length, 2, h.logs.slice(-3).join("\n"));
+    // The session store refuses the reminder's claim once: the queue gets it back, and the operator a line with the code.
+    h.gate.failPuts("session:", 1);
+    h.clock.advance(10 * MINUTE);
+    await assert.rejects(h.timers.deliverDue());
+    const line = h.logs.find((l) => l.includes("ERR_STORE_UNAVAILABLE"));
+    assert.ok(line !== undefined, `no log line says why the timer failed:\n${h.logs.slice(-3).join("\n")}`);
+    assert.match(line, /"msg":"a timer failed; the queue delivers it again"/);
+    assert.ok(!line.includes(customer), "the customer's number is masked");
+  }),
+
   scenario("no reminder when the customer answered first", started, async ({ h, customer }) => {
     await writes(h, customer, "hi");
     await writes(h, customer, "coffee");
