@@ -106,6 +106,8 @@ export interface RequestLog {
   ok: boolean;
   status?: number;
   reason?: string;
+  /** What went wrong, in words that say how to fix it (a setting, the URL, the backend's answer). */
+  detail?: string;
   ms: number;
 }
 
@@ -127,7 +129,7 @@ async function decideFetching(deps: ConversationDeps, decide: (fetched: readonly
     if (result === undefined) {
       result = fetched.length >= REQUESTS_MAX ? { ok: false, reason: "no_time", ms: 0 } : await deps.backend.request(need, { deadlineAt });
       memo.set(id, result);
-      log.push({ node: need.node, ok: result.ok, ms: result.ms, ...(result.status === undefined ? {} : { status: result.status }), ...(result.ok ? {} : { reason: result.reason }) });
+      log.push({ node: need.node, ok: result.ok, ms: result.ms, ...defined({ status: result.status, reason: result.ok ? undefined : result.reason, detail: result.ok ? undefined : result.detail }) });
     }
     fetched.push(result);
     plan = decide(fetched);
