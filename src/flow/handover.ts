@@ -55,6 +55,7 @@ export function relayEvent(ref: MenuRef | null, session: Session & { handover: H
       reply: c.kind === "reply" ? { id: c.id, title: c.title } : undefined,
       // A shared pin is where the customer is: the agent needs the place, not only that something was shared.
       location: c.kind === "location" ? { lat: c.lat, long: c.long, ...defined({ name: c.name, address: c.address }) } : undefined,
+      media: c.kind === "other" ? c.media : undefined,
     }),
   };
   return { ...handoverEvent(ref, session, session.handover, "handover.message", event.messageUuid, now), message };

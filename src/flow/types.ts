@@ -17,7 +17,15 @@ export interface InboundEvent {
     | { kind: "text"; text: string }
     | { kind: "location"; lat: number; long: number; name?: string; address?: string }
     | { kind: "reaction" }
-    | { kind: "other"; messageType: string };
+    | { kind: "other"; messageType: string; media?: Media };
+}
+
+/** A picture, video, voice note, file or sticker: Vonage's link to it, and what the customer wrote with it. */
+export interface Media {
+  url: string;
+  caption?: string;
+  /** A file's name. */
+  name?: string;
 }
 
 /** The inbound content kinds; `other` covers media and anything WhatsApp adds later. */
@@ -293,7 +301,7 @@ export interface Completion {
   /** What the event says (default `menu.completed`); the handover's events go to the agent endpoint. */
   type?: "menu.completed" | "handover.started" | "handover.message" | "handover.ended";
   /** The customer's message a `handover.message` relays. */
-  message?: { id: string; kind: string; text?: string; reply?: { id: string; title: string }; location?: { lat: number; long: number; name?: string; address?: string }; at: string };
+  message?: { id: string; kind: string; text?: string; reply?: { id: string; title: string }; location?: { lat: number; long: number; name?: string; address?: string }; media?: Media; at: string };
   /** Why a handover ended (`handover.ended`). */
   reason?: string;
 }

@@ -199,6 +199,27 @@ export const timerScenarios: Scenario[] = [
     assert.deepEqual(relayed.data["message"].location, { lat: 51.5072, long: -0.1276, name: "Our flat", address: "1 Some Street" }, "where the customer is, not only that they shared something");
   }),
 
+  scenario("a picture, a video, a voice note or a file the customer sends the agent reaches the agent endpoint with its link and caption", started, async ({ h, customer }) => {
+    await writes(h, customer, "hi");
+    assert.equal((await writes(h, customer, "talk to us")).outcome, "handed_over");
+    const media = async (type: string, content: Record<string, unknown>) => {
+      const body = { ...textWebhook({ business: h.business, customer, text: "" }), message_type: type, [type]: content };
+      delete body["text"];
+      const res = await h.inbound(body);
+      assert.equal(res.status, 200, await res.clone().text());
+      assert.equal(((await res.json()) as { outcome: string }).outcome, "relayed");
+      return events(h).at(-1)!.data["message"];
+    };
+    const photo = await media("image", { url: "https://api-eu.nexmo.com/v3/media/0f1e2d3c", caption: "The cup arrived broken" });
+    assert.equal(photo.kind, "image");
+    assert.deepEqual(photo.media, { url: "https://api-eu.nexmo.com/v3/media/0f1e2d3c", caption: "The cup arrived broken" }, "the agent sees the picture and what the customer wrote with it");
+    assert.deepEqual((await media("file", { url: "https://api-eu.nexmo.com/v3/media/aa", name: "receipt.pdf" })).media, { url: "https://api-eu.nexmo.com/v3/media/aa", name: "receipt.pdf" });
+    assert.deepEqual((await media("audio", { url: "https://api-eu.nexmo.com/v3/media/bb" })).media, { url: "https://api-eu.nexmo.com/v3/media/bb" });
+    const odd = await media("video", { url: 42 });
+    assert.equal(odd.kind, "video");
+    assert.equal(odd.media, undefined, "a media object of another shape is relayed without it, never refused");
+  }),
+
   scenario("a hand back whose body is not JSON is a 400 and leaves the customer handed over; an empty body hands back to the start", started, async ({ h, customer }) => {
     await writes(h, customer, "hi");
     assert.equal((await writes(h, customer, "talk to us")).outcome, "handed_over");
