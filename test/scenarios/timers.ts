@@ -147,6 +147,10 @@ export const timerScenarios: Scenario[] = [
   scenario("a reminder due past the 24-hour window without a template is skipped", { menus: [teaMenu({}, { reminders: { after: "1d", times: 1 } })], bind: "tea" }, async ({ h, customer }) => {
     await writes(h, customer, "hi");
     await later(h, 24 * 60 * MINUTE);
+    // The skipped timer is spent: the admin view lists none, and firing "the pending timer" finds none either.
+    assert.deepEqual((await session(h, customer)).timers, []);
+    const fired = await h.admin("POST", `/admin/sessions/${h.business}/${customer}/timer/fire`);
+    assert.equal(fired.status, 404, await fired.clone().text());
     await later(h, 24 * 60 * MINUTE);
     assert.deepEqual(phone(h), ["? Tea or coffee?"]);
   }),
