@@ -1,19 +1,24 @@
 /**
  * No log line carries a full phone number, on any path: every string in a line has its runs of five or more
  * digits masked down to their last four (`447700900123` -> `********0123`), error messages and routes included.
- * Message uuids are kept: they are what an operator searches for, and hold no number.
+ * Message uuids and the hashed ids of deliveries are kept: they are what an operator searches for, and hold no number.
  */
 import type { Logger } from "./http/deps.js";
 
 const DIGIT_RUN = /\d{5,}/g;
 const KEEP = new Set(["message_uuid"]);
+/**
+ * A delivery's or a request's id (`msg_`/`req_` and 32 hex digits of a hash, never a number): kept whole, as the
+ * operator copies it into `POST /admin/deliveries/{id}/retry`.
+ */
+const HASH_ID = /^(?:msg|req)_[0-9a-f]{32}$/;
 
 export function maskDigits(text: string): string {
   return text.replace(DIGIT_RUN, (run) => "*".repeat(run.length - 4) + run.slice(-4));
 }
 
 function mask(value: unknown, key: string): unknown {
-  if (typeof value === "string") return KEEP.has(key) ? value : maskDigits(value);
+  if (typeof value === "string") return KEEP.has(key) || HASH_ID.test(value) ? value : maskDigits(value);
   if (Array.isArray(value)) return value.map((v) => mask(v, key));
   if (typeof value === "object" && value !== null) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, mask(v, k)]));
   return value;

@@ -363,6 +363,12 @@ export const policyScenarios: Scenario[] = [
     assert.equal(listed.length, 1);
     assert.equal(listed[0].status, "failed");
     assert.equal(listed[0].lastError, "receiver answered 503");
+    // The operator hears of it without polling the list: one line with the delivery's id, why, and what to do.
+    const failedLine = h.logs.find((l) => l.includes(listed[0].id));
+    assert.ok(failedLine !== undefined, `no log line names the undelivered completion:\n${h.logs.slice(-3).join("\n")}`);
+    assert.match(failedLine, /receiver answered 503/);
+    assert.match(failedLine, /POST \/admin\/deliveries\/\{id\}\/retry/);
+    assert.ok(!failedLine.includes(c.customer), "the customer's number is masked");
     assert.equal(JSON.parse(listed[0].body).data.answers[0].id, "slot-1");
     const stillDown = await h.admin("POST", `/admin/deliveries/${listed[0].id}/retry`);
     assert.equal(stillDown.status, 502);
