@@ -1,7 +1,7 @@
 /** Input questions (pure): whether what the customer typed (or shared) passes the node's rule, and the value it stores. */
 import type { InputRule } from "../menus/compiled.js";
 import { charLength, INPUT_LIMITS } from "../menus/limits.js";
-import { normaliseWords, withoutInvisible } from "../menus/words.js";
+import { asciiDigits, normaliseWords, withoutInvisible } from "../menus/words.js";
 import type { InboundEvent } from "./types.js";
 
 /** A valid answer: the value for the variable, and the title recorded with the answer. */
@@ -24,23 +24,6 @@ export function parseDate(text: string): string | null {
   const dmy = /^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$/.exec(text);
   if (dmy) return isoDay(Number(dmy[3]), Number(dmy[2]), Number(dmy[1]));
   return null;
-}
-
-/** The first digit of each decimal script customers type besides ASCII: Arabic-Indic, Eastern Arabic-Indic (Persian, Urdu), Devanagari, Bengali. */
-const DIGIT_ZEROS = [0x0660, 0x06f0, 0x0966, 0x09e6];
-
-/**
- * Digits and separators as the rules below read them: full-width ones (a Japanese or Chinese keyboard) folded by
- * NFKC, other scripts' digits as ASCII, the Arabic decimal separator as a comma.
- */
-function asciiDigits(text: string): string {
-  return text.normalize("NFKC").replace(/[\u0660-\u066b\u06f0-\u06f9\u0966-\u096f\u09e6-\u09ef]/g, (ch) => {
-    const code = ch.charCodeAt(0);
-    if (code === 0x066b) return ",";
-    if (code === 0x066a) return "%";
-    const zero = DIGIT_ZEROS.find((z) => code >= z && code <= z + 9);
-    return zero === undefined ? ch : String(code - zero);
-  });
 }
 
 const dayOf = (bound: string, now: string) => (bound === "today" ? now.slice(0, 10) : bound);
@@ -87,7 +70,8 @@ export function checkInput(rule: InputRule, content: InboundEvent["content"], no
       const word = normaliseWords(text);
       // As for options (`typedOption`): a number is a position only where no value is itself a number.
       const numbered = rule.values.some((v) => /^\d+$/.test(normaliseWords(v)));
-      const value = rule.values.find((v) => normaliseWords(v) === word) ?? (/^\d{1,2}$/.test(word) && !numbered ? rule.values[Number(word) - 1] : undefined);
+      const position = asciiDigits(word);
+      const value = rule.values.find((v) => normaliseWords(v) === word) ?? (/^\d{1,2}$/.test(position) && !numbered ? rule.values[Number(position) - 1] : undefined);
       return value === undefined ? NO : yes(value);
     }
     case "regex":

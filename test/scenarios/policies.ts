@@ -296,6 +296,16 @@ export const policyScenarios: Scenario[] = [
       assert.equal(h.api.accepted.length, before + 1, "only the stop confirmation went out");
     },
   ),
+  scenario("an option's number typed in Arabic-Indic or Persian digits picks that option", { menus: [cafe], upload: true, bind: "cafe" }, async ({ h }) => {
+    const c = customerOf(h);
+    assert.equal(await c.type("hi"), "started");
+    assert.equal(await c.type("\u0661"), "advanced", "Arabic-Indic one: the first button");
+    assert.equal(await c.type("\u06f2"), "advanced", "Persian two: the second row");
+    assert.deepEqual(
+      (await c.session())?.answers.map((a) => a.id),
+      ["order", "flat-white"],
+    );
+  }),
   scenario("a stop from a customer no conversation or menu knows is still remembered", {}, async ({ h }) => {
     const c = customerOf(h);
     assert.equal(await c.type("STOP"), "stopped");
