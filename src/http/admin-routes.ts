@@ -191,7 +191,7 @@ export function adminRoutes(services: () => Promise<Services>): Hono<ServicesEnv
     const doc = await jsonBody(c.req.raw, MAX_MENU_BYTES);
     if (typeof doc === "object" && doc !== null && !Array.isArray(doc) && (doc as { id?: unknown }).id === undefined) (doc as { id: string }).id = id;
     const checks = { allowLocalWebhooks: c.var.services.config.allowLocalWebhooks };
-    const report = checkMenu(doc, checks);
+    const report = checkMenu(doc, { ...checks, canSign: c.var.services.config.completionKey !== null });
     if (report.menu === null) throw new MenuInvalidError(report.errors);
     if (report.menu.id !== id) throw new AppError("ERR_BODY_MALFORMED", `the document's id "${report.menu.id}" differs from "${id}" in the URL`);
     const { version } = await c.var.services.menus.publish(doc, now(c.var.services), checks);
