@@ -275,6 +275,18 @@ export function checkMenu(input: unknown, options: CheckOptions = {}): MenuRepor
     if (node.kind !== "question" || node.dynamic !== undefined) {
       for (const [path, target] of exitsOf(node)) checkTarget(target, [...base, ...path]);
       checkDataNode(id, node, options.allowLocalWebhooks === true, errors);
+      if (node.kind === "input" && node.rule.type === "choice") {
+        // As for option titles: a value typed as a command acts as the command, so typing it could never choose it.
+        node.rule.values.forEach((value, i) => {
+          const word = normaliseWords(value);
+          const command = commandWords.get(word);
+          if (command !== undefined)
+            errors.push({
+              path: jsonPath([...base, "validate", "values", i]),
+              message: `value "${value}" would be read as the ${command} command "${word}"; rename the value or change settings.commands.${command}`,
+            });
+        });
+      }
       continue;
     }
     const shorthand = "options" in docNode && Array.isArray(docNode.options);

@@ -170,6 +170,15 @@ describe("the compiler", () => {
     expect(text).toMatch(/\$\.nodes\.c\.body: a GET request has no body/);
   });
 
+  it("refuses a choice input's value that is also a command, which typing it would never choose (as for an option title)", () => {
+    const r = menu({
+      seat: { type: "input", text: "Front or back?", var: "seat", validate: { type: "choice", values: ["Front", "Back"] }, next: "done" },
+      done: { type: "text", text: "ok" },
+    });
+    expect(r.menu).toBeNull();
+    expect(messages(r, "errors")).toMatch(/\$\.nodes\.seat\.validate\.values\[1\]: value "Back" would be read as the back command "back"; rename the value or change settings\.commands\.back/);
+  });
+
   it("refuses an option whose reply id is the More… row's, which no tap or typed title could ever choose", () => {
     const shorthand = menu({ a: { type: "question", text: "?", options: [{ id: MORE_ID, title: "More", next: { text: "x" } }] } });
     expect(messages(shorthand, "errors")).toMatch(/\$\.nodes\.a\.options\[0\]: option id "wa-menu:more" is reserved for the More… row of dynamic questions; choose another id/);
