@@ -59,7 +59,8 @@ export function checkInput(rule: InputRule, content: InboundEvent["content"], no
         .replace(/\(0\)/g, "")
         .replace(/[\s().-]/g, "")
         .replace(/^(\+|00)/, "");
-      return /^\d{7,15}$/.test(digits) ? yes(digits) : NO;
+      // Country code first, and no country code starts with 0: "07700 900123" is a national number, not one of these.
+      return /^[1-9]\d{6,14}$/.test(digits) ? yes(digits) : NO;
     }
     case "date": {
       const day = parseDate(text);

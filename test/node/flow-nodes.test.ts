@@ -83,6 +83,9 @@ describe("input validators", () => {
     [{ type: "phone" }, "+44 7700 900123", "447700900123"],
     [{ type: "phone" }, "0044 (0)7700 900123", "447700900123"],
     [{ type: "phone" }, "12345", null],
+    // A national number ("07700 ...", no country code) is no number country code first: no country code starts with 0.
+    [{ type: "phone" }, "07700 900123", null],
+    [{ type: "phone" }, "+0 7700 900123", null],
     [{ type: "date" }, "2026-02-28", "2026-02-28"],
     [{ type: "date" }, "29/02/2026", null],
     [{ type: "date", min: "today" }, "29.11.2026", null],
