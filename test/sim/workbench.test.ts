@@ -93,6 +93,7 @@ describe("the workbench API", () => {
       sent: null,
       window: { open: false, closesAt: null },
       timers: [],
+      strandedTimers: [],
       handover: null,
     });
     const notice = rig.sim.log.entries(BILAL.number).at(-1) as NoticeEntry;
