@@ -295,6 +295,23 @@ export const timerScenarios: Scenario[] = [
     assert.equal(phone(h).at(-1), 'You will not get any more messages from us. Write "start" if you change your mind.', "no timer sends to a customer who stopped");
   }),
 
+  scenario("the admin view says when an idle handover hands back: an hour after the last message either way, not after the handover began", started, async ({ h, customer }) => {
+    await writes(h, customer, "hi");
+    await writes(h, customer, "agent");
+    await later(h, 30 * MINUTE);
+    await writes(h, customer, "still there?");
+    const view = await session(h, customer);
+    const last = Date.parse(String(view.handover?.["lastActivityAt"]));
+    assert.equal(view.timers.length, 1);
+    assert.equal(view.timers[0]!.kind, "handback");
+    assert.equal(view.timers[0]!.due, new Date(last + 60 * MINUTE).toISOString(), "the hand back the timer will do, not the one it was first set for");
+    // And it is right: 59 minutes after the message, still handed over; after the hour, handed back.
+    await later(h, 59 * MINUTE);
+    assert.ok((await session(h, customer)).handover);
+    await later(h, 2 * MINUTE);
+    assert.equal((await session(h, customer)).handover, null);
+  }),
+
   scenario("a handover with no activity hands back by itself; outside the window the agent's text is refused", started, async ({ h, customer }) => {
     await writes(h, customer, "hi");
     await writes(h, customer, "agent");
