@@ -56,6 +56,7 @@ export function relayEvent(ref: MenuRef | null, session: Session & { handover: H
       // A shared pin is where the customer is: the agent needs the place, not only that something was shared.
       location: c.kind === "location" ? { lat: c.lat, long: c.long, ...defined({ name: c.name, address: c.address }) } : undefined,
       media: c.kind === "other" ? c.media : undefined,
+      reaction: c.kind === "reaction" ? c.reaction : undefined,
     }),
   };
   return { ...handoverEvent(ref, session, session.handover, "handover.message", event.messageUuid, now), message };

@@ -5,7 +5,7 @@
 import { defined } from "../defined.js";
 import { clip } from "../flow/clip.js";
 import { AppError } from "../errors.js";
-import type { InboundEvent, Media, StatusEvent } from "../flow/types.js";
+import type { InboundEvent, Media, Reaction, StatusEvent } from "../flow/types.js";
 import { Checks, isRecord } from "../plain-checks.js";
 import { describeIssues, issueList } from "../zod-issues.js";
 
@@ -47,6 +47,13 @@ function media(messageType: string, raw: unknown): Media | undefined {
   if (typeof url !== "string" || !url.startsWith("https://") || url.length > MEDIA_URL_MAX) return undefined;
   const text = (v: unknown, max: number) => (typeof v === "string" && v !== "" ? clip(v, max) : undefined);
   return { url, ...defined({ caption: text(caption, MEDIA_TEXT_MAX), name: text(name, 256) }) };
+}
+
+/** A reaction's `{action, emoji?}`, for a person it is relayed to; one of another shape is left out. */
+function reactionOf(raw: unknown): Reaction | undefined {
+  if (!isRecord(raw) || typeof raw["action"] !== "string" || raw["action"].length > 32) return undefined;
+  const emoji = raw["emoji"];
+  return { action: raw["action"], ...defined({ emoji: typeof emoji === "string" && emoji !== "" ? clip(emoji, 16) : undefined }) };
 }
 
 /** Parses raw bytes as JSON, or throws a 400 saying where it broke. */
@@ -107,7 +114,7 @@ export function parseInbound(json: unknown): InboundEvent | null {
     const id = payload || buttonText || "";
     content = { kind: "reply", id, title: buttonText ?? id };
   } else if (messageType === "reaction") {
-    content = { kind: "reaction" };
+    content = { kind: "reaction", ...defined({ reaction: reactionOf(m["reaction"]) }) };
   } else {
     content = { kind: "other", messageType, ...defined({ media: media(messageType, m[messageType]) }) };
   }

@@ -224,6 +224,22 @@ export const timerScenarios: Scenario[] = [
     assert.equal(odd.media, undefined, "a media object of another shape is relayed without it, never refused");
   }),
 
+  scenario("a reaction the customer puts on the agent's text reaches the agent endpoint, as each message while handed over does", started, async ({ h, customer }) => {
+    await writes(h, customer, "hi");
+    assert.equal((await writes(h, customer, "talk to us")).outcome, "handed_over");
+    const before = events(h).length;
+    const body: Record<string, unknown> = { ...textWebhook({ business: h.business, customer, text: "" }), message_type: "reaction", reaction: { action: "react", emoji: "\u{1F44D}" } };
+    delete body["text"];
+    const res = await h.inbound(body);
+    assert.equal(res.status, 200, await res.clone().text());
+    assert.equal(((await res.json()) as { outcome: string }).outcome, "relayed");
+    assert.equal(events(h).length, before + 1);
+    const relayed = events(h).at(-1)!;
+    assert.equal(relayed.type, "handover.message");
+    assert.equal(relayed.data["message"].kind, "reaction");
+    assert.deepEqual(relayed.data["message"].reaction, { action: "react", emoji: "\u{1F44D}" });
+  }),
+
   scenario("a hand back whose body is not JSON is a 400 and leaves the customer handed over; an empty body hands back to the start", started, async ({ h, customer }) => {
     await writes(h, customer, "hi");
     assert.equal((await writes(h, customer, "talk to us")).outcome, "handed_over");
