@@ -94,9 +94,12 @@ export function parseConfig(env: Readonly<Record<string, unknown>>): Settings {
   const apiUrl =
     input.VONAGE_API_URL === undefined
       ? "https://api.nexmo.com"
-      : httpUrl(input.VONAGE_API_URL)
-        ? (input.VONAGE_API_URL as string)
-        : checks.fail(["VONAGE_API_URL"], "must be a URL such as https://api.nexmo.com");
+      : !httpUrl(input.VONAGE_API_URL)
+        ? checks.fail(["VONAGE_API_URL"], "must be a URL such as https://api.nexmo.com")
+        : // The endpoint pasted whole: the client adds /v1/messages, and every send would go to /v1/messages/v1/messages.
+          /\/v1\/messages\/*$/i.test(input.VONAGE_API_URL as string)
+          ? checks.fail(["VONAGE_API_URL"], "must be the API's base URL, such as https://api.nexmo.com, without /v1/messages (the worker adds it)")
+          : (input.VONAGE_API_URL as string);
   // Without it the admin routes answer 404.
   const adminToken = optional("ADMIN_TOKEN", [
     [/^[\s\S]{16,}$/, "must be at least 16 characters (make one with: openssl rand -hex 24)"],

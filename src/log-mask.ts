@@ -1,9 +1,9 @@
 /**
  * No log line carries a full phone number, on any path: every string in a line has its runs of five or more
  * digits masked down to their last four (`447700900123` -> `********0123`), error messages and routes included.
- * Message uuids are kept: they are what an operator searches for, and hold no number. A request's path (`route`) is
- * masked harder: a number written in groups (`+44-7700-900123`, `44.7700.900123`, spaces encoded as `%20`) is one
- * run there, where elsewhere grouped digits are mostly dates and times and stay readable.
+ * Message uuids and the hashed ids of deliveries are kept: they are what an operator searches for, and hold no number.
+ * A request's path (`route`) is masked harder: a number written in groups (`+44-7700-900123`, `44.7700.900123`, spaces
+ * encoded as `%20`) is one run there, where elsewhere grouped digits are mostly dates and times and stay readable.
  */
 import type { Logger } from "./http/deps.js";
 
@@ -11,6 +11,11 @@ const DIGIT_RUN = /\d{5,}/g;
 /** Digits with the separators a written phone number has between them (an encoded space, too). */
 const GROUPED_RUN = /\d(?:[-.()]|%20|\d)*\d/g;
 const KEEP = new Set(["message_uuid"]);
+/**
+ * A delivery's or a request's id (`msg_`/`req_` and 32 hex digits of a hash, never a number): kept whole, as the
+ * operator copies it into `POST /admin/deliveries/{id}/retry`.
+ */
+const HASH_ID = /^(?:msg|req)_[0-9a-f]{32}$/;
 
 export function maskDigits(text: string): string {
   return text.replace(DIGIT_RUN, (run) => "*".repeat(run.length - 4) + run.slice(-4));
@@ -28,7 +33,10 @@ export function maskGroupedDigits(text: string): string {
 }
 
 function mask(value: unknown, key: string): unknown {
-  if (typeof value === "string") return KEEP.has(key) ? value : key === "route" ? maskGroupedDigits(value) : maskDigits(value);
+  if (typeof value === "string") {
+    if (KEEP.has(key) || HASH_ID.test(value)) return value;
+    return key === "route" ? maskGroupedDigits(value) : maskDigits(value);
+  }
   if (Array.isArray(value)) return value.map((v) => mask(v, key));
   if (typeof value === "object" && value !== null) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, mask(v, k)]));
   return value;

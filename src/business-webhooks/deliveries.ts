@@ -36,6 +36,8 @@ export interface DeliveryOptions extends Ports {
   timeoutMs?: number;
   /** ALLOW_LOCAL_WEBHOOKS: development only. */
   allowLocal?: boolean;
+  /** Told when every attempt of a delivery failed: the operator would otherwise learn of it only from the list. */
+  log?: (line: Record<string, unknown>) => void;
 }
 
 const key = (id: string) => `delivery:${id}`;
@@ -89,6 +91,14 @@ export function deliveries(options: DeliveryOptions): Deliveries {
     } catch (e) {
       const error = e instanceof DeliveryFailure ? e.message : e instanceof Error ? `${e.name}: ${e.message}` : String(e);
       await options.store.put(key(d.id), { ...d, status: "failed", lastError: error } satisfies Delivery);
+      options.log?.({
+        level: "error",
+        msg: "a webhook to the business could not be delivered; it is kept: fix the receiver, then POST /admin/deliveries/{id}/retry",
+        id: d.id,
+        menu: d.menuId,
+        attempts: d.attempts,
+        error,
+      });
       return { delivered: false, error };
     }
     await options.store.delete(key(d.id));

@@ -106,6 +106,8 @@ export interface RequestLog {
   ok: boolean;
   status?: number;
   reason?: string;
+  /** What went wrong, in words that say how to fix it (a setting, the URL, the backend's answer). */
+  detail?: string;
   ms: number;
 }
 
@@ -127,7 +129,7 @@ async function decideFetching(deps: ConversationDeps, decide: (fetched: readonly
     if (result === undefined) {
       result = fetched.length >= REQUESTS_MAX ? { ok: false, reason: "no_time", ms: 0 } : await deps.backend.request(need, { deadlineAt });
       memo.set(id, result);
-      log.push({ node: need.node, ok: result.ok, ms: result.ms, ...(result.status === undefined ? {} : { status: result.status }), ...(result.ok ? {} : { reason: result.reason }) });
+      log.push({ node: need.node, ok: result.ok, ms: result.ms, ...defined({ status: result.status, reason: result.ok ? undefined : result.reason, detail: result.ok ? undefined : result.detail }) });
     }
     fetched.push(result);
     plan = decide(fetched);
@@ -325,6 +327,10 @@ export async function handleInboundEvent(deps: ConversationDeps, event: InboundE
 /** Starts a menu for a customer on the business's initiative (replaces any conversation they had). */
 export async function startMenu(deps: ConversationDeps, menuId: string, who: Who, options: { requestId?: string; endHandover?: boolean } = {}): Promise<StepResult> {
   const deadlineAt = deps.now() + (deps.stepDeadlineMs ?? STEP_DEADLINE_MS);
+  // As a message from the business's own number is ignored (`own_number`), a start never messages it.
+  if (who.customer === who.business) {
+    throw new AppError("ERR_START_INVALID", '"to" is the business number itself, the same as "from": give the customer\'s number as "to"');
+  }
   const ref = await deps.menus.current(menuId);
   if (ref === null) throw new AppError("ERR_MENU_NOT_FOUND", `menu "${menuId}" does not exist; upload it first`);
   const problems = variableProblems(ref.menu, who.vars);

@@ -5,6 +5,7 @@
 import { AppError } from "../errors.js";
 import { decideTimer } from "../flow/timers.js";
 import type { TimerMessage } from "../flow/types.js";
+import { PHONE } from "../vonage/webhooks.js";
 import { activeMenu, arm, commit, MAX_TRIES, perform, resultOf, STEP_DEADLINE_MS, type ConversationDeps, type StepResult } from "./step.js";
 
 /** The queue's body, checked: only this app produces it, but a message of an older shape must not crash the consumer. */
@@ -12,7 +13,10 @@ export function timerMessage(body: unknown): TimerMessage | null {
   const m = body as Partial<TimerMessage> | null;
   if (typeof m !== "object" || m === null || m.v !== 1 || (m.kind !== "reminder" && m.kind !== "handback")) return null;
   const strings = [m.id, m.business, m.customer, m.conversation, m.node, m.asked, m.due];
-  return strings.every((x) => typeof x === "string") && typeof m.count === "number" ? (m as TimerMessage) : null;
+  if (!strings.every((x) => typeof x === "string") || typeof m.count !== "number") return null;
+  // The numbers name the customer's keys: ones a webhook would refuse (too long for a key, say) are no timer of ours,
+  // and one the store cannot even look up would be delivered again and again.
+  return PHONE.pattern.test(m.business!) && PHONE.pattern.test(m.customer!) ? (m as TimerMessage) : null;
 }
 
 /** Handles one delivered timer; a throw asks the queue to deliver it again. */

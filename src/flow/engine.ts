@@ -211,7 +211,8 @@ function inboundPlan(input: InboundInput): Plan {
   }
   // A sent record newer than the session: this read of the session is stale. Sent back while Vonage may redeliver.
   if (caught.behind && fresh) return nothing("behind", here);
-  if (event.content.kind === "reaction") return nothing("ignored", here);
+  // A reaction answers nothing; only a person the conversation is handed over to gets it, as every message then.
+  if (event.content.kind === "reaction" && !(isHandedOver(session) && !input.optedOut && session.optedOut !== true)) return nothing("ignored", here);
 
   const menuOf = input.active ?? input.fresh;
   const command = commandOf(menuOf?.menu ?? null, event);
@@ -246,7 +247,9 @@ function inboundPlan(input: InboundInput): Plan {
   }
   if (isHandedOver(session)) {
     // A person has the conversation: the message goes to them, signed, and the bot says nothing.
-    const relayed = markHandled(withProfile({ ...session, handover: { ...session.handover, lastActivityAt: now } }, event), event.messageUuid, now);
+    const handled = markHandled(withProfile({ ...session, handover: { ...session.handover, lastActivityAt: now } }, event), event.messageUuid, now);
+    // Whether a reaction opens WhatsApp's 24-hour window is not known: the window keeps running from the last message.
+    const relayed: Session = event.content.kind === "reaction" ? { ...handled, ...defined({ lastInboundAt: session.lastInboundAt }) } : handled;
     return plan("relayed", relayed, ctx, [], [relayEvent(input.active, { ...relayed, handover: relayed.handover! }, event, now)], prior);
   }
   const desk = command === "agent" && menuOf !== null ? agentDesk(menuOf.menu) : null;

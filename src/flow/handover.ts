@@ -50,7 +50,14 @@ export function relayEvent(ref: MenuRef | null, session: Session & { handover: H
     id: event.messageUuid,
     kind: c.kind === "other" ? c.messageType : c.kind,
     at: now,
-    ...defined({ text: c.kind === "text" ? c.text : undefined, reply: c.kind === "reply" ? { id: c.id, title: c.title } : undefined }),
+    ...defined({
+      text: c.kind === "text" ? c.text : undefined,
+      reply: c.kind === "reply" ? { id: c.id, title: c.title } : undefined,
+      // A shared pin is where the customer is: the agent needs the place, not only that something was shared.
+      location: c.kind === "location" ? { lat: c.lat, long: c.long, ...defined({ name: c.name, address: c.address }) } : undefined,
+      media: c.kind === "other" ? c.media : undefined,
+      reaction: c.kind === "reaction" ? c.reaction : undefined,
+    }),
   };
   return { ...handoverEvent(ref, session, session.handover, "handover.message", event.messageUuid, now), message };
 }

@@ -1,7 +1,7 @@
 /** Input questions (pure): whether what the customer typed (or shared) passes the node's rule, and the value it stores. */
 import type { InputRule } from "../menus/compiled.js";
 import { charLength, INPUT_LIMITS } from "../menus/limits.js";
-import { normaliseWords } from "../menus/words.js";
+import { asciiDigits, normaliseWords, withoutInvisible } from "../menus/words.js";
 import type { InboundEvent } from "./types.js";
 
 /** A valid answer: the value for the variable, and the title recorded with the answer. */
@@ -36,7 +36,9 @@ export function checkInput(rule: InputRule, content: InboundEvent["content"], no
     return yes(value, content.name ?? content.address ?? value);
   }
   if (content.kind !== "text") return NO;
-  const text = content.text.trim().replace(/\s+/g, " ");
+  // Invisible marks (an RTL keyboard, a copied number) are no part of the answer: an email keeping one is not an email.
+  const typed = withoutInvisible(content.text).trim().replace(/\s+/g, " ");
+  const text = rule.type === "number" || rule.type === "date" || rule.type === "phone" || rule.type === "email" ? asciiDigits(typed) : typed;
   switch (rule.type) {
     case "text": {
       const n = charLength(text);
@@ -57,7 +59,8 @@ export function checkInput(rule: InputRule, content: InboundEvent["content"], no
         .replace(/\(0\)/g, "")
         .replace(/[\s().-]/g, "")
         .replace(/^(\+|00)/, "");
-      return /^\d{7,15}$/.test(digits) ? yes(digits) : NO;
+      // Country code first, and no country code starts with 0: "07700 900123" is a national number, not one of these.
+      return /^[1-9]\d{6,14}$/.test(digits) ? yes(digits) : NO;
     }
     case "date": {
       const day = parseDate(text);
@@ -68,7 +71,8 @@ export function checkInput(rule: InputRule, content: InboundEvent["content"], no
       const word = normaliseWords(text);
       // As for options (`typedOption`): a number is a position only where no value is itself a number.
       const numbered = rule.values.some((v) => /^\d+$/.test(normaliseWords(v)));
-      const value = rule.values.find((v) => normaliseWords(v) === word) ?? (/^\d{1,2}$/.test(word) && !numbered ? rule.values[Number(word) - 1] : undefined);
+      const position = asciiDigits(word);
+      const value = rule.values.find((v) => normaliseWords(v) === word) ?? (/^\d{1,2}$/.test(position) && !numbered ? rule.values[Number(position) - 1] : undefined);
       return value === undefined ? NO : yes(value);
     }
     case "regex":

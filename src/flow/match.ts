@@ -1,6 +1,6 @@
 /** Matching (pure): which command a typed message is, and which question and option a tap or a typed answer picks. */
 import { DEFAULT_COMMANDS, TEMPLATE_NODE, waitingAt, type CompiledMenu, type CompiledOption, type Waiting } from "../menus/compiled.js";
-import { normaliseWords } from "../menus/words.js";
+import { asciiDigits, normaliseWords } from "../menus/words.js";
 import { asOption } from "./options.js";
 import type { Asked, InboundEvent, Session } from "./types.js";
 
@@ -35,8 +35,10 @@ export function typedOption(question: Waiting, text: string, asked?: Asked): Com
   const word = normaliseWords(text);
   const { shown, earlier } = offered(question, asked);
   const titled = shown.find((o) => o.words.includes(word)) ?? earlier.find((o) => o.words.includes(word));
-  if (titled !== undefined || !isPosition(word)) return titled ?? null;
-  return shown.some((o) => o.words.some((w) => /^\d+$/.test(w))) ? null : (shown[Number(word) - 1] ?? null);
+  // A number in another script's digits (Arabic-Indic, Persian) is the same position.
+  const position = asciiDigits(word);
+  if (titled !== undefined || !isPosition(position)) return titled ?? null;
+  return shown.some((o) => o.words.some((w) => /^\d+$/.test(w))) ? null : (shown[Number(position) - 1] ?? null);
 }
 
 /** What a tap answers. */

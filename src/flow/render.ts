@@ -57,10 +57,20 @@ export function askAgain(node: CompiledQuestion | CompiledInput, session: Sessio
   return questionMessage(node, session, note);
 }
 
+/**
+ * A template parameter on one line: WhatsApp refuses one holding a new line or a tab, or more than four spaces in a
+ * row (error 132018), which a variable (a pasted address) or a profile name may well hold.
+ */
+const oneLine = (text: string) =>
+  text
+    .replace(/[\r\n\t]+/g, " ")
+    .replace(/ {5,}/g, " ")
+    .trim();
+
 /** The menu's template as sent, and the (1-based) parameters that came out empty: WhatsApp refuses those. */
 export function templateMessage(template: CompiledTemplate, session: Session): { message: Outgoing; empty: number[] } {
   const values = valuesOf(session);
-  const parameters = template.parameters.map((p) => clip(fillPlaceholders(p, values), LIMITS.templateParameter));
+  const parameters = template.parameters.map((p) => clip(oneLine(fillPlaceholders(p, values)), LIMITS.templateParameter));
   const empty = parameters.flatMap((p, i) => (p.trim() === "" ? [i + 1] : []));
   return { message: { type: "template", template: { name: template.name, language: template.language, form: template.form, parameters, payloads: template.options.map((o) => o.id) } }, empty };
 }

@@ -71,6 +71,14 @@ export function armTimers(p: Plan, refs: Array<MenuRef | null>, now: string): Pl
   return { ...p, session: { ...session, timer }, schedule: { message: messageOf(session, timer), delayMs: Math.max(0, Date.parse(timer.due) - Date.parse(now)) } };
 }
 
+/**
+ * When the timer a session waits on does something, in epoch ms. A hand-back counts from the last message either
+ * way, which moves without rescheduling (the delivery finds out): its stored `due` is only when it was first set for.
+ */
+export function dueOf(session: Session, timer: Timer): number {
+  return isHandedOver(session) && timer.kind === "handback" ? Date.parse(session.handover.lastActivityAt) + session.handover.idleMs : Date.parse(timer.due);
+}
+
 export interface TimerInput {
   session: Session | null;
   sent: SentRecord | null;
@@ -107,8 +115,7 @@ function decide(input: TimerInput): Plan {
   const timer = session.timer;
   if (timer === undefined || timer.id !== message.id || timer.spent) return nothing("timer_stale", here);
   if (input.optedOut || session.optedOut) return nothing("opted_out");
-  // A hand-back counts from the last message either way, which moves without rescheduling: the delivery finds out.
-  const due = isHandedOver(session) && timer.kind === "handback" ? Date.parse(session.handover.lastActivityAt) + session.handover.idleMs : Date.parse(timer.due);
+  const due = dueOf(session, timer);
   if (!input.force && due - Date.parse(now) > EARLY_TOLERANCE_MS) {
     // Not yet: a wait longer than the queue's longest delay arrives in legs, and each leg sets the next.
     return { ...nothing("timer_early", here), schedule: { message: { ...message, due: new Date(due).toISOString() }, delayMs: due - Date.parse(now) } };

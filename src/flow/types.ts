@@ -16,8 +16,22 @@ export interface InboundEvent {
     | { kind: "reply"; id: string; title: string; description?: string }
     | { kind: "text"; text: string }
     | { kind: "location"; lat: number; long: number; name?: string; address?: string }
-    | { kind: "reaction" }
-    | { kind: "other"; messageType: string };
+    | { kind: "reaction"; reaction?: Reaction }
+    | { kind: "other"; messageType: string; media?: Media };
+}
+
+/** An emoji the customer put on (or took off) one of the business's messages. */
+export interface Reaction {
+  action: string;
+  emoji?: string;
+}
+
+/** A picture, video, voice note, file or sticker: Vonage's link to it, and what the customer wrote with it. */
+export interface Media {
+  url: string;
+  caption?: string;
+  /** A file's name. */
+  name?: string;
 }
 
 /** The inbound content kinds; `other` covers media and anything WhatsApp adds later. */
@@ -293,7 +307,16 @@ export interface Completion {
   /** What the event says (default `menu.completed`); the handover's events go to the agent endpoint. */
   type?: "menu.completed" | "handover.started" | "handover.message" | "handover.ended";
   /** The customer's message a `handover.message` relays. */
-  message?: { id: string; kind: string; text?: string; reply?: { id: string; title: string }; at: string };
+  message?: {
+    id: string;
+    kind: string;
+    text?: string;
+    reply?: { id: string; title: string };
+    location?: { lat: number; long: number; name?: string; address?: string };
+    media?: Media;
+    reaction?: Reaction;
+    at: string;
+  };
   /** Why a handover ended (`handover.ended`). */
   reason?: string;
 }

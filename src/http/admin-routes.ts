@@ -8,6 +8,7 @@ import { checkMenu } from "../menus/compile.js";
 import { menuIdSchema } from "../menus/schema.js";
 import { startMenu } from "../conversation/step.js";
 import { timerMessage } from "../conversation/timers.js";
+import { dueOf } from "../flow/timers.js";
 import { normalisePhone, parseJson, PHONE } from "../vonage/webhooks.js";
 import { maskGroupedDigits } from "../log-mask.js";
 import { describeIssues } from "../zod-issues.js";
@@ -198,7 +199,7 @@ export function adminRoutes(services: () => Promise<Services>): Hono<ServicesEnv
     const doc = await jsonBody(c.req.raw, MAX_MENU_BYTES);
     if (typeof doc === "object" && doc !== null && !Array.isArray(doc) && (doc as { id?: unknown }).id === undefined) (doc as { id: string }).id = id;
     const checks = { allowLocalWebhooks: c.var.services.config.allowLocalWebhooks };
-    const report = checkMenu(doc, checks);
+    const report = checkMenu(doc, { ...checks, canSign: c.var.services.config.completionKey !== null });
     if (report.menu === null) throw new MenuInvalidError(report.errors);
     if (report.menu.id !== id) throw new AppError("ERR_BODY_MALFORMED", `the document's id "${report.menu.id}" differs from "${id}" in the URL`);
     const { version } = await c.var.services.menus.publish(doc, now(c.var.services), checks);
@@ -278,7 +279,8 @@ export function adminRoutes(services: () => Promise<Services>): Hono<ServicesEnv
     // What the conversation waits on besides the customer: its timer, and a person while handed over. A timer the
     // queue refused waits for the sweep (within five minutes), and is shown as such.
     const waiting = (await stranded.list(STRANDED_VIEW_MAX, { business, customer })).flatMap((e) => timerMessage(e.body) ?? []);
-    const timers = session?.timer && !session.timer.spent ? [session.timer] : [];
+    // When it acts: an idle hand-back's moves with every message, though the stored timer keeps its first due time.
+    const timers = session?.timer && !session.timer.spent ? [{ ...session.timer, due: new Date(dueOf(session, session.timer)).toISOString() }] : [];
     return c.json({ session, optedOut: state.optedOut, sent: state.sent, window, timers, strandedTimers: waiting, handover: session?.handover ?? null });
   });
 

@@ -44,7 +44,8 @@ export function agentRoutes(app: Hono<ServicesEnv>): void {
     const { sessions } = c.var.services;
     const state = await sessions.load(business, customer);
     const timer = catchUp(state.session, state.sent).session?.timer;
-    if (timer === undefined) throw new AppError("ERR_NOT_FOUND", "this customer's conversation waits on no timer");
+    // A spent timer (a reminder skipped outside the 24-hour window) is no longer waited on: the session view lists none.
+    if (timer === undefined || timer.spent) throw new AppError("ERR_NOT_FOUND", "this customer's conversation waits on no timer");
     const result = await handleTimer(c.var.services.conversation(c), { v: 1, business, customer, ...timer }, { force: true });
     return c.json(result);
   });

@@ -81,7 +81,15 @@ export function createAppWithTimers(given: AppDeps): AppWithTimers {
   const timer: AppWithTimers["timer"] = async (body, defer) => {
     const s = await services();
     const deps0 = s.conversation(null);
-    const result = await handleTimer(defer ? { ...deps0, defer } : deps0, body);
+    let result: StepResult;
+    try {
+      result = await handleTimer(defer ? { ...deps0, defer } : deps0, body);
+    } catch (error) {
+      // The queue delivers it again (Workers `retry`, Deno KV's redelivery); without this line nothing says why.
+      const code = error instanceof AppError ? error.code : undefined;
+      deps.log({ level: "warn", msg: "a timer failed; the queue delivers it again", ...(code === undefined ? {} : { code }), error: messageOf(error) });
+      throw error;
+    }
     deps.log({ msg: "timer", outcome: result.outcome, menu: result.menu, node: result.node, sent: result.sent.length });
     return result;
   };

@@ -71,7 +71,7 @@ async function buildServices(deps: AppDeps): Promise<Services> {
     sleep,
     random,
   });
-  const delivery = deliveries({ store: stores.sessions, signingKey: config.completionKey, fetch, now, sleep, random, allowLocal: config.allowLocalWebhooks });
+  const delivery = deliveries({ store: stores.sessions, signingKey: config.completionKey, fetch, now, sleep, random, allowLocal: config.allowLocalWebhooks, log: deps.log });
   const backend = backendRequests({ fetch, now, signingKey: config.completionKey, allowLocal: config.allowLocalWebhooks });
   const health: SendHealth = { failing: null };
   const onSend = (error: VonageApiError | null) => {

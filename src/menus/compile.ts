@@ -146,6 +146,8 @@ function buildTemplate(t: TemplateDoc, start: string): CompiledTemplate {
 export interface CheckOptions {
   /** Development only: webhooks may name this machine (ALLOW_LOCAL_WEBHOOKS). */
   allowLocalWebhooks?: boolean;
+  /** False when the worker has no COMPLETION_WEBHOOK_SECRET: a menu that sends signed webhooks or requests is warned. */
+  canSign?: boolean;
 }
 
 export function checkMenu(input: unknown, options: CheckOptions = {}): MenuReport {
@@ -219,7 +221,10 @@ export function checkMenu(input: unknown, options: CheckOptions = {}): MenuRepor
     errors.push({ path: "$.settings.handover", message: "settings.handover needs a webhook for the agent command: the https URL of your agent endpoint" });
   if (doc.name !== undefined) menu.name = doc.name;
 
+  /** Where the menu first sends something signed (a webhook, a backend request). */
+  let signed: PropertyKey[] | undefined;
   const checkWebhook = (url: string | undefined, path: PropertyKey[]) => {
+    if (url !== undefined) signed ??= [...path, "webhook"];
     const problem = url === undefined ? null : destinationProblem(url, { allowLocal: options.allowLocalWebhooks === true });
     if (problem !== null) errors.push({ path: jsonPath([...path, "webhook"]), message: `webhook ${problem}` });
   };
@@ -270,6 +275,18 @@ export function checkMenu(input: unknown, options: CheckOptions = {}): MenuRepor
     if (node.kind !== "question" || node.dynamic !== undefined) {
       for (const [path, target] of exitsOf(node)) checkTarget(target, [...base, ...path]);
       checkDataNode(id, node, options.allowLocalWebhooks === true, errors);
+      if (node.kind === "input" && node.rule.type === "choice") {
+        // As for option titles: a value typed as a command acts as the command, so typing it could never choose it.
+        node.rule.values.forEach((value, i) => {
+          const word = normaliseWords(value);
+          const command = commandWords.get(word);
+          if (command !== undefined)
+            errors.push({
+              path: jsonPath([...base, "validate", "values", i]),
+              message: `value "${value}" would be read as the ${command} command "${word}"; rename the value or change settings.commands.${command}`,
+            });
+        });
+      }
       continue;
     }
     const shorthand = "options" in docNode && Array.isArray(docNode.options);
@@ -305,6 +322,15 @@ export function checkMenu(input: unknown, options: CheckOptions = {}): MenuRepor
   if (errors.length > 0) return { menu: null, errors, warnings };
 
   lintFlow(menu, warnings, errors);
+  const request = Object.entries(doc.nodes).find(([, n]) => n.type === "request");
+  if (request !== undefined) signed ??= ["nodes", request[0], "url"];
+  if (options.canSign === false && signed !== undefined) {
+    warnings.push({
+      path: jsonPath(signed),
+      message:
+        "this worker has no COMPLETION_WEBHOOK_SECRET, so the menu's webhooks and backend requests cannot be signed: each fails (completions wait in GET /admin/deliveries, requests take their failure exit) until you set it (whsec_ and 24+ random bytes in base64)",
+    });
+  }
   return { menu: errors.length === 0 ? menu : null, errors, warnings };
 }
 

@@ -1,8 +1,35 @@
 /** Text normalisation for matching what customers type, and `{{placeholders}}` in texts. */
 
-/** Lower case, accents removed, inner spaces folded, outer spaces and trailing punctuation dropped. */
+/**
+ * Invisible characters that keyboards and copies add around words: direction marks and embeddings (an RTL chat, a
+ * number copied from one), zero-width spaces, word joiners, the BOM, soft hyphens. A "STOP" carrying one is still a
+ * stop. Zero-width joiners and non-joiners stay: emoji sequences and Persian or Indic spelling need them.
+ */
+const INVISIBLE = /[\u00AD\u200B\u200E\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF]/g;
+
+/** The text without the invisible marks above. */
+export const withoutInvisible = (s: string): string => s.replace(INVISIBLE, "");
+
+/** The first digit of each decimal script customers type besides ASCII: Arabic-Indic, Eastern Arabic-Indic (Persian, Urdu), Devanagari, Bengali. */
+const DIGIT_ZEROS = [0x0660, 0x06f0, 0x0966, 0x09e6];
+
+/**
+ * Digits and separators as numbers and positions are read: full-width ones (a Japanese or Chinese keyboard) folded by
+ * NFKC, other scripts' digits as ASCII, the Arabic decimal separator as a comma.
+ */
+export function asciiDigits(text: string): string {
+  return text.normalize("NFKC").replace(/[\u0660-\u066b\u06f0-\u06f9\u0966-\u096f\u09e6-\u09ef]/g, (ch) => {
+    const code = ch.charCodeAt(0);
+    if (code === 0x066b) return ",";
+    if (code === 0x066a) return "%";
+    const zero = DIGIT_ZEROS.find((z) => code >= z && code <= z + 9);
+    return zero === undefined ? ch : String(code - zero);
+  });
+}
+
+/** Lower case, accents and invisible marks removed, inner spaces folded, outer spaces and trailing punctuation dropped. */
 export function normaliseWords(s: string): string {
-  return s
+  return withoutInvisible(s)
     .normalize("NFKD")
     .replace(/\p{M}+/gu, "")
     .toLowerCase()

@@ -5,7 +5,7 @@
 import { defined } from "../defined.js";
 import { clip } from "../flow/clip.js";
 import { AppError } from "../errors.js";
-import type { InboundEvent, StatusEvent } from "../flow/types.js";
+import type { InboundEvent, Media, Reaction, StatusEvent } from "../flow/types.js";
 import { Checks, isRecord } from "../plain-checks.js";
 import { describeIssues, issueList } from "../zod-issues.js";
 
@@ -40,6 +40,27 @@ function location(raw: unknown): Extract<InboundEvent["content"], { kind: "locat
   if (!Number.isFinite(lat) || lat < -90 || lat > 90 || !Number.isFinite(long) || long < -180 || long > 180) return null;
   if ((name !== undefined && typeof name !== "string") || (address !== undefined && typeof address !== "string")) return null;
   return { kind: "location", lat, long, ...defined({ name: name?.slice(0, 200), address: address?.slice(0, 200) }) };
+}
+
+/** Message types that carry a link to their media (`image: {url, caption?}`, `file: {url, caption?, name?}`, ...). */
+const MEDIA_TYPES = new Set(["image", "video", "audio", "file", "sticker"]);
+const MEDIA_URL_MAX = 2048;
+const MEDIA_TEXT_MAX = 4096;
+
+/** The media of such a message, for a person it is relayed to; one that does not check out is left out (never a 400). */
+function media(messageType: string, raw: unknown): Media | undefined {
+  if (!MEDIA_TYPES.has(messageType) || !isRecord(raw)) return undefined;
+  const { url, caption, name } = raw;
+  if (typeof url !== "string" || !url.startsWith("https://") || url.length > MEDIA_URL_MAX) return undefined;
+  const text = (v: unknown, max: number) => (typeof v === "string" && v !== "" ? clip(v, max) : undefined);
+  return { url, ...defined({ caption: text(caption, MEDIA_TEXT_MAX), name: text(name, 256) }) };
+}
+
+/** A reaction's `{action, emoji?}`, for a person it is relayed to; one of another shape is left out. */
+function reactionOf(raw: unknown): Reaction | undefined {
+  if (!isRecord(raw) || typeof raw["action"] !== "string" || raw["action"].length > 32) return undefined;
+  const emoji = raw["emoji"];
+  return { action: raw["action"], ...defined({ emoji: typeof emoji === "string" && emoji !== "" ? clip(emoji, 16) : undefined }) };
 }
 
 /** Parses raw bytes as JSON, or throws a 400 saying where it broke. */
@@ -100,9 +121,9 @@ export function parseInbound(json: unknown): InboundEvent | null {
     const id = payload || buttonText || "";
     content = { kind: "reply", id, title: buttonText ?? id };
   } else if (messageType === "reaction") {
-    content = { kind: "reaction" };
+    content = { kind: "reaction", ...defined({ reaction: reactionOf(m["reaction"]) }) };
   } else {
-    content = { kind: "other", messageType };
+    content = { kind: "other", messageType, ...defined({ media: media(messageType, m[messageType]) }) };
   }
 
   return { messageUuid, business, customer, timestamp, content, ...defined({ profileName, contextUuid }) };

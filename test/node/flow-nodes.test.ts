@@ -83,6 +83,9 @@ describe("input validators", () => {
     [{ type: "phone" }, "+44 7700 900123", "447700900123"],
     [{ type: "phone" }, "0044 (0)7700 900123", "447700900123"],
     [{ type: "phone" }, "12345", null],
+    // A national number ("07700 ...", no country code) is no number country code first: no country code starts with 0.
+    [{ type: "phone" }, "07700 900123", null],
+    [{ type: "phone" }, "+0 7700 900123", null],
     [{ type: "date" }, "2026-02-28", "2026-02-28"],
     [{ type: "date" }, "29/02/2026", null],
     [{ type: "date", min: "today" }, "29.11.2026", null],
@@ -94,6 +97,17 @@ describe("input validators", () => {
     [{ type: "regex", pattern: "^[0-9]{4}$", flags: "" }, "12345", null],
     [{ type: "regex", pattern: "^a+$", flags: "" }, "a".repeat(300), null],
     [{ type: "location", request: false }, "at home", null],
+    // Invisible marks (an RTL keyboard, a copy) are not part of an answer; digits as other scripts and IMEs type them count.
+    [{ type: "text", minLength: 1, maxLength: 5 }, "\u200b\u200e", null],
+    [{ type: "email" }, "ada@example.org\u200e", "ada@example.org"],
+    [{ type: "number", integer: true }, "\u200f12\u200e", "12"],
+    [{ type: "number", integer: true }, "\uff11\uff12", "12"],
+    [{ type: "number", integer: false }, "\u0663\u066b\u0665", "3.5"],
+    [{ type: "number", integer: true }, "\u06f4\u06f2", "42"],
+    [{ type: "phone" }, "\u202a+44 7700 900123\u202c", "447700900123"],
+    [{ type: "date" }, "\u0662\u0664/\u0661\u0662/\u0662\u0660\u0662\u0666", "2026-12-24"],
+    [{ type: "choice", values: ["Small", "Large"] }, "\u200f2", "Large"],
+    [{ type: "regex", pattern: "^[0-9]{4}$", flags: "" }, "1234\u200e", "1234"],
   ];
   for (const [rule, input, want] of rows) {
     it(`${rule.type}: "${input.slice(0, 20)}" -> ${want}`, () => {
@@ -157,6 +171,15 @@ describe("the compiler", () => {
     expect(text).toMatch(/\$\.nodes\.b\.url: placeholders may be used in the path and query only/);
     expect(text).toMatch(/\$\.nodes\.c\.url: url names 10\.0\.0\.1, a private/);
     expect(text).toMatch(/\$\.nodes\.c\.body: a GET request has no body/);
+  });
+
+  it("refuses a choice input's value that is also a command, which typing it would never choose (as for an option title)", () => {
+    const r = menu({
+      seat: { type: "input", text: "Front or back?", var: "seat", validate: { type: "choice", values: ["Front", "Back"] }, next: "done" },
+      done: { type: "text", text: "ok" },
+    });
+    expect(r.menu).toBeNull();
+    expect(messages(r, "errors")).toMatch(/\$\.nodes\.seat\.validate\.values\[1\]: value "Back" would be read as the back command "back"; rename the value or change settings\.commands\.back/);
   });
 
   it("refuses an option whose reply id is the More… row's, which no tap or typed title could ever choose", () => {

@@ -1,5 +1,6 @@
 /** Scenarios of menus as a product: the admin API, versions, the shorthand. Written once for every runtime. */
 import assert from "node:assert/strict";
+import booking from "../../menus/booking.json" with { type: "json" };
 import delivery from "../../menus/delivery.json" with { type: "json" };
 import pills from "../../menus/pills.json" with { type: "json" };
 import { replyWebhook, textWebhook } from "../../sim/vonage-webhooks.js";
@@ -76,6 +77,32 @@ export const adminScenarios: Scenario[] = [
     assert.equal(mismatch.status, 400);
     const notJson = await h.request("/admin/menus/pills", { method: "PUT", headers: { Authorization: `Bearer ${h.adminToken}` }, body: "{" });
     assert.equal(notJson.status, 400);
+  }),
+  scenario(
+    "admin API: a menu that sends signed webhooks or backend requests, uploaded to a worker without COMPLETION_WEBHOOK_SECRET, is taken with a warning that says so",
+    { harness: { env: { COMPLETION_WEBHOOK_SECRET: undefined } } },
+    async ({ h }) => {
+      const res = await h.admin("PUT", "/admin/menus/booking", booking);
+      assert.equal(res.status, 201, await res.clone().text());
+      const warnings = (await json(res))["warnings"] as Array<{ path: string; message: string }>;
+      const unsigned = warnings.find((w) => w.message.includes("COMPLETION_WEBHOOK_SECRET"));
+      assert.ok(unsigned !== undefined, `no warning names the missing secret: ${JSON.stringify(warnings)}`);
+      assert.match(unsigned.message, /until you set it/);
+      // A menu that signs nothing is not warned.
+      const plain = await h.admin("PUT", "/admin/menus/delivery", delivery);
+      assert.deepEqual(
+        ((await json(plain))["warnings"] as Array<{ message: string }>).filter((w) => w.message.includes("COMPLETION_WEBHOOK_SECRET")),
+        [],
+      );
+    },
+  ),
+  scenario("admin API: the booking menu is taken without a warning about signing where COMPLETION_WEBHOOK_SECRET is set", {}, async ({ h }) => {
+    const res = await h.admin("PUT", "/admin/menus/booking", booking);
+    assert.equal(res.status, 201, await res.clone().text());
+    assert.deepEqual(
+      ((await json(res))["warnings"] as Array<{ message: string }>).filter((w) => w.message.includes("COMPLETION_WEBHOOK_SECRET")),
+      [],
+    );
   }),
   scenario("admin API: versions, current and old, rollback, bindings, delete", {}, async ({ h }) => {
     const v1 = await json(await h.admin("PUT", "/admin/menus/survey", versioned("v1")));

@@ -266,6 +266,20 @@ export const flowScenarios: Scenario[] = [
   ),
 
   scenario(
+    "requests: a request the worker cannot send (no COMPLETION_WEBHOOK_SECRET to sign it) says why, and how to fix it, in the log line",
+    { menus: [lookup()], bind: "lookup", harness: { env: { COMPLETION_WEBHOOK_SECRET: undefined } } },
+    async ({ h, customer }) => {
+      assert.equal(await say(h, customer, "hi"), "completed");
+      assert.equal(last(h, customer).text, "Sorry, down.");
+      assert.equal(h.backend.requests.length, 0, "nothing unsigned reaches the backend");
+      const line = h.logs.map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l["msg"] === "inbound" && l["requests"] !== undefined);
+      const [request] = (line?.["requests"] ?? []) as Array<{ reason?: string; detail?: string }>;
+      assert.equal(request?.reason, "refused");
+      assert.match(request?.detail ?? "", /COMPLETION_WEBHOOK_SECRET is not set/, "the operator learns what to set");
+    },
+  ),
+
+  scenario(
     "requests: without a failure exit a failed request ends with texts.requestFailed",
     { menus: [{ ...lookup(), nodes: { ...(lookup()["nodes"] as object), ask: { type: "request", url: `${BACKEND}/slots`, next: "found" } } }], bind: "lookup" },
     async ({ h, customer }) => {

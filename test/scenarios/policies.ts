@@ -281,6 +281,31 @@ export const policyScenarios: Scenario[] = [
     assert.equal((await c.session())?.optedOut, undefined);
     assert.equal((await h.admin("POST", "/flows/cafe/start", { to: c.customer, from: h.business })).status, 200);
   }),
+  scenario(
+    "invisible marks an RTL keyboard or a copy adds (LRM, RLM, zero-width space, word joiner) do not hide a command or an answer",
+    { menus: [cafe], upload: true, bind: "cafe" },
+    async ({ h }) => {
+      const c = customerOf(h);
+      assert.equal(await c.type("hi"), "started");
+      assert.equal(await c.type("\u200f1\u200e"), "advanced", "the first button, typed with direction marks around it");
+      assert.equal(await c.type("Flat\u200b white"), "advanced", "a title with a zero-width space in it");
+      const before = h.api.accepted.length;
+      assert.equal(await c.type("\u200eSTOP\u2060"), "stopped", "an opt-out with a left-to-right mark and a word joiner");
+      assert.equal(await c.type("hi"), "opted_out");
+      assert.equal((await h.admin("POST", "/flows/cafe/start", { to: c.customer, from: h.business })).status, 409);
+      assert.equal(h.api.accepted.length, before + 1, "only the stop confirmation went out");
+    },
+  ),
+  scenario("an option's number typed in Arabic-Indic or Persian digits picks that option", { menus: [cafe], upload: true, bind: "cafe" }, async ({ h }) => {
+    const c = customerOf(h);
+    assert.equal(await c.type("hi"), "started");
+    assert.equal(await c.type("\u0661"), "advanced", "Arabic-Indic one: the first button");
+    assert.equal(await c.type("\u06f2"), "advanced", "Persian two: the second row");
+    assert.deepEqual(
+      (await c.session())?.answers.map((a) => a.id),
+      ["order", "flat-white"],
+    );
+  }),
   scenario("a stop from a customer no conversation or menu knows is still remembered", {}, async ({ h }) => {
     const c = customerOf(h);
     assert.equal(await c.type("STOP"), "stopped");
@@ -348,6 +373,12 @@ export const policyScenarios: Scenario[] = [
     assert.equal(listed.length, 1);
     assert.equal(listed[0].status, "failed");
     assert.equal(listed[0].lastError, "receiver answered 503");
+    // The operator hears of it without polling the list: one line with the delivery's id, why, and what to do.
+    const failedLine = h.logs.find((l) => l.includes(listed[0].id));
+    assert.ok(failedLine !== undefined, `no log line names the undelivered completion:\n${h.logs.slice(-3).join("\n")}`);
+    assert.match(failedLine, /receiver answered 503/);
+    assert.match(failedLine, /POST \/admin\/deliveries\/\{id\}\/retry/);
+    assert.ok(!failedLine.includes(c.customer), "the customer's number is masked");
     assert.equal(JSON.parse(listed[0].body).data.answers[0].id, "slot-1");
     const stillDown = await h.admin("POST", `/admin/deliveries/${listed[0].id}/retry`);
     assert.equal(stillDown.status, 502);

@@ -158,6 +158,32 @@ export const reachScenarios: Scenario[] = [
       assert.equal((h.api.accepted[1]!.body as { text: string }).text, "See you Tuesday 10:00 at Elm Street.");
     },
   ),
+  scenario(
+    "a template parameter filled with a line break, a tab or a run of spaces (a pasted address) is sent on one line, as WhatsApp takes template parameters",
+    withTemplates({ menus: [reminder()] }),
+    async ({ h, customer }) => {
+      const res = await start(h, customer, { profileName: "Ada\tLovelace", variables: { when: "Tuesday\r\n10:00      at the\nfront desk", clinic: "Elm Street" } });
+      assert.equal(res.status, 200, await res.clone().text());
+      assert.equal((await json(res))["outcome"], "templated");
+      const body = delivered(h, 0) as { custom: { template: { components: Array<{ type: string; parameters: Array<{ text?: string }> }> } } };
+      const texts = body.custom.template.components.find((c) => c.type === "body")!.parameters.map((p) => p.text);
+      // Meta refuses a parameter with a new line or tab, or more than four spaces in a row (error 132018).
+      assert.deepEqual(texts, ["Ada Lovelace", "Tuesday 10:00 at the front desk"]);
+    },
+  ),
+  scenario("a start naming the business's own number as the customer is refused with what to fix, and sends nothing", withTemplates({ menus: [reminder()] }), async ({ h }) => {
+    const res = await start(h, h.business);
+    assert.equal(res.status, 422, await res.clone().text());
+    const body = await json(res);
+    assert.equal(body["error"], "ERR_START_INVALID");
+    assert.match(String(body["message"]), /"to" is the business number itself/);
+    const bulk = await h.admin("POST", "/flows/visit/start/bulk", { from: h.business, requestId: "own-1", customers: [{ to: h.business, profileName: "Ada", variables: { when: "Monday" } }] });
+    assert.equal(bulk.status, 200, await bulk.clone().text());
+    const result = (await json(bulk))["results"][0];
+    assert.equal(result.outcome, "refused");
+    assert.equal(result.retry, false);
+    assert.equal(h.api.accepted.length + h.api.rejected.length, 0, "nothing went to the business's own number");
+  }),
   scenario("variables reach the texts, the template's parameters and the completion webhook", withTemplates({ menus: [reminder()], wrote: true }), async ({ h, customer }) => {
     const res = await start(h, customer);
     assert.equal((await json(res))["outcome"], "started", "the customer wrote: the question goes out directly");

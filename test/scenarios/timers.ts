@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import type { TimerMessage } from "../../src/flow/types.js";
-import { textWebhook } from "../../sim/vonage-webhooks.js";
+import { locationWebhook, textWebhook } from "../../sim/vonage-webhooks.js";
 import { scenario, type Harness, type MenuDoc, type Scenario } from "./harness.js";
 
 const MINUTE = 60_000;
@@ -82,6 +82,23 @@ export const timerScenarios: Scenario[] = [
     assert.equal(phone(h).at(-1), "One tea coming up.");
   }),
 
+  scenario("a timer whose step fails leaves a log line saying so before the queue delivers it again; one whose numbers are no phone numbers is ignored", started, async ({ h, customer }) => {
+    await writes(h, customer, "hi");
+    const body = h.timers.set[0]!.body as TimerMessage;
+    // A message of another shape (another release, another producer): nothing to do, and nothing to deliver again.
+    await h.timers.redeliver({ ...body, business: "9".repeat(700) });
+    await h.timers.redeliver({ ...body, customer: "not a number" });
+    assert.equal(h.logs.filter((l) => l.includes('"msg":"timer"') && l.includes('"outcome":"ignored"')).length, 2, h.logs.slice(-3).join("\n"));
+    // The session store refuses the reminder's claim once: the queue gets it back, and the operator a line with the code.
+    h.gate.failPuts("session:", 1);
+    h.clock.advance(10 * MINUTE);
+    await assert.rejects(h.timers.deliverDue());
+    const line = h.logs.find((l) => l.includes("ERR_STORE_UNAVAILABLE"));
+    assert.ok(line !== undefined, `no log line says why the timer failed:\n${h.logs.slice(-3).join("\n")}`);
+    assert.match(line, /"msg":"a timer failed; the queue delivers it again"/);
+    assert.ok(!line.includes(customer), "the customer's number is masked");
+  }),
+
   scenario("no reminder when the customer answered first", started, async ({ h, customer }) => {
     await writes(h, customer, "hi");
     await writes(h, customer, "coffee");
@@ -130,6 +147,10 @@ export const timerScenarios: Scenario[] = [
   scenario("a reminder due past the 24-hour window without a template is skipped", { menus: [teaMenu({}, { reminders: { after: "1d", times: 1 } })], bind: "tea" }, async ({ h, customer }) => {
     await writes(h, customer, "hi");
     await later(h, 24 * 60 * MINUTE);
+    // The skipped timer is spent: the admin view lists none, and firing "the pending timer" finds none either.
+    assert.deepEqual((await session(h, customer)).timers, []);
+    const fired = await h.admin("POST", `/admin/sessions/${h.business}/${customer}/timer/fire`);
+    assert.equal(fired.status, 404, await fired.clone().text());
     await later(h, 24 * 60 * MINUTE);
     assert.deepEqual(phone(h), ["? Tea or coffee?"]);
   }),
@@ -167,6 +188,56 @@ export const timerScenarios: Scenario[] = [
     assert.equal((await writes(h, customer, "coffee")).outcome, "completed", "the menu answers again");
     const again = await h.admin("POST", `/admin/sessions/${h.business}/${customer}/reply`, { text: "hello?" });
     assert.equal(again.status, 409, "no agent text once handed back");
+  }),
+
+  scenario("a location the customer shares with the agent reaches the agent endpoint with its coordinates", started, async ({ h, customer }) => {
+    await writes(h, customer, "hi");
+    assert.equal((await writes(h, customer, "talk to us")).outcome, "handed_over");
+    const pin = locationWebhook({ business: h.business, customer, lat: 51.5072, long: -0.1276, name: "Our flat", address: "1 Some Street" });
+    const res = await h.inbound(pin);
+    assert.equal(res.status, 200, await res.clone().text());
+    assert.equal(((await res.json()) as { outcome: string }).outcome, "relayed");
+    const relayed = events(h).at(-1)!;
+    assert.equal(relayed.type, "handover.message");
+    assert.equal(relayed.data["message"].kind, "location");
+    assert.deepEqual(relayed.data["message"].location, { lat: 51.5072, long: -0.1276, name: "Our flat", address: "1 Some Street" }, "where the customer is, not only that they shared something");
+  }),
+
+  scenario("a picture, a video, a voice note or a file the customer sends the agent reaches the agent endpoint with its link and caption", started, async ({ h, customer }) => {
+    await writes(h, customer, "hi");
+    assert.equal((await writes(h, customer, "talk to us")).outcome, "handed_over");
+    const media = async (type: string, content: Record<string, unknown>) => {
+      const body = { ...textWebhook({ business: h.business, customer, text: "" }), message_type: type, [type]: content };
+      delete body["text"];
+      const res = await h.inbound(body);
+      assert.equal(res.status, 200, await res.clone().text());
+      assert.equal(((await res.json()) as { outcome: string }).outcome, "relayed");
+      return events(h).at(-1)!.data["message"];
+    };
+    const photo = await media("image", { url: "https://api-eu.nexmo.com/v3/media/0f1e2d3c", caption: "The cup arrived broken" });
+    assert.equal(photo.kind, "image");
+    assert.deepEqual(photo.media, { url: "https://api-eu.nexmo.com/v3/media/0f1e2d3c", caption: "The cup arrived broken" }, "the agent sees the picture and what the customer wrote with it");
+    assert.deepEqual((await media("file", { url: "https://api-eu.nexmo.com/v3/media/aa", name: "receipt.pdf" })).media, { url: "https://api-eu.nexmo.com/v3/media/aa", name: "receipt.pdf" });
+    assert.deepEqual((await media("audio", { url: "https://api-eu.nexmo.com/v3/media/bb" })).media, { url: "https://api-eu.nexmo.com/v3/media/bb" });
+    const odd = await media("video", { url: 42 });
+    assert.equal(odd.kind, "video");
+    assert.equal(odd.media, undefined, "a media object of another shape is relayed without it, never refused");
+  }),
+
+  scenario("a reaction the customer puts on the agent's text reaches the agent endpoint, as each message while handed over does", started, async ({ h, customer }) => {
+    await writes(h, customer, "hi");
+    assert.equal((await writes(h, customer, "talk to us")).outcome, "handed_over");
+    const before = events(h).length;
+    const body: Record<string, unknown> = { ...textWebhook({ business: h.business, customer, text: "" }), message_type: "reaction", reaction: { action: "react", emoji: "\u{1F44D}" } };
+    delete body["text"];
+    const res = await h.inbound(body);
+    assert.equal(res.status, 200, await res.clone().text());
+    assert.equal(((await res.json()) as { outcome: string }).outcome, "relayed");
+    assert.equal(events(h).length, before + 1);
+    const relayed = events(h).at(-1)!;
+    assert.equal(relayed.type, "handover.message");
+    assert.equal(relayed.data["message"].kind, "reaction");
+    assert.deepEqual(relayed.data["message"].reaction, { action: "react", emoji: "\u{1F44D}" });
   }),
 
   scenario("a hand back whose body is not JSON is a 400 and leaves the customer handed over; an empty body hands back to the start", started, async ({ h, customer }) => {
@@ -238,6 +309,23 @@ export const timerScenarios: Scenario[] = [
     assert.equal(reply.status, 409);
     await later(h, 2 * 60 * MINUTE);
     assert.equal(phone(h).at(-1), 'You will not get any more messages from us. Write "start" if you change your mind.', "no timer sends to a customer who stopped");
+  }),
+
+  scenario("the admin view says when an idle handover hands back: an hour after the last message either way, not after the handover began", started, async ({ h, customer }) => {
+    await writes(h, customer, "hi");
+    await writes(h, customer, "agent");
+    await later(h, 30 * MINUTE);
+    await writes(h, customer, "still there?");
+    const view = await session(h, customer);
+    const last = Date.parse(String(view.handover?.["lastActivityAt"]));
+    assert.equal(view.timers.length, 1);
+    assert.equal(view.timers[0]!.kind, "handback");
+    assert.equal(view.timers[0]!.due, new Date(last + 60 * MINUTE).toISOString(), "the hand back the timer will do, not the one it was first set for");
+    // And it is right: 59 minutes after the message, still handed over; after the hour, handed back.
+    await later(h, 59 * MINUTE);
+    assert.ok((await session(h, customer)).handover);
+    await later(h, 2 * MINUTE);
+    assert.equal((await session(h, customer)).handover, null);
   }),
 
   scenario("a handover with no activity hands back by itself; outside the window the agent's text is refused", started, async ({ h, customer }) => {

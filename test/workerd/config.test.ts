@@ -43,6 +43,16 @@ describe("loadConfig", async () => {
     expect((error as AppError).message).toMatch(/COMPLETION_WEBHOOK_SECRET must be whsec_.*randomBytes\(32\)/);
   });
 
+  it("refuses a VONAGE_API_URL that is the messages endpoint itself, which would send every message to /v1/messages/v1/messages", async () => {
+    for (const value of ["https://api.nexmo.com/v1/messages", "https://messages-sandbox.nexmo.com/v1/messages/"]) {
+      const error = (await failure({ VONAGE_API_URL: value })) as AppError;
+      expect(error.code).toBe("ERR_CONFIG");
+      expect(error.message).toMatch(/VONAGE_API_URL must be the API's base URL, such as https:\/\/api\.nexmo\.com, without \/v1\/messages/);
+    }
+    // A base URL behind a path of its own (a proxy) is still taken.
+    expect((await loadConfig({ ...env, VONAGE_API_URL: "https://proxy.example.com/vonage" })).apiUrl).toBe("https://proxy.example.com/vonage");
+  });
+
   it("takes VONAGE_JWT_TTL_SECONDS as 0 or 30 to 86400 whole seconds, and says so otherwise", async () => {
     for (const [value, expected] of [
       ["0", 0],
