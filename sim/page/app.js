@@ -5,7 +5,7 @@
  * would. All state lives in the simulator; the page only draws it, so a reload or a second tab shows the same.
  */
 
-import { businessRow, customerRow, dayDivider, dayKey, dayLabel, h, noticeRow, optionNumber, preview } from "./render.js";
+import { businessRow, customerRow, dayDivider, dayKey, dayLabel, h, keepingFocus, noticeRow, optionNumber, preview } from "./render.js";
 import { templateRow, watchWindows, windowBar } from "./templates.js";
 import { chatChanged, holdCustomer, mountWorkbench } from "./workbench.js";
 import { holdAgentCustomer, mountAgentPane } from "./agent.js";
@@ -162,7 +162,7 @@ function drawMessages(snap) {
     rows.push(e.kind === "business" ? business(e) : e.kind === "customer" ? customerRow(e, snap.business.name) : noticeRow(e));
   }
   if (list.length === 0) rows.push(h("div", { class: "empty" }, "No messages yet. Type something to get the default menu, or start a menu above."));
-  box.replaceChildren(...rows);
+  keepingFocus(box, () => box.replaceChildren(...rows));
   if (list.length !== state.drawn) box.scrollTop = box.scrollHeight;
   state.drawn = list.length;
 }

@@ -8,7 +8,7 @@
  * tapping that button on a phone opens the location picker.
  */
 
-import { h, icon } from "./render.js";
+import { h, icon, redrawn } from "./render.js";
 
 /** @typedef {import("../chat-log.js").SharedLocation} SharedLocation */
 
@@ -80,9 +80,10 @@ export function mountLocationSheet(options) {
     (radios.find((r) => r.checked) ?? radios[0])?.focus();
   };
   button.addEventListener("click", open);
-  // However it closes (Escape, the close button, Send), the button that opened it has the focus again; the
-  // composer's button when that one is gone (the chat was drawn again meanwhile).
-  dialog.addEventListener("close", () => (opener.isConnected ? opener : button).focus());
+  // However it closes (Escape, the close button, Send), the button that opened it has the focus again. When the chat
+  // was drawn again meanwhile (a status came in), that button is a new element in the same message's row: that one
+  // gets it; the composer's button only when the message is gone.
+  dialog.addEventListener("close", () => (opener.isConnected ? opener : (redrawn(opener) ?? button)).focus());
   $("location-close").addEventListener("click", close);
   dialog.addEventListener("click", (ev) => {
     if (ev.target === dialog) close(); // a click on the dimmed chat around the sheet, as in WhatsApp

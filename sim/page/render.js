@@ -65,6 +65,32 @@ export function icon(name) {
   return span;
 }
 
+/**
+ * The element drawn in place of `gone` when the chat was drawn again: the one with its classes (and reply id) in the
+ * row of the same message; null when that message or button is no longer there.
+ * @param {Element} gone
+ * @returns {HTMLElement | null}
+ */
+export function redrawn(gone) {
+  const row = /** @type {HTMLElement | null} */ (gone.closest("[data-id]"));
+  if (row === null || gone.classList.length === 0) return null;
+  const reply = gone.getAttribute("data-reply-id");
+  const own = [...gone.classList].map((c) => `.${CSS.escape(c)}`).join("") + (reply === null ? "" : `[data-reply-id="${CSS.escape(reply)}"]`);
+  return document.querySelector(`[data-id="${CSS.escape(row.dataset["id"] ?? "")}"] ${own}`);
+}
+
+/**
+ * Runs `draw`, which replaces what `box` holds, and gives the focus back to the element drawn in place of the one
+ * that had it there: a keyboard user's place in the chat survives a status coming in.
+ * @param {HTMLElement} box
+ * @param {() => void} draw
+ */
+export function keepingFocus(box, draw) {
+  const focused = document.activeElement !== null && box.contains(document.activeElement) ? document.activeElement : null;
+  draw();
+  if (focused !== null && !focused.isConnected) /** @type {HTMLElement | null} */ (redrawn(focused))?.focus({ preventScroll: true });
+}
+
 /** @param {string} iso */
 export const clock = (iso) => new Date(iso).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
 
