@@ -23,15 +23,18 @@ export class Checks implements Issues {
     return this.issues.length === 0;
   }
 
-  /** An object at `path`, or undefined (a problem unless `optional` and absent). */
+  /**
+   * An object at `path`, or undefined (a problem unless `optional` and absent). An optional field sent as `null` is
+   * absent: a 400 would lose the message, as Vonage does not redeliver one.
+   */
   record(value: unknown, path: Path, optional = false): Record<string, unknown> | undefined {
-    if (value === undefined && optional) return undefined;
+    if ((value === undefined || value === null) && optional) return undefined;
     return isRecord(value) ? value : this.fail(path, value === undefined ? "is required" : "must be an object");
   }
 
   /** A string at `path`, within `min` and `max` characters (UTF-16 units, as zod counts) and matching `pattern`. */
   text(value: unknown, path: Path, rule: { min?: number; max?: number; pattern?: RegExp; message?: string; optional?: boolean } = {}): string | undefined {
-    if (value === undefined && rule.optional) return undefined;
+    if ((value === undefined || value === null) && rule.optional) return undefined;
     if (typeof value !== "string") return this.fail(path, rule.message ?? (value === undefined ? "is required" : "must be a string"));
     if (rule.min !== undefined && value.length < rule.min) return this.fail(path, rule.message ?? (rule.min === 1 ? "must not be empty" : `must be at least ${rule.min} characters`));
     if (rule.max !== undefined && value.length > rule.max) return this.fail(path, rule.message ?? `must be at most ${rule.max} characters`);

@@ -41,6 +41,14 @@ describe("inbound webhooks", () => {
     expect(parseInbound({ ...inbound, channel: "sms" })).toBeNull();
   });
 
+  it("takes an optional field sent as null as absent: a 400 would lose the message, which Vonage does not redeliver", () => {
+    const event = parseInbound({ ...inbound, profile: null, context: null, reply: null, button: null });
+    expect(event).toEqual({ messageUuid: "u-1", business: "447700900000", customer: "447700900001", timestamp: inbound.timestamp, content: { kind: "text", text: "hi" } });
+    expect(parseInbound({ ...inbound, profile: { name: null }, context: { message_uuid: null } })?.profileName).toBeUndefined();
+    // What the message is cannot be null: a text without its text is still refused.
+    expect(refusal(() => parseInbound({ ...inbound, text: null })).message).toMatch(/\$\.text is required/);
+  });
+
   it("refuses a body with every problem named by its path, and one that is not an object at all", () => {
     const bad = refusal(() => parseInbound({ ...inbound, message_uuid: "", to: 447, from: "abc", reply: { id: "x".repeat(257), title: "T" }, button: { payload: 5 } }));
     expect(bad.message).toBe(
