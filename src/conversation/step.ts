@@ -17,9 +17,9 @@ import type { Backend, BackendResult } from "../business-webhooks/backend-reques
 import type { Deliveries } from "../business-webhooks/deliveries.js";
 import { AppError, messageOf, VonageApiError } from "../errors.js";
 import { decideInbound, decideStart, decideStatus, freshNeeded, needs, variableProblems, type MenuRef } from "../flow/engine.js";
-import { completionsOnly, type Who } from "../flow/session.js";
+import { completionsOnly, sessionLifetime, type Who } from "../flow/session.js";
 import type { Scheduler } from "../system.js";
-import type { FetchResult, InboundEvent, Outcome, Plan, SentRecord, Session, StatusEvent } from "../flow/types.js";
+import type { FetchResult, InboundEvent, Outcome, Plan, SentRecord, StatusEvent } from "../flow/types.js";
 import type { MenuRepo } from "../store/menus.js";
 import type { CustomerState, SessionRepo } from "../store/sessions.js";
 import type { StrandedTimers } from "../store/stranded-timers.js";
@@ -154,15 +154,6 @@ export const STEP_DEADLINE_MS = 9_000;
 /** Rounds of read-decide-store when a concurrent writer wins; then Vonage's redelivery takes over. */
 export const MAX_TRIES = 3;
 
-/** A customer who opted out is remembered beyond the conversation's lifetime. */
-const ttlOf = (session: Session, ttl: number, now: number) => (session.optedOut ? null : Math.max(ttl, timerTtl(session, now)));
-
-/** A session waiting on a timer lives until an hour after it is due, so a reminder later than SESSION_TTL_SECONDS still finds it. */
-function timerTtl(session: Session, now: number): number {
-  if (session.timer === undefined || session.timer.spent) return 0;
-  return Math.ceil((Date.parse(session.timer.due) - now) / 1000) + 3600;
-}
-
 /** Statuses that fixing the account heals (key, balance): Vonage's redelivery of a 5xx answer retries them. */
 const HEALS = new Set([401, 402]);
 
@@ -176,7 +167,7 @@ async function claim(deps: ConversationDeps, plan: Plan, business: string, custo
   const stopping = plan.optOut !== undefined || (plan.session ?? state.session)?.optedOut === true;
   const checkOptOut = plan.perform !== null && !stopping;
   if (plan.session !== null) {
-    if (!(await deps.sessions.save(plan.session, state.version, ttlOf(plan.session, deps.sessionTtlSeconds, deps.now())))) return "lost";
+    if (!(await deps.sessions.save(plan.session, state.version, sessionLifetime(plan.session, deps.sessionTtlSeconds, deps.now())))) return "lost";
     // Only a claim that owes effects needs to know it won: a record alone (a delivery failure) is just stored.
     if (!deps.atomic && plan.perform !== null) {
       // Read back: a concurrent writer that stored after us wins, and this step is decided again on its session.
@@ -231,7 +222,7 @@ export async function perform(deps: ConversationDeps, plan: Plan, business: stri
   if (done > from || refused !== undefined || failure !== null || always) {
     const record: SentRecord = { step: owed.step, done, uuids, at: new Date(deps.now()).toISOString(), ...defined({ refused }) };
     // As long as the session it completes (a timer may keep that one longer).
-    const ttl = plan.session === null ? deps.sessionTtlSeconds : (ttlOf(plan.session, deps.sessionTtlSeconds, deps.now()) ?? deps.sessionTtlSeconds);
+    const ttl = plan.session === null ? deps.sessionTtlSeconds : (sessionLifetime(plan.session, deps.sessionTtlSeconds, deps.now()) ?? deps.sessionTtlSeconds);
     await deps.sessions.saveSent(business, customer, record, ttl);
   }
   if (failure !== null) throw failure;

@@ -1,6 +1,6 @@
 /** Session transitions (pure): a new conversation, recording answers and sent questions, delivery failures. */
 import { defined } from "../defined.js";
-import type { CompiledOption } from "../menus/compiled.js";
+import { TEMPLATE_NODE, type CompiledOption } from "../menus/compiled.js";
 import type { Answer, Asked, Completion, Owed, SentRecord, Session, StatusEvent } from "./types.js";
 
 /** WhatsApp's error for a free-form message outside the 24-hour window. */
@@ -173,4 +173,22 @@ export function markDeliveryFailed(session: Session, status: Pick<StatusEvent, "
   const failed: NonNullable<Asked["failed"]> = { status: status.status, at: now, ...defined({ code: status.code, title: status.title, detail: status.detail }) };
   const closed = status.code === OUTSIDE_WINDOW ? { windowClosedAt: now } : {};
   return { ...session, ...closed, pending: { ...session.pending, failed }, updatedAt: now };
+}
+
+/**
+ * How long a template's quick reply may still be tapped: a template is what reaches a customer outside the 24-hour
+ * window, and they answer it when they see it, days later as often as not.
+ */
+export const TEMPLATE_WAIT_SECONDS = 30 * 86_400;
+
+/**
+ * How long a stored session lives (seconds; null: for good). A customer who opted out is remembered beyond the
+ * conversation's lifetime; one waiting on a timer lives until an hour after it is due, so a reminder later than
+ * SESSION_TTL_SECONDS still finds it; one waiting on a template's answer, TEMPLATE_WAIT_SECONDS.
+ */
+export function sessionLifetime(session: Session, ttlSeconds: number, now: number): number | null {
+  if (session.optedOut) return null;
+  const timer = session.timer === undefined || session.timer.spent ? 0 : Math.ceil((Date.parse(session.timer.due) - now) / 1000) + 3600;
+  const template = session.pending?.node === TEMPLATE_NODE ? TEMPLATE_WAIT_SECONDS : 0;
+  return Math.max(ttlSeconds, timer, template);
 }

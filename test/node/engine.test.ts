@@ -6,7 +6,7 @@
 import { readFile } from "node:fs/promises";
 import { beforeAll, describe, expect, it } from "vitest";
 import { decideInbound, decideStart, decideStatus, needs, freshNeeded, TEMPLATE_FALLBACK_MS, type InboundInput, type MenuRef } from "../../src/flow/engine.js";
-import { catchUp, effectCount, markDeliveryFailed, UNDO_MAX, WINDOW_MARGIN_MS, WINDOW_MS } from "../../src/flow/session.js";
+import { catchUp, effectCount, markDeliveryFailed, sessionLifetime, TEMPLATE_WAIT_SECONDS, UNDO_MAX, WINDOW_MARGIN_MS, WINDOW_MS } from "../../src/flow/session.js";
 import { undoSize } from "../../src/flow/vars.js";
 import { TEMPLATE_NODE } from "../../src/menus/compiled.js";
 import type { FetchResult, InboundEvent, Outcome, Plan, SentRecord, Session } from "../../src/flow/types.js";
@@ -829,5 +829,24 @@ describe("the engine's invariants", () => {
     s = step(s, text("back")).state;
     expect(s.session?.pending?.node).toBe("welcome");
     expect(s.session?.answers.every((a) => a.id === "hours")).toBe(true);
+  });
+});
+
+describe("how long a stored session lives (sessionLifetime)", () => {
+  const now = Date.parse(T0);
+  it("a conversation lives SESSION_TTL_SECONDS; one waiting at a template, long enough for a tap days later; one opted out, for good", () => {
+    const asking = start(atDrinks()).session!;
+    expect(sessionLifetime(asking, 86_400, now)).toBe(86_400);
+    const invited = start(fresh()).session!;
+    expect(invited.pending?.node).toBe(TEMPLATE_NODE);
+    expect(sessionLifetime(invited, 86_400, now)).toBe(TEMPLATE_WAIT_SECONDS);
+    expect(TEMPLATE_WAIT_SECONDS).toBeGreaterThanOrEqual(7 * 86_400);
+    expect(sessionLifetime({ ...asking, optedOut: true }, 86_400, now)).toBeNull();
+  });
+
+  it("a session waiting on a timer lives until an hour after it is due", () => {
+    const reminded = remindedAtDrinks().session!;
+    const due = Date.parse(reminded.timer!.due);
+    expect(sessionLifetime(reminded, 60, now)).toBe(Math.ceil((due - now) / 1000) + 3600);
   });
 });
