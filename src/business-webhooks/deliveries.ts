@@ -121,7 +121,7 @@ export function deliveries(options: DeliveryOptions): Deliveries {
           customer: c.customer,
           ...defined({ profile_name: c.profileName }),
           answers: c.answers.map((a) => ({ node: a.node, id: a.id, title: a.title, at: a.at })),
-          ...defined({ variables: c.variables, message: c.message, reason: c.reason }),
+          ...defined({ variables: c.variables, message: c.message, reason: c.reason, undelivered: c.undelivered }),
         },
       });
       const d: Delivery = { id, url: c.webhook, body, createdAt: c.completedAt, attempts: 0, status: "pending", customer: c.customer, menuId: c.menuId };

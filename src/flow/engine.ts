@@ -10,9 +10,9 @@ import { answer } from "./answer.js";
 import { commandOf } from "./match.js";
 import { begin, fetching, invite, nothing, plan, type MenuRef } from "./plan.js";
 import { ASKED_MAX, askedNow, blankSession, keepLast, catchUp, completionsOnly, isActive, markDeliveryFailed, markHandled, OUTSIDE_WINDOW, windowOpen, type Who } from "./session.js";
-import { agentDesk, handBackSession, handOver, isHandedOver, relayEvent } from "./handover.js";
+import { agentDesk, handBackSession, handoverEvent, handOver, isHandedOver, relayEvent } from "./handover.js";
 import { armTimers } from "./timers.js";
-import type { FetchResult, InboundEvent, Plan, SentRecord, Session, StatusEvent } from "./types.js";
+import type { Completion, FetchResult, InboundEvent, Plan, SentRecord, Session, StatusEvent } from "./types.js";
 
 export type { MenuRef } from "./plan.js";
 
@@ -169,6 +169,8 @@ export const decideStatus = (input: StatusInput): Plan => armTimers(statusPlan(i
 function statusPlan(input: StatusInput): Plan {
   const caught = catchUp(input.session, input.sent);
   if (caught.session === null) return nothing("ignored");
+  const agentText = undeliveredAgentText(input, caught.session);
+  if (agentText !== null) return plan("recorded", agentText.session, { event: null, now: input.now, writer: input.writer }, [], [agentText.event], caught.owing && completionsOnly(caught.owing));
   const failed = markDeliveryFailed(caught.session, input.status, input.now);
   if (failed?.pending == null) return nothing("ignored");
   const pending = failed.pending;
@@ -183,6 +185,19 @@ function statusPlan(input: StatusInput): Plan {
     if (empty.length === 0) return plan("templated", waiting, { event: null, now: input.now, writer: input.writer }, [message], [], prior);
   }
   return { outcome: "recorded", session: failed, perform: null, node: pending.node };
+}
+
+/**
+ * A failed delivery of the agent's latest text, while handed over (its uuid is in the sent record): the agent endpoint
+ * is told, so the person knows the customer did not get it (a 1340: outside the 24-hour window, which it marks closed).
+ */
+function undeliveredAgentText(input: StatusInput, session: Session): { session: Session; event: Completion } | null {
+  const { status, now } = input;
+  if (!isHandedOver(session) || !(input.sent?.uuids.includes(status.messageUuid) ?? false)) return null;
+  if (status.status !== "rejected" && status.status !== "undeliverable") return null;
+  const next = { ...session, ...(status.code === OUTSIDE_WINDOW ? { windowClosedAt: now } : {}), updatedAt: now };
+  const undelivered = { id: status.messageUuid, status: status.status, ...defined({ code: status.code, title: status.title, detail: status.detail }) };
+  return { session: next, event: { ...handoverEvent(input.active, next, next.handover, "handover.undelivered", status.messageUuid, now), undelivered } };
 }
 
 /** Decides what to do with one inbound message; the session then carries the timer it waits on (`flow/timers.ts`). */

@@ -305,7 +305,7 @@ export interface Completion {
   variables?: Record<string, string>;
   completedAt: string;
   /** What the event says (default `menu.completed`); the handover's events go to the agent endpoint. */
-  type?: "menu.completed" | "handover.started" | "handover.message" | "handover.ended";
+  type?: "menu.completed" | "handover.started" | "handover.message" | "handover.undelivered" | "handover.ended";
   /** The customer's message a `handover.message` relays. */
   message?: {
     id: string;
@@ -319,6 +319,8 @@ export interface Completion {
   };
   /** Why a handover ended (`handover.ended`). */
   reason?: string;
+  /** The agent's text WhatsApp did not deliver (`handover.undelivered`): its message uuid and Vonage's status. */
+  undelivered?: { id: string; status: string; code?: string; title?: string; detail?: string };
 }
 
 /** What the engine decided: the session to store first (null: store nothing), then the effects it owes. */

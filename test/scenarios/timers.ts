@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import type { TimerMessage } from "../../src/flow/types.js";
-import { locationWebhook, textWebhook } from "../../sim/vonage-webhooks.js";
+import { locationWebhook, statusWebhook, textWebhook } from "../../sim/vonage-webhooks.js";
 import { scenario, type Harness, type MenuDoc, type Scenario } from "./harness.js";
 
 const MINUTE = 60_000;
@@ -298,6 +298,29 @@ export const timerScenarios: Scenario[] = [
     // The handover's idle timer, due later, finds nothing to hand back.
     await later(h, 2 * 60 * MINUTE);
     assert.equal(events(h).filter((e) => e.type === "handover.ended").length, 1);
+  }),
+
+  scenario("an agent's text WhatsApp does not deliver (1340) is reported to the agent endpoint, once, and marks the window closed", started, async ({ h, customer }) => {
+    await writes(h, customer, "hi");
+    assert.equal((await writes(h, customer, "agent")).outcome, "handed_over");
+    const reply = await h.admin("POST", `/admin/sessions/${h.business}/${customer}/reply`, { text: "Your order is on its way." });
+    assert.equal(reply.status, 200, await reply.clone().text());
+    const [uuid] = ((await reply.json()) as { sent: string[] }).sent;
+    const refused = statusWebhook({
+      messageUuid: uuid!,
+      business: h.business,
+      customer,
+      status: "rejected",
+      error: { type: "https://developer.vonage.com/api-errors/messages#1340", title: 1340, detail: "Outside the allowed window" },
+    });
+    // Vonage's delivery is at least once: the same status twice, and an undeliverable after it.
+    for (const status of [refused, refused, { ...refused, status: "undeliverable" }]) assert.ok((await h.status(status)).ok);
+    const told = events(h).filter((e) => e.type === "handover.undelivered");
+    assert.equal(told.length, 1, "told once");
+    assert.deepEqual(told[0]!.data["undelivered"], { id: uuid, status: "rejected", code: "1340", detail: "Outside the allowed window" });
+    assert.ok((await session(h, customer)).handover, "still handed over: the agent decides what to do");
+    const view = (await (await h.admin("GET", `/admin/sessions/${h.business}/${customer}`)).json()) as { window: { open: boolean } };
+    assert.equal(view.window.open, false, "the window is marked closed");
   }),
 
   scenario("STOP while handed over still opts out", started, async ({ h, customer }) => {
