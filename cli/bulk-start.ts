@@ -79,6 +79,8 @@ function summary(file: string, total: number, t: ReturnType<typeof tally>, reque
   const how = [t.template > 0 ? `${t.template} with the template` : "", t.already > 0 ? `${t.already} already by this request id` : ""].filter(Boolean).join(", ");
   const lines = [`${file}: ${plural(total, "customer")}: ${t.started} started${how === "" ? "" : ` (${how})`}, ${t.opted_out} opted out, ${t.refused} refused`];
   if (t.retry > 0) lines.push(`${plural(t.retry, "refusal")} may pass on a rerun: running the same command again is safe (request id ${requestId}).`);
+  // The derived id is the same for the same menu and numbers: a new campaign to the same file needs an id of its own.
+  if (t.already > 0) lines.push(`${plural(t.already, "customer")} got nothing new: request id ${requestId} had started them already. To start them again (a new campaign), pass a new --request-id.`);
   return lines;
 }
 

@@ -781,7 +781,10 @@ describe("wa-menu start --file against a fake worker", () => {
       "  line 10  ********0108  already started by this request id: nothing sent again",
     ]);
     expect(c.out.slice(1, 46).map((l) => /line (\d+)/.exec(l)?.[1])).toEqual(Array.from({ length: 45 }, (_, i) => String(i + 2)));
-    expect(c.out.slice(46)).toEqual(["customers.csv: 45 customers: 44 started (1 with the template, 1 already by this request id), 1 opted out, 0 refused"]);
+    expect(c.out.slice(46)).toEqual([
+      "customers.csv: 45 customers: 44 started (1 with the template, 1 already by this request id), 1 opted out, 0 refused\n" +
+        `1 customer got nothing new: request id ${requestId} had started them already. To start them again (a new campaign), pass a new --request-id.`,
+    ]);
   });
 
   it("JSON: names and variables per customer, a file's value winning over --var; --request-id and --pace-ms as given", async () => {
@@ -900,7 +903,10 @@ describe("wa-menu start --file against a fake worker", () => {
     expect(doc.results.filter((r: { already?: boolean }) => r.already).length).toBe(20);
     const third = cli({ "c.csv": csvOf(45) }, flaky);
     expect(await third.run(...fileArgs("c.csv"))).toBe(0);
-    expect(third.out.at(-1)).toBe("c.csv: 45 customers: 45 started (40 already by this request id), 0 opted out, 0 refused");
+    expect(third.out.at(-1)).toBe(
+      "c.csv: 45 customers: 45 started (40 already by this request id), 0 opted out, 0 refused\n" +
+        `40 customers got nothing new: request id ${requestId} had started them already. To start them again (a new campaign), pass a new --request-id.`,
+    );
     expect(new Set((bodies as BulkCall[]).map((b) => b.requestId))).toEqual(new Set([requestId]));
   });
 
