@@ -45,8 +45,8 @@ export function checkInput(rule: InputRule, content: InboundEvent["content"], no
       return n >= rule.minLength && n <= rule.maxLength ? yes(text) : NO;
     }
     case "number": {
-      const written = text.replace(/\s/g, "").replace(/^(-?\d+),(\d+)$/, "$1.$2");
-      if (!/^[-+]?\d{1,15}(\.\d{1,10})?$/.test(written)) return NO;
+      const written = numberWritten(text);
+      if (written === null || !/^[-+]?\d{1,15}(\.\d{1,10})?$/.test(written)) return NO;
       const n = Number(written);
       if ((rule.integer && !Number.isInteger(n)) || (rule.min !== undefined && n < rule.min) || (rule.max !== undefined && n > rule.max)) return NO;
       return yes(String(n));
@@ -81,4 +81,33 @@ export function checkInput(rule: InputRule, content: InboundEvent["content"], no
     default:
       return rule satisfies never;
   }
+}
+
+/**
+ * A typed number in JavaScript's notation, or null. Both ways of writing one are read: a decimal comma (`2,5`) or
+ * point, and thousands grouped with commas, points, spaces or apostrophes (`1,000,000`, `1.234,5`, `1 000`,
+ * `1'000`). One separator before exactly three digits (`1,000`, `1.000`) is a thousand in one country and one in
+ * another: that is refused, so the customer is asked again rather than taken at the smaller (or larger) word.
+ */
+function numberWritten(typed: string): string | null {
+  const t = typed.replace(/[\s\u00A0\u202F']/g, "");
+  const m = /^([-+]?)([\d.,]+)$/.exec(t);
+  if (m === null) return null;
+  const [, sign, body] = m as unknown as [string, string, string];
+  const seps = body.replace(/\d/g, "");
+  if (seps === "") return sign + body;
+  const last = body.search(/[.,][^.,]*$/);
+  const [whole, fraction] = [body.slice(0, last), body.slice(last + 1)];
+  const decimal = body[last]!;
+  const grouping = decimal === "," ? "." : ",";
+  if (seps.length === 1) {
+    // One separator: a decimal mark, unless it could as well be grouping thousands.
+    if (fraction.length === 3 && /^[1-9]\d{0,2}$/.test(whole)) return null;
+    return /^\d+$/.test(whole) && /^\d+$/.test(fraction) ? `${sign}${whole}.${fraction}` : null;
+  }
+  // Several of one kind: thousands grouped, no decimals.
+  if (!seps.includes(grouping)) return new RegExp(`^\\d{1,3}(\\${decimal}\\d{3})+$`).test(body) ? sign + body.replaceAll(decimal, "") : null;
+  // Both kinds: the last one is the decimal mark, the others group thousands before it.
+  if (!new RegExp(`^\\d{1,3}(\\${grouping}\\d{3})*$`).test(whole) || !/^\d+$/.test(fraction)) return null;
+  return `${sign}${whole.replaceAll(grouping, "")}.${fraction}`;
 }
