@@ -26,6 +26,8 @@ interface WindowLike {
 
 /** A timer the conversation waits on, as the worker reports it (`timers`). */
 interface TimerLike {
+  /** The timer's own id (derived from the conversation), the same in the session and in a record the queue refused. */
+  id?: string;
   kind: "reminder" | "handback";
   node: string;
   count: number;
@@ -85,7 +87,7 @@ function describeSession(
     if (f !== undefined) rows.push(["delivery", `that question did not reach them: ${[f.status, f.code, f.title, f.detail].filter(Boolean).join(", ")}`]);
   }
   if (extra.handover) rows.push(["handover", `with a person since ${extra.handover.since} (last message ${extra.handover.lastActivityAt}); their messages go to ${extra.handover.webhook}`]);
-  const refused = (t: TimerLike) => (extra.stranded ?? []).some((r) => r.kind === t.kind && r.due === t.due);
+  const refused = (t: TimerLike) => (extra.stranded ?? []).some((r) => (r.id !== undefined && t.id !== undefined ? r.id === t.id : r.kind === t.kind && r.due === t.due));
   for (const t of extra.timers ?? []) rows.push(["timer", `${describeTimer(t)}${refused(t) ? "; the queue refused it, and the worker's sweep queues it again within five minutes" : ""}`]);
   if (window !== undefined) rows.push(["window", describeWindow(window)]);
   rows.push(["answers", s.answers.length === 0 ? "none yet" : s.answers.map((a) => `${a.node}: ${a.title}`).join(" · ")]);

@@ -513,8 +513,15 @@ describe("wa-menu deliveries and session against a fake worker", () => {
     expect(b.out.join("\n")).toContain(
       "  handover   with a person since 2026-03-01T10:02:00.000Z (last message 2026-03-01T10:03:00.000Z); their messages go to https://agents.example.com/wa\n  timer      hands back to the menu at 2026-03-01T11:03:00.000Z unless someone writes (idle)\n",
     );
-    // A timer the queue refused waits for the sweep: the line says so.
-    body = { session: storedSession, optedOut: false, timers: [timer], strandedTimers: [{ ...timer, v: 1, business: "447700900000", customer: "447700900101" }], handover: null };
+    // A timer the queue refused waits for the sweep: the line says so. The record is the timer as it was queued (an idle
+    // hand-back's due time moves on with each message), so it is told by its id.
+    body = {
+      session: storedSession,
+      optedOut: false,
+      timers: [timer],
+      strandedTimers: [{ ...timer, due: "2026-03-01T10:05:00.000Z", v: 1, business: "447700900000", customer: "447700900101" }],
+      handover: null,
+    };
     const c = cli({}, fetchImpl);
     expect(await c.run("session", "447700900000", "447700900101")).toBe(0);
     expect(c.out.join("\n")).toContain("(no reminder sent yet): a reminder, or the timeout after the last one; the queue refused it, and the worker's sweep queues it again within five minutes\n");
