@@ -128,7 +128,7 @@ export function answer(
     case "location": {
       if (question.kind === "input") {
         if (content.kind === "location" && question.rule.type !== "location") return reask("not_an_answer", settings.texts.notAnAnswer, handled.attempts);
-        const checked = checkInput(question.rule, content, now);
+        const checked = checkInput(question.rule, content, now, settings.timeZone);
         if (!checked.ok) return wrong();
         const option: CompiledOption = { id: clip(checked.value, INPUT_ANSWER_MAX), title: clip(checked.title, INPUT_ANSWER_MAX), next: question.next, words: [] };
         const session = setVars(recordAnswer(handled, pending, option, now), { [question.var]: clip(checked.value, VAR_VALUE_MAX) });

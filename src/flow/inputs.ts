@@ -26,10 +26,25 @@ export function parseDate(text: string): string | null {
   return null;
 }
 
-const dayOf = (bound: string, now: string) => (bound === "today" ? now.slice(0, 10) : bound);
+/** Formatters by time zone: making one costs far more than using it. */
+const dayFormats = new Map<string, Intl.DateTimeFormat>();
 
-/** Checks one inbound message against an input rule. `now` is ISO time (for "today"). */
-export function checkInput(rule: InputRule, content: InboundEvent["content"], now: string): Checked {
+/** The calendar day `now` falls on in `timeZone` (default UTC), as YYYY-MM-DD. */
+export function localDay(now: string, timeZone?: string): string {
+  if (timeZone === undefined) return now.slice(0, 10);
+  let format = dayFormats.get(timeZone);
+  if (format === undefined) {
+    // en-CA writes a date as YYYY-MM-DD.
+    format = new Intl.DateTimeFormat("en-CA", { timeZone, year: "numeric", month: "2-digit", day: "2-digit" });
+    dayFormats.set(timeZone, format);
+  }
+  return format.format(new Date(now));
+}
+
+const dayOf = (bound: string, now: string, timeZone?: string) => (bound === "today" ? localDay(now, timeZone) : bound);
+
+/** Checks one inbound message against an input rule. `now` is ISO time; "today" is its day in `timeZone` (default UTC). */
+export function checkInput(rule: InputRule, content: InboundEvent["content"], now: string, timeZone?: string): Checked {
   if (rule.type === "location") {
     if (content.kind !== "location") return NO;
     const value = `${content.lat},${content.long}`;
@@ -64,7 +79,7 @@ export function checkInput(rule: InputRule, content: InboundEvent["content"], no
     }
     case "date": {
       const day = parseDate(text);
-      if (day === null || (rule.min !== undefined && day < dayOf(rule.min, now)) || (rule.max !== undefined && day > dayOf(rule.max, now))) return NO;
+      if (day === null || (rule.min !== undefined && day < dayOf(rule.min, now, timeZone)) || (rule.max !== undefined && day > dayOf(rule.max, now, timeZone))) return NO;
       return yes(day);
     }
     case "choice": {

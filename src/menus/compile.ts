@@ -220,6 +220,7 @@ export function checkMenu(input: unknown, options: CheckOptions = {}): MenuRepor
   if (menu.settings.handover !== null && menu.settings.handover.webhook === null && menu.settings.commands.agent.length > 0)
     errors.push({ path: "$.settings.handover", message: "settings.handover needs a webhook for the agent command: the https URL of your agent endpoint" });
   if (doc.name !== undefined) menu.name = doc.name;
+  if (settings.timezone !== undefined && settings.timezone !== "UTC") menu.settings.timeZone = settings.timezone;
 
   /** Where the menu first sends something signed (a webhook, a backend request). */
   let signed: PropertyKey[] | undefined;

@@ -184,6 +184,8 @@ export interface MenuSettings {
   /** The menu-wide default for unanswered questions; null: no reminders. */
   reminders: CompiledReminders | null;
   handover: CompiledHandoverSettings | null;
+  /** The IANA time zone of "today" in date inputs; absent: UTC. */
+  timeZone?: string;
 }
 
 export interface CompiledMenu {

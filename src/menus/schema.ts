@@ -199,6 +199,19 @@ export const dynamicQuestionNodeSchema = dynamicQuestionSchema(destinationSchema
 
 const words = z.array(z.string().min(1).max(40)).min(1).max(10);
 
+/** An IANA time zone the runtime knows (`Europe/London`); checked by formatting a date in it. */
+const timeZoneSchema = z
+  .string()
+  .max(64)
+  .refine((zone) => {
+    try {
+      new Intl.DateTimeFormat("en", { timeZone: zone });
+      return true;
+    } catch {
+      return false;
+    }
+  }, 'must be an IANA time zone such as "Europe/London", "America/New_York" or "UTC"');
+
 export const settingsSchema = z.strictObject({
   staleTaps: z.enum(["reprompt", "rewind"]).optional().describe("a tap on an earlier question: say the menu moved on and re-ask (reprompt, default), or answer that question again (rewind)"),
   maxAttempts: z.int().min(1).max(10).optional().describe("answers that match nothing before the fallback; default 3"),
@@ -223,6 +236,7 @@ export const settingsSchema = z.strictObject({
     })
     .optional(),
   reminders: remindersSchema.optional().describe("reminders for every question that does not set its own: after, times, text, timeout"),
+  timezone: timeZoneSchema.optional().describe('the time zone "today" is in for date inputs (min and max "today"); default UTC'),
   handover: z
     .strictObject({
       webhook: webhookUrl.optional().describe("the agent endpoint for the agent command and handover nodes that name none"),

@@ -128,6 +128,16 @@ describe("input validators", () => {
       expect(got.ok ? got.value : null).toBe(want);
     });
   }
+  it('date: "today" is the day in the menu\'s time zone: at 23:30 UTC it is still today in New York, already tomorrow in Tokyo', () => {
+    const late = "2026-11-30T23:30:00.000Z";
+    const fromToday = { type: "date", min: "today" } as const;
+    expect(checkInput(fromToday, text("30-11-2026"), late).ok).toBe(true);
+    expect(checkInput(fromToday, text("30-11-2026"), late, "America/New_York").ok).toBe(true);
+    expect(checkInput(fromToday, text("30-11-2026"), late, "Asia/Tokyo").ok).toBe(false);
+    expect(checkInput({ type: "date", max: "today" }, text("01-12-2026"), late, "Asia/Tokyo").ok).toBe(true);
+    expect(checkInput({ type: "date", max: "today" }, text("01-12-2026"), late, "America/New_York").ok).toBe(false);
+  });
+
   it("location: a shared pin, titled by its name", () => {
     expect(checkInput({ type: "location", request: true }, { kind: "location", lat: 1.5, long: -2, name: "Office" }, T0)).toEqual({ ok: true, value: "1.5,-2", title: "Office" });
   });
@@ -171,6 +181,13 @@ describe("paging", () => {
 describe("the compiler", () => {
   const menu = (nodes: Record<string, unknown>, extra: Record<string, unknown> = {}) => checkMenu({ id: "m", start: Object.keys(nodes)[0], nodes, ...extra });
   const messages = (r: ReturnType<typeof checkMenu>, which: "errors" | "warnings") => r[which].map((p) => `${p.path}: ${p.message}`).join("\n");
+
+  it("takes settings.timezone as an IANA zone the runtime knows, and refuses another with the rule", () => {
+    const nodes = { a: { type: "input", text: "When?", var: "day", validate: { type: "date", min: "today" }, next: { text: "ok" } } };
+    expect(menu(nodes, { settings: { timezone: "Europe/Paris" } }).menu?.settings.timeZone).toBe("Europe/Paris");
+    expect(menu(nodes, { settings: { timezone: "UTC" } }).menu?.settings.timeZone).toBeUndefined();
+    expect(messages(menu(nodes, { settings: { timezone: "Europe/Atlantis" } }), "errors")).toMatch(/\$\.settings\.timezone: must be an IANA time zone such as "Europe\/London"/);
+  });
 
   it("refuses request URLs that are not https on a public host, placeholders in the host, a GET with a body", () => {
     const r = menu({

@@ -190,6 +190,25 @@ export const adminScenarios: Scenario[] = [
     assert.deepEqual((await json(await h.admin("GET", "/admin/bindings")))["bindings"], []);
     assert.equal(h.api.accepted.length, 0);
   }),
+  scenario("settings.timezone: a zone the runtime knows is taken, another refused with its path; a date input's today is that zone's", { wrote: true }, async ({ h, customer }) => {
+    const booking = (timezone: string) => ({
+      id: "tz",
+      start: "day",
+      settings: { timezone },
+      nodes: { day: { type: "input", text: "Which day? (DD-MM-YYYY)", var: "day", validate: { type: "date", max: "today" }, next: { text: "Booked {{vars.day}}" } } },
+    });
+    const refused = await h.admin("PUT", "/admin/menus/tz", booking("Mars/Olympus_Mons"));
+    assert.equal(refused.status, 422);
+    assert.ok(JSON.stringify(await json(refused)).includes("$.settings.timezone"));
+    // Kiritimati is UTC+14: from 10:00 UTC on its date is a day later than UTC's, which a UTC "today" would refuse
+    // (the unit rows of flow-nodes check both sides of that at a fixed time).
+    assert.equal((await h.admin("PUT", "/admin/menus/tz", booking("Pacific/Kiritimati"))).status, 201);
+    assert.equal((await h.admin("POST", "/flows/tz/start", { to: customer, from: h.business })).status, 200);
+    const there = new Intl.DateTimeFormat("en-CA", { timeZone: "Pacific/Kiritimati", year: "numeric", month: "2-digit", day: "2-digit" }).format(new Date(h.clock.now()));
+    const [y, m, d] = there.split("-");
+    const res = await h.inbound(textWebhook({ business: h.business, customer, text: `${d}-${m}-${y}` }));
+    assert.equal((await json(res))["outcome"], "completed", "today in Kiritimati is no later than today there");
+  }),
   scenario("a menu version an older release stored that this release refuses: its customers start afresh, a new conversation on it is a 5xx until it is republished", {}, async ({ h }) => {
     // Stored with its document only, as older releases stored versions, and with an option id this release reserves.
     const legacy = (title: string, id: string) => ({
