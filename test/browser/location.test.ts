@@ -107,6 +107,17 @@ describe.skipIf(chromiumMissing && !mustRun)("sharing a location from the simula
     await page().keyboard.press("Escape");
     await sheet().waitFor({ state: "hidden" });
     expect(await page().evaluate<boolean>("document.activeElement?.classList.contains('location-request') ?? false")).toBe(true);
+    // Another customer writing (one of its own, so the other tests' chats stay as they are) draws this chat again,
+    // every row anew: the focus stays on the same button.
+    await page().evaluate("window.focusedBefore = document.activeElement");
+    const other = await page().evaluate<number>(`(async () => {
+      const post = (path, body) => fetch(path, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) });
+      const { number } = await (await post("/api/customers", { name: "Focus check" })).json();
+      return (await post("/api/customers/" + number + "/messages", { text: "Hello" })).status;
+    })()`);
+    expect(other).toBe(200);
+    await expect.poll(() => page().evaluate<boolean>("window.focusedBefore.isConnected")).toBe(false);
+    expect(await page().evaluate<boolean>("document.activeElement?.classList.contains('location-request') ?? false")).toBe(true);
 
     const sent = await outgoing().count();
     await sendLocation.click();
