@@ -9,7 +9,22 @@ import { templateMessage } from "./render.js";
 import { answer } from "./answer.js";
 import { commandOf } from "./match.js";
 import { begin, fetching, invite, nothing, plan, type MenuRef } from "./plan.js";
-import { ASKED_MAX, askedNow, blankSession, keepLast, catchUp, completionsOnly, isActive, markDeliveryFailed, markHandled, OUTSIDE_WINDOW, windowOpen, type Who } from "./session.js";
+import {
+  afterFailure,
+  ASKED_MAX,
+  askedNow,
+  blankSession,
+  catchUp,
+  completionsOnly,
+  deliveryFailure,
+  isActive,
+  keepLast,
+  markDeliveryFailed,
+  markHandled,
+  OUTSIDE_WINDOW,
+  windowOpen,
+  type Who,
+} from "./session.js";
 import { agentDesk, handBackSession, handoverEvent, handOver, isHandedOver, relayEvent } from "./handover.js";
 import { armTimers } from "./timers.js";
 import type { Completion, FetchResult, InboundEvent, Plan, SentRecord, Session, StatusEvent } from "./types.js";
@@ -194,10 +209,10 @@ function statusPlan(input: StatusInput): Plan {
 function undeliveredAgentText(input: StatusInput, session: Session): { session: Session; event: Completion } | null {
   const { status, now } = input;
   if (!isHandedOver(session) || !(input.sent?.uuids.includes(status.messageUuid) ?? false)) return null;
-  if (status.status !== "rejected" && status.status !== "undeliverable") return null;
-  const next = { ...session, ...(status.code === OUTSIDE_WINDOW ? { windowClosedAt: now } : {}), updatedAt: now };
-  const undelivered = { id: status.messageUuid, status: status.status, ...defined({ code: status.code, title: status.title, detail: status.detail }) };
-  return { session: next, event: { ...handoverEvent(input.active, next, next.handover, "handover.undelivered", status.messageUuid, now), undelivered } };
+  const failure = deliveryFailure(status);
+  if (failure === null) return null;
+  const next = { ...afterFailure(session, status, now), handover: session.handover };
+  return { session: next, event: { ...handoverEvent(input.active, next, next.handover, "handover.undelivered", status.messageUuid, now), undelivered: { id: status.messageUuid, ...failure } } };
 }
 
 /** Decides what to do with one inbound message; the session then carries the timer it waits on (`flow/timers.ts`). */

@@ -2,6 +2,7 @@
 import type { InputRule } from "../menus/compiled.js";
 import { charLength, INPUT_LIMITS } from "../menus/limits.js";
 import { asciiDigits, normaliseWords, withoutInvisible } from "../menus/words.js";
+import { isPosition } from "./match.js";
 import type { InboundEvent } from "./types.js";
 
 /** A valid answer: the value for the variable, and the title recorded with the answer. */
@@ -87,7 +88,7 @@ export function checkInput(rule: InputRule, content: InboundEvent["content"], no
       // As for options (`typedOption`): a number is a position only where no value is itself a number.
       const numbered = rule.values.some((v) => /^\d+$/.test(normaliseWords(v)));
       const position = asciiDigits(word);
-      const value = rule.values.find((v) => normaliseWords(v) === word) ?? (/^\d{1,2}$/.test(position) && !numbered ? rule.values[Number(position) - 1] : undefined);
+      const value = rule.values.find((v) => normaliseWords(v) === word) ?? (isPosition(position) && !numbered ? rule.values[Number(position) - 1] : undefined);
       return value === undefined ? NO : yes(value);
     }
     case "regex":

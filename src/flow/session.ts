@@ -166,13 +166,28 @@ export function owe(session: Session, inbound: string | null, sends: Owed["sends
   return { ...session, step, owed, updatedAt: now };
 }
 
-/** A `rejected` or `undeliverable` status for the pending question marks it; anything else changes nothing. */
-export function markDeliveryFailed(session: Session, status: Pick<StatusEvent, "messageUuid" | "status" | "code" | "title" | "detail">, now: string): Session | null {
-  if (session.pending === null || session.pending.messageUuid !== status.messageUuid) return null;
+type DeliveryStatus = Pick<StatusEvent, "messageUuid" | "status" | "code" | "title" | "detail">;
+
+/** What a `rejected` or `undeliverable` status says went wrong; null for any other status (the message went out). */
+export function deliveryFailure(status: DeliveryStatus): { status: string; code?: string; title?: string; detail?: string } | null {
   if (status.status !== "rejected" && status.status !== "undeliverable") return null;
-  const failed: NonNullable<Asked["failed"]> = { status: status.status, at: now, ...defined({ code: status.code, title: status.title, detail: status.detail }) };
-  const closed = status.code === OUTSIDE_WINDOW ? { windowClosedAt: now } : {};
-  return { ...session, ...closed, pending: { ...session.pending, failed }, updatedAt: now };
+  return { status: status.status, ...defined({ code: status.code, title: status.title, detail: status.detail }) };
+}
+
+/** The session after a failed delivery: a 1340 says WhatsApp's 24-hour window is closed. */
+export const afterFailure = (session: Session, status: DeliveryStatus, now: string): Session => ({
+  ...session,
+  ...(status.code === OUTSIDE_WINDOW ? { windowClosedAt: now } : {}),
+  updatedAt: now,
+});
+
+/** A `rejected` or `undeliverable` status for the pending question marks it; anything else changes nothing. */
+export function markDeliveryFailed(session: Session, status: DeliveryStatus, now: string): Session | null {
+  if (session.pending === null || session.pending.messageUuid !== status.messageUuid) return null;
+  const failure = deliveryFailure(status);
+  if (failure === null) return null;
+  const failed: NonNullable<Asked["failed"]> = { ...failure, at: now };
+  return { ...afterFailure(session, status, now), pending: { ...session.pending, failed } };
 }
 
 /**

@@ -250,6 +250,12 @@ export function checkMenu(input: unknown, options: CheckOptions = {}): MenuRepor
 
   const commandWords = new Map<string, string>();
   for (const [name, list] of Object.entries(menu.settings.commands)) for (const w of list) commandWords.set(w, name);
+  /** A word a customer would type to choose something, that acts as a command instead: then it could never choose it. */
+  const commandClash = (word: string, what: string, kind: "option" | "value", path: PropertyKey[]) => {
+    const command = commandWords.get(word);
+    if (command !== undefined)
+      errors.push({ path: jsonPath(path), message: `${kind} "${what}" would be read as the ${command} command "${word}"; rename the ${kind} or change settings.commands.${command}` });
+  };
   const idsSeen = new Map<string, string>();
 
   for (const [id, docNode] of Object.entries(doc.nodes)) {
@@ -279,13 +285,7 @@ export function checkMenu(input: unknown, options: CheckOptions = {}): MenuRepor
       if (node.kind === "input" && node.rule.type === "choice") {
         // As for option titles: a value typed as a command acts as the command, so typing it could never choose it.
         node.rule.values.forEach((value, i) => {
-          const word = normaliseWords(value);
-          const command = commandWords.get(word);
-          if (command !== undefined)
-            errors.push({
-              path: jsonPath([...base, "validate", "values", i]),
-              message: `value "${value}" would be read as the ${command} command "${word}"; rename the value or change settings.commands.${command}`,
-            });
+          commandClash(normaliseWords(value), value, "value", [...base, "validate", "values", i]);
         });
       }
       continue;
@@ -299,11 +299,7 @@ export function checkMenu(input: unknown, options: CheckOptions = {}): MenuRepor
       const where = shorthand ? [...base, "options", i] : [...base, "next", o.id];
       checkTarget(o.next, shorthand ? [...where, "next"] : where);
       if (o.id === MORE_ID) errors.push({ path: jsonPath(where), message: `option id "${MORE_ID}" is reserved for the More… row of dynamic questions; choose another id` });
-      for (const w of o.words) {
-        const command = commandWords.get(w);
-        if (command !== undefined)
-          errors.push({ path: jsonPath(where), message: `option "${o.title}" would be read as the ${command} command "${w}"; rename the option or change settings.commands.${command}` });
-      }
+      for (const w of o.words) commandClash(w, o.title, "option", where);
       const other = idsSeen.get(o.id);
       if (other !== undefined && other !== id)
         warnings.push({ path: jsonPath(where), message: `reply id "${o.id}" is also used by question "${other}"; a late tap on one looks like an answer to the other` });
