@@ -1,7 +1,8 @@
 /** Session transitions (pure): a new conversation, recording answers and sent questions, delivery failures. */
 import { defined } from "../defined.js";
 import { TEMPLATE_NODE, type CompiledOption } from "../menus/compiled.js";
-import type { Answer, Asked, Completion, Owed, SentRecord, Session, StatusEvent } from "./types.js";
+import { isHandedOver } from "./handover.js";
+import type { Answer, Asked, Completion, Owed, SentRecord, Session, StatusEvent, Timer } from "./types.js";
 
 /** WhatsApp's error for a free-form message outside the 24-hour window. */
 export const OUTSIDE_WINDOW = "1340";
@@ -197,13 +198,21 @@ export function markDeliveryFailed(session: Session, status: DeliveryStatus, now
 export const TEMPLATE_WAIT_SECONDS = 30 * 86_400;
 
 /**
+ * When the timer a session waits on does something, in epoch ms. A hand-back counts from the last message either
+ * way, which moves without rescheduling (the delivery finds out): its stored `due` is only when it was first set for.
+ */
+export function dueOf(session: Session, timer: Timer): number {
+  return isHandedOver(session) && timer.kind === "handback" ? Date.parse(session.handover.lastActivityAt) + session.handover.idleMs : Date.parse(timer.due);
+}
+
+/**
  * How long a stored session lives (seconds; null: for good). A customer who opted out is remembered beyond the
- * conversation's lifetime; one waiting on a timer lives until an hour after it is due, so a reminder later than
- * SESSION_TTL_SECONDS still finds it; one waiting on a template's answer, TEMPLATE_WAIT_SECONDS.
+ * conversation's lifetime; one waiting on a timer lives until an hour after it acts (`dueOf`), so a reminder or an
+ * idle hand-back later than SESSION_TTL_SECONDS still finds it; one waiting on a template's answer, TEMPLATE_WAIT_SECONDS.
  */
 export function sessionLifetime(session: Session, ttlSeconds: number, now: number): number | null {
   if (session.optedOut) return null;
-  const timer = session.timer === undefined || session.timer.spent ? 0 : Math.ceil((Date.parse(session.timer.due) - now) / 1000) + 3600;
+  const timer = session.timer === undefined || session.timer.spent ? 0 : Math.ceil((dueOf(session, session.timer) - now) / 1000) + 3600;
   const template = session.pending?.node === TEMPLATE_NODE ? TEMPLATE_WAIT_SECONDS : 0;
   return Math.max(ttlSeconds, timer, template);
 }

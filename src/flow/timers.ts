@@ -8,7 +8,7 @@ import { TEMPLATE_NODE, waitingAt, type CompiledQuestion, type CompiledReminders
 import { handBackSession, isHandedOver } from "./handover.js";
 import { arrive, nothing, plan, type MenuRef } from "./plan.js";
 import { questionMessage, templateMessage, textMessage, walk } from "./render.js";
-import { ASKED_MAX, askedNow, catchUp, keepLast, windowOpen } from "./session.js";
+import { ASKED_MAX, askedNow, catchUp, dueOf, keepLast, windowOpen } from "./session.js";
 import type { Asked, Plan, SentRecord, Session, Timer, TimerMessage } from "./types.js";
 import { undoOf } from "./vars.js";
 
@@ -69,14 +69,6 @@ export function armTimers(p: Plan, refs: Array<MenuRef | null>, now: string): Pl
   }
   if (session.timer?.id === timer.id) return p;
   return { ...p, session: { ...session, timer }, schedule: { message: messageOf(session, timer), delayMs: Math.max(0, Date.parse(timer.due) - Date.parse(now)) } };
-}
-
-/**
- * When the timer a session waits on does something, in epoch ms. A hand-back counts from the last message either
- * way, which moves without rescheduling (the delivery finds out): its stored `due` is only when it was first set for.
- */
-export function dueOf(session: Session, timer: Timer): number {
-  return isHandedOver(session) && timer.kind === "handback" ? Date.parse(session.handover.lastActivityAt) + session.handover.idleMs : Date.parse(timer.due);
 }
 
 export interface TimerInput {

@@ -849,4 +849,12 @@ describe("how long a stored session lives (sessionLifetime)", () => {
     const due = Date.parse(reminded.timer!.due);
     expect(sessionLifetime(reminded, 60, now)).toBe(Math.ceil((due - now) / 1000) + 3600);
   });
+
+  it("a handed-over session lives until an hour after its idle hand-back acts, which each message moves past the timer's first due time", () => {
+    const over = view(handedOver());
+    expect(over.timer?.kind).toBe("handback");
+    // Three idle days (settings.handover.idle "3d"), the last message just now: the hand-back acts in three days.
+    const waiting = { ...over, timer: { ...over.timer!, due: T0 }, handover: { ...over.handover!, lastActivityAt: T0, idleMs: 3 * 86_400_000 } };
+    expect(sessionLifetime(waiting, 60, now)).toBe(3 * 86_400 + 3600);
+  });
 });
