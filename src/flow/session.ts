@@ -197,6 +197,9 @@ export function markDeliveryFailed(session: Session, status: DeliveryStatus, now
  */
 export const TEMPLATE_WAIT_SECONDS = 30 * 86_400;
 
+/** The timer the session waits on: none once it is spent (a reminder skipped outside the 24-hour window). */
+export const waitingTimer = (session: Session | null): Timer | undefined => (session?.timer?.spent ? undefined : session?.timer);
+
 /**
  * When the timer a session waits on does something, in epoch ms. A hand-back counts from the last message either
  * way, which moves without rescheduling (the delivery finds out): its stored `due` is only when it was first set for.
@@ -212,7 +215,8 @@ export function dueOf(session: Session, timer: Timer): number {
  */
 export function sessionLifetime(session: Session, ttlSeconds: number, now: number): number | null {
   if (session.optedOut) return null;
-  const timer = session.timer === undefined || session.timer.spent ? 0 : Math.ceil((dueOf(session, session.timer) - now) / 1000) + 3600;
+  const waiting = waitingTimer(session);
+  const timer = waiting === undefined ? 0 : Math.ceil((dueOf(session, waiting) - now) / 1000) + 3600;
   const template = session.pending?.node === TEMPLATE_NODE ? TEMPLATE_WAIT_SECONDS : 0;
   return Math.max(ttlSeconds, timer, template);
 }

@@ -8,7 +8,7 @@ import { TEMPLATE_NODE, waitingAt, type CompiledQuestion, type CompiledReminders
 import { handBackSession, isHandedOver } from "./handover.js";
 import { arrive, nothing, plan, type MenuRef } from "./plan.js";
 import { questionMessage, templateMessage, textMessage, walk } from "./render.js";
-import { ASKED_MAX, askedNow, catchUp, dueOf, keepLast, windowOpen } from "./session.js";
+import { ASKED_MAX, askedNow, catchUp, dueOf, keepLast, waitingTimer, windowOpen } from "./session.js";
 import type { Asked, Plan, SentRecord, Session, Timer, TimerMessage } from "./types.js";
 import { undoOf } from "./vars.js";
 
@@ -104,8 +104,8 @@ function decide(input: TimerInput): Plan {
     if (!owing.settled && Date.parse(now) - Date.parse(owing.owed.at) < TIMER_IN_PROGRESS_MS) return nothing("behind", here);
     return { outcome: "resent", session: null, perform: owing, node: here };
   }
-  const timer = session.timer;
-  if (timer === undefined || timer.id !== message.id || timer.spent) return nothing("timer_stale", here);
+  const timer = waitingTimer(session);
+  if (timer === undefined || timer.id !== message.id) return nothing("timer_stale", here);
   if (input.optedOut || session.optedOut) return nothing("opted_out");
   const due = dueOf(session, timer);
   if (!input.force && due - Date.parse(now) > EARLY_TOLERANCE_MS) {

@@ -3,7 +3,7 @@ import { Hono } from "hono/tiny";
 import * as z from "zod";
 import { defined } from "../defined.js";
 import { AppError, MenuInvalidError } from "../errors.js";
-import { catchUp, dueOf, VAR_NAME, VAR_VALUE_MAX, VARS_MAX, windowClosesAt, windowOpen } from "../flow/session.js";
+import { catchUp, dueOf, VAR_NAME, VAR_VALUE_MAX, VARS_MAX, waitingTimer, windowClosesAt, windowOpen } from "../flow/session.js";
 import { checkMenu } from "../menus/compile.js";
 import { menuIdSchema } from "../menus/schema.js";
 import { startMenu } from "../conversation/step.js";
@@ -279,7 +279,8 @@ export function adminRoutes(services: () => Promise<Services>): Hono<ServicesEnv
     // queue refused waits for the sweep (within five minutes), and is shown as such.
     const waiting = (await stranded.list(STRANDED_VIEW_MAX, { business, customer })).flatMap((e) => timerMessage(e.body) ?? []);
     // When it acts: an idle hand-back's moves with every message, though the stored timer keeps its first due time.
-    const timers = session?.timer && !session.timer.spent ? [{ ...session.timer, due: new Date(dueOf(session, session.timer)).toISOString() }] : [];
+    const timer = waitingTimer(session);
+    const timers = session === null || timer === undefined ? [] : [{ ...timer, due: new Date(dueOf(session, timer)).toISOString() }];
     return c.json({ session, optedOut: state.optedOut, sent: state.sent, window, timers, strandedTimers: waiting, handover: session?.handover ?? null });
   });
 

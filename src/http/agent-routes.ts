@@ -8,7 +8,7 @@ import * as z from "zod";
 import { handBack, agentReply } from "../conversation/handover.js";
 import { handleTimer } from "../conversation/timers.js";
 import { AppError } from "../errors.js";
-import { catchUp } from "../flow/session.js";
+import { catchUp, waitingTimer } from "../flow/session.js";
 import { LIMITS } from "../menus/limits.js";
 import { nodeIdSchema } from "../menus/schema.js";
 import { parseJson } from "../vonage/webhooks.js";
@@ -43,9 +43,8 @@ export function agentRoutes(app: Hono<ServicesEnv>): void {
     const { business, customer } = sessionOf(c);
     const { sessions } = c.var.services;
     const state = await sessions.load(business, customer);
-    const timer = catchUp(state.session, state.sent).session?.timer;
-    // A spent timer (a reminder skipped outside the 24-hour window) is no longer waited on: the session view lists none.
-    if (timer === undefined || timer.spent) throw new AppError("ERR_NOT_FOUND", "this customer's conversation waits on no timer");
+    const timer = waitingTimer(catchUp(state.session, state.sent).session);
+    if (timer === undefined) throw new AppError("ERR_NOT_FOUND", "this customer's conversation waits on no timer");
     const result = await handleTimer(c.var.services.conversation(c), { v: 1, business, customer, ...timer }, { force: true });
     return c.json(result);
   });

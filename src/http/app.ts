@@ -1,4 +1,5 @@
 /** createApp(deps): the Hono app with every route, independent of the runtime it is served from. */
+import { defined } from "../defined.js";
 import { Hono } from "hono/tiny";
 import type { Context } from "hono";
 import type { AppDeps } from "./deps.js";
@@ -87,7 +88,7 @@ export function createAppWithTimers(given: AppDeps): AppWithTimers {
     } catch (error) {
       // The queue delivers it again (Workers `retry`, Deno KV's redelivery); without this line nothing says why.
       const code = error instanceof AppError ? error.code : undefined;
-      deps.log({ level: "warn", msg: "a timer failed; the queue delivers it again", ...(code === undefined ? {} : { code }), error: messageOf(error) });
+      deps.log({ level: "warn", msg: "a timer failed; the queue delivers it again", ...defined({ code }), error: messageOf(error) });
       throw error;
     }
     deps.log({ msg: "timer", outcome: result.outcome, menu: result.menu, node: result.node, sent: result.sent.length });
