@@ -5,6 +5,9 @@
 import { serve } from "@hono/node-server";
 import type { AddressInfo } from "node:net";
 
+/** What the backend answers every request with. */
+export const BACKEND_ANSWER = { ok: true, stock: 7, note: "in stock" } as const;
+
 export interface BackendServer {
   url: string;
   readonly requests: number;
@@ -17,7 +20,7 @@ export async function startBackendServer(): Promise<BackendServer> {
   const answer = async (request: Request) => {
     requests++;
     await request.arrayBuffer();
-    return new Response(JSON.stringify({ ok: true, stock: 7, note: "in stock" }), { headers: { "Content-Type": "application/json" } });
+    return new Response(JSON.stringify(BACKEND_ANSWER), { headers: { "Content-Type": "application/json" } });
   };
   const address = await new Promise<AddressInfo>((resolve) => {
     server = serve({ fetch: answer, port: 0, hostname: "127.0.0.1" }, resolve);

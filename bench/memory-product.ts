@@ -63,7 +63,7 @@ export async function memoryProducts(root: string, scripts: Array<string | Produ
       const business = "442000000001";
       await repo.bind(business, ref.menu.id);
       const rng = seededRandom(1);
-      const customers = await seedCustomers(kvUrl, "product", ref, business, 10, rng);
+      const customers = await seedCustomers(kvUrl, "product", ref, business, 10, BENCH_MIX, rng);
       const base = { url: `${url}/webhooks/inbound`, menu: ref.menu, business, customers, concurrency: 8, mix: BENCH_MIX, signatureSecret, rng, checkOutcomes: true };
       products.push({
         subject,

@@ -144,7 +144,7 @@ async function startSubject(ctx: Context, spec: RowSpec, bindings: Record<string
 export async function startRow(ctx: Context, spec: RowSpec, business: string, rng: Random): Promise<Started> {
   const { subject, kvUrl, menusUrl, ref } = await startSubject(ctx, spec, ctx.bindings(spec.kv === "host" ? ctx.host.urls["kv"]! : null, spec.token, spec.variant));
   await repoAt(menusUrl).bind(business, ref.menu.id);
-  const customers = await seedCustomers(kvUrl, spec.worker === "product" ? "product" : "floor", ref, business, spec.customers, rng);
+  const customers = await seedCustomers(kvUrl, spec.worker === "product" ? "product" : "floor", ref, business, spec.customers, ctx.mix, rng);
   const driveOptions = {
     url: `${subject.urls["subject"]!}${spec.worker === "null" ? "/null" : "/webhooks/inbound"}`,
     menu: ref.menu,

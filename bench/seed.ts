@@ -1,16 +1,15 @@
 /**
- * Puts customers mid-conversation before a run: for the product, a session waiting on the menu's first
- * question, built by the product's own engine; for the floor, its one record per customer. Stored in bulk
- * through the KV host, outside the measured window.
+ * Puts customers mid-conversation before a run: for the product, what a past of a few dozen webhooks left in its
+ * sessions namespace, walked by the product's own step (`history.ts`); for the floor, its one record per customer.
+ * Stored in bulk through the KV host, outside the measured window.
  */
-import { decideStart, type MenuRef } from "../src/flow/engine.js";
-import { blankSession, markHandled } from "../src/flow/session.js";
-import type { SentRecord } from "../src/flow/types.js";
-import { sentKey, sessionKey } from "../src/store/sessions.js";
+import type { MenuRef } from "../src/flow/engine.js";
+import { sessionKey } from "../src/store/sessions.js";
 import type { Random } from "../sim/random.js";
-import { questionAt, type Customer } from "./workload.js";
+import { walkPasts } from "./history.js";
+import { questionAt, type Customer, type Mix } from "./workload.js";
 
-const BATCH = 500;
+const BATCH = 100;
 const TTL_SECONDS = 86_400;
 
 export const customerNumber = (i: number) => `447${String(i).padStart(9, "0")}`;
@@ -19,29 +18,27 @@ export const customerNumber = (i: number) => `447${String(i).padStart(9, "0")}`;
 export async function seedKv(hostUrl: string, namespace: string, entries: Array<[string, string]>): Promise<void> {
   for (let i = 0; i < entries.length; i += BATCH) {
     const batch = entries.slice(i, i + BATCH).map(([k, v]) => [k, v, TTL_SECONDS]);
-    const res = await fetch(`${hostUrl}/seed/${namespace}`, { method: "POST", body: JSON.stringify(batch) });
+    const body = JSON.stringify(batch);
+    // A connection the host closed while a long walk (`history.ts`) kept this process busy is tried once more anew.
+    const post = () => fetch(`${hostUrl}/seed/${namespace}`, { method: "POST", body });
+    const res = await post()
+      .catch(post)
+      .catch((error: unknown) => {
+        throw new Error(`seeding ${namespace} (entries ${i} to ${i + batch.length} of ${entries.length}) failed: ${String((error as { cause?: unknown }).cause ?? error)}`);
+      });
     if (!res.ok) throw new Error(`seeding ${namespace} failed: ${res.status} ${await res.text()}`);
   }
 }
 
-export async function seedCustomers(hostUrl: string, kind: "product" | "floor", ref: MenuRef, business: string, count: number, rng: Random): Promise<Customer[]> {
-  const now = new Date().toISOString();
-  const customers: Customer[] = [];
-  const entries: Array<[string, string]> = [];
-  for (let i = 0; i < count; i++) {
-    const number = customerNumber(i);
-    if (kind === "product") {
-      // The customer wrote first (WhatsApp's 24-hour window is open), so the start asks the menu's first question.
-      const wrote = markHandled(blankSession(null, { business, customer: number }, now, null, rng.uuid()), rng.uuid(), now);
-      const plan = decideStart({ session: wrote, sent: null, optedOut: false, ref, who: { business, customer: number }, now, writer: rng.uuid() });
-      const session = plan.session!;
-      const sent: SentRecord = { step: session.step!, done: session.owed!.sends.length, uuids: session.owed!.sends.map(() => rng.uuid()), at: now };
-      entries.push([sessionKey(business, number), JSON.stringify(session)], [sentKey(business, number), JSON.stringify(sent)]);
-    } else {
-      entries.push([sessionKey(business, number), JSON.stringify({ inbound: rng.uuid(), pending: rng.uuid() })]);
-    }
-    customers.push({ number, node: questionAt(ref.menu, { node: ref.menu.start }), attempts: 0, last: null });
+export async function seedCustomers(hostUrl: string, kind: "product" | "floor", ref: MenuRef, business: string, count: number, mix: Mix, rng: Random): Promise<Customer[]> {
+  const numbers = Array.from({ length: count }, (_, i) => customerNumber(i));
+  if (kind === "product") {
+    // Each customer mid-conversation with a past (`history.ts`), so that every row measures the same mix of steps.
+    const { entries, customers } = await walkPasts(ref, business, numbers, mix, rng);
+    await seedKv(hostUrl, "SESSIONS", entries);
+    return customers;
   }
+  const entries = numbers.map((number): [string, string] => [sessionKey(business, number), JSON.stringify({ inbound: rng.uuid(), pending: rng.uuid() })]);
   await seedKv(hostUrl, "SESSIONS", entries);
-  return customers;
+  return numbers.map((number) => ({ number, node: questionAt(ref.menu, { node: ref.menu.start }), attempts: 0, last: null }));
 }
