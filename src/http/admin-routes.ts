@@ -39,20 +39,20 @@ export const sessionOf = (c: { req: { param(name: string): string } }) => ({
 });
 
 /**
- * A path parameter, checked: a value that breaks the rule is a 400 that quotes it (clipped, and through `shown`)
- * and says the rule.
+ * A path parameter, checked: a value that breaks the rule is a 400 that quotes it (clipped, and masked as a log line
+ * shows a route: a number put where a menu or delivery id goes is not returned whole) and says the rule.
  */
-export function param(value: string, schema: z.ZodType<string, string>, what: string, shown: (v: string) => string = (v) => v): string {
+export function param(value: string, schema: z.ZodType<string, string>, what: string): string {
   const parsed = schema.safeParse(value);
   if (!parsed.success) {
-    const quoted = shown([...value].length > 80 ? `${[...value].slice(0, 79).join("")}…` : value);
+    const quoted = maskGroupedDigits([...value].length > 80 ? `${[...value].slice(0, 79).join("")}…` : value);
     throw bad(`${what} "${quoted}" is not valid: ${parsed.error.issues[0]?.message ?? "see the reference"}`);
   }
   return parsed.data;
 }
 
 /** A phone number in a path; a wrong one is quoted masked, as a log line would show it (`+44-****-**0123`). */
-const phoneParam = (value: string, what: string) => param(value, phoneSchema, what, maskGroupedDigits);
+const phoneParam = (value: string, what: string) => param(value, phoneSchema, what);
 
 /** What `deliveries.enqueue` names a delivery (`GET /admin/deliveries` lists them). */
 const deliveryIdSchema = z.string().regex(/^msg_[0-9a-f]{32}$/, "delivery ids are msg_ and 32 hex digits, as GET /admin/deliveries lists them");
