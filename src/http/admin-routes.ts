@@ -28,8 +28,9 @@ export function bad(message: string, issues?: z.ZodError): AppError {
   return new AppError("ERR_BODY_MALFORMED", `${message}${detail}`);
 }
 
+/** The JSON body of a business's call: UTF-8 only, so that no text it holds is changed on the way in. */
 export async function jsonBody(request: Request, limit = 64 * 1024): Promise<unknown> {
-  return parseJson(await readBody(request, limit));
+  return parseJson(await readBody(request, limit), { utf8: "strict" });
 }
 
 /** The `:business` and `:customer` of a session route, checked. */

@@ -63,9 +63,21 @@ function reactionOf(raw: unknown): Reaction | undefined {
   return { action: raw["action"], ...defined({ emoji: typeof emoji === "string" && emoji !== "" ? clip(emoji, 16) : undefined }) };
 }
 
-/** Parses raw bytes as JSON, or throws a 400 saying where it broke. */
-export function parseJson(raw: Uint8Array): unknown {
-  const text = new TextDecoder().decode(raw);
+const lenient = new TextDecoder();
+const strictUtf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
+
+/**
+ * Parses raw bytes as JSON, or throws a 400 saying where it broke. `utf8: "strict"` (the business's own calls) refuses
+ * bytes that are not UTF-8, which would otherwise become U+FFFD: a menu saved as Latin-1 would publish "Caf�". A
+ * signed webhook is decoded leniently: a 400 is final for Vonage, so refusing it would lose the customer's message.
+ */
+export function parseJson(raw: Uint8Array, options: { utf8?: "strict" | "lenient" } = {}): unknown {
+  let text: string;
+  try {
+    text = (options.utf8 === "strict" ? strictUtf8 : lenient).decode(raw);
+  } catch (cause) {
+    throw new AppError("ERR_BODY_MALFORMED", "body is not UTF-8 text: save the file (or encode the request body) as UTF-8; Latin-1 and Windows-1252 are not taken", { cause });
+  }
   try {
     return JSON.parse(text) as unknown;
   } catch (cause) {

@@ -78,6 +78,26 @@ export const adminScenarios: Scenario[] = [
     const notJson = await h.request("/admin/menus/pills", { method: "PUT", headers: { Authorization: `Bearer ${h.adminToken}` }, body: "{" });
     assert.equal(notJson.status, 400);
   }),
+  scenario("admin API: a menu file saved as Latin-1 is refused with a 400 that says to save it as UTF-8, not published with U+FFFD", {}, async ({ h }) => {
+    const doc = (text: string) => JSON.stringify({ id: "hello", start: "ask", nodes: { ask: { type: "text", text } } });
+    // "Café" as Latin-1 and Windows-1252 write it: é is the one byte 0xE9, which is not UTF-8.
+    const latin1 = Uint8Array.from(doc("Caf\u00e9 open"), (ch) => ch.charCodeAt(0));
+    const put = (body: Uint8Array | string) => h.request("/admin/menus/hello", { method: "PUT", headers: { Authorization: `Bearer ${h.adminToken}` }, body });
+    const refused = await put(latin1);
+    assert.equal(refused.status, 400);
+    assert.match(((await json(refused)) as { message: string }).message, /not UTF-8.*save the file .*as UTF-8/);
+    assert.equal((await h.admin("GET", "/admin/menus/hello")).status, 404, "nothing is stored");
+    // The same menu as UTF-8 (with the byte order mark some editors write) is published with its text as written.
+    assert.equal((await put(`\ufeff${doc("Caf\u00e9 open")}`)).status, 201);
+    assert.equal(((await json(await h.admin("GET", "/admin/menus/hello"))) as { menu: { nodes: { ask: { text: string } } } }).menu.nodes.ask.text, "Caf\u00e9 open");
+    // Every other call of the business's is read the same way: a start's profile name too.
+    const start = await h.request("/flows/hello/start", {
+      method: "POST",
+      headers: { Authorization: `Bearer ${h.adminToken}` },
+      body: Uint8Array.from(JSON.stringify({ to: newCustomer(), from: h.business, profileName: "Jos\u00e9" }), (ch) => ch.charCodeAt(0)),
+    });
+    assert.equal(start.status, 400);
+  }),
   scenario(
     "admin API: a menu that sends signed webhooks or backend requests, uploaded to a worker without COMPLETION_WEBHOOK_SECRET, is taken with a warning that says so",
     { harness: { env: { COMPLETION_WEBHOOK_SECRET: undefined } } },
