@@ -98,6 +98,22 @@ export const adminScenarios: Scenario[] = [
     });
     assert.equal(start.status, 400);
   }),
+  scenario("admin API: a request body nested thousands of levels deep is a 422 at its path, not a 500 from an overflowed stack", {}, async ({ h }) => {
+    // Within the upload's 1 MiB and the body's 8,192 characters; the schema, the compiler and JSON.stringify recurse.
+    const upload = (depth: number) => {
+      const doc = JSON.stringify(booking).replace('"body":{"postcode":"{{vars.postcode}}"}', `"body":{"postcode":"{{vars.postcode}}","deep":${"[".repeat(depth)}${"]".repeat(depth)}}`);
+      assert.ok(doc.includes('"deep"'));
+      return h.request("/admin/menus/booking", { method: "PUT", headers: { Authorization: `Bearer ${h.adminToken}` }, body: doc });
+    };
+    const refused = await upload(4000);
+    assert.equal(refused.status, 422, await refused.clone().text());
+    const [problem] = (await json(refused))["problems"] as Array<{ path: string; message: string }>;
+    assert.ok(problem!.path.startsWith('$.nodes["fetch-slots"].body.deep[0]'), problem!.path);
+    assert.match(problem!.message, /nests deeper than 64 levels/);
+    assert.equal((await h.admin("GET", "/admin/menus/booking")).status, 404, "nothing is stored");
+    // A body of a depth a backend could want is taken.
+    assert.equal((await upload(40)).status, 201);
+  }),
   scenario(
     "admin API: a menu that sends signed webhooks or backend requests, uploaded to a worker without COMPLETION_WEBHOOK_SECRET, is taken with a warning that says so",
     { harness: { env: { COMPLETION_WEBHOOK_SECRET: undefined } } },
