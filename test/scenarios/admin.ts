@@ -114,6 +114,20 @@ export const adminScenarios: Scenario[] = [
     // A body of a depth a backend could want is taken.
     assert.equal((await upload(40)).status, 201);
   }),
+  scenario("admin API: a __proto__ key, which zod's records drop without a word, is refused in a menu and in a start's variables", { wrote: true }, async ({ h, customer }) => {
+    const menu = { id: "hello", start: "ask", variables: { table: {} }, nodes: { ask: { type: "text", text: "Table {{vars.table}}" } } };
+    const send = (method: string, path: string, text: string) => h.request(path, { method, headers: { Authorization: `Bearer ${h.adminToken}` }, body: text });
+    // Written as JSON text: in a JavaScript literal the key would set the prototype instead.
+    const refused = await send("PUT", "/admin/menus/hello", JSON.stringify(menu).replace('"variables":{', '"variables":{"__proto__":{},'));
+    assert.equal(refused.status, 422, await refused.clone().text());
+    assert.deepEqual((await json(refused))["problems"], [{ path: "$.variables.__proto__", message: 'a key named "__proto__" is not taken (it would be dropped without a word); rename it' }]);
+    assert.equal((await h.admin("PUT", "/admin/menus/hello", menu)).status, 201);
+    // A start whose variables hold one is a 400 that says the rule, and nothing is sent; before, it went out without it.
+    const start = await send("POST", "/flows/hello/start", JSON.stringify({ to: customer, from: h.business, variables: { table: "7" } }).replace('"variables":{', '"variables":{"__proto__":"x",'));
+    assert.equal(start.status, 400, await start.clone().text());
+    assert.match((await json(start))["message"], /variables: must be an object of at most 20 variables, names of letters/);
+    assert.equal(h.api.accepted.length, 0);
+  }),
   scenario(
     "admin API: a menu that sends signed webhooks or backend requests, uploaded to a worker without COMPLETION_WEBHOOK_SECRET, is taken with a warning that says so",
     { harness: { env: { COMPLETION_WEBHOOK_SECRET: undefined } } },

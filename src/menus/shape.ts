@@ -1,6 +1,8 @@
 /**
- * How deep a document nests, found without recursion: the schema, the compiler and `JSON.stringify` all recurse,
- * and a request node's `body` (any JSON) nested a few thousand levels within the 1 MiB upload overflows their stack.
+ * What a menu document must be before it is validated, checked without recursion: not nested too deep (the schema,
+ * the compiler and `JSON.stringify` all recurse, and a request node's `body`, any JSON, nested a few thousand levels
+ * within the 1 MiB upload overflows their stack), and without a `__proto__` key, which zod's records leave out of
+ * what they return: a reply id, a synonym's or a variable's name of that spelling would be dropped without a word.
  */
 import type { MenuProblem } from "../errors.js";
 import { jsonPath } from "../zod-issues.js";
@@ -22,8 +24,8 @@ function pathOf(entry: Pending): PropertyKey[] {
   return path.reverse();
 }
 
-/** The first value nested deeper than `max` levels, as a problem at its path; null when the document is within it. */
-export function depthProblem(doc: unknown, max = MENU_DEPTH_MAX): MenuProblem | null {
+/** The first value nested deeper than `max` levels, or the first `__proto__` key, as a problem at its path; null when there is none. */
+export function shapeProblem(doc: unknown, max = MENU_DEPTH_MAX): MenuProblem | null {
   const stack: Pending[] = [{ value: doc, depth: 0, key: "", parent: null }];
   for (let entry = stack.pop(); entry !== undefined; entry = stack.pop()) {
     const { value, depth } = entry;
@@ -35,7 +37,11 @@ export function depthProblem(doc: unknown, max = MENU_DEPTH_MAX): MenuProblem | 
       for (const [i, child] of value.entries()) stack.push({ value: child, depth: depth + 1, key: i, parent: entry });
       continue;
     }
-    for (const key of Object.keys(value)) stack.push({ value: (value as Record<string, unknown>)[key], depth: depth + 1, key, parent: entry });
+    for (const key of Object.keys(value)) {
+      const child: Pending = { value: (value as Record<string, unknown>)[key], depth: depth + 1, key, parent: entry };
+      if (key === "__proto__") return { path: jsonPath(pathOf(child)), message: 'a key named "__proto__" is not taken (it would be dropped without a word); rename it' };
+      stack.push(child);
+    }
   }
   return null;
 }
