@@ -216,10 +216,11 @@ export function adminRoutes(services: () => Promise<Services>): Hono<ServicesEnv
     const id = param(c.req.param("id"), menuIdSchema, "menu id");
     const pointer = await menus.pointer(id);
     const asked = c.req.query("version");
+    // Digits only: Number() would read "0x10" as version 16 and "1e1" as 10, and hand back a version nobody asked for.
+    if (asked !== undefined && !/^[1-9][0-9]{0,15}$/.test(asked))
+      throw bad(`version "${maskGroupedDigits(asked.slice(0, 20))}" is not valid: give a version number (1, 2, ...), as GET /admin/menus lists them`);
     const version = asked === undefined ? pointer?.current : Number(asked);
-    if (version === undefined || !Number.isInteger(version) || version < 1) {
-      throw new AppError("ERR_NOT_FOUND", asked === undefined ? `menu "${id}" does not exist` : `version must be a positive whole number`);
-    }
+    if (version === undefined) throw new AppError("ERR_NOT_FOUND", `menu "${id}" does not exist`);
     const stored = await menus.document(id, version);
     if (stored === null) throw new AppError("ERR_NOT_FOUND", `menu "${id}" has no version ${version}`);
     return c.json({ id, version, current: pointer?.current ?? null, latest: pointer?.latest ?? null, publishedAt: stored.publishedAt, menu: stored.menu });

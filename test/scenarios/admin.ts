@@ -163,6 +163,12 @@ export const adminScenarios: Scenario[] = [
     assert.deepEqual(current["menu"], versioned("v2"));
     assert.deepEqual((await json(await h.admin("GET", "/admin/menus/survey?version=1")))["menu"], versioned("v1"));
     assert.equal((await h.admin("GET", "/admin/menus/survey?version=9")).status, 404);
+    // Only a version number is a version: not another way of writing one (Number() read "0x2" as 2, "1e0" as 1).
+    for (const odd of ["0x2", "1e0", "+1", "1.0", "%201", "0", "-1", "one", ""]) {
+      const res = await h.admin("GET", `/admin/menus/survey?version=${odd}`);
+      assert.equal(res.status, 400, `?version=${odd}: ${res.status}`);
+      assert.match((await json(res))["message"], /give a version number \(1, 2, \.\.\.\)/);
+    }
     const rolled = await json(await h.admin("POST", "/admin/menus/survey/rollback", { version: 1 }));
     assert.deepEqual(rolled, { id: "survey", version: 3, from: 1 });
     assert.deepEqual((await json(await h.admin("GET", "/admin/menus/survey")))["menu"], versioned("v1"));
