@@ -103,6 +103,23 @@ export const boundaryScenarios: Scenario[] = [
       }),
   },
   {
+    name: "boundaries: another channel's message or status is ignored whatever its ids (an RCS agent, an SMS's alphanumeric sender), not a 400",
+    run: (make) =>
+      withHarness(make, async (h) => {
+        await h.publish(delivery);
+        await h.bind("default", "delivery");
+        const customer = newCustomer();
+        const base = { message_uuid: crypto.randomUUID(), timestamp: new Date(h.clock.now()).toISOString() };
+        const rcs = await h.inbound({ ...base, channel: "rcs", to: "my-rcs-agent", from: customer, message_type: "text", text: "hi" });
+        assert.equal(rcs.status, 200, await rcs.clone().text());
+        assert.equal(((await rcs.json()) as { outcome: string }).outcome, "ignored");
+        const sms = await h.status({ ...base, channel: "sms", to: customer, from: "MyBrand", status: "delivered" });
+        assert.equal(sms.status, 204, await sms.clone().text());
+        assert.equal(h.api.accepted.length, 0);
+        assert.equal(await h.session(customer), null, "nothing is stored for them");
+      }),
+  },
+  {
     name: "boundaries: an ADMIN_TOKEN with a space or under 16 characters is refused with a message that says so",
     run: async (make) => {
       for (const token of ["short", "a token with spaces in it"]) {
