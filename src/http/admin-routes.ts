@@ -115,7 +115,12 @@ function parseStart<T extends z.ZodType>(schema: T, body: unknown, expected: str
   if (parsed.success) return parsed.data;
   const problems = describeIssues(parsed.error, {
     path: (path) => path.join(".") || "body",
-    message: (i) => FIELD_RULES[String(i.path.at(-1))] ?? FIELD_RULES[String(i.path[0])] ?? i.message,
+    message: (i) => {
+      const own = FIELD_RULES[String(i.path.at(-1))];
+      // A number sent as a JSON number (447700900123, not "447700900123") is digits only, as the rule asks: say what is wrong.
+      if (own !== undefined && i.code === "invalid_type" && i.expected === "string") return `must be a string, in quotes; it ${own}`;
+      return own ?? FIELD_RULES[String(i.path[0])] ?? i.message;
+    },
   });
   throw new AppError("ERR_BODY_MALFORMED", `expected ${expected}: ${problems}`);
 }

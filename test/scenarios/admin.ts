@@ -244,6 +244,12 @@ export const adminScenarios: Scenario[] = [
       assert.equal(hook.status, 400, "Vonage sends numbers in international form");
     }
     assert.deepEqual((await json(await h.admin("GET", "/admin/bindings")))["bindings"], []);
+    // Digits only, but sent as JSON numbers: the answer says that is what is wrong, not that they are not digits.
+    const numbers = await h.admin("POST", "/flows/delivery/start", { to: Number(customer), from: Number(h.business) });
+    assert.equal(numbers.status, 400);
+    assert.match((await json(numbers))["message"], /to: must be a string, in quotes; it must be the customer's number.*from: must be a string, in quotes; it must be your WhatsApp Business number/);
+    const bulk = await h.admin("POST", "/flows/delivery/start/bulk", { from: h.business, requestId: "r-1", customers: [{ to: Number(customer) }] });
+    assert.match((await json(bulk))["message"], /customers\.0\.to: must be a string, in quotes; it must be the customer's number/);
     assert.equal(h.api.accepted.length, 0);
   }),
   scenario("settings.timezone: a zone the runtime knows is taken, another refused with its path; a date input's today is that zone's", { wrote: true }, async ({ h, customer }) => {
