@@ -91,7 +91,9 @@ export function unreadable(file: string, e: unknown, example: string): CommandEr
         ? `is a folder: give a file in it (for instance ${example})`
         : code === "EACCES" || code === "EPERM"
           ? "cannot read the file: you may not read it (check its permissions)"
-          : `cannot read the file (${e instanceof Error ? e.message : String(e)})`;
+          : code === "ERR_NOT_UTF8"
+            ? "is not UTF-8 text: save it as UTF-8 (saved as Latin-1 or Windows-1252, its accented letters would reach customers as \u{FFFD})"
+            : `cannot read the file (${e instanceof Error ? e.message : String(e)})`;
   return new CommandError(`${file}: ${why}`, { file });
 }
 

@@ -1,10 +1,11 @@
 /** The `wa-menu` command on Node: wires the CLI to the file system, the network and the process. */
-import { readFile, writeFile } from "node:fs/promises";
+import { writeFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
+import { readTextFile } from "./node-files.js";
 import { runCli } from "./wa-menu.js";
 
 const code = await runCli(process.argv.slice(2), {
-  readFile: (path) => readFile(path, "utf8"),
+  readFile: readTextFile,
   writeFile: (path, text) => writeFile(path, text),
   fetch: globalThis.fetch,
   env: process.env,

@@ -2,14 +2,17 @@
  * No log line carries a full phone number, on any path: every string in a line has its runs of five or more
  * digits masked down to their last four (`447700900123` -> `********0123`), error messages and routes included.
  * Message uuids and the hashed ids of deliveries are kept: they are what an operator searches for, and hold no number.
- * A request's path (`route`) is masked harder: a number written in groups (`+44-7700-900123`, `44.7700.900123`, spaces
- * encoded as `%20`) is one run there, where elsewhere grouped digits are mostly dates and times and stay readable.
+ * A request's path (`route`) is masked harder: a number written in groups (`+44-7700-900123`, `44.7700.900123`, `44 7700 900123`,
+ * spaces encoded as `%20`) is one run there, where elsewhere grouped digits are mostly dates and times and stay readable.
  */
 import type { Logger } from "./http/deps.js";
 
 const DIGIT_RUN = /\d{5,}/g;
-/** Digits with the separators a written phone number has between them (an encoded space, too). */
-const GROUPED_RUN = /\d(?:[-.()]|%20|\d)*\d/g;
+/**
+ * Digits with the separators a written phone number has between them: a space too, as a router decodes `%20` to one
+ * (and encoded, as a raw URL holds it).
+ */
+const GROUPED_RUN = /\d(?:[-.() ]|%20|\d)*\d/g;
 const KEEP = new Set(["message_uuid"]);
 /**
  * A delivery's or a request's id (`msg_`/`req_` and 32 hex digits of a hash, never a number): kept whole, as the

@@ -178,10 +178,9 @@ export async function rehearse(rounds = REHEARSAL_ROUNDS): Promise<Rehearsal> {
     const base = { to: BUSINESS, from: customer, channel: "whatsapp", timestamp: new Date(AT).toISOString() };
     const started = await inbound({ ...base, message_uuid: newId(), message_type: "text", text: "hi" });
     const tapped = await inbound({ ...base, message_uuid: newId(), message_type: "reply", reply: { id: "a", title: "A" }, context: { message_uuid: sent.at(-1), message_from: BUSINESS } });
-    const status = await handleStatusEvent(
-      deps,
-      parseStatus(await signed({ message_uuid: sent.at(-1), to: customer, from: BUSINESS, timestamp: base.timestamp, status: "delivered", channel: "whatsapp" })),
-    );
+    const delivered = parseStatus(await signed({ message_uuid: sent.at(-1), to: customer, from: BUSINESS, timestamp: base.timestamp, status: "delivered", channel: "whatsapp" }));
+    if (delivered === null) throw new Error("the rehearsal's status is not a WhatsApp message's");
+    const status = await handleStatusEvent(deps, delivered);
     if (started !== "started" || tapped !== "advanced" || status !== "ignored") {
       throw new Error(`the rehearsal's conversation went otherwise than planned: ${started}, ${tapped}, the status ${status}`);
     }

@@ -28,8 +28,9 @@ export function bad(message: string, issues?: z.ZodError): AppError {
   return new AppError("ERR_BODY_MALFORMED", `${message}${detail}`);
 }
 
+/** The JSON body of a business's call: UTF-8 only, so that no text it holds is changed on the way in. */
 export async function jsonBody(request: Request, limit = 64 * 1024): Promise<unknown> {
-  return parseJson(await readBody(request, limit));
+  return parseJson(await readBody(request, limit), { utf8: "strict" });
 }
 
 /** The `:business` and `:customer` of a session route, checked. */
@@ -39,27 +40,32 @@ export const sessionOf = (c: { req: { param(name: string): string } }) => ({
 });
 
 /**
- * A path parameter, checked: a value that breaks the rule is a 400 that quotes it (clipped, and through `shown`)
- * and says the rule.
+ * A path parameter, checked: a value that breaks the rule is a 400 that quotes it (clipped, and masked as a log line
+ * shows a route: a number put where a menu or delivery id goes is not returned whole) and says the rule.
  */
-export function param(value: string, schema: z.ZodType<string, string>, what: string, shown: (v: string) => string = (v) => v): string {
+export function param(value: string, schema: z.ZodType<string, string>, what: string): string {
   const parsed = schema.safeParse(value);
   if (!parsed.success) {
-    const quoted = shown([...value].length > 80 ? `${[...value].slice(0, 79).join("")}…` : value);
+    const quoted = maskGroupedDigits([...value].length > 80 ? `${[...value].slice(0, 79).join("")}…` : value);
     throw bad(`${what} "${quoted}" is not valid: ${parsed.error.issues[0]?.message ?? "see the reference"}`);
   }
   return parsed.data;
 }
 
 /** A phone number in a path; a wrong one is quoted masked, as a log line would show it (`+44-****-**0123`). */
-const phoneParam = (value: string, what: string) => param(value, phoneSchema, what, maskGroupedDigits);
+const phoneParam = (value: string, what: string) => param(value, phoneSchema, what);
 
 /** What `deliveries.enqueue` names a delivery (`GET /admin/deliveries` lists them). */
 const deliveryIdSchema = z.string().regex(/^msg_[0-9a-f]{32}$/, "delivery ids are msg_ and 32 hex digits, as GET /admin/deliveries lists them");
 
+/**
+ * A start's variables. zod's record leaves a `__proto__` key out of what it returns (as a guard for the prototype),
+ * so such a name is refused on the body as sent: passed through, the start would go ahead without it, unsaid.
+ */
 const variablesSchema = z
-  .record(z.string().regex(VAR_NAME), z.string().max(VAR_VALUE_MAX))
-  .refine((v) => Object.keys(v).length <= VARS_MAX)
+  .unknown()
+  .refine((v) => typeof v !== "object" || v === null || !Object.hasOwn(v, "__proto__"))
+  .pipe(z.record(z.string().regex(VAR_NAME), z.string().max(VAR_VALUE_MAX)).refine((v) => Object.keys(v).length <= VARS_MAX))
   .optional();
 const requestIdSchema = z.string().regex(/^[A-Za-z0-9_.:-]{1,128}$/);
 
@@ -109,7 +115,12 @@ function parseStart<T extends z.ZodType>(schema: T, body: unknown, expected: str
   if (parsed.success) return parsed.data;
   const problems = describeIssues(parsed.error, {
     path: (path) => path.join(".") || "body",
-    message: (i) => FIELD_RULES[String(i.path.at(-1))] ?? FIELD_RULES[String(i.path[0])] ?? i.message,
+    message: (i) => {
+      const own = FIELD_RULES[String(i.path.at(-1))];
+      // A number sent as a JSON number (447700900123, not "447700900123") is digits only, as the rule asks: say what is wrong.
+      if (own !== undefined && i.code === "invalid_type" && i.expected === "string") return `must be a string, in quotes; it ${own}`;
+      return own ?? FIELD_RULES[String(i.path[0])] ?? i.message;
+    },
   });
   throw new AppError("ERR_BODY_MALFORMED", `expected ${expected}: ${problems}`);
 }
@@ -210,10 +221,11 @@ export function adminRoutes(services: () => Promise<Services>): Hono<ServicesEnv
     const id = param(c.req.param("id"), menuIdSchema, "menu id");
     const pointer = await menus.pointer(id);
     const asked = c.req.query("version");
+    // Digits only: Number() would read "0x10" as version 16 and "1e1" as 10, and hand back a version nobody asked for.
+    if (asked !== undefined && !/^[1-9][0-9]{0,15}$/.test(asked))
+      throw bad(`version "${maskGroupedDigits(asked.slice(0, 20))}" is not valid: give a version number (1, 2, ...), as GET /admin/menus lists them`);
     const version = asked === undefined ? pointer?.current : Number(asked);
-    if (version === undefined || !Number.isInteger(version) || version < 1) {
-      throw new AppError("ERR_NOT_FOUND", asked === undefined ? `menu "${id}" does not exist` : `version must be a positive whole number`);
-    }
+    if (version === undefined) throw new AppError("ERR_NOT_FOUND", `menu "${id}" does not exist`);
     const stored = await menus.document(id, version);
     if (stored === null) throw new AppError("ERR_NOT_FOUND", `menu "${id}" has no version ${version}`);
     return c.json({ id, version, current: pointer?.current ?? null, latest: pointer?.latest ?? null, publishedAt: stored.publishedAt, menu: stored.menu });

@@ -32,7 +32,7 @@ export function agentRoutes(app: Hono<ServicesEnv>): void {
     const { business, customer } = sessionOf(c);
     // No body is {}: back to the start. A body that is not JSON (cut short, too large) is refused, not taken as {}.
     const bytes = await readBody(c.req.raw);
-    const raw = new TextDecoder().decode(bytes).trim() === "" ? {} : parseJson(bytes);
+    const raw = new TextDecoder().decode(bytes).trim() === "" ? {} : parseJson(bytes, { utf8: "strict" });
     const parsed = handBackSchema.safeParse(raw ?? {});
     if (!parsed.success) throw bad('the body must be {} (back to the start) or {"node": "<node id>"}', parsed.error);
     const result = await handBack(c.var.services.conversation(c), business, customer, parsed.data.node);

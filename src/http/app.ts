@@ -6,7 +6,7 @@ import type { AppDeps } from "./deps.js";
 import { toResponse } from "./errors.js";
 import { createServices, withServices } from "./wiring.js";
 import { webhookRoutes } from "./webhook-routes.js";
-import { maskingLogger } from "../log-mask.js";
+import { maskGroupedDigits, maskingLogger } from "../log-mask.js";
 import { handleTimer } from "../conversation/timers.js";
 import { rehearse } from "../rehearsal.js";
 import { AppError, messageOf } from "../errors.js";
@@ -31,10 +31,13 @@ export interface AppWithTimers {
   prepare(): Promise<void>;
 }
 
-/** Every error through the one table of codes (`toResponse`), and a 404 that names the route. */
+/**
+ * Every error through the one table of codes (`toResponse`), and a 404 that names the route, masked as a log line
+ * shows it: a mistyped session route holds the customer's number.
+ */
 function withErrors(app: Hono, deps: AppDeps): Hono {
   app.onError((err, c) => toResponse(err, c, deps.log));
-  app.notFound((c) => c.json({ error: "ERR_NOT_FOUND", message: `no route for ${c.req.method} ${c.req.path}` }, 404));
+  app.notFound((c) => c.json({ error: "ERR_NOT_FOUND", message: `no route for ${c.req.method} ${maskGroupedDigits(c.req.path)}` }, 404));
   return app;
 }
 

@@ -52,6 +52,7 @@ export function webhookRoutes(services: () => Promise<Services>): Hono<ServicesE
     const { deps } = s;
     const started = deps.now();
     const status = parseStatus(await signedJson(s, c.req.raw));
+    if (status === null) return c.body(null, 204);
     const outcome = await handleStatusEvent(s.conversation(c), status);
     deps.log({
       level: outcome === "ignored" ? "info" : "warn",

@@ -3,6 +3,7 @@
  * schema and WhatsApp limits, shorthand rendered, routing checked, advice (warnings) collected.
  */
 import { MenuInvalidError, type MenuProblem } from "../errors.js";
+import { shapeProblem } from "./shape.js";
 import { DEFAULT_COMMANDS, DEFAULT_TEXTS, MORE_ID, type CompiledMenu, type CompiledNode, type CompiledOption, type CompiledReminders, type CompiledTemplate, type Target } from "./compiled.js";
 import { destinationProblem } from "../public-url.js";
 import { LIMITS, charLength } from "./limits.js";
@@ -151,6 +152,9 @@ export interface CheckOptions {
 }
 
 export function checkMenu(input: unknown, options: CheckOptions = {}): MenuReport {
+  // Before anything that recurses over the document: the schema, the route checks, the compiler.
+  const shape = shapeProblem(input);
+  if (shape !== null) return { menu: null, errors: [shape], warnings: [] };
   const parsed = menuSchema.safeParse(input);
   if (!parsed.success) {
     // Every problem in one pass: the routes are checked on the raw document too, so a menu with a wrong title

@@ -50,8 +50,7 @@ export async function verifyWebhookSignature(authorization: string | undefined, 
       currentDate: new Date(options.now),
     }));
   } catch (cause) {
-    const reason = cause instanceof joseErrors.JWTExpired ? "token expired" : "signature does not verify with VONAGE_SIGNATURE_SECRET";
-    throw unauthorized("ERR_SIGNATURE_INVALID", reason, cause);
+    throw unauthorized("ERR_SIGNATURE_INVALID", whyRefused(cause), cause);
   }
 
   const iat = payload["iat"];
@@ -81,6 +80,22 @@ export async function verifyWebhookSignature(authorization: string | undefined, 
   if (typeof payload["api_key"] === "string") out.apiKey = payload["api_key"];
   if (typeof payload["application_id"] === "string") out.applicationId = payload["application_id"];
   return out;
+}
+
+/**
+ * What jose refused, said so that it points at the fix: only a signature that does not verify is the secret's fault;
+ * a token whose signature verifies but whose claims do not hold (an `nbf` ahead of this worker's clock, an `iat` that
+ * is not a number) is not, and neither is one signed with another algorithm.
+ */
+function whyRefused(cause: unknown): string {
+  if (cause instanceof joseErrors.JWTExpired) return "token expired (its exp claim is past): check this worker's clock";
+  if (cause instanceof joseErrors.JWTClaimValidationFailed) {
+    const claim = `the signature verifies, but the token's "${cause.claim}" claim`;
+    return cause.reason === "check_failed" ? `${claim} does not hold at this worker's time: check its clock` : `${claim} is ${cause.reason === "missing" ? "missing" : "not valid"}`;
+  }
+  if (cause instanceof joseErrors.JWTInvalid) return "the signature verifies, but the token's payload is not a JSON object of claims";
+  if (cause instanceof joseErrors.JOSEAlgNotAllowed) return "token is not signed with HS256, the algorithm Vonage signs webhooks with";
+  return "signature does not verify with VONAGE_SIGNATURE_SECRET";
 }
 
 async function reserialisedHash(rawBody: Uint8Array): Promise<string | null> {

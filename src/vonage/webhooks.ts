@@ -63,9 +63,21 @@ function reactionOf(raw: unknown): Reaction | undefined {
   return { action: raw["action"], ...defined({ emoji: typeof emoji === "string" && emoji !== "" ? clip(emoji, 16) : undefined }) };
 }
 
-/** Parses raw bytes as JSON, or throws a 400 saying where it broke. */
-export function parseJson(raw: Uint8Array): unknown {
-  const text = new TextDecoder().decode(raw);
+const lenient = new TextDecoder();
+const strictUtf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
+
+/**
+ * Parses raw bytes as JSON, or throws a 400 saying where it broke. `utf8: "strict"` (the business's own calls) refuses
+ * bytes that are not UTF-8, which would otherwise become U+FFFD: a menu saved as Latin-1 would publish "Caf�". A
+ * signed webhook is decoded leniently: a 400 is final for Vonage, so refusing it would lose the customer's message.
+ */
+export function parseJson(raw: Uint8Array, options: { utf8?: "strict" | "lenient" } = {}): unknown {
+  let text: string;
+  try {
+    text = (options.utf8 === "strict" ? strictUtf8 : lenient).decode(raw);
+  } catch (cause) {
+    throw new AppError("ERR_BODY_MALFORMED", "body is not UTF-8 text: save the file (or encode the request body) as UTF-8; Latin-1 and Windows-1252 are not taken", { cause });
+  }
   try {
     return JSON.parse(text) as unknown;
   } catch (cause) {
@@ -73,11 +85,18 @@ export function parseJson(raw: Uint8Array): unknown {
   }
 }
 
+/**
+ * A webhook of another channel of the Vonage application (SMS, RCS, Messenger, ...): not this worker's, and checked
+ * no further, as its ids need not be phone numbers (an RCS agent's id, an SMS's alphanumeric sender).
+ */
+const otherChannel = (body: Record<string, unknown>) => typeof body["channel"] === "string" && body["channel"] !== "whatsapp";
+
 /** An inbound webhook as an event, or null for channels this worker does not serve. Throws a 400 naming every problem. */
 export function parseInbound(json: unknown): InboundEvent | null {
   const checks = new Checks();
   const m = checks.record(json, []);
   if (m === undefined) throw malformed(checks, "inbound message");
+  if (otherChannel(m)) return null;
   const messageUuid = checks.text(m["message_uuid"], ["message_uuid"], { min: 1, max: 128 });
   const business = phone(checks, m["to"], ["to"]);
   const customer = phone(checks, m["from"], ["from"]);
@@ -146,10 +165,12 @@ function statusError(raw: unknown): Pick<StatusEvent, "code" | "title" | "detail
   return out;
 }
 
-export function parseStatus(json: unknown): StatusEvent {
+/** A status webhook as an event, or null for another channel's (one without `channel` is taken as WhatsApp's). */
+export function parseStatus(json: unknown): StatusEvent | null {
   const checks = new Checks();
   const s = checks.record(json, []);
   if (s === undefined) throw malformed(checks, "message status");
+  if (otherChannel(s)) return null;
   const messageUuid = checks.text(s["message_uuid"], ["message_uuid"], { min: 1, max: 128 });
   // The customer's session is looked up by these numbers: checked as an inbound message's are.
   const to = phone(checks, s["to"], ["to"]);

@@ -1,5 +1,8 @@
-import { readdir, readFile } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { readTextFile } from "../../cli/node-files.js";
 import { COMMANDS, runCli, type CliIo } from "../../cli/wa-menu.js";
 import { createFakeMessagesApi } from "../../sim/messages-api.js";
 import { createApp } from "../../src/http/app.js";
@@ -47,6 +50,30 @@ describe("wa-menu validate", () => {
     expect(err).toEqual([]);
     expect(out).toContain("menus/templates.json: skipped: the approved templates of npm start's simulator, not a menu");
     expect(out.filter((line) => line.endsWith("nodes") || line.endsWith("node"))).toHaveLength(files.length - 1);
+  });
+
+  it("reads files as the worker takes them, UTF-8: a byte order mark is dropped, a Latin-1 file is refused with what to do", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "wa-menu-"));
+    try {
+      const menu = JSON.parse(await readFile("menus/pills.json", "utf8"));
+      menu.nodes.pill.interactive.body.text = "Caf\u00e9 pills";
+      const text = JSON.stringify(menu);
+      const [bom, latin1] = [join(dir, "bom.json"), join(dir, "latin1.json")];
+      // As Notepad saves UTF-8, and as an editor set to Latin-1 or Windows-1252 saves "é": the one byte 0xE9.
+      await writeFile(bom, `\ufeff${text}`);
+      await writeFile(
+        latin1,
+        Uint8Array.from(text, (ch) => ch.charCodeAt(0)),
+      );
+      const { io, out, err } = cli();
+      const run = (...argv: string[]) => runCli(argv, { ...io, readFile: readTextFile });
+      expect(await run("validate", bom)).toBe(0);
+      expect(out).toEqual([`${bom}: ok, menu "pills" with 2 nodes`]);
+      expect(await run("validate", latin1)).toBe(1);
+      expect(err.join("\n")).toContain(`${latin1}: is not UTF-8 text: save it as UTF-8`);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it("fails on broken files with each problem's path and limit", async () => {

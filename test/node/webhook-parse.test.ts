@@ -39,6 +39,9 @@ describe("inbound webhooks", () => {
     // A pin that does not check out is just another kind of message, never a 400.
     expect(parseInbound({ ...inbound, message_type: "location", location: { lat: 91, long: 0 } })?.content).toEqual({ kind: "other", messageType: "location" });
     expect(parseInbound({ ...inbound, channel: "sms" })).toBeNull();
+    // Another channel's ids need not be numbers: an RCS agent's id, an alphanumeric SMS sender. Ignored all the same.
+    expect(parseInbound({ ...inbound, channel: "rcs", to: "my-rcs-agent" })).toBeNull();
+    expect(parseInbound({ ...inbound, channel: "sms", from: "MyBrand", message_type: "unknown-to-us" })).toBeNull();
   });
 
   it("takes an optional field sent as null as absent: a 400 would lose the message, which Vonage does not redeliver", () => {
@@ -74,5 +77,12 @@ describe("status webhooks", () => {
     const status = { message_uuid: "m-1", to: "+447700900001", from: "447700900000", timestamp: "t", status: "rejected", error: { type: "https://example.test/errors#1340", title: 1340 } };
     expect(parseStatus(status)).toEqual({ messageUuid: "m-1", status: "rejected", business: "447700900000", customer: "447700900001", code: "1340" });
     expect(refusal(() => parseStatus({ ...status, status: "", channel: 3 })).message).toBe("not a Vonage message status webhook: $.status: must not be empty; $.channel: must be a string");
+  });
+
+  it("ignores another channel's status, whatever its ids: an SMS sent from an alphanumeric sender is no 400", () => {
+    const sms = { message_uuid: "m-2", to: "447700900001", from: "MyBrand", timestamp: "t", status: "delivered", channel: "sms" };
+    expect(parseStatus(sms)).toBeNull();
+    expect(parseStatus({ ...sms, from: "447700900000", channel: "whatsapp" })).toMatchObject({ business: "447700900000", status: "delivered" });
+    expect(refusal(() => parseStatus({ ...sms, channel: "whatsapp" })).message).toMatch(/\$\.from: must be a phone number/);
   });
 });

@@ -78,6 +78,56 @@ export const adminScenarios: Scenario[] = [
     const notJson = await h.request("/admin/menus/pills", { method: "PUT", headers: { Authorization: `Bearer ${h.adminToken}` }, body: "{" });
     assert.equal(notJson.status, 400);
   }),
+  scenario("admin API: a menu file saved as Latin-1 is refused with a 400 that says to save it as UTF-8, not published with U+FFFD", {}, async ({ h }) => {
+    const doc = (text: string) => JSON.stringify({ id: "hello", start: "ask", nodes: { ask: { type: "text", text } } });
+    // "Café" as Latin-1 and Windows-1252 write it: é is the one byte 0xE9, which is not UTF-8.
+    const latin1 = Uint8Array.from(doc("Caf\u00e9 open"), (ch) => ch.charCodeAt(0));
+    const put = (body: Uint8Array | string) => h.request("/admin/menus/hello", { method: "PUT", headers: { Authorization: `Bearer ${h.adminToken}` }, body });
+    const refused = await put(latin1);
+    assert.equal(refused.status, 400);
+    assert.match(((await json(refused)) as { message: string }).message, /not UTF-8.*save the file .*as UTF-8/);
+    assert.equal((await h.admin("GET", "/admin/menus/hello")).status, 404, "nothing is stored");
+    // The same menu as UTF-8 (with the byte order mark some editors write) is published with its text as written.
+    assert.equal((await put(`\ufeff${doc("Caf\u00e9 open")}`)).status, 201);
+    assert.equal(((await json(await h.admin("GET", "/admin/menus/hello"))) as { menu: { nodes: { ask: { text: string } } } }).menu.nodes.ask.text, "Caf\u00e9 open");
+    // Every other call of the business's is read the same way: a start's profile name too.
+    const start = await h.request("/flows/hello/start", {
+      method: "POST",
+      headers: { Authorization: `Bearer ${h.adminToken}` },
+      body: Uint8Array.from(JSON.stringify({ to: newCustomer(), from: h.business, profileName: "Jos\u00e9" }), (ch) => ch.charCodeAt(0)),
+    });
+    assert.equal(start.status, 400);
+  }),
+  scenario("admin API: a request body nested thousands of levels deep is a 422 at its path, not a 500 from an overflowed stack", {}, async ({ h }) => {
+    // Within the upload's 1 MiB and the body's 8,192 characters; the schema, the compiler and JSON.stringify recurse.
+    const upload = (depth: number) => {
+      const doc = JSON.stringify(booking).replace('"body":{"postcode":"{{vars.postcode}}"}', `"body":{"postcode":"{{vars.postcode}}","deep":${"[".repeat(depth)}${"]".repeat(depth)}}`);
+      assert.ok(doc.includes('"deep"'));
+      return h.request("/admin/menus/booking", { method: "PUT", headers: { Authorization: `Bearer ${h.adminToken}` }, body: doc });
+    };
+    const refused = await upload(4000);
+    assert.equal(refused.status, 422, await refused.clone().text());
+    const [problem] = (await json(refused))["problems"] as Array<{ path: string; message: string }>;
+    assert.ok(problem!.path.startsWith('$.nodes["fetch-slots"].body.deep[0]'), problem!.path);
+    assert.match(problem!.message, /nests deeper than 64 levels/);
+    assert.equal((await h.admin("GET", "/admin/menus/booking")).status, 404, "nothing is stored");
+    // A body of a depth a backend could want is taken.
+    assert.equal((await upload(40)).status, 201);
+  }),
+  scenario("admin API: a __proto__ key, which zod's records drop without a word, is refused in a menu and in a start's variables", { wrote: true }, async ({ h, customer }) => {
+    const menu = { id: "hello", start: "ask", variables: { table: {} }, nodes: { ask: { type: "text", text: "Table {{vars.table}}" } } };
+    const send = (method: string, path: string, text: string) => h.request(path, { method, headers: { Authorization: `Bearer ${h.adminToken}` }, body: text });
+    // Written as JSON text: in a JavaScript literal the key would set the prototype instead.
+    const refused = await send("PUT", "/admin/menus/hello", JSON.stringify(menu).replace('"variables":{', '"variables":{"__proto__":{},'));
+    assert.equal(refused.status, 422, await refused.clone().text());
+    assert.deepEqual((await json(refused))["problems"], [{ path: "$.variables.__proto__", message: 'a key named "__proto__" is not taken (it would be dropped without a word); rename it' }]);
+    assert.equal((await h.admin("PUT", "/admin/menus/hello", menu)).status, 201);
+    // A start whose variables hold one is a 400 that says the rule, and nothing is sent; before, it went out without it.
+    const start = await send("POST", "/flows/hello/start", JSON.stringify({ to: customer, from: h.business, variables: { table: "7" } }).replace('"variables":{', '"variables":{"__proto__":"x",'));
+    assert.equal(start.status, 400, await start.clone().text());
+    assert.match((await json(start))["message"], /variables: must be an object of at most 20 variables, names of letters/);
+    assert.equal(h.api.accepted.length, 0);
+  }),
   scenario(
     "admin API: a menu that sends signed webhooks or backend requests, uploaded to a worker without COMPLETION_WEBHOOK_SECRET, is taken with a warning that says so",
     { harness: { env: { COMPLETION_WEBHOOK_SECRET: undefined } } },
@@ -113,6 +163,12 @@ export const adminScenarios: Scenario[] = [
     assert.deepEqual(current["menu"], versioned("v2"));
     assert.deepEqual((await json(await h.admin("GET", "/admin/menus/survey?version=1")))["menu"], versioned("v1"));
     assert.equal((await h.admin("GET", "/admin/menus/survey?version=9")).status, 404);
+    // Only a version number is a version: not another way of writing one (Number() read "0x2" as 2, "1e0" as 1).
+    for (const odd of ["0x2", "1e0", "+1", "1.0", "%201", "0", "-1", "one", ""]) {
+      const res = await h.admin("GET", `/admin/menus/survey?version=${odd}`);
+      assert.equal(res.status, 400, `?version=${odd}: ${res.status}`);
+      assert.match((await json(res))["message"], /give a version number \(1, 2, \.\.\.\)/);
+    }
     const rolled = await json(await h.admin("POST", "/admin/menus/survey/rollback", { version: 1 }));
     assert.deepEqual(rolled, { id: "survey", version: 3, from: 1 });
     assert.deepEqual((await json(await h.admin("GET", "/admin/menus/survey")))["menu"], versioned("v1"));
@@ -188,6 +244,12 @@ export const adminScenarios: Scenario[] = [
       assert.equal(hook.status, 400, "Vonage sends numbers in international form");
     }
     assert.deepEqual((await json(await h.admin("GET", "/admin/bindings")))["bindings"], []);
+    // Digits only, but sent as JSON numbers: the answer says that is what is wrong, not that they are not digits.
+    const numbers = await h.admin("POST", "/flows/delivery/start", { to: Number(customer), from: Number(h.business) });
+    assert.equal(numbers.status, 400);
+    assert.match((await json(numbers))["message"], /to: must be a string, in quotes; it must be the customer's number.*from: must be a string, in quotes; it must be your WhatsApp Business number/);
+    const bulk = await h.admin("POST", "/flows/delivery/start/bulk", { from: h.business, requestId: "r-1", customers: [{ to: Number(customer) }] });
+    assert.match((await json(bulk))["message"], /customers\.0\.to: must be a string, in quotes; it must be the customer's number/);
     assert.equal(h.api.accepted.length, 0);
   }),
   scenario("settings.timezone: a zone the runtime knows is taken, another refused with its path; a date input's today is that zone's", { wrote: true }, async ({ h, customer }) => {

@@ -79,19 +79,44 @@ export const boundaryScenarios: Scenario[] = [
         assert.equal((await h.admin("GET", `/admin/sessions/${h.business}/${customer}`)).status, 404);
         assert.equal((await h.admin("DELETE", `/admin/menus/nope`)).status, 404);
         await h.inbound(textWebhook({ business: h.business, customer, text: "hi" }));
-        // A number written in groups of four in a path (refused: not digits only) is no easier to read in the log.
+        // A number written in groups of four in a path (refused: not digits only) is no easier to read in the log
+        // (a router gives the route `%20` decoded, as a space).
         const grouped = (n: string, sep: string) => n.match(/.{1,4}/g)!.join(sep);
+        const ungrouped = (text: string) => text.replace(/%20|[-. ]/g, "");
         for (const sep of ["-", ".", "%20"]) {
           const res = await h.admin("GET", `/admin/sessions/${grouped(h.business, sep)}/${grouped(customer, sep)}`);
           assert.equal(res.status, 400);
-          assert.ok(!(await res.text()).replace(/%20|[-.]/g, "").includes(h.business), "nor does the answer quote it whole");
+          assert.ok(!ungrouped(await res.text()).includes(h.business), "nor does the answer quote it whole");
+          // The customer's number in a mistyped route, or where a delivery id goes: the answer does not return it whole.
+          for (const path of [`/admin/sessions/${h.business}/${grouped(customer, sep)}/replies`, `/admin/deliveries/${grouped(customer, sep)}/retry`]) {
+            const answer = await h.admin("POST", path);
+            assert.ok(answer.status === 404 || answer.status === 400, `${path}: ${answer.status}`);
+            assert.ok(!ungrouped(await answer.text()).includes(customer), `${path}: the answer quotes the customer's number whole`);
+          }
         }
         assert.ok(h.logs.length > 0);
         for (const line of h.logs) {
-          const joined = line.replace(/%20|[-.]/g, "");
+          const joined = ungrouped(line);
           assert.ok(!joined.includes(customer), `a log line shows the customer's number: ${line}`);
           assert.ok(!joined.includes(h.business), `a log line shows the business number: ${line}`);
         }
+      }),
+  },
+  {
+    name: "boundaries: another channel's message or status is ignored whatever its ids (an RCS agent, an SMS's alphanumeric sender), not a 400",
+    run: (make) =>
+      withHarness(make, async (h) => {
+        await h.publish(delivery);
+        await h.bind("default", "delivery");
+        const customer = newCustomer();
+        const base = { message_uuid: crypto.randomUUID(), timestamp: new Date(h.clock.now()).toISOString() };
+        const rcs = await h.inbound({ ...base, channel: "rcs", to: "my-rcs-agent", from: customer, message_type: "text", text: "hi" });
+        assert.equal(rcs.status, 200, await rcs.clone().text());
+        assert.equal(((await rcs.json()) as { outcome: string }).outcome, "ignored");
+        const sms = await h.status({ ...base, channel: "sms", to: customer, from: "MyBrand", status: "delivered" });
+        assert.equal(sms.status, 204, await sms.clone().text());
+        assert.equal(h.api.accepted.length, 0);
+        assert.equal(await h.session(customer), null, "nothing is stored for them");
       }),
   },
   {

@@ -1,3 +1,4 @@
+import { SignJWT } from "jose";
 import { describe, expect, it } from "vitest";
 import { signWebhook } from "../../sim/vonage-webhooks.js";
 import { AppError } from "../../src/errors.js";
@@ -41,5 +42,21 @@ describe("Vonage webhook signatures", () => {
     expect(await verify(body, `Bearer ${none}`)).toBe("401 ERR_SIGNATURE_INVALID");
     expect(await verify(body, `Bearer ${h}.${p}.AAAA`)).toBe("401 ERR_SIGNATURE_INVALID");
     expect(await verify(body, undefined)).toBe("401 ERR_SIGNATURE_MISSING");
+  });
+
+  it("blames the secret only for a signature that does not verify: a claim that fails says which, another algorithm says so", async () => {
+    const reason = (auth: string) =>
+      verifyWebhookSignature(auth, bytes(body), options).then(
+        () => "ok",
+        (e: unknown) => (e instanceof AppError ? e.message : String(e)),
+      );
+    const payload = (await signWebhook(body, secret, { iat })).slice(7).split(".")[1]!;
+    const claims = JSON.parse(atob(payload.replace(/-/g, "+").replace(/_/g, "/"))) as Record<string, unknown>;
+    const signed = async (extra: Record<string, unknown>, alg = "HS256") =>
+      `Bearer ${await new SignJWT({ ...claims, ...extra }).setProtectedHeader({ alg }).sign(new TextEncoder().encode(alg === "HS256" ? secret : `${secret}${secret}`))}`;
+    expect(await reason(await signed({ nbf: iat + 3600 }))).toBe(`the signature verifies, but the token's "nbf" claim does not hold at this worker's time: check its clock`);
+    expect(await reason(await signed({ iat: String(iat) }))).toBe(`the signature verifies, but the token's "iat" claim is not valid`);
+    expect(await reason(await signed({}, "HS512"))).toBe("token is not signed with HS256, the algorithm Vonage signs webhooks with");
+    expect(await reason(await signWebhook(body, "another-secret-another-secret!!", { iat }))).toBe("signature does not verify with VONAGE_SIGNATURE_SECRET");
   });
 });
