@@ -300,6 +300,18 @@ export function checkMenu(input: unknown, options: CheckOptions = {}): MenuRepor
       checkTarget(o.next, shorthand ? [...where, "next"] : where);
       if (o.id === MORE_ID) errors.push({ path: jsonPath(where), message: `option id "${MORE_ID}" is reserved for the More… row of dynamic questions; choose another id` });
       for (const w of o.words) commandClash(w, o.title, "option", where);
+      // Sent as written: a customer would see the braces, and a title is also what they tap and type.
+      for (const [field, value] of [
+        ["title", o.title],
+        ["description", o.description ?? ""],
+      ] as const) {
+        const p = placeholdersIn(value)[0];
+        if (p !== undefined)
+          errors.push({
+            path: jsonPath(where),
+            message: `option ${field} "${value}" holds the placeholder {{${p}}}, which is sent as written: placeholders are filled in a question's text, header and footer only; write the ${field} out`,
+          });
+      }
       const other = idsSeen.get(o.id);
       if (other !== undefined && other !== id)
         warnings.push({ path: jsonPath(where), message: `reply id "${o.id}" is also used by question "${other}"; a late tap on one looks like an answer to the other` });

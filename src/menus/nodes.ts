@@ -80,7 +80,12 @@ export function textsOf(id: string, node: CompiledNode): Array<[PropertyKey[], s
   const closing = exitsOf(node).flatMap(([path, t]): Array<[PropertyKey[], string]> => ("text" in t ? [[["nodes", id, ...path], t.text]] : []));
   switch (node.kind) {
     case "question":
-      return [[["nodes", id], node.interactive.body.text], ...closing];
+      return [
+        [["nodes", id], node.interactive.body.text],
+        ...(node.interactive.header?.type === "text" ? [[["nodes", id, "header"], node.interactive.header.text] as [PropertyKey[], string]] : []),
+        ...(node.interactive.footer === undefined ? [] : [[["nodes", id, "footer"], node.interactive.footer.text] as [PropertyKey[], string]]),
+        ...closing,
+      ];
     case "text":
       return [[["nodes", id, "text"], node.text]];
     case "input":

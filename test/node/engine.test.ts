@@ -10,7 +10,7 @@ import { catchUp, effectCount, markDeliveryFailed, sessionLifetime, TEMPLATE_WAI
 import { undoSize } from "../../src/flow/vars.js";
 import { TEMPLATE_NODE } from "../../src/menus/compiled.js";
 import type { FetchResult, InboundEvent, Outcome, Plan, SentRecord, Session } from "../../src/flow/types.js";
-import { parseMenu } from "../../src/menus/compile.js";
+import { checkMenu, parseMenu } from "../../src/menus/compile.js";
 import { decideTimer } from "../../src/flow/timers.js";
 import { decideAgentReply, decideHandBack } from "../../src/flow/agent.js";
 
@@ -801,6 +801,60 @@ describe("the engine's invariants", () => {
     const plan = decideStart({ session: step(fresh(), text("hi")).state.session, sent: null, optedOut: false, ref: { menu, version: 1 }, who, now: T0, writer: "w" });
     const sent = plan.perform!.owed.sends[0]!;
     expect(sent.type === "interactive" && sent.interactive.body.text).toBe("[] []");
+  });
+
+  it("placeholders in a question's header and footer are filled and clipped; one that comes out blank is left out", () => {
+    const doc = (header: string, footer: string) => ({
+      id: "framed",
+      start: "q",
+      variables: { table: {} },
+      nodes: { q: { type: "question", text: "Ready?", header, footer, options: [{ id: "a", title: "Yes", next: { text: "ok" } }] } },
+    });
+    const first = (header: string, footer: string, vars: Record<string, string>) => {
+      const plan = decideStart({
+        session: step(fresh(), text("hi")).state.session,
+        sent: null,
+        optedOut: false,
+        ref: { menu: parseMenu(doc(header, footer)), version: 1 },
+        who: { ...who, profileName: "Ada", vars },
+        now: T0,
+        writer: "w",
+      });
+      const sent = plan.perform!.owed.sends[0]!;
+      if (sent.type !== "interactive") throw new Error("a question is interactive");
+      return sent.interactive;
+    };
+    const filled = first("Hi {{profile.name}}", "Table {{vars.table}}", { table: "7" });
+    expect(filled.header).toEqual({ type: "text", text: "Hi Ada" });
+    expect(filled.footer).toEqual({ text: "Table 7" });
+    const long = first("Hi {{vars.table}}", "{{vars.table}}", { table: "x".repeat(100) });
+    expect([...(long.header?.type === "text" ? long.header.text : "")]).toHaveLength(60);
+    expect([...(long.footer?.text ?? "")]).toHaveLength(60);
+    const blank = first("{{vars.table}}", "{{vars.table}}", {});
+    expect(blank.header).toBeUndefined();
+    expect(blank.footer).toBeUndefined();
+  });
+
+  it("a placeholder in an option's title or description is refused at upload: it would be sent as written", () => {
+    const report = checkMenu({
+      id: "m",
+      start: "q",
+      nodes: {
+        q: {
+          type: "question",
+          text: "?",
+          options: [
+            { id: "a", title: "For {{profile.name}}", next: { text: "ok" } },
+            { id: "b", title: "B", description: "at {{vars.t}}", next: { text: "ok" } },
+          ],
+        },
+      },
+    });
+    expect(report.menu).toBeNull();
+    expect(report.errors.map((e) => `${e.path}: ${e.message}`)).toEqual([
+      '$.nodes.q.options[0]: option title "For {{profile.name}}" holds the placeholder {{profile.name}}, which is sent as written: placeholders are filled in a question\'s text, header and footer only; write the title out',
+      '$.nodes.q.options[1]: option description "at {{vars.t}}" holds the placeholder {{vars.t}}, which is sent as written: placeholders are filled in a question\'s text, header and footer only; write the description out',
+    ]);
   });
 
   it("a menu that loops keeps what undoes its variables within UNDO_MAX, newest first; back undoes those exactly", () => {
