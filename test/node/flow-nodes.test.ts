@@ -171,6 +171,23 @@ describe("paging", () => {
     expect(pageOf([], dynamic, 0)).toBeNull();
   });
 
+  it("clips a long title or description between whole characters: never inside a family emoji, a flag or an accented letter", () => {
+    const family = "👨\u200d👩\u200d👧\u200d👦";
+    const shaded = `${"Shaded, ".repeat(8)}by the`;
+    const shown = pageOf(
+      [
+        { id: "f", title: `Family picnic table ${family} by the lake`, description: `${shaded}🇲🇦 lake` },
+        { id: "c", title: `Creme brulee for two${"e\u0301".repeat(5)}` },
+      ],
+      dynamic,
+      0,
+    )!.shown;
+    expect(shown).toEqual([
+      { id: "f", title: "Family picnic table …", description: `${shaded}…` },
+      { id: "c", title: "Creme brulee for twoe\u0301…" },
+    ]);
+  });
+
   it("leaves out a backend's item with the More… row's id: tapping it would page, not choose it", () => {
     const list = [{ id: MORE_ID, title: "Next week" }, ...items(2)];
     expect(pageOf(list, dynamic, 0)?.shown.map((o) => o.id)).toEqual(["i0", "i1"]);
