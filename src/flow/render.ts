@@ -20,7 +20,8 @@ export function valuesOf(session: Session): PlaceholderValues {
   return { answers, ...defined({ vars: session.vars && new Map(Object.entries(session.vars)), profileName: session.profileName }) };
 }
 
-const withNote = (body: string, note: string | undefined) => (note === undefined ? body : `${note}\n\n${body}`);
+/** A note (a re-prompt, "the menu has moved on") before the body, its placeholders filled as the body's are. */
+const withNote = (body: string, note: string | undefined, values: PlaceholderValues) => (note === undefined ? body : `${fillPlaceholders(note, values)}\n\n${body}`);
 
 /** What a text whose placeholders all came out empty is sent as: WhatsApp refuses a blank body or text (422). */
 export const BLANK_TEXT = "…";
@@ -52,7 +53,7 @@ const hasPlaceholders = (interactive: Interactive) => (interactive.header?.type 
 export function questionMessage(question: CompiledQuestion, session: Session, note?: string): Outgoing {
   const values = valuesOf(session);
   const body = fillPlaceholders(question.interactive.body.text, values);
-  const text = withNote(body, note);
+  const text = withNote(body, note, values);
   const framing = hasPlaceholders(question.interactive);
   if (text === question.interactive.body.text && !framing) return { type: "interactive", interactive: question.interactive };
   const base = framing ? framed(question.interactive, values) : question.interactive;
@@ -62,14 +63,15 @@ export function questionMessage(question: CompiledQuestion, session: Session, no
 /** A dynamic question's page as sent. */
 export function shownMessage(question: CompiledQuestion, shown: readonly ShownOption[], session: Session, note?: string): Outgoing {
   const values = valuesOf(session);
-  const body = filled(withNote(fillPlaceholders(question.interactive.body.text, values), note), LIMITS.body);
+  const body = filled(withNote(fillPlaceholders(question.interactive.body.text, values), note, values), LIMITS.body);
   const page = pageMessage(question, shown, body);
   return { type: "interactive", interactive: hasPlaceholders(page) ? framed(page, values) : page };
 }
 
 /** An input question as sent: its text, or WhatsApp's location request message. */
 export function inputMessage(node: CompiledInput, session: Session, note?: string): Outgoing {
-  const text = filled(withNote(fillPlaceholders(node.text, valuesOf(session)), note), LIMITS.body);
+  const values = valuesOf(session);
+  const text = filled(withNote(fillPlaceholders(node.text, values), note, values), LIMITS.body);
   return node.rule.type === "location" && node.rule.request ? { type: "location_request", text } : { type: "text", text };
 }
 

@@ -835,6 +835,34 @@ describe("the engine's invariants", () => {
     expect(blank.footer).toBeUndefined();
   });
 
+  it("placeholders in re-prompts, the stop and ended texts and the agent command's handover text are filled, not sent as written", () => {
+    const menu: MenuRef = {
+      version: 1,
+      menu: parseMenu({
+        id: "named",
+        start: "q",
+        settings: {
+          texts: { reprompt: "Sorry {{profile.name}}, tap a button.", stopped: "Bye {{profile.name}}.", ended: "That chat ended, {{profile.name}}." },
+          handover: { webhook: AGENTS, text: "{{profile.name}}, a person will answer you here." },
+        },
+        nodes: {
+          q: { type: "question", text: "Tea or coffee?", options: [{ id: "tea", title: "Tea", next: "i" }] },
+          i: { type: "input", text: "Your table?", var: "table", validate: { type: "number" }, reprompt: "{{answers.q.title}} for which table, {{profile.name}}?", next: { text: "ok" } },
+        },
+      }),
+    };
+    const ada = (e: InboundEvent): InboundEvent => ({ ...e, profileName: "Ada" });
+    const said = (p: Plan) => p.perform!.owed.sends.map((m) => (m.type === "text" ? m.text : m.type === "interactive" ? m.interactive.body.text : m.type));
+    let s = step(fresh(), ada(text("hi")), { menu }).state;
+    expect(said(step(s, ada(text("milk")), { menu }).plan)).toEqual(["Sorry Ada, tap a button.\n\nTea or coffee?"]);
+    s = step(s, ada(tap("tea")), { menu }).state;
+    expect(said(step(s, ada(text("window")), { menu }).plan)).toEqual(["Tea for which table, Ada?\n\nYour table?"]);
+    expect(said(step(s, ada(text("agent")), { menu }).plan)).toEqual(["Ada, a person will answer you here."]);
+    expect(said(step(s, ada(text("stop")), { menu }).plan)).toEqual(["Bye Ada."]);
+    const done = step(s, ada(text("7")), { menu }).state;
+    expect(said(step(done, ada(tap("tea")), { menu }).plan)).toEqual(["That chat ended, Ada."]);
+  });
+
   it("a placeholder in an option's title or description is refused at upload: it would be sent as written", () => {
     const report = checkMenu({
       id: "m",
