@@ -45,7 +45,7 @@ export function typedOption(question: Waiting, text: string, asked?: Asked): Com
 export type Tapped =
   /** The pending question. */
   | { kind: "pending"; option: CompiledOption }
-  /** A question this session asked before (in this conversation or an earlier one). */
+  /** A question this session asked before (in this conversation or an earlier one); null: its option is not known (stale). */
   | { kind: "earlier"; asked: Asked; option: CompiledOption | null }
   /** A message this session does not know as a question of its own: superseded, or sent by a racing step. */
   | { kind: "unknown" }
@@ -81,8 +81,9 @@ export function tapped(menu: CompiledMenu, session: Session & { pending: Asked }
     if (earlier === undefined) return { kind: "unknown" };
     // A question of an earlier conversation may belong to another menu: it is stale whatever its options were.
     if (earlier.conversation !== session.conversation) return { kind: "earlier", asked: earlier, option: null };
-    const option = optionOf(menu, earlier, id);
-    return option ? { kind: "earlier", asked: earlier, option } : { kind: "none" };
+    // A tap on an earlier message is never a wrong answer to the pending question: when that message's option is no
+    // longer known (a dynamic question keeps what it showed only while among the newest, SHOWN_KEPT), it is stale.
+    return { kind: "earlier", asked: earlier, option: optionOf(menu, earlier, id) };
   }
   // No context, or the pending question's uuid is not known yet and the context names no earlier question.
   const current = optionOf(menu, pending, id);

@@ -269,6 +269,16 @@ const ROWS: Record<Outcome, Row[]> = {
       },
       check: (p) => expect(p.session?.answers).toEqual([]),
     },
+    {
+      name: "a tap on an earlier dynamic question that no longer keeps what it showed is stale, not a wrong answer: no attempt counted",
+      run: () => {
+        const s = atP4();
+        const p1 = s.phone[0]!.uuid;
+        expect(s.session?.asked[0]?.options).toBeUndefined();
+        return step(s, tap("i5", { context: p1 }), { menu: picking }).plan;
+      },
+      check: (p) => expect([p.node, p.session?.attempts]).toEqual(["p4", 0]),
+    },
   ],
   rewound: [
     {
