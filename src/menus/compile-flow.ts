@@ -107,6 +107,12 @@ export function patternProblem(pattern: string, flags = ""): string | null {
   return null;
 }
 
+/** A `YYYY-MM-DD` (as the schema has checked) that names a real day: not 2026-02-30 or 2026-13-01. */
+const isCalendarDay = (day: string) => {
+  const date = new Date(`${day}T00:00:00Z`);
+  return !Number.isNaN(date.getTime()) && date.toISOString().slice(0, 10) === day;
+};
+
 /** Problems of one data node that the schema cannot see: URLs, patterns, body size. */
 export function checkDataNode(id: string, node: CompiledNode, allowLocal: boolean, errors: MenuProblem[]): void {
   const base = ["nodes", id];
@@ -119,6 +125,16 @@ export function checkDataNode(id: string, node: CompiledNode, allowLocal: boolea
       }
       if (r.type === "text" && r.minLength > r.maxLength) errors.push({ path: jsonPath([...base, "validate"]), message: "minLength is more than maxLength" });
       if (r.type === "number" && r.min !== undefined && r.max !== undefined && r.min > r.max) errors.push({ path: jsonPath([...base, "validate"]), message: "min is more than max" });
+      if (r.type === "date") {
+        for (const bound of ["min", "max"] as const) {
+          const day = r[bound];
+          if (day !== undefined && day !== "today" && !isCalendarDay(day))
+            errors.push({ path: jsonPath([...base, "validate", bound]), message: `${bound} "${day}" is not a day of the calendar; write a real date as YYYY-MM-DD, or "today"` });
+        }
+        // YYYY-MM-DD compares as text; "today" moves, so only two written dates can be seen to exclude every answer.
+        if (r.min !== undefined && r.max !== undefined && r.min !== "today" && r.max !== "today" && r.min > r.max)
+          errors.push({ path: jsonPath([...base, "validate"]), message: `min ${r.min} is after max ${r.max}, so no date would ever be accepted; swap them` });
+      }
       return;
     }
     case "request": {

@@ -220,6 +220,20 @@ describe("the compiler", () => {
     expect(text).toMatch(/\$\.nodes\.c\.body: a GET request has no body/);
   });
 
+  it("refuses a date input whose min is after its max (no answer could pass) or whose bound is no day of the calendar", () => {
+    const date = (validate: Record<string, unknown>) => menu({ d: { type: "input", text: "Which day?", var: "day", validate: { type: "date", ...validate }, next: { text: "ok" } } });
+    const swapped = date({ min: "2027-01-31", max: "2027-01-01" });
+    expect(swapped.menu).toBeNull();
+    expect(messages(swapped, "errors")).toBe("$.nodes.d.validate: min 2027-01-31 is after max 2027-01-01, so no date would ever be accepted; swap them");
+    expect(messages(date({ max: "2027-02-30" }), "errors")).toBe('$.nodes.d.validate.max: max "2027-02-30" is not a day of the calendar; write a real date as YYYY-MM-DD, or "today"');
+    for (const ok of [
+      { min: "today", max: "2028-02-29" },
+      { min: "2027-01-01", max: "2027-01-01" },
+      { min: "2027-06-01", max: "today" },
+    ])
+      expect(date(ok).errors).toEqual([]);
+  });
+
   it("refuses a choice input's value that is also a command, which typing it would never choose (as for an option title)", () => {
     const r = menu({
       seat: { type: "input", text: "Front or back?", var: "seat", validate: { type: "choice", values: ["Front", "Back"] }, next: "done" },
