@@ -178,7 +178,12 @@ export function chainProblems(menu: CompiledMenu, errors: MenuProblem[]): void {
     const node = nodes[id];
     if (node === undefined) return { messages: 0, requests: 0 };
     if (onPath.has(id)) {
-      const kinds = [...onPath].every((n) => nodes[n]?.kind === "text") ? "text nodes" : "nodes that do not wait (texts, conditions, requests)";
+      const path = [...onPath];
+      const kinds = path.every((n) => nodes[n]?.kind === "text")
+        ? "text nodes"
+        : path.some((n) => nodes[n]?.kind === "question")
+          ? "nodes that do not wait (texts, conditions, requests, and a dynamic question whose list is empty)"
+          : "nodes that do not wait (texts, conditions, requests)";
       if (!looped.has(id)) errors.push({ path: jsonPath(["nodes", id]), message: `${kinds} loop back to "${id}" without a question in between` });
       looped.add(id);
       return { messages: 0, requests: 0 };
@@ -186,7 +191,9 @@ export function chainProblems(menu: CompiledMenu, errors: MenuProblem[]): void {
     onPath.add(id);
     let messages = 0;
     let requests = 0;
-    for (const next of followedBy(node)) {
+    // A dynamic question with an empty list does not wait: it goes on at once to its empty exit (else the fallback).
+    const empty = node.kind === "question" && node.dynamic !== undefined ? (node.dynamic.empty ?? menu.settings.fallback ?? undefined) : undefined;
+    for (const next of [...followedBy(node), ...(empty !== undefined && "node" in empty ? [empty.node] : [])]) {
       const c = visit(next);
       messages = Math.max(messages, c.messages);
       requests = Math.max(requests, c.requests);
@@ -194,7 +201,8 @@ export function chainProblems(menu: CompiledMenu, errors: MenuProblem[]): void {
     // A closing text sent on at once counts as a message of the chain too.
     if (!["question", "input"].includes(node.kind) && exitsOf(node).some(([, t]) => "text" in t)) messages = Math.max(messages, 1);
     onPath.delete(id);
-    const own = { messages: messages + messagesOf(node), requests: requests + (node.kind === "request" ? 1 : 0) };
+    // Shown, the dynamic question is the chain's one message; empty, it sends nothing itself.
+    const own = { messages: empty === undefined ? messages + messagesOf(node) : Math.max(messages, messagesOf(node)), requests: requests + (node.kind === "request" ? 1 : 0) };
     cost.set(id, own);
     return own;
   };

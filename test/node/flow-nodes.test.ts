@@ -256,6 +256,24 @@ describe("the compiler", () => {
     expect(messages(raw, "errors")).toMatch(/option id "wa-menu:more" is reserved/);
   });
 
+  it("refuses a dynamic question whose empty exit loops back to it without a question in between: an empty list would send that text again and again", () => {
+    const nodes = (empty: unknown, extra: Record<string, unknown> = {}) => ({
+      load: { type: "request", url: "https://backend.example.com/slots", lists: { slots: { path: "slots", id: "id", title: "label" } }, next: "pick", failure: { text: "Down." } },
+      pick: { type: "question", text: "Which slot?", options: { from: "slots", next: { text: "Booked." }, ...(empty === undefined ? {} : { empty }) } },
+      ...extra,
+    });
+    const looped = menu(nodes("none", { none: { type: "text", text: "No free slots right now.", next: "pick" } }));
+    expect(looped.menu).toBeNull();
+    expect(messages(looped, "errors")).toMatch(/loop back to "(pick|none)" without a question in between/);
+    // Through the menu's fallback, which an empty list without its own exit takes.
+    const viaFallback = menu(nodes(undefined, { none: { type: "text", text: "No free slots right now.", next: "pick" } }), { settings: { fallback: "none" } });
+    expect(messages(viaFallback, "errors")).toMatch(/loop back to "(pick|none)" without a question in between/);
+    // Asking again in between is a wait: accepted, as are an empty exit that ends and one that leads to a question.
+    const asks = { again: { type: "question", text: "No free slots. Try again?", options: [{ id: "retry", title: "Try again", next: "load" }] } };
+    expect(menu(nodes("again", asks)).errors).toEqual([]);
+    expect(menu(nodes({ text: "No free slots." })).errors).toEqual([]);
+  });
+
   it("refuses loops of nodes that do not wait, and more than two requests in a row", () => {
     const loop = menu({ a: { type: "condition", when: [{ if: { var: "x", exists: true }, next: "b" }], else: "a" }, b: { type: "text", text: "t", next: "a" } });
     expect(messages(loop, "errors")).toMatch(/nodes that do not wait \(texts, conditions, requests\) loop back to "a" without a question in between/);
