@@ -274,6 +274,19 @@ describe("the compiler", () => {
     expect(menu(nodes({ text: "No free slots." })).errors).toEqual([]);
   });
 
+  it("refuses a menu whose declared and set variables are more than a conversation holds: the answer beyond them would be lost", () => {
+    const declared = (n: number) => Object.fromEntries(Array.from({ length: n }, (_, i) => [`v${i}`, {}]));
+    const named = (variables: Record<string, unknown>, v = "name") =>
+      menu({ name: { type: "input", text: "Your name?", var: v, next: { text: "Thanks, {{vars.name}}.", webhook: "https://hooks.example.com/done" } } }, { variables });
+    const over = named(declared(VARS_MAX));
+    expect(over.menu).toBeNull();
+    expect(messages(over, "errors")).toBe(
+      `$.nodes.name: variable "name" is one more than a conversation holds: the menu declares ${VARS_MAX} and its inputs, requests and dynamic questions set more, at most ${VARS_MAX} names in all; reuse a name or save fewer values`,
+    );
+    expect(named(declared(VARS_MAX - 1)).errors).toEqual([]);
+    expect(named(declared(VARS_MAX), "v0").errors).toEqual([]);
+  });
+
   it("refuses loops of nodes that do not wait, and more than two requests in a row", () => {
     const loop = menu({ a: { type: "condition", when: [{ if: { var: "x", exists: true }, next: "b" }], else: "a" }, b: { type: "text", text: "t", next: "a" } });
     expect(messages(loop, "errors")).toMatch(/nodes that do not wait \(texts, conditions, requests\) loop back to "a" without a question in between/);
