@@ -88,11 +88,16 @@ export function tapped(menu: CompiledMenu, session: Session & { pending: Asked }
   // No context, or the pending question's uuid is not known yet and the context names no earlier question.
   const current = optionOf(menu, pending, id);
   if (current) return { kind: "pending", option: current };
+  let older: Asked | undefined;
   for (let i = session.asked.length - 1; i >= 0; i--) {
     const asked = session.asked[i]!;
-    if (asked.conversation !== session.conversation) continue;
+    if (asked.conversation !== session.conversation) {
+      older ??= optionOf(menu, asked, id) === null ? undefined : asked;
+      continue;
+    }
     const option = optionOf(menu, asked, id);
     if (option) return { kind: "earlier", asked, option };
   }
-  return { kind: "none" };
+  // A button of an earlier conversation (before a restart): stale, as with context, never a wrong answer here.
+  return older === undefined ? { kind: "none" } : { kind: "earlier", asked: older, option: null };
 }

@@ -270,6 +270,11 @@ const ROWS: Record<Outcome, Row[]> = {
       check: (p) => expect(p.session?.answers).toEqual([]),
     },
     {
+      name: "the same without context.message_uuid: a button of the conversation before a restart is stale, not a wrong answer",
+      run: () => step(step(atDrinks(), text("menu")).state, tap("latte")).plan,
+      check: (p) => expect([p.node, p.session?.attempts, p.session?.answers]).toEqual(["welcome", 0, []]),
+    },
+    {
       name: "a tap on an earlier dynamic question that no longer keeps what it showed is stale, not a wrong answer: no attempt counted",
       run: () => {
         const s = atP4();
