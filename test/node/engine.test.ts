@@ -803,6 +803,31 @@ describe("the engine's invariants", () => {
     expect(keys[1]).toBe(keys[0]);
   });
 
+  it("an order completed, then the agent command and a hand back, then a second order: its completion has its own id and only its own answers", () => {
+    const base = reminding.menu;
+    const confirm = base.nodes["confirm"]!;
+    if (confirm.kind !== "question") throw new Error("confirm is a question");
+    const ordering: MenuRef = {
+      version: 1,
+      menu: {
+        ...base,
+        nodes: { ...base.nodes, confirm: { ...confirm, options: confirm.options.map((o) => (o.id === "yes" ? { ...o, next: { text: "Thanks", webhook: "https://hooks.example/orders" } } : o)) } },
+      },
+    };
+    const order = (s: State, drink: string, size: string) => {
+      for (const id of ["order", drink, size]) s = step(s, tap(id), { menu: ordering }).state;
+      return step(s, tap("yes"), { menu: ordering });
+    };
+    const first = order(step(fresh(), text("hi"), { menu: ordering }).state, "latte", "large");
+    const over = step(first.state, text("agent"), { menu: ordering }).state;
+    const back = decideHandBack({ session: over.session, sent: over.sent, optedOut: false, ref: ordering, now: at(60), writer: "w" });
+    expect(back.node).toBe("welcome");
+    const second = order(apply(over, back, true), "espresso", "small");
+    const [a, b] = [first, second].map((o) => o.plan.perform!.owed.completions.find((c) => c.type === undefined)!);
+    expect(b!.key).not.toBe(a!.key);
+    expect(b!.answers.map((x) => x.id)).toEqual(["order", "espresso", "small", "yes"]);
+  });
+
   it("a business start is refused for a customer who opted out", () => {
     expect(decideStart({ session: null, sent: null, optedOut: true, ref: cafe, who, now: T0, writer: "w" }).outcome).toBe("opted_out");
   });
