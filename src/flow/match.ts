@@ -38,7 +38,9 @@ export function typedOption(question: Waiting, text: string, asked?: Asked): Com
   // A number in another script's digits (Arabic-Indic, Persian) is the same position.
   const position = asciiDigits(word);
   if (titled !== undefined || !isPosition(position)) return titled ?? null;
-  return shown.some((o) => o.words.some((w) => /^\d+$/.test(w))) ? null : (shown[Number(position) - 1] ?? null);
+  // Titles only: a number among an option's synonyms ("12" for "Medium (12 oz)") is matched above, and leaves the
+  // positions of the others alone.
+  return shown.some((o) => /^\d+$/.test(normaliseWords(o.title))) ? null : (shown[Number(position) - 1] ?? null);
 }
 
 /** What a tap answers. */

@@ -828,6 +828,23 @@ describe("the engine's invariants", () => {
     expect(b!.answers.map((x) => x.id)).toEqual(["order", "espresso", "small", "yes"]);
   });
 
+  it("a number among an option's synonyms leaves typed positions working; numbers as titles still turn them off", () => {
+    const sizes = (titles: string[], synonyms: string[][]): MenuRef => ({
+      version: 1,
+      menu: parseMenu({
+        id: "sizes",
+        start: "size",
+        nodes: { size: { type: "question", text: "Which size?", options: titles.map((title, i) => ({ id: `s${i}`, title, synonyms: synonyms[i], next: { text: "ok" } })) } },
+      }),
+    });
+    const answered = (menu: MenuRef, typed: string) => step(step(fresh(), text("hi"), { menu }).state, text(typed), { menu }).plan.session?.answers.at(-1)?.id;
+    const oz = sizes(["Small (8 oz)", "Medium (12 oz)", "Large (16 oz)"], [["8"], ["12"], ["16"]]);
+    expect(answered(oz, "2")).toBe("s1");
+    expect(answered(oz, "12")).toBe("s1");
+    expect(answered(oz, "16")).toBe("s2");
+    expect(answered(sizes(["2", "4", "6"], [[], [], []]), "3")).toBeUndefined();
+  });
+
   it("a business start is refused for a customer who opted out", () => {
     expect(decideStart({ session: null, sent: null, optedOut: true, ref: cafe, who, now: T0, writer: "w" }).outcome).toBe("opted_out");
   });
