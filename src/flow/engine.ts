@@ -5,7 +5,7 @@
  */
 import { defined } from "../defined.js";
 import { DEFAULT_TEXTS, TEMPLATE_NODE, waitingAt, type CompiledMenu } from "../menus/compiled.js";
-import { templateMessage } from "./render.js";
+import { templateMessage, textMessage } from "./render.js";
 import { answer } from "./answer.js";
 import { commandOf } from "./match.js";
 import { begin, fetching, invite, nothing, plan, type MenuRef } from "./plan.js";
@@ -273,7 +273,7 @@ function inboundPlan(input: InboundInput): Plan {
   if (command === "stop") {
     const base = session ?? blankSession(menuOf && { id: menuOf.menu.id, version: menuOf.version }, who, now, null, event.messageUuid);
     const stopped: Session = markHandled({ ...base, pending: null, optedOut: true, updatedAt: now }, event.messageUuid, now);
-    return { ...plan("stopped", stopped, ctx, [{ type: "text", text: texts.stopped }], [], prior), optOut: "set" };
+    return { ...plan("stopped", stopped, ctx, [textMessage(texts.stopped, stopped)], [], prior), optOut: "set" };
   }
   if (isHandedOver(session)) {
     // A person has the conversation: the message goes to them, signed, and the bot says nothing.
@@ -284,11 +284,15 @@ function inboundPlan(input: InboundInput): Plan {
   }
   const desk = command === "agent" && menuOf !== null ? agentDesk(menuOf.menu) : null;
   if (desk !== null && menuOf !== null) {
-    const base = session ?? blankSession({ id: menuOf.menu.id, version: menuOf.version }, who, now, null, event.messageUuid);
+    // After a conversation ended the handover opens a new one: handed back, the menu's next completion must not carry
+    // the ended one's id (receivers deduplicate on it, and would drop a second order) or its answers.
+    const base = isActive(session)
+      ? session
+      : blankSession({ id: menuOf.menu.id, version: menuOf.version }, { ...who, ...defined({ profileName: who.profileName ?? session?.profileName }) }, now, session, event.messageUuid);
     const asked = base.pending ? { ...base, asked: keepLast([...base.asked, base.pending], ASKED_MAX) } : base;
     const over = handOver(menuOf, markHandled(withProfile(asked, event), event.messageUuid, now), desk, now);
     const text = menuOf.menu.settings.handover?.text;
-    return plan("handed_over", over.session, ctx, text === undefined ? [] : [{ type: "text", text }], over.completions, prior);
+    return plan("handed_over", over.session, ctx, text === undefined ? [] : [textMessage(text, over.session)], over.completions, prior);
   }
   if (command === "restart" || command === "start") return start();
 
@@ -299,7 +303,7 @@ function inboundPlan(input: InboundInput): Plan {
       // A tap answers a message we sent, so a missing session is more likely not visible yet than gone.
       if (session === null && fresh) return nothing("behind");
       const base = session ?? blankSession(null, who, now, null, event.messageUuid);
-      return plan("ended", markHandled({ ...base, updatedAt: now }, event.messageUuid, now), ctx, [{ type: "text", text: texts.ended }], [], prior);
+      return plan("ended", markHandled({ ...base, updatedAt: now }, event.messageUuid, now), ctx, [textMessage(texts.ended, withProfile(base, event))], [], prior);
     }
     return start();
   }

@@ -38,14 +38,16 @@ export function typedOption(question: Waiting, text: string, asked?: Asked): Com
   // A number in another script's digits (Arabic-Indic, Persian) is the same position.
   const position = asciiDigits(word);
   if (titled !== undefined || !isPosition(position)) return titled ?? null;
-  return shown.some((o) => o.words.some((w) => /^\d+$/.test(w))) ? null : (shown[Number(position) - 1] ?? null);
+  // Titles only: a number among an option's synonyms ("12" for "Medium (12 oz)") is matched above, and leaves the
+  // positions of the others alone.
+  return shown.some((o) => /^\d+$/.test(normaliseWords(o.title))) ? null : (shown[Number(position) - 1] ?? null);
 }
 
 /** What a tap answers. */
 export type Tapped =
   /** The pending question. */
   | { kind: "pending"; option: CompiledOption }
-  /** A question this session asked before (in this conversation or an earlier one). */
+  /** A question this session asked before (in this conversation or an earlier one); null: its option is not known (stale). */
   | { kind: "earlier"; asked: Asked; option: CompiledOption | null }
   /** A message this session does not know as a question of its own: superseded, or sent by a racing step. */
   | { kind: "unknown" }
@@ -81,17 +83,23 @@ export function tapped(menu: CompiledMenu, session: Session & { pending: Asked }
     if (earlier === undefined) return { kind: "unknown" };
     // A question of an earlier conversation may belong to another menu: it is stale whatever its options were.
     if (earlier.conversation !== session.conversation) return { kind: "earlier", asked: earlier, option: null };
-    const option = optionOf(menu, earlier, id);
-    return option ? { kind: "earlier", asked: earlier, option } : { kind: "none" };
+    // A tap on an earlier message is never a wrong answer to the pending question: when that message's option is no
+    // longer known (a dynamic question keeps what it showed only while among the newest, SHOWN_KEPT), it is stale.
+    return { kind: "earlier", asked: earlier, option: optionOf(menu, earlier, id) };
   }
   // No context, or the pending question's uuid is not known yet and the context names no earlier question.
   const current = optionOf(menu, pending, id);
   if (current) return { kind: "pending", option: current };
+  let older: Asked | undefined;
   for (let i = session.asked.length - 1; i >= 0; i--) {
     const asked = session.asked[i]!;
-    if (asked.conversation !== session.conversation) continue;
+    if (asked.conversation !== session.conversation) {
+      older ??= optionOf(menu, asked, id) === null ? undefined : asked;
+      continue;
+    }
     const option = optionOf(menu, asked, id);
     if (option) return { kind: "earlier", asked, option };
   }
-  return { kind: "none" };
+  // A button of an earlier conversation (before a restart): stale, as with context, never a wrong answer here.
+  return older === undefined ? { kind: "none" } : { kind: "earlier", asked: older, option: null };
 }

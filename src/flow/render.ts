@@ -2,6 +2,7 @@
 import { defined } from "../defined.js";
 import type { CompiledInput, CompiledMenu, CompiledNode, CompiledQuestion, CompiledTemplate, Target } from "../menus/compiled.js";
 import { LIMITS } from "../menus/limits.js";
+import type { Interactive } from "../menus/schema.js";
 import { fillPlaceholders, type PlaceholderValues } from "../menus/words.js";
 import { unreachable } from "../unreachable.js";
 import { clip } from "./clip.js";
@@ -19,7 +20,8 @@ export function valuesOf(session: Session): PlaceholderValues {
   return { answers, ...defined({ vars: session.vars && new Map(Object.entries(session.vars)), profileName: session.profileName }) };
 }
 
-const withNote = (body: string, note: string | undefined) => (note === undefined ? body : `${note}\n\n${body}`);
+/** A note (a re-prompt, "the menu has moved on") before the body, its placeholders filled as the body's are. */
+const withNote = (body: string, note: string | undefined, values: PlaceholderValues) => (note === undefined ? body : `${fillPlaceholders(note, values)}\n\n${body}`);
 
 /** What a text whose placeholders all came out empty is sent as: WhatsApp refuses a blank body or text (422). */
 export const BLANK_TEXT = "…";
@@ -30,23 +32,46 @@ const filled = (text: string, max: number) => {
   return out.trim() === "" ? BLANK_TEXT : out;
 };
 
-/** The question as sent: placeholders filled, optionally with a short note before the body. */
+/**
+ * The question's text header and footer with their placeholders filled and clipped; one that comes out blank is
+ * left out, as WhatsApp refuses an empty header or footer text.
+ */
+function framed(interactive: Interactive, values: PlaceholderValues): Interactive {
+  const { header, footer, ...rest } = interactive;
+  const headerText = header?.type === "text" ? clip(fillPlaceholders(header.text, values), LIMITS.headerText) : undefined;
+  const footerText = footer === undefined ? undefined : clip(fillPlaceholders(footer.text, values), LIMITS.footer);
+  return {
+    ...rest,
+    ...(header === undefined || (headerText !== undefined && headerText.trim() === "") ? {} : { header: headerText === undefined ? header : { type: "text", text: headerText } }),
+    ...(footerText === undefined || footerText.trim() === "" ? {} : { footer: { text: footerText } }),
+  } as Interactive;
+}
+
+const hasPlaceholders = (interactive: Interactive) => (interactive.header?.type === "text" && interactive.header.text.includes("{{")) || (interactive.footer?.text.includes("{{") ?? false);
+
+/** The question as sent: placeholders filled (body, text header, footer), optionally with a short note before the body. */
 export function questionMessage(question: CompiledQuestion, session: Session, note?: string): Outgoing {
-  const body = fillPlaceholders(question.interactive.body.text, valuesOf(session));
-  const text = withNote(body, note);
-  if (text === question.interactive.body.text) return { type: "interactive", interactive: question.interactive };
-  return { type: "interactive", interactive: { ...question.interactive, body: { text: filled(text, LIMITS.body) } } };
+  const values = valuesOf(session);
+  const body = fillPlaceholders(question.interactive.body.text, values);
+  const text = withNote(body, note, values);
+  const framing = hasPlaceholders(question.interactive);
+  if (text === question.interactive.body.text && !framing) return { type: "interactive", interactive: question.interactive };
+  const base = framing ? framed(question.interactive, values) : question.interactive;
+  return { type: "interactive", interactive: { ...base, body: { text: filled(text, LIMITS.body) } } as Interactive };
 }
 
 /** A dynamic question's page as sent. */
 export function shownMessage(question: CompiledQuestion, shown: readonly ShownOption[], session: Session, note?: string): Outgoing {
-  const body = filled(withNote(fillPlaceholders(question.interactive.body.text, valuesOf(session)), note), LIMITS.body);
-  return { type: "interactive", interactive: pageMessage(question, shown, body) };
+  const values = valuesOf(session);
+  const body = filled(withNote(fillPlaceholders(question.interactive.body.text, values), note, values), LIMITS.body);
+  const page = pageMessage(question, shown, body);
+  return { type: "interactive", interactive: hasPlaceholders(page) ? framed(page, values) : page };
 }
 
 /** An input question as sent: its text, or WhatsApp's location request message. */
 export function inputMessage(node: CompiledInput, session: Session, note?: string): Outgoing {
-  const text = filled(withNote(fillPlaceholders(node.text, valuesOf(session)), note), LIMITS.body);
+  const values = valuesOf(session);
+  const text = filled(withNote(fillPlaceholders(node.text, values), note, values), LIMITS.body);
   return node.rule.type === "location" && node.rule.request ? { type: "location_request", text } : { type: "text", text };
 }
 

@@ -13,7 +13,7 @@ export const ASKED_MAX = 20;
 /** Answers a session keeps: a menu that loops must not grow its session without bound (Deno KV takes 64 KiB). */
 export const ANSWERS_MAX = 100;
 /** Variables a conversation holds, and the characters of each value. */
-export const VARS_MAX = 20;
+export { VARS_MAX } from "../menus/limits.js";
 export const VAR_VALUE_MAX = 1024;
 /** What a variable may be called: letters, digits and `_`, starting with a letter. */
 export const VAR_NAME = /^[A-Za-z][A-Za-z0-9_]{0,31}$/;

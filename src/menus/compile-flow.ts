@@ -107,6 +107,12 @@ export function patternProblem(pattern: string, flags = ""): string | null {
   return null;
 }
 
+/** A `YYYY-MM-DD` (as the schema has checked) that names a real day: not 2026-02-30 or 2026-13-01. */
+const isCalendarDay = (day: string) => {
+  const date = new Date(`${day}T00:00:00Z`);
+  return !Number.isNaN(date.getTime()) && date.toISOString().slice(0, 10) === day;
+};
+
 /** Problems of one data node that the schema cannot see: URLs, patterns, body size. */
 export function checkDataNode(id: string, node: CompiledNode, allowLocal: boolean, errors: MenuProblem[]): void {
   const base = ["nodes", id];
@@ -119,6 +125,16 @@ export function checkDataNode(id: string, node: CompiledNode, allowLocal: boolea
       }
       if (r.type === "text" && r.minLength > r.maxLength) errors.push({ path: jsonPath([...base, "validate"]), message: "minLength is more than maxLength" });
       if (r.type === "number" && r.min !== undefined && r.max !== undefined && r.min > r.max) errors.push({ path: jsonPath([...base, "validate"]), message: "min is more than max" });
+      if (r.type === "date") {
+        for (const bound of ["min", "max"] as const) {
+          const day = r[bound];
+          if (day !== undefined && day !== "today" && !isCalendarDay(day))
+            errors.push({ path: jsonPath([...base, "validate", bound]), message: `${bound} "${day}" is not a day of the calendar; write a real date as YYYY-MM-DD, or "today"` });
+        }
+        // YYYY-MM-DD compares as text; "today" moves, so only two written dates can be seen to exclude every answer.
+        if (r.min !== undefined && r.max !== undefined && r.min !== "today" && r.max !== "today" && r.min > r.max)
+          errors.push({ path: jsonPath([...base, "validate"]), message: `min ${r.min} is after max ${r.max}, so no date would ever be accepted; swap them` });
+      }
       return;
     }
     case "request": {
@@ -162,7 +178,12 @@ export function chainProblems(menu: CompiledMenu, errors: MenuProblem[]): void {
     const node = nodes[id];
     if (node === undefined) return { messages: 0, requests: 0 };
     if (onPath.has(id)) {
-      const kinds = [...onPath].every((n) => nodes[n]?.kind === "text") ? "text nodes" : "nodes that do not wait (texts, conditions, requests)";
+      const path = [...onPath];
+      const kinds = path.every((n) => nodes[n]?.kind === "text")
+        ? "text nodes"
+        : path.some((n) => nodes[n]?.kind === "question")
+          ? "nodes that do not wait (texts, conditions, requests, and a dynamic question whose list is empty)"
+          : "nodes that do not wait (texts, conditions, requests)";
       if (!looped.has(id)) errors.push({ path: jsonPath(["nodes", id]), message: `${kinds} loop back to "${id}" without a question in between` });
       looped.add(id);
       return { messages: 0, requests: 0 };
@@ -170,7 +191,9 @@ export function chainProblems(menu: CompiledMenu, errors: MenuProblem[]): void {
     onPath.add(id);
     let messages = 0;
     let requests = 0;
-    for (const next of followedBy(node)) {
+    // A dynamic question with an empty list does not wait: it goes on at once to its empty exit (else the fallback).
+    const empty = node.kind === "question" && node.dynamic !== undefined ? (node.dynamic.empty ?? menu.settings.fallback ?? undefined) : undefined;
+    for (const next of [...followedBy(node), ...(empty !== undefined && "node" in empty ? [empty.node] : [])]) {
       const c = visit(next);
       messages = Math.max(messages, c.messages);
       requests = Math.max(requests, c.requests);
@@ -178,7 +201,8 @@ export function chainProblems(menu: CompiledMenu, errors: MenuProblem[]): void {
     // A closing text sent on at once counts as a message of the chain too.
     if (!["question", "input"].includes(node.kind) && exitsOf(node).some(([, t]) => "text" in t)) messages = Math.max(messages, 1);
     onPath.delete(id);
-    const own = { messages: messages + messagesOf(node), requests: requests + (node.kind === "request" ? 1 : 0) };
+    // Shown, the dynamic question is the chain's one message; empty, it sends nothing itself.
+    const own = { messages: empty === undefined ? messages + messagesOf(node) : Math.max(messages, messagesOf(node)), requests: requests + (node.kind === "request" ? 1 : 0) };
     cost.set(id, own);
     return own;
   };

@@ -6,9 +6,9 @@ import { MenuInvalidError, type MenuProblem } from "../errors.js";
 import { shapeProblem } from "./shape.js";
 import { DEFAULT_COMMANDS, DEFAULT_TEXTS, MORE_ID, type CompiledMenu, type CompiledNode, type CompiledOption, type CompiledReminders, type CompiledTemplate, type Target } from "./compiled.js";
 import { destinationProblem } from "../public-url.js";
-import { LIMITS, charLength } from "./limits.js";
+import { LIMITS, VARS_MAX, charLength } from "./limits.js";
 import { buildCondition, buildDynamic, buildInput, buildRequest, chainProblems, checkDataNode, lintData } from "./compile-flow.js";
-import { exitsOf, successors, textsOf } from "./nodes.js";
+import { exitsOf, setsOf, successors, textsOf } from "./nodes.js";
 import { unreachable } from "../unreachable.js";
 import { menuSchema, type Destination, type DynamicQuestion, type Interactive, type MenuNodeDoc, type RawQuestion, type RemindersDoc, type ShorthandQuestion, type TemplateDoc } from "./schema.js";
 import { normaliseWords, placeholdersIn } from "./words.js";
@@ -304,6 +304,18 @@ export function checkMenu(input: unknown, options: CheckOptions = {}): MenuRepor
       checkTarget(o.next, shorthand ? [...where, "next"] : where);
       if (o.id === MORE_ID) errors.push({ path: jsonPath(where), message: `option id "${MORE_ID}" is reserved for the More… row of dynamic questions; choose another id` });
       for (const w of o.words) commandClash(w, o.title, "option", where);
+      // Sent as written: a customer would see the braces, and a title is also what they tap and type.
+      for (const [field, value] of [
+        ["title", o.title],
+        ["description", o.description ?? ""],
+      ] as const) {
+        const p = placeholdersIn(value)[0];
+        if (p !== undefined)
+          errors.push({
+            path: jsonPath(where),
+            message: `option ${field} "${value}" holds the placeholder {{${p}}}, which is sent as written: placeholders are filled in a question's text, header and footer only; write the ${field} out`,
+          });
+      }
       const other = idsSeen.get(o.id);
       if (other !== undefined && other !== id)
         warnings.push({ path: jsonPath(where), message: `reply id "${o.id}" is also used by question "${other}"; a late tap on one looks like an answer to the other` });
@@ -318,6 +330,20 @@ export function checkMenu(input: unknown, options: CheckOptions = {}): MenuRepor
         if (authored.findIndex((x) => x.id === o.id) !== i) errors.push({ path: jsonPath([...base, "options", i, "id"]), message: `option id "${o.id}" is used twice in this question` });
         seen.set(key, i);
       });
+    }
+  }
+  // A conversation holds VARS_MAX variables, the declared ones included: a name beyond that would never be set, so
+  // an answer or a saved value would be lost without a word (empty in texts, missing from the completion).
+  const names = new Set(Object.keys(menu.variables));
+  for (const [id, node] of Object.entries(nodes)) {
+    for (const v of setsOf(node).vars) {
+      if (names.has(v)) continue;
+      names.add(v);
+      if (names.size === VARS_MAX + 1)
+        errors.push({
+          path: jsonPath(["nodes", id]),
+          message: `variable "${v}" is one more than a conversation holds: the menu declares ${Object.keys(menu.variables).length} and its inputs, requests and dynamic questions set more, at most ${VARS_MAX} names in all; reuse a name or save fewer values`,
+        });
     }
   }
   if (errors.length > 0) return { menu: null, errors, warnings };

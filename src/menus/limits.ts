@@ -1,5 +1,7 @@
 /** Bounds that keep a customer's answer, and a pattern run on it, cheap. */
 export const INPUT_LIMITS = { textMax: 1000, regexPatternMax: 200, regexInputMax: 200, choicesMax: 50 } as const;
+/** Variables a conversation holds (start variables and those its nodes set, together). */
+export const VARS_MAX = 20;
 /** A request's bounds: the step's deadline must hold its sends too. */
 export const REQUEST_LIMITS = { timeoutDefaultMs: 3000, timeoutMaxMs: 5000, timeoutMinMs: 200, savesMax: 20, listsMax: 2, pathMax: 200, bodyMax: 8192 } as const;
 

@@ -80,11 +80,17 @@ export function textsOf(id: string, node: CompiledNode): Array<[PropertyKey[], s
   const closing = exitsOf(node).flatMap(([path, t]): Array<[PropertyKey[], string]> => ("text" in t ? [[["nodes", id, ...path], t.text]] : []));
   switch (node.kind) {
     case "question":
-      return [[["nodes", id], node.interactive.body.text], ...closing];
+      return [
+        [["nodes", id], node.interactive.body.text],
+        ...(node.interactive.header?.type === "text" ? [[["nodes", id, "header"], node.interactive.header.text] as [PropertyKey[], string]] : []),
+        ...(node.interactive.footer === undefined ? [] : [[["nodes", id, "footer"], node.interactive.footer.text] as [PropertyKey[], string]]),
+        ...repromptOf(id, node.reprompt),
+        ...closing,
+      ];
     case "text":
       return [[["nodes", id, "text"], node.text]];
     case "input":
-      return [[["nodes", id, "text"], node.text], ...closing];
+      return [[["nodes", id, "text"], node.text], ...repromptOf(id, node.reprompt), ...closing];
     case "request":
       return [[["nodes", id, "url"], node.url], ...stringsIn(node.body, ["nodes", id, "body"]), ...closing];
     case "condition":
@@ -95,6 +101,8 @@ export function textsOf(id: string, node: CompiledNode): Array<[PropertyKey[], s
       return unreachable(node);
   }
 }
+
+const repromptOf = (id: string, reprompt: string | undefined): Array<[PropertyKey[], string]> => (reprompt === undefined ? [] : [[["nodes", id, "reprompt"], reprompt]]);
 
 /** The strings of a JSON value, with their paths. */
 function stringsIn(value: unknown, path: PropertyKey[]): Array<[PropertyKey[], string]> {

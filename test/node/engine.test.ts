@@ -10,7 +10,7 @@ import { catchUp, effectCount, markDeliveryFailed, sessionLifetime, TEMPLATE_WAI
 import { undoSize } from "../../src/flow/vars.js";
 import { TEMPLATE_NODE } from "../../src/menus/compiled.js";
 import type { FetchResult, InboundEvent, Outcome, Plan, SentRecord, Session } from "../../src/flow/types.js";
-import { parseMenu } from "../../src/menus/compile.js";
+import { checkMenu, parseMenu } from "../../src/menus/compile.js";
 import { decideTimer } from "../../src/flow/timers.js";
 import { decideAgentReply, decideHandBack } from "../../src/flow/agent.js";
 
@@ -268,6 +268,21 @@ const ROWS: Record<Outcome, Row[]> = {
         return step(step(s, text("menu")).state, tap("latte", { context: drinkList })).plan;
       },
       check: (p) => expect(p.session?.answers).toEqual([]),
+    },
+    {
+      name: "the same without context.message_uuid: a button of the conversation before a restart is stale, not a wrong answer",
+      run: () => step(step(atDrinks(), text("menu")).state, tap("latte")).plan,
+      check: (p) => expect([p.node, p.session?.attempts, p.session?.answers]).toEqual(["welcome", 0, []]),
+    },
+    {
+      name: "a tap on an earlier dynamic question that no longer keeps what it showed is stale, not a wrong answer: no attempt counted",
+      run: () => {
+        const s = atP4();
+        const p1 = s.phone[0]!.uuid;
+        expect(s.session?.asked[0]?.options).toBeUndefined();
+        return step(s, tap("i5", { context: p1 }), { menu: picking }).plan;
+      },
+      check: (p) => expect([p.node, p.session?.attempts]).toEqual(["p4", 0]),
     },
   ],
   rewound: [
@@ -788,6 +803,48 @@ describe("the engine's invariants", () => {
     expect(keys[1]).toBe(keys[0]);
   });
 
+  it("an order completed, then the agent command and a hand back, then a second order: its completion has its own id and only its own answers", () => {
+    const base = reminding.menu;
+    const confirm = base.nodes["confirm"]!;
+    if (confirm.kind !== "question") throw new Error("confirm is a question");
+    const ordering: MenuRef = {
+      version: 1,
+      menu: {
+        ...base,
+        nodes: { ...base.nodes, confirm: { ...confirm, options: confirm.options.map((o) => (o.id === "yes" ? { ...o, next: { text: "Thanks", webhook: "https://hooks.example/orders" } } : o)) } },
+      },
+    };
+    const order = (s: State, drink: string, size: string) => {
+      for (const id of ["order", drink, size]) s = step(s, tap(id), { menu: ordering }).state;
+      return step(s, tap("yes"), { menu: ordering });
+    };
+    const first = order(step(fresh(), text("hi"), { menu: ordering }).state, "latte", "large");
+    const over = step(first.state, text("agent"), { menu: ordering }).state;
+    const back = decideHandBack({ session: over.session, sent: over.sent, optedOut: false, ref: ordering, now: at(60), writer: "w" });
+    expect(back.node).toBe("welcome");
+    const second = order(apply(over, back, true), "espresso", "small");
+    const [a, b] = [first, second].map((o) => o.plan.perform!.owed.completions.find((c) => c.type === undefined)!);
+    expect(b!.key).not.toBe(a!.key);
+    expect(b!.answers.map((x) => x.id)).toEqual(["order", "espresso", "small", "yes"]);
+  });
+
+  it("a number among an option's synonyms leaves typed positions working; numbers as titles still turn them off", () => {
+    const sizes = (titles: string[], synonyms: string[][]): MenuRef => ({
+      version: 1,
+      menu: parseMenu({
+        id: "sizes",
+        start: "size",
+        nodes: { size: { type: "question", text: "Which size?", options: titles.map((title, i) => ({ id: `s${i}`, title, synonyms: synonyms[i], next: { text: "ok" } })) } },
+      }),
+    });
+    const answered = (menu: MenuRef, typed: string) => step(step(fresh(), text("hi"), { menu }).state, text(typed), { menu }).plan.session?.answers.at(-1)?.id;
+    const oz = sizes(["Small (8 oz)", "Medium (12 oz)", "Large (16 oz)"], [["8"], ["12"], ["16"]]);
+    expect(answered(oz, "2")).toBe("s1");
+    expect(answered(oz, "12")).toBe("s1");
+    expect(answered(oz, "16")).toBe("s2");
+    expect(answered(sizes(["2", "4", "6"], [[], [], []]), "3")).toBeUndefined();
+  });
+
   it("a business start is refused for a customer who opted out", () => {
     expect(decideStart({ session: null, sent: null, optedOut: true, ref: cafe, who, now: T0, writer: "w" }).outcome).toBe("opted_out");
   });
@@ -801,6 +858,88 @@ describe("the engine's invariants", () => {
     const plan = decideStart({ session: step(fresh(), text("hi")).state.session, sent: null, optedOut: false, ref: { menu, version: 1 }, who, now: T0, writer: "w" });
     const sent = plan.perform!.owed.sends[0]!;
     expect(sent.type === "interactive" && sent.interactive.body.text).toBe("[] []");
+  });
+
+  it("placeholders in a question's header and footer are filled and clipped; one that comes out blank is left out", () => {
+    const doc = (header: string, footer: string) => ({
+      id: "framed",
+      start: "q",
+      variables: { table: {} },
+      nodes: { q: { type: "question", text: "Ready?", header, footer, options: [{ id: "a", title: "Yes", next: { text: "ok" } }] } },
+    });
+    const first = (header: string, footer: string, vars: Record<string, string>) => {
+      const plan = decideStart({
+        session: step(fresh(), text("hi")).state.session,
+        sent: null,
+        optedOut: false,
+        ref: { menu: parseMenu(doc(header, footer)), version: 1 },
+        who: { ...who, profileName: "Ada", vars },
+        now: T0,
+        writer: "w",
+      });
+      const sent = plan.perform!.owed.sends[0]!;
+      if (sent.type !== "interactive") throw new Error("a question is interactive");
+      return sent.interactive;
+    };
+    const filled = first("Hi {{profile.name}}", "Table {{vars.table}}", { table: "7" });
+    expect(filled.header).toEqual({ type: "text", text: "Hi Ada" });
+    expect(filled.footer).toEqual({ text: "Table 7" });
+    const long = first("Hi {{vars.table}}", "{{vars.table}}", { table: "x".repeat(100) });
+    expect([...(long.header?.type === "text" ? long.header.text : "")]).toHaveLength(60);
+    expect([...(long.footer?.text ?? "")]).toHaveLength(60);
+    const blank = first("{{vars.table}}", "{{vars.table}}", {});
+    expect(blank.header).toBeUndefined();
+    expect(blank.footer).toBeUndefined();
+  });
+
+  it("placeholders in re-prompts, the stop and ended texts and the agent command's handover text are filled, not sent as written", () => {
+    const menu: MenuRef = {
+      version: 1,
+      menu: parseMenu({
+        id: "named",
+        start: "q",
+        settings: {
+          texts: { reprompt: "Sorry {{profile.name}}, tap a button.", stopped: "Bye {{profile.name}}.", ended: "That chat ended, {{profile.name}}." },
+          handover: { webhook: AGENTS, text: "{{profile.name}}, a person will answer you here." },
+        },
+        nodes: {
+          q: { type: "question", text: "Tea or coffee?", options: [{ id: "tea", title: "Tea", next: "i" }] },
+          i: { type: "input", text: "Your table?", var: "table", validate: { type: "number" }, reprompt: "{{answers.q.title}} for which table, {{profile.name}}?", next: { text: "ok" } },
+        },
+      }),
+    };
+    const ada = (e: InboundEvent): InboundEvent => ({ ...e, profileName: "Ada" });
+    const said = (p: Plan) => p.perform!.owed.sends.map((m) => (m.type === "text" ? m.text : m.type === "interactive" ? m.interactive.body.text : m.type));
+    let s = step(fresh(), ada(text("hi")), { menu }).state;
+    expect(said(step(s, ada(text("milk")), { menu }).plan)).toEqual(["Sorry Ada, tap a button.\n\nTea or coffee?"]);
+    s = step(s, ada(tap("tea")), { menu }).state;
+    expect(said(step(s, ada(text("window")), { menu }).plan)).toEqual(["Tea for which table, Ada?\n\nYour table?"]);
+    expect(said(step(s, ada(text("agent")), { menu }).plan)).toEqual(["Ada, a person will answer you here."]);
+    expect(said(step(s, ada(text("stop")), { menu }).plan)).toEqual(["Bye Ada."]);
+    const done = step(s, ada(text("7")), { menu }).state;
+    expect(said(step(done, ada(tap("tea")), { menu }).plan)).toEqual(["That chat ended, Ada."]);
+  });
+
+  it("a placeholder in an option's title or description is refused at upload: it would be sent as written", () => {
+    const report = checkMenu({
+      id: "m",
+      start: "q",
+      nodes: {
+        q: {
+          type: "question",
+          text: "?",
+          options: [
+            { id: "a", title: "For {{profile.name}}", next: { text: "ok" } },
+            { id: "b", title: "B", description: "at {{vars.t}}", next: { text: "ok" } },
+          ],
+        },
+      },
+    });
+    expect(report.menu).toBeNull();
+    expect(report.errors.map((e) => `${e.path}: ${e.message}`)).toEqual([
+      '$.nodes.q.options[0]: option title "For {{profile.name}}" holds the placeholder {{profile.name}}, which is sent as written: placeholders are filled in a question\'s text, header and footer only; write the title out',
+      '$.nodes.q.options[1]: option description "at {{vars.t}}" holds the placeholder {{vars.t}}, which is sent as written: placeholders are filled in a question\'s text, header and footer only; write the description out',
+    ]);
   });
 
   it("a menu that loops keeps what undoes its variables within UNDO_MAX, newest first; back undoes those exactly", () => {

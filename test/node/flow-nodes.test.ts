@@ -171,6 +171,23 @@ describe("paging", () => {
     expect(pageOf([], dynamic, 0)).toBeNull();
   });
 
+  it("clips a long title or description between whole characters: never inside a family emoji, a flag or an accented letter", () => {
+    const family = "👨\u200d👩\u200d👧\u200d👦";
+    const shaded = `${"Shaded, ".repeat(8)}by the`;
+    const shown = pageOf(
+      [
+        { id: "f", title: `Family picnic table ${family} by the lake`, description: `${shaded}🇲🇦 lake` },
+        { id: "c", title: `Creme brulee for two${"e\u0301".repeat(5)}` },
+      ],
+      dynamic,
+      0,
+    )!.shown;
+    expect(shown).toEqual([
+      { id: "f", title: "Family picnic table …", description: `${shaded}…` },
+      { id: "c", title: "Creme brulee for twoe\u0301…" },
+    ]);
+  });
+
   it("leaves out a backend's item with the More… row's id: tapping it would page, not choose it", () => {
     const list = [{ id: MORE_ID, title: "Next week" }, ...items(2)];
     expect(pageOf(list, dynamic, 0)?.shown.map((o) => o.id)).toEqual(["i0", "i1"]);
@@ -203,6 +220,20 @@ describe("the compiler", () => {
     expect(text).toMatch(/\$\.nodes\.c\.body: a GET request has no body/);
   });
 
+  it("refuses a date input whose min is after its max (no answer could pass) or whose bound is no day of the calendar", () => {
+    const date = (validate: Record<string, unknown>) => menu({ d: { type: "input", text: "Which day?", var: "day", validate: { type: "date", ...validate }, next: { text: "ok" } } });
+    const swapped = date({ min: "2027-01-31", max: "2027-01-01" });
+    expect(swapped.menu).toBeNull();
+    expect(messages(swapped, "errors")).toBe("$.nodes.d.validate: min 2027-01-31 is after max 2027-01-01, so no date would ever be accepted; swap them");
+    expect(messages(date({ max: "2027-02-30" }), "errors")).toBe('$.nodes.d.validate.max: max "2027-02-30" is not a day of the calendar; write a real date as YYYY-MM-DD, or "today"');
+    for (const ok of [
+      { min: "today", max: "2028-02-29" },
+      { min: "2027-01-01", max: "2027-01-01" },
+      { min: "2027-06-01", max: "today" },
+    ])
+      expect(date(ok).errors).toEqual([]);
+  });
+
   it("refuses a choice input's value that is also a command, which typing it would never choose (as for an option title)", () => {
     const r = menu({
       seat: { type: "input", text: "Front or back?", var: "seat", validate: { type: "choice", values: ["Front", "Back"] }, next: "done" },
@@ -223,6 +254,37 @@ describe("the compiler", () => {
       },
     });
     expect(messages(raw, "errors")).toMatch(/option id "wa-menu:more" is reserved/);
+  });
+
+  it("refuses a dynamic question whose empty exit loops back to it without a question in between: an empty list would send that text again and again", () => {
+    const nodes = (empty: unknown, extra: Record<string, unknown> = {}) => ({
+      load: { type: "request", url: "https://backend.example.com/slots", lists: { slots: { path: "slots", id: "id", title: "label" } }, next: "pick", failure: { text: "Down." } },
+      pick: { type: "question", text: "Which slot?", options: { from: "slots", next: { text: "Booked." }, ...(empty === undefined ? {} : { empty }) } },
+      ...extra,
+    });
+    const looped = menu(nodes("none", { none: { type: "text", text: "No free slots right now.", next: "pick" } }));
+    expect(looped.menu).toBeNull();
+    expect(messages(looped, "errors")).toMatch(/loop back to "(pick|none)" without a question in between/);
+    // Through the menu's fallback, which an empty list without its own exit takes.
+    const viaFallback = menu(nodes(undefined, { none: { type: "text", text: "No free slots right now.", next: "pick" } }), { settings: { fallback: "none" } });
+    expect(messages(viaFallback, "errors")).toMatch(/loop back to "(pick|none)" without a question in between/);
+    // Asking again in between is a wait: accepted, as are an empty exit that ends and one that leads to a question.
+    const asks = { again: { type: "question", text: "No free slots. Try again?", options: [{ id: "retry", title: "Try again", next: "load" }] } };
+    expect(menu(nodes("again", asks)).errors).toEqual([]);
+    expect(menu(nodes({ text: "No free slots." })).errors).toEqual([]);
+  });
+
+  it("refuses a menu whose declared and set variables are more than a conversation holds: the answer beyond them would be lost", () => {
+    const declared = (n: number) => Object.fromEntries(Array.from({ length: n }, (_, i) => [`v${i}`, {}]));
+    const named = (variables: Record<string, unknown>, v = "name") =>
+      menu({ name: { type: "input", text: "Your name?", var: v, next: { text: "Thanks, {{vars.name}}.", webhook: "https://hooks.example.com/done" } } }, { variables });
+    const over = named(declared(VARS_MAX));
+    expect(over.menu).toBeNull();
+    expect(messages(over, "errors")).toBe(
+      `$.nodes.name: variable "name" is one more than a conversation holds: the menu declares ${VARS_MAX} and its inputs, requests and dynamic questions set more, at most ${VARS_MAX} names in all; reuse a name or save fewer values`,
+    );
+    expect(named(declared(VARS_MAX - 1)).errors).toEqual([]);
+    expect(named(declared(VARS_MAX), "v0").errors).toEqual([]);
   });
 
   it("refuses loops of nodes that do not wait, and more than two requests in a row", () => {
