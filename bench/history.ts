@@ -1,8 +1,9 @@
 /**
  * Customers with a past, for the product's rows: each one walked, before the run and outside any measured process,
  * through a random number of webhooks of the benchmark's own workload by the product's own conversation step, over
- * a Map and a Messages API that only answers. What that leaves in the sessions namespace (the session, its history
- * of handled messages and asked questions, the sent record) is what the row's KV is seeded with.
+ * the benchmark's in-memory KV (`memory-kv.ts`) and a Messages API that only answers. What that leaves in the
+ * sessions namespace (the session, its history of handled messages and asked questions, the sent record) is what
+ * the row's KV is seeded with.
  *
  * Why: a row's CPU per webhook depends on the mix of steps it measures and on the size of the sessions it reads and
  * writes. Without a past, a row of 10 customers (each answering hundreds of times, finishing and starting again, its
@@ -15,25 +16,15 @@ import { handleInboundEvent, type ConversationDeps } from "../src/conversation/s
 import type { MenuRef } from "../src/flow/engine.js";
 import { menuKeys, menuRepo, type StoredVersion } from "../src/store/menus.js";
 import { sessionRepo } from "../src/store/sessions.js";
-import { workersKv, type KvNamespaceLike } from "../src/store/workers-kv.js";
+import { workersKv } from "../src/store/workers-kv.js";
 import { parseInbound } from "../src/vonage/webhooks.js";
 import type { Random } from "../sim/random.js";
 import { BACKEND_ANSWER } from "./backend-server.js";
+import { memoryKv } from "./memory-kv.js";
 import { nextStep, type Customer, type Mix } from "./workload.js";
 
 /** Webhooks each customer's past is made of, at least and at most: past 25 (duplicates among them), a session's history of handled messages is full (`HANDLED_MAX`). */
 export const PAST_WEBHOOKS = { min: 25, max: 45 } as const;
-
-function mapNamespace(): KvNamespaceLike & { data: Map<string, string> } {
-  const data = new Map<string, string>();
-  return {
-    data,
-    get: (async (key: string | string[]) => (Array.isArray(key) ? new Map(key.map((k) => [k, data.get(k) ?? null])) : (data.get(key) ?? null))) as KvNamespaceLike["get"],
-    put: async (key, value) => void data.set(key, value),
-    delete: async (key) => void data.delete(key),
-    list: async () => ({ keys: [], list_complete: true }),
-  };
-}
 
 /**
  * Walks each customer through a past of `PAST_WEBHOOKS` webhooks (the first a "hi" that starts the menu) and returns
@@ -42,8 +33,8 @@ function mapNamespace(): KvNamespaceLike & { data: Map<string, string> } {
  */
 export async function walkPasts(ref: MenuRef, business: string, numbers: string[], mix: Mix, rng: Random): Promise<{ entries: Array<[string, string]>; customers: Customer[] }> {
   const sleep = async () => undefined;
-  const sessionsNs = mapNamespace();
-  const menusKv = workersKv(mapNamespace(), { sleep });
+  const sessionsNs = memoryKv();
+  const menusKv = workersKv(memoryKv(), { sleep });
   const stored: StoredVersion = { menu: null, compiled: ref.menu, publishedAt: new Date().toISOString() };
   await menusKv.put(menuKeys.version(ref.menu.id, ref.version), stored);
   await menusKv.put(menuKeys.pointer(ref.menu.id), { id: ref.menu.id, current: ref.version, latest: ref.version, updatedAt: stored.publishedAt });
@@ -83,5 +74,5 @@ export async function walkPasts(ref: MenuRef, business: string, numbers: string[
     }
     customers.push(customer);
   }
-  return { entries: [...sessionsNs.data], customers };
+  return { entries: sessionsNs.entries(), customers };
 }

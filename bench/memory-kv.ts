@@ -8,7 +8,7 @@ import type { KvNamespaceLike } from "../src/store/workers-kv.js";
 /** Workers KV refuses a shorter `expirationTtl`. */
 const TTL_MIN_SECONDS = 60;
 
-export function memoryKv(now: () => number = Date.now): KvNamespaceLike {
+export function memoryKv(now: () => number = Date.now): KvNamespaceLike & { entries(): Array<[string, string]> } {
   const entries = new Map<string, { value: string; expiresAt: number }>();
   const live = (key: string): string | null => {
     const entry = entries.get(key);
@@ -21,6 +21,12 @@ export function memoryKv(now: () => number = Date.now): KvNamespaceLike {
     return Array.isArray(key) ? new Map(key.map((k) => [k, live(k)])) : live(key);
   }
   return {
+    /** The live entries as [key, value] pairs, for seeding another store with them. */
+    entries: () =>
+      [...entries.keys()].flatMap((key) => {
+        const value = live(key);
+        return value === null ? [] : [[key, value] as [string, string]];
+      }),
     get: get as KvNamespaceLike["get"],
     async put(key, value, options) {
       const ttl = options?.expirationTtl;
