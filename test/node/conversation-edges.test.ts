@@ -1,0 +1,111 @@
+/**
+ * Edges of a conversation the engine rows do not reach, pure: a timeout outside the 24-hour window, a re-prompt on a
+ * question at WhatsApp's length limit, back to a paged list, and what a completion says after a loop.
+ */
+import { readFile } from "node:fs/promises";
+import { beforeAll, describe, expect, it } from "vitest";
+import { decideInbound, freshNeeded, needs, type MenuRef } from "../../src/flow/engine.js";
+import { effectCount, WINDOW_MS } from "../../src/flow/session.js";
+import { decideTimer } from "../../src/flow/timers.js";
+import type { FetchResult, InboundEvent, Outgoing, Plan, SentRecord, Session } from "../../src/flow/types.js";
+import { parseMenu } from "../../src/menus/compile.js";
+
+const T0 = "2026-11-30T12:00:00.000Z";
+const at = (seconds: number) => new Date(Date.parse(T0) + seconds * 1000).toISOString();
+const who = { business: "447700900000", customer: "447700900001" };
+const HOOK = "https://hooks.example.com/orders";
+let counter = 0;
+let cafe: MenuRef;
+
+beforeAll(async () => {
+  cafe = { menu: parseMenu(JSON.parse(await readFile("menus/cafe.json", "utf8"))), version: 1 };
+});
+
+interface State {
+  session: Session | null;
+  sent: SentRecord | null;
+  /** What the customer's phone got, in order. */
+  phone: Outgoing[];
+}
+const fresh = (): State => ({ session: null, sent: null, phone: [] });
+
+/** Stores and "sends" what a plan says, as the service does. */
+function apply(state: State, plan: Plan): State {
+  const next: State = { ...state, phone: [...state.phone] };
+  if (plan.session !== null) next.session = plan.session;
+  if (plan.perform !== null) {
+    const { owed, from } = plan.perform;
+    const uuids = [...plan.perform.uuids];
+    owed.sends.slice(from).forEach((m, i) => {
+      uuids[from + i] = `out-${++counter}`;
+      next.phone.push(m);
+    });
+    next.sent = { step: owed.step, done: effectCount(owed), uuids, at: T0 };
+  }
+  return next;
+}
+
+function step(state: State, content: InboundEvent["content"], menu: MenuRef, options: { now?: string; fetched?: FetchResult[]; context?: string } = {}) {
+  const now = options.now ?? T0;
+  const e: InboundEvent = { messageUuid: `in-${++counter}`, ...who, timestamp: now, content, ...(options.context === undefined ? {} : { contextUuid: options.context }) };
+  const active = needs(state.session).menu === null ? null : menu;
+  const fresh = freshNeeded(state.session, e, active) === null ? null : menu;
+  const plan = decideInbound({ session: state.session, sent: state.sent, optedOut: false, event: e, active, fresh, now, writer: `w-${++counter}`, fetched: options.fetched ?? [] });
+  return { plan, state: apply(state, plan) };
+}
+const tap = (id: string) => ({ kind: "reply" as const, id, title: id });
+const text = (t: string) => ({ kind: "text" as const, text: t });
+
+/** The queue delivers the timer the session waits on at `now`. */
+function fire(state: State, menu: MenuRef, now: string) {
+  const timer = state.session?.timer;
+  if (timer === undefined) throw new Error("the session waits on no timer");
+  const plan = decideTimer({ session: state.session, sent: state.sent, optedOut: false, message: { v: 1, ...who, ...timer }, active: menu, now, writer: `w-${++counter}` });
+  return { plan, state: apply(state, plan) };
+}
+
+describe("a timeout outside the 24-hour window", () => {
+  /** One question, reminded once after 10 minutes; the timeout ends at a closing text that names the order webhook. */
+  const menu = (): MenuRef => ({
+    version: 1,
+    menu: parseMenu({
+      id: "tea",
+      start: "ask",
+      settings: { reminders: { after: "10m", times: 1, text: "Still there?", timeout: { text: "We will leave it there.", webhook: HOOK } } },
+      nodes: { ask: { type: "question", text: "Tea or coffee?", options: [{ id: "tea", title: "Tea", next: { text: "One tea.", webhook: HOOK } }] } },
+    }),
+  });
+
+  it("still tells the business the conversation ended, with the event it gets inside the window, and sends the customer nothing", () => {
+    const tea = menu();
+    const reminded = fire(step(fresh(), text("hi"), tea).state, tea, at(600)).state;
+    const inside = fire(reminded, tea, at(1200)).plan;
+    const outside = fire(reminded, tea, at(WINDOW_MS / 1000)).plan;
+    expect(inside.outcome).toBe("timed_out");
+    expect(outside.outcome).toBe("timed_out");
+    expect(inside.perform?.owed.sends).toEqual([{ type: "text", text: "We will leave it there." }]);
+    expect(outside.perform?.owed.sends).toEqual([]);
+    const [a] = inside.perform?.owed.completions ?? [];
+    const [b] = outside.perform?.owed.completions ?? [];
+    expect(a?.webhook).toBe(HOOK);
+    expect(a?.end).toBe("ask/timeout");
+    expect({ ...b, completedAt: a?.completedAt }).toEqual(a);
+    expect(outside.session?.pending).toBeNull();
+    expect(outside.session?.timer).toBeUndefined();
+    // The completion is claimed with the timer, so a redelivery of it performs what is still owed, once.
+    expect(outside.session?.owed?.timer).toBe(reminded.session?.timer?.id);
+  });
+
+  it("whose way leads on to another question ends the conversation without writing to the customer", () => {
+    const doc = { id: "tea", start: "ask", settings: { reminders: { after: "10m", times: 0, timeout: "later" } }, nodes: {} as Record<string, unknown> };
+    doc.nodes = {
+      ask: { type: "question", text: "Tea or coffee?", options: [{ id: "tea", title: "Tea", next: { text: "One tea.", webhook: HOOK } }] },
+      later: { type: "question", text: "Shall we ask again tomorrow?", reminders: false, options: [{ id: "yes", title: "Yes", next: { text: "OK.", webhook: HOOK } }] },
+    };
+    const tea: MenuRef = { version: 1, menu: parseMenu(doc) };
+    const asked = step(fresh(), text("hi"), tea).state;
+    expect(fire(asked, tea, at(600)).plan.session?.pending?.node).toBe("later");
+    const outside = fire(asked, tea, at(WINDOW_MS / 1000));
+    expect([outside.plan.outcome, outside.plan.perform, outside.plan.session?.pending]).toEqual(["timed_out", null, null]);
+  });
+});
