@@ -51,7 +51,7 @@ export function answer(
     const resent = [...(pending.messageUuid === null ? [] : [pending.messageUuid]), ...(pending.resent ?? [])].slice(0, RESENT_MAX);
     if (resent.length > 0) again.resent = resent;
     const session: Session = { ...handled, pending: again, attempts, updatedAt: now };
-    return plan(outcome, session, ctx, [askAgain(question, handled, again, note)], [], prior);
+    return plan(outcome, session, ctx, askAgain(question, handled, again, note), [], prior);
   };
   const chosen = (outcome: Outcome, session: Session, asked: Asked, option: CompiledOption, base = handled.vars) => {
     const node = ref.menu.nodes[asked.node];
@@ -85,10 +85,10 @@ export function answer(
       if (shownBefore === undefined) return reask("back", undefined, 0);
     }
     const returned: Asked = { ...previous, ...defined({ options: shownBefore }) };
-    const message = askAgain(node, back, returned);
+    const sends = askAgain(node, back, returned);
     const shown = shownBefore === undefined ? undefined : { options: shownBefore, page: previous.page ?? 0, ...defined({ seen: previous.seen }) };
-    const arrived = arrive(ref, back, { sends: [message], question: previous.node, session: back, ...defined({ shown }) }, now, previous.undo);
-    return plan("back", arrived.session, ctx, [message], [], prior);
+    const arrived = arrive(ref, back, { sends, question: previous.node, session: back, ...defined({ shown }) }, now, previous.undo);
+    return plan("back", arrived.session, ctx, sends, [], prior);
   }
 
   const reprompt = question.reprompt ?? (question.kind === "input" ? settings.texts.invalidInput : settings.texts.reprompt);

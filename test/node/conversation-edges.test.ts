@@ -109,3 +109,50 @@ describe("a timeout outside the 24-hour window", () => {
     expect([outside.plan.outcome, outside.plan.perform, outside.plan.session?.pending]).toEqual(["timed_out", null, null]);
   });
 });
+
+describe("a re-prompt on a question at WhatsApp's length limit", () => {
+  const said = (m: Outgoing) => (m.type === "interactive" ? m.interactive.body.text : m.type === "text" || m.type === "location_request" ? m.text : m.type);
+  /** A question body of 1,000 characters that ends with the question itself, and an input as long. */
+  const long = `${"Our drinks are made to order. ".repeat(34).slice(0, 985)} Which size?`;
+  const menu = (): MenuRef => ({
+    version: 1,
+    menu: parseMenu({
+      id: "long",
+      start: "size",
+      settings: { texts: { reprompt: "Sorry {{profile.name}}, I didn't catch that. Please tap one of the options." } },
+      nodes: {
+        size: {
+          type: "question",
+          text: long,
+          options: [
+            { id: "s", title: "Small", next: "table" },
+            { id: "l", title: "Large", next: "table" },
+          ],
+        },
+        table: { type: "input", text: long.replace("Which size?", "Your table?"), var: "table", validate: { type: "number" }, next: { text: "Thanks." } },
+      },
+    }),
+  });
+
+  it("keeps the whole question and the whole note: the note goes just before it, in its own message, when both do not fit", () => {
+    const m = menu();
+    expect([...long]).toHaveLength(997);
+    let s = step(fresh(), text("hi"), m).state;
+    const wrong = step(s, text("medium please"), m);
+    expect(wrong.plan.outcome).toBe("reprompted");
+    expect(wrong.plan.perform?.owed.sends.map(said)).toEqual(["Sorry , I didn't catch that. Please tap one of the options.", long]);
+    // The question is the last message, so its uuid is the one taps bind to; its buttons are still there.
+    expect(wrong.plan.session?.owed?.question).toBe(1);
+    const question = wrong.plan.perform?.owed.sends[1];
+    expect(question?.type === "interactive" && question.interactive.type === "button" ? question.interactive.action.buttons.map((b) => b.reply.id) : []).toEqual(["s", "l"]);
+    s = step(wrong.state, tap("l"), m).state;
+    const typo = step(s, text("by the window"), m).plan;
+    expect(typo.perform?.owed.sends.map(said)).toEqual([m.menu.settings.texts.invalidInput, long.replace("Which size?", "Your table?")]);
+  });
+
+  it("a short question keeps its note in the same bubble", () => {
+    const s = step(fresh(), text("hi"), cafe).state;
+    const sends = step(s, text("whatever"), cafe).plan.perform?.owed.sends ?? [];
+    expect(sends.map(said)).toEqual([`${cafe.menu.settings.texts.reprompt}\n\nHi! What can we do for you today?`]);
+  });
+});
