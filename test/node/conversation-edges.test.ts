@@ -8,7 +8,7 @@ import { decideInbound, freshNeeded, needs, type MenuRef } from "../../src/flow/
 import { effectCount, WINDOW_MS } from "../../src/flow/session.js";
 import { decideTimer } from "../../src/flow/timers.js";
 import type { FetchResult, InboundEvent, Outgoing, Plan, SentRecord, Session } from "../../src/flow/types.js";
-import { parseMenu } from "../../src/menus/compile.js";
+import { checkMenu, parseMenu } from "../../src/menus/compile.js";
 
 const T0 = "2026-11-30T12:00:00.000Z";
 const at = (seconds: number) => new Date(Date.parse(T0) + seconds * 1000).toISOString();
@@ -154,5 +154,37 @@ describe("a re-prompt on a question at WhatsApp's length limit", () => {
     const s = step(fresh(), text("hi"), cafe).state;
     const sends = step(s, text("whatever"), cafe).plan.perform?.owed.sends ?? [];
     expect(sends.map(said)).toEqual([`${cafe.menu.settings.texts.reprompt}\n\nHi! What can we do for you today?`]);
+  });
+});
+
+describe("placeholders in reminders and the menu's own texts", () => {
+  it("are checked at upload as a node's texts are: one that names nothing is reported with its path", () => {
+    const report = checkMenu({
+      id: "tea",
+      start: "ask",
+      variables: { table: {} },
+      settings: {
+        reminders: { after: "10m", text: "Still there, {{profile.nam}}?", timeout: { text: "Bye from table {{vars.tabel}}." } },
+        texts: { reprompt: "Sorry {{profile.name}}, {{answers.ask.titel}}?" },
+        fallback: { text: "We gave up on {{answers.nowhere.title}}." },
+      },
+      nodes: {
+        ask: {
+          type: "question",
+          text: "Tea or coffee at table {{vars.table}}?",
+          options: [{ id: "tea", title: "Tea", next: { text: "One {{answers.ask.title}}." } }],
+          reminders: { text: "Table {{vars.table}}: {{answers.drink.title}}?", timeout: { text: "Closed {{answers.ask.id}} {{vars.tabel}}." } },
+        },
+      },
+    });
+    expect(report.menu).not.toBeNull();
+    expect(report.warnings.map((w) => `${w.path}: ${w.message.split(";")[0]}`)).toEqual([
+      "$.settings.reminders.text: placeholder {{profile.nam}} names nothing",
+      "$.settings.reminders.timeout: placeholder {{vars.tabel}} names a variable the menu does not declare and no input, request or dynamic question sets",
+      "$.settings.texts.reprompt: placeholder {{answers.ask.titel}} names nothing",
+      "$.settings.fallback: placeholder {{answers.nowhere.title}} names nothing",
+      "$.nodes.ask.reminders.text: placeholder {{answers.drink.title}} names nothing",
+      "$.nodes.ask.reminders.timeout: placeholder {{vars.tabel}} names a variable the menu does not declare and no input, request or dynamic question sets",
+    ]);
   });
 });
