@@ -188,3 +188,51 @@ describe("placeholders in reminders and the menu's own texts", () => {
     ]);
   });
 });
+
+describe("back to a list", () => {
+  const twelve: FetchResult = { ok: true, status: 200, json: { items: Array.from({ length: 12 }, (_, i) => ({ id: `i${i + 1}`, name: `Item ${i + 1}` })) } };
+  /** A request fills a list of 12 items, shown two pages long; a size question after it. */
+  const menu = (): MenuRef => ({
+    version: 1,
+    menu: parseMenu({
+      id: "paging",
+      start: "load",
+      nodes: {
+        load: { type: "request", url: "https://backend.example.com/items", lists: { items: { path: "items", id: "id", title: "name" } }, next: "pick", failure: { text: "Down." } },
+        pick: { type: "question", text: "Which one?", button: "See items", options: { from: "items", next: "size" } },
+        size: { type: "question", text: "Which size?", options: [{ id: "s", title: "Small", next: { text: "Thanks." } }] },
+      },
+    }),
+  });
+  const rows = (m: Outgoing | undefined) => {
+    if (m?.type !== "interactive") return m?.type;
+    const i = m.interactive;
+    return i.type === "list" ? i.action.sections.flatMap((x) => x.rows.map((r) => r.id)) : i.action.buttons.map((b) => b.reply.id);
+  };
+
+  it("a static list comes back as it was sent: the same list message, sections and rows", () => {
+    let s = step(fresh(), text("hi"), cafe).state;
+    s = step(s, tap("order"), cafe).state;
+    const list = s.phone.at(-1);
+    s = step(s, tap("latte"), cafe).state;
+    const back = step(s, text("back"), cafe).plan;
+    expect(back.outcome).toBe("back");
+    expect(back.perform?.owed.sends).toEqual([list]);
+  });
+
+  it("a paged dynamic list comes back at the page the customer chose on, and its earlier pages still answer it", () => {
+    const m = menu();
+    let s = step(fresh(), text("hi"), m, { fetched: [twelve] }).state;
+    s = step(s, tap("wa-menu:more"), m).state;
+    const page = s.phone.at(-1);
+    expect(rows(page)).toEqual(["i10", "i11", "i12"]);
+    // On that page, an item of the first page is still an answer, tapped or typed.
+    expect(step(s, text("Item 2"), m).plan.session?.answers.at(-1)?.id).toBe("i2");
+    s = step(s, tap("i11"), m).state;
+    const back = step(s, text("back"), m);
+    expect(back.plan.perform?.owed.sends).toEqual([page]);
+    expect(back.plan.session?.pending?.page).toBe(1);
+    expect(step(back.state, text("Item 2"), m).plan.session?.answers.at(-1)?.id).toBe("i2");
+    expect(step(back.state, tap("i3"), m).plan.session?.answers.at(-1)?.id).toBe("i3");
+  });
+});
