@@ -1,6 +1,6 @@
 /**
  * Edges of a conversation the engine rows do not reach, pure: a timeout outside the 24-hour window, a re-prompt on a
- * question at WhatsApp's length limit, back to a paged list, and what a completion says after a loop.
+ * question at WhatsApp's length limit, back to a list, and reminders' placeholders at upload.
  */
 import { readFile } from "node:fs/promises";
 import { beforeAll, describe, expect, it } from "vitest";
