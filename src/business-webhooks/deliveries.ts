@@ -42,6 +42,18 @@ export interface DeliveryOptions extends Ports {
 
 const key = (id: string) => `delivery:${id}`;
 
+/**
+ * The customer's last answer to each question, by node id, in the order the questions were first answered. A menu
+ * that goes back to a question it asked ("Start over", a loop) keeps every answer in `answers`, in order; `latest`
+ * is what the customer settled on, the answer that the texts' {{answers.<node>...}} showed them. Made when the body
+ * is, so the session does not store the answers twice.
+ */
+export function latestAnswers(answers: Completion["answers"]): Record<string, { id: string; title: string; at: string }> {
+  const latest = new Map<string, { id: string; title: string; at: string }>();
+  for (const a of answers) latest.set(a.node, { id: a.id, title: a.title, at: a.at });
+  return Object.fromEntries(latest);
+}
+
 /** A failed attempt whose message is the whole reason, as listed in `lastError`. */
 class DeliveryFailure extends Error {}
 
@@ -121,6 +133,7 @@ export function deliveries(options: DeliveryOptions): Deliveries {
           customer: c.customer,
           ...defined({ profile_name: c.profileName }),
           answers: c.answers.map((a) => ({ node: a.node, id: a.id, title: a.title, at: a.at })),
+          latest: latestAnswers(c.answers),
           ...defined({ variables: c.variables, message: c.message, reason: c.reason, undelivered: c.undelivered }),
         },
       });

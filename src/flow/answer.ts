@@ -6,7 +6,7 @@ import { unreachable } from "../unreachable.js";
 import { clip } from "./clip.js";
 import { checkInput } from "./inputs.js";
 import { tapped, typedOption, type Command } from "./match.js";
-import { accumulate, MORE_ID, pageOf } from "./options.js";
+import { accumulate, earlierPages, MORE_ID, pageOf } from "./options.js";
 import { arrive, fetching, nothing, plan, type MenuRef } from "./plan.js";
 import { askAgain, walk } from "./render.js";
 import { askedNow, recordAnswer, VAR_VALUE_MAX, type Owing } from "./session.js";
@@ -51,7 +51,7 @@ export function answer(
     const resent = [...(pending.messageUuid === null ? [] : [pending.messageUuid]), ...(pending.resent ?? [])].slice(0, RESENT_MAX);
     if (resent.length > 0) again.resent = resent;
     const session: Session = { ...handled, pending: again, attempts, updatedAt: now };
-    return plan(outcome, session, ctx, [askAgain(question, handled, again, note)], [], prior);
+    return plan(outcome, session, ctx, askAgain(question, handled, again, note), [], prior);
   };
   const chosen = (outcome: Outcome, session: Session, asked: Asked, option: CompiledOption, base = handled.vars) => {
     const node = ref.menu.nodes[asked.node];
@@ -84,11 +84,14 @@ export function answer(
       shownBefore = pageOf(back.lists?.[node.dynamic.list] ?? [], node.dynamic, previous.page ?? 0)?.shown;
       if (shownBefore === undefined) return reask("back", undefined, 0);
     }
+    // The options of its earlier pages are not kept once it is no longer pending (trimShown): from the list, they
+    // answer it again as they did on that page, tapped or typed.
+    const seen = node.kind === "question" && node.dynamic !== undefined ? (previous.seen ?? earlierPages(back.lists?.[node.dynamic.list] ?? [], node.dynamic, previous.page ?? 0)) : undefined;
     const returned: Asked = { ...previous, ...defined({ options: shownBefore }) };
-    const message = askAgain(node, back, returned);
-    const shown = shownBefore === undefined ? undefined : { options: shownBefore, page: previous.page ?? 0, ...defined({ seen: previous.seen }) };
-    const arrived = arrive(ref, back, { sends: [message], question: previous.node, session: back, ...defined({ shown }) }, now, previous.undo);
-    return plan("back", arrived.session, ctx, [message], [], prior);
+    const sends = askAgain(node, back, returned);
+    const shown = shownBefore === undefined ? undefined : { options: shownBefore, page: previous.page ?? 0, ...defined({ seen }) };
+    const arrived = arrive(ref, back, { sends, question: previous.node, session: back, ...defined({ shown }) }, now, previous.undo);
+    return plan("back", arrived.session, ctx, sends, [], prior);
   }
 
   const reprompt = question.reprompt ?? (question.kind === "input" ? settings.texts.invalidInput : settings.texts.reprompt);

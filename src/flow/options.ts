@@ -54,6 +54,13 @@ export function pageOf(items: readonly ListItem[], dynamic: DynamicOptions, page
   return { shown: [...all.slice(start, start + PAGE_ROWS), { id: MORE_ID, title: dynamic.more }], more: true };
 }
 
+/** The options of the pages before `page`, as `accumulate` keeps them while paging ("More…" rows left out); none on the first. */
+export function earlierPages(items: readonly ListItem[], dynamic: DynamicOptions, page: number): ShownOption[] | undefined {
+  let seen: ShownOption[] | undefined;
+  for (let p = 0; p < page; p++) seen = accumulate(seen, pageOf(items, dynamic, p)?.shown ?? []);
+  return seen;
+}
+
 /** The message of a page, on the question's header, body, footer and list button. */
 export function pageMessage(question: CompiledQuestion, shown: readonly ShownOption[], body: string): Interactive {
   const base = question.interactive;

@@ -1,7 +1,7 @@
 /** Rendering (pure): the messages a conversation sends, placeholders filled in and clipped to WhatsApp's limits. */
 import { defined } from "../defined.js";
 import type { CompiledInput, CompiledMenu, CompiledNode, CompiledQuestion, CompiledTemplate, Target } from "../menus/compiled.js";
-import { LIMITS } from "../menus/limits.js";
+import { charLength, LIMITS } from "../menus/limits.js";
 import type { Interactive } from "../menus/schema.js";
 import { fillPlaceholders, type PlaceholderValues } from "../menus/words.js";
 import { unreachable } from "../unreachable.js";
@@ -75,11 +75,22 @@ export function inputMessage(node: CompiledInput, session: Session, note?: strin
   return node.rule.type === "location" && node.rule.request ? { type: "location_request", text } : { type: "text", text };
 }
 
-/** The pending question again (re-asked, or gone back to), as the customer saw it: a dynamic one with the same options. */
-export function askAgain(node: CompiledQuestion | CompiledInput, session: Session, asked: Asked, note?: string): Outgoing {
-  if (node.kind === "input") return inputMessage(node, session, note);
-  if (node.dynamic !== undefined) return shownMessage(node, asked.options ?? [], session, note);
-  return questionMessage(node, session, note);
+/**
+ * The pending question again (re-asked, or gone back to), as the customer saw it: a dynamic one with the same options.
+ * A note goes in the question's bubble when both fit WhatsApp's limit on a body; otherwise it is a text of its own
+ * just before the question, so neither is cut: a clip at the end of the bubble would cut the question itself.
+ */
+export function askAgain(node: CompiledQuestion | CompiledInput, session: Session, asked: Asked, note?: string): Outgoing[] {
+  const message = (n?: string): Outgoing => {
+    if (node.kind === "input") return inputMessage(node, session, n);
+    if (node.dynamic !== undefined) return shownMessage(node, asked.options ?? [], session, n);
+    return questionMessage(node, session, n);
+  };
+  if (note === undefined) return [message()];
+  const values = valuesOf(session);
+  const body = fillPlaceholders(node.kind === "input" ? node.text : node.interactive.body.text, values);
+  if (charLength(withNote(body, note, values)) <= LIMITS.body) return [message(note)];
+  return fillPlaceholders(note, values).trim() === "" ? [message()] : [textMessage(note, session), message()];
 }
 
 /**

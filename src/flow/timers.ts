@@ -165,11 +165,17 @@ function decide(input: TimerInput): Plan {
   }
 
   // The reminders went unanswered: on to the timeout destination, or a polite end.
-  if (!open) {
-    const ended: Session = { ...without(session), pending: null, asked: keepLast([...session.asked, pending], ASKED_MAX), attempts: 0, updatedAt: now };
-    return { outcome: "timed_out", session: ended, perform: null, node: null };
-  }
   const walked = walk(ref.menu, reminders.timeout, session, `${pending.node}/timeout`);
+  if (!open) {
+    // Never free-form outside the 24-hour window: the conversation ends without a word to the customer. Where the
+    // timeout's way ends at a webhook, the business still gets the completion it gets inside the window (same key,
+    // end and answers). A way that leads on to a question, a handover or a request cannot be followed without
+    // writing to the customer: it ends here, as it did, with no completion (it names no webhook).
+    const ends = walked.question === null && walked.handover === undefined && walked.fetch === undefined;
+    const arrived = arrive(ref, without(session), { sends: [], question: null, session: ends ? walked.session : session, ...(ends ? defined({ end: walked.end }) : {}) }, now);
+    if (arrived.completions.length === 0) return { outcome: "timed_out", session: arrived.session, perform: null, node: null };
+    return claimed(plan("timed_out", arrived.session, ctx, [], arrived.completions, prior));
+  }
   const arrived = arrive(ref, without(session), walked, now, undoOf(session.vars, walked.session.vars));
   return claimed(plan("timed_out", arrived.session, ctx, walked.sends, arrived.completions, prior));
 }

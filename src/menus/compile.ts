@@ -10,7 +10,18 @@ import { LIMITS, VARS_MAX, charLength } from "./limits.js";
 import { buildCondition, buildDynamic, buildInput, buildRequest, chainProblems, checkDataNode, lintData } from "./compile-flow.js";
 import { exitsOf, setsOf, successors, textsOf } from "./nodes.js";
 import { unreachable } from "../unreachable.js";
-import { menuSchema, type Destination, type DynamicQuestion, type Interactive, type MenuNodeDoc, type RawQuestion, type RemindersDoc, type ShorthandQuestion, type TemplateDoc } from "./schema.js";
+import {
+  menuSchema,
+  type Destination,
+  type DynamicQuestion,
+  type Interactive,
+  type MenuNodeDoc,
+  type RawQuestion,
+  type RemindersDoc,
+  type Settings,
+  type ShorthandQuestion,
+  type TemplateDoc,
+} from "./schema.js";
 import { normaliseWords, placeholdersIn } from "./words.js";
 import { issueList, jsonPath } from "../zod-issues.js";
 
@@ -348,7 +359,7 @@ export function checkMenu(input: unknown, options: CheckOptions = {}): MenuRepor
   }
   if (errors.length > 0) return { menu: null, errors, warnings };
 
-  lintFlow(menu, warnings, errors);
+  lintFlow(menu, warnings, errors, settingTexts(doc));
   const request = Object.entries(doc.nodes).find(([, n]) => n.type === "request");
   if (request !== undefined) signed ??= ["nodes", request[0], "url"];
   if (options.canSign === false && signed !== undefined) {
@@ -381,8 +392,34 @@ function rawRouteProblems(input: unknown): MenuProblem[] {
   return problems;
 }
 
+/** A reminders' texts as written, with their paths: its text (unless "repeat") and an inline timeout text. */
+function reminderTexts(r: RemindersDoc | false | undefined, path: PropertyKey[]): Array<[PropertyKey[], string]> {
+  if (r === undefined || r === false) return [];
+  return [
+    ...(r.text === undefined || r.text === "repeat" ? [] : [[[...path, "text"], r.text] as [PropertyKey[], string]]),
+    ...(typeof r.timeout === "object" ? [[[...path, "timeout"], r.timeout.text] as [PropertyKey[], string]] : []),
+  ];
+}
+
+/**
+ * The texts outside the nodes that are sent with placeholders filled, as written (a question's own reminders are
+ * merged with the menu's once compiled, which would report the menu's text at every question): the reminders, the
+ * settings' texts, the fallback's closing text and the handover text.
+ */
+function settingTexts(doc: { settings?: Settings | undefined; nodes: Record<string, MenuNodeDoc> }): Array<[PropertyKey[], string]> {
+  const settings = doc.settings ?? {};
+  const fallback = settings.fallback;
+  return [
+    ...reminderTexts(settings.reminders, ["settings", "reminders"]),
+    ...Object.entries(settings.texts ?? {}).flatMap(([name, t]): Array<[PropertyKey[], string]> => (typeof t === "string" ? [[["settings", "texts", name], t]] : [])),
+    ...(typeof fallback === "object" ? [[["settings", "fallback"], fallback.text] as [PropertyKey[], string]] : []),
+    ...(settings.handover?.text === undefined ? [] : [[["settings", "handover", "text"], settings.handover.text] as [PropertyKey[], string]]),
+    ...Object.entries(doc.nodes).flatMap(([id, n]) => ("reminders" in n ? reminderTexts(n.reminders, ["nodes", id, "reminders"]) : [])),
+  ];
+}
+
 /** Checks that need the whole graph: text chains end, nodes are reachable, placeholders name real nodes. */
-function lintFlow(menu: CompiledMenu, warnings: MenuProblem[], errors: MenuProblem[]) {
+function lintFlow(menu: CompiledMenu, warnings: MenuProblem[], errors: MenuProblem[], settingTexts: Array<[PropertyKey[], string]>) {
   const nodes = menu.nodes;
   chainProblems(menu, errors);
 
@@ -406,7 +443,7 @@ function lintFlow(menu: CompiledMenu, warnings: MenuProblem[], errors: MenuProbl
   ];
   // Variables a node sets (inputs, request saves, dynamic questions) count, and so do the menu's declared ones.
   const vars = lintData(menu, Object.keys(menu.variables), warnings);
-  for (const [path, text] of [...Object.entries(nodes).flatMap(([id, node]) => textsOf(id, node)), ...templateTexts]) {
+  for (const [path, text] of [...settingTexts, ...Object.entries(nodes).flatMap(([id, node]) => textsOf(id, node)), ...templateTexts]) {
     for (const p of placeholdersIn(text)) {
       const parts = p.split(".");
       const ok =

@@ -350,6 +350,36 @@ export const policyScenarios: Scenario[] = [
     );
     assert.deepEqual(((await (await h.admin("GET", "/admin/deliveries")).json()) as any).deliveries, []);
   }),
+  scenario("after Start over, the completion's latest answers are the order the customer confirmed; its answers keep what they did, in order", {}, async ({ h }) => {
+    const menu = structuredClone(cafe) as any;
+    menu.nodes.confirm.next.yes = { text: "Thank you! Your {{answers.size.title}} {{answers.drink.title}} is on its way.", webhook: h.hooks.url };
+    await setup(h, menu, "cafe");
+    const c = customerOf(h);
+    await c.type("hi");
+    for (const [id, title] of [
+      ["order", "Order a drink"],
+      ["latte", "Latte"],
+      ["large", "Large"],
+      ["restart", "Start over"],
+      ["order", "Order a drink"],
+      ["espresso", "Espresso"],
+    ])
+      assert.equal(await c.tap(id!, title), "advanced");
+    assert.equal(await c.tap("small", "Small"), "advanced");
+    assert.equal(await c.tap("yes", "Yes, please"), "completed");
+    assert.equal(last(h)["text"], "Thank you! Your Small Espresso is on its way.");
+    const { data } = JSON.parse(h.hooks.delivered[0]!.body);
+    assert.deepEqual(
+      data.answers.map((a: any) => `${a.node}=${a.id}`),
+      ["welcome=order", "drink=latte", "size=large", "confirm=restart", "welcome=order", "drink=espresso", "size=small", "confirm=yes"],
+    );
+    assert.deepEqual(
+      Object.entries(data.latest).map(([node, a]: [string, any]) => `${node}=${a.id}:${a.title}`),
+      ["welcome=order:Order a drink", "drink=espresso:Espresso", "size=small:Small", "confirm=yes:Yes, please"],
+      "the latest answer to each question: what the closing text told the customer",
+    );
+    assert.equal(data.latest.drink.at, data.answers[5].at);
+  }),
   scenario("a completion webhook receiver that always fails leaves the answers listed, and a retry delivers them", {}, async ({ h }) => {
     await setup(
       h,

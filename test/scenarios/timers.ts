@@ -155,6 +155,20 @@ export const timerScenarios: Scenario[] = [
     assert.deepEqual(phone(h), ["? Tea or coffee?"]);
   }),
 
+  scenario(
+    "a timeout due past the 24-hour window sends the customer nothing, and the business still gets the completion",
+    { menus: [teaMenu({}, { reminders: { after: "1d", times: 0, timeout: { text: "We will leave it there.", webhook: HOOKS } } })], bind: "tea" },
+    async ({ h, customer }) => {
+      await writes(h, customer, "hi");
+      assert.equal(await later(h, 24 * 60 * MINUTE), 1);
+      assert.deepEqual(phone(h), ["? Tea or coffee?"], "never free-form outside the window");
+      const [done] = events(h);
+      assert.equal(done?.type, "menu.completed");
+      assert.equal(done?.data["end"], "ask/timeout");
+      assert.equal((await session(h, customer)).session.pending, null);
+    },
+  ),
+
   scenario("handover, relay, agent reply, hand back to a node", started, async ({ h, customer }) => {
     await writes(h, customer, "hi");
     assert.equal((await writes(h, customer, "talk to us")).outcome, "handed_over");
