@@ -1,6 +1,7 @@
 /**
  * Delivers signed webhooks to the worker at a fixed concurrency, one at a time per customer (a customer's
- * next message depends on the answer to the previous one), and times each delivery.
+ * next message depends on the answer to the previous one), at an even arrival rate if one is given, and times
+ * each delivery.
  */
 import type { CompiledMenu } from "../src/menus/compiled.js";
 import type { Random } from "../sim/random.js";
@@ -14,6 +15,12 @@ export interface DriveOptions {
   customers: Customer[];
   webhooks: number;
   concurrency: number;
+  /**
+   * Webhooks started per second, evenly spaced, as customers' messages arrive; 0 for as fast as the lanes go.
+   * A worker's CPU per webhook depends on how busy its process is (a process woken from idle for each request
+   * runs it slower than one kept busy), so rows compared with each other are driven at the same rate.
+   */
+  ratePerSecond: number;
   mix: Mix;
   signatureSecret: string;
   rng: Random;
@@ -40,6 +47,9 @@ export async function drive(o: DriveOptions): Promise<DriveResult> {
     if (failures.length < 5) failures.push(what);
   };
 
+  const spacingMs = o.ratePerSecond > 0 ? 1000 / o.ratePerSecond : 0;
+  // The schedule starts when the first webhook is ready to go.
+  let nextAt: number | null = null;
   async function lane() {
     while (remaining > 0 && idle.length > 0) {
       remaining--;
@@ -50,6 +60,13 @@ export async function drive(o: DriveOptions): Promise<DriveResult> {
       idle.pop();
       const step = nextStep(o.menu, o.business, customer, o.mix, o.rng);
       const authorization = await signWebhook(step.body, o.signatureSecret);
+      if (spacingMs > 0) {
+        // The next free slot (taken once the webhook is ready to go, so it leaves on time) of the schedule; a worker that falls behind it gets the missed slots at once.
+        const slot = nextAt ?? performance.now();
+        nextAt = slot + spacingMs;
+        const wait = slot - performance.now();
+        if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+      }
       const started = performance.now();
       const res = await fetch(o.url, { method: "POST", headers: { "Content-Type": "application/json", Authorization: authorization }, body: step.body });
       const text = await res.text();

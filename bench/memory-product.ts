@@ -14,6 +14,7 @@ import { startMessagesServer } from "./messages-server.js";
 import { remoteKv } from "./remote-kv.js";
 import { seedCustomers } from "./seed.js";
 import { BENCH_PREFIX } from "./kv-routes.js";
+import { benchOptions } from "./options.js";
 import { BENCH_MIX } from "./workload.js";
 import { startWorkerd, wranglerCompatibility, type WorkerdInstance } from "./workerd.js";
 
@@ -64,7 +65,18 @@ export async function memoryProducts(root: string, scripts: Array<string | Produ
       await repo.bind(business, ref.menu.id);
       const rng = seededRandom(1);
       const customers = await seedCustomers(kvUrl, "product", ref, business, 10, BENCH_MIX, rng);
-      const base = { url: `${url}/webhooks/inbound`, menu: ref.menu, business, customers, concurrency: 8, mix: BENCH_MIX, signatureSecret, rng, checkOutcomes: true };
+      const base = {
+        url: `${url}/webhooks/inbound`,
+        menu: ref.menu,
+        business,
+        customers,
+        concurrency: 8,
+        ratePerSecond: benchOptions().rate,
+        mix: BENCH_MIX,
+        signatureSecret,
+        rng,
+        checkOutcomes: true,
+      };
       products.push({
         subject,
         async drive(webhooks) {

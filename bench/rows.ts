@@ -47,6 +47,7 @@ export interface Context {
   host: WorkerdInstance;
   warmup: number;
   concurrency: number;
+  rate: number;
   mix: Mix;
 }
 
@@ -151,6 +152,7 @@ export async function startRow(ctx: Context, spec: RowSpec, business: string, rn
     business,
     customers,
     concurrency: ctx.concurrency,
+    ratePerSecond: ctx.rate,
     mix: ctx.mix,
     signatureSecret: ctx.signatureSecret,
     rng,

@@ -1,6 +1,6 @@
 /**
  * `npm run bench`: the product and the floor worker in workerd (Miniflare), driven with signed webhook
- * conversations at a fixed concurrency; prints throughput, latency, CPU per webhook from the OS, and KV
+ * conversations at a fixed concurrency and one arrival rate for every row; prints throughput, latency, CPU per webhook from the OS, and KV
  * operations per webhook, with KV in its own process and in the isolate's memory, for menus and customer counts
  * of several sizes and menus with data nodes, with the application JWT reused and signed per message; the floor's
  * logic as a lean Node.js server beside them, measured the same way; then cold starts, the deploy bundle's size, and
@@ -106,6 +106,7 @@ async function main() {
     host,
     warmup: options.warmup,
     concurrency: options.concurrency,
+    rate: options.rate,
     mix,
   };
   const rows: RowResult[] = [];
@@ -149,12 +150,19 @@ async function main() {
   const targets = checkTargets(rows, sizes.product, cold);
   const about =
     `${options.webhooks} webhooks per row in ${options.rounds} interleaved rounds after ${options.warmup} to warm up, concurrency ${options.concurrency}, ` +
+    `${options.rate > 0 ? `${options.rate} webhooks started per second in every row` : "every row as fast as its lanes go (BENCH_RATE=0)"}, ` +
     `${Math.round(mix.duplicates * 100)}% duplicate deliveries, ${Math.round(mix.typed * 100)}% typed answers, ${Math.round(mix.outOfRange * 100)}% of the numbers out of range; ` +
     `${options.coldSamples} cold starts per worker; ${availableParallelism()} cores, load average ${loadavg()[0]!.toFixed(1)} at the end; Node ${process.version}; ` +
     `${((performance.now() - started) / 1000).toFixed(0)} s in all.`;
   const coldTable = cold.length === 0 ? "" : `\n\n${formatColdStarts(cold, sizes)}`;
+  // Rows are compared at one arrival rate; one that could not keep it ran busier than the others, and says so.
+  const behind = options.rate > 0 ? rows.filter((r) => r.perSecond < options.rate * 0.9) : [];
+  const lagging =
+    behind.length === 0
+      ? ""
+      : `\n\nBelow the set rate of ${options.rate}/s (busier than the other rows, so not alike): ${behind.map((r) => `${WORKER_LABELS[r.worker]} (KV ${r.kv}) at ${r.perSecond.toFixed(0)}/s`).join("; ")}`;
   const node = formatNodeComparison(rows);
-  console.log(`\n${formatTable(rows)}\n\n${formatSizes(sizes)}${coldTable}\n\n${about}\n\n${formatTargets(targets)}${node === "" ? "" : `\n\n${node}`}`);
+  console.log(`\n${formatTable(rows)}\n\n${formatSizes(sizes)}${coldTable}\n\n${about}${lagging}\n\n${formatTargets(targets)}${node === "" ? "" : `\n\n${node}`}`);
   await mkdir(outdir, { recursive: true });
   const coldFigures = cold.map(({ failures: _, ...figures }) => figures);
   await writeFile(path.join(outdir, "latest.json"), JSON.stringify({ at: new Date().toISOString(), options, mix, bundles: sizes, rows, cold: coldFigures, targets }, null, 2));
