@@ -209,6 +209,10 @@ Deno.test("a commit refused as 'database is locked' is tried again, and reported
             op.set(key, value, o);
             return wrapped;
           },
+          delete: (key) => {
+            op.delete(key);
+            return wrapped;
+          },
           commit: () => (refusals++ < times ? Promise.reject(new TypeError("database is locked")) : op.commit()),
         };
         return wrapped;
@@ -233,3 +237,49 @@ Deno.test("a commit refused as 'database is locked' is tried again, and reported
     real.close();
   }
 });
+
+Deno.test("a key without expiry rewritten with a smaller value keeps no parts it no longer names", () =>
+  withKv(async (kv) => {
+    const store = denoKv(kv, { namespace: "menus" });
+    await store.put("k", large("a"));
+    assert.ok((await partsIn(kv, "menus")).length >= 2);
+    await store.put("k", { n: 1 });
+    assert.deepEqual((await store.get("k"))?.value, { n: 1 });
+    assert.deepEqual(await partsIn(kv, "menus"), [], "a small value leaves none of the large one's parts");
+    // Larger, then smaller but still in parts: only the parts the head names are left.
+    const bigger = { ...large("b"), more: large("c") };
+    await store.put("k", bigger);
+    await store.put("k", large("d"));
+    const head = (await kv.get<{ parts: { id: string; count: number } }>(["menus", "k"])).value!;
+    const left = await partsIn(kv, "menus");
+    assert.equal(left.length, head.parts.count);
+    assert.ok(left.every((key) => key[1] === head.parts.id));
+    // The same by compare-and-set, from a handle that did not read the key itself.
+    const other = denoKv(kv, { namespace: "menus" });
+    const version = (await store.get("k"))!.version;
+    assert.equal(await other.put("k", { n: 2 }, { ifVersion: version }), true);
+    assert.deepEqual(await partsIn(kv, "menus"), []);
+    // Over twelve parts, the first ones go in commits before the head's: replaced, they go too.
+    const huge = { all: ["a", "b", "c", "d", "e", "f", "g", "h"].map(large) };
+    await other.put("k", huge);
+    assert.ok((await partsIn(kv, "menus")).length > 12);
+    assert.deepEqual((await store.get("k"))?.value, huge);
+    await store.put("k", { n: 3 });
+    assert.deepEqual(await partsIn(kv, "menus"), []);
+  }));
+
+Deno.test("an unconditional write racing another from a second handle leaves only the winner's parts", () =>
+  withPeers(async (a, b, kv) => {
+    await a.put("s", large("start"));
+    await b.get("s");
+    // b's knowledge of the head is stale once a writes: its write must still remove what a wrote.
+    await a.put("s", large("a"));
+    await b.put("s", large("b"));
+    await b.put("s", { n: 1 });
+    assert.deepEqual((await a.get("s"))?.value, { n: 1 });
+    assert.deepEqual(await partsIn(kv, "sessions"), []);
+    await a.put("t", large("t"));
+    await Promise.all([a.put("t", large("a")), b.put("t", { n: 1 }), b.delete("t")]);
+    const head = (await kv.get<{ parts?: { id: string; count: number } }>(["sessions", "t"])).value;
+    assert.equal((await partsIn(kv, "sessions")).length, head?.parts?.count ?? 0, "the parts left are exactly those of the head left");
+  }));
