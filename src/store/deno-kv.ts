@@ -20,7 +20,7 @@ export interface DenoKvLike {
   /** Up to 10 keys in one read, in order. */
   getMany(keys: readonly DenoKvKey[], options?: { consistency?: "strong" | "eventual" }): Promise<Array<{ value: unknown; versionstamp: string | null }>>;
   delete(key: DenoKvKey): Promise<void>;
-  list<T = unknown>(selector: { start: DenoKvKey; end: DenoKvKey }): AsyncIterable<{ key: DenoKvKey; value: T }>;
+  list<T = unknown>(selector: { start: DenoKvKey; end: DenoKvKey }): AsyncIterable<{ key: DenoKvKey; value: T; versionstamp: string }>;
   atomic(): DenoAtomicLike;
 }
 
@@ -33,7 +33,16 @@ export interface DenoKvOptions {
   random?: Random;
   /** Attempts for a commit that a local database file refuses as locked (another handle was writing). */
   commitAttempts?: number;
+  /**
+   * Whether the namespace keeps an index of its keys, which `list` reads instead of the values (see `nameKey`).
+   * On for the menus, whose listing would otherwise read every version; off for the sessions, written on every step.
+   */
+  keyIndex?: boolean;
 }
+
+/** Where the app's two stores live in one Deno KV database (the Worker has two namespaces). */
+export const MENUS_NAMESPACE = "menus";
+export const SESSIONS_NAMESPACE = "sessions";
 
 /**
  * What is stored under a key. Deno KV deletes an expired key "at earliest" after `expireIn`, and it may stay
@@ -75,6 +84,8 @@ const PART_READS = 3;
 const OLD_PARTS_PER_COMMIT = 500;
 /** Attempts of a write without `ifVersion` whose key other writers keep replacing between its read and its commit. */
 const REPLACE_TRIES = 5;
+/** Keys named in one commit of the index's first build (Deno KV takes 100 checks in one). */
+const INDEX_BATCH = 50;
 /** Heads a store remembers (key, versionstamp, parts), so that a write after a read needs no read of its own. */
 const KNOWN_MAX = 1000;
 
@@ -99,6 +110,17 @@ export function denoKv(kv: DenoKvLike, options: DenoKvOptions): KvStore {
    */
   const partKey = (id: string, n: number): DenoKvKey => [`${options.namespace}/parts`, id, n];
   const live = (stored: Stored | null): stored is Stored => stored !== null && (stored.exp === null || stored.exp > now());
+
+  /**
+   * Deno KV has no list of keys alone: a list hands back every value in its range. A namespace with an index names
+   * each key beside it, `{"exp"}` under `[namespace + "/keys", key]`, set and deleted in the commit that writes or
+   * deletes the key itself, so that `list` reads those small entries instead (as Workers KV lists keys without values).
+   */
+  const indexed = options.keyIndex ?? options.namespace === MENUS_NAMESPACE;
+  const nameKey = (key: string): DenoKvKey => [`${options.namespace}/keys`, key];
+  /** Set once every key written before the index existed is named in it (`buildIndex`). */
+  const INDEX_COMPLETE: DenoKvKey = [`${options.namespace}/keys-complete`];
+  const nameExpireIn = (exp: number | null) => (exp === null ? undefined : { expireIn: Math.max(1, exp - now()) });
 
   /**
    * The heads this store last read or wrote, by key. A write replaces a head it knows without reading it again:
@@ -195,6 +217,42 @@ export function denoKv(kv: DenoKvLike, options: DenoKvOptions): KvStore {
     }
   };
 
+  /**
+   * A database that a release before the index wrote has keys the index does not name: the first list reads the
+   * namespace once, as every list did before, and names each live key, each only while it is still the head that was
+   * read (one that changed meanwhile was named, or removed, by its writer). Then it is never read that way again.
+   */
+  let index: Promise<void> | null = null;
+  const buildIndex = async () => {
+    if ((await kv.get(INDEX_COMPLETE)).value !== null) return;
+    type Named = { key: DenoKvKey; versionstamp: string; name: string; exp: number | null };
+    const name = (batch: Named[]) =>
+      commitWith(async () => {
+        const op = kv.atomic();
+        for (const one of batch) op.check({ key: one.key, versionstamp: one.versionstamp }).set(nameKey(one.name), { exp: one.exp }, nameExpireIn(one.exp));
+        return op.commit();
+      }, "the key index");
+    let batch: Named[] = [];
+    const flush = async () => {
+      if (batch.length > 0 && !(await name(batch)).ok) for (const one of batch) await name([one]);
+      batch = [];
+    };
+    for await (const entry of kv.list<Stored>({ start: [options.namespace, ""], end: [options.namespace, AFTER_EVERY_SUFFIX] })) {
+      const key = entry.key[1];
+      if (typeof key === "string" && live(entry.value)) batch.push({ key: entry.key, versionstamp: entry.versionstamp, name: key, exp: entry.value.exp });
+      if (batch.length >= INDEX_BATCH) await flush();
+    }
+    await flush();
+    await commitWith(
+      () =>
+        kv
+          .atomic()
+          .set(INDEX_COMPLETE, { at: new Date(now()).toISOString() })
+          .commit(),
+      "the key index",
+    );
+  };
+
   return {
     atomic: true,
     async get<T>(key: string, opts?: KvGetOptions): Promise<KvEntry<T> | null> {
@@ -238,6 +296,7 @@ export function denoKv(kv: DenoKvLike, options: DenoKvOptions): KvStore {
           const op = kv.atomic().check({ key: k, versionstamp: replaced.versionstamp });
           if (parts !== undefined && bytes !== null) setParts(op, parts, bytes, early, parts.count, partsExpireIn);
           op.set(k, stored, expireIn);
+          if (indexed) op.set(nameKey(key), { exp }, expireIn);
           inCommit = dropPartsIn(op, replaced.parts);
           return op.commit();
         }, key).catch(async (e: unknown) => {
@@ -277,6 +336,7 @@ export function denoKv(kv: DenoKvLike, options: DenoKvOptions): KvStore {
         // The head and its parts in one commit, checked, so that a value written meanwhile keeps its parts.
         const result = await commitWith(async () => {
           const op = kv.atomic().check({ key: k, versionstamp: replaced.versionstamp }).delete(k);
+          if (indexed) op.delete(nameKey(key));
           inCommit = dropPartsIn(op, replaced.parts);
           return op.commit();
         }, key);
@@ -292,6 +352,19 @@ export function denoKv(kv: DenoKvLike, options: DenoKvOptions): KvStore {
     },
     async list(prefix: string, limit = 1000): Promise<string[]> {
       const names: string[] = [];
+      if (indexed) {
+        await (index ??= buildIndex().catch((e: unknown) => {
+          index = null;
+          throw e;
+        }));
+        const entries = kv.list<{ exp: number | null }>({ start: nameKey(prefix), end: nameKey(prefix + AFTER_EVERY_SUFFIX) });
+        for await (const entry of entries) {
+          const name = entry.key[1];
+          if (typeof name === "string" && name.startsWith(prefix) && (entry.value.exp === null || entry.value.exp > now())) names.push(name);
+          if (names.length >= limit) break;
+        }
+        return names;
+      }
       const entries = kv.list<Stored>({ start: [options.namespace, prefix], end: [options.namespace, prefix + AFTER_EVERY_SUFFIX] });
       for await (const entry of entries) {
         const name = entry.key[1];
@@ -302,10 +375,6 @@ export function denoKv(kv: DenoKvLike, options: DenoKvOptions): KvStore {
     },
   };
 }
-
-/** Where the app's two stores live in one Deno KV database (the Worker has two namespaces). */
-export const MENUS_NAMESPACE = "menus";
-export const SESSIONS_NAMESPACE = "sessions";
 
 /** The app's stores over one Deno KV database, under separate key prefixes. */
 export function denoStores(kv: DenoKvLike, options: Omit<DenoKvOptions, "namespace">): Stores {
