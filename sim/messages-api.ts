@@ -20,7 +20,8 @@ export interface AcceptedMessage {
 }
 
 /** A scripted answer for the next request, before any check: how tests inject Vonage's failures. */
-export type Fault = { status: number; retryAfter?: number } | { hang: true } | { pass: true };
+/** `detail`: Vonage's text for the refusal (default "injected fault"), e.g. one that quotes a number. */
+export type Fault = { status: number; retryAfter?: number; detail?: string } | { hang: true } | { pass: true };
 
 const FAULT_TITLES: Record<number, [type: string, title: string]> = {
   401: ["unauthorized", "Invalid Token"],
@@ -148,7 +149,7 @@ export function createFakeMessagesApi(options: FakeMessagesApiOptions): FakeMess
         });
       }
       const [type, title] = FAULT_TITLES[fault.status] ?? ["internal-error", "Internal Error"];
-      const res = problem(fault.status, type, title, "injected fault");
+      const res = problem(fault.status, type, title, fault.detail ?? "injected fault");
       if (fault.retryAfter !== undefined) res.headers.set("Retry-After", String(fault.retryAfter));
       return res;
     },

@@ -9,7 +9,9 @@ export type DenoKvKey = readonly (string | number | bigint | boolean | symbol | 
 export interface DenoAtomicLike {
   check(...checks: Array<{ key: DenoKvKey; versionstamp: string | null }>): DenoAtomicLike;
   set(key: DenoKvKey, value: unknown, options?: { expireIn?: number }): DenoAtomicLike;
-  commit(): Promise<{ ok: boolean }>;
+  delete(key: DenoKvKey): DenoAtomicLike;
+  /** The new versionstamp when it succeeded (Deno's `KvCommitResult`). */
+  commit(): Promise<{ ok: boolean; versionstamp?: string }>;
 }
 
 /** The part of `Deno.Kv` used here, so that `src/` type-checks (and bundles for Workers) without Deno's types. */
@@ -18,7 +20,7 @@ export interface DenoKvLike {
   /** Up to 10 keys in one read, in order. */
   getMany(keys: readonly DenoKvKey[], options?: { consistency?: "strong" | "eventual" }): Promise<Array<{ value: unknown; versionstamp: string | null }>>;
   delete(key: DenoKvKey): Promise<void>;
-  list<T = unknown>(selector: { start: DenoKvKey; end: DenoKvKey }): AsyncIterable<{ key: DenoKvKey; value: T }>;
+  list<T = unknown>(selector: { start: DenoKvKey; end: DenoKvKey }): AsyncIterable<{ key: DenoKvKey; value: T; versionstamp: string }>;
   atomic(): DenoAtomicLike;
 }
 
@@ -31,7 +33,16 @@ export interface DenoKvOptions {
   random?: Random;
   /** Attempts for a commit that a local database file refuses as locked (another handle was writing). */
   commitAttempts?: number;
+  /**
+   * Whether the namespace keeps an index of its keys, which `list` reads instead of the values (see `nameKey`).
+   * On for the menus, whose listing would otherwise read every version; off for the sessions, written on every step.
+   */
+  keyIndex?: boolean;
 }
+
+/** Where the app's two stores live in one Deno KV database (the Worker has two namespaces). */
+export const MENUS_NAMESPACE = "menus";
+export const SESSIONS_NAMESPACE = "sessions";
 
 /**
  * What is stored under a key. Deno KV deletes an expired key "at earliest" after `expireIn`, and it may stay
@@ -66,12 +77,25 @@ const PARTS_PER_COMMIT = 12;
 const PART_GRACE_MS = 10 * 60_000;
 /** Reads of a value in parts that meet a part already gone (a writer replaced the value meanwhile) before giving up. */
 const PART_READS = 3;
+/**
+ * Parts of the replaced value removed in the commit that replaces it (Deno KV takes 1,000 mutations in one): a
+ * value of 1 MiB has 18; beyond this many, the rest go right after the commit.
+ */
+const OLD_PARTS_PER_COMMIT = 500;
+/** Attempts of a write without `ifVersion` whose key other writers keep replacing between its read and its commit. */
+const REPLACE_TRIES = 5;
+/** Keys named in one commit of the index's first build (Deno KV takes 100 checks in one). */
+const INDEX_BATCH = 50;
+/** Heads a store remembers (key, versionstamp, parts), so that a write after a read needs no read of its own. */
+const KNOWN_MAX = 1000;
 
 const isTooLarge = (e: unknown) => e instanceof Error && /too large/i.test(e.message);
 /** SQLite's busy answer: two handles on one local file (`deno serve --parallel`, a second process) wrote at once. */
 const isLocked = (e: unknown) => e instanceof Error && /database is locked/i.test(e.message);
 
 type Read = { value: Stored | null; versionstamp: string | null };
+/** A head as this store last saw it: its versionstamp (null: absent) and the parts it names. */
+type Head = { versionstamp: string | null; parts: Stored["parts"] };
 
 export function denoKv(kv: DenoKvLike, options: DenoKvOptions): KvStore {
   const now = options.now ?? Date.now;
@@ -87,10 +111,38 @@ export function denoKv(kv: DenoKvLike, options: DenoKvOptions): KvStore {
   const partKey = (id: string, n: number): DenoKvKey => [`${options.namespace}/parts`, id, n];
   const live = (stored: Stored | null): stored is Stored => stored !== null && (stored.exp === null || stored.exp > now());
 
+  /**
+   * Deno KV has no list of keys alone: a list hands back every value in its range. A namespace with an index names
+   * each key beside it, `{"exp"}` under `[namespace + "/keys", key]`, set and deleted in the commit that writes or
+   * deletes the key itself, so that `list` reads those small entries instead (as Workers KV lists keys without values).
+   */
+  const indexed = options.keyIndex ?? options.namespace === MENUS_NAMESPACE;
+  const nameKey = (key: string): DenoKvKey => [`${options.namespace}/keys`, key];
+  /** Set once every key written before the index existed is named in it (`buildIndex`). */
+  const INDEX_COMPLETE: DenoKvKey = [`${options.namespace}/keys-complete`];
+  const nameExpireIn = (exp: number | null) => (exp === null ? undefined : { expireIn: Math.max(1, exp - now()) });
+
+  /**
+   * The heads this store last read or wrote, by key. A write replaces a head it knows without reading it again:
+   * its commit checks that versionstamp, so the parts it removes in the same commit are exactly the replaced
+   * value's; when the check fails, the key moved on and the write reads it (or, with `ifVersion`, has lost anyway).
+   */
+  const known = new Map<string, Head>();
+  const remember = (key: string, versionstamp: string | null, stored: Stored | null) => {
+    known.delete(key);
+    known.set(key, { versionstamp, parts: stored?.parts });
+    if (known.size > KNOWN_MAX) known.delete(known.keys().next().value as string);
+  };
+  const readHead = async (key: string): Promise<Read> => {
+    const read = await kv.get<Stored>(keyOf(key));
+    remember(key, read.versionstamp, read.value);
+    return read;
+  };
+
   // A caller that accepts an edge cache (menus) accepts a nearby read replica too; sessions read strongly.
   const consistency = (opts?: KvGetOptions) => ({ consistency: opts?.cacheTtl === undefined ? ("strong" as const) : ("eventual" as const) });
 
-  const commitWith = async (commit: () => Promise<boolean>, key: string) => {
+  const commitWith = async (commit: () => Promise<{ ok: boolean; versionstamp?: string }>, key: string) => {
     try {
       // A refused commit wrote nothing, and the same check still guards the next one: trying again is safe.
       return await retry(commit, { attempts: commitAttempts, retryable: isLocked, delayMs: (n) => exponential(n, 5) + random.float() * 5, sleep });
@@ -100,30 +152,39 @@ export function denoKv(kv: DenoKvLike, options: DenoKvOptions): KvStore {
     }
   };
 
-  /** Removes parts nothing names any more; a reader that still held their head reads again (see `assemble`). */
-  const dropParts = async (parts: Stored["parts"]) => {
+  /** Removes parts from `from` on, outside a commit: those nothing names any more (a reader that still held their head reads again). */
+  const dropParts = async (parts: Stored["parts"], from = 0) => {
     if (parts === undefined) return;
-    await Promise.allSettled(Array.from({ length: parts.count }, (_, n) => kv.delete(partKey(parts.id, n))));
+    await Promise.allSettled(Array.from({ length: Math.max(0, parts.count - from) }, (_, n) => kv.delete(partKey(parts.id, from + n))));
+  };
+  /** Adds to a commit the removal of the replaced value's first parts; answers how many it took. */
+  const dropPartsIn = (op: DenoAtomicLike, parts: Stored["parts"]) => {
+    const count = Math.min(parts?.count ?? 0, OLD_PARTS_PER_COMMIT);
+    for (let n = 0; n < count; n++) op.delete(partKey(parts!.id, n));
+    return count;
   };
 
-  /** Writes `text` in parts under a new id, before the value's head that names them: none is visible until then. */
-  const writeParts = async (key: string, text: string, ttlMs: number | undefined) => {
-    const bytes = new TextEncoder().encode(text);
-    const parts = { id: random.uuid(), count: Math.ceil(bytes.length / PART_BYTES) };
-    const expireIn = ttlMs === undefined ? undefined : { expireIn: ttlMs + PART_GRACE_MS };
+  /** Adds to a commit the parts `from` to `to` of `bytes`. */
+  const setParts = (op: DenoAtomicLike, parts: { id: string }, bytes: Uint8Array, from: number, to: number, expireIn: { expireIn: number } | undefined) => {
+    for (let n = from; n < to; n++) op.set(partKey(parts.id, n), bytes.subarray(n * PART_BYTES, (n + 1) * PART_BYTES), expireIn);
+  };
+
+  /** Writes the parts of `bytes` that do not fit in the head's commit (all but the last twelve) before it, under the write's id. */
+  const writeEarlyParts = async (key: string, parts: { id: string; count: number }, bytes: Uint8Array, expireIn: { expireIn: number } | undefined) => {
+    const early = Math.max(0, parts.count - PARTS_PER_COMMIT);
     try {
-      for (let first = 0; first < parts.count; first += PARTS_PER_COMMIT) {
+      for (let first = 0; first < early; first += PARTS_PER_COMMIT) {
         await commitWith(async () => {
           const op = kv.atomic();
-          for (let n = first; n < Math.min(parts.count, first + PARTS_PER_COMMIT); n++) op.set(partKey(parts.id, n), bytes.subarray(n * PART_BYTES, (n + 1) * PART_BYTES), expireIn);
-          return (await op.commit()).ok;
+          setParts(op, parts, bytes, first, Math.min(early, first + PARTS_PER_COMMIT), expireIn);
+          return op.commit();
         }, key);
       }
     } catch (e) {
       await dropParts(parts);
       throw e;
     }
-    return parts;
+    return early;
   };
 
   /** The value a head stands for: itself, or its parts joined; undefined when a part is gone. */
@@ -146,13 +207,50 @@ export function denoKv(kv: DenoKvLike, options: DenoKvOptions): KvStore {
   /** The entry a read of its head gave; a value in parts whose parts a newer write removed is read again, strongly. */
   const entryOf = async <T>(key: string, entry: Read, opts?: KvGetOptions): Promise<KvEntry<T> | null> => {
     let current = entry;
+    remember(key, current.versionstamp, current.value);
     for (let attempt = 1; ; attempt++) {
       if (!live(current.value) || current.versionstamp === null) return null;
       const value = await assemble(current.value, attempt === 1 ? opts : undefined);
       if (value !== undefined) return { value: value as T, version: current.versionstamp };
       if (attempt === PART_READS) throw new AppError("ERR_STORE_UNAVAILABLE", `Deno KV: a part of "${key}" is missing`);
-      current = await kv.get<Stored>(keyOf(key));
+      current = await readHead(key);
     }
+  };
+
+  /**
+   * A database that a release before the index wrote has keys the index does not name: the first list reads the
+   * namespace once, as every list did before, and names each live key, each only while it is still the head that was
+   * read (one that changed meanwhile was named, or removed, by its writer). Then it is never read that way again.
+   */
+  let index: Promise<void> | null = null;
+  const buildIndex = async () => {
+    if ((await kv.get(INDEX_COMPLETE)).value !== null) return;
+    type Named = { key: DenoKvKey; versionstamp: string; name: string; exp: number | null };
+    const name = (batch: Named[]) =>
+      commitWith(async () => {
+        const op = kv.atomic();
+        for (const one of batch) op.check({ key: one.key, versionstamp: one.versionstamp }).set(nameKey(one.name), { exp: one.exp }, nameExpireIn(one.exp));
+        return op.commit();
+      }, "the key index");
+    let batch: Named[] = [];
+    const flush = async () => {
+      if (batch.length > 0 && !(await name(batch)).ok) for (const one of batch) await name([one]);
+      batch = [];
+    };
+    for await (const entry of kv.list<Stored>({ start: [options.namespace, ""], end: [options.namespace, AFTER_EVERY_SUFFIX] })) {
+      const key = entry.key[1];
+      if (typeof key === "string" && live(entry.value)) batch.push({ key: entry.key, versionstamp: entry.versionstamp, name: key, exp: entry.value.exp });
+      if (batch.length >= INDEX_BATCH) await flush();
+    }
+    await flush();
+    await commitWith(
+      () =>
+        kv
+          .atomic()
+          .set(INDEX_COMPLETE, { at: new Date(now()).toISOString() })
+          .commit(),
+      "the key index",
+    );
   };
 
   return {
@@ -166,45 +264,107 @@ export function denoKv(kv: DenoKvLike, options: DenoKvOptions): KvStore {
     },
     async put(key: string, value: unknown, opts?: KvPutOptions): Promise<boolean> {
       const k = keyOf(key);
-      let expected = opts?.ifVersion;
-      if (expected === null) {
-        // "Only if absent" must also take a key that expired but is still stored: check against its versionstamp.
-        const current = await kv.get<Stored>(k);
-        if (live(current.value)) return false;
-        expected = current.versionstamp;
-      }
+      const ifVersion = opts?.ifVersion;
       const ttlMs = opts?.ttlSeconds === undefined ? undefined : opts.ttlSeconds * 1000;
       const exp = ttlMs === undefined ? null : now() + ttlMs;
+      const expireIn = ttlMs === undefined ? undefined : { expireIn: ttlMs };
       // Through JSON, so that what is read back is what Workers KV would give back.
       const text = JSON.stringify(value) ?? "null";
-      const large = text.length > PLAIN_MAX_CHARS;
-      // A value in parts replaces one whose parts it then removes (a small one leaves them to their expiry), and
-      // writes none when the compare-and-set has lost already.
-      let before: Stored | null = null;
-      if (large) {
-        const current = await kv.get<Stored>(k);
-        if (expected !== undefined && current.versionstamp !== expected) return false;
-        before = current.value;
+      const bytes = text.length > PLAIN_MAX_CHARS ? new TextEncoder().encode(text) : null;
+      const parts = bytes === null ? undefined : { id: random.uuid(), count: Math.ceil(bytes.length / PART_BYTES) };
+      const partsExpireIn = ttlMs === undefined ? undefined : { expireIn: ttlMs + PART_GRACE_MS };
+      const stored: Stored = parts === undefined ? { v: JSON.parse(text) as unknown, exp } : { exp, parts };
+
+      // The head this write replaces. "Only if absent" reads it, as an expired value may still be stored; a value
+      // too large for one commit reads it too, so as not to write parts for a compare-and-set already lost.
+      let head: Head | undefined = known.get(key);
+      if (ifVersion === null || (parts !== undefined && parts.count > PARTS_PER_COMMIT) || head === undefined || (ifVersion !== undefined && head.versionstamp !== ifVersion)) {
+        const read = await readHead(key);
+        if (ifVersion === null && live(read.value)) return false;
+        if (typeof ifVersion === "string" && read.versionstamp !== ifVersion) return false;
+        head = { versionstamp: read.versionstamp, parts: read.value?.parts };
       }
-      const stored: Stored = large ? { exp, parts: await writeParts(key, text, ttlMs) } : { v: JSON.parse(text) as unknown, exp };
-      const written = await commitWith(async () => {
-        const op = expected === undefined ? kv.atomic() : kv.atomic().check({ key: k, versionstamp: expected });
-        return (await op.set(k, stored, ttlMs === undefined ? undefined : { expireIn: ttlMs }).commit()).ok;
-      }, key).catch(async (e: unknown) => {
-        await dropParts(stored.parts);
-        throw e;
-      });
-      await dropParts(written ? before?.parts : stored.parts);
-      return written;
+      // All but the last twelve parts go first, in commits of their own; the rest with the head, in one commit
+      // that also removes the replaced value's parts: a value up to 720,000 bytes is replaced all at once.
+      const early = parts === undefined || bytes === null ? 0 : await writeEarlyParts(key, parts, bytes, partsExpireIn);
+      // What a write that does not go in leaves to remove: a refused commit wrote none of the parts it held.
+      const written = early === 0 || parts === undefined ? undefined : { id: parts.id, count: early };
+      for (let attempt = 1; ; attempt++) {
+        const replaced: Head = head;
+        let inCommit = 0;
+        const result = await commitWith(async () => {
+          const op = kv.atomic().check({ key: k, versionstamp: replaced.versionstamp });
+          if (parts !== undefined && bytes !== null) setParts(op, parts, bytes, early, parts.count, partsExpireIn);
+          op.set(k, stored, expireIn);
+          if (indexed) op.set(nameKey(key), { exp }, expireIn);
+          inCommit = dropPartsIn(op, replaced.parts);
+          return op.commit();
+        }, key).catch(async (e: unknown) => {
+          await dropParts(written);
+          throw e;
+        });
+        if (result.ok) {
+          if (result.versionstamp === undefined) known.delete(key);
+          else remember(key, result.versionstamp, stored);
+          await dropParts(replaced.parts, inCommit);
+          return true;
+        }
+        known.delete(key);
+        if (ifVersion !== undefined) {
+          await dropParts(written);
+          return false;
+        }
+        // Without `ifVersion` the write always goes in: over what another writer put there since the read.
+        if (attempt === REPLACE_TRIES) {
+          await dropParts(written);
+          throw new AppError("ERR_STORE_UNAVAILABLE", `Deno KV: other writers kept replacing "${key}" during the write; try again`);
+        }
+        const read = await readHead(key);
+        head = { versionstamp: read.versionstamp, parts: read.value?.parts };
+      }
     },
     async delete(key: string): Promise<void> {
       const k = keyOf(key);
-      const { value } = await kv.get<Stored>(k);
-      await kv.delete(k);
-      await dropParts(value?.parts);
+      let head: Head | undefined = known.get(key);
+      if (head === undefined) {
+        const read = await readHead(key);
+        head = { versionstamp: read.versionstamp, parts: read.value?.parts };
+      }
+      for (let attempt = 1; ; attempt++) {
+        const replaced = head;
+        let inCommit = 0;
+        // The head and its parts in one commit, checked, so that a value written meanwhile keeps its parts.
+        const result = await commitWith(async () => {
+          const op = kv.atomic().check({ key: k, versionstamp: replaced.versionstamp }).delete(k);
+          if (indexed) op.delete(nameKey(key));
+          inCommit = dropPartsIn(op, replaced.parts);
+          return op.commit();
+        }, key);
+        if (result.ok) {
+          remember(key, null, null);
+          await dropParts(replaced.parts, inCommit);
+          return;
+        }
+        if (attempt === REPLACE_TRIES) throw new AppError("ERR_STORE_UNAVAILABLE", `Deno KV: other writers kept replacing "${key}" during its delete; try again`);
+        const read = await readHead(key);
+        head = { versionstamp: read.versionstamp, parts: read.value?.parts };
+      }
     },
     async list(prefix: string, limit = 1000): Promise<string[]> {
       const names: string[] = [];
+      if (indexed) {
+        await (index ??= buildIndex().catch((e: unknown) => {
+          index = null;
+          throw e;
+        }));
+        const entries = kv.list<{ exp: number | null }>({ start: nameKey(prefix), end: nameKey(prefix + AFTER_EVERY_SUFFIX) });
+        for await (const entry of entries) {
+          const name = entry.key[1];
+          if (typeof name === "string" && name.startsWith(prefix) && (entry.value.exp === null || entry.value.exp > now())) names.push(name);
+          if (names.length >= limit) break;
+        }
+        return names;
+      }
       const entries = kv.list<Stored>({ start: [options.namespace, prefix], end: [options.namespace, prefix + AFTER_EVERY_SUFFIX] });
       for await (const entry of entries) {
         const name = entry.key[1];
@@ -215,10 +375,6 @@ export function denoKv(kv: DenoKvLike, options: DenoKvOptions): KvStore {
     },
   };
 }
-
-/** Where the app's two stores live in one Deno KV database (the Worker has two namespaces). */
-export const MENUS_NAMESPACE = "menus";
-export const SESSIONS_NAMESPACE = "sessions";
 
 /** The app's stores over one Deno KV database, under separate key prefixes. */
 export function denoStores(kv: DenoKvLike, options: Omit<DenoKvOptions, "namespace">): Stores {

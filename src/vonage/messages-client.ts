@@ -4,6 +4,7 @@
  */
 import { SignJWT } from "jose";
 import { VonageApiError, type VonageProblem } from "../errors.js";
+import { maskGroupedDigits } from "../log-mask.js";
 import { exponential, retry } from "../retry.js";
 import type { Ports } from "../system.js";
 import type { MessageBody } from "./outbound.js";
@@ -63,22 +64,36 @@ function retryAfterMs(header: string | null, now: number): number | null {
   return Number.isNaN(date) ? null : Math.max(0, date - now);
 }
 
+/**
+ * Vonage's problem, its texts masked as a route is: they may quote the number sent to, written in groups
+ * (`+44 7700 900123`), and they go on into a 502's message, log lines and the admin views. Its `type` (a URL) and
+ * `instance` (an id for Vonage's support) are kept.
+ */
 async function readProblem(res: Response): Promise<VonageProblem> {
   const text = await res.text().catch(() => "");
   try {
     const json = JSON.parse(text) as Record<string, unknown>;
-    const problem: VonageProblem = { title: typeof json["title"] === "string" ? json["title"] : `HTTP ${res.status}` };
+    const problem: VonageProblem = { title: typeof json["title"] === "string" ? maskGroupedDigits(json["title"]) : `HTTP ${res.status}` };
     if (typeof json["type"] === "string") problem.type = json["type"];
-    if (typeof json["detail"] === "string") problem.detail = json["detail"];
+    if (typeof json["detail"] === "string") problem.detail = maskGroupedDigits(json["detail"]);
     if (typeof json["instance"] === "string") problem.instance = json["instance"];
     // An array in practice; a single object in one SDK's types.
     const invalid = json["invalid_parameters"];
-    if (Array.isArray(invalid)) problem.invalid_parameters = invalid as Array<{ name?: string; reason?: string }>;
-    else if (invalid && typeof invalid === "object") problem.invalid_parameters = [invalid as { name?: string; reason?: string }];
+    if (Array.isArray(invalid)) problem.invalid_parameters = invalid.map(invalidParameter);
+    else if (invalid && typeof invalid === "object") problem.invalid_parameters = [invalidParameter(invalid)];
     return problem;
   } catch {
-    return { title: `HTTP ${res.status}`, detail: text.slice(0, 200) || undefined } as VonageProblem;
+    return { title: `HTTP ${res.status}`, detail: maskGroupedDigits(text.slice(0, 200)) || undefined } as VonageProblem;
   }
+}
+
+/** One of `invalid_parameters`, its texts masked. */
+function invalidParameter(raw: unknown): { name?: string; reason?: string } {
+  const p = (typeof raw === "object" && raw !== null ? raw : {}) as Record<string, unknown>;
+  const out: { name?: string; reason?: string } = {};
+  if (typeof p["name"] === "string") out.name = maskGroupedDigits(p["name"]);
+  if (typeof p["reason"] === "string") out.reason = maskGroupedDigits(p["reason"]);
+  return out;
 }
 
 export function createMessagesClient(options: MessagesClientOptions): MessagesClient {

@@ -5,6 +5,7 @@
 import { defined } from "../defined.js";
 import { clip } from "../flow/clip.js";
 import { AppError } from "../errors.js";
+import { maskGroupedDigits } from "../log-mask.js";
 import type { InboundEvent, Media, Reaction, StatusEvent } from "../flow/types.js";
 import { Checks, isRecord } from "../plain-checks.js";
 import { describeIssues, issueList } from "../zod-issues.js";
@@ -150,7 +151,9 @@ export function parseInbound(json: unknown): InboundEvent | null {
 
 /**
  * Vonage's status error: `{type, title, detail, instance}`, `title` sometimes the numeric code (1340), and in
- * one SDK nested as `error.error`. The code is the numeric title, else the fragment of `type`.
+ * one SDK nested as `error.error`. The code is the numeric title, else the fragment of `type`. The texts are masked
+ * as a route is (`+44 7700 900123` -> `+** **** **0123`): they may quote the customer's number, and they are
+ * kept on the session, shown by the admin view and sent in completions.
  */
 function statusError(raw: unknown): Pick<StatusEvent, "code" | "title" | "detail"> {
   if (typeof raw !== "object" || raw === null) return {};
@@ -159,9 +162,9 @@ function statusError(raw: unknown): Pick<StatusEvent, "code" | "title" | "detail
   const title = e["title"];
   const type = typeof e["type"] === "string" ? e["type"] : "";
   if (typeof title === "number" || (typeof title === "string" && /^\d+$/.test(title))) out.code = String(title);
-  else if (typeof title === "string") out.title = title;
+  else if (typeof title === "string") out.title = maskGroupedDigits(title);
   if (out.code === undefined && type.includes("#")) out.code = type.slice(type.lastIndexOf("#") + 1);
-  if (typeof e["detail"] === "string") out.detail = e["detail"];
+  if (typeof e["detail"] === "string") out.detail = maskGroupedDigits(e["detail"]);
   return out;
 }
 

@@ -2,7 +2,8 @@
 import assert from "node:assert/strict";
 import { AppError } from "../../src/errors.js";
 import { HTTP_ERRORS } from "../../src/http/errors.js";
-import { denoKv, type DenoAtomicLike, type DenoKvLike } from "../../src/store/deno-kv.js";
+import { denoKv, MENUS_NAMESPACE, type DenoAtomicLike, type DenoKvKey, type DenoKvLike } from "../../src/store/deno-kv.js";
+import { menuRepo } from "../../src/store/menus.js";
 
 async function withKv(fn: (kv: Deno.Kv, path: string) => Promise<void>) {
   const dir = await Deno.makeTempDir({ prefix: "wa-menu-kv-" });
@@ -209,6 +210,10 @@ Deno.test("a commit refused as 'database is locked' is tried again, and reported
             op.set(key, value, o);
             return wrapped;
           },
+          delete: (key) => {
+            op.delete(key);
+            return wrapped;
+          },
           commit: () => (refusals++ < times ? Promise.reject(new TypeError("database is locked")) : op.commit()),
         };
         return wrapped;
@@ -233,3 +238,142 @@ Deno.test("a commit refused as 'database is locked' is tried again, and reported
     real.close();
   }
 });
+
+Deno.test("a key without expiry rewritten with a smaller value keeps no parts it no longer names", () =>
+  withKv(async (kv) => {
+    const store = denoKv(kv, { namespace: "menus" });
+    await store.put("k", large("a"));
+    assert.ok((await partsIn(kv, "menus")).length >= 2);
+    await store.put("k", { n: 1 });
+    assert.deepEqual((await store.get("k"))?.value, { n: 1 });
+    assert.deepEqual(await partsIn(kv, "menus"), [], "a small value leaves none of the large one's parts");
+    // Larger, then smaller but still in parts: only the parts the head names are left.
+    const bigger = { ...large("b"), more: large("c") };
+    await store.put("k", bigger);
+    await store.put("k", large("d"));
+    const head = (await kv.get<{ parts: { id: string; count: number } }>(["menus", "k"])).value!;
+    const left = await partsIn(kv, "menus");
+    assert.equal(left.length, head.parts.count);
+    assert.ok(left.every((key) => key[1] === head.parts.id));
+    // The same by compare-and-set, from a handle that did not read the key itself.
+    const other = denoKv(kv, { namespace: "menus" });
+    const version = (await store.get("k"))!.version;
+    assert.equal(await other.put("k", { n: 2 }, { ifVersion: version }), true);
+    assert.deepEqual(await partsIn(kv, "menus"), []);
+    // Over twelve parts, the first ones go in commits before the head's: replaced, they go too.
+    const huge = { all: ["a", "b", "c", "d", "e", "f", "g", "h"].map(large) };
+    await other.put("k", huge);
+    assert.ok((await partsIn(kv, "menus")).length > 12);
+    assert.deepEqual((await store.get("k"))?.value, huge);
+    await store.put("k", { n: 3 });
+    assert.deepEqual(await partsIn(kv, "menus"), []);
+  }));
+
+Deno.test("an unconditional write racing another from a second handle leaves only the winner's parts", () =>
+  withPeers(async (a, b, kv) => {
+    await a.put("s", large("start"));
+    await b.get("s");
+    // b's knowledge of the head is stale once a writes: its write must still remove what a wrote.
+    await a.put("s", large("a"));
+    await b.put("s", large("b"));
+    await b.put("s", { n: 1 });
+    assert.deepEqual((await a.get("s"))?.value, { n: 1 });
+    assert.deepEqual(await partsIn(kv, "sessions"), []);
+    await a.put("t", large("t"));
+    await Promise.all([a.put("t", large("a")), b.put("t", { n: 1 }), b.delete("t")]);
+    const head = (await kv.get<{ parts?: { id: string; count: number } }>(["sessions", "t"])).value;
+    assert.equal((await partsIn(kv, "sessions")).length, head?.parts?.count ?? 0, "the parts left are exactly those of the head left");
+  }));
+
+/** The real handle, recording the keys of every value Deno KV hands back (list entries, get and getMany). */
+function recording(kv: Deno.Kv): { handle: DenoKvLike; read: string[] } {
+  const read: string[] = [];
+  const note = (key: DenoKvKey) => read.push(key.map(String).join("/"));
+  const handle: DenoKvLike = {
+    get: async (key, o) => {
+      note(key);
+      return kv.get(key as Deno.KvKey, o);
+    },
+    getMany: async (keys, o) => {
+      for (const key of keys) note(key);
+      return kv.getMany(keys as Deno.KvKey[], o);
+    },
+    delete: (key) => kv.delete(key as Deno.KvKey),
+    list: <T>(selector: { start: DenoKvKey; end: DenoKvKey }) =>
+      (async function* () {
+        for await (const entry of kv.list<T>(selector as Deno.KvListSelector)) {
+          note(entry.key);
+          yield entry;
+        }
+      })(),
+    atomic: () => kv.atomic() as unknown as DenoAtomicLike,
+  };
+  return { handle, read };
+}
+
+const menuDoc = (id: string, n: number) => ({ id, start: "ask", nodes: { ask: { type: "text", text: `version ${n}: ${"a long text. ".repeat(300)}` } } });
+
+Deno.test("listing menus reads their pointers, not their versions, and lists the same menus", () =>
+  withKv(async (kv) => {
+    const publisher = menuRepo(denoKv(kv, { namespace: MENUS_NAMESPACE }));
+    for (const id of ["cafe", "cafe-2", "delivery"]) for (let n = 1; n <= 3; n++) await publisher.publish(menuDoc(id, n), `2026-01-0${n}T00:00:00.000Z`);
+    await publisher.remove("cafe-2", "2026-01-04T00:00:00.000Z");
+    await publisher.bind("default", "cafe");
+    // The first list of a database's life names the keys written before (none here) in the index; see below.
+    await publisher.list();
+    const { handle, read } = recording(kv);
+    const menus = menuRepo(denoKv(handle, { namespace: MENUS_NAMESPACE }));
+    for (let round = 1; round <= 2; round++) {
+      read.length = 0;
+      const listed = await menus.list();
+      assert.deepEqual(
+        listed.map((p) => [p.id, p.current, p.latest]),
+        [
+          ["cafe", 3, 3],
+          ["delivery", 3, 3],
+        ],
+      );
+      assert.deepEqual(
+        read.filter((key) => key.startsWith("menus/menu:") && key.includes("@")),
+        [],
+        `round ${round}: no version was read`,
+      );
+      assert.ok(read.length <= 2 * 9 + 3 + 1, `round ${round}: ${read.length} entries read`);
+    }
+    assert.deepEqual(await menus.bindings(), [{ number: "default", menuId: "cafe" }]);
+  }));
+
+Deno.test("a database written before the key index lists all its menus, and reads their versions only the first time", () =>
+  withKv(async (kv) => {
+    // Stored as the release before the index stored them: the heads alone.
+    const pointer = (id: string) => ({ id, current: 2, latest: 2, updatedAt: "2026-01-01T00:00:00.000Z" });
+    for (const id of ["old", "older"]) {
+      await kv.set(["menus", `menu:${id}`], { v: pointer(id), exp: null });
+      for (const n of [1, 2]) await kv.set(["menus", `menu:${id}@${n}`], { v: { menu: menuDoc(id, n), publishedAt: "2026-01-01T00:00:00.000Z" }, exp: null });
+    }
+    await kv.set(["menus", "binding:default"], { v: { menuId: "old" }, exp: null });
+    await kv.set(["menus", "menu:gone"], { v: pointer("gone"), exp: 1 });
+    const { handle, read } = recording(kv);
+    const menus = menuRepo(denoKv(handle, { namespace: MENUS_NAMESPACE }));
+    assert.deepEqual(
+      (await menus.list()).map((p) => p.id),
+      ["old", "older"],
+    );
+    assert.deepEqual(await menus.bindings(), [{ number: "default", menuId: "old" }]);
+    await menus.publish(menuDoc("new", 1), "2026-01-02T00:00:00.000Z");
+    // Another isolate, after the index is complete: the versions are not read again.
+    const second = recording(kv);
+    const again = menuRepo(denoKv(second.handle, { namespace: MENUS_NAMESPACE }));
+    assert.deepEqual(
+      (await again.list()).map((p) => p.id),
+      ["new", "old", "older"],
+    );
+    assert.deepEqual(
+      second.read.filter((key) => key.startsWith("menus/menu:") && key.includes("@")),
+      [],
+    );
+    assert.ok(
+      read.some((key) => key === "menus/menu:old@1"),
+      "the first list did read the namespace once",
+    );
+  }));

@@ -45,6 +45,10 @@ function gatedKv(kv: Deno.Kv, gate: KvGate): DenoKvLike {
         op.set(key as Deno.KvKey, value, options);
         return wrapped;
       },
+      delete: (key) => {
+        op.delete(key as Deno.KvKey);
+        return wrapped;
+      },
       commit: async () => {
         for (const key of keys) gate.beforePut(key);
         return op.commit();

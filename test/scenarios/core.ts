@@ -245,6 +245,38 @@ export const coreScenarios: Scenario[] = [
     assert.equal((await json(again))["outcome"], "resent");
     assert.equal(h.api.accepted.length, 1);
   }),
+  scenario("Vonage's own texts that quote a number written in groups are masked in the 502, the log lines and the admin view", { menus: [cafe], bind: "cafe" }, async ({ h, customer }) => {
+    // A number as Vonage might quote it, in groups of another country's style; none of its groups may be shown whole.
+    const quoted = "+33 6 12 34 56 78";
+    const shown = /\+\*\* \* \*\* \*\* 56 78/;
+    const whole = /6 12 34|12 34 56/;
+    h.api.failNext({ status: 402, detail: `Low balance: cannot send to ${quoted}` });
+    const hi = textWebhook({ business: h.business, customer, text: "hi" });
+    const refused = await h.inbound(hi);
+    assert.equal(refused.status, 502);
+    const body = await refused.text();
+    assert.match(body, shown, body);
+    assert.doesNotMatch(body, whole);
+    assert.match(h.logs.join("\n"), shown);
+    assert.doesNotMatch(h.logs.join("\n"), whole);
+    // The redelivery goes out; then WhatsApp refuses it, and the status's detail quotes the number too.
+    assert.equal((await h.inbound(hi)).status, 200);
+    const question = h.api.accepted.at(-1)!;
+    const status = await h.status(
+      statusWebhook({
+        messageUuid: question.messageUuid,
+        business: h.business,
+        customer,
+        status: "rejected",
+        error: { type: "https://developer.vonage.com/api-errors/messages#1300", title: `Not a WhatsApp user: ${quoted}`, detail: `${quoted} has no WhatsApp account` },
+      }),
+    );
+    assert.ok(status.ok, await status.clone().text());
+    const view = await (await h.admin("GET", `/admin/sessions/${h.business}/${customer}`)).text();
+    assert.match(view, shown, view);
+    assert.doesNotMatch(view, whole);
+    assert.doesNotMatch(h.logs.join("\n"), whole);
+  }),
   scenario("a sender that is not a phone number is refused at the door", { menus: [delivery], bind: "delivery" }, async ({ h }) => {
     const res = await h.inbound(textWebhook({ business: h.business, customer: "0123", text: "hi" }));
     assert.equal(res.status, 400);

@@ -83,6 +83,34 @@ describe("the Messages API client", async () => {
     expect(api.requests).toBe(1);
   });
 
+  it("masks a number written in groups in every text of Vonage's refusal it keeps, JSON or not", async () => {
+    const quoted = "+44 7700 900123";
+    const answers = [
+      Response.json(
+        {
+          type: "https://developer.vonage.com/api-errors/messages#invalid-params",
+          title: `Invalid params for ${quoted}`,
+          detail: `The number ${quoted} is not valid`,
+          instance: "bf0ca0bf-927b-3b52-e161-48b3cdd0ad11",
+          invalid_parameters: [{ name: "to", reason: `${quoted} is not a WhatsApp number` }],
+        },
+        { status: 422 },
+      ),
+      new Response(`<html>Bad request for 44-7700-900123</html>`, { status: 400 }),
+    ];
+    for (const answer of answers) {
+      const { client } = setup({ fetch: async () => answer.clone() });
+      const error = (await client.send(text).catch((e: unknown) => e)) as VonageApiError;
+      expect(error.retryable).toBe(false);
+      const kept = JSON.stringify({ message: error.message, problem: error.problem });
+      expect(kept).not.toMatch(/7700|900123/);
+      expect(kept).toMatch(/\*\*(?: |-)\*\*\*\*(?: |-)\*\*0123/);
+    }
+    const { client } = setup({ fetch: async () => answers[0]!.clone() });
+    const error = (await client.send(text).catch((e: unknown) => e)) as VonageApiError;
+    expect(error.problem.instance).toBe("bf0ca0bf-927b-3b52-e161-48b3cdd0ad11");
+  });
+
   it("treats a hanging Messages API as a retryable timeout", async () => {
     const { api, client } = setup({ timeoutMs: 20 });
     api.failNext({ hang: true });
