@@ -18,7 +18,7 @@ export interface DriveOptions {
   /**
    * Webhooks started per second, evenly spaced, as customers' messages arrive; 0 for as fast as the lanes go.
    * A worker's CPU per webhook depends on how busy its process is (a process woken from idle for each request
-   * runs it slower than one kept busy), so rows compared with each other are driven at the same rate.
+   * runs it slower than one kept busy): at one rate, rows compared with each other idle alike.
    */
   ratePerSecond: number;
   mix: Mix;

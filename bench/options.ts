@@ -5,7 +5,7 @@
  *   BENCH_ROUNDS        interleaved rounds they are sent in (4)
  *   BENCH_WARMUP        webhooks per row before measuring (150)
  *   BENCH_CONCURRENCY   deliveries in flight (8)
- *   BENCH_RATE          webhooks started per second in every row, evenly spaced (40); 0 for as fast as they go
+ *   BENCH_RATE          webhooks started per second in every row, evenly spaced (0: as fast as the lanes go, the default)
  *   BENCH_MENU_NODES    menu sizes, comma-separated (5,1000); the first is the small menu of the other rows
  *   BENCH_CUSTOMERS     customer counts, comma-separated (10,10000)
  *   BENCH_SEED          the workload's random seed (1)
@@ -62,7 +62,7 @@ export function benchOptions(): BenchOptions {
     rounds: int("BENCH_ROUNDS", 4, 1),
     warmup: int("BENCH_WARMUP", 150, 0),
     concurrency: int("BENCH_CONCURRENCY", 8, 1),
-    rate: int("BENCH_RATE", 40, 0),
+    rate: int("BENCH_RATE", 0, 0),
     menuSizes: ints("BENCH_MENU_NODES", [5, 1000], 1),
     customerCounts: ints("BENCH_CUSTOMERS", [10, 10_000], 1),
     seed: int("BENCH_SEED", 1, 0),

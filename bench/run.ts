@@ -1,6 +1,6 @@
 /**
  * `npm run bench`: the product and the floor worker in workerd (Miniflare), driven with signed webhook
- * conversations at a fixed concurrency and one arrival rate for every row; prints throughput, latency, CPU per webhook from the OS, and KV
+ * conversations at a fixed concurrency (or at one arrival rate for every row, `BENCH_RATE`); prints throughput, latency, CPU per webhook from the OS, and KV
  * operations per webhook, with KV in its own process and in the isolate's memory, for menus and customer counts
  * of several sizes and menus with data nodes, with the application JWT reused and signed per message; the floor's
  * logic as a lean Node.js server beside them, measured the same way; then cold starts, the deploy bundle's size, and
