@@ -61,7 +61,8 @@ export async function drive(o: DriveOptions): Promise<DriveResult> {
       const step = nextStep(o.menu, o.business, customer, o.mix, o.rng);
       const authorization = await signWebhook(step.body, o.signatureSecret);
       if (spacingMs > 0) {
-        // The next free slot (taken once the webhook is ready to go, so it leaves on time) of the schedule; a worker that falls behind it gets the missed slots at once.
+        // The schedule's next slot, taken once the webhook is ready so that it leaves on time; a worker that falls
+        // behind the schedule gets the slots it missed at once.
         const slot = nextAt ?? performance.now();
         nextAt = slot + spacingMs;
         const wait = slot - performance.now();

@@ -1,11 +1,11 @@
 /**
  * `npm run bench`: the product and the floor worker in workerd (Miniflare), driven with signed webhook
- * conversations at a fixed concurrency (or at one arrival rate for every row, `BENCH_RATE`); prints throughput, latency, CPU per webhook from the OS, and KV
- * operations per webhook, with KV in its own process and in the isolate's memory, for menus and customer counts
- * of several sizes and menus with data nodes, with the application JWT reused and signed per message; the floor's
- * logic as a lean Node.js server beside them, measured the same way; then cold starts, the deploy bundle's size, and
- * which of issue 15's targets hold. Knobs: `bench/options.ts`. Not a test: it only refuses to report figures when an
- * answer was wrong, so that they are figures of correct work.
+ * conversations at a fixed concurrency (or at one arrival rate for every row, `BENCH_RATE`); prints throughput,
+ * latency, CPU per webhook from the OS, and KV operations per webhook, with KV in its own process and in the
+ * isolate's memory, for menus and customer counts of several sizes and menus with data nodes, with the application
+ * JWT reused and signed per message; the floor's logic as a lean Node.js server beside them, measured the same way;
+ * then cold starts, the deploy bundle's size, and which of issue 15's targets hold. Knobs: `bench/options.ts`. Not a
+ * test: it only refuses to report figures when an answer was wrong, so that they are figures of correct work.
  */
 import { mkdir, writeFile } from "node:fs/promises";
 import { availableParallelism, loadavg } from "node:os";
