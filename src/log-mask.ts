@@ -24,6 +24,12 @@ export function maskDigits(text: string): string {
   return text.replace(DIGIT_RUN, (run) => "*".repeat(run.length - 4) + run.slice(-4));
 }
 
+/**
+ * A menu id as an error message quotes it: masked as a route is in a log line, so that a customer's number put where a
+ * menu id goes (`447700900123` is a valid id) is not answered whole, whether or not such a menu exists.
+ */
+export const quotedMenuId = (id: string): string => maskGroupedDigits(id);
+
 /** Every digit of a grouped run of five or more digits but its last four, the separators kept. */
 export function maskGroupedDigits(text: string): string {
   return text.replace(GROUPED_RUN, (run) => {

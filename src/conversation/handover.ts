@@ -1,5 +1,6 @@
 /** The agent's side of a handover as steps: a text to the customer, and handing the conversation back to the menu. */
 import { AppError } from "../errors.js";
+import { quotedMenuId } from "../log-mask.js";
 import { decideAgentReply, decideHandBack } from "../flow/agent.js";
 import type { Plan } from "../flow/types.js";
 import type { CustomerState } from "../store/sessions.js";
@@ -32,7 +33,7 @@ export function handBack(deps: ConversationDeps, business: string, customer: str
   return run(deps, business, customer, async (state, now, writer) => {
     const ref = await activeMenu(deps, state);
     if (node !== undefined && ref !== null && !Object.hasOwn(ref.menu.nodes, node)) {
-      throw new AppError("ERR_START_INVALID", `node "${node}" is not in menu "${ref.menu.id}" version ${ref.version}; name one of its nodes, or none for the start`);
+      throw new AppError("ERR_START_INVALID", `node "${node}" is not in menu "${quotedMenuId(ref.menu.id)}" version ${ref.version}; name one of its nodes, or none for the start`);
     }
     return decideHandBack({ ...state, ref, now, writer, ...(node === undefined ? {} : { node }) });
   });

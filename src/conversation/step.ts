@@ -27,7 +27,7 @@ import type { MessagesClient } from "../vonage/messages-client.js";
 import { buildMessage } from "../vonage/outbound.js";
 import { sha256Hex } from "../webcrypto.js";
 import { exponential, retry } from "../retry.js";
-import { maskGroupedDigits } from "../log-mask.js";
+import { quotedMenuId } from "../log-mask.js";
 
 export interface ConversationDeps {
   sessions: SessionRepo;
@@ -324,9 +324,9 @@ export async function startMenu(deps: ConversationDeps, menuId: string, who: Who
     throw new AppError("ERR_START_INVALID", '"to" is the business number itself, the same as "from": give the customer\'s number as "to"');
   }
   const ref = await deps.menus.current(menuId);
-  if (ref === null) throw new AppError("ERR_MENU_NOT_FOUND", `menu "${maskGroupedDigits(menuId)}" does not exist; upload it first`);
+  if (ref === null) throw new AppError("ERR_MENU_NOT_FOUND", `menu "${quotedMenuId(menuId)}" does not exist; upload it first`);
   const problems = variableProblems(ref.menu, who.vars);
-  if (problems.length > 0) throw new AppError("ERR_START_INVALID", `this start does not fit menu "${menuId}": ${problems.join("; ")}`, { details: { problems } });
+  if (problems.length > 0) throw new AppError("ERR_START_INVALID", `this start does not fit menu "${quotedMenuId(menuId)}": ${problems.join("; ")}`, { details: { problems } });
   // A request id names the conversation, so a rerun of the same start finds it begun and sends nothing.
   const conversation = options.requestId === undefined ? undefined : `req_${(await sha256Hex(`${options.requestId}\n${who.business}\n${who.customer}`)).slice(0, 32)}`;
   const memo = new Map<string, BackendResult>();

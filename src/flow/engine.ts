@@ -4,6 +4,7 @@
  * performs its effects (see `conversation/step.ts`).
  */
 import { defined } from "../defined.js";
+import { quotedMenuId } from "../log-mask.js";
 import { DEFAULT_TEXTS, TEMPLATE_NODE, waitingAt, type CompiledMenu } from "../menus/compiled.js";
 import { templateMessage, textMessage } from "./render.js";
 import { answer } from "./answer.js";
@@ -112,11 +113,11 @@ export function variableProblems(menu: CompiledMenu, vars: Record<string, string
   for (const name of Object.keys(given)) {
     if (!Object.hasOwn(menu.variables, name))
       problems.push(
-        `variables.${name}: menu "${menu.id}" does not declare it (${declared.length === 0 ? "it declares no variables" : `it declares ${declared.join(", ")}`}); add it to the menu's "variables"`,
+        `variables.${name}: menu "${quotedMenuId(menu.id)}" does not declare it (${declared.length === 0 ? "it declares no variables" : `it declares ${declared.join(", ")}`}); add it to the menu's "variables"`,
       );
   }
   for (const [name, v] of Object.entries(menu.variables)) {
-    if (v.required && !Object.hasOwn(given, name)) problems.push(`variables.${name}: menu "${menu.id}" requires it`);
+    if (v.required && !Object.hasOwn(given, name)) problems.push(`variables.${name}: menu "${quotedMenuId(menu.id)}" requires it`);
   }
   return problems;
 }
@@ -143,7 +144,7 @@ function startPlan(input: StartInput): Plan {
     // Outside WhatsApp's 24-hour window only an approved template reaches the customer; the menu goes on when they answer it.
     const { menu } = input.ref;
     if (menu.template === undefined) {
-      const problem = `this customer has not written in the last 24 hours, so WhatsApp only delivers an approved template; add a "template" to menu "${menu.id}" (see the README's Templates), or start it after the customer writes`;
+      const problem = `this customer has not written in the last 24 hours, so WhatsApp only delivers an approved template; add a "template" to menu "${quotedMenuId(menu.id)}" (see the README's Templates), or start it after the customer writes`;
       return { ...nothing("outside_window"), problem };
     }
     const invited = invite(input.ref, input.who, input.now, input.session, conversation);

@@ -9,7 +9,7 @@ import { menuIdSchema } from "../menus/schema.js";
 import { startMenu } from "../conversation/step.js";
 import { timerMessage } from "../conversation/timers.js";
 import { normalisePhone, parseJson, PHONE } from "../vonage/webhooks.js";
-import { maskGroupedDigits } from "../log-mask.js";
+import { maskGroupedDigits, quotedMenuId } from "../log-mask.js";
 import { describeIssues } from "../zod-issues.js";
 import { requireAdmin } from "./admin-auth.js";
 import { readBody } from "./body.js";
@@ -51,12 +51,6 @@ export function param(value: string, schema: z.ZodType<string, string>, what: st
   }
   return parsed.data;
 }
-
-/**
- * A menu id as a message quotes it: masked as a route is in a log line, so that a customer's number put where a menu
- * id goes (`447700900123` is a valid id) is not answered whole, whether or not such a menu exists.
- */
-export const quotedId = (id: string) => maskGroupedDigits(id);
 
 /** A phone number in a path; a wrong one is quoted masked, as a log line would show it (`+44-****-**0123`). */
 const phoneParam = (value: string, what: string) => param(value, phoneSchema, what);
@@ -217,7 +211,7 @@ export function adminRoutes(services: () => Promise<Services>): Hono<ServicesEnv
     const checks = { allowLocalWebhooks: c.var.services.config.allowLocalWebhooks };
     const report = checkMenu(doc, { ...checks, canSign: c.var.services.config.completionKey !== null });
     if (report.menu === null) throw new MenuInvalidError(report.errors);
-    if (report.menu.id !== id) throw new AppError("ERR_BODY_MALFORMED", `the document's id "${quotedId(report.menu.id)}" differs from "${quotedId(id)}" in the URL`);
+    if (report.menu.id !== id) throw new AppError("ERR_BODY_MALFORMED", `the document's id "${quotedMenuId(report.menu.id)}" differs from "${quotedMenuId(id)}" in the URL`);
     const { version } = await c.var.services.menus.publish(doc, now(c.var.services), checks);
     return c.json({ id, version, warnings: report.warnings }, 201);
   });
@@ -231,9 +225,9 @@ export function adminRoutes(services: () => Promise<Services>): Hono<ServicesEnv
     if (asked !== undefined && !/^[1-9][0-9]{0,15}$/.test(asked))
       throw bad(`version "${maskGroupedDigits(asked.slice(0, 20))}" is not valid: give a version number (1, 2, ...), as GET /admin/menus lists them`);
     const version = asked === undefined ? pointer?.current : Number(asked);
-    if (version === undefined) throw new AppError("ERR_NOT_FOUND", `menu "${quotedId(id)}" does not exist`);
+    if (version === undefined) throw new AppError("ERR_NOT_FOUND", `menu "${quotedMenuId(id)}" does not exist`);
     const stored = await menus.document(id, version);
-    if (stored === null) throw new AppError("ERR_NOT_FOUND", `menu "${quotedId(id)}" has no version ${version}`);
+    if (stored === null) throw new AppError("ERR_NOT_FOUND", `menu "${quotedMenuId(id)}" has no version ${version}`);
     return c.json({ id, version, current: pointer?.current ?? null, latest: pointer?.latest ?? null, publishedAt: stored.publishedAt, menu: stored.menu });
   });
 
@@ -243,7 +237,7 @@ export function adminRoutes(services: () => Promise<Services>): Hono<ServicesEnv
     const parsed = z.strictObject({ version: z.int().min(1) }).safeParse(await jsonBody(c.req.raw));
     if (!parsed.success) throw bad('expected {"version": <n>}', parsed.error);
     const stored = await menus.document(id, parsed.data.version);
-    if (stored === null) throw new AppError("ERR_NOT_FOUND", `menu "${quotedId(id)}" has no version ${parsed.data.version}`);
+    if (stored === null) throw new AppError("ERR_NOT_FOUND", `menu "${quotedMenuId(id)}" has no version ${parsed.data.version}`);
     // Rolling back publishes the old document again as a new version: history only ever grows.
     const { version } = await menus.publish(stored.menu, now(c.var.services), { allowLocalWebhooks: c.var.services.config.allowLocalWebhooks });
     return c.json({ id, version, from: parsed.data.version }, 201);
@@ -252,10 +246,10 @@ export function adminRoutes(services: () => Promise<Services>): Hono<ServicesEnv
   app.delete("/menus/:id", async (c) => {
     const { menus } = c.var.services;
     const id = param(c.req.param("id"), menuIdSchema, "menu id");
-    if ((await menus.pointer(id)) === null) throw new AppError("ERR_NOT_FOUND", `menu "${quotedId(id)}" does not exist`);
+    if ((await menus.pointer(id)) === null) throw new AppError("ERR_NOT_FOUND", `menu "${quotedMenuId(id)}" does not exist`);
     const bound = (await menus.bindings()).filter((b) => b.menuId === id).map((b) => b.number);
     if (bound.length > 0) {
-      throw new AppError("ERR_MENU_IN_USE", `menu "${quotedId(id)}" is bound to ${bound.join(", ")}; bind those numbers to another menu (or DELETE /admin/bindings/<number>) first`, {
+      throw new AppError("ERR_MENU_IN_USE", `menu "${quotedMenuId(id)}" is bound to ${bound.join(", ")}; bind those numbers to another menu (or DELETE /admin/bindings/<number>) first`, {
         details: { bindings: bound },
       });
     }
@@ -271,7 +265,7 @@ export function adminRoutes(services: () => Promise<Services>): Hono<ServicesEnv
     const number = c.req.param("number") === "default" ? "default" : phoneParam(c.req.param("number"), "business number");
     const parsed = z.strictObject({ menuId: menuIdSchema }).safeParse(await jsonBody(c.req.raw));
     if (!parsed.success) throw bad('expected {"menuId": "<menu id>"}', parsed.error);
-    if ((await menus.pointer(parsed.data.menuId)) === null) throw new AppError("ERR_NOT_FOUND", `menu "${quotedId(parsed.data.menuId)}" does not exist; upload it first`);
+    if ((await menus.pointer(parsed.data.menuId)) === null) throw new AppError("ERR_NOT_FOUND", `menu "${quotedMenuId(parsed.data.menuId)}" does not exist; upload it first`);
     await menus.bind(number, parsed.data.menuId);
     return c.json({ number, menuId: parsed.data.menuId });
   });

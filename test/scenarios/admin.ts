@@ -382,29 +382,41 @@ export const adminScenarios: Scenario[] = [
     assert.ok(String(long["message"]).length < 300, String(long["message"]).length.toString());
     assert.equal(h.api.requests, 0);
   }),
-  scenario("a menu id shaped like a phone number is echoed masked in a 404, as a route is in the log, never whole", { menus: [delivery], bind: "delivery" }, async ({ h, customer }) => {
-    // Valid menu ids (lowercase letters, digits, '-'), but each one a customer's number: a caller's slip, quoted back.
-    for (const id of ["447700900123", "44-7700-900123"]) {
-      const calls: Array<[string, string, unknown?]> = [
-        ["GET", `/admin/menus/${id}`],
-        ["POST", `/admin/menus/${id}/rollback`, { version: 1 }],
-        ["DELETE", `/admin/menus/${id}`],
-        ["PUT", `/admin/bindings/${h.business}`, { menuId: id }],
-        ["POST", `/flows/${id}/start`, { to: customer, from: h.business }],
-        ["POST", `/flows/${id}/start/bulk`, { from: h.business, requestId: "r1", customers: [{ to: customer }] }],
-      ];
-      for (const [method, path, body] of calls) {
-        const res = await h.admin(method, path, body);
-        const text = await res.text();
-        assert.equal(res.status, 404, `${method} ${path}: ${text}`);
-        assert.doesNotMatch(text, /7700|900123/, `${method} ${path}`);
+  scenario(
+    "a menu id shaped like a phone number is echoed masked in its errors (a 404, a start that does not fit it), as a route is in the log, never whole",
+    { menus: [delivery], bind: "delivery" },
+    async ({ h, customer }) => {
+      // Valid menu ids (lowercase letters, digits, '-'), but each one a customer's number: a caller's slip, quoted back.
+      for (const id of ["447700900123", "44-7700-900123"]) {
+        const calls: Array<[string, string, unknown?]> = [
+          ["GET", `/admin/menus/${id}`],
+          ["POST", `/admin/menus/${id}/rollback`, { version: 1 }],
+          ["DELETE", `/admin/menus/${id}`],
+          ["PUT", `/admin/bindings/${h.business}`, { menuId: id }],
+          ["POST", `/flows/${id}/start`, { to: customer, from: h.business }],
+          ["POST", `/flows/${id}/start/bulk`, { from: h.business, requestId: "r1", customers: [{ to: customer }] }],
+        ];
+        for (const [method, path, body] of calls) {
+          const res = await h.admin(method, path, body);
+          const text = await res.text();
+          assert.equal(res.status, 404, `${method} ${path}: ${text}`);
+          assert.doesNotMatch(text, /7700|900123/, `${method} ${path}`);
+        }
+        const missing = String((await json(await h.admin("GET", `/admin/menus/${id}`)))["message"]);
+        assert.match(missing, /\*0123" does not exist/);
       }
-      const missing = String((await json(await h.admin("GET", `/admin/menus/${id}`)))["message"]);
-      assert.match(missing, /\*0123" does not exist/);
-    }
-    assert.doesNotMatch(h.logs.join("\n"), /7700-?900123/);
-    assert.equal(h.api.requests, 0);
-  }),
+      // One that exists: a start that does not fit it quotes the id masked too, in every problem it names.
+      const menu = { id: "447700900123", start: "ask", variables: { table: { required: true } }, nodes: { ask: { type: "text", text: "Table {{vars.table}}" } } };
+      assert.equal((await h.admin("PUT", "/admin/menus/447700900123", menu)).status, 201);
+      const unfit = await h.admin("POST", "/flows/447700900123/start", { to: customer, from: h.business, variables: { tabel: "7" } });
+      const unfitText = await unfit.text();
+      assert.equal(unfit.status, 422, unfitText);
+      assert.match(unfitText, /does not fit menu \\"\*+0123\\".*does not declare it.*requires it/);
+      assert.doesNotMatch(unfitText, /7700|900123/);
+      assert.doesNotMatch(h.logs.join("\n"), /7700-?900123/);
+      assert.equal(h.api.requests, 0);
+    },
+  ),
   scenario("admin API: read and reset one customer's session", { wrote: true }, async ({ h, customer }) => {
     await h.admin("PUT", "/admin/menus/delivery", delivery);
     assert.equal((await h.admin("GET", `/admin/sessions/${h.business}/${newCustomer()}`)).status, 404);
