@@ -138,6 +138,7 @@ export function denoKv(kv: DenoKvLike, options: DenoKvOptions): KvStore {
     remember(key, read.versionstamp, read.value);
     return read;
   };
+  const headOf = (read: Read): Head => ({ versionstamp: read.versionstamp, parts: read.value?.parts });
 
   // A caller that accepts an edge cache (menus) accepts a nearby read replica too; sessions read strongly.
   const consistency = (opts?: KvGetOptions) => ({ consistency: opts?.cacheTtl === undefined ? ("strong" as const) : ("eventual" as const) });
@@ -282,7 +283,7 @@ export function denoKv(kv: DenoKvLike, options: DenoKvOptions): KvStore {
         const read = await readHead(key);
         if (ifVersion === null && live(read.value)) return false;
         if (typeof ifVersion === "string" && read.versionstamp !== ifVersion) return false;
-        head = { versionstamp: read.versionstamp, parts: read.value?.parts };
+        head = headOf(read);
       }
       // All but the last twelve parts go first, in commits of their own; the rest with the head, in one commit
       // that also removes the replaced value's parts: a value up to 720,000 bytes is replaced all at once.
@@ -319,17 +320,12 @@ export function denoKv(kv: DenoKvLike, options: DenoKvOptions): KvStore {
           await dropParts(written);
           throw new AppError("ERR_STORE_UNAVAILABLE", `Deno KV: other writers kept replacing "${key}" during the write; try again`);
         }
-        const read = await readHead(key);
-        head = { versionstamp: read.versionstamp, parts: read.value?.parts };
+        head = headOf(await readHead(key));
       }
     },
     async delete(key: string): Promise<void> {
       const k = keyOf(key);
-      let head: Head | undefined = known.get(key);
-      if (head === undefined) {
-        const read = await readHead(key);
-        head = { versionstamp: read.versionstamp, parts: read.value?.parts };
-      }
+      let head: Head = known.get(key) ?? headOf(await readHead(key));
       for (let attempt = 1; ; attempt++) {
         const replaced = head;
         let inCommit = 0;
@@ -346,8 +342,7 @@ export function denoKv(kv: DenoKvLike, options: DenoKvOptions): KvStore {
           return;
         }
         if (attempt === REPLACE_TRIES) throw new AppError("ERR_STORE_UNAVAILABLE", `Deno KV: other writers kept replacing "${key}" during its delete; try again`);
-        const read = await readHead(key);
-        head = { versionstamp: read.versionstamp, parts: read.value?.parts };
+        head = headOf(await readHead(key));
       }
     },
     async list(prefix: string, limit = 1000): Promise<string[]> {
