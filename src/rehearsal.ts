@@ -7,11 +7,13 @@
  * the first request; one conversation compiled the path but left it cold (docs/performance.md has the figures).
  *
  * The rehearsal is a conversation of its own: a menu of its own, in-memory stores of its own, a fixed clock, ids
- * from a counter and a Messages API that only answers. It needs no configuration, touches no binding, makes no
- * I/O, sets no timer and draws no random value (the global scope allows none of them), and keeps nothing: what it
- * builds is garbage when it returns. It cannot read a request's body or make a response with one, so the app's own
- * routes, the RS256 signature and the real send are left to the first request (the configuration and the keys are
- * built ahead of it by `AppWithTimers.prepare`, which runs this).
+ * from a counter and a Messages API that only answers. Given the application's key, it sends through the real
+ * Messages API client (its one token signed with that key, the POST handed to that Messages API instead of the
+ * network); without it, through a stand-in. It needs no configuration, touches no binding, makes no I/O, sets no
+ * timer and draws no random value (the global scope allows none of them), and keeps nothing: what it builds is
+ * garbage when it returns. It cannot read a request's body or make a response with one, so the app's own routes and
+ * the network's send are left to the first request (the configuration and the keys are built ahead of it by
+ * `AppWithTimers.prepare`, which runs this).
  */
 import { Hono } from "hono/tiny";
 import { SignJWT } from "jose";
@@ -23,6 +25,7 @@ import { sessionRepo } from "./store/sessions.js";
 import { workersKv, type KvNamespaceLike } from "./store/workers-kv.js";
 import { verifyWebhookSignature } from "./vonage/signature.js";
 import { parseInbound, parseJson, parseStatus } from "./vonage/webhooks.js";
+import { createMessagesClient, type MessagesClient } from "./vonage/messages-client.js";
 import { hmacKey, sha256Hex } from "./webcrypto.js";
 
 /** The rehearsal's menu, stored compiled (the compiler is not on the webhook path): a list, then buttons. */
@@ -104,13 +107,49 @@ export const REHEARSAL_ROUNDS = 12;
 export interface Rehearsal {
   outcomes: StepResult["outcome"][];
   statuses: Awaited<ReturnType<typeof handleStatusEvent>>[];
+  /** The POSTs the real Messages API client made (none without the application's key). */
+  posts: number;
+}
+
+export interface RehearsalOptions {
+  /** Conversations rehearsed (`REHEARSAL_ROUNDS`). */
+  rounds?: number;
+  /** The application's RS256 key: the sends then go through the real Messages API client. */
+  privateKey?: CryptoKey;
+}
+
+/**
+ * The Messages API client, its POSTs answered here: a 202 with a new message's id, as Vonage answers. A plain object
+ * stands for the response, since the global scope makes none with a body.
+ */
+function answeringClient(privateKey: CryptoKey, ports: { newId: () => string; sleep: () => Promise<undefined> }, sent: string[]): MessagesClient {
+  const answer = (id: string) => ({ status: 202, headers: new Headers(), json: async () => ({ message_uuid: id }), text: async () => "" }) as unknown as Response;
+  const fetch = (async (_url: RequestInfo | URL, init?: RequestInit) => {
+    if (init?.method !== "POST" || typeof init.body !== "string") throw new Error("the rehearsal's send is not a POST with a body");
+    sent.push(ports.newId());
+    return answer(sent.at(-1)!);
+  }) as typeof globalThis.fetch;
+  return createMessagesClient({
+    applicationId: "rehearsal",
+    privateKey,
+    baseUrl: "https://rehearsal.invalid",
+    // One token for the whole rehearsal: one RS256 signature at start-up.
+    tokenTtlSeconds: 900,
+    timeoutSignal: () => null,
+    log: () => undefined,
+    fetch,
+    now: () => AT,
+    sleep: ports.sleep,
+    random: { uuid: ports.newId, float: () => 0.5 },
+  });
 }
 
 /**
  * `rounds` conversations, each a new one, a tap on its question and a status of the message sent, through the code
  * a webhook runs. Throws if one goes otherwise than planned: it then rehearsed another path than a webhook's.
  */
-export async function rehearse(rounds = REHEARSAL_ROUNDS): Promise<Rehearsal> {
+export async function rehearse(options: RehearsalOptions = {}): Promise<Rehearsal> {
+  const rounds = options.rounds ?? REHEARSAL_ROUNDS;
   let counter = 0;
   const newId = () => `00000000-0000-4000-8000-${String(++counter).padStart(12, "0")}`;
   const sleep = async () => undefined;
@@ -125,12 +164,15 @@ export async function rehearse(rounds = REHEARSAL_ROUNDS): Promise<Rehearsal> {
   const deps: ConversationDeps = {
     sessions: sessionRepo(kv),
     menus,
-    messages: {
-      async send() {
-        sent.push(newId());
-        return sent.at(-1)!;
-      },
-    },
+    messages:
+      options.privateKey === undefined
+        ? {
+            async send() {
+              sent.push(newId());
+              return sent.at(-1)!;
+            },
+          }
+        : answeringClient(options.privateKey, { newId, sleep }, sent),
     deliveries: {
       enqueue: async (completion) => ({ id: completion.key, attempts: Promise.resolve(true) }),
       list: async () => [],
@@ -187,5 +229,5 @@ export async function rehearse(rounds = REHEARSAL_ROUNDS): Promise<Rehearsal> {
     outcomes.push(started, tapped);
     statuses.push(status);
   }
-  return { outcomes, statuses };
+  return { outcomes, statuses, posts: options.privateKey === undefined ? 0 : sent.length };
 }

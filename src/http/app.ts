@@ -116,7 +116,8 @@ export function createAppWithTimers(given: AppDeps): AppWithTimers {
       deps.log({ level: "warn", msg: "the services could not be built at start-up; the first request builds them", error: messageOf(failed) });
     }
     try {
-      await rehearse();
+      // With the application's key when the services were built: the sends then rehearse the real client too.
+      await rehearse(failed === undefined ? { privateKey: (await services()).config.privateKey } : {});
     } catch (error) {
       deps.log({ level: "warn", msg: "the start-up rehearsal failed: a cold isolate's first webhook compiles the path instead", error: messageOf(error) });
     }

@@ -23,6 +23,11 @@ export interface MessagesClientOptions extends Ports {
   /** Per-attempt timeout (ms). */
   timeoutMs?: number;
   /**
+   * The signal that ends one POST after `ms`: `AbortSignal.timeout` unless given. The start-up rehearsal gives one
+   * that never fires, as a Workers global scope sets no timer.
+   */
+  timeoutSignal?: (ms: number) => AbortSignal | null;
+  /**
    * The life of one application JWT (s, 30 to 86400): it is minted once and sent with every request until
    * `reuseMarginS(ttl)` before its `exp`. 0, the default, mints a fresh one per request, as Vonage's SDKs do.
    */
@@ -101,6 +106,7 @@ export function createMessagesClient(options: MessagesClientOptions): MessagesCl
   const maxAttempts = options.maxAttempts ?? 4;
   const budgetMs = options.budgetMs ?? 8_000;
   const timeoutMs = options.timeoutMs ?? 5_000;
+  const timeoutSignal = options.timeoutSignal ?? ((ms: number) => AbortSignal.timeout(ms));
 
   const ttl = options.tokenTtlSeconds ?? 0;
   // Switched off for good (for this client, so for the isolate) by the first 401 on a reused token.
@@ -160,7 +166,7 @@ export function createMessagesClient(options: MessagesClientOptions): MessagesCl
         method: "POST",
         headers: { Authorization: `Bearer ${jwt}`, "Content-Type": "application/json", Accept: "application/json" },
         body: payload,
-        signal: AbortSignal.timeout(wait),
+        signal: timeoutSignal(wait),
       });
     } catch (cause) {
       const reason = cause instanceof Error && cause.name === "TimeoutError" ? `no answer within ${wait} ms` : "network error";

@@ -5,6 +5,8 @@
 import { afterEach, expect, it, vi } from "vitest";
 import { parseMenu } from "../../src/menus/compile.js";
 import { REHEARSAL_MENU, REHEARSAL_ROUNDS, rehearse } from "../../src/rehearsal.js";
+import { importPrivateKey } from "../../src/vonage/private-key.js";
+import { generateTestKeys } from "../support/keys.js";
 
 afterEach(() => vi.restoreAllMocks());
 
@@ -55,10 +57,11 @@ it("stores its menu in the compiled form the compiler makes of the menu's source
 });
 
 it("starts a conversation and answers a tap on its question and the status of what it sent", async () => {
-  await expect(rehearse(1)).resolves.toEqual({ outcomes: ["started", "advanced"], statuses: ["ignored"] });
+  await expect(rehearse({ rounds: 1 })).resolves.toEqual({ outcomes: ["started", "advanced"], statuses: ["ignored"], posts: 0 });
 });
 
-it(`runs ${REHEARSAL_ROUNDS} conversations at start-up, each a new customer's, with nothing the Workers global scope refuses`, async () => {
+/** Runs `work` with what workerd refuses outside a request refused here too. */
+async function inGlobalScope<T>(work: () => Promise<T>): Promise<T> {
   const refused = (what: string) => () => {
     throw new Error(`${what} is refused in a Workers global scope`);
   };
@@ -95,12 +98,24 @@ it(`runs ${REHEARSAL_ROUNDS} conversations at start-up, each a new customer's, w
     }),
   );
   try {
-    // Each round a new conversation: a customer whose session another round had left would not be "started".
-    await expect(rehearse()).resolves.toEqual({
-      outcomes: Array.from({ length: REHEARSAL_ROUNDS }, () => ["started", "advanced"]).flat(),
-      statuses: Array.from({ length: REHEARSAL_ROUNDS }, () => "ignored"),
-    });
+    return await work();
   } finally {
     vi.unstubAllGlobals();
   }
+}
+
+// Each round a new conversation: a customer whose session another round had left would not be "started".
+const everyRound = {
+  outcomes: Array.from({ length: REHEARSAL_ROUNDS }, () => ["started", "advanced"]).flat(),
+  statuses: Array.from({ length: REHEARSAL_ROUNDS }, () => "ignored"),
+};
+
+it(`runs ${REHEARSAL_ROUNDS} conversations at start-up, each a new customer's, with nothing the Workers global scope refuses`, async () => {
+  await expect(inGlobalScope(() => rehearse())).resolves.toEqual({ ...everyRound, posts: 0 });
+});
+
+it("sends through the real Messages API client when given the application's key, still with nothing the global scope refuses", async () => {
+  const privateKey = await importPrivateKey((await generateTestKeys()).pkcs8Pem);
+  // Two questions a round, each one POST of the client: its token signed with the key, its timeout a signal that never fires.
+  await expect(inGlobalScope(() => rehearse({ privateKey }))).resolves.toEqual({ ...everyRound, posts: 2 * REHEARSAL_ROUNDS });
 });
