@@ -5,7 +5,7 @@
  * would. All state lives in the simulator; the page only draws it, so a reload or a second tab shows the same.
  */
 
-import { businessRow, customerRow, dayDivider, dayKey, dayLabel, h, keepingFocus, noticeRow, optionNumber, preview } from "./render.js";
+import { businessRow, customerRow, dayDivider, dayKey, dayLabel, h, keepingFocus, noticeRow, optionNumber, patch, preview } from "./render.js";
 import { templateRow, watchWindows, windowBar } from "./templates.js";
 import { chatChanged, holdCustomer, mountWorkbench } from "./workbench.js";
 import { holdAgentCustomer, mountAgentPane } from "./agent.js";
@@ -82,7 +82,7 @@ function draw() {
   }
   drawSidebar(snap);
   drawHeader(snap);
-  $("window").replaceChildren(...(state.current === null ? [] : [windowBar(state.current, advanceClock)]));
+  patch($("window"), state.current === null ? [] : [windowBar(state.current, advanceClock)]);
   drawMessages(snap);
   markRead();
   holdCustomer(state.current, snap.customers.find((c) => c.number === state.current)?.name ?? "");
@@ -114,7 +114,7 @@ function drawSidebar(snap) {
       ),
     );
   });
-  $("customers").replaceChildren(...items);
+  patch($("customers"), items);
   // With the drawer shut, its button tells that another customer got something.
   const waiting = snap.customers.filter((c) => c.number !== state.current && [...state.entries.values()].some((e) => e.customer === c.number && e.kind === "business" && e.tick !== "read")).length;
   const badge = $("drawer-unread");
@@ -134,8 +134,9 @@ function drawHeader(snap) {
     .slice(0, 2)
     .toUpperCase();
   $("chat-sub").textContent = me === undefined ? "" : `+${snap.business.number} · you are ${me.name} (+${me.number})`;
-  $("menus").replaceChildren(
-    ...snap.menus.map((m) =>
+  patch(
+    $("menus"),
+    snap.menus.map((m) =>
       h(
         "button",
         // Named "Start ...", so a menu chip is never mistaken for a reply button with a similar title.
@@ -162,7 +163,7 @@ function drawMessages(snap) {
     rows.push(e.kind === "business" ? business(e) : e.kind === "customer" ? customerRow(e, snap.business.name) : noticeRow(e));
   }
   if (list.length === 0) rows.push(h("div", { class: "empty" }, "No messages yet. Type something to get the default menu, or start a menu above."));
-  keepingFocus(box, () => box.replaceChildren(...rows));
+  keepingFocus(box, () => patch(box, rows));
   if (list.length !== state.drawn) box.scrollTop = box.scrollHeight;
   state.drawn = list.length;
 }

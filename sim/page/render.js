@@ -66,6 +66,22 @@ export function icon(name) {
 }
 
 /**
+ * Puts `next` in `box` as its children, keeping each child already there that equals the one drawn in its place.
+ * The page draws everything again on every status; a button replaced between the press and the release of a click
+ * would lose that click (and a hover or focus), so only what changed is replaced.
+ * @param {HTMLElement} box
+ * @param {HTMLElement[]} next
+ */
+export function patch(box, next) {
+  next.forEach((el, i) => {
+    const old = box.childNodes[i];
+    if (old === undefined) box.append(el);
+    else if (!old.isEqualNode(el)) box.replaceChild(el, old);
+  });
+  while (box.childNodes.length > next.length) box.lastChild?.remove();
+}
+
+/**
  * The element drawn in place of `gone` when the chat was drawn again: the one with its classes (and reply id) in the
  * row of the same message; null when that message or button is no longer there.
  * @param {Element} gone

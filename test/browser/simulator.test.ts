@@ -177,7 +177,20 @@ describe.skipIf(chromiumMissing && !mustRun)("npm start and the chat simulator i
     expect(await page.locator(".chat-sub").textContent()).toContain("you are Bilal");
     await shot("05-second-customer");
 
-    await page.locator('.customer[data-customer="447700900101"]').click();
+    // Back to Alice, with a click whose press and release straddle a redraw: Bilal writes meanwhile, and the page
+    // draws again on every entry. Her button stays the same element, so the click is not lost.
+    const alice = await page.locator('.customer[data-customer="447700900101"]').boundingBox();
+    await page.mouse.move(alice!.x + alice!.width / 2, alice!.y + alice!.height / 2);
+    await page.mouse.down();
+    const wrote = await fetch(new URL("api/customers/447700900102/messages", app!.url), {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ text: "are you open?" }),
+    });
+    expect(wrote.status).toBe(200);
+    await outgoing().getByText("are you open?").waitFor();
+    await page.mouse.up();
+    await page.locator('.customer.active[data-customer="447700900101"]').waitFor();
     await messages().getByText("Confirmed: red pill. Welcome to the real world.").waitFor();
     // Alice's chat has her own "Hello" and the greeting it got, nothing of Bilal's.
     expect(await messages().getByText("Hi! What can we do for you today?").count()).toBe(1);
