@@ -109,7 +109,7 @@ export function denoKv(kv: DenoKvLike, options: DenoKvOptions): KvStore {
    * value's head reads exactly its parts. They live beside the namespace, so `list` never meets them.
    */
   const partKey = (id: string, n: number): DenoKvKey => [`${options.namespace}/parts`, id, n];
-  const live = (stored: Stored | null): stored is Stored => stored !== null && (stored.exp === null || stored.exp > now());
+  const live = <T extends { exp: number | null }>(stored: T | null): stored is T => stored !== null && (stored.exp === null || stored.exp > now());
 
   /**
    * Deno KV has no list of keys alone: a list hands back every value in its range. A namespace with an index names
@@ -163,6 +163,30 @@ export function denoKv(kv: DenoKvLike, options: DenoKvOptions): KvStore {
     const count = Math.min(parts?.count ?? 0, OLD_PARTS_PER_COMMIT);
     for (let n = 0; n < count; n++) op.delete(partKey(parts!.id, n));
     return count;
+  };
+
+  /**
+   * Commits `change` to `key` over `head`, checked against its versionstamp, with the replaced value's first parts
+   * removed in the same commit. When another writer moved the key on meanwhile: with `once`, answers null; else it
+   * reads the new head and tries again, a few times. Answers the commit's versionstamp and the replaced value's parts
+   * the commit did not remove, for the caller to remove once it has taken in the new head.
+   */
+  const replaceHead = async (key: string, head: Head, what: string, once: boolean, change: (op: DenoAtomicLike) => void) => {
+    for (let attempt = 1; ; attempt++) {
+      const replaced = head;
+      let inCommit = 0;
+      const result = await commitWith(async () => {
+        const op = kv.atomic().check({ key: keyOf(key), versionstamp: replaced.versionstamp });
+        change(op);
+        inCommit = dropPartsIn(op, replaced.parts);
+        return op.commit();
+      }, key);
+      if (result.ok) return { versionstamp: result.versionstamp, replaced: replaced.parts, inCommit };
+      known.delete(key);
+      if (once) return null;
+      if (attempt === REPLACE_TRIES) throw new AppError("ERR_STORE_UNAVAILABLE", `Deno KV: other writers kept replacing "${key}" during ${what}; try again`);
+      head = headOf(await readHead(key));
+    }
   };
 
   /** Adds to a commit the parts `from` to `to` of `bytes`. */
@@ -290,78 +314,45 @@ export function denoKv(kv: DenoKvLike, options: DenoKvOptions): KvStore {
       const early = parts === undefined || bytes === null ? 0 : await writeEarlyParts(key, parts, bytes, partsExpireIn);
       // What a write that does not go in leaves to remove: a refused commit wrote none of the parts it held.
       const written = early === 0 || parts === undefined ? undefined : { id: parts.id, count: early };
-      for (let attempt = 1; ; attempt++) {
-        const replaced: Head = head;
-        let inCommit = 0;
-        const result = await commitWith(async () => {
-          const op = kv.atomic().check({ key: k, versionstamp: replaced.versionstamp });
-          if (parts !== undefined && bytes !== null) setParts(op, parts, bytes, early, parts.count, partsExpireIn);
-          op.set(k, stored, expireIn);
-          if (indexed) op.set(nameKey(key), { exp }, expireIn);
-          inCommit = dropPartsIn(op, replaced.parts);
-          return op.commit();
-        }, key).catch(async (e: unknown) => {
-          await dropParts(written);
-          throw e;
-        });
-        if (result.ok) {
-          if (result.versionstamp === undefined) known.delete(key);
-          else remember(key, result.versionstamp, stored);
-          await dropParts(replaced.parts, inCommit);
-          return true;
-        }
-        known.delete(key);
-        if (ifVersion !== undefined) {
-          await dropParts(written);
-          return false;
-        }
-        // Without `ifVersion` the write always goes in: over what another writer put there since the read.
-        if (attempt === REPLACE_TRIES) {
-          await dropParts(written);
-          throw new AppError("ERR_STORE_UNAVAILABLE", `Deno KV: other writers kept replacing "${key}" during the write; try again`);
-        }
-        head = headOf(await readHead(key));
+      // Without `ifVersion` the write always goes in: over what another writer put there since the read.
+      const done = await replaceHead(key, head, "the write", ifVersion !== undefined, (op) => {
+        if (parts !== undefined && bytes !== null) setParts(op, parts, bytes, early, parts.count, partsExpireIn);
+        op.set(k, stored, expireIn);
+        if (indexed) op.set(nameKey(key), { exp }, expireIn);
+      }).catch(async (e: unknown) => {
+        await dropParts(written);
+        throw e;
+      });
+      if (done === null) {
+        await dropParts(written);
+        return false;
       }
+      if (done.versionstamp === undefined) known.delete(key);
+      else remember(key, done.versionstamp, stored);
+      await dropParts(done.replaced, done.inCommit);
+      return true;
     },
     async delete(key: string): Promise<void> {
       const k = keyOf(key);
-      let head: Head = known.get(key) ?? headOf(await readHead(key));
-      for (let attempt = 1; ; attempt++) {
-        const replaced = head;
-        let inCommit = 0;
-        // The head and its parts in one commit, checked, so that a value written meanwhile keeps its parts.
-        const result = await commitWith(async () => {
-          const op = kv.atomic().check({ key: k, versionstamp: replaced.versionstamp }).delete(k);
-          if (indexed) op.delete(nameKey(key));
-          inCommit = dropPartsIn(op, replaced.parts);
-          return op.commit();
-        }, key);
-        if (result.ok) {
-          remember(key, null, null);
-          await dropParts(replaced.parts, inCommit);
-          return;
-        }
-        if (attempt === REPLACE_TRIES) throw new AppError("ERR_STORE_UNAVAILABLE", `Deno KV: other writers kept replacing "${key}" during its delete; try again`);
-        head = headOf(await readHead(key));
-      }
+      // Checked, so that a value written meanwhile keeps its parts.
+      const done = await replaceHead(key, known.get(key) ?? headOf(await readHead(key)), "its delete", false, (op) => {
+        op.delete(k);
+        if (indexed) op.delete(nameKey(key));
+      });
+      remember(key, null, null);
+      await dropParts(done?.replaced, done?.inCommit);
     },
     async list(prefix: string, limit = 1000): Promise<string[]> {
-      const names: string[] = [];
       if (indexed) {
         await (index ??= buildIndex().catch((e: unknown) => {
           index = null;
           throw e;
         }));
-        const entries = kv.list<{ exp: number | null }>({ start: nameKey(prefix), end: nameKey(prefix + AFTER_EVERY_SUFFIX) });
-        for await (const entry of entries) {
-          const name = entry.key[1];
-          if (typeof name === "string" && name.startsWith(prefix) && (entry.value.exp === null || entry.value.exp > now())) names.push(name);
-          if (names.length >= limit) break;
-        }
-        return names;
       }
-      const entries = kv.list<Stored>({ start: [options.namespace, prefix], end: [options.namespace, prefix + AFTER_EVERY_SUFFIX] });
-      for await (const entry of entries) {
+      // The index's small entries where there is one, else the namespace itself, values and all.
+      const range = indexed ? { start: nameKey(prefix), end: nameKey(prefix + AFTER_EVERY_SUFFIX) } : { start: [options.namespace, prefix], end: [options.namespace, prefix + AFTER_EVERY_SUFFIX] };
+      const names: string[] = [];
+      for await (const entry of kv.list<{ exp: number | null }>(range)) {
         const name = entry.key[1];
         if (typeof name === "string" && name.startsWith(prefix) && live(entry.value)) names.push(name);
         if (names.length >= limit) break;
