@@ -24,8 +24,10 @@ describe.skipIf(chromiumMissing && !mustRun)("the simulator's clock and Agent st
   const holdAndWrite = async (number: string, name: string, text: string) => {
     await page().locator(`.customer[data-customer="${number}"]`).click();
     await expect.poll(() => page().locator(".chat-sub").textContent()).toContain(`you are ${name}`);
+    const before = await outgoing().count();
     await box().fill(text);
     await box().press("Enter");
+    await expect.poll(() => outgoing().count()).toBe(before + 1);
     await outgoing().last().locator(".caption").waitFor();
   };
 
@@ -95,8 +97,11 @@ describe.skipIf(chromiumMissing && !mustRun)("the simulator's clock and Agent st
     const answer = agent().getByRole("textbox", { name: "Agent's answer" });
     await answer.fill("Yes, it leaves the shop");
     // The customer writes again while the agent types: the chat takes it, and the agent's half answer stays.
+    const before = await outgoing().count();
     await box().fill("Hello?");
     await box().press("Enter");
+    // Its own bubble: the one before it was relayed and delivered too.
+    await expect.poll(() => outgoing().count()).toBe(before + 1);
     await expect.poll(() => outgoing().last().locator(".caption").textContent()).toBe("worker: relayed");
     await outgoing().last().locator('[data-delivery="delivered"]').waitFor();
     expect(await answer.inputValue()).toBe("Yes, it leaves the shop");

@@ -85,7 +85,10 @@ describe.skipIf(chromiumMissing && !mustRun)("npm start and the chat simulator i
 
   it("a tap answers 16:30: that button is disabled, the others stay clickable, the booking arrives", async () => {
     const question = incoming().last();
+    const before = await outgoing().count();
     await question.getByRole("button", { name: "16:30" }).click();
+    // The tap's own bubble: until it is drawn, the last one is Alice's "Hello", delivered too.
+    await expect.poll(() => outgoing().count()).toBe(before + 1);
     const answer = outgoing().last();
     await answer.locator('[data-delivery="delivered"]').waitFor();
     expect(await answer.locator(".bubble .text").textContent()).toBe("16:30");
@@ -132,8 +135,11 @@ describe.skipIf(chromiumMissing && !mustRun)("npm start and the chat simulator i
     await shot("03-pill-list-sheet");
     if (updateDocs) await copyFile(`${RESULTS}/03-pill-list-sheet.png`, `${ROOT}docs/simulator-list.png`);
 
+    const before = await outgoing().count();
     await send.click();
     await sheet.waitFor({ state: "hidden" });
+    // Until the choice's own bubble is drawn, the last one is the 16:30 tap, delivered too.
+    await expect.poll(() => outgoing().count()).toBe(before + 1);
     const answer = outgoing().last();
     await answer.locator('[data-delivery="delivered"]').waitFor();
     expect(await answer.locator(".bubble .text").textContent()).toBe("Red");
