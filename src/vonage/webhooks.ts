@@ -92,12 +92,28 @@ export function parseJson(raw: Uint8Array, options: { utf8?: "strict" | "lenient
  */
 const otherChannel = (body: Record<string, unknown>) => typeof body["channel"] === "string" && body["channel"] !== "whatsapp";
 
+/**
+ * A webhook of Messages API v0.1, which an application left on that webhook version sends: `to` and `from` as
+ * `{type, number}` and the content in `message.content`. Field-by-field problems would not say that one setting is
+ * the fix, so it gets a 400 of its own.
+ */
+function refuseV01(body: Record<string, unknown>, what: string): void {
+  const party = (v: unknown) => isRecord(v) && typeof v["type"] === "string";
+  const nested = isRecord(body["message"]) && "content" in body["message"];
+  if (!party(body["to"]) && !party(body["from"]) && !nested) return;
+  throw new AppError(
+    "ERR_BODY_MALFORMED",
+    `not a Vonage ${what} webhook of Messages API v1: this is the v0.1 format (to and from as objects, the content in message.content); set the Vonage application's Messages webhook version to v1 (dashboard: Applications, your application, Edit, Messages capability)`,
+  );
+}
+
 /** An inbound webhook as an event, or null for channels this worker does not serve. Throws a 400 naming every problem. */
 export function parseInbound(json: unknown): InboundEvent | null {
   const checks = new Checks();
   const m = checks.record(json, []);
   if (m === undefined) throw malformed(checks, "inbound message");
   if (otherChannel(m)) return null;
+  refuseV01(m, "inbound message");
   const messageUuid = checks.text(m["message_uuid"], ["message_uuid"], { min: 1, max: 128 });
   const business = phone(checks, m["to"], ["to"]);
   const customer = phone(checks, m["from"], ["from"]);
@@ -174,6 +190,7 @@ export function parseStatus(json: unknown): StatusEvent | null {
   const s = checks.record(json, []);
   if (s === undefined) throw malformed(checks, "message status");
   if (otherChannel(s)) return null;
+  refuseV01(s, "message status");
   const messageUuid = checks.text(s["message_uuid"], ["message_uuid"], { min: 1, max: 128 });
   // The customer's session is looked up by these numbers: checked as an inbound message's are.
   const to = phone(checks, s["to"], ["to"]);

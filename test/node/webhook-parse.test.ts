@@ -86,3 +86,23 @@ describe("status webhooks", () => {
     expect(refusal(() => parseStatus({ ...sms, channel: "whatsapp" })).message).toMatch(/\$\.from: must be a phone number/);
   });
 });
+
+describe("Messages API v0.1 webhooks", () => {
+  const party = (number: string) => ({ type: "whatsapp", number });
+  it("are refused with the setting to change, not field by field, whichever v0.1 field gives them away", () => {
+    const base = { message_uuid: "u-1", timestamp: "2026-12-02T00:00:00Z" };
+    for (const body of [
+      { ...base, to: party("447700900000"), from: party("447700900001"), message: { content: { type: "text", text: "hi" } } },
+      { ...base, to: "447700900000", from: "447700900001", message: { content: { type: "text", text: "hi" } } },
+    ]) {
+      const { message, problems } = refusal(() => parseInbound(body));
+      expect(message).toMatch(/v0\.1 format.*Messages webhook version to v1/);
+      expect(problems).toBeNull();
+    }
+    const status = refusal(() => parseStatus({ ...base, to: party("447700900001"), from: party("447700900000"), status: "delivered" }));
+    expect(status.message).toMatch(/message status webhook of Messages API v1: this is the v0\.1 format/);
+  });
+  it("of another channel than WhatsApp, with v1's channel field, are still ignored", () => {
+    expect(parseInbound({ ...inbound, channel: "sms", from: { type: "sms", number: "447700900001" } })).toBeNull();
+  });
+});

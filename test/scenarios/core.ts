@@ -318,6 +318,20 @@ export const coreScenarios: Scenario[] = [
     assert.equal(status.status, 400);
     assert.equal(h.api.requests, 0);
   }),
+  scenario("a webhook in the Messages API v0.1 format gets a 400 that says to set the application's webhook version to v1", {}, async ({ h, customer }) => {
+    const party = (number: string) => ({ type: "whatsapp", number });
+    const base = { message_uuid: crypto.randomUUID(), timestamp: new Date(h.clock.now()).toISOString() };
+    const inbound = await h.inbound({ ...base, to: party(h.business), from: party(customer), message: { content: { type: "text", text: "hi" } } });
+    const status = await h.status({ ...base, to: party(customer), from: party(h.business), status: "rejected", error: { code: 1340, reason: "Outside of the allowed window" } });
+    for (const res of [inbound, status]) {
+      assert.equal(res.status, 400);
+      const text = await res.text();
+      assert.match(text, /v0\.1 format.*set the Vonage application's Messages webhook version to v1/);
+      assert.ok(!text.includes(customer) && !text.includes(h.business), "the answer quotes no number");
+    }
+    assert.equal(h.api.requests, 0);
+    assert.equal(await h.session(customer), null);
+  }),
   scenario("unknown message types, other channels and reactions never break a conversation", { menus: [pills], bind: "pills" }, async ({ h, customer }) => {
     const sms = await h.inbound({ ...textWebhook({ business: h.business, customer, text: "hi" }), channel: "sms" });
     assert.equal((await json(sms))["outcome"], "ignored");
