@@ -79,6 +79,22 @@ describe("status webhooks", () => {
     expect(refusal(() => parseStatus({ ...status, status: "", channel: 3 })).message).toBe("not a Vonage message status webhook: $.status: must not be empty; $.channel: must be a string");
   });
 
+  it("keeps a WhatsApp code of up to six digits readable, where it is taken and where its text quotes it; a longer number is masked", () => {
+    const status = { message_uuid: "m-1", to: "447700900001", from: "447700900000", timestamp: "t", status: "rejected" };
+    expect(parseStatus({ ...status, error: { title: "131047", detail: "Re-engagement message (#131047)" } })).toMatchObject({ code: "131047", detail: "Re-engagement message (#131047)" });
+    expect(parseStatus({ ...status, error: { type: "https://example.test/errors#131026", detail: "Message undeliverable (#131026) for 447700900001" } })).toMatchObject({
+      code: "131026",
+      detail: "Message undeliverable (#131026) for ********0001",
+    });
+    const numbered = parseStatus({ ...status, error: { type: "https://example.test/errors#1340", title: 447700900001 } });
+    expect(numbered).toMatchObject({ code: "1340", title: "********0001" });
+    expect(parseStatus({ ...status, error: { title: "4477009", type: "x#4477009" } })).toMatchObject({ code: "***7009", title: "***7009" });
+    // The worker takes numbers of five digits and more: one of six is no code when it is the customer's or the business's.
+    const short = parseStatus({ ...status, to: "123456", error: { title: "123456", detail: "not delivered to 123456 (#131026)" } });
+    expect(short).toMatchObject({ title: "**3456", detail: "not delivered to **3456 (#**1026)" });
+    expect(short?.code).toBeUndefined();
+  });
+
   it("ignores another channel's status, whatever its ids: an SMS sent from an alphanumeric sender is no 400", () => {
     const sms = { message_uuid: "m-2", to: "447700900001", from: "MyBrand", timestamp: "t", status: "delivered", channel: "sms" };
     expect(parseStatus(sms)).toBeNull();
