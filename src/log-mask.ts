@@ -15,6 +15,11 @@ const DIGIT_RUN = /\d{5,}/g;
 const GROUPED_RUN = /\d(?:[-.() ]|%20|\d)*\d/g;
 const KEEP = new Set(["message_uuid"]);
 /**
+ * WhatsApp's error codes (1340, 131026, 131047) have at most six digits; no number in international form is that
+ * short, so a `code` of six digits or fewer is kept readable, and a longer one is masked like any other value.
+ */
+export const ERROR_CODE = /^\d{1,6}$/;
+/**
  * A delivery's or a request's id (`msg_`/`req_` and 32 hex digits of a hash, never a number): kept whole, as the
  * operator copies it into `POST /admin/deliveries/{id}/retry`.
  */
@@ -30,11 +35,14 @@ export function maskDigits(text: string): string {
  */
 export const quotedMenuId = (id: string): string => maskGroupedDigits(id);
 
-/** Every digit of a grouped run of five or more digits but its last four, the separators kept. */
-export function maskGroupedDigits(text: string): string {
+/**
+ * Every digit of a grouped run of five or more digits but its last four, the separators kept. `keep` is a run left
+ * whole where it stands alone (a status error's code quoted in its own text, `(#131047)`).
+ */
+export function maskGroupedDigits(text: string, keep?: string): string {
   return text.replace(GROUPED_RUN, (run) => {
     const digits = run.replace(/%20/g, "  ").replace(/\D/g, "").length;
-    if (digits < 5) return run;
+    if (digits < 5 || run === keep) return run;
     let hide = digits - 4;
     // `%20` is skipped whole, so its 2 and 0 are not taken for digits of the number.
     return run.replace(/%20|\d/g, (d) => (d === "%20" || hide-- <= 0 ? d : "*"));
@@ -43,7 +51,7 @@ export function maskGroupedDigits(text: string): string {
 
 function mask(value: unknown, key: string): unknown {
   if (typeof value === "string") {
-    if (KEEP.has(key) || HASH_ID.test(value)) return value;
+    if (KEEP.has(key) || HASH_ID.test(value) || (key === "code" && ERROR_CODE.test(value))) return value;
     return key === "route" ? maskGroupedDigits(value) : maskDigits(value);
   }
   if (Array.isArray(value)) return value.map((v) => mask(v, key));

@@ -287,7 +287,7 @@ export async function activeMenu(deps: Pick<ConversationDeps, "menus" | "log">, 
 /** Reads the menus the engine asks for. */
 async function menusFor(deps: ConversationDeps, state: CustomerState, event: InboundEvent): Promise<{ active: MenuRef | null; fresh: MenuRef | null }> {
   const active = await activeMenu(deps, state);
-  const need = freshNeeded(state.session, event, active);
+  const need = freshNeeded(state.session, event, active, state.optedOut);
   if (need === null) return { active, fresh: null };
   const fresh = (need.kind === "current" ? await deps.menus.current(need.menuId) : null) ?? (await deps.menus.resolveFor(event.business, state.session?.menuId || undefined));
   return { active, fresh };

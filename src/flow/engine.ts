@@ -46,12 +46,16 @@ export function needs(session: Session | null): Needs {
 /** Which menu a (re)start would begin: the business number's binding, or the current version of the session's menu. */
 export type FreshNeed = { kind: "bound" } | { kind: "current"; menuId: string } | null;
 
-/** The second read, once the session's menu is known: whether this message may start a conversation, and on which menu. */
-export function freshNeeded(session: Session | null, event: InboundEvent, active: MenuRef | null): FreshNeed {
+/**
+ * The second read, once the session's menu is known: whether this message may start a conversation, and on which menu.
+ * `optedOut` is the customer's opt-out as read (the session's own flag counts too).
+ */
+export function freshNeeded(session: Session | null, event: InboundEvent, active: MenuRef | null, optedOut = false): FreshNeed {
   if (session?.handled.includes(event.messageUuid) || event.content.kind === "reaction") return null;
-  // Handed over: messages are relayed, not matched, so no other menu is needed.
-  if (isHandedOver(session)) return null;
   const command = commandOf(active?.menu ?? null, event);
+  // Handed over: messages are relayed, not matched, so no other menu is needed; but a customer who stopped is relayed
+  // nothing, and their start command opts them in again on the bound menu.
+  if (isHandedOver(session) && !(command === "start" && (optedOut || session.optedOut === true))) return null;
   if (command === "restart" && session !== null && session.menuId !== "") return { kind: "current", menuId: session.menuId };
   if (command === "start" || command === "restart") return { kind: "bound" };
   const running = isActive(session) && active !== null && waitingAt(active.menu, session.pending.node) !== undefined;
@@ -261,7 +265,10 @@ function inboundPlan(input: InboundInput): Plan {
     const started = begin(input.fresh, who, now, session, event.messageUuid, { fetched: input.fetched ?? [], inbound: event.messageUuid });
     if (started.fetch !== undefined) return fetching("started", started.fetch, null);
     const outcome = started.session.pending === null ? "completed" : "started";
-    const p = plan(outcome, markHandled(started.session, event.messageUuid, now), ctx, started.sends, started.completions, prior);
+    // A customer who stopped while handed over and opts in again leaves the handover: the agent's side is told, as
+    // when a business start ends one.
+    const ended = isHandedOver(session) ? handBackSession(input.active, session, "start", now).completions : [];
+    const p = plan(outcome, markHandled(started.session, event.messageUuid, now), ctx, started.sends, [...ended, ...started.completions], prior);
     return input.optedOut || session?.optedOut ? { ...p, optOut: "clear" } : p;
   };
 

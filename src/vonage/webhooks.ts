@@ -5,7 +5,7 @@
 import { defined } from "../defined.js";
 import { clip } from "../flow/clip.js";
 import { AppError } from "../errors.js";
-import { maskGroupedDigits } from "../log-mask.js";
+import { ERROR_CODE, maskGroupedDigits } from "../log-mask.js";
 import type { InboundEvent, Media, Reaction, StatusEvent } from "../flow/types.js";
 import { Checks, isRecord } from "../plain-checks.js";
 import { describeIssues, issueList } from "../zod-issues.js";
@@ -92,12 +92,28 @@ export function parseJson(raw: Uint8Array, options: { utf8?: "strict" | "lenient
  */
 const otherChannel = (body: Record<string, unknown>) => typeof body["channel"] === "string" && body["channel"] !== "whatsapp";
 
+/**
+ * A webhook of Messages API v0.1, which an application left on that webhook version sends: `to` and `from` as
+ * `{type, number}` and the content in `message.content`. Field-by-field problems would not say that one setting is
+ * the fix, so it gets a 400 of its own.
+ */
+function refuseV01(body: Record<string, unknown>, what: string): void {
+  const party = (v: unknown) => isRecord(v) && typeof v["type"] === "string";
+  const nested = isRecord(body["message"]) && "content" in body["message"];
+  if (!party(body["to"]) && !party(body["from"]) && !nested) return;
+  throw new AppError(
+    "ERR_BODY_MALFORMED",
+    `not a Vonage ${what} webhook of Messages API v1: this is the v0.1 format (to and from as objects, the content in message.content); set the Vonage application's Messages webhook version to v1 (dashboard: Applications, your application, Edit, Messages capability)`,
+  );
+}
+
 /** An inbound webhook as an event, or null for channels this worker does not serve. Throws a 400 naming every problem. */
 export function parseInbound(json: unknown): InboundEvent | null {
   const checks = new Checks();
   const m = checks.record(json, []);
   if (m === undefined) throw malformed(checks, "inbound message");
   if (otherChannel(m)) return null;
+  refuseV01(m, "inbound message");
   const messageUuid = checks.text(m["message_uuid"], ["message_uuid"], { min: 1, max: 128 });
   const business = phone(checks, m["to"], ["to"]);
   const customer = phone(checks, m["from"], ["from"]);
@@ -151,20 +167,24 @@ export function parseInbound(json: unknown): InboundEvent | null {
 
 /**
  * Vonage's status error: `{type, title, detail, instance}`, `title` sometimes the numeric code (1340), and in
- * one SDK nested as `error.error`. The code is the numeric title, else the fragment of `type`. The texts are masked
- * as a route is (`+44 7700 900123` -> `+** **** **0123`): they may quote the customer's number, and they are
- * kept on the session, shown by the admin view and sent in completions.
+ * one SDK nested as `error.error`. The code is the numeric title, else the fragment of `type`; WhatsApp's codes have
+ * at most six digits (131047), so a longer number there is no code and is masked. The texts are masked as a route is
+ * (`+44 7700 900123` -> `+** **** **0123`), the code where they quote it left readable: they may quote the customer's
+ * number, and they are kept on the session, shown by the admin view and sent in completions.
  */
-function statusError(raw: unknown): Pick<StatusEvent, "code" | "title" | "detail"> {
+function statusError(raw: unknown, numbers: string[]): Pick<StatusEvent, "code" | "title" | "detail"> {
   if (typeof raw !== "object" || raw === null) return {};
   const e = (raw as { error?: unknown }).error && typeof (raw as { error?: unknown }).error === "object" ? (raw as { error: Record<string, unknown> }).error : (raw as Record<string, unknown>);
   const out: Pick<StatusEvent, "code" | "title" | "detail"> = {};
-  const title = e["title"];
+  const title = typeof e["title"] === "number" ? String(e["title"]) : e["title"];
   const type = typeof e["type"] === "string" ? e["type"] : "";
-  if (typeof title === "number" || (typeof title === "string" && /^\d+$/.test(title))) out.code = String(title);
-  else if (typeof title === "string") out.title = maskGroupedDigits(title);
-  if (out.code === undefined && type.includes("#")) out.code = type.slice(type.lastIndexOf("#") + 1);
-  if (typeof e["detail"] === "string") out.detail = maskGroupedDigits(e["detail"]);
+  const fragment = type.includes("#") ? type.slice(type.lastIndexOf("#") + 1) : undefined;
+  // A short number is still the customer's (or the business's) when it is theirs: never kept as a code.
+  const isCode = (v: string) => ERROR_CODE.test(v) && !numbers.includes(v);
+  if (typeof title === "string" && isCode(title)) out.code = title;
+  else if (fragment !== undefined) out.code = isCode(fragment) ? fragment : maskGroupedDigits(fragment);
+  if (typeof title === "string" && title !== out.code) out.title = maskGroupedDigits(title, out.code);
+  if (typeof e["detail"] === "string") out.detail = maskGroupedDigits(e["detail"], out.code);
   return out;
 }
 
@@ -174,6 +194,7 @@ export function parseStatus(json: unknown): StatusEvent | null {
   const s = checks.record(json, []);
   if (s === undefined) throw malformed(checks, "message status");
   if (otherChannel(s)) return null;
+  refuseV01(s, "message status");
   const messageUuid = checks.text(s["message_uuid"], ["message_uuid"], { min: 1, max: 128 });
   // The customer's session is looked up by these numbers: checked as an inbound message's are.
   const to = phone(checks, s["to"], ["to"]);
@@ -183,5 +204,5 @@ export function parseStatus(json: unknown): StatusEvent | null {
   checks.text(s["channel"], ["channel"], { optional: true });
   checks.text(s["client_ref"], ["client_ref"], { optional: true });
   if (!checks.ok || messageUuid === undefined || to === undefined || from === undefined || status === undefined) throw malformed(checks, "message status");
-  return { messageUuid, status, business: from, customer: to, ...statusError(s["error"]) };
+  return { messageUuid, status, business: from, customer: to, ...statusError(s["error"], [to, from]) };
 }

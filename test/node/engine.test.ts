@@ -146,7 +146,7 @@ function step(state: State, e: InboundEvent, options: { menu?: MenuRef; now?: st
     writer: `w-${++counter}`,
     fetched: options.fetched ?? [],
   };
-  input.fresh = freshNeeded(state.session, e, active) === null ? null : menu;
+  input.fresh = freshNeeded(state.session, e, active, state.optedOut) === null ? null : menu;
   const plan = decideInbound(input);
   return { plan, state: apply(state, plan, options.perform ?? true) };
 }
@@ -219,6 +219,18 @@ const ROWS: Record<Outcome, Row[]> = {
         const ended = p.perform?.owed.completions.find((c) => c.type === "handover.ended");
         expect(ended?.reason).toBe("start");
         expect(ended?.webhook).toBe(AGENTS);
+        expect(p.perform?.owed.sends.length).toBe(1);
+      },
+    },
+    {
+      name: "a customer who stopped while handed over writes start: opted in again, the handover ended (reason start), the menu started",
+      run: () => step(step(handedOver(), text("stop"), { menu: reminding }).state, text("start"), { menu: reminding }).plan,
+      check: (p) => {
+        expect(p.optOut).toBe("clear");
+        expect(p.session?.handover).toBeUndefined();
+        expect(p.session?.optedOut).toBeUndefined();
+        const ended = p.perform?.owed.completions.find((c) => c.type === "handover.ended");
+        expect([ended?.reason, ended?.webhook]).toEqual(["start", AGENTS]);
         expect(p.perform?.owed.sends.length).toBe(1);
       },
     },

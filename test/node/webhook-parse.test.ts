@@ -79,10 +79,46 @@ describe("status webhooks", () => {
     expect(refusal(() => parseStatus({ ...status, status: "", channel: 3 })).message).toBe("not a Vonage message status webhook: $.status: must not be empty; $.channel: must be a string");
   });
 
+  it("keeps a WhatsApp code of up to six digits readable, where it is taken and where its text quotes it; a longer number is masked", () => {
+    const status = { message_uuid: "m-1", to: "447700900001", from: "447700900000", timestamp: "t", status: "rejected" };
+    expect(parseStatus({ ...status, error: { title: "131047", detail: "Re-engagement message (#131047)" } })).toMatchObject({ code: "131047", detail: "Re-engagement message (#131047)" });
+    expect(parseStatus({ ...status, error: { type: "https://example.test/errors#131026", detail: "Message undeliverable (#131026) for 447700900001" } })).toMatchObject({
+      code: "131026",
+      detail: "Message undeliverable (#131026) for ********0001",
+    });
+    const numbered = parseStatus({ ...status, error: { type: "https://example.test/errors#1340", title: 447700900001 } });
+    expect(numbered).toMatchObject({ code: "1340", title: "********0001" });
+    expect(parseStatus({ ...status, error: { title: "4477009", type: "x#4477009" } })).toMatchObject({ code: "***7009", title: "***7009" });
+    // The worker takes numbers of five digits and more: one of six is no code when it is the customer's or the business's.
+    const short = parseStatus({ ...status, to: "123456", error: { title: "123456", detail: "not delivered to 123456 (#131026)" } });
+    expect(short).toMatchObject({ title: "**3456", detail: "not delivered to **3456 (#**1026)" });
+    expect(short?.code).toBeUndefined();
+  });
+
   it("ignores another channel's status, whatever its ids: an SMS sent from an alphanumeric sender is no 400", () => {
     const sms = { message_uuid: "m-2", to: "447700900001", from: "MyBrand", timestamp: "t", status: "delivered", channel: "sms" };
     expect(parseStatus(sms)).toBeNull();
     expect(parseStatus({ ...sms, from: "447700900000", channel: "whatsapp" })).toMatchObject({ business: "447700900000", status: "delivered" });
     expect(refusal(() => parseStatus({ ...sms, channel: "whatsapp" })).message).toMatch(/\$\.from: must be a phone number/);
+  });
+});
+
+describe("Messages API v0.1 webhooks", () => {
+  const party = (number: string) => ({ type: "whatsapp", number });
+  it("are refused with the setting to change, not field by field, whichever v0.1 field gives them away", () => {
+    const base = { message_uuid: "u-1", timestamp: "2026-12-02T00:00:00Z" };
+    for (const body of [
+      { ...base, to: party("447700900000"), from: party("447700900001"), message: { content: { type: "text", text: "hi" } } },
+      { ...base, to: "447700900000", from: "447700900001", message: { content: { type: "text", text: "hi" } } },
+    ]) {
+      const { message, problems } = refusal(() => parseInbound(body));
+      expect(message).toMatch(/v0\.1 format.*Messages webhook version to v1/);
+      expect(problems).toBeNull();
+    }
+    const status = refusal(() => parseStatus({ ...base, to: party("447700900001"), from: party("447700900000"), status: "delivered" }));
+    expect(status.message).toMatch(/message status webhook of Messages API v1: this is the v0\.1 format/);
+  });
+  it("of another channel than WhatsApp, with v1's channel field, are still ignored", () => {
+    expect(parseInbound({ ...inbound, channel: "sms", from: { type: "sms", number: "447700900001" } })).toBeNull();
   });
 });

@@ -67,6 +67,83 @@ export const boundaryScenarios: Scenario[] = [
       }),
   },
   {
+    name: "boundaries: this machine and private networks in every IPv6 form and by private names are refused at upload, with the path and the host",
+    run: (make) =>
+      withHarness(make, async (h) => {
+        const hookPath = '$.nodes["delivery-time"].next["slot-1"].webhook';
+        const refused = async (menu: unknown, url: string, path: string) => {
+          const res = await h.admin("PUT", "/admin/menus/delivery", menu);
+          assert.equal(res.status, 422, url);
+          const body = (await res.json()) as { problems: Array<{ path: string; message: string }> };
+          const host = new URL(url).hostname;
+          assert.ok(
+            body.problems.some((p) => p.path === path && p.message.includes(`names ${host},`) && /this machine|private/.test(p.message)),
+            `${url}: ${JSON.stringify(body.problems)}`,
+          );
+        };
+        for (const url of [
+          "https://[0:0:0:0:0:0:0:1]/x",
+          "https://[::ffff:7f00:1]/x",
+          "https://[::ffff:10.9.8.7]/x",
+          "https://[::ffff:172.16.0.1]/x",
+          "https://[::ffff:192.168.1.1]/x",
+          "https://[::ffff:169.254.169.254]/x",
+          "https://[::ffff:0.1.2.3]/x",
+          "https://[::127.0.0.1]/x", // IPv4-compatible (::/96)
+          "https://[::ffff:0:127.0.0.1]/x", // IPv4-translated (::ffff:0:0/96)
+          "https://[64:ff9b:1::10.0.0.1]/x", // NAT64 for local use
+          "https://[2002:a00:1::1]/x", // 6to4 of 10.0.0.1
+          "https://[2001:0:a00:1::1]/x", // Teredo
+          "https://[100::1]/x",
+          "https://[fc00::1]/x",
+          "https://[fdff:ffff::1]/x",
+          "https://[fe80::1]/x",
+          "https://[febf::1]/x",
+          "https://[fec0::1]/x",
+          "https://[ff02::1]/x",
+          "https://[::]/x",
+          "https://[2001:db8::1]/x",
+          "https://localhost./x",
+          "https://hooks.localhost./x",
+          "https://HOOKS.LOCALHOST/x",
+          "https://metadata.google.internal./x",
+          "https://Metadata.Google.Internal/x",
+          "https://printer.local/x",
+        ]) {
+          await refused(withWebhook(url), url, hookPath);
+        }
+        // The agent endpoint (settings.handover.webhook) and a backend request follow the same rules.
+        await refused({ ...withWebhook(h.hooks.url), settings: { handover: { webhook: "https://[::ffff:a00:1]/agent" } } }, "https://[::ffff:a00:1]/agent", "$.settings.handover.webhook");
+        const requesting = structuredClone(delivery) as { start: string; nodes: Record<string, unknown> };
+        requesting.nodes["lookup"] = { type: "request", url: "https://[fd00::5]/slots", next: requesting.start, failure: requesting.start };
+        requesting.start = "lookup";
+        await refused(requesting, "https://[fd00::5]/slots", "$.nodes.lookup.url");
+        // Public addresses written as IPv6 stay allowed.
+        for (const url of ["https://[2606:4700:4700::1111]/x", "https://[::ffff:8.8.8.8]/x", "https://[2002:808:808::1]/x"]) {
+          assert.equal((await h.admin("PUT", "/admin/menus/delivery", withWebhook(url))).status, 201, url);
+        }
+      }),
+  },
+  {
+    name: "boundaries: ALLOW_LOCAL_WEBHOOKS lets this machine in every form through, and still no private network",
+    run: (make) =>
+      withHarness(
+        make,
+        async (h) => {
+          for (const url of ["http://[::1]:8787/x", "http://[0:0:0:0:0:0:0:1]:8787/x", "http://[::ffff:127.0.0.1]:8787/x", "http://localhost.:8787/x", "http://hooks.localhost:8787/x"]) {
+            const res = await h.admin("PUT", "/admin/menus/delivery", withWebhook(url));
+            assert.equal(res.status, 201, `${url}: ${await res.text()}`);
+          }
+          for (const url of ["https://[::ffff:10.0.0.1]/x", "https://[fd00::1]/x", "https://[fe80::1]/x", "https://metadata.google.internal./x"]) {
+            const res = await h.admin("PUT", "/admin/menus/delivery", withWebhook(url));
+            assert.equal(res.status, 422, url);
+            assert.match(await res.text(), /private, link-local or reserved/, url);
+          }
+        },
+        { env: { ALLOW_LOCAL_WEBHOOKS: "true" } },
+      ),
+  },
+  {
     name: "boundaries: a message from the business's own number is ignored; logs never show a full number",
     run: (make) =>
       withHarness(make, async (h) => {

@@ -5,7 +5,7 @@ import delivery from "../../menus/delivery.json" with { type: "json" };
 import pills from "../../menus/pills.json" with { type: "json" };
 import { replyWebhook, statusWebhook, textWebhook } from "../../sim/vonage-webhooks.js";
 import { seedButtonReply, seedButtonRequest, seedListReply, seedListRequest } from "../fixtures/seed.js";
-import { scenario, type Harness, type Scenario } from "./harness.js";
+import { newCustomer, scenario, type Harness, type Scenario } from "./harness.js";
 
 async function json(res: Response): Promise<Record<string, unknown>> {
   return (await res.json()) as Record<string, unknown>;
@@ -277,6 +277,38 @@ export const coreScenarios: Scenario[] = [
     assert.doesNotMatch(view, whole);
     assert.doesNotMatch(h.logs.join("\n"), whole);
   }),
+  scenario(
+    "a status's WhatsApp error code (at most six digits) stays readable in the log line and the admin view; a number where the code goes stays masked",
+    { menus: [cafe], bind: "cafe" },
+    async ({ h, customer }) => {
+      const failedOf = async (who: string) => {
+        const view = await (await h.admin("GET", `/admin/sessions/${h.business}/${who}`)).text();
+        return { view, failed: (JSON.parse(view) as { session: { pending: { failed?: Record<string, string> } } }).session.pending.failed };
+      };
+      const statusLines = () => h.logs.filter((l) => l.includes('"msg":"status"'));
+      await h.inbound(textWebhook({ business: h.business, customer, text: "hi" }));
+      const question = h.api.accepted.at(-1)!.messageUuid;
+      const detail = "Re-engagement message (#131047): more than 24 hours have passed since the customer last replied";
+      const error = { type: "https://developer.vonage.com/api-errors/messages#131047", title: 131047, detail };
+      assert.equal((await h.status(statusWebhook({ messageUuid: question, business: h.business, customer, status: "rejected", error }))).status, 204);
+      const { failed } = await failedOf(customer);
+      assert.equal(failed?.["code"], "131047");
+      assert.equal(failed?.["detail"], detail);
+      assert.match(statusLines().at(-1) ?? "", /"code":"131047"/);
+
+      // A number where Vonage's code or title goes is no code: masked in the view and the log line alike.
+      const other = newCustomer();
+      await h.inbound(textWebhook({ business: h.business, customer: other, text: "hi" }));
+      const next = h.api.accepted.at(-1)!.messageUuid;
+      const numbered = { type: `https://developer.vonage.com/api-errors/messages#${other}`, title: other, detail: `${other} (#131026) cannot receive this message` };
+      assert.equal((await h.status(statusWebhook({ messageUuid: next, business: h.business, customer: other, status: "undeliverable", error: numbered }))).status, 204);
+      const masked = await failedOf(other);
+      assert.ok(!JSON.stringify(masked.failed).includes(other), masked.view);
+      assert.match(masked.failed?.["code"] ?? "", /^\*+\d{4}$/);
+      for (const line of h.logs) assert.ok(!line.includes(other), line);
+      assert.match(statusLines().at(-1) ?? "", /"code":"\*+\d{4}"/);
+    },
+  ),
   scenario("a sender that is not a phone number is refused at the door", { menus: [delivery], bind: "delivery" }, async ({ h }) => {
     const res = await h.inbound(textWebhook({ business: h.business, customer: "0123", text: "hi" }));
     assert.equal(res.status, 400);
@@ -317,6 +349,20 @@ export const coreScenarios: Scenario[] = [
     const status = await h.status({ hello: "world" });
     assert.equal(status.status, 400);
     assert.equal(h.api.requests, 0);
+  }),
+  scenario("a webhook in the Messages API v0.1 format gets a 400 that says to set the application's webhook version to v1", {}, async ({ h, customer }) => {
+    const party = (number: string) => ({ type: "whatsapp", number });
+    const base = { message_uuid: crypto.randomUUID(), timestamp: new Date(h.clock.now()).toISOString() };
+    const inbound = await h.inbound({ ...base, to: party(h.business), from: party(customer), message: { content: { type: "text", text: "hi" } } });
+    const status = await h.status({ ...base, to: party(customer), from: party(h.business), status: "rejected", error: { code: 1340, reason: "Outside of the allowed window" } });
+    for (const res of [inbound, status]) {
+      assert.equal(res.status, 400);
+      const text = await res.text();
+      assert.match(text, /v0\.1 format.*set the Vonage application's Messages webhook version to v1/);
+      assert.ok(!text.includes(customer) && !text.includes(h.business), "the answer quotes no number");
+    }
+    assert.equal(h.api.requests, 0);
+    assert.equal(await h.session(customer), null);
   }),
   scenario("unknown message types, other channels and reactions never break a conversation", { menus: [pills], bind: "pills" }, async ({ h, customer }) => {
     const sms = await h.inbound({ ...textWebhook({ business: h.business, customer, text: "hi" }), channel: "sms" });
