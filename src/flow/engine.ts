@@ -280,8 +280,10 @@ function inboundPlan(input: InboundInput): Plan {
   }
   if (command === "stop") {
     const base = session ?? blankSession(menuOf && { id: menuOf.menu.id, version: menuOf.version }, who, now, null, event.messageUuid);
-    const stopped: Session = markHandled({ ...base, pending: null, optedOut: true, updatedAt: now }, event.messageUuid, now);
-    return { ...plan("stopped", stopped, ctx, [textMessage(texts.stopped, stopped)], [], prior), optOut: "set" };
+    // A person who had the conversation is told that it ended: nothing they write reaches the customer any more.
+    const ended = isHandedOver(base) ? handBackSession(input.active, base, "stop", now) : null;
+    const stopped: Session = markHandled({ ...(ended?.session ?? base), pending: null, optedOut: true, updatedAt: now }, event.messageUuid, now);
+    return { ...plan("stopped", stopped, ctx, [textMessage(texts.stopped, stopped)], ended?.completions ?? [], prior), optOut: "set" };
   }
   if (isHandedOver(session)) {
     // A person has the conversation: the message goes to them, signed, and the bot says nothing.

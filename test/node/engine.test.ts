@@ -223,8 +223,12 @@ const ROWS: Record<Outcome, Row[]> = {
       },
     },
     {
-      name: "a customer who stopped while handed over writes start: opted in again, the handover ended (reason start), the menu started",
-      run: () => step(step(handedOver(), text("stop"), { menu: reminding }).state, text("start"), { menu: reminding }).plan,
+      // As an earlier release stored a stop while handed over, with the handover kept.
+      name: "a customer whose stop left the handover stored writes start: opted in again, the handover ended (reason start), the menu started",
+      run: () => {
+        const state = handedOver();
+        return step({ ...state, session: { ...state.session!, optedOut: true }, optedOut: true }, text("start"), { menu: reminding }).plan;
+      },
       check: (p) => {
         expect(p.optOut).toBe("clear");
         expect(p.session?.handover).toBeUndefined();
@@ -424,6 +428,15 @@ const ROWS: Record<Outcome, Row[]> = {
   ],
   stopped: [
     { name: "a stop writes the opt-out and keeps nothing pending", run: () => step(atDrinks(), text(" Stop! ")).plan, check: (p) => expect([p.optOut, p.session?.pending]).toEqual(["set", null]) },
+    {
+      name: "a stop while handed over ends the handover and tells the agent endpoint why",
+      run: () => step(handedOver(), text("stop"), { menu: reminding }).plan,
+      check: (p) => {
+        expect([p.optOut, p.session?.handover]).toEqual(["set", undefined]);
+        const ended = p.perform?.owed.completions.filter((c) => c.type === "handover.ended");
+        expect(ended?.map((c) => [c.reason, c.webhook])).toEqual([["stop", AGENTS]]);
+      },
+    },
   ],
   opted_out: [{ name: "nothing goes out after a stop", run: () => step(step(atDrinks(), text("stop")).state, tap("latte")).plan, check: (p) => expect([p.session, p.perform]).toEqual([null, null]) }],
   duplicate: [

@@ -342,37 +342,49 @@ export const timerScenarios: Scenario[] = [
     await writes(h, customer, "agent");
     assert.equal((await writes(h, customer, "stop")).outcome, "stopped");
     assert.equal(phone(h).at(-1), 'You will not get any more messages from us. Write "start" if you change your mind.');
+    // The agent's side learns that the conversation it had is over, rather than waiting on a customer it cannot reach.
+    const ended = events(h).filter((e) => e.type === "handover.ended");
+    assert.deepEqual(
+      ended.map((e) => e.data["reason"]),
+      ["stop"],
+    );
+    assert.equal((await session(h, customer)).handover, null);
     const reply = await h.admin("POST", `/admin/sessions/${h.business}/${customer}/reply`, { text: "Are you there?" });
     assert.equal(reply.status, 409);
     await later(h, 2 * 60 * MINUTE);
     assert.equal(phone(h).at(-1), 'You will not get any more messages from us. Write "start" if you change your mind.', "no timer sends to a customer who stopped");
+    assert.equal(events(h).filter((e) => e.type === "handover.ended").length, 1, "the handover's idle timer finds nothing to hand back");
   }),
 
-  scenario("a customer who stopped while handed over and writes start is opted in again: the menu starts and the agent endpoint is told the handover ended", started, async ({ h, customer }) => {
-    await writes(h, customer, "hi");
-    await writes(h, customer, "agent");
-    assert.equal((await writes(h, customer, "start")).outcome, "relayed", "not opted out, start is the agent's to read, as every message");
-    assert.equal((await writes(h, customer, "stop")).outcome, "stopped");
-    assert.equal((await writes(h, customer, "hello?")).outcome, "opted_out", "nothing is relayed to the agent once they stopped");
-    const relayed = events(h).filter((e) => e.type === "handover.message").length;
-    assert.equal((await writes(h, customer, "start")).outcome, "started");
-    assert.equal(phone(h).at(-1), "? Tea or coffee?");
-    const ended = events(h).filter((e) => e.type === "handover.ended");
-    assert.equal(ended.length, 1);
-    assert.equal(ended[0]!.data["reason"], "start");
-    const view = await session(h, customer);
-    assert.equal(view.handover, null);
-    assert.equal((view as unknown as { optedOut: boolean }).optedOut, false);
-    assert.equal(view.session.pending?.node, "ask");
-    const reply = await h.admin("POST", `/admin/sessions/${h.business}/${customer}/reply`, { text: "Are you there?" });
-    assert.equal(reply.status, 409, "the agent no longer has the conversation");
-    assert.equal((await writes(h, customer, "tea")).outcome, "completed");
-    assert.equal(phone(h).at(-1), "One tea coming up.");
-    // The ended handover's idle timer finds nothing to hand back.
-    await later(h, 2 * 60 * MINUTE);
-    assert.equal(events(h).filter((e) => e.type === "handover.ended").length, 1);
-    assert.equal(events(h).filter((e) => e.type === "handover.message").length, relayed);
-  }),
+  scenario(
+    "a customer who stopped while handed over and writes start is opted in again: the menu starts, and the agent endpoint was told the handover ended at the stop",
+    started,
+    async ({ h, customer }) => {
+      await writes(h, customer, "hi");
+      await writes(h, customer, "agent");
+      assert.equal((await writes(h, customer, "start")).outcome, "relayed", "not opted out, start is the agent's to read, as every message");
+      assert.equal((await writes(h, customer, "stop")).outcome, "stopped");
+      assert.equal((await writes(h, customer, "hello?")).outcome, "opted_out", "nothing is relayed to the agent once they stopped");
+      const relayed = events(h).filter((e) => e.type === "handover.message").length;
+      assert.equal((await writes(h, customer, "start")).outcome, "started");
+      assert.equal(phone(h).at(-1), "? Tea or coffee?");
+      const ended = events(h).filter((e) => e.type === "handover.ended");
+      assert.equal(ended.length, 1);
+      assert.equal(ended[0]!.data["reason"], "stop");
+      const view = await session(h, customer);
+      assert.equal(view.handover, null);
+      assert.equal((view as unknown as { optedOut: boolean }).optedOut, false);
+      assert.equal(view.session.pending?.node, "ask");
+      const reply = await h.admin("POST", `/admin/sessions/${h.business}/${customer}/reply`, { text: "Are you there?" });
+      assert.equal(reply.status, 409, "the agent no longer has the conversation");
+      assert.equal((await writes(h, customer, "tea")).outcome, "completed");
+      assert.equal(phone(h).at(-1), "One tea coming up.");
+      // The ended handover's idle timer finds nothing to hand back.
+      await later(h, 2 * 60 * MINUTE);
+      assert.equal(events(h).filter((e) => e.type === "handover.ended").length, 1);
+      assert.equal(events(h).filter((e) => e.type === "handover.message").length, relayed);
+    },
+  ),
 
   scenario("the admin view says when an idle handover hands back: an hour after the last message either way, not after the handover began", started, async ({ h, customer }) => {
     await writes(h, customer, "hi");
