@@ -1104,6 +1104,21 @@ describe("wa-menu start against the real worker", async () => {
     expect(api.requests).toBe(3);
   });
 
+  it("the variables hint follows only a refusal about variables: a start to the business's own number gets the worker's reason alone", async () => {
+    const { api, fetchImpl } = worker();
+    expect(await cli({}, fetchImpl).run("push", "menus/cafe.json")).toBe(0);
+    const own = cli({}, fetchImpl);
+    expect(await own.run("start", "cafe", "--from", BUSINESS, "--to", BUSINESS)).toBe(1);
+    expect(own.err).toEqual([`wa-menu: start cafe: the worker answered 422: "to" is the business number itself, the same as "from": give the customer's number as "to"`]);
+    const json = cli({}, fetchImpl);
+    expect(await json.run("start", "cafe", "--from", BUSINESS, "--to", BUSINESS, "--json")).toBe(1);
+    expect(JSON.parse(json.out.join("\n"))).toEqual({ error: expect.any(String), status: 422, code: "ERR_START_INVALID" });
+    const vars = cli({}, fetchImpl);
+    expect(await vars.run("start", "cafe", "--from", BUSINESS, "--to", "447700900105", "--var", "table=4")).toBe(1);
+    expect(vars.err[0]).toMatch(/\nPass only the variables the menu declares, with --var name=value .*; to use a new one, declare it there and push the menu\.$/);
+    expect(api.requests).toBe(0);
+  });
+
   it("a national number in a file (07..., 00 44...) is a bad row with its line and what to write, before any call: the worker refuses such numbers", async () => {
     const { api, fetchImpl } = worker();
     expect(await cli({}, fetchImpl).run("push", "menus/cafe.json")).toBe(0);
