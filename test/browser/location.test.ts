@@ -6,10 +6,11 @@
  * button question, which a pin does not answer, is asked again. Keyboard only, by mouse, and on a phone-sized screen.
  * Screenshots go to test-results/.
  */
-import { readFile, writeFile } from "node:fs/promises";
+import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { Locator, Route } from "playwright-core";
 import { describe, expect, it } from "vitest";
+import { saveWhole } from "../support/save-file.js";
 import { chromiumMissing, mustRun } from "./chromium.js";
 import { RESULTS, ROOT, simulatorSuite, texts } from "./simulator-page.js";
 
@@ -63,7 +64,7 @@ describe.skipIf(chromiumMissing && !mustRun)("sharing a location from the simula
     await box().fill("Hello");
     await box().press("Enter");
     await messages().getByText("Hi! What can we do for you today?").waitFor();
-    await writeFile(join(sim().menusDir, "pickup.json"), await readFile(`${ROOT}test/fixtures/pickup-menu.json`, "utf8"));
+    await saveWhole(join(sim().menusDir, "pickup.json"), await readFile(`${ROOT}test/fixtures/pickup-menu.json`, "utf8"));
     await page().locator('.chip[data-menu="pickup"]').click();
     // A location input with `request: true`: WhatsApp's location request message.
     await incoming().last().getByText("Where should the courier pick up your parcel?").waitFor();
