@@ -24,16 +24,33 @@ export interface CustomerFile {
   problems: FileProblem[];
 }
 
-/** As the worker checks them: digits, country code first, a leading "+" taken. */
-const PHONE = /^\+?[0-9]{5,20}$/;
+/** As the worker checks them: 5 to 20 digits, country code first (which never starts with 0), a leading "+" taken. */
+const PHONE = /^[1-9][0-9]{4,19}$/;
 const NAME_MAX = 256;
 const VARIABLE_RULE = "letters, digits and '_', starting with a letter";
+
+/**
+ * What is wrong with a customer's number, said with how to write it. A phone book's national form (07700 900123) and
+ * the 00 of dialling abroad both start with 0, which no country code does: the worker refuses them, so they are bad
+ * rows here, found with the rest before anything is sent.
+ */
+function phoneProblem(to: string): string | undefined {
+  const number = to.replace(/^\+/, "");
+  if (PHONE.test(number)) return undefined;
+  if (/^00[1-9][0-9]{4,19}$/.test(number)) return `starts with 00, the prefix for dialling abroad: write it in international form without it, the country code first (${number.slice(2)})`;
+  if (/^0[1-9][0-9]{3,18}$/.test(number))
+    return "is a national number (it starts with 0): write it in international form, the country code first and without the leading 0 (a UK 07700 900123 is 447700900123)";
+  return "is not a phone number: digits only, country code first";
+}
 
 /** The problems of one customer's fields, the same for both formats. */
 function fieldProblems(to: string | undefined, profileName: string | undefined, variables: Record<string, string>): string[] {
   const problems: string[] = [];
   if (to === undefined || to === "") problems.push(`no "to": every customer needs their number`);
-  else if (!PHONE.test(to)) problems.push(`"to" ${JSON.stringify(to)} is not a phone number: digits only, country code first`);
+  else {
+    const wrong = phoneProblem(to);
+    if (wrong !== undefined) problems.push(`"to" ${JSON.stringify(to)} ${wrong}`);
+  }
   if (profileName !== undefined && (profileName.trim() === "" || profileName.length > NAME_MAX)) problems.push(`"profileName" must be 1 to ${NAME_MAX} characters`);
   for (const [name, value] of Object.entries(variables)) {
     if (!VAR_NAME.test(name)) problems.push(`variable "${name}" is not a variable name: ${VARIABLE_RULE}`);

@@ -32,6 +32,12 @@ export function requestIdOf(flags: Flags): string | undefined {
 /** `--end-handover` as the body's `endHandover`: sent only when given, so an older worker never sees the field. */
 export const endHandoverOf = (flags: Flags): true | undefined => (flags["end-handover"] === true ? true : undefined);
 
+/** A refusal whose problems are about the start's variables: the worker lists each as `variables.<name>: ...`. */
+function variableRefusal(answer: WorkerAnswer): boolean {
+  const problems = answer.json["problems"];
+  return Array.isArray(problems) && problems.some((p) => typeof p === "string" && p.startsWith("variables."));
+}
+
 /** What to do about a refused start, by the worker's error code. */
 export function startHint(answer: WorkerAnswer, menu: string, requestId: string | undefined, who?: { business: string; customer: string }): string | undefined {
   if (routeMissing(answer)) return "The worker has no such route: it is older than this CLI; deploy the current version.";
@@ -44,6 +50,8 @@ export function startHint(answer: WorkerAnswer, menu: string, requestId: string 
     case "ERR_HANDED_OVER":
       return `A person is talking with them (${session} shows the handover): hand them back from your agent system, or pass --end-handover to start the menu anyway.`;
     case "ERR_START_INVALID":
+      // The code also refuses a start to the business's own number: only the variables' problems get this hint.
+      if (!variableRefusal(answer)) return undefined;
       return `Pass only the variables the menu declares, with --var name=value (its "variables" lists them: wa-menu pull ${menu}); to use a new one, declare it there and push the menu.`;
     case "ERR_MENU_NOT_FOUND":
       return 'wa-menu push <file> uploads it; a menu\'s id is its file\'s "id" (menus/cafe.json is "cafe").';

@@ -29,6 +29,10 @@ export interface CheckedFile {
   warnings: string[];
   /** The file is not there (any more). */
   gone?: true;
+  /** The file's text, when it could be read. */
+  text?: string;
+  /** The text is not JSON: a file being written may be read half-way (the watcher reads it again). */
+  notJson?: true;
 }
 
 /**
@@ -36,19 +40,25 @@ export interface CheckedFile {
  * deployed one does not: such a webhook passes here with a warning saying so.
  */
 export async function checkMenuFile(path: string): Promise<CheckedFile> {
-  let doc: unknown;
+  let text: string;
   try {
-    doc = JSON.parse(await readFile(path, "utf8")) as unknown;
+    text = await readFile(path, "utf8");
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === "ENOENT") return { menu: null, problems: [`${path}: the file is gone`], warnings: [], gone: true };
-    return { menu: null, problems: [`${path}: not valid JSON (${e instanceof Error ? e.message : String(e)})`], warnings: [] };
+    return { menu: null, problems: [`${path}: cannot be read (${e instanceof Error ? e.message : String(e)})`], warnings: [] };
+  }
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text) as unknown;
+  } catch (e) {
+    return { menu: null, problems: [`${path}: not valid JSON (${e instanceof Error ? e.message : String(e)})`], warnings: [], text, notJson: true };
   }
   const report = checkMenu(doc, { allowLocalWebhooks: true });
   const warnings = report.warnings.map((w) => `${path} ${w.path}: ${w.message}`);
-  if (report.menu === null) return { menu: null, problems: report.errors.map((p) => `${path} ${p.path}: ${p.message}`), warnings };
+  if (report.menu === null) return { menu: null, problems: report.errors.map((p) => `${path} ${p.path}: ${p.message}`), warnings, text };
   const deployed = checkMenu(doc);
   for (const p of deployed.errors) warnings.push(`${path} ${p.path}: a deployed worker refuses this (${p.message}); under npm start, https://example.com/<path> reaches the local receiver`);
-  return { menu: { file: path, id: report.menu.id, name: report.menu.name ?? report.menu.id, doc }, problems: [], warnings };
+  return { menu: { file: path, id: report.menu.id, name: report.menu.name ?? report.menu.id, doc }, problems: [], warnings, text };
 }
 
 /** The menu files of `dir`, in order. */

@@ -7,7 +7,7 @@ import { watch, type FSWatcher } from "node:fs";
 import { basename, join } from "node:path";
 import type { MenuFileEvent } from "../../sim/workbench-api.js";
 import type { WorkerClient } from "../../sim/worker-client.js";
-import { checkMenuFile, hashOf, menuFiles, readRecord, writeRecord, type ExampleMenu } from "./seed-menus.js";
+import { checkMenuFile, hashOf, menuFiles, readRecord, writeRecord, type CheckedFile, type ExampleMenu } from "./seed-menus.js";
 
 export type Publish = (id: string, doc: unknown) => Promise<{ ok: true; version: number } | { ok: false; problems: string[] }>;
 
@@ -27,8 +27,13 @@ export interface WatchOptions {
   onResult: (event: MenuFileEvent, menus: Array<{ id: string; name: string }>) => void;
   /** Editors write a file in several steps; one change is handled once they are done. Default 150 ms. */
   settleMs?: number;
+  /** Waits before a file that is not JSON is read again (setTimeout by default). */
+  pause?: (ms: number) => Promise<void>;
   now?: () => number;
 }
+
+/** Reads of a file that is not JSON, a settle apart, before it is reported as it is. */
+const MAX_REREADS = 20;
 
 export interface MenuWatcher {
   close(): void;
@@ -50,10 +55,13 @@ const isMenuFile = (name: string) => name.endsWith(".json") && !name.startsWith(
 
 export function watchMenus(options: WatchOptions): MenuWatcher {
   const settleMs = options.settleMs ?? 150;
+  const pause = options.pause ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   const now = options.now ?? Date.now;
   /** Which file holds which menu, as last read. */
   const byFile = new Map(options.menus.map((m) => [m.file, { id: m.id, name: m.name }]));
   const timers = new Map<string, ReturnType<typeof setTimeout>>();
+  /** The text a file was taken with after it was read again: the changes its writer made on the way are not news. */
+  const settledText = new Map<string, string>();
   // One file at a time: each publish reads and rewrites the record.
   let queue: Promise<void> = Promise.resolve();
 
@@ -63,9 +71,33 @@ export function watchMenus(options: WatchOptions): MenuWatcher {
     options.onResult({ at: new Date(now()).toISOString(), problems: [], warnings: [], ...event }, list());
   }
 
+  /**
+   * The file as its writer left it. An editor that saves in place truncates the file, then writes it (maybe in parts),
+   * and the watch reports the first of those changes: a file that is not JSON may have been read half-way, so it is
+   * read again after a pause, and taken as it is once it did not change over one. Null: the file is as it was taken
+   * after such a wait (the rest's own change, seen after the read that found it), so there is nothing new to say.
+   */
+  async function settled(path: string): Promise<CheckedFile | null> {
+    let checked = await checkMenuFile(path);
+    const taken = settledText.get(path);
+    if (taken !== undefined && checked.text === taken) return null;
+    settledText.delete(path);
+    let reread = false;
+    for (let n = 0; checked.notJson === true && n < MAX_REREADS; n++) {
+      const before = checked.text;
+      await pause(settleMs);
+      reread = true;
+      checked = await checkMenuFile(path);
+      if (checked.text === before) break;
+    }
+    if (reread && checked.text !== undefined) settledText.set(path, checked.text);
+    return checked;
+  }
+
   async function handle(path: string, quietIfUnchanged: boolean): Promise<void> {
     const file = options.show(path);
-    const checked = await checkMenuFile(path);
+    const checked = await settled(path);
+    if (checked === null) return;
     if (checked.gone === true) {
       const gone = byFile.get(path);
       if (gone === undefined) return;

@@ -10,6 +10,7 @@ import { join } from "node:path";
 import type { Browser, Locator, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCli } from "../../cli/wa-menu.js";
+import { saveWhole } from "../support/save-file.js";
 import { chromiumMissing, mustRun } from "./chromium.js";
 import type { NpmStart } from "./npm-start.js";
 import { chatOf, openSimulator, RESULTS, ROOT, texts, type SimulatorInChromium } from "./simulator-page.js";
@@ -330,7 +331,7 @@ describe.skipIf(chromiumMissing && !mustRun)("npm start and the chat simulator i
   });
 
   it("a menu file saved while npm start runs is published at once; its chip appears and the workbench says so", async () => {
-    await writeFile(join(menusDir, "order.json"), JSON.stringify(ORDER("Tea or coffee?"), null, 2));
+    await saveWhole(join(menusDir, "order.json"), JSON.stringify(ORDER("Tea or coffee?"), null, 2));
     await page.locator('.chip[data-menu="order"]').waitFor();
     const files = workbench().locator("#wb-files");
     await files.locator("text=published order as version 1").waitFor();
@@ -410,13 +411,13 @@ describe.skipIf(chromiumMissing && !mustRun)("npm start and the chat simulator i
 
   it("an invalid edit is refused with every problem; a valid one takes effect on the next start of the menu", async () => {
     const broken = { ...ORDER("Tea or coffee?"), start: "nowhere" };
-    await writeFile(join(menusDir, "order.json"), JSON.stringify(broken));
+    await saveWhole(join(menusDir, "order.json"), JSON.stringify(broken));
     const files = workbench().locator("#wb-files");
     await expect.poll(() => files.getAttribute("data-outcome")).toBe("invalid");
     expect(await files.textContent()).toContain('start node "nowhere" does not exist');
     await expect.poll(() => app!.output()).toContain("order.json: not published, 1 problem:");
 
-    await writeFile(join(menusDir, "order.json"), JSON.stringify(ORDER("Tea or coffee, today?")));
+    await saveWhole(join(menusDir, "order.json"), JSON.stringify(ORDER("Tea or coffee, today?")));
     await files.locator("text=published order as version 2").waitFor();
     await page.locator('.chip[data-menu="order"]').click();
     await incoming().last().getByText("Tea or coffee, today?").waitFor();

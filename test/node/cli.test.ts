@@ -1103,6 +1103,42 @@ describe("wa-menu start against the real worker", async () => {
     ]);
     expect(api.requests).toBe(3);
   });
+
+  it("the variables hint follows only a refusal about variables: a start to the business's own number gets the worker's reason alone", async () => {
+    const { api, fetchImpl } = worker();
+    expect(await cli({}, fetchImpl).run("push", "menus/cafe.json")).toBe(0);
+    const own = cli({}, fetchImpl);
+    expect(await own.run("start", "cafe", "--from", BUSINESS, "--to", BUSINESS)).toBe(1);
+    expect(own.err).toEqual([`wa-menu: start cafe: the worker answered 422: "to" is the business number itself, the same as "from": give the customer's number as "to"`]);
+    const json = cli({}, fetchImpl);
+    expect(await json.run("start", "cafe", "--from", BUSINESS, "--to", BUSINESS, "--json")).toBe(1);
+    expect(JSON.parse(json.out.join("\n"))).toEqual({ error: expect.any(String), status: 422, code: "ERR_START_INVALID" });
+    const vars = cli({}, fetchImpl);
+    expect(await vars.run("start", "cafe", "--from", BUSINESS, "--to", "447700900105", "--var", "table=4")).toBe(1);
+    expect(vars.err[0]).toMatch(/\nPass only the variables the menu declares, with --var name=value .*; to use a new one, declare it there and push the menu\.$/);
+    expect(api.requests).toBe(0);
+  });
+
+  it("a national number in a file (07..., 00 44...) is a bad row with its line and what to write, before any call: the worker refuses such numbers", async () => {
+    const { api, fetchImpl } = worker();
+    expect(await cli({}, fetchImpl).run("push", "menus/cafe.json")).toBe(0);
+    // 21 good rows, then the two forms a phone book holds: calls of 20 would have sent the first before the worker refused the second.
+    const csv = ["to,profileName", ...Array.from({ length: 21 }, (_, i) => `${number(i)},Customer ${i}`), "07700900123,Eve", "+00447700900124,Fay", ""].join("\n");
+    const json = JSON.stringify([{ to: number(1) }, { to: "07700900123" }], null, 2);
+    const c = cli({ "c.csv": csv, "c.json": json }, fetchImpl);
+    expect(await c.run("start", "cafe", "--from", BUSINESS, "--file", "c.csv")).toBe(1);
+    expect(await c.run("start", "cafe", "--from", BUSINESS, "--file", "c.json")).toBe(1);
+    expect(c.out).toEqual([]);
+    expect(c.err).toEqual([
+      [
+        "wa-menu: c.csv: 2 problems; nothing was sent:",
+        'c.csv:23: "to" "07700900123" is a national number (it starts with 0): write it in international form, the country code first and without the leading 0 (a UK 07700 900123 is 447700900123)',
+        'c.csv:24: "to" "+00447700900124" starts with 00, the prefix for dialling abroad: write it in international form without it, the country code first (447700900124)',
+      ].join("\n"),
+      'wa-menu: c.json: 1 problem; nothing was sent:\nc.json:5: "to" "07700900123" is a national number (it starts with 0): write it in international form, the country code first and without the leading 0 (a UK 07700 900123 is 447700900123)',
+    ]);
+    expect(api.requests).toBe(0);
+  });
 });
 
 describe("wa-menu finds npm start's worker by itself", () => {

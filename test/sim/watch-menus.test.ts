@@ -8,6 +8,7 @@ import { hashOf, writeRecord } from "../../scripts/dev/seed-menus.js";
 import { adminPublisher, watchMenus, type MenuWatcher } from "../../scripts/dev/watch-menus.js";
 import type { MenuFileEvent } from "../../sim/workbench-api.js";
 import delivery from "../../menus/delivery.json" with { type: "json" };
+import { saveWhole } from "../support/save-file.js";
 import { RECEIVER_URL, rigWithWorker, type Rig } from "./rig.js";
 
 const cleanups: Array<() => Promise<void> | void> = [];
@@ -21,7 +22,7 @@ const withFooter = (text: string) => ({
 });
 
 /** A menus folder as npm start left it after seeding `delivery` (version 1 in the rig's worker), and its watcher. */
-async function watched(rig: Rig) {
+async function watched(rig: Rig, pause?: (ms: number) => Promise<void>) {
   const dir = await mkdtemp(join(tmpdir(), "wa-menu-watch-"));
   cleanups.push(() => rm(dir, { recursive: true, force: true }));
   const file = join(dir, "delivery.json");
@@ -47,24 +48,30 @@ async function watched(rig: Rig) {
       told?.();
     },
     settleMs: 50,
+    ...(pause === undefined ? {} : { pause }),
   });
   cleanups.push(() => watcher.close());
 
-  /** Writes (or removes) a file, then waits for what became of it: the first result for it after the write. */
+  const textOf = (content: unknown) => (typeof content === "string" ? content : JSON.stringify(content, null, 2));
+  /** The first result for `name` from the `from`th on, once there is one. */
+  const resultFor = async (name: string, from: number) => {
+    const found = () => events.slice(from).find((e) => e.event.file === `menus/${name}`);
+    while (found() === undefined) await new Promise<void>((resolve) => (told = resolve));
+    return found()!;
+  };
+  /** Saves (or removes) a file whole, then waits for what became of it: the first result for it after the save. */
   const save = async (name: string, content: unknown | null) => {
     const from = events.length;
     const path = join(dir, name);
     if (content === null) await rm(path);
-    else await writeFile(path, typeof content === "string" ? content : JSON.stringify(content, null, 2));
-    const found = () => events.slice(from).find((e) => e.event.file === `menus/${name}`);
-    while (found() === undefined) await new Promise<void>((resolve) => (told = resolve));
-    return found()!;
+    else await saveWhole(path, textOf(content));
+    return resultFor(name, from);
   };
   const current = async (id: string) => {
     const result = await rig.worker.admin("GET", `/menus/${id}`);
     return result.ok ? (result.body as { version: number; menu: any }) : null;
   };
-  return { save, said, events, current, recordPath };
+  return { save, said, events, current, recordPath, dir, textOf, resultFor };
 }
 
 describe("watching the menus folder", () => {
@@ -108,6 +115,54 @@ describe("watching the menus folder", () => {
     const notJson = await save("delivery.json", "{ not json");
     expect(notJson.event).toMatchObject({ outcome: "invalid", problems: [expect.stringMatching(/^menus\/delivery\.json: not valid JSON/)] });
     expect((await current("delivery"))?.version).toBe(1);
+  });
+
+  it("a file read half-written (an editor saving in place) is read again once it settles: published once, the half never reported", async () => {
+    const rig = await rigWithWorker();
+    /** The watcher's pauses for a file that is not JSON: each waits until the test lets it go on. */
+    const pauses: Array<() => void> = [];
+    let paused: (() => void) | undefined;
+    const { save, events, current, dir, textOf, resultFor } = await watched(rig, async () => {
+      await new Promise<void>((resolve) => {
+        pauses.push(resolve);
+        paused?.();
+      });
+    });
+    const forDelivery = () => events.filter((e) => e.event.file === "menus/delivery.json").map((e) => e.event.outcome);
+    /** Waits until the watcher pauses on the file, or says something about it. */
+    const pausedOrSaid = (from: number) =>
+      new Promise<void>((resolve) => {
+        paused = resolve;
+        void resultFor("delivery.json", from).then(() => resolve());
+      });
+
+    // The first half only, as an editor that truncates the file and writes it in parts leaves it between two writes.
+    const text = textOf(withFooter("Half and half"));
+    const from = events.length;
+    let waiting = pausedOrSaid(from);
+    await writeFile(join(dir, "delivery.json"), text.slice(0, text.length / 2));
+    await waiting;
+    expect(forDelivery(), "nothing said about the half-written file").toEqual([]);
+    expect(pauses).toHaveLength(1);
+    // The rest arrives while the watcher waits; it then reads the whole file.
+    await writeFile(join(dir, "delivery.json"), text);
+    pauses.shift()!();
+    const { event } = await resultFor("delivery.json", from);
+    expect(event).toMatchObject({ outcome: "published", id: "delivery", version: 2 });
+    expect((await current("delivery"))?.menu.nodes["delivery-time"].interactive.footer).toEqual({ text: "Half and half" });
+    // The rest's own change finds the file as it was taken: no pause, nothing said.
+    expect(pauses).toEqual([]);
+
+    // A file that stays broken is reported, once it has not changed over a pause.
+    waiting = pausedOrSaid(events.length);
+    const broken = save("delivery.json", "{ not json");
+    await waiting;
+    expect(forDelivery()).toEqual(["published"]);
+    pauses.shift()!();
+    expect((await broken).event).toMatchObject({ outcome: "invalid", problems: [expect.stringMatching(/^menus\/delivery\.json: not valid JSON/)] });
+    // Neither the half nor the rest's own change was reported: one result for each save.
+    expect(forDelivery()).toEqual(["published", "invalid"]);
+    expect((await current("delivery"))?.version).toBe(2);
   });
 
   it("publishes a new file with its webhooks pointed at the local receiver, lists it, and forgets it when removed", async () => {
