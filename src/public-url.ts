@@ -21,11 +21,12 @@ export function destinationProblem(raw: string, options: { allowLocal?: boolean 
   if (url.username !== "" || url.password !== "") return "must not carry a user name or password; authenticate with the webhook signature instead";
   if (kind === "local") return `names ${url.hostname}, which is this machine; use a public host (for local testing set ALLOW_LOCAL_WEBHOOKS=true)`;
   if (kind === "private") return `names ${url.hostname}, a private, link-local or reserved address; use a public host`;
+  if (kind === "unqualified") return `names ${url.hostname}, a name without a domain, which only a private network resolves; use the host's full public name (e.g. ${url.hostname}.example.com)`;
   return null;
 }
 
-/** This machine, a private or reserved place, or (as far as the URL says) the public internet. */
-type HostKind = "local" | "private" | "public";
+/** This machine, a private or reserved place, a name only a local network resolves, or (as far as the URL says) the public internet. */
+type HostKind = "local" | "private" | "unqualified" | "public";
 
 function hostKind(host: string): HostKind {
   if (host.startsWith("[")) {
@@ -38,7 +39,9 @@ function hostKind(host: string): HostKind {
   const name = host.toLowerCase().replace(/\.+$/, "");
   if (name === "localhost" || name.endsWith(".localhost") || name === "localhost.localdomain") return "local";
   // Names kept for private networks: `.internal` (cloud metadata is metadata.google.internal), mDNS, home networks.
-  return /(^|\.)(internal|local|home\.arpa)$/.test(name) ? "private" : "public";
+  if (/(^|\.)(internal|local|home\.arpa)$/.test(name)) return "private";
+  // A single label (`backend`) is looked up in the resolver's search domains: the host's own network's names.
+  return name.includes(".") ? "public" : "unqualified";
 }
 
 function ipv4(host: string): number[] | null {

@@ -112,6 +112,16 @@ export const boundaryScenarios: Scenario[] = [
         ]) {
           await refused(withWebhook(url), url, hookPath);
         }
+        // A name without a domain is one the resolver completes from the host network's own search domains.
+        for (const url of ["https://backend/x", "https://intranet./x"]) {
+          const res = await h.admin("PUT", "/admin/menus/delivery", withWebhook(url));
+          assert.equal(res.status, 422, url);
+          const body = (await res.json()) as { problems: Array<{ path: string; message: string }> };
+          assert.ok(
+            body.problems.some((p) => p.path === hookPath && /a name without a domain, which only a private network resolves; use the host's full public name/.test(p.message)),
+            `${url}: ${JSON.stringify(body.problems)}`,
+          );
+        }
         // The agent endpoint (settings.handover.webhook) and a backend request follow the same rules.
         await refused({ ...withWebhook(h.hooks.url), settings: { handover: { webhook: "https://[::ffff:a00:1]/agent" } } }, "https://[::ffff:a00:1]/agent", "$.settings.handover.webhook");
         const requesting = structuredClone(delivery) as { start: string; nodes: Record<string, unknown> };
