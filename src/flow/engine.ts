@@ -4,6 +4,7 @@
  * performs its effects (see `conversation/step.ts`).
  */
 import { defined } from "../defined.js";
+import { undoneIn } from "./vars.js";
 import { quotedMenuId } from "../log-mask.js";
 import { DEFAULT_TEXTS, TEMPLATE_NODE, waitingAt, type CompiledMenu } from "../menus/compiled.js";
 import { templateMessage, textMessage } from "./render.js";
@@ -194,7 +195,7 @@ function statusPlan(input: StatusInput): Plan {
   const recent = Date.parse(input.now) - Date.parse(pending.at) < TEMPLATE_FALLBACK_MS;
   if (input.status.code === OUTSIDE_WINDOW && pending.node !== TEMPLATE_NODE && template !== undefined && recent && input.active !== null) {
     // The template takes the question's place, its undo too.
-    const waiting: Session = { ...failed, pending: { ...askedNow(failed, TEMPLATE_NODE, input.now), answered: pending.answered, ...defined({ undo: pending.undo }) }, attempts: 0 };
+    const waiting: Session = { ...failed, pending: { ...askedNow(failed, TEMPLATE_NODE, input.now), answered: pending.answered, ...undoneIn(pending) }, attempts: 0 };
     const { message, empty } = templateMessage(template, waiting);
     // What the step before still owed: its messages would meet the same closed window; its completions still go out.
     const prior = caught.owing && completionsOnly(caught.owing);

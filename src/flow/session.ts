@@ -71,7 +71,7 @@ export interface Who {
  * and the questions asked before (a tap on one of them is a stale tap, not an answer to the new conversation).
  */
 export function blankSession(menu: { id: string; version: number } | null, who: Who, now: string, previous: Session | null, conversation: string): Session {
-  // What undid an ended conversation's variables no longer applies: `back` stays within a conversation.
+  // What undid an ended conversation's variables and lists no longer applies: `back` stays within a conversation.
   const earlier = previous === null ? [] : keepLast([...previous.asked, ...(previous.pending ? [previous.pending] : [])], ASKED_MAX).map(withoutUndo);
   const session: Session = {
     v: 1,
@@ -99,8 +99,8 @@ export function blankSession(menu: { id: string; version: number } | null, who: 
 }
 
 const withoutUndo = (a: Asked): Asked => {
-  if (a.undo === undefined) return a;
-  const { undo: _, ...rest } = a;
+  if (a.undo === undefined && a.undoLists === undefined) return a;
+  const { undo: _, undoLists: _l, ...rest } = a;
   return rest;
 };
 

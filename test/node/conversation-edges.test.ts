@@ -235,4 +235,76 @@ describe("back to a list", () => {
     expect(step(back.state, text("Item 2"), m).plan.session?.answers.at(-1)?.id).toBe("i2");
     expect(step(back.state, tap("i3"), m).plan.session?.answers.at(-1)?.id).toBe("i3");
   });
+
+  /** The list of `pick` replaced by a later request (another 3 items), before a size question. */
+  const replaced = (): MenuRef => ({
+    version: 1,
+    menu: parseMenu({
+      id: "reload",
+      start: "load",
+      nodes: {
+        load: { type: "request", url: "https://backend.example.com/items", lists: { items: { path: "items", id: "id", title: "name" } }, next: "pick", failure: { text: "Down." } },
+        pick: { type: "question", text: "Which one?", button: "See items", options: { from: "items", next: "reload" } },
+        reload: { type: "request", url: "https://backend.example.com/others", lists: { items: { path: "items", id: "id", title: "name" } }, next: "size", failure: { text: "Down." } },
+        size: { type: "question", text: "Which size?", options: [{ id: "s", title: "Small", next: { text: "Thanks." } }] },
+      },
+    }),
+  });
+  const others: FetchResult = { ok: true, status: 200, json: { items: [1, 2, 3].map((i) => ({ id: `o${i}`, name: `Other ${i}` })) } };
+
+  it("whose list a later request replaced gets that list back: its pages, and the answers on them, are the ones the customer saw", () => {
+    const m = replaced();
+    let s = step(fresh(), text("hi"), m, { fetched: [twelve] }).state;
+    s = step(s, tap("wa-menu:more"), m).state;
+    const page = s.phone.at(-1);
+    s = step(s, tap("i11"), m, { fetched: [others] }).state;
+    expect(s.session?.lists?.items?.map((i) => i.id)).toEqual(["o1", "o2", "o3"]);
+    const back = step(s, text("back"), m);
+    expect(back.plan.perform?.owed.sends).toEqual([page]);
+    // An item of the first page, typed or tapped, answers it as it did on that page before.
+    expect(step(back.state, text("Item 2"), m, { fetched: [others] }).plan.session?.answers.at(-1)?.id).toBe("i2");
+    expect(step(back.state, tap("i3"), m, { fetched: [others] }).plan.session?.answers.at(-1)?.id).toBe("i3");
+    expect(back.plan.session?.lists?.items?.map((i) => i.id)).toEqual(Array.from({ length: 12 }, (_, i) => `i${i + 1}`));
+  });
+
+  it("whose list is too large for the undo bound is not put back (the reference says so)", () => {
+    const m = replaced();
+    const long = (i: number, n: number) => `${i}`.padStart(n, "x");
+    const thirty: FetchResult = { ok: true, status: 200, json: { items: Array.from({ length: 30 }, (_, i) => ({ id: long(i, 64), name: `Item ${i} `.padEnd(72, "x") })) } };
+    let s = step(fresh(), text("hi"), m, { fetched: [thirty] }).state;
+    s = step(s, tap(long(3, 64)), m, { fetched: [others] }).state;
+    expect(s.session?.pending?.node).toBe("size");
+    expect(s.session?.pending?.undoLists).toBeUndefined();
+    expect(step(s, text("back"), m).plan.session?.lists?.items?.map((i) => i.id)).toEqual(["o1", "o2", "o3"]);
+  });
+
+  it("whose list later requests pushed out, and whose options it no longer holds, is shown again from its list", () => {
+    const list = (name: string) => ({ path: name, id: "id", title: "name" });
+    const m: MenuRef = {
+      version: 1,
+      menu: parseMenu({
+        id: "pushed",
+        start: "load",
+        nodes: {
+          load: { type: "request", url: "https://backend.example.com/items", lists: { items: list("items") }, next: "pick", failure: { text: "Down." } },
+          pick: { type: "question", text: "Which one?", options: { from: "items", next: "more" } },
+          more: { type: "request", url: "https://backend.example.com/extras", lists: { milks: list("milks"), syrups: list("syrups") }, next: "milk", failure: { text: "Down." } },
+          milk: { type: "question", text: "Which milk?", options: { from: "milks", next: "syrup" } },
+          syrup: { type: "question", text: "Which syrup?", options: { from: "syrups", next: "size" } },
+          size: { type: "question", text: "Which size?", options: [{ id: "s", title: "Small", next: { text: "Thanks." } }] },
+        },
+      }),
+    };
+    const items = (prefix: string) => [1, 2].map((i) => ({ id: `${prefix}${i}`, name: `${prefix} ${i}` }));
+    let s = step(fresh(), text("hi"), m, { fetched: [{ ok: true, status: 200, json: { items: items("item") } }] }).state;
+    const pick = s.phone.at(-1);
+    s = step(s, tap("item2"), m, { fetched: [{ ok: true, status: 200, json: { milks: items("milk"), syrups: items("syrup") } }] }).state;
+    s = step(step(s, tap("milk1"), m).state, tap("syrup1"), m).state;
+    expect(Object.keys(s.session?.lists ?? {})).toEqual(["milks", "syrups"]);
+    s = step(step(s, text("back"), m).state, text("back"), m).state;
+    const back = step(s, text("back"), m);
+    expect([back.plan.outcome, back.plan.session?.pending?.node]).toEqual(["back", "pick"]);
+    expect(back.plan.perform?.owed.sends).toEqual([pick]);
+    expect(step(back.state, tap("item1"), m, { fetched: [{ ok: true, status: 200, json: { milks: items("milk"), syrups: items("syrup") } }] }).plan.session?.answers.at(-1)?.id).toBe("item1");
+  });
 });
