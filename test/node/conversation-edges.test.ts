@@ -1,6 +1,7 @@
 /**
  * Edges of a conversation the engine rows do not reach, pure: a timeout outside the 24-hour window, a re-prompt on a
- * question at WhatsApp's length limit, back to a list, and reminders' placeholders at upload.
+ * question at WhatsApp's length limit, a customer's own braces in a question asked again, back to a list, and
+ * reminders' placeholders at upload.
  */
 import { readFile } from "node:fs/promises";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -45,9 +46,16 @@ function apply(state: State, plan: Plan): State {
   return next;
 }
 
-function step(state: State, content: InboundEvent["content"], menu: MenuRef, options: { now?: string; fetched?: FetchResult[]; context?: string } = {}) {
+function step(state: State, content: InboundEvent["content"], menu: MenuRef, options: { now?: string; fetched?: FetchResult[]; context?: string; profileName?: string } = {}) {
   const now = options.now ?? T0;
-  const e: InboundEvent = { messageUuid: `in-${++counter}`, ...who, timestamp: now, content, ...(options.context === undefined ? {} : { contextUuid: options.context }) };
+  const e: InboundEvent = {
+    messageUuid: `in-${++counter}`,
+    ...who,
+    timestamp: now,
+    content,
+    ...(options.context === undefined ? {} : { contextUuid: options.context }),
+    ...(options.profileName === undefined ? {} : { profileName: options.profileName }),
+  };
   const active = needs(state.session).menu === null ? null : menu;
   const fresh = freshNeeded(state.session, e, active) === null ? null : menu;
   const plan = decideInbound({ session: state.session, sent: state.sent, optedOut: false, event: e, active, fresh, now, writer: `w-${++counter}`, fetched: options.fetched ?? [] });
@@ -155,6 +163,42 @@ describe("a re-prompt on a question at WhatsApp's length limit", () => {
     const sends = step(s, text("whatever"), cafe).plan.perform?.owed.sends ?? [];
     expect(sends.map(said)).toEqual([`${cafe.menu.settings.texts.reprompt}\n\nHi! What can we do for you today?`]);
   });
+});
+
+describe("a customer's own braces in a question asked again", () => {
+  /** The customer's name, typed, then a question and a re-prompt that quote it; a long body puts the note apart. */
+  const menu = (body: string): MenuRef => ({
+    version: 1,
+    menu: parseMenu({
+      id: "braces",
+      start: "name",
+      settings: { texts: { reprompt: "Sorry {{vars.name}}, tap one." } },
+      nodes: {
+        name: { type: "input", text: "Your name?", var: "name", validate: { type: "text" }, next: "drink" },
+        drink: { type: "question", text: body, options: [{ id: "tea", title: "Tea", next: { text: "Tea for {{answers.name.title}}." } }] },
+      },
+    }),
+  });
+  const said = (m: Outgoing) => (m.type === "interactive" ? m.interactive.body.text : m.type === "text" ? m.text : m.type);
+  const typed = "{{profile.name}} {{vars.name}}";
+
+  for (const [what, body, sends] of [
+    ["in the question's bubble", "Tea, {{answers.name.title}}?", [`Sorry ${typed}, tap one.\n\nTea, ${typed}?`]],
+    ["in a note of its own", `${"x".repeat(960)} {{vars.name}}?`, [`Sorry ${typed}, tap one.`, `${"x".repeat(960)} ${typed}?`]],
+  ] as const) {
+    it(`are sent as typed, never filled again (${what}): a re-prompt, and a re-prompt of it`, () => {
+      const m = menu(body);
+      const ada = { profileName: "Ada" };
+      let s = step(fresh(), text("hi"), m, ada).state;
+      s = step(s, text(typed), m, ada).state;
+      expect(s.session?.vars?.name).toBe(typed);
+      const wrong = step(s, text("coffee"), m, ada);
+      expect(wrong.plan.outcome).toBe("reprompted");
+      expect(wrong.plan.perform?.owed.sends.map(said)).toEqual(sends);
+      // Asked again once more, from the session the re-prompt stored: still as typed.
+      expect(step(wrong.state, text("milk"), m, ada).plan.perform?.owed.sends.map(said)).toEqual(sends);
+    });
+  }
 });
 
 describe("placeholders in reminders and the menu's own texts", () => {
