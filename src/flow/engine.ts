@@ -288,9 +288,7 @@ function inboundPlan(input: InboundInput): Plan {
   if (desk !== null && menuOf !== null) {
     // After a conversation ended the handover opens a new one: handed back, the menu's next completion must not carry
     // the ended one's id (receivers deduplicate on it, and would drop a second order) or its answers.
-    const base = isActive(session)
-      ? session
-      : blankSession({ id: menuOf.menu.id, version: menuOf.version }, { ...who, ...defined({ profileName: who.profileName ?? session?.profileName }) }, now, session, event.messageUuid);
+    const base = isActive(session) ? session : blankSession({ id: menuOf.menu.id, version: menuOf.version }, who, now, session, event.messageUuid);
     const asked = base.pending ? { ...base, asked: keepLast([...base.asked, base.pending], ASKED_MAX) } : base;
     const over = handOver(menuOf, markHandled(withProfile(asked, event), event.messageUuid, now), desk, now);
     const text = menuOf.menu.settings.handover?.text;

@@ -68,7 +68,8 @@ export interface Who {
 
 /**
  * An empty session for a new conversation. Keeps what must outlive conversations: handled ids, the step count,
- * and the questions asked before (a tap on one of them is a stale tap, not an answer to the new conversation).
+ * the questions asked before (a tap on one of them is a stale tap, not an answer to the new conversation), and the
+ * customer's profile name unless `who` gives one (a business start without a name, a webhook without a profile).
  */
 export function blankSession(menu: { id: string; version: number } | null, who: Who, now: string, previous: Session | null, conversation: string): Session {
   // What undid an ended conversation's variables and lists no longer applies: `back` stays within a conversation.
@@ -89,7 +90,7 @@ export function blankSession(menu: { id: string; version: number } | null, who: 
     startedAt: now,
     updatedAt: now,
     ...defined({
-      profileName: who.profileName,
+      profileName: who.profileName ?? previous?.profileName,
       vars: who.vars && Object.keys(who.vars).length > 0 ? who.vars : undefined,
       lastInboundAt: previous?.lastInboundAt,
       windowClosedAt: previous?.windowClosedAt,
