@@ -311,6 +311,20 @@ describe("back to a list", () => {
     expect(back.plan.session?.lists?.items?.map((i) => i.id)).toEqual(Array.from({ length: 12 }, (_, i) => `i${i + 1}`));
   });
 
+  it("after a rewind, gets back the list the rewound question showed: More… pages on through it", () => {
+    const m: MenuRef = { ...replaced(), menu: { ...replaced().menu, settings: { ...replaced().menu.settings, staleTaps: "rewind" } } };
+    let s = step(fresh(), text("hi"), m, { fetched: [twelve] }).state;
+    s = step(s, tap("i3"), m, { fetched: [others] }).state;
+    const pick = s.session?.asked.at(-1);
+    expect(pick?.node).toBe("pick");
+    // A tap on pick's own message, after the list was replaced: pick is answered again, and the list is its own again.
+    const rewound = step(s, tap("i4"), m, { fetched: [others], context: pick?.messageUuid ?? "" });
+    expect([rewound.plan.outcome, rewound.plan.session?.answers.map((a) => a.id)]).toEqual(["rewound", ["i4"]]);
+    const back = step(rewound.state, text("back"), m).state;
+    expect(back.session?.pending?.node).toBe("pick");
+    expect(rows(step(back, tap("wa-menu:more"), m).state.phone.at(-1))).toEqual(["i10", "i11", "i12"]);
+  });
+
   it("whose list is too large for the undo bound is not put back (the reference says so)", () => {
     const m = replaced();
     const long = (i: number, n: number) => `${i}`.padStart(n, "x");
