@@ -5,6 +5,7 @@
  */
 import { Hono } from "hono";
 import { Webhook, WebhookVerificationError } from "standardwebhooks";
+import { clip } from "../src/flow/clip.js";
 
 export interface ReceivedWebhook {
   /** This receiver's own number for the request; a delivery tried again arrives again, with the same `webhookId`. */
@@ -68,7 +69,7 @@ function shown(raw: string): unknown {
   try {
     return JSON.parse(raw) as unknown;
   } catch {
-    return raw.length > MAX_SHOWN ? `${raw.slice(0, MAX_SHOWN)}…` : raw;
+    return clip(raw, MAX_SHOWN);
   }
 }
 

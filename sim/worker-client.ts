@@ -3,6 +3,7 @@
  * status webhooks, and `POST /flows/{menuId}/start` with the admin token. Every failure comes back as a
  * sentence a user can act on, never as a thrown error, so the page can show it and carry on.
  */
+import { clip } from "../src/flow/clip.js";
 import { signWebhook } from "./vonage-webhooks.js";
 
 export interface WorkerClientOptions {
@@ -38,7 +39,7 @@ function explain(status: number, text: string): string {
   } catch {
     // not JSON: fall through to the excerpt
   }
-  return `${status}${text.trim() === "" ? "" : `: ${text.trim().slice(0, 200)}`}`;
+  return `${status}${text.trim() === "" ? "" : `: ${clip(text.trim(), 200)}`}`;
 }
 
 export function createWorkerClient(options: WorkerClientOptions): WorkerClient {

@@ -7,6 +7,7 @@
 import { readAtMost } from "../bounded-stream.js";
 import type { FetchNeed, FetchResult } from "../flow/types.js";
 import { destinationProblem } from "../public-url.js";
+import { decodeUtf8, NotUtf8Error } from "../utf8.js";
 import { sha256Hex } from "../webcrypto.js";
 import { signWebhook } from "./sign.js";
 
@@ -38,7 +39,7 @@ export async function requestId(key: string): Promise<string> {
   return `req_${(await sha256Hex(key)).slice(0, 32)}`;
 }
 
-/** Reads at most `max` bytes of a body; null when it is longer. */
+/** Reads at most `max` bytes of a body, as UTF-8 (a `NotUtf8Error` otherwise); null when it is longer. */
 async function boundedText(res: Response, max: number): Promise<string | null> {
   const declared = Number(res.headers.get("Content-Length") ?? "NaN");
   if (Number.isFinite(declared) && declared > max) {
@@ -48,7 +49,7 @@ async function boundedText(res: Response, max: number): Promise<string | null> {
   if (res.body === null) return "";
   const bytes = await readAtMost(res.body, max);
   if (bytes === null) return null;
-  return new TextDecoder().decode(bytes);
+  return decodeUtf8(bytes);
 }
 
 /**
@@ -103,6 +104,8 @@ export function backendRequests(options: BackendOptions): Backend {
       try {
         text = await boundedText(res, RESPONSE_MAX_BYTES);
       } catch (e) {
+        // Not made U+FFFD: a backend that answers in Latin-1 would show the customer "Caf�" and never hear of it.
+        if (e instanceof NotUtf8Error) return fail("bad_json", `the answer is not UTF-8 text (${e.reason}): send JSON in UTF-8`, res.status);
         return isTimeout(e) ? fail("timeout", `the answer did not finish within ${timeoutMs} ms`, res.status) : fail("network", "the answer broke off", res.status);
       }
       if (text === null) return fail("too_large", `the answer is over ${RESPONSE_MAX_BYTES} bytes`, res.status);

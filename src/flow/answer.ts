@@ -11,7 +11,7 @@ import { arrive, fetching, nothing, plan, type MenuRef } from "./plan.js";
 import { askAgain, walk } from "./render.js";
 import { askedNow, recordAnswer, VAR_VALUE_MAX, type Owing } from "./session.js";
 import type { Asked, FetchResult, InboundEvent, Outcome, Plan, Session, ShownOption } from "./types.js";
-import { restoreVars, setVars, undoOf, undoVars, withVars } from "./vars.js";
+import { restoreUndone, setVars, undoLists, undoneIn, undoneOf, undoVars, withVars } from "./vars.js";
 
 /** Earlier sendings of a re-asked question that still answer it. */
 const RESENT_MAX = 5;
@@ -19,6 +19,7 @@ const RESENT_MAX = 5;
 const INPUT_ANSWER_MAX = 200;
 
 type Shown = { options: ShownOption[]; page: number; seen?: ShownOption[] };
+type Held = Pick<Session, "vars" | "lists">;
 
 /** A message to the conversation's pending question. */
 export function answer(
@@ -33,11 +34,11 @@ export function answer(
   const settings = ref.menu.settings;
   const ctx = { event, now, writer: input.writer };
   const walkInput = { fetched: input.fetched ?? [], inbound: event.messageUuid };
-  // `base`: the variables of the question the next one follows (the pending one's, unless a rewind drops it).
-  const go = (outcome: Outcome, session: Session, target: Target, from: string, base = handled.vars) => {
+  // `base`: the variables and lists of the question the next one follows (the pending one's, unless a rewind drops it).
+  const go = (outcome: Outcome, session: Session, target: Target, from: string, base: Held = handled) => {
     const walked = walk(ref.menu, target, session, from, walkInput);
     if (walked.fetch !== undefined) return fetching(outcome, walked.fetch, pending.node);
-    const arrived = arrive(ref, session, walked, now, undoOf(base, walked.session.vars));
+    const arrived = arrive(ref, session, walked, now, undoneOf(base, walked.session));
     const ended = outcome === "advanced" && arrived.session.handover !== undefined ? "handed_over" : outcome === "advanced" && arrived.session.pending === null ? "completed" : outcome;
     return plan(ended, arrived.session, ctx, walked.sends, arrived.completions, prior);
   };
@@ -46,14 +47,14 @@ export function answer(
     const options = shown?.options ?? pending.options;
     const seen = shown === undefined ? pending.seen : shown.seen;
     const page = shown === undefined ? pending.page : shown.page || undefined;
-    const again: Asked = { ...askedNow(handled, pending.node, now), answered: pending.answered, ...defined({ options, seen, page, undo: pending.undo }) };
+    const again: Asked = { ...askedNow(handled, pending.node, now), answered: pending.answered, ...defined({ options, seen, page }), ...undoneIn(pending) };
     // The earlier sendings stay on the customer's screen: tapping one of them still answers this question.
     const resent = [...(pending.messageUuid === null ? [] : [pending.messageUuid]), ...(pending.resent ?? [])].slice(0, RESENT_MAX);
     if (resent.length > 0) again.resent = resent;
     const session: Session = { ...handled, pending: again, attempts, updatedAt: now };
     return plan(outcome, session, ctx, askAgain(question, handled, again, note), [], prior);
   };
-  const chosen = (outcome: Outcome, session: Session, asked: Asked, option: CompiledOption, base = handled.vars) => {
+  const chosen = (outcome: Outcome, session: Session, asked: Asked, option: CompiledOption, base: Held = handled) => {
     const node = ref.menu.nodes[asked.node];
     const variable = node?.kind === "question" ? node.dynamic?.var : undefined;
     const answered = recordAnswer(session, asked, option, now);
@@ -74,11 +75,12 @@ export function answer(
     const previous = handled.asked.at(-1);
     const node = previous && previous.conversation === handled.conversation ? ref.menu.nodes[previous.node] : undefined;
     if (previous === undefined || node === undefined || !waits(node) || (node.kind !== "question" && node.kind !== "input")) return reask("back", undefined, 0);
-    // The variables too as they were when that question was asked: what was set since (its own answer, an input
-    // or a request after it) no longer applies. Once: that question keeps its own undo, for going back further.
-    const back: Session = { ...restoreVars(handled, pending.undo), asked: handled.asked.slice(0, -1), answers: handled.answers.slice(0, previous.answered), pending: null };
+    // The variables and lists too as they were when that question was asked: what was set since (its own answer, an
+    // input or a request after it) no longer applies. Once: that question keeps its own undo, for going back further.
+    const back: Session = { ...restoreUndone(handled, pending), asked: handled.asked.slice(0, -1), answers: handled.answers.slice(0, previous.answered), pending: null };
     // A dynamic question keeps the options it showed only while among the newest (SHOWN_KEPT): further back, its
-    // page is made again from the list; with the list gone too, there is no showing it again, so no going back.
+    // page is made again from its list (put back as it was then, see `Asked.undoLists`); with the list gone too (too
+    // large for the undo bound), there is no showing it again, so no going back.
     let shownBefore = previous.options;
     if (node.kind === "question" && node.dynamic !== undefined && shownBefore === undefined) {
       shownBefore = pageOf(back.lists?.[node.dynamic.list] ?? [], node.dynamic, previous.page ?? 0)?.shown;
@@ -90,7 +92,7 @@ export function answer(
     const returned: Asked = { ...previous, ...defined({ options: shownBefore }) };
     const sends = askAgain(node, back, returned);
     const shown = shownBefore === undefined ? undefined : { options: shownBefore, page: previous.page ?? 0, ...defined({ seen }) };
-    const arrived = arrive(ref, back, { sends, question: previous.node, session: back, ...defined({ shown }) }, now, previous.undo);
+    const arrived = arrive(ref, back, { sends, question: previous.node, session: back, ...defined({ shown }) }, now, undoneIn(previous));
     return plan("back", arrived.session, ctx, sends, [], prior);
   }
 
@@ -111,12 +113,15 @@ export function answer(
           return tap.option.id === MORE_ID ? more() : chosen("advanced", handled, pending, tap.option);
         case "earlier": {
           if (settings.staleTaps === "reprompt" || tap.option === null || tap.option.id === MORE_ID) return reask("stale", settings.texts.movedOn, handled.attempts);
-          // Rewind: back to the moment that earlier question was asked (later answers, and the variables set since,
-          // no longer apply), and it is answered again from there as if it were pending.
+          // Rewind: back to the moment that earlier question was asked (later answers, and the variables and lists
+          // set since, no longer apply), and it is answered again from there as if it were pending.
           const index = handled.asked.indexOf(tap.asked);
-          const vars = [pending, ...handled.asked.slice(index + 1).reverse()].reduce((v, a) => undoVars(v, a.undo), handled.vars);
-          const rewound: Session = { ...withVars(handled, vars ?? {}), asked: handled.asked.slice(0, index), answers: handled.answers.slice(0, tap.asked.answered), pending: tap.asked };
-          return chosen("rewound", rewound, tap.asked, tap.option, vars);
+          const undone = [pending, ...handled.asked.slice(index + 1).reverse()];
+          const vars = undone.reduce((v, a) => undoVars(v, a.undo), handled.vars);
+          const lists = undone.reduce((l, a) => undoLists(l, a.undoLists), handled.lists);
+          const { lists: _, ...rest } = withVars(handled, vars ?? {});
+          const rewound: Session = { ...rest, ...defined({ lists }), asked: handled.asked.slice(0, index), answers: handled.answers.slice(0, tap.asked.answered), pending: tap.asked };
+          return chosen("rewound", rewound, tap.asked, tap.option, defined({ vars, lists }));
         }
         case "unknown":
           // Not a question this conversation is waiting on (a superseded message): never an answer.

@@ -4,6 +4,7 @@
  * performs its effects (see `conversation/step.ts`).
  */
 import { defined } from "../defined.js";
+import { undoneIn } from "./vars.js";
 import { quotedMenuId } from "../log-mask.js";
 import { DEFAULT_TEXTS, TEMPLATE_NODE, waitingAt, type CompiledMenu } from "../menus/compiled.js";
 import { templateMessage, textMessage } from "./render.js";
@@ -198,7 +199,7 @@ function statusPlan(input: StatusInput): Plan {
   const recent = Date.parse(input.now) - Date.parse(pending.at) < TEMPLATE_FALLBACK_MS;
   if (input.status.code === OUTSIDE_WINDOW && pending.node !== TEMPLATE_NODE && template !== undefined && recent && input.active !== null) {
     // The template takes the question's place, its undo too.
-    const waiting: Session = { ...failed, pending: { ...askedNow(failed, TEMPLATE_NODE, input.now), answered: pending.answered, ...defined({ undo: pending.undo }) }, attempts: 0 };
+    const waiting: Session = { ...failed, pending: { ...askedNow(failed, TEMPLATE_NODE, input.now), answered: pending.answered, ...undoneIn(pending) }, attempts: 0 };
     const { message, empty } = templateMessage(template, waiting);
     // What the step before still owed: its messages would meet the same closed window; its completions still go out.
     const prior = caught.owing && completionsOnly(caught.owing);
@@ -296,9 +297,7 @@ function inboundPlan(input: InboundInput): Plan {
   if (desk !== null && menuOf !== null) {
     // After a conversation ended the handover opens a new one: handed back, the menu's next completion must not carry
     // the ended one's id (receivers deduplicate on it, and would drop a second order) or its answers.
-    const base = isActive(session)
-      ? session
-      : blankSession({ id: menuOf.menu.id, version: menuOf.version }, { ...who, ...defined({ profileName: who.profileName ?? session?.profileName }) }, now, session, event.messageUuid);
+    const base = isActive(session) ? session : blankSession({ id: menuOf.menu.id, version: menuOf.version }, who, now, session, event.messageUuid);
     const asked = base.pending ? { ...base, asked: keepLast([...base.asked, base.pending], ASKED_MAX) } : base;
     const over = handOver(menuOf, markHandled(withProfile(asked, event), event.messageUuid, now), desk, now);
     const text = menuOf.menu.settings.handover?.text;

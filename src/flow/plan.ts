@@ -4,8 +4,8 @@ import { TEMPLATE_NODE, type CompiledMenu } from "../menus/compiled.js";
 import { handOver } from "./handover.js";
 import { templateMessage, walk, type WalkInput, type Walked } from "./render.js";
 import { ASKED_MAX, askedNow, blankSession, keepLast, owe, SHOWN_KEPT, UNDO_MAX, type Owing, type Who } from "./session.js";
-import type { Asked, Completion, FetchNeed, InboundEvent, Outcome, Plan, Session, Undo } from "./types.js";
-import { boundUndo, undoSize } from "./vars.js";
+import type { Asked, Completion, FetchNeed, InboundEvent, Outcome, Plan, Session } from "./types.js";
+import { boundUndo, listsUndoSize, undoSize, type Undone } from "./vars.js";
 
 export interface MenuRef {
   menu: CompiledMenu;
@@ -47,10 +47,10 @@ export function plan(
 }
 
 /**
- * Moves the session to `walked`'s question (or ends it), remembering the question it leaves. `undo` turns the
- * variables the new question finds back into those of the question before it (see `Asked.undo`).
+ * Moves the session to `walked`'s question (or ends it), remembering the question it leaves. `undone` turns the
+ * variables and lists the new question finds back into those of the question before it (see `Asked.undo`).
  */
-export function arrive(ref: MenuRef, before: Session, walked: Walked, now: string, undo?: Undo): { session: Session; completions: Completion[] } {
+export function arrive(ref: MenuRef, before: Session, walked: Walked, now: string, undone: Undone = {}): { session: Session; completions: Completion[] } {
   // The walk's session carries what its requests set; the questions asked are the ones before it.
   const session: Session = { ...walked.session, pending: before.pending, asked: before.asked };
   let asked = session.pending ? trimShown(keepLast([...session.asked, session.pending], ASKED_MAX)) : session.asked;
@@ -59,11 +59,18 @@ export function arrive(ref: MenuRef, before: Session, walked: Walked, now: strin
     next.pending = askedNow(next, walked.question, now);
     const shown = walked.shown;
     if (shown !== undefined) next.pending = { ...next.pending, options: shown.options, ...(shown.page > 0 ? { page: shown.page } : {}), ...defined({ seen: shown.seen }) };
-    // Only a question of the same conversation is gone back to; an undo larger than the bound is not kept.
-    const size = undoSize(undo);
+    // Only a question of the same conversation is gone back to; an undo larger than the bound is not kept, nor
+    // lists beyond what the variables leave of it.
     const previous = asked.at(-1);
-    if (undo !== undefined && size <= UNDO_MAX && previous !== undefined && previous.conversation === next.conversation) next.pending.undo = undo;
-    asked = boundUndo(asked, next.pending.undo === undefined ? 0 : size);
+    let used = 0;
+    if (previous !== undefined && previous.conversation === next.conversation) {
+      const size = undoSize(undone.undo);
+      if (undone.undo !== undefined && size <= UNDO_MAX) [next.pending.undo, used] = [undone.undo, size];
+      const lists = listsUndoSize(undone.undoLists);
+      const varsKept = undone.undo === undefined || next.pending.undo !== undefined;
+      if (undone.undoLists !== undefined && varsKept && used + lists <= UNDO_MAX) [next.pending.undoLists, used] = [undone.undoLists, used + lists];
+    }
+    asked = boundUndo(asked, used);
     next.asked = asked;
   }
   // A handover node: a person takes over from here (see `flow/handover.ts`).

@@ -68,10 +68,11 @@ export interface Who {
 
 /**
  * An empty session for a new conversation. Keeps what must outlive conversations: handled ids, the step count,
- * and the questions asked before (a tap on one of them is a stale tap, not an answer to the new conversation).
+ * the questions asked before (a tap on one of them is a stale tap, not an answer to the new conversation), and the
+ * customer's profile name unless `who` gives one (a business start without a name, a webhook without a profile).
  */
 export function blankSession(menu: { id: string; version: number } | null, who: Who, now: string, previous: Session | null, conversation: string): Session {
-  // What undid an ended conversation's variables no longer applies: `back` stays within a conversation.
+  // What undid an ended conversation's variables and lists no longer applies: `back` stays within a conversation.
   const earlier = previous === null ? [] : keepLast([...previous.asked, ...(previous.pending ? [previous.pending] : [])], ASKED_MAX).map(withoutUndo);
   const session: Session = {
     v: 1,
@@ -89,7 +90,7 @@ export function blankSession(menu: { id: string; version: number } | null, who: 
     startedAt: now,
     updatedAt: now,
     ...defined({
-      profileName: who.profileName,
+      profileName: who.profileName ?? previous?.profileName,
       vars: who.vars && Object.keys(who.vars).length > 0 ? who.vars : undefined,
       lastInboundAt: previous?.lastInboundAt,
       windowClosedAt: previous?.windowClosedAt,
@@ -99,8 +100,8 @@ export function blankSession(menu: { id: string; version: number } | null, who: 
 }
 
 const withoutUndo = (a: Asked): Asked => {
-  if (a.undo === undefined) return a;
-  const { undo: _, ...rest } = a;
+  if (a.undo === undefined && a.undoLists === undefined) return a;
+  const { undo: _, undoLists: _l, ...rest } = a;
   return rest;
 };
 

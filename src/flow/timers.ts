@@ -10,7 +10,7 @@ import { arrive, nothing, plan, type MenuRef } from "./plan.js";
 import { questionMessage, templateMessage, textMessage, walk } from "./render.js";
 import { ASKED_MAX, askedNow, catchUp, dueOf, keepLast, waitingTimer, windowOpen } from "./session.js";
 import type { Asked, Plan, SentRecord, Session, Timer, TimerMessage } from "./types.js";
-import { undoOf } from "./vars.js";
+import { undoneIn, undoneOf } from "./vars.js";
 
 /** How long a step that a timer caused may still be sending (as `IN_PROGRESS_MS` for webhooks). */
 const TIMER_IN_PROGRESS_MS = 15_000;
@@ -150,7 +150,7 @@ function decide(input: TimerInput): Plan {
       timerOf({ kind: "reminder", conversation: timer.conversation, node: pending.node, asked, count: timer.count + 1, due: new Date(Date.parse(now) + reminders.afterMs).toISOString() });
     if (reminders.text === null) {
       // The question again, as a fresh sending; taps on the earlier ones still answer it.
-      const again: Asked = { ...askedNow(session, pending.node, now), answered: pending.answered, ...defined({ undo: pending.undo }) };
+      const again: Asked = { ...askedNow(session, pending.node, now), answered: pending.answered, ...undoneIn(pending) };
       const resent = [...(pending.messageUuid === null ? [] : [pending.messageUuid]), ...(pending.resent ?? [])].slice(0, RESENT_MAX);
       if (resent.length > 0) again.resent = resent;
       const t = next(again.at);
@@ -176,6 +176,6 @@ function decide(input: TimerInput): Plan {
     if (arrived.completions.length === 0) return { outcome: "timed_out", session: arrived.session, perform: null, node: null };
     return claimed(plan("timed_out", arrived.session, ctx, [], arrived.completions, prior));
   }
-  const arrived = arrive(ref, without(session), walked, now, undoOf(session.vars, walked.session.vars));
+  const arrived = arrive(ref, without(session), walked, now, undoneOf(session, walked.session));
   return claimed(plan("timed_out", arrived.session, ctx, walked.sends, arrived.completions, prior));
 }

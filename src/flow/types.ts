@@ -91,6 +91,9 @@ export interface Answer {
 /** Earlier values of variables, by name (null: the variable was not set). */
 export type Undo = Record<string, string | null>;
 
+/** Earlier contents of lists, by name (null: the list was not held). */
+export type ListsUndo = Record<string, ListItem[] | null>;
+
 /** A question that was sent, with the `message_uuid` Vonage gave it (null until the send is known to have succeeded). */
 export interface Asked {
   node: string;
@@ -109,6 +112,12 @@ export interface Asked {
    * (nothing changed; a session stored before this field; an old question whose undo gave way to `UNDO_MAX`).
    */
   undo?: Undo;
+  /**
+   * The same for lists: each list that changed since the question before this one was asked (a request replaced or
+   * pushed it out), as it was then. `back` puts them back, so a dynamic question gone back to has the list it showed.
+   * Kept within `UNDO_MAX` with `undo`, after it: a list too large for what is left is not put back.
+   */
+  undoLists?: ListsUndo;
   /** A dynamic question: the options this message showed ("More…" included), so taps and typed answers match what the customer saw. */
   options?: ShownOption[];
   /** A dynamic question's options shown on its earlier pages: a tap on one of those still answers it. */

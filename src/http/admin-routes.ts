@@ -3,6 +3,7 @@ import { Hono } from "hono/tiny";
 import * as z from "zod";
 import { defined } from "../defined.js";
 import { AppError, MenuInvalidError } from "../errors.js";
+import { clip } from "../flow/clip.js";
 import { catchUp, dueOf, VAR_NAME, VAR_VALUE_MAX, VARS_MAX, waitingTimer, windowClosesAt, windowOpen } from "../flow/session.js";
 import { checkMenu } from "../menus/compile.js";
 import { menuIdSchema } from "../menus/schema.js";
@@ -46,7 +47,7 @@ export const sessionOf = (c: { req: { param(name: string): string } }) => ({
 export function param(value: string, schema: z.ZodType<string, string>, what: string): string {
   const parsed = schema.safeParse(value);
   if (!parsed.success) {
-    const quoted = maskGroupedDigits([...value].length > 80 ? `${[...value].slice(0, 79).join("")}…` : value);
+    const quoted = maskGroupedDigits(clip(value, 80));
     throw bad(`${what} "${quoted}" is not valid: ${parsed.error.issues[0]?.message ?? "see the reference"}`);
   }
   return parsed.data;
@@ -223,7 +224,7 @@ export function adminRoutes(services: () => Promise<Services>): Hono<ServicesEnv
     const asked = c.req.query("version");
     // Digits only: Number() would read "0x10" as version 16 and "1e1" as 10, and hand back a version nobody asked for.
     if (asked !== undefined && !/^[1-9][0-9]{0,15}$/.test(asked))
-      throw bad(`version "${maskGroupedDigits(asked.slice(0, 20))}" is not valid: give a version number (1, 2, ...), as GET /admin/menus lists them`);
+      throw bad(`version "${maskGroupedDigits(clip(asked, 20))}" is not valid: give a version number (1, 2, ...), as GET /admin/menus lists them`);
     const version = asked === undefined ? pointer?.current : Number(asked);
     if (version === undefined) throw new AppError("ERR_NOT_FOUND", `menu "${quotedMenuId(id)}" does not exist`);
     const stored = await menus.document(id, version);

@@ -2,6 +2,7 @@
  * Draws a compiled menu as a Mermaid flowchart: questions, options on the edges, texts and closing texts, and
  * where the typed commands and the fallback lead.
  */
+import { clip } from "../flow/clip.js";
 import { unreachable } from "../unreachable.js";
 import type { CompiledMenu, ConditionTest, MenuSettings, Target } from "./compiled.js";
 
@@ -35,7 +36,7 @@ const OR = " / ";
 function label(text: string | string[]): string {
   const parts = (typeof text === "string" ? [text] : text).map((t) => {
     const flat = t.replace(/\s+/g, " ").trim();
-    return [...flat].length > LABEL_MAX ? `${[...flat].slice(0, LABEL_MAX - 1).join("")}…` : flat;
+    return clip(flat, LABEL_MAX);
   });
   return `"${parts.join(OR).replace(SPECIAL, (c) => ENTITIES[c]!)}"`;
 }

@@ -2,6 +2,7 @@
 import { AppError } from "../errors.js";
 import { exponential, retry } from "../retry.js";
 import { systemRandom, systemSleep, type Random, type Sleep } from "../system.js";
+import { decodeUtf8Lenient } from "../utf8.js";
 import { chunksOf, type KvEntry, type KvGetOptions, type KvPutOptions, type KvStore, type Stores } from "./kv.js";
 
 export type DenoKvKey = readonly (string | number | bigint | boolean | symbol | Uint8Array)[];
@@ -226,7 +227,8 @@ export function denoKv(kv: DenoKvLike, options: DenoKvOptions): KvStore {
       bytes.set(chunk, at);
       at += chunk.length;
     }
-    return JSON.parse(new TextDecoder().decode(bytes)) as unknown;
+    // This store's own writes (TextEncoder's), so always UTF-8: no refusal to make.
+    return JSON.parse(decodeUtf8Lenient(bytes)) as unknown;
   };
 
   /** The entry a read of its head gave; a value in parts whose parts a newer write removed is read again, strongly. */

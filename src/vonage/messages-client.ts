@@ -4,6 +4,7 @@
  */
 import { SignJWT } from "jose";
 import { VonageApiError, type VonageProblem } from "../errors.js";
+import { clip } from "../flow/clip.js";
 import { maskGroupedDigits } from "../log-mask.js";
 import { exponential, retry } from "../retry.js";
 import type { Ports } from "../system.js";
@@ -88,7 +89,7 @@ async function readProblem(res: Response): Promise<VonageProblem> {
     else if (invalid && typeof invalid === "object") problem.invalid_parameters = [invalidParameter(invalid)];
     return problem;
   } catch {
-    return { title: `HTTP ${res.status}`, detail: maskGroupedDigits(text.slice(0, 200)) || undefined } as VonageProblem;
+    return { title: `HTTP ${res.status}`, detail: maskGroupedDigits(clip(text, 200)) || undefined } as VonageProblem;
   }
 }
 

@@ -1,6 +1,7 @@
 /** Verifies a Vonage signed webhook: HS256 JWT in `Authorization`, `payload_hash` bound to the raw body, fresh `iat`. */
 import { errors as joseErrors, jwtVerify } from "jose";
 import { AppError } from "../errors.js";
+import { decodeUtf8Lenient } from "../utf8.js";
 import { hmacKey, sha256Hex } from "../webcrypto.js";
 
 export interface SignatureOptions {
@@ -100,7 +101,7 @@ function whyRefused(cause: unknown): string {
 
 async function reserialisedHash(rawBody: Uint8Array): Promise<string | null> {
   try {
-    return await sha256Hex(JSON.stringify(JSON.parse(new TextDecoder().decode(rawBody))));
+    return await sha256Hex(JSON.stringify(JSON.parse(decodeUtf8Lenient(rawBody))));
   } catch {
     return null;
   }

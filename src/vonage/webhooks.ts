@@ -9,6 +9,7 @@ import { ERROR_CODE, maskGroupedDigits } from "../log-mask.js";
 import type { InboundEvent, Media, Reaction, StatusEvent } from "../flow/types.js";
 import { Checks, isRecord } from "../plain-checks.js";
 import { describeIssues, issueList } from "../zod-issues.js";
+import { decodeUtf8, decodeUtf8Lenient, NotUtf8Error } from "../utf8.js";
 
 /** The characters of a WhatsApp profile name kept, as a business start takes at most. */
 const PROFILE_NAME_MAX = 256;
@@ -64,9 +65,6 @@ function reactionOf(raw: unknown): Reaction | undefined {
   return { action: raw["action"], ...defined({ emoji: typeof emoji === "string" && emoji !== "" ? clip(emoji, 16) : undefined }) };
 }
 
-const lenient = new TextDecoder();
-const strictUtf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
-
 /**
  * Parses raw bytes as JSON, or throws a 400 saying where it broke. `utf8: "strict"` (the business's own calls) refuses
  * bytes that are not UTF-8, which would otherwise become U+FFFD: a menu saved as Latin-1 would publish "Caf�". A
@@ -75,9 +73,10 @@ const strictUtf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
 export function parseJson(raw: Uint8Array, options: { utf8?: "strict" | "lenient" } = {}): unknown {
   let text: string;
   try {
-    text = (options.utf8 === "strict" ? strictUtf8 : lenient).decode(raw);
+    text = options.utf8 === "strict" ? decodeUtf8(raw) : decodeUtf8Lenient(raw);
   } catch (cause) {
-    throw new AppError("ERR_BODY_MALFORMED", "body is not UTF-8 text: save the file (or encode the request body) as UTF-8; Latin-1 and Windows-1252 are not taken", { cause });
+    const where = cause instanceof NotUtf8Error ? ` (${cause.reason})` : "";
+    throw new AppError("ERR_BODY_MALFORMED", `body is not UTF-8 text${where}: save the file (or encode the request body) as UTF-8; Latin-1 and Windows-1252 are not taken`, { cause });
   }
   try {
     return JSON.parse(text) as unknown;

@@ -1,6 +1,7 @@
 /**
  * Edges of a conversation the engine rows do not reach, pure: a timeout outside the 24-hour window, a re-prompt on a
- * question at WhatsApp's length limit, back to a list, and reminders' placeholders at upload.
+ * question at WhatsApp's length limit, a customer's own braces in a question asked again, back to a list, and
+ * reminders' placeholders at upload.
  */
 import { readFile } from "node:fs/promises";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -45,9 +46,16 @@ function apply(state: State, plan: Plan): State {
   return next;
 }
 
-function step(state: State, content: InboundEvent["content"], menu: MenuRef, options: { now?: string; fetched?: FetchResult[]; context?: string } = {}) {
+function step(state: State, content: InboundEvent["content"], menu: MenuRef, options: { now?: string; fetched?: FetchResult[]; context?: string; profileName?: string } = {}) {
   const now = options.now ?? T0;
-  const e: InboundEvent = { messageUuid: `in-${++counter}`, ...who, timestamp: now, content, ...(options.context === undefined ? {} : { contextUuid: options.context }) };
+  const e: InboundEvent = {
+    messageUuid: `in-${++counter}`,
+    ...who,
+    timestamp: now,
+    content,
+    ...(options.context === undefined ? {} : { contextUuid: options.context }),
+    ...(options.profileName === undefined ? {} : { profileName: options.profileName }),
+  };
   const active = needs(state.session).menu === null ? null : menu;
   const fresh = freshNeeded(state.session, e, active) === null ? null : menu;
   const plan = decideInbound({ session: state.session, sent: state.sent, optedOut: false, event: e, active, fresh, now, writer: `w-${++counter}`, fetched: options.fetched ?? [] });
@@ -157,6 +165,42 @@ describe("a re-prompt on a question at WhatsApp's length limit", () => {
   });
 });
 
+describe("a customer's own braces in a question asked again", () => {
+  /** The customer's name, typed, then a question and a re-prompt that quote it; a long body puts the note apart. */
+  const menu = (body: string): MenuRef => ({
+    version: 1,
+    menu: parseMenu({
+      id: "braces",
+      start: "name",
+      settings: { texts: { reprompt: "Sorry {{vars.name}}, tap one." } },
+      nodes: {
+        name: { type: "input", text: "Your name?", var: "name", validate: { type: "text" }, next: "drink" },
+        drink: { type: "question", text: body, options: [{ id: "tea", title: "Tea", next: { text: "Tea for {{answers.name.title}}." } }] },
+      },
+    }),
+  });
+  const said = (m: Outgoing) => (m.type === "interactive" ? m.interactive.body.text : m.type === "text" ? m.text : m.type);
+  const typed = "{{profile.name}} {{vars.name}}";
+
+  for (const [what, body, sends] of [
+    ["in the question's bubble", "Tea, {{answers.name.title}}?", [`Sorry ${typed}, tap one.\n\nTea, ${typed}?`]],
+    ["in a note of its own", `${"x".repeat(960)} {{vars.name}}?`, [`Sorry ${typed}, tap one.`, `${"x".repeat(960)} ${typed}?`]],
+  ] as const) {
+    it(`are sent as typed, never filled again (${what}): a re-prompt, and a re-prompt of it`, () => {
+      const m = menu(body);
+      const ada = { profileName: "Ada" };
+      let s = step(fresh(), text("hi"), m, ada).state;
+      s = step(s, text(typed), m, ada).state;
+      expect(s.session?.vars?.name).toBe(typed);
+      const wrong = step(s, text("coffee"), m, ada);
+      expect(wrong.plan.outcome).toBe("reprompted");
+      expect(wrong.plan.perform?.owed.sends.map(said)).toEqual(sends);
+      // Asked again once more, from the session the re-prompt stored: still as typed.
+      expect(step(wrong.state, text("milk"), m, ada).plan.perform?.owed.sends.map(said)).toEqual(sends);
+    });
+  }
+});
+
 describe("placeholders in reminders and the menu's own texts", () => {
   it("are checked at upload as a node's texts are: one that names nothing is reported with its path", () => {
     const report = checkMenu({
@@ -234,5 +278,91 @@ describe("back to a list", () => {
     expect(back.plan.session?.pending?.page).toBe(1);
     expect(step(back.state, text("Item 2"), m).plan.session?.answers.at(-1)?.id).toBe("i2");
     expect(step(back.state, tap("i3"), m).plan.session?.answers.at(-1)?.id).toBe("i3");
+  });
+
+  /** The list of `pick` replaced by a later request (another 3 items), before a size question. */
+  const replaced = (): MenuRef => ({
+    version: 1,
+    menu: parseMenu({
+      id: "reload",
+      start: "load",
+      nodes: {
+        load: { type: "request", url: "https://backend.example.com/items", lists: { items: { path: "items", id: "id", title: "name" } }, next: "pick", failure: { text: "Down." } },
+        pick: { type: "question", text: "Which one?", button: "See items", options: { from: "items", next: "reload" } },
+        reload: { type: "request", url: "https://backend.example.com/others", lists: { items: { path: "items", id: "id", title: "name" } }, next: "size", failure: { text: "Down." } },
+        size: { type: "question", text: "Which size?", options: [{ id: "s", title: "Small", next: { text: "Thanks." } }] },
+      },
+    }),
+  });
+  const others: FetchResult = { ok: true, status: 200, json: { items: [1, 2, 3].map((i) => ({ id: `o${i}`, name: `Other ${i}` })) } };
+
+  it("whose list a later request replaced gets that list back: its pages, and the answers on them, are the ones the customer saw", () => {
+    const m = replaced();
+    let s = step(fresh(), text("hi"), m, { fetched: [twelve] }).state;
+    s = step(s, tap("wa-menu:more"), m).state;
+    const page = s.phone.at(-1);
+    s = step(s, tap("i11"), m, { fetched: [others] }).state;
+    expect(s.session?.lists?.items?.map((i) => i.id)).toEqual(["o1", "o2", "o3"]);
+    const back = step(s, text("back"), m);
+    expect(back.plan.perform?.owed.sends).toEqual([page]);
+    // An item of the first page, typed or tapped, answers it as it did on that page before.
+    expect(step(back.state, text("Item 2"), m, { fetched: [others] }).plan.session?.answers.at(-1)?.id).toBe("i2");
+    expect(step(back.state, tap("i3"), m, { fetched: [others] }).plan.session?.answers.at(-1)?.id).toBe("i3");
+    expect(back.plan.session?.lists?.items?.map((i) => i.id)).toEqual(Array.from({ length: 12 }, (_, i) => `i${i + 1}`));
+  });
+
+  it("after a rewind, gets back the list the rewound question showed: More… pages on through it", () => {
+    const m: MenuRef = { ...replaced(), menu: { ...replaced().menu, settings: { ...replaced().menu.settings, staleTaps: "rewind" } } };
+    let s = step(fresh(), text("hi"), m, { fetched: [twelve] }).state;
+    s = step(s, tap("i3"), m, { fetched: [others] }).state;
+    const pick = s.session?.asked.at(-1);
+    expect(pick?.node).toBe("pick");
+    // A tap on pick's own message, after the list was replaced: pick is answered again, and the list is its own again.
+    const rewound = step(s, tap("i4"), m, { fetched: [others], context: pick?.messageUuid ?? "" });
+    expect([rewound.plan.outcome, rewound.plan.session?.answers.map((a) => a.id)]).toEqual(["rewound", ["i4"]]);
+    const back = step(rewound.state, text("back"), m).state;
+    expect(back.session?.pending?.node).toBe("pick");
+    expect(rows(step(back, tap("wa-menu:more"), m).state.phone.at(-1))).toEqual(["i10", "i11", "i12"]);
+  });
+
+  it("whose list is too large for the undo bound is not put back (the reference says so)", () => {
+    const m = replaced();
+    const long = (i: number, n: number) => `${i}`.padStart(n, "x");
+    const thirty: FetchResult = { ok: true, status: 200, json: { items: Array.from({ length: 30 }, (_, i) => ({ id: long(i, 64), name: `Item ${i} `.padEnd(72, "x") })) } };
+    let s = step(fresh(), text("hi"), m, { fetched: [thirty] }).state;
+    s = step(s, tap(long(3, 64)), m, { fetched: [others] }).state;
+    expect(s.session?.pending?.node).toBe("size");
+    expect(s.session?.pending?.undoLists).toBeUndefined();
+    expect(step(s, text("back"), m).plan.session?.lists?.items?.map((i) => i.id)).toEqual(["o1", "o2", "o3"]);
+  });
+
+  it("whose list later requests pushed out, and whose options it no longer holds, is shown again from its list", () => {
+    const list = (name: string) => ({ path: name, id: "id", title: "name" });
+    const m: MenuRef = {
+      version: 1,
+      menu: parseMenu({
+        id: "pushed",
+        start: "load",
+        nodes: {
+          load: { type: "request", url: "https://backend.example.com/items", lists: { items: list("items") }, next: "pick", failure: { text: "Down." } },
+          pick: { type: "question", text: "Which one?", options: { from: "items", next: "more" } },
+          more: { type: "request", url: "https://backend.example.com/extras", lists: { milks: list("milks"), syrups: list("syrups") }, next: "milk", failure: { text: "Down." } },
+          milk: { type: "question", text: "Which milk?", options: { from: "milks", next: "syrup" } },
+          syrup: { type: "question", text: "Which syrup?", options: { from: "syrups", next: "size" } },
+          size: { type: "question", text: "Which size?", options: [{ id: "s", title: "Small", next: { text: "Thanks." } }] },
+        },
+      }),
+    };
+    const items = (prefix: string) => [1, 2].map((i) => ({ id: `${prefix}${i}`, name: `${prefix} ${i}` }));
+    let s = step(fresh(), text("hi"), m, { fetched: [{ ok: true, status: 200, json: { items: items("item") } }] }).state;
+    const pick = s.phone.at(-1);
+    s = step(s, tap("item2"), m, { fetched: [{ ok: true, status: 200, json: { milks: items("milk"), syrups: items("syrup") } }] }).state;
+    s = step(step(s, tap("milk1"), m).state, tap("syrup1"), m).state;
+    expect(Object.keys(s.session?.lists ?? {})).toEqual(["milks", "syrups"]);
+    s = step(step(s, text("back"), m).state, text("back"), m).state;
+    const back = step(s, text("back"), m);
+    expect([back.plan.outcome, back.plan.session?.pending?.node]).toEqual(["back", "pick"]);
+    expect(back.plan.perform?.owed.sends).toEqual([pick]);
+    expect(step(back.state, tap("item1"), m, { fetched: [{ ok: true, status: 200, json: { milks: items("milk"), syrups: items("syrup") } }] }).plan.session?.answers.at(-1)?.id).toBe("item1");
   });
 });

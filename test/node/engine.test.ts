@@ -874,6 +874,23 @@ describe("the engine's invariants", () => {
     expect(decideStart({ session: null, sent: null, optedOut: true, ref: cafe, who, now: T0, writer: "w" }).outcome).toBe("opted_out");
   });
 
+  it("a business start that gives no name keeps the one the customer's own messages gave, for {{profile.name}}", () => {
+    const menu: MenuRef = {
+      version: 1,
+      menu: parseMenu({ id: "hi", start: "q", nodes: { q: { type: "question", text: "Hi {{profile.name}}!", options: [{ id: "a", title: "A", next: { text: "ok" } }] } } }),
+    };
+    const wrote = step(fresh(), { ...text("hi"), profileName: "Ada" }, { menu }).state;
+    expect(wrote.session?.profileName).toBe("Ada");
+    const unnamed = start(wrote, { menu, name: null });
+    const sent = unnamed.perform?.owed.sends[0];
+    expect(sent?.type === "interactive" && sent.interactive.body.text).toBe("Hi Ada!");
+    expect(unnamed.session?.profileName).toBe("Ada");
+    // A name the start gives is the one used; outside the window, the template's parameter is filled from it too.
+    expect(start(wrote, { menu, name: "Bea" }).session?.profileName).toBe("Bea");
+    const later = start(wrote, { name: null, now: at(WINDOW_MS / 1000) });
+    expect(later.perform?.owed.sends[0]).toMatchObject({ type: "template", template: { parameters: ["Ada"] } });
+  });
+
   it("placeholders never reach Object.prototype", () => {
     const menu = parseMenu({
       id: "p",

@@ -118,4 +118,13 @@ describe("menu graph", () => {
     const edges = g.split("\n").filter((l) => l.startsWith("  n0 -->"));
     expect(edges).toEqual(['  n0 -->|"Alpha / Charlie"| n1', '  n0 -->|"Bravo"| e0(["bye"])', '  n0 -->|"Delta"| e1(["bye"])']);
   });
+
+  it("shortens a long label between whole characters: an emoji family at the cut is left out whole, not cut in two", () => {
+    const family = "\u{1F468}\u200D\u{1F469}\u200D\u{1F467}\u200D\u{1F466}";
+    const g = graphOf({ nodes: { ask: { type: "question", text: "Go?", options: [{ id: "go", title: "Go", next: "info" }] }, info: { type: "text", text: `${"a".repeat(50)}${family} after` } } });
+    const label = labels(g)
+      .map(shown)
+      .find((l) => l.startsWith("info: "));
+    expect(label).toBe(`info: ${"a".repeat(50)}…`);
+  });
 });

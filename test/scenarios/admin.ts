@@ -169,6 +169,12 @@ export const adminScenarios: Scenario[] = [
       assert.equal(res.status, 400, `?version=${odd}: ${res.status}`);
       assert.match((await json(res))["message"], /give a version number \(1, 2, \.\.\.\)/);
     }
+    // What a 400 quotes is cut between whole characters: an emoji across the cut went out as half of it (a lone
+    // surrogate), a flag as one of its two letters.
+    const emoji = await json(await h.admin("GET", `/admin/menus/survey?version=${"v".repeat(19)}${encodeURIComponent("\u{1F600}")}x`));
+    assert.equal(emoji["message"], `version "${"v".repeat(19)}…" is not valid: give a version number (1, 2, ...), as GET /admin/menus lists them`);
+    const flag = await json(await h.admin("GET", `/admin/menus/${"a".repeat(78)}${encodeURIComponent("\u{1F1EC}\u{1F1E7}")}b`));
+    assert.match(flag["message"], new RegExp(`^menu id "${"a".repeat(78)}…" is not valid`));
     const rolled = await json(await h.admin("POST", "/admin/menus/survey/rollback", { version: 1 }));
     assert.deepEqual(rolled, { id: "survey", version: 3, from: 1 });
     assert.deepEqual((await json(await h.admin("GET", "/admin/menus/survey")))["menu"], versioned("v1"));

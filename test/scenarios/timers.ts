@@ -258,15 +258,21 @@ export const timerScenarios: Scenario[] = [
     await writes(h, customer, "hi");
     assert.equal((await writes(h, customer, "talk to us")).outcome, "handed_over");
     const path = `/admin/sessions/${h.business}/${customer}/handback`;
-    const raw = (body: string) => h.request(path, { method: "POST", headers: { Authorization: `Bearer ${h.adminToken}`, "Content-Type": "application/json" }, body });
+    const raw = (body: string | Uint8Array) => h.request(path, { method: "POST", headers: { Authorization: `Bearer ${h.adminToken}`, "Content-Type": "application/json" }, body });
     // An agent system's body cut short, or one over the size limit: the hand back it meant is not some other one.
-    for (const body of ['{"node": "ask"', `{"node": "ask", "pad": "${"x".repeat(70_000)}"}`]) {
+    // A no-break space is no JSON white space: not an empty body either.
+    for (const body of ['{"node": "ask"', `{"node": "ask", "pad": "${"x".repeat(70_000)}"}`, "\u00a0"]) {
       const res = await raw(body);
       assert.ok(res.status === 400 || res.status === 413, `${res.status}: ${await res.clone().text()}`);
       assert.ok((await session(h, customer)).handover, "still handed over");
     }
+    // A body in Latin-1 ("café" as one byte E9): a 400 that says at which byte, not a node named "caf\uFFFD".
+    const latin1 = await raw(new Uint8Array([...new TextEncoder().encode('{"node": "caf'), 0xe9, ...new TextEncoder().encode('"}')]));
+    assert.equal(latin1.status, 400);
+    assert.match(((await latin1.json()) as { message: string }).message, /^body is not UTF-8 text \(byte 13 \(0xE9\) is not UTF-8\): save the file/);
+    assert.ok((await session(h, customer)).handover, "still handed over");
     const before = phone(h).length;
-    const empty = await raw("");
+    const empty = await raw(" \r\n");
     assert.equal(empty.status, 200, await empty.clone().text());
     assert.equal((await session(h, customer)).handover, null);
     assert.equal(phone(h).length, before + 1);

@@ -72,6 +72,16 @@ describe("the local webhook receiver", () => {
     expect(bare.hook).toMatchObject({ webhookId: null, timestamp: null, verified: false, body: "not json" });
   });
 
+  it("shows a long body that is not JSON cut between whole characters: never half an emoji", async () => {
+    const receiver = createWebhookReceiver({ secret: newSecret() });
+    // 64 KiB is where it is cut: an emoji across that point (two UTF-16 units) went half into the list.
+    const raw = `${"a".repeat(64 * 1024 - 1)}\u{1F600}b`;
+    await receiver.app.request("/", { method: "POST", headers: { "Content-Type": "text/plain" }, body: raw });
+    const shown = receiver.received()[0]?.body;
+    expect(shown).toBe(`${"a".repeat(64 * 1024 - 1)}…`);
+    expect(String(shown)).not.toMatch(/\p{Cs}/u);
+  });
+
   it("marks a webhook-id it already took as a repeat (the business deduplicates on it)", async () => {
     const secret = newSecret();
     const receiver = createWebhookReceiver({ secret });

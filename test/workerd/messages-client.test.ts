@@ -111,6 +111,13 @@ describe("the Messages API client", async () => {
     expect(error.problem.instance).toBe("bf0ca0bf-927b-3b52-e161-48b3cdd0ad11");
   });
 
+  it("keeps an excerpt of a refusal that is not JSON cut between whole characters: never half an emoji", async () => {
+    const body = `${"x".repeat(199)}\u{1F600} and more`;
+    const { client } = setup({ fetch: async () => new Response(body, { status: 400 }) });
+    const error = (await client.send(text).catch((e: unknown) => e)) as VonageApiError;
+    expect(error.problem.detail).toBe(`${"x".repeat(199)}…`);
+  });
+
   it("treats a hanging Messages API as a retryable timeout", async () => {
     const { api, client } = setup({ timeoutMs: 20 });
     api.failNext({ hang: true });
