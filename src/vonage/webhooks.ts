@@ -11,6 +11,8 @@ import { Checks, isRecord } from "../plain-checks.js";
 import { describeIssues, issueList } from "../zod-issues.js";
 import { decodeUtf8, decodeUtf8Lenient, NotUtf8Error } from "../utf8.js";
 
+/** The characters of a shared pin's name and address kept. */
+const LOCATION_TEXT_MAX = 200;
 /** The characters of a WhatsApp profile name kept, as a business start takes at most. */
 const PROFILE_NAME_MAX = 256;
 
@@ -41,7 +43,12 @@ function location(raw: unknown): Extract<InboundEvent["content"], { kind: "locat
   const { name, address } = raw;
   if (!Number.isFinite(lat) || lat < -90 || lat > 90 || !Number.isFinite(long) || long < -180 || long > 180) return null;
   if ((name !== undefined && typeof name !== "string") || (address !== undefined && typeof address !== "string")) return null;
-  return { kind: "location", lat, long, ...defined({ name: name?.slice(0, 200), address: address?.slice(0, 200) }) };
+  return {
+    kind: "location",
+    lat,
+    long,
+    ...defined({ name: name === undefined ? undefined : clip(name, LOCATION_TEXT_MAX), address: address === undefined ? undefined : clip(address, LOCATION_TEXT_MAX) }),
+  };
 }
 
 /** Message types that carry a link to their media (`image: {url, caption?}`, `file: {url, caption?, name?}`, ...). */

@@ -34,7 +34,14 @@ describe("inbound webhooks", () => {
       kind: "location",
       lat: 51.5,
       long: -0.12,
-      name: "n".repeat(200),
+      name: `${"n".repeat(199)}…`,
+    });
+    // Cut between whole characters: never half an emoji.
+    expect(parseInbound({ ...inbound, message_type: "location", location: { lat: 1, long: 2, address: `${"a".repeat(199)}\u{1F600}z` } })?.content).toEqual({
+      kind: "location",
+      lat: 1,
+      long: 2,
+      address: `${"a".repeat(199)}…`,
     });
     // A pin that does not check out is just another kind of message, never a 400.
     expect(parseInbound({ ...inbound, message_type: "location", location: { lat: 91, long: 0 } })?.content).toEqual({ kind: "other", messageType: "location" });
