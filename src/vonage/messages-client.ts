@@ -89,7 +89,8 @@ async function readProblem(res: Response): Promise<VonageProblem> {
     else if (invalid && typeof invalid === "object") problem.invalid_parameters = [invalidParameter(invalid)];
     return problem;
   } catch {
-    return { title: `HTTP ${res.status}`, detail: maskGroupedDigits(clip(text, 200)) || undefined } as VonageProblem;
+    // Masked before the cut, so a number across it is masked whole; what lies past 400 is cut off anyway.
+    return { title: `HTTP ${res.status}`, detail: clip(maskGroupedDigits(text.slice(0, 400)), 200) || undefined } as VonageProblem;
   }
 }
 

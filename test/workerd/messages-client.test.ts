@@ -118,6 +118,14 @@ describe("the Messages API client", async () => {
     expect(error.problem.detail).toBe(`${"x".repeat(199)}…`);
   });
 
+  it("masks a number across the excerpt's cut as a whole, not only the part before it", async () => {
+    const body = `${"x".repeat(186)} +44 7700 900123 and more`;
+    const { client } = setup({ fetch: async () => new Response(body, { status: 400 }) });
+    const error = (await client.send(text).catch((e: unknown) => e)) as VonageApiError;
+    // Masked on its own, the part before the cut (+44 7700 900) would keep its last digits readable: 0 900.
+    expect(error.problem.detail).toBe(`${"x".repeat(186)} +** **** **0…`);
+  });
+
   it("treats a hanging Messages API as a retryable timeout", async () => {
     const { api, client } = setup({ timeoutMs: 20 });
     api.failNext({ hang: true });
