@@ -5,6 +5,7 @@
  * A request's path (`route`) is masked harder: a number written in groups (`+44-7700-900123`, `44.7700.900123`, `44 7700 900123`,
  * spaces encoded as `%20`) is one run there, where elsewhere grouped digits are mostly dates and times and stay readable.
  */
+import { clip } from "./flow/clip.js";
 import type { Logger } from "./http/deps.js";
 
 const DIGIT_RUN = /\d{5,}/g;
@@ -34,6 +35,12 @@ export function maskDigits(text: string): string {
  * menu id goes (`447700900123` is a valid id) is not answered whole, whether or not such a menu exists.
  */
 export const quotedMenuId = (id: string): string => maskGroupedDigits(id);
+
+/**
+ * At most `max` characters of `text`, to quote back in a message: masked before the cut, so that a number across it
+ * is masked whole (masked alone, the part before the cut would keep its own last four digits readable).
+ */
+export const maskedExcerpt = (text: string, max: number): string => clip(maskGroupedDigits(text.slice(0, 2 * max + 64)), max);
 
 /**
  * Every digit of a grouped run of five or more digits but its last four, the separators kept. `keep` is a run left

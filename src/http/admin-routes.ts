@@ -3,14 +3,13 @@ import { Hono } from "hono/tiny";
 import * as z from "zod";
 import { defined } from "../defined.js";
 import { AppError, MenuInvalidError } from "../errors.js";
-import { clip } from "../flow/clip.js";
 import { catchUp, dueOf, VAR_NAME, VAR_VALUE_MAX, VARS_MAX, waitingTimer, windowClosesAt, windowOpen } from "../flow/session.js";
 import { checkMenu } from "../menus/compile.js";
 import { menuIdSchema } from "../menus/schema.js";
 import { startMenu } from "../conversation/step.js";
 import { timerMessage } from "../conversation/timers.js";
 import { normalisePhone, parseJson, PHONE } from "../vonage/webhooks.js";
-import { maskGroupedDigits, quotedMenuId } from "../log-mask.js";
+import { maskedExcerpt, quotedMenuId } from "../log-mask.js";
 import { describeIssues } from "../zod-issues.js";
 import { requireAdmin } from "./admin-auth.js";
 import { readBody } from "./body.js";
@@ -47,7 +46,7 @@ export const sessionOf = (c: { req: { param(name: string): string } }) => ({
 export function param(value: string, schema: z.ZodType<string, string>, what: string): string {
   const parsed = schema.safeParse(value);
   if (!parsed.success) {
-    const quoted = maskGroupedDigits(clip(value, 80));
+    const quoted = maskedExcerpt(value, 80);
     throw bad(`${what} "${quoted}" is not valid: ${parsed.error.issues[0]?.message ?? "see the reference"}`);
   }
   return parsed.data;
@@ -223,8 +222,7 @@ export function adminRoutes(services: () => Promise<Services>): Hono<ServicesEnv
     const pointer = await menus.pointer(id);
     const asked = c.req.query("version");
     // Digits only: Number() would read "0x10" as version 16 and "1e1" as 10, and hand back a version nobody asked for.
-    if (asked !== undefined && !/^[1-9][0-9]{0,15}$/.test(asked))
-      throw bad(`version "${maskGroupedDigits(clip(asked, 20))}" is not valid: give a version number (1, 2, ...), as GET /admin/menus lists them`);
+    if (asked !== undefined && !/^[1-9][0-9]{0,15}$/.test(asked)) throw bad(`version "${maskedExcerpt(asked, 20)}" is not valid: give a version number (1, 2, ...), as GET /admin/menus lists them`);
     const version = asked === undefined ? pointer?.current : Number(asked);
     if (version === undefined) throw new AppError("ERR_NOT_FOUND", `menu "${quotedMenuId(id)}" does not exist`);
     const stored = await menus.document(id, version);

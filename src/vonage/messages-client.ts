@@ -4,8 +4,7 @@
  */
 import { SignJWT } from "jose";
 import { VonageApiError, type VonageProblem } from "../errors.js";
-import { clip } from "../flow/clip.js";
-import { maskGroupedDigits } from "../log-mask.js";
+import { maskedExcerpt, maskGroupedDigits } from "../log-mask.js";
 import { exponential, retry } from "../retry.js";
 import type { Ports } from "../system.js";
 import type { MessageBody } from "./outbound.js";
@@ -89,8 +88,7 @@ async function readProblem(res: Response): Promise<VonageProblem> {
     else if (invalid && typeof invalid === "object") problem.invalid_parameters = [invalidParameter(invalid)];
     return problem;
   } catch {
-    // Masked before the cut, so a number across it is masked whole; what lies past 400 is cut off anyway.
-    return { title: `HTTP ${res.status}`, detail: clip(maskGroupedDigits(text.slice(0, 400)), 200) || undefined } as VonageProblem;
+    return { title: `HTTP ${res.status}`, detail: maskedExcerpt(text, 200) || undefined } as VonageProblem;
   }
 }
 

@@ -173,6 +173,9 @@ export const adminScenarios: Scenario[] = [
     // surrogate), a flag as one of its two letters.
     const emoji = await json(await h.admin("GET", `/admin/menus/survey?version=${"v".repeat(19)}${encodeURIComponent("\u{1F600}")}x`));
     assert.equal(emoji["message"], `version "${"v".repeat(19)}…" is not valid: give a version number (1, 2, ...), as GET /admin/menus lists them`);
+    // A number across the cut is masked whole: masked alone, the part before it would show its own last four digits.
+    const across = await json(await h.admin("GET", `/admin/menus/survey?version=${encodeURIComponent("customer 447700900123")}`));
+    assert.equal(across["message"], 'version "customer ********01…" is not valid: give a version number (1, 2, ...), as GET /admin/menus lists them');
     const flag = await json(await h.admin("GET", `/admin/menus/${"a".repeat(78)}${encodeURIComponent("\u{1F1EC}\u{1F1E7}")}b`));
     assert.match(flag["message"], new RegExp(`^menu id "${"a".repeat(78)}…" is not valid`));
     const rolled = await json(await h.admin("POST", "/admin/menus/survey/rollback", { version: 1 }));
