@@ -26,8 +26,9 @@ export const ERROR_CODE = /^\d{1,6}$/;
  */
 const HASH_ID = /^(?:msg|req)_[0-9a-f]{32}$/;
 
-export function maskDigits(text: string): string {
-  return text.replace(DIGIT_RUN, (run) => "*".repeat(run.length - 4) + run.slice(-4));
+/** `keep`: a run left whole (a status error's code, quoted in its own title). */
+export function maskDigits(text: string, keep?: string): string {
+  return text.replace(DIGIT_RUN, (run) => (run === keep ? run : "*".repeat(run.length - 4) + run.slice(-4)));
 }
 
 /**
@@ -56,13 +57,18 @@ export function maskGroupedDigits(text: string, keep?: string): string {
   });
 }
 
-function mask(value: unknown, key: string): unknown {
+/** `keep`: the error code of the object the value is in, which its other texts may quote (`title: "... (#131047)"`). */
+function mask(value: unknown, key: string, keep?: string): unknown {
   if (typeof value === "string") {
     if (KEEP.has(key) || HASH_ID.test(value) || (key === "code" && ERROR_CODE.test(value))) return value;
-    return key === "route" ? maskGroupedDigits(value) : maskDigits(value);
+    return key === "route" ? maskGroupedDigits(value) : maskDigits(value, keep);
   }
-  if (Array.isArray(value)) return value.map((v) => mask(v, key));
-  if (typeof value === "object" && value !== null) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, mask(v, k)]));
+  if (Array.isArray(value)) return value.map((v) => mask(v, key, keep));
+  if (typeof value === "object" && value !== null) {
+    const code = (value as { code?: unknown }).code;
+    const own = typeof code === "string" && ERROR_CODE.test(code) ? code : keep;
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, mask(v, k, own)]));
+  }
   return value;
 }
 

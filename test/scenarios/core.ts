@@ -295,6 +295,12 @@ export const coreScenarios: Scenario[] = [
       assert.equal(failed?.["code"], "131047");
       assert.equal(failed?.["detail"], detail);
       assert.match(statusLines().at(-1) ?? "", /"code":"131047"/);
+      // Quoted in the status's own title, the code stays readable in the log line too.
+      const third = newCustomer();
+      await h.inbound(textWebhook({ business: h.business, customer: third, text: "hi" }));
+      const titled = { type: "https://developer.vonage.com/api-errors/messages#131047", title: "Re-engagement message (#131047)" };
+      assert.equal((await h.status(statusWebhook({ messageUuid: h.api.accepted.at(-1)!.messageUuid, business: h.business, customer: third, status: "rejected", error: titled }))).status, 204);
+      assert.match(statusLines().at(-1) ?? "", /"code":"131047".*"title":"Re-engagement message \(#131047\)"/);
 
       // A number where Vonage's code or title goes is no code: masked in the view and the log line alike.
       const other = newCustomer();
