@@ -99,8 +99,8 @@ function v6Kind(g: number[]): HostKind {
   // Only 2000::/3 is global unicast. Everything else is reserved (::/8 with IPv4-compatible ::a.b.c.d, IPv4-translated
   // ::ffff:0:a.b.c.d and NAT64 64:ff9b::/96), unique-local fc00::/7, link-local fe80::/10, site-local or multicast.
   const global = g[0]! >= 0x2000 && g[0]! < 0x4000;
-  // Inside it: Teredo 2001::/32 (a tunnel to an IPv4 address), ORCHID 2001:10::/28 and 2001:20::/28,
-  // documentation 2001:db8::/32 and 3fff::/20.
-  const special = (g[0] === 0x2001 && (g[1] === 0 || g[1] === 0xdb8 || (g[1]! >= 0x10 && g[1]! < 0x30))) || (g[0] === 0x3fff && g[1]! < 0x1000);
+  // Inside it: Teredo 2001::/32 (a tunnel to an IPv4 address), benchmarking 2001:2::/48, ORCHID 2001:10::/28 and
+  // 2001:20::/28, documentation 2001:db8::/32 and 3fff::/20.
+  const special = (g[0] === 0x2001 && (g[1] === 0 || (g[1] === 2 && g[2] === 0) || g[1] === 0xdb8 || (g[1]! >= 0x10 && g[1]! < 0x30))) || (g[0] === 0x3fff && g[1]! < 0x1000);
   return global && !special ? "public" : "private";
 }

@@ -103,6 +103,7 @@ export const boundaryScenarios: Scenario[] = [
           "https://[ff02::1]/x",
           "https://[::]/x",
           "https://[2001:db8::1]/x",
+          "https://[2001:2::1]/x", // benchmarking
           "https://localhost./x",
           "https://hooks.localhost./x",
           "https://HOOKS.LOCALHOST/x",
