@@ -141,8 +141,11 @@ export function checkDataNode(id: string, node: CompiledNode, allowLocal: boolea
       const at = node.url.indexOf("{{");
       if (at >= 0 && !/^[a-z]+:\/\/[^/?#]+[/?#]/i.test(node.url.slice(0, at)))
         errors.push({ path: jsonPath([...base, "url"]), message: "placeholders may be used in the path and query only; the host must be written out" });
-      const problem = destinationProblem(node.url.replace(/\{\{[^}]*\}\}/g, "x"), { allowLocal });
-      if (problem !== null) errors.push({ path: jsonPath([...base, "url"]), message: `url ${problem}` });
+      else {
+        // The host as written (a placeholder in it is refused above, not judged as the stand-in it would be checked as).
+        const problem = destinationProblem(node.url.replace(/\{\{[^}]*\}\}/g, "x"), { allowLocal });
+        if (problem !== null) errors.push({ path: jsonPath([...base, "url"]), message: `url ${problem}` });
+      }
       if (node.body !== undefined && JSON.stringify(node.body).length > REQUEST_LIMITS.bodyMax)
         errors.push({ path: jsonPath([...base, "body"]), message: `body is more than ${REQUEST_LIMITS.bodyMax} characters of JSON` });
       if (node.body !== undefined && node.method === "GET") errors.push({ path: jsonPath([...base, "body"]), message: "a GET request has no body; use POST, or put the values in the URL's query" });

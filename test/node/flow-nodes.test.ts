@@ -216,6 +216,8 @@ describe("the compiler", () => {
     const text = messages(r, "errors");
     expect(text).toMatch(/\$\.nodes\.a\.url: url must be an https URL/);
     expect(text).toMatch(/\$\.nodes\.b\.url: placeholders may be used in the path and query only/);
+    // One problem for that URL: not also the stand-in host's ("names x, a name without a domain").
+    expect(r.errors.filter((e) => e.path === "$.nodes.b.url")).toHaveLength(1);
     expect(text).toMatch(/\$\.nodes\.c\.url: url names 10\.0\.0\.1, a private/);
     expect(text).toMatch(/\$\.nodes\.c\.body: a GET request has no body/);
   });
