@@ -51,3 +51,16 @@ function whereNotUtf8(bytes: Uint8Array): string {
   }
   return "it is not UTF-8";
 }
+
+/**
+ * No body, or JSON's white space alone (space, tab, line feed, carriage return; a byte order mark before it too), seen
+ * on the bytes: other white space (a no-break space) is no JSON, and no empty body either.
+ */
+export function blankJson(bytes: Uint8Array): boolean {
+  const from = bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? 3 : 0;
+  for (let i = from; i < bytes.length; i++) if (![0x20, 0x09, 0x0a, 0x0d].includes(bytes[i]!)) return false;
+  return true;
+}
+
+/** The same test on text already decoded. */
+export const blankJsonText = (text: string): boolean => /^\uFEFF?[ \t\n\r]*$/.test(text);

@@ -7,7 +7,7 @@
 import { readAtMost } from "../bounded-stream.js";
 import type { FetchNeed, FetchResult } from "../flow/types.js";
 import { destinationProblem } from "../public-url.js";
-import { decodeUtf8, NotUtf8Error } from "../utf8.js";
+import { blankJsonText, decodeUtf8, NotUtf8Error } from "../utf8.js";
 import { sha256Hex } from "../webcrypto.js";
 import { signWebhook } from "./sign.js";
 
@@ -109,7 +109,7 @@ export function backendRequests(options: BackendOptions): Backend {
         return isTimeout(e) ? fail("timeout", `the answer did not finish within ${timeoutMs} ms`, res.status) : fail("network", "the answer broke off", res.status);
       }
       if (text === null) return fail("too_large", `the answer is over ${RESPONSE_MAX_BYTES} bytes`, res.status);
-      if (text.trim() === "") return { ok: true, status: res.status, json: null, ms: options.now() - started };
+      if (blankJsonText(text)) return { ok: true, status: res.status, json: null, ms: options.now() - started };
       try {
         return { ok: true, status: res.status, json: JSON.parse(text) as unknown, ms: options.now() - started };
       } catch {

@@ -12,22 +12,13 @@ import { catchUp, waitingTimer } from "../flow/session.js";
 import { LIMITS } from "../menus/limits.js";
 import { nodeIdSchema } from "../menus/schema.js";
 import { parseJson } from "../vonage/webhooks.js";
+import { blankJson } from "../utf8.js";
 import { bad, jsonBody, sessionOf } from "./admin-routes.js";
 import { readBody } from "./body.js";
 import type { ServicesEnv } from "./wiring.js";
 
 const replySchema = z.strictObject({ text: z.string().trim().min(1).max(LIMITS.text) });
 const handBackSchema = z.strictObject({ node: nodeIdSchema.optional() });
-
-/**
- * No body, or JSON's white space alone (a byte order mark before it too), seen on the bytes: the body is decoded
- * once, by parseJson, strictly.
- */
-function blank(bytes: Uint8Array): boolean {
-  const from = bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? 3 : 0;
-  for (let i = from; i < bytes.length; i++) if (![0x20, 0x09, 0x0a, 0x0d].includes(bytes[i]!)) return false;
-  return true;
-}
 
 export function agentRoutes(app: Hono<ServicesEnv>): void {
   app.post("/sessions/:business/:customer/reply", async (c) => {
@@ -42,7 +33,7 @@ export function agentRoutes(app: Hono<ServicesEnv>): void {
     const { business, customer } = sessionOf(c);
     // No body is {}: back to the start. A body that is not JSON (cut short, too large) is refused, not taken as {}.
     const bytes = await readBody(c.req.raw);
-    const raw = blank(bytes) ? {} : parseJson(bytes, { utf8: "strict" });
+    const raw = blankJson(bytes) ? {} : parseJson(bytes, { utf8: "strict" });
     const parsed = handBackSchema.safeParse(raw ?? {});
     if (!parsed.success) throw bad('the body must be {} (back to the start) or {"node": "<node id>"}', parsed.error);
     const result = await handBack(c.var.services.conversation(c), business, customer, parsed.data.node);

@@ -2,7 +2,7 @@
 import { describe, expect, it } from "vitest";
 import { backendRequests } from "../../src/business-webhooks/backend-requests.js";
 import { signingKey } from "../../src/business-webhooks/sign.js";
-import { decodeUtf8, decodeUtf8Lenient, NotUtf8Error } from "../../src/utf8.js";
+import { blankJson, blankJsonText, decodeUtf8, decodeUtf8Lenient, NotUtf8Error } from "../../src/utf8.js";
 
 const bytes = (...parts: Array<string | number[]>) => new Uint8Array(parts.flatMap((p) => (typeof p === "string" ? [...new TextEncoder().encode(p)] : p)));
 const reason = (b: Uint8Array) => {
@@ -29,6 +29,23 @@ describe("decodeUtf8", () => {
     expect(reason(bytes([0xed, 0xa0, 0x80]))).toBe("byte 0 (0xED) is not UTF-8");
     expect(reason(bytes([0xf4, 0x90, 0x80, 0x80]))).toBe("byte 0 (0xF4) is not UTF-8");
     expect(reason(bytes("ok ", [0xf0, 0x9f, 0x98]))).toBe("the last character, from byte 3 (0xF0), is cut short");
+  });
+});
+
+describe("blank JSON", () => {
+  it("is JSON's own white space, after a byte order mark too, and no other", () => {
+    for (const text of ["", " \t\r\n", "\uFEFF "]) expect([blankJson(bytes(text)), blankJsonText(text)], JSON.stringify(text)).toEqual([true, true]);
+    for (const text of ["\u00A0", " x", "\u2028", "null"]) expect([blankJson(bytes(text)), blankJsonText(text)], JSON.stringify(text)).toEqual([false, false]);
+  });
+
+  it("a backend answering a no-break space alone takes the failure exit, not the empty answer's", async () => {
+    const backend = backendRequests({
+      fetch: async () => new Response("\u00A0", { status: 200, headers: { "Content-Type": "application/json" } }),
+      now: () => 0,
+      signingKey: await signingKey(`whsec_${btoa("k".repeat(32))}`),
+    });
+    const result = await backend.request({ node: "area", key: "c/1/area/in", method: "GET", url: "https://backend.example.com/area", timeoutMs: 1000 }, { deadlineAt: 60_000 });
+    expect(result).toMatchObject({ ok: false, reason: "bad_json", status: 200 });
   });
 });
 
