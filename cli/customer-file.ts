@@ -4,6 +4,7 @@
  */
 import { defined } from "../src/defined.js";
 import { VAR_NAME, VAR_VALUE_MAX, VARS_MAX } from "../src/flow/session.js";
+import { normalisePhone, PHONE } from "../src/vonage/webhooks.js";
 
 export interface CustomerRow {
   /** The line of the file the customer's row (CSV) or object (JSON) starts on. */
@@ -24,8 +25,6 @@ export interface CustomerFile {
   problems: FileProblem[];
 }
 
-/** As the worker checks them: 5 to 20 digits, country code first (which never starts with 0), a leading "+" taken. */
-const PHONE = /^[1-9][0-9]{4,19}$/;
 const NAME_MAX = 256;
 const VARIABLE_RULE = "letters, digits and '_', starting with a letter";
 
@@ -35,8 +34,9 @@ const VARIABLE_RULE = "letters, digits and '_', starting with a letter";
  * rows here, found with the rest before anything is sent.
  */
 function phoneProblem(to: string): string | undefined {
-  const number = to.replace(/^\+/, "");
-  if (PHONE.test(number)) return undefined;
+  // As the worker checks them: 5 to 20 digits, country code first (which never starts with 0), a leading "+" taken.
+  const number = normalisePhone(to);
+  if (PHONE.pattern.test(number)) return undefined;
   if (/^00[1-9][0-9]{4,19}$/.test(number)) return `starts with 00, the prefix for dialling abroad: write it in international form without it, the country code first (${number.slice(2)})`;
   if (/^0[1-9][0-9]{3,18}$/.test(number))
     return "is a national number (it starts with 0): write it in international form, the country code first and without the leading 0 (a UK 07700 900123 is 447700900123)";
