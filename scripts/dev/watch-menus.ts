@@ -34,6 +34,8 @@ export interface WatchOptions {
 
 /** Reads of a file that is not JSON, a settle apart, before it is reported as it is. */
 const MAX_REREADS = 20;
+/** How long after a file was taken its writer's own later change events are not news (one save's events come within it). */
+const SETTLED_QUIET_MS = 1_000;
 
 export interface MenuWatcher {
   close(): void;
@@ -60,8 +62,11 @@ export function watchMenus(options: WatchOptions): MenuWatcher {
   /** Which file holds which menu, as last read. */
   const byFile = new Map(options.menus.map((m) => [m.file, { id: m.id, name: m.name }]));
   const timers = new Map<string, ReturnType<typeof setTimeout>>();
-  /** The text a file was taken with after it was read again: the changes its writer made on the way are not news. */
-  const settledText = new Map<string, string>();
+  /**
+   * The text a file was taken with after it was read again, and when: the change events of that same save, seen after
+   * the read, are not news. A later save of the same text is (its publish may have failed, or another file was fixed).
+   */
+  const settledText = new Map<string, { text: string; at: number }>();
   // One file at a time: each publish reads and rewrites the record.
   let queue: Promise<void> = Promise.resolve();
 
@@ -80,7 +85,7 @@ export function watchMenus(options: WatchOptions): MenuWatcher {
   async function settled(path: string): Promise<CheckedFile | null> {
     let checked = await checkMenuFile(path);
     const taken = settledText.get(path);
-    if (taken !== undefined && checked.text === taken) return null;
+    if (taken !== undefined && checked.text === taken.text && now() - taken.at < SETTLED_QUIET_MS) return null;
     settledText.delete(path);
     let reread = false;
     for (let n = 0; checked.notJson === true && n < MAX_REREADS; n++) {
@@ -90,7 +95,7 @@ export function watchMenus(options: WatchOptions): MenuWatcher {
       checked = await checkMenuFile(path);
       if (checked.text === before) break;
     }
-    if (reread && checked.text !== undefined) settledText.set(path, checked.text);
+    if (reread && checked.text !== undefined) settledText.set(path, { text: checked.text, at: now() });
     return checked;
   }
 

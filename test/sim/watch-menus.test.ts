@@ -22,7 +22,7 @@ const withFooter = (text: string) => ({
 });
 
 /** A menus folder as npm start left it after seeding `delivery` (version 1 in the rig's worker), and its watcher. */
-async function watched(rig: Rig, pause?: (ms: number) => Promise<void>) {
+async function watched(rig: Rig, pause?: (ms: number) => Promise<void>, now?: () => number) {
   const dir = await mkdtemp(join(tmpdir(), "wa-menu-watch-"));
   cleanups.push(() => rm(dir, { recursive: true, force: true }));
   const file = join(dir, "delivery.json");
@@ -49,6 +49,7 @@ async function watched(rig: Rig, pause?: (ms: number) => Promise<void>) {
     },
     settleMs: 50,
     ...(pause === undefined ? {} : { pause }),
+    ...(now === undefined ? {} : { now }),
   });
   cleanups.push(() => watcher.close());
 
@@ -122,12 +123,17 @@ describe("watching the menus folder", () => {
     /** The watcher's pauses for a file that is not JSON: each waits until the test lets it go on. */
     const pauses: Array<() => void> = [];
     let paused: (() => void) | undefined;
-    const { save, events, current, dir, textOf, resultFor } = await watched(rig, async () => {
-      await new Promise<void>((resolve) => {
-        pauses.push(resolve);
-        paused?.();
-      });
-    });
+    let clock = Date.now();
+    const { save, events, current, dir, textOf, resultFor } = await watched(
+      rig,
+      async () => {
+        await new Promise<void>((resolve) => {
+          pauses.push(resolve);
+          paused?.();
+        });
+      },
+      () => clock,
+    );
     const forDelivery = () => events.filter((e) => e.event.file === "menus/delivery.json").map((e) => e.event.outcome);
     /** Waits until the watcher pauses on the file, or says something about it. */
     const pausedOrSaid = (from: number) =>
@@ -152,16 +158,19 @@ describe("watching the menus folder", () => {
     expect((await current("delivery"))?.menu.nodes["delivery-time"].interactive.footer).toEqual({ text: "Half and half" });
     // The rest's own change finds the file as it was taken: no pause, nothing said.
     expect(pauses).toEqual([]);
+    // A later save of the same text is news again (its publish may have failed): it is answered, here as unchanged.
+    clock += 5_000;
+    expect((await save("delivery.json", text)).event).toMatchObject({ outcome: "unchanged", id: "delivery", version: 2 });
 
     // A file that stays broken is reported, once it has not changed over a pause.
     waiting = pausedOrSaid(events.length);
     const broken = save("delivery.json", "{ not json");
     await waiting;
-    expect(forDelivery()).toEqual(["published"]);
+    expect(forDelivery()).toEqual(["published", "unchanged"]);
     pauses.shift()!();
     expect((await broken).event).toMatchObject({ outcome: "invalid", problems: [expect.stringMatching(/^menus\/delivery\.json: not valid JSON/)] });
     // Neither the half nor the rest's own change was reported: one result for each save.
-    expect(forDelivery()).toEqual(["published", "invalid"]);
+    expect(forDelivery()).toEqual(["published", "unchanged", "invalid"]);
     expect((await current("delivery"))?.version).toBe(2);
   });
 
