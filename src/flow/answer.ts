@@ -11,7 +11,7 @@ import { arrive, fetching, nothing, plan, type MenuRef } from "./plan.js";
 import { askAgain, walk } from "./render.js";
 import { askedNow, recordAnswer, VAR_VALUE_MAX, type Owing } from "./session.js";
 import type { Asked, FetchResult, InboundEvent, Outcome, Plan, Session, ShownOption } from "./types.js";
-import { restoreUndone, setVars, undoLists, undoneIn, undoneOf, undoVars, withVars } from "./vars.js";
+import { type Held, restoreUndone, setVars, undoLists, undoneIn, undoneOf, undoVars, withVars } from "./vars.js";
 
 /** Earlier sendings of a re-asked question that still answer it. */
 const RESENT_MAX = 5;
@@ -19,7 +19,6 @@ const RESENT_MAX = 5;
 const INPUT_ANSWER_MAX = 200;
 
 type Shown = { options: ShownOption[]; page: number; seen?: ShownOption[] };
-type Held = Pick<Session, "vars" | "lists">;
 
 /** A message to the conversation's pending question. */
 export function answer(

@@ -66,7 +66,8 @@ export interface Undone {
   undoLists?: ListsUndo;
 }
 
-type Held = Pick<Session, "vars" | "lists">;
+/** What a step holds of the session while it walks: its variables and lists. */
+export type Held = Pick<Session, "vars" | "lists">;
 
 /** What undoes the way from `before` to `after`, variables and lists. */
 export const undoneOf = (before: Held, after: Held): Undone => defined({ undo: undoOf(before.vars, after.vars), undoLists: listsUndoOf(before.lists, after.lists) });
