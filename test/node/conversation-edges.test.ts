@@ -235,15 +235,20 @@ describe("placeholders in reminders and the menu's own texts", () => {
 
 describe("back to a list", () => {
   const twelve: FetchResult = { ok: true, status: 200, json: { items: Array.from({ length: 12 }, (_, i) => ({ id: `i${i + 1}`, name: `Item ${i + 1}` })) } };
-  /** A request fills a list of 12 items, shown two pages long; a size question after it. */
-  const menu = (): MenuRef => ({
+  const items = { items: { path: "items", id: "id", title: "name" } };
+  /**
+   * A request fills a list of 12 items, shown two pages long; a size question after it. With `reload`, a later
+   * request replaces that list (with another 3 items) before the size question.
+   */
+  const menu = (reload = false): MenuRef => ({
     version: 1,
     menu: parseMenu({
-      id: "paging",
+      id: reload ? "reload" : "paging",
       start: "load",
       nodes: {
-        load: { type: "request", url: "https://backend.example.com/items", lists: { items: { path: "items", id: "id", title: "name" } }, next: "pick", failure: { text: "Down." } },
-        pick: { type: "question", text: "Which one?", button: "See items", options: { from: "items", next: "size" } },
+        load: { type: "request", url: "https://backend.example.com/items", lists: items, next: "pick", failure: { text: "Down." } },
+        pick: { type: "question", text: "Which one?", button: "See items", options: { from: "items", next: reload ? "reload" : "size" } },
+        ...(reload ? { reload: { type: "request", url: "https://backend.example.com/others", lists: items, next: "size", failure: { text: "Down." } } } : {}),
         size: { type: "question", text: "Which size?", options: [{ id: "s", title: "Small", next: { text: "Thanks." } }] },
       },
     }),
@@ -280,24 +285,10 @@ describe("back to a list", () => {
     expect(step(back.state, tap("i3"), m).plan.session?.answers.at(-1)?.id).toBe("i3");
   });
 
-  /** The list of `pick` replaced by a later request (another 3 items), before a size question. */
-  const replaced = (): MenuRef => ({
-    version: 1,
-    menu: parseMenu({
-      id: "reload",
-      start: "load",
-      nodes: {
-        load: { type: "request", url: "https://backend.example.com/items", lists: { items: { path: "items", id: "id", title: "name" } }, next: "pick", failure: { text: "Down." } },
-        pick: { type: "question", text: "Which one?", button: "See items", options: { from: "items", next: "reload" } },
-        reload: { type: "request", url: "https://backend.example.com/others", lists: { items: { path: "items", id: "id", title: "name" } }, next: "size", failure: { text: "Down." } },
-        size: { type: "question", text: "Which size?", options: [{ id: "s", title: "Small", next: { text: "Thanks." } }] },
-      },
-    }),
-  });
   const others: FetchResult = { ok: true, status: 200, json: { items: [1, 2, 3].map((i) => ({ id: `o${i}`, name: `Other ${i}` })) } };
 
   it("whose list a later request replaced gets that list back: its pages, and the answers on them, are the ones the customer saw", () => {
-    const m = replaced();
+    const m = menu(true);
     let s = step(fresh(), text("hi"), m, { fetched: [twelve] }).state;
     s = step(s, tap("wa-menu:more"), m).state;
     const page = s.phone.at(-1);
@@ -312,7 +303,8 @@ describe("back to a list", () => {
   });
 
   it("after a rewind, gets back the list the rewound question showed: More… pages on through it", () => {
-    const m: MenuRef = { ...replaced(), menu: { ...replaced().menu, settings: { ...replaced().menu.settings, staleTaps: "rewind" } } };
+    const r = menu(true);
+    const m: MenuRef = { ...r, menu: { ...r.menu, settings: { ...r.menu.settings, staleTaps: "rewind" } } };
     let s = step(fresh(), text("hi"), m, { fetched: [twelve] }).state;
     s = step(s, tap("i3"), m, { fetched: [others] }).state;
     const pick = s.session?.asked.at(-1);
@@ -326,7 +318,7 @@ describe("back to a list", () => {
   });
 
   it("whose list is too large for the undo bound is not put back (the reference says so)", () => {
-    const m = replaced();
+    const m = menu(true);
     const long = (i: number, n: number) => `${i}`.padStart(n, "x");
     const thirty: FetchResult = { ok: true, status: 200, json: { items: Array.from({ length: 30 }, (_, i) => ({ id: long(i, 64), name: `Item ${i} `.padEnd(72, "x") })) } };
     let s = step(fresh(), text("hi"), m, { fetched: [thirty] }).state;
