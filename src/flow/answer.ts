@@ -11,7 +11,7 @@ import { arrive, fetching, nothing, plan, type MenuRef } from "./plan.js";
 import { askAgain, walk } from "./render.js";
 import { askedNow, recordAnswer, VAR_VALUE_MAX, type Owing } from "./session.js";
 import type { Asked, FetchResult, InboundEvent, Outcome, Plan, Session, ShownOption } from "./types.js";
-import { type Held, restoreUndone, setVars, undoLists, undoneIn, undoneOf, undoVars, withVars } from "./vars.js";
+import { type Held, restoreUndone, setVars, undoneIn, undoneOf } from "./vars.js";
 
 /** Earlier sendings of a re-asked question that still answer it. */
 const RESENT_MAX = 5;
@@ -115,12 +115,9 @@ export function answer(
           // Rewind: back to the moment that earlier question was asked (later answers, and the variables and lists
           // set since, no longer apply), and it is answered again from there as if it were pending.
           const index = handled.asked.indexOf(tap.asked);
-          const undone = [pending, ...handled.asked.slice(index + 1).reverse()];
-          const vars = undone.reduce((v, a) => undoVars(v, a.undo), handled.vars);
-          const lists = undone.reduce((l, a) => undoLists(l, a.undoLists), handled.lists);
-          const { lists: _, ...rest } = withVars(handled, vars ?? {});
-          const rewound: Session = { ...rest, ...defined({ lists }), asked: handled.asked.slice(0, index), answers: handled.answers.slice(0, tap.asked.answered), pending: tap.asked };
-          return chosen("rewound", rewound, tap.asked, tap.option, defined({ vars, lists }));
+          const restored = [pending, ...handled.asked.slice(index + 1).reverse()].reduce((s, a) => restoreUndone(s, undoneIn(a)), handled);
+          const rewound: Session = { ...restored, asked: handled.asked.slice(0, index), answers: handled.answers.slice(0, tap.asked.answered), pending: tap.asked };
+          return chosen("rewound", rewound, tap.asked, tap.option, restored);
         }
         case "unknown":
           // Not a question this conversation is waiting on (a superseded message): never an answer.
