@@ -73,7 +73,7 @@ export interface Who {
  */
 export function blankSession(menu: { id: string; version: number } | null, who: Who, now: string, previous: Session | null, conversation: string): Session {
   // What undid an ended conversation's variables and lists no longer applies: `back` stays within a conversation.
-  const earlier = previous === null ? [] : keepLast([...previous.asked, ...(previous.pending ? [previous.pending] : [])], ASKED_MAX).map(withoutUndo);
+  const earlier = previous === null ? [] : keepLast([...previous.asked, ...(previous.pending ? [previous.pending] : [])], ASKED_MAX).map(withoutUndone);
   const session: Session = {
     v: 1,
     menuId: menu?.id ?? previous?.menuId ?? "",
@@ -99,11 +99,15 @@ export function blankSession(menu: { id: string; version: number } | null, who: 
   return session;
 }
 
-const withoutUndo = (a: Asked): Asked => {
+/**
+ * The question without what undoes the way to it (every field of `Undone` in vars.ts): going back past it undoes
+ * nothing of its own.
+ */
+export function withoutUndone(a: Asked): Asked {
   if (a.undo === undefined && a.undoLists === undefined) return a;
   const { undo: _, undoLists: _l, ...rest } = a;
   return rest;
-};
+}
 
 export function recordAnswer(session: Session, asked: Asked, option: CompiledOption, now: string): Session {
   const answer: Answer = { node: asked.node, id: option.id, title: option.title, at: now };

@@ -3,7 +3,7 @@ import { defined } from "../defined.js";
 import type { Asked, ListItem, ListsUndo, Session, Undo } from "./types.js";
 
 export { LIST_ITEMS_MAX, LIST_TEXT_MAX, LISTS_MAX, VAR_VALUE_MAX, VARS_MAX } from "./session.js";
-import { UNDO_MAX, VARS_MAX } from "./session.js";
+import { UNDO_MAX, VARS_MAX, withoutUndone } from "./session.js";
 
 /**
  * Sets (a string) or unsets (undefined) variables. A new name beyond `VARS_MAX` is not taken: the compiler
@@ -138,8 +138,7 @@ export function boundUndo(asked: Asked[], used: number): Asked[] {
     if (a.undo === undefined && a.undoLists === undefined) continue;
     left -= undoSize(a.undo);
     if (left < 0) {
-      const { undo: _, undoLists: _l, ...rest } = a;
-      replace(i, rest);
+      replace(i, withoutUndone(a));
       continue;
     }
     const lists = listsUndoSize(a.undoLists);
