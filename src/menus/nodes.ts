@@ -1,7 +1,7 @@
 /**
  * What each node kind means to the checks and drawings that walk a menu, one exhaustive `switch` per fact.
  * A new kind in `CompiledNode` is a compile error here (and in `flow/render.ts` `walk`, `menus/graph.ts`,
- * `menus/compile.ts` `build`) until it is handled: see "Where things live" in the README.
+ * `menus/compile.ts` `build`) until it is handled: see "Where things live" in docs/architecture.md.
  */
 import { unreachable } from "../unreachable.js";
 import type { CompiledNode, Target } from "./compiled.js";
