@@ -20,6 +20,7 @@ afterEach(async () => {
 });
 
 describe("the templates file", () => {
+  // Every example menu has one: a chip of `npm start` for a customer who never wrote (Alice and Bilal at first) sends it.
   it("as shipped approves the template of every example menu, in its language, with the menu's parameter count and button texts", async () => {
     const { registry, problems } = checkTemplates(shipped);
     expect(problems).toEqual([]);
@@ -27,6 +28,7 @@ describe("the templates file", () => {
     const named = [];
     for (const file of files) {
       const menu = parseMenu(JSON.parse(await readFile(join(ROOT, "menus", file), "utf8")));
+      expect(menu.template, `${file} has a template`).toBeDefined();
       if (menu.template === undefined) continue;
       const approved = registry!.find(menu.template.name, menu.template.language);
       expect(approved, `${file} names template ${menu.template.name}`).toBeDefined();
@@ -34,7 +36,7 @@ describe("the templates file", () => {
       expect(approved!.buttons, file).toEqual(menu.template.options.map((o) => o.title));
       named.push(menu.template.name);
     }
-    expect(named.sort()).toEqual(["cafe_welcome", "delivery_update", "pills_reminder"]);
+    expect(named.sort()).toEqual(["booking_invite", "cafe_welcome", "delivery_update", "pills_reminder"]);
   });
 
   it("finds a template by name and language, and knows which languages a name has", () => {
@@ -115,7 +117,7 @@ describe("npm start's loading of the templates", () => {
   it("reads the shipped file", async () => {
     const { registry, found } = await readTemplates(join(ROOT, "menus", "templates.json"));
     expect(found).toBe(true);
-    expect(registry.templates.map((t) => t.name)).toEqual(["cafe_welcome", "delivery_update", "pills_reminder"]);
+    expect(registry.templates.map((t) => t.name)).toEqual(["cafe_welcome", "delivery_update", "pills_reminder", "booking_invite"]);
   });
 
   it("without a file has no approved templates", async () => {
