@@ -6,10 +6,12 @@ import { LIMITS, charLength } from "./limits.js";
 
 /**
  * An array of at most `max` items, reported with the actual count. A refinement, not `.max()`: zod checks a
- * length before the items and then skips them, and a menu's author wants every problem at once.
+ * length before the items and then skips them, and a menu's author wants every problem at once. Run whatever the
+ * items' problems (`when`), it runs on what is not an array too, which has no count to report: the array's own
+ * "expected array" says it.
  */
 const atMost = <T extends z.ZodMiniType>(items: z.ZodMiniArray<T>, max: number, message: (n: number) => string) =>
-  items.check(z.refine((list) => list.length <= max, { error: (iss) => message(Array.isArray(iss.input) ? iss.input.length : max + 1), when: () => true })).check(z.meta({ maxItems: max }));
+  items.check(z.refine((list) => !Array.isArray(list) || list.length <= max, { error: (iss) => message((iss.input as unknown[]).length), when: () => true })).check(z.meta({ maxItems: max }));
 
 /** A non-empty string of at most `max` characters, counted as WhatsApp counts them. */
 const text = (max: number, what: string) =>
