@@ -2,7 +2,7 @@
  * Problems as the worker reports them, written once: JSON paths (`$.nodes.ask.title`), as a list or as one line of
  * text. Zod's issues, or the zod-free checks' of `plain-checks.ts`, which have the same shape.
  */
-import type { z } from "zod";
+import type { core } from "zod/mini";
 import type { MenuProblem } from "./errors.js";
 
 export interface Issue {
@@ -31,7 +31,7 @@ export function issueList(error: Issues): MenuProblem[] {
   return error.issues.map((issue) => ({ path: jsonPath(issue.path), message: issue.message }));
 }
 
-export interface IssueFormat<I extends Issue = z.core.$ZodIssue> {
+export interface IssueFormat<I extends Issue = core.$ZodIssue> {
   /** How a path is written; a JSON path by default. */
   path?: (path: PropertyKey[]) => string;
   /** Between the path and the message; `": "` by default. */

@@ -1,6 +1,7 @@
 /** The business's own API (Bearer ADMIN_TOKEN): menus and their versions, bindings, sessions, deliveries, starting flows. */
 import { Hono } from "hono/tiny";
-import * as z from "zod";
+import * as z from "zod/mini";
+import "../zod-english.js";
 import { defined } from "../defined.js";
 import { AppError, MenuInvalidError } from "../errors.js";
 import { catchUp, dueOf, VAR_NAME, VAR_VALUE_MAX, VARS_MAX, waitingTimer, windowClosesAt, windowOpen } from "../flow/session.js";
@@ -18,12 +19,12 @@ import { agentRoutes } from "./agent-routes.js";
 import { withServices, type Services, type ServicesEnv } from "./wiring.js";
 
 /** A phone number as the webhooks take it: digits only, country code first, a leading `+` dropped. */
-const phoneSchema = z.string().transform(normalisePhone).pipe(z.string().regex(PHONE.pattern, PHONE.message));
+const phoneSchema = z.pipe(z.pipe(z.string(), z.transform(normalisePhone)), z.string().check(z.regex(PHONE.pattern, PHONE.message)));
 
 /** Menus of a thousand nodes fit easily; anything larger is a mistake. */
 const MAX_MENU_BYTES = 1024 * 1024;
 
-export function bad(message: string, issues?: z.ZodError): AppError {
+export function bad(message: string, issues?: z.core.$ZodError): AppError {
   const detail = issues ? `: ${describeIssues(issues, { separator: " " })}` : "";
   return new AppError("ERR_BODY_MALFORMED", `${message}${detail}`);
 }
@@ -43,7 +44,7 @@ export const sessionOf = (c: { req: { param(name: string): string } }) => ({
  * A path parameter, checked: a value that breaks the rule is a 400 that quotes it (clipped, and masked as a log line
  * shows a route: a number put where a menu or delivery id goes is not returned whole) and says the rule.
  */
-export function param(value: string, schema: z.ZodType<string, string>, what: string): string {
+export function param(value: string, schema: z.ZodMiniType<string, string>, what: string): string {
   const parsed = schema.safeParse(value);
   if (!parsed.success) {
     const quoted = maskedExcerpt(value, 80);
@@ -56,24 +57,25 @@ export function param(value: string, schema: z.ZodType<string, string>, what: st
 const phoneParam = (value: string, what: string) => param(value, phoneSchema, what);
 
 /** What `deliveries.enqueue` names a delivery (`GET /admin/deliveries` lists them). */
-const deliveryIdSchema = z.string().regex(/^msg_[0-9a-f]{32}$/, "delivery ids are msg_ and 32 hex digits, as GET /admin/deliveries lists them");
+const deliveryIdSchema = z.string().check(z.regex(/^msg_[0-9a-f]{32}$/, "delivery ids are msg_ and 32 hex digits, as GET /admin/deliveries lists them"));
 
 /**
  * A start's variables. zod's record leaves a `__proto__` key out of what it returns (as a guard for the prototype),
  * so such a name is refused on the body as sent: passed through, the start would go ahead without it, unsaid.
  */
-const variablesSchema = z
-  .unknown()
-  .refine((v) => typeof v !== "object" || v === null || !Object.hasOwn(v, "__proto__"))
-  .pipe(z.record(z.string().regex(VAR_NAME), z.string().max(VAR_VALUE_MAX)).refine((v) => Object.keys(v).length <= VARS_MAX))
-  .optional();
-const requestIdSchema = z.string().regex(/^[A-Za-z0-9_.:-]{1,128}$/);
+const variablesSchema = z.optional(
+  z.pipe(
+    z.unknown().check(z.refine((v) => typeof v !== "object" || v === null || !Object.hasOwn(v, "__proto__"))),
+    z.record(z.string().check(z.regex(VAR_NAME)), z.string().check(z.maxLength(VAR_VALUE_MAX))).check(z.refine((v) => Object.keys(v).length <= VARS_MAX)),
+  ),
+);
+const requestIdSchema = z.string().check(z.regex(/^[A-Za-z0-9_.:-]{1,128}$/));
 
 /** One customer of a start: who, and what the menu's texts and template may use. */
 const customerStart = {
   to: phoneSchema,
   /** The customer's name, for `{{profile.name}}` before they ever wrote (Vonage adds it to their messages). */
-  profileName: z.string().trim().min(1).max(256).optional(),
+  profileName: z.optional(z.string().check(z.trim(), z.minLength(1), z.maxLength(256))),
   /** Values for the menu's declared variables, `{{vars.<name>}}`. */
   variables: variablesSchema,
 };
@@ -82,9 +84,9 @@ const startSchema = z.strictObject({
   ...customerStart,
   from: phoneSchema,
   /** Names this start: sending the same request again starts nothing twice. */
-  requestId: requestIdSchema.optional(),
+  requestId: z.optional(requestIdSchema),
   /** A customer talking to a person is started anyway, their handover ended (by default such a start is a 409). */
-  endHandover: z.boolean().optional(),
+  endHandover: z.optional(z.boolean()),
 });
 
 /** Customers one bulk call starts: within a Workers Free invocation's 50 subrequests (a start sends one or two messages). */
@@ -95,8 +97,8 @@ const bulkSchema = z.strictObject({
   requestId: requestIdSchema,
   /** Shared by every customer; a customer's own variables win. */
   variables: variablesSchema,
-  customers: z.array(z.strictObject(customerStart)).min(1).max(BULK_MAX),
-  endHandover: z.boolean().optional(),
+  customers: z.array(z.strictObject(customerStart)).check(z.minLength(1), z.maxLength(BULK_MAX)),
+  endHandover: z.optional(z.boolean()),
 });
 
 const FIELD_RULES: Record<string, string> = {
@@ -110,7 +112,7 @@ const FIELD_RULES: Record<string, string> = {
 };
 
 /** The body of a start, or a 400 that names each field's rule. */
-function parseStart<T extends z.ZodType>(schema: T, body: unknown, expected: string): z.infer<T> {
+function parseStart<T extends z.ZodMiniType>(schema: T, body: unknown, expected: string): z.infer<T> {
   const parsed = schema.safeParse(body);
   if (parsed.success) return parsed.data;
   const problems = describeIssues(parsed.error, {
@@ -233,7 +235,7 @@ export function adminRoutes(services: () => Promise<Services>): Hono<ServicesEnv
   app.post("/menus/:id/rollback", async (c) => {
     const { menus } = c.var.services;
     const id = param(c.req.param("id"), menuIdSchema, "menu id");
-    const parsed = z.strictObject({ version: z.int().min(1) }).safeParse(await jsonBody(c.req.raw));
+    const parsed = z.strictObject({ version: z.int().check(z.gte(1)) }).safeParse(await jsonBody(c.req.raw));
     if (!parsed.success) throw bad('expected {"version": <n>}', parsed.error);
     const stored = await menus.document(id, parsed.data.version);
     if (stored === null) throw new AppError("ERR_NOT_FOUND", `menu "${quotedMenuId(id)}" has no version ${parsed.data.version}`);

@@ -4,7 +4,8 @@
  * simulator's clock is not the worker's).
  */
 import type { Hono } from "hono/tiny";
-import * as z from "zod";
+import * as z from "zod/mini";
+import "../zod-english.js";
 import { handBack, agentReply } from "../conversation/handover.js";
 import { handleTimer } from "../conversation/timers.js";
 import { AppError } from "../errors.js";
@@ -17,8 +18,8 @@ import { bad, jsonBody, sessionOf } from "./admin-routes.js";
 import { readBody } from "./body.js";
 import type { ServicesEnv } from "./wiring.js";
 
-const replySchema = z.strictObject({ text: z.string().trim().min(1).max(LIMITS.text) });
-const handBackSchema = z.strictObject({ node: nodeIdSchema.optional() });
+const replySchema = z.strictObject({ text: z.string().check(z.trim(), z.minLength(1), z.maxLength(LIMITS.text)) });
+const handBackSchema = z.strictObject({ node: z.optional(nodeIdSchema) });
 
 export function agentRoutes(app: Hono<ServicesEnv>): void {
   app.post("/sessions/:business/:customer/reply", async (c) => {

@@ -1,9 +1,12 @@
-/** The JSON Schema of the menu format, generated from the zod schema so the two never disagree. */
-import * as z from "zod";
+/**
+ * The JSON Schema of the menu format, generated from the zod schema so the two never disagree. For the CLI only
+ * (`wa-menu schema`): zod's JSON-Schema generator stays out of the worker's bundle (`test/node/bundle.test.ts`).
+ */
+import { toJSONSchema } from "zod/mini";
 import { menuDocumentSchema } from "./schema.js";
 
 export function menuJsonSchema(): Record<string, unknown> {
-  const schema = z.toJSONSchema(menuDocumentSchema, { io: "input", target: "draft-2020-12" }) as Record<string, unknown>;
+  const schema = toJSONSchema(menuDocumentSchema, { io: "input", target: "draft-2020-12" }) as Record<string, unknown>;
   return {
     $schema: schema["$schema"],
     title: "wa-menu-worker menu",

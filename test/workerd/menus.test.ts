@@ -124,6 +124,30 @@ describe("menu validation", () => {
     expect(messages(menu)[0]).toMatch(/^\$\.nodes\["delivery-time"\]\.interactive: Unrecognized key/);
   });
 
+  it("says a list that is left out, null or not a list is not one, once, and does not throw on it", () => {
+    // The count of a list is checked even when its items have problems; it was checked on whatever stood there
+    // instead, so a missing or null list threw (a 500 from PUT /admin/menus) and a number or a string got a count.
+    const buttons = '$.nodes["delivery-time"].interactive.action.buttons: Invalid input: expected array, received';
+    const cases: Array<[(m: any) => void, string]> = [
+      [(m) => delete m.nodes["delivery-time"].interactive.action.buttons, `${buttons} undefined`],
+      [(m) => (m.nodes["delivery-time"].interactive.action.buttons = null), `${buttons} null`],
+      [(m) => (m.nodes["delivery-time"].interactive.action.buttons = 4), `${buttons} number`],
+      [(m) => (m.nodes["delivery-time"].interactive.action.buttons = "abcd"), `${buttons} string`],
+      [(m) => (m.nodes["delivery-time"] = { type: "question", text: "When?", options: null }), '$.nodes["delivery-time"].options: Invalid input: expected array, received null'],
+      [(m) => (m.template.parameters = null), "$.template.parameters: Invalid input: expected array, received null"],
+      [(m) => (m.template.buttons = 2), "$.template.buttons: Invalid input: expected array, received number"],
+    ];
+    for (const [change, problem] of cases) {
+      const menu = clone(delivery) as any;
+      change(menu);
+      expect(() => checkMenu(menu)).not.toThrow();
+      expect(messages(menu)).toEqual([problem]);
+    }
+    const list = clone(cafe) as any;
+    delete list.nodes.drink.interactive.action.sections;
+    expect(messages(list)).toEqual(["$.nodes.drink.interactive.action.sections: Invalid input: expected array, received undefined"]);
+  });
+
   it("warns about nodes the start cannot reach", () => {
     const menu = clone(delivery) as any;
     menu.nodes.orphan = { type: "text", text: "never sent" };
