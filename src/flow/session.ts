@@ -100,6 +100,18 @@ export function blankSession(menu: { id: string; version: number } | null, who: 
 }
 
 /**
+ * What an admin reset leaves of a session: the conversation forgotten (menu step, answers, variables, timer,
+ * handover), the facts about the customer kept: their 24-hour window, their name, the inbound ids already handled,
+ * the step count and the questions sent before, so a tap on one of them is told the conversation ended at once
+ * rather than waited on as a read KV has not caught up with. The opt-out stays unless `clearOptOut`.
+ */
+export function forgottenSession(previous: Session, now: string, clearOptOut: boolean): Session {
+  const who: Who = { business: previous.business, customer: previous.customer };
+  const forgotten = blankSession(null, who, now, previous, previous.conversation ?? "");
+  return previous.optedOut && !clearOptOut ? { ...forgotten, optedOut: true } : forgotten;
+}
+
+/**
  * The question without what undoes the way to it (every field of `Undone` in vars.ts): going back past it undoes
  * nothing of its own.
  */

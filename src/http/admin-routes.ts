@@ -298,12 +298,12 @@ export function adminRoutes(services: () => Promise<Services>): Hono<ServicesEnv
   });
 
   app.delete("/sessions/:business/:customer", async (c) => {
-    const { sessions } = c.var.services;
+    const { sessions, config, deps } = c.var.services;
     const clear = c.req.query("optOut");
     if (clear !== undefined && clear !== "clear") throw bad('optOut must be "clear" (to forget the customer\'s opt-out too) or left out');
     // The opt-out is the customer's decision: a reset keeps it unless the admin clears it explicitly.
     const { business, customer } = sessionOf(c);
-    await sessions.delete(business, customer, { clearOptOut: clear === "clear" });
+    await sessions.reset(business, customer, { clearOptOut: clear === "clear", now: deps.now(), ttlSeconds: config.sessionTtlSeconds });
     return c.body(null, 204);
   });
 

@@ -5,7 +5,7 @@
  * - `optout:` the opt-out, a write-once fact that no racing session write can overwrite.
  * Keys written by one step are distinct, so no key is written twice within a step (Workers KV: 1 write/s/key).
  */
-import { catchUp } from "../flow/session.js";
+import { catchUp, forgottenSession, sessionLifetime } from "../flow/session.js";
 import type { SentRecord, Session } from "../flow/types.js";
 import type { KvEntry, KvPutOptions, KvStore } from "./kv.js";
 
@@ -42,8 +42,11 @@ export interface SessionRepo {
   optedOut(business: string, customer: string): Promise<boolean>;
   setOptOut(business: string, customer: string, optOut: OptOut): Promise<void>;
   clearOptOut(business: string, customer: string): Promise<void>;
-  /** Forgets the conversation; the opt-out stays unless `clearOptOut`. */
-  delete(business: string, customer: string, options?: { clearOptOut?: boolean }): Promise<void>;
+  /**
+   * Forgets the conversation and keeps what is known of the customer (`forgottenSession`): their window, their name,
+   * the messages already handled. The opt-out stays unless `clearOptOut`.
+   */
+  reset(business: string, customer: string, options: { clearOptOut: boolean; now: number; ttlSeconds: number }): Promise<void>;
 }
 
 export const sessionKey = (business: string, customer: string) => `session:${business}:${customer}`;
@@ -93,8 +96,15 @@ export function sessionRepo(kv: KvStore): SessionRepo {
       await kv.put(optOutKey(business, customer), optOut);
     },
     clearOptOut: (business, customer) => kv.delete(optOutKey(business, customer)),
-    async delete(business, customer, options) {
-      await Promise.all([kv.delete(sessionKey(business, customer)), kv.delete(sentKey(business, customer)), ...(options?.clearOptOut ? [kv.delete(optOutKey(business, customer))] : [])]);
+    async reset(business, customer, { clearOptOut, now, ttlSeconds }) {
+      const state = await repo.load(business, customer);
+      const { session } = catchUp(state.session, state.sent);
+      const forgotten = session === null ? null : forgottenSession(session, new Date(now).toISOString(), clearOptOut);
+      await Promise.all([
+        forgotten === null ? kv.delete(sessionKey(business, customer)) : repo.save(forgotten, undefined, sessionLifetime(forgotten, ttlSeconds, now)),
+        kv.delete(sentKey(business, customer)),
+        ...(clearOptOut ? [kv.delete(optOutKey(business, customer))] : []),
+      ]);
     },
   };
   return repo;

@@ -5,7 +5,7 @@ import { denoApp, type DenoHandler } from "../../src/runtimes/deno-app.js";
 import { denoKv, MENUS_NAMESPACE, SESSIONS_NAMESPACE, type DenoAtomicLike, type DenoKvKey, type DenoKvLike } from "../../src/store/deno-kv.js";
 import { kvGate, type KvGate } from "../support/kv-gate.js";
 import { menuRepo } from "../../src/store/menus.js";
-import { sessionRepo } from "../../src/store/sessions.js";
+import { sentKey, sessionKey, sessionRepo } from "../../src/store/sessions.js";
 import { strandedTimers } from "../../src/store/stranded-timers.js";
 import type { TimerMessage } from "../../src/flow/types.js";
 import { newCustomer, type Harness, type HarnessOptions, type WebhookOptions } from "../scenarios/harness.js";
@@ -186,6 +186,7 @@ export async function denoHarness(options: DenoHarnessOptions = {}): Promise<Den
     session: (customer) => sessions.view(business, customer),
     rawSession: async (customer) => (await sessions.get(business, customer))?.value ?? null,
     storeSession: async (session) => void (await sessions.save(session, undefined, 3600)),
+    expireSession: async (customer) => void (await Promise.all([sessionStore.delete(sessionKey(business, customer)), sessionStore.delete(sentKey(business, customer))])),
     clock,
     timers: timers.queue,
     // What the entry's Deno.cron runs (`deno test` does not fire crons), over the same database.

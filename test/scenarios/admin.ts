@@ -438,6 +438,8 @@ export const adminScenarios: Scenario[] = [
     assert.equal(session.pending.node, "delivery-time");
     assert.equal(session.pending.messageUuid, h.api.accepted[0]!.messageUuid);
     assert.equal((await h.admin("DELETE", `/admin/sessions/${h.business}/${customer}`)).status, 204);
-    assert.equal(await h.session(customer), null);
+    const reset = await json(await h.admin("GET", `/admin/sessions/${h.business}/${customer}`));
+    assert.deepEqual([reset["session"].pending, reset["session"].answers, reset["timers"]], [null, [], []], "the conversation is forgotten");
+    assert.deepEqual(reset["window"], view["window"], "the customer's window is kept");
   }),
 ];

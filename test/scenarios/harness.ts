@@ -65,6 +65,8 @@ export interface Harness {
   rawSession(customer: string): Promise<Session | null>;
   /** Overwrites the stored session record, as a stale replica would serve it. */
   storeSession(session: Session): Promise<void>;
+  /** Deletes the session and its sent record, as their expiry (`SESSION_TTL_SECONDS`) does. */
+  expireSession(customer: string): Promise<void>;
   /** The worker's clock: starts at the real time; `advance` moves it (webhooks are signed by it too). */
   clock: TestClock;
   /** The timers the worker set (reminders, hand-backs), delivered when the test says, through the runtime's consumer. */

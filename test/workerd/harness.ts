@@ -6,7 +6,7 @@ import { SWEEP_SCHEDULE } from "../../src/conversation/sweep.js";
 import type { TimerMessage } from "../../src/flow/types.js";
 import { createWorker } from "../../src/runtimes/cloudflare-worker.js";
 import { menuRepo } from "../../src/store/menus.js";
-import { sessionRepo } from "../../src/store/sessions.js";
+import { sentKey, sessionKey, sessionRepo } from "../../src/store/sessions.js";
 import { strandedTimers } from "../../src/store/stranded-timers.js";
 import { workersKv, type KvNamespaceLike } from "../../src/store/workers-kv.js";
 import { kvGate, type KvGate } from "../support/kv-gate.js";
@@ -134,6 +134,7 @@ export const workerdHarness: HarnessFactory = async (options = {}) => {
     session: (customer) => sessionRepo(stores.sessions).view(business, customer),
     rawSession: async (customer) => (await sessionRepo(stores.sessions).get(business, customer))?.value ?? null,
     storeSession: async (session) => void (await sessionRepo(stores.sessions).save(session, undefined, 3600)),
+    expireSession: async (customer) => void (await Promise.all([stores.sessions.delete(sessionKey(business, customer)), stores.sessions.delete(sentKey(business, customer))])),
     clock,
     timers: timers.queue,
     // The Cron Trigger's event, through the Worker's real scheduled() handler.
