@@ -281,6 +281,27 @@ export const policyScenarios: Scenario[] = [
     assert.equal((await c.session())?.optedOut, undefined);
     assert.equal((await h.admin("POST", "/flows/cafe/start", { to: c.customer, from: h.business })).status, 200);
   }),
+  scenario("commands: unsubscribe opts out as stop does, and a typed restart starts over as menu does", { menus: [cafe], upload: true, bind: "cafe" }, async ({ h }) => {
+    const c = customerOf(h);
+    await c.type("hi");
+    await c.tap("order", "Order a drink");
+    assert.equal((await c.session())?.pending?.node, "drink");
+    assert.equal(await c.type("Restart"), "started");
+    assert.equal((await c.session())?.pending?.node, "welcome");
+    assert.deepEqual((await c.session())?.answers, [], "the answers given before the restart are gone");
+    assert.equal(lastBodyText(h), "Hi! What can we do for you today?");
+
+    const before = h.api.accepted.length;
+    assert.equal(await c.type("unsubscribe"), "stopped");
+    assert.equal(last(h)["text"], 'You will not get any more messages from us. Write "start" if you change your mind.');
+    assert.equal(await c.type("hi"), "opted_out");
+    const refused = await h.admin("POST", "/flows/cafe/start", { to: c.customer, from: h.business });
+    assert.equal(refused.status, 409, await refused.clone().text());
+    assert.equal(((await refused.json()) as { error: string }).error, "ERR_OPTED_OUT");
+    assert.equal(h.api.accepted.length, before + 1, "only the opt-out's confirmation went out");
+    assert.equal(await c.type("start"), "started");
+    assert.equal((await h.admin("POST", "/flows/cafe/start", { to: c.customer, from: h.business })).status, 200);
+  }),
   scenario(
     "invisible marks an RTL keyboard or a copy adds (LRM, RLM, zero-width space, word joiner) do not hide a command or an answer",
     { menus: [cafe], upload: true, bind: "cafe" },
