@@ -302,6 +302,74 @@ export const policyScenarios: Scenario[] = [
     assert.equal(await c.type("start"), "started");
     assert.equal((await h.admin("POST", "/flows/cafe/start", { to: c.customer, from: h.business })).status, 200);
   }),
+  scenario("settings.commands replaces a command's default words: stop [parar] opts out on parar, and a typed stop is then an answer that matches nothing", {}, async ({ h }) => {
+    const menu = {
+      id: "tienda",
+      start: "q",
+      settings: { commands: { stop: ["parar"] } },
+      nodes: {
+        q: {
+          type: "question",
+          text: "¿Té o café?",
+          options: [
+            { id: "te", title: "Té", next: { text: "Un té." } },
+            { id: "cafe", title: "Café", next: { text: "Un café." } },
+          ],
+        },
+      },
+    };
+    await setup(h, menu, "tienda");
+    const c = customerOf(h);
+    assert.equal(await c.type("hola"), "started");
+    assert.equal(await c.type("stop"), "reprompted", "the default stop word is no command under this menu");
+    assert.equal((await c.session())?.optedOut, undefined);
+    assert.equal(await c.type("menu"), "started", "the commands the menu does not name keep their defaults");
+    const before = h.api.accepted.length;
+    assert.equal(await c.type("PARAR"), "stopped");
+    assert.equal(await c.type("hola"), "opted_out");
+    assert.equal((await h.admin("POST", "/flows/tienda/start", { to: c.customer, from: h.business })).status, 409);
+    assert.equal(h.api.accepted.length, before + 1, "only the opt-out's confirmation went out");
+  }),
+  scenario("a raw interactive question's synonyms pick their reply id, and its own reprompt answers anything else (not texts.reprompt)", {}, async ({ h }) => {
+    const menu = {
+      id: "confirm",
+      start: "q",
+      settings: { texts: { reprompt: "The menu's own re-prompt." } },
+      nodes: {
+        q: {
+          type: "question",
+          interactive: {
+            type: "button",
+            body: { text: "Shall we book it?" },
+            action: {
+              buttons: [
+                { type: "reply", reply: { id: "yes", title: "Yes" } },
+                { type: "reply", reply: { id: "no", title: "No" } },
+              ],
+            },
+          },
+          next: { yes: { text: "Booked." }, no: { text: "Not booked." } },
+          synonyms: { yes: ["yep", "go ahead"], no: ["nope"] },
+          reprompt: "Yes or no, please.",
+        },
+      },
+    };
+    await setup(h, menu, "confirm");
+    const c = customerOf(h);
+    assert.equal(await c.type("hi"), "started");
+    assert.equal(await c.type("maybe"), "reprompted");
+    assert.equal(lastBodyText(h), "Yes or no, please.\n\nShall we book it?");
+    assert.equal(await c.type("Go  ahead"), "completed");
+    assert.equal(last(h)["text"], "Booked.");
+    assert.deepEqual(
+      (await c.session())?.answers.map((a) => [a.node, a.id, a.title]),
+      [["q", "yes", "Yes"]],
+    );
+    const d = customerOf(h);
+    await d.type("hi");
+    assert.equal(await d.type("nope"), "completed");
+    assert.equal(last(h)["text"], "Not booked.");
+  }),
   scenario(
     "invisible marks an RTL keyboard or a copy adds (LRM, RLM, zero-width space, word joiner) do not hide a command or an answer",
     { menus: [cafe], upload: true, bind: "cafe" },
