@@ -320,6 +320,17 @@ export const reachScenarios: Scenario[] = [
     assert.equal((await json(reply))["outcome"], "advanced");
     assert.equal((h.api.accepted[1]!.body as { custom: { interactive: { body: { text: string } } } }).custom.interactive.body.text, "Hi Ada, is Tuesday 10:00 still good for you?");
   }),
+  scenario(
+    "a template's own next: a customer who answers it in their own words goes there, not to the menu's start",
+    withTemplates({ menus: [reminder({ template: { ...(reminder()["template"] as object), next: "slot" } })] }),
+    async ({ h, customer }) => {
+      assert.equal((await json(await start(h, customer)))["outcome"], "templated");
+      const reply = await h.inbound(textWebhook({ business: h.business, customer, text: "who is this?" }));
+      assert.equal((await json(reply))["outcome"], "advanced");
+      assert.equal((delivered(h, 1) as { custom: { interactive: { body: { text: string } } } }).custom.interactive.body.text, "Which day suits you better?");
+      assert.equal((await h.session(customer))?.pending?.node, "slot");
+    },
+  ),
   scenario("a bulk start reports each customer, and a rerun of the same request sends nothing twice", withTemplates({ menus: [reminder()] }), async ({ h }) => {
     const [fresh, wrote, stopped] = [newCustomer(), newCustomer(), newCustomer()];
     await customerWrites(h, wrote);
