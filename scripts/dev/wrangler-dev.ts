@@ -52,9 +52,9 @@ export function worthShowing(line: string): boolean {
   }
 }
 
-export function startWranglerDev(options: WranglerDevOptions): WranglerDev {
-  const log = createWriteStream(options.logFile, { flags: "w" });
-  const args = [
+/** The `wrangler dev` command line: local mode, on 127.0.0.1 only (the worker holds the admin token). */
+export function wranglerDevArgs(options: Pick<WranglerDevOptions, "port" | "persistDir" | "envFile">): string[] {
+  return [
     wranglerBin(),
     "dev",
     "--local",
@@ -72,7 +72,11 @@ export function startWranglerDev(options: WranglerDevOptions): WranglerDev {
     // (and keeps wrangler from warning that crons do not fire by themselves).
     "--test-scheduled",
   ];
-  const child = spawn(process.execPath, args, {
+}
+
+export function startWranglerDev(options: WranglerDevOptions): WranglerDev {
+  const log = createWriteStream(options.logFile, { flags: "w" });
+  const child = spawn(process.execPath, wranglerDevArgs(options), {
     cwd: options.cwd,
     // No metrics: this machine may be offline, and a local demo should not report anything.
     env: { ...process.env, WRANGLER_SEND_METRICS: "false", FORCE_COLOR: "0" },

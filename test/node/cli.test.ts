@@ -129,6 +129,22 @@ describe("wa-menu graph and schema", () => {
     expect(err).toEqual([]);
   });
 
+  it("the README's first menu (its `cat > menus/hello.json` heredoc) is valid and draws as a graph, as its next commands run it", async () => {
+    const readme = await readFile("README.md", "utf8");
+    const heredoc = /^cat > menus\/hello\.json <<'JSON'\n([\s\S]*?)^JSON$/m.exec(readme)?.[1];
+    expect(heredoc).toBeDefined();
+    const { run, out, err } = cli({ "menus/hello.json": heredoc! });
+    expect(await run("validate", "menus/hello.json")).toBe(0);
+    expect(err).toEqual([]);
+    expect(out).toEqual(['menus/hello.json: ok, menu "hello" with 1 node']);
+    out.length = 0;
+    expect(await run("graph", "menus/hello.json")).toBe(0);
+    expect(err).toEqual([]);
+    const graph = out.join("\n");
+    expect(graph).toMatch(/^flowchart /);
+    for (const title of ["Tea", "Coffee"]) expect(graph).toContain(title);
+  });
+
   it("the committed JSON Schema is the one the zod schema generates (run `npm run schema` after changing it)", async () => {
     const { run, written } = cli();
     expect(await run("schema", "--out", "schema/menu.schema.json")).toBe(0);

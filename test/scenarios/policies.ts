@@ -301,6 +301,95 @@ export const policyScenarios: Scenario[] = [
     assert.equal((await c.session())?.optedOut, undefined);
     assert.equal((await h.admin("POST", "/flows/cafe/start", { to: c.customer, from: h.business })).status, 200);
   }),
+  scenario("commands: unsubscribe opts out as stop does, and a typed restart starts over as menu does", { menus: [cafe], upload: true, bind: "cafe" }, async ({ h }) => {
+    const c = customerOf(h);
+    await c.type("hi");
+    await c.tap("order", "Order a drink");
+    assert.equal((await c.session())?.pending?.node, "drink");
+    assert.equal(await c.type("Restart"), "started");
+    assert.equal((await c.session())?.pending?.node, "welcome");
+    assert.deepEqual((await c.session())?.answers, [], "the answers given before the restart are gone");
+    assert.equal(lastBodyText(h), "Hi! What can we do for you today?");
+
+    const before = h.api.accepted.length;
+    assert.equal(await c.type("unsubscribe"), "stopped");
+    assert.equal(last(h)["text"], 'You will not get any more messages from us. Write "start" if you change your mind.');
+    assert.equal(await c.type("hi"), "opted_out");
+    const refused = await h.admin("POST", "/flows/cafe/start", { to: c.customer, from: h.business });
+    assert.equal(refused.status, 409, await refused.clone().text());
+    assert.equal(((await refused.json()) as { error: string }).error, "ERR_OPTED_OUT");
+    assert.equal(h.api.accepted.length, before + 1, "only the opt-out's confirmation went out");
+    assert.equal(await c.type("start"), "started");
+    assert.equal((await h.admin("POST", "/flows/cafe/start", { to: c.customer, from: h.business })).status, 200);
+  }),
+  scenario("settings.commands replaces a command's default words: stop [parar] opts out on parar, and a typed stop is then an answer that matches nothing", {}, async ({ h }) => {
+    const menu = {
+      id: "tienda",
+      start: "q",
+      settings: { commands: { stop: ["parar"] } },
+      nodes: {
+        q: {
+          type: "question",
+          text: "¿Té o café?",
+          options: [
+            { id: "te", title: "Té", next: { text: "Un té." } },
+            { id: "cafe", title: "Café", next: { text: "Un café." } },
+          ],
+        },
+      },
+    };
+    await setup(h, menu, "tienda");
+    const c = customerOf(h);
+    assert.equal(await c.type("hola"), "started");
+    assert.equal(await c.type("stop"), "reprompted", "the default stop word is no command under this menu");
+    assert.equal((await c.session())?.optedOut, undefined);
+    assert.equal(await c.type("menu"), "started", "the commands the menu does not name keep their defaults");
+    const before = h.api.accepted.length;
+    assert.equal(await c.type("PARAR"), "stopped");
+    assert.equal(await c.type("hola"), "opted_out");
+    assert.equal((await h.admin("POST", "/flows/tienda/start", { to: c.customer, from: h.business })).status, 409);
+    assert.equal(h.api.accepted.length, before + 1, "only the opt-out's confirmation went out");
+  }),
+  scenario("a raw interactive question's synonyms pick their reply id, and its own reprompt answers anything else (not texts.reprompt)", {}, async ({ h }) => {
+    const menu = {
+      id: "confirm",
+      start: "q",
+      settings: { texts: { reprompt: "The menu's own re-prompt." } },
+      nodes: {
+        q: {
+          type: "question",
+          interactive: {
+            type: "button",
+            body: { text: "Shall we book it?" },
+            action: {
+              buttons: [
+                { type: "reply", reply: { id: "yes", title: "Yes" } },
+                { type: "reply", reply: { id: "no", title: "No" } },
+              ],
+            },
+          },
+          next: { yes: { text: "Booked." }, no: { text: "Not booked." } },
+          synonyms: { yes: ["yep", "go ahead"], no: ["nope"] },
+          reprompt: "Yes or no, please.",
+        },
+      },
+    };
+    await setup(h, menu, "confirm");
+    const c = customerOf(h);
+    assert.equal(await c.type("hi"), "started");
+    assert.equal(await c.type("maybe"), "reprompted");
+    assert.equal(lastBodyText(h), "Yes or no, please.\n\nShall we book it?");
+    assert.equal(await c.type("Go  ahead"), "completed");
+    assert.equal(last(h)["text"], "Booked.");
+    assert.deepEqual(
+      (await c.session())?.answers.map((a) => [a.node, a.id, a.title]),
+      [["q", "yes", "Yes"]],
+    );
+    const d = customerOf(h);
+    await d.type("hi");
+    assert.equal(await d.type("nope"), "completed");
+    assert.equal(last(h)["text"], "Not booked.");
+  }),
   scenario(
     "invisible marks an RTL keyboard or a copy adds (LRM, RLM, zero-width space, word joiner) do not hide a command or an answer",
     { menus: [cafe], upload: true, bind: "cafe" },

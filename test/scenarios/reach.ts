@@ -216,6 +216,47 @@ export const reachScenarios: Scenario[] = [
     },
   ),
   scenario(
+    "a start's variables are strings of at most 1,024 characters, at most 20: one more character or one more variable is a 400 naming the rule; an undeclared and a missing one are one 422 naming both",
+    withTemplates({ menus: [reminder()], wrote: true }),
+    async ({ h, customer }) => {
+      const tooLong = await start(h, customer, { variables: { when: "Mon", clinic: "x".repeat(1025) } });
+      assert.equal(tooLong.status, 400, await tooLong.clone().text());
+      assert.match(String((await json(tooLong))["message"]), /variables\.clinic: must be an object .* string values of at most 1024 characters/);
+      const tooMany = await start(h, customer, { variables: Object.fromEntries(Array.from({ length: 21 }, (_, i) => [`v${i}`, "x"])) });
+      assert.equal(tooMany.status, 400, await tooMany.clone().text());
+      assert.match(String((await json(tooMany))["message"]), /variables: must be an object of at most 20 variables/);
+      const both = await start(h, customer, { variables: { wehn: "Mon", clinic: "Elm" } });
+      assert.equal(both.status, 422, await both.clone().text());
+      const refusal = await json(both);
+      assert.equal(refusal["error"], "ERR_START_INVALID");
+      assert.deepEqual(refusal["problems"], [
+        'variables.wehn: menu "visit" does not declare it (it declares when, clinic); add it to the menu\'s "variables"',
+        'variables.when: menu "visit" requires it',
+      ]);
+      assert.match(String(refusal["message"]), /variables\.wehn: .*; variables\.when: /, "one message names both");
+      assert.equal(h.api.accepted.length, 0, "no refused start sent anything");
+      // At the limits the start goes ahead: a value of 1,024 characters, and 20 variables the menu declares.
+      const twenty = Object.fromEntries(Array.from({ length: 18 }, (_, i) => [`v${i}`, {}]));
+      await h.publish(reminder({ variables: { ...(reminder()["variables"] as object), ...twenty } }));
+      const atLimits = await start(h, customer, { variables: { when: "Mon", clinic: "x".repeat(1024), ...Object.fromEntries(Object.keys(twenty).map((k) => [k, "x"])) } });
+      assert.equal(atLimits.status, 200, await atLimits.clone().text());
+      assert.equal(h.api.accepted.length, 1);
+    },
+  ),
+  scenario(
+    "a single start outside the window whose template parameter {{profile.name}} has nothing to fill it is a 409 naming the parameter, and sends nothing",
+    withTemplates({ menus: [reminder()] }),
+    async ({ h, customer }) => {
+      const res = await h.admin("POST", "/flows/visit/start", { to: customer, from: h.business, variables: { when: "Tuesday 10:00" } });
+      assert.equal(res.status, 409, await res.clone().text());
+      const body = await json(res);
+      assert.equal(body["error"], "ERR_OUTSIDE_WINDOW");
+      assert.match(String(body["message"]), /template "visit_reminder" parameter 1 \(\{\{profile\.name\}\}\) is empty for this customer; .*pass the profileName/);
+      assert.equal(h.api.accepted.length + h.api.rejected.length, 0, "nothing was sent");
+      assert.equal(await h.session(customer), null, "nothing was stored");
+    },
+  ),
+  scenario(
     "a start outside the window for a menu without a template is refused with what to add; inside the window it sends the question",
     { menus: [reminder({ template: undefined })] },
     async ({ h, customer }) => {
@@ -279,6 +320,17 @@ export const reachScenarios: Scenario[] = [
     assert.equal((await json(reply))["outcome"], "advanced");
     assert.equal((h.api.accepted[1]!.body as { custom: { interactive: { body: { text: string } } } }).custom.interactive.body.text, "Hi Ada, is Tuesday 10:00 still good for you?");
   }),
+  scenario(
+    "a template's own next: a customer who answers it in their own words goes there, not to the menu's start",
+    withTemplates({ menus: [reminder({ template: { ...(reminder()["template"] as object), next: "slot" } })] }),
+    async ({ h, customer }) => {
+      assert.equal((await json(await start(h, customer)))["outcome"], "templated");
+      const reply = await h.inbound(textWebhook({ business: h.business, customer, text: "who is this?" }));
+      assert.equal((await json(reply))["outcome"], "advanced");
+      assert.equal((delivered(h, 1) as { custom: { interactive: { body: { text: string } } } }).custom.interactive.body.text, "Which day suits you better?");
+      assert.equal((await h.session(customer))?.pending?.node, "slot");
+    },
+  ),
   scenario("a bulk start reports each customer, and a rerun of the same request sends nothing twice", withTemplates({ menus: [reminder()] }), async ({ h }) => {
     const [fresh, wrote, stopped] = [newCustomer(), newCustomer(), newCustomer()];
     await customerWrites(h, wrote);

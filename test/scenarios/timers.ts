@@ -34,6 +34,12 @@ function teaMenu(overrides: Record<string, unknown> = {}, settings: Record<strin
   };
 }
 
+/** `menu` with the question `ask`'s own `reminders`. */
+function withAskReminders(menu: MenuDoc, reminders: Record<string, unknown>): MenuDoc {
+  const nodes = menu["nodes"] as Record<string, Record<string, unknown>>;
+  return { ...menu, nodes: { ...nodes, ask: { ...nodes["ask"], reminders } } };
+}
+
 /** What the customer's phone shows, one line per message the Messages API took. */
 function phone(h: Harness): string[] {
   return h.api.accepted.map(({ body }) => {
@@ -130,6 +136,31 @@ export const timerScenarios: Scenario[] = [
     assert.equal(view.timers.length, 0);
     assert.equal(await later(h, 60 * MINUTE), 0, "no timer is left");
   }),
+
+  scenario(
+    "a question's own reminders override the menu's field by field: its after (2h) wins, the menu's times and timeout still apply",
+    { menus: [withAskReminders(teaMenu({}, { reminders: { after: "10m", times: 1, timeout: "bye" } }), { after: "2h" })], bind: "tea" },
+    async ({ h, customer }) => {
+      await writes(h, customer, "hi");
+      assert.equal(await later(h, 10 * MINUTE), 0, "the menu's 10 minutes do not apply to this question");
+      assert.equal(await later(h, 109 * MINUTE), 0, "nothing before its own 2 hours");
+      assert.equal(await later(h, MINUTE), 1);
+      assert.deepEqual(phone(h), ["? Tea or coffee?", "? Tea or coffee?"]);
+      assert.equal(await later(h, 2 * 60 * MINUTE), 1, "the menu's times (1): after the one reminder, its timeout");
+      assert.deepEqual(phone(h), ["? Tea or coffee?", "? Tea or coffee?", "We will leave it there. Write menu to start again."]);
+    },
+  ),
+
+  scenario(
+    "a reminder's text has its placeholders filled when it is sent: the customer's name",
+    { menus: [teaMenu({}, { reminders: { after: "10m", times: 1, text: "Still there, {{profile.name}}?", timeout: "bye" } })], bind: "tea" },
+    async ({ h, customer }) => {
+      const res = await h.inbound(textWebhook({ business: h.business, customer, text: "hi", profileName: "Ada" }));
+      assert.equal(res.status, 200, await res.clone().text());
+      assert.equal(await later(h, 10 * MINUTE), 1);
+      assert.deepEqual(phone(h), ["? Tea or coffee?", "Still there, Ada?"]);
+    },
+  ),
 
   scenario(
     "a reminder due past the 24-hour window uses the menu's template",

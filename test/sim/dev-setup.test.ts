@@ -1,5 +1,6 @@
 /** What `npm start` prepares before anything runs: local credentials, checked menus, seeded local KV. */
 import { mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { createServer, type AddressInfo, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -7,7 +8,9 @@ import { getPlatformProxy } from "wrangler";
 import { afterEach, describe, expect, it } from "vitest";
 import { loadOrCreateCredentials, workerEnvFile } from "../../scripts/dev/credentials.js";
 import { DevError } from "../../scripts/dev/dev-error.js";
-import { worthShowing } from "../../scripts/dev/wrangler-dev.js";
+import { assertPortFree } from "../../scripts/dev/ports.js";
+import { serveApp } from "../../scripts/dev/simulator-server.js";
+import { worthShowing, wranglerDevArgs } from "../../scripts/dev/wrangler-dev.js";
 import { parseConfig } from "../../src/config.js";
 import { readExampleMenus, seedMenus, type ExampleMenu } from "../../scripts/dev/seed-menus.js";
 import { menuRepo, type MenuRepo } from "../../src/store/menus.js";
@@ -74,6 +77,53 @@ describe("the worker's lines in npm start's terminal", () => {
     const noMenu = '{"level":"warn","msg":"request failed","route":"/admin/menus/nope","code":"ERR_NOT_FOUND","status":404,"error":"menu \\"nope\\" does not exist"}';
     const badNumber = '{"level":"warn","msg":"request failed","route":"/admin/sessions/********0000/alice","code":"ERR_BAD_REQUEST","status":400,"error":"customer number \\"alice\\" is not valid"}';
     expect([noSession, inbound, noMenu, badNumber, "✘ [ERROR] Build failed", "⎔ Starting local server...", "{ not json"].map(worthShowing)).toEqual([false, true, true, true, true, false, true]);
+  });
+});
+
+/** A server of this test's own on 127.0.0.1 (`port` 0: any free one). */
+async function listening(host: string, port = 0): Promise<Server> {
+  const server = createServer();
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen({ port, host, exclusive: true }, () => resolve());
+  });
+  return server;
+}
+const portOf = (server: Server) => (server.address() as AddressInfo).port;
+const closed = (server: Server) => new Promise<void>((resolve) => server.close(() => resolve()));
+
+describe("npm start's ports", () => {
+  it("a taken port stops it with the setting to change, as the README's SIMULATOR_PORT=8798 npm start", async () => {
+    const taken = await listening("127.0.0.1");
+    const port = portOf(taken);
+    try {
+      await expect(assertPortFree(port, "SIMULATOR_PORT")).rejects.toThrow(
+        new DevError(`port ${port} is already in use. Stop what listens there (\`ss -ltnp 'sport = :${port}'\` shows it), or pick another port: SIMULATOR_PORT=${port + 10} npm start`),
+      );
+      // A port taken between the check and the start (another program was quicker) says the same setting.
+      await expect(serveApp(() => new Response("ok"), port, "RECEIVER_PORT")).rejects.toThrow(new DevError(`port ${port} is already in use: pick another with RECEIVER_PORT=${port + 10} npm start`));
+    } finally {
+      await closed(taken);
+    }
+    await expect(assertPortFree(port, "SIMULATOR_PORT")).resolves.toBeUndefined();
+  });
+
+  // 127.0.0.2 is this machine too on Linux: a server on every address would hold that port there as well.
+  it.skipIf(process.platform !== "linux")("the simulator and the receiver listen on 127.0.0.1 only, and the worker is told to", async () => {
+    const free = await listening("127.0.0.1");
+    const port = portOf(free);
+    await closed(free);
+    const served = await serveApp(() => new Response("ok"), port, "SIMULATOR_PORT");
+    try {
+      expect(served.url).toBe(`http://127.0.0.1:${port}`);
+      expect(await (await fetch(served.url)).text()).toBe("ok");
+      const beside = await listening("127.0.0.2", port);
+      await closed(beside);
+    } finally {
+      await served.close();
+    }
+    const args = wranglerDevArgs({ port: 8787, persistDir: ".dev/state", envFile: ".dev/worker.env" });
+    expect(args.slice(args.indexOf("--ip"), args.indexOf("--ip") + 2)).toEqual(["--ip", "127.0.0.1"]);
   });
 });
 
