@@ -4,7 +4,18 @@
  */
 import { MenuInvalidError, type MenuProblem } from "../errors.js";
 import { shapeProblem } from "./shape.js";
-import { DEFAULT_COMMANDS, DEFAULT_TEXTS, MORE_ID, type CompiledMenu, type CompiledNode, type CompiledOption, type CompiledReminders, type CompiledTemplate, type Target } from "./compiled.js";
+import {
+  DEFAULT_COMMANDS,
+  DEFAULT_TEXTS,
+  MORE_ID,
+  stopWords,
+  type CompiledMenu,
+  type CompiledNode,
+  type CompiledOption,
+  type CompiledReminders,
+  type CompiledTemplate,
+  type Target,
+} from "./compiled.js";
 import { destinationProblem } from "../public-url.js";
 import { LIMITS, VARS_MAX, charLength } from "./limits.js";
 import { buildCondition, buildDynamic, buildInput, buildRequest, chainProblems, checkDataNode, lintData } from "./compile-flow.js";
@@ -197,7 +208,7 @@ export function checkMenu(input: unknown, options: CheckOptions = {}): MenuRepor
       commands: {
         restart: words("restart"),
         back: words("back"),
-        stop: words("stop"),
+        stop: stopWords(words("stop")),
         start: words("start"),
         // The agent command exists only where a handover is configured.
         agent: (commands.agent ?? (settings.handover === undefined ? [] : ["agent"])).map(normaliseWords),

@@ -222,3 +222,9 @@ export const DEFAULT_COMMANDS: MenuSettings["commands"] = {
   // Only where the menu configures a handover (`settings.handover`): see compile.ts.
   agent: [],
 };
+
+/**
+ * The words that opt a customer out: a menu's own `stop` words add to the defaults, never replace them, so a
+ * customer who types STOP is opted out under every menu (a version compiled before this rule included).
+ */
+export const stopWords = (own: readonly string[]): string[] => [...new Set([...own, ...DEFAULT_COMMANDS.stop])];

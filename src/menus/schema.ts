@@ -2,7 +2,7 @@
 import * as z from "zod/mini";
 import "../zod-english.js";
 import { conditionSchema, dynamicQuestionSchema, inputSchema, requestSchema } from "./flow-schema.js";
-import { LIMITS, charLength } from "./limits.js";
+import { LIMITS, VARS_MAX, charLength } from "./limits.js";
 
 /**
  * An array of at most `max` items, reported with the actual count. A refinement, not `.max()`: zod checks a
@@ -317,8 +317,6 @@ const variableSchema = z.strictObject({
   description: z.optional(z.string().check(z.maxLength(200))),
 });
 
-const VARIABLES_MAX = 20;
-
 export const menuIdSchema = z.string().check(z.regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, "menu ids are 1-64 lowercase letters, digits, '_' or '-'"));
 
 const menuFields = {
@@ -332,7 +330,7 @@ const menuFields = {
     .optional(
       z
         .record(variableNameSchema, variableSchema)
-        .check(z.refine((v) => Object.keys(v).length <= VARIABLES_MAX, { error: (iss) => `a menu declares ${Object.keys(iss.input as object).length} variables; at most ${VARIABLES_MAX}` })),
+        .check(z.refine((v) => Object.keys(v).length <= VARS_MAX, { error: (iss) => `a menu declares ${Object.keys(iss.input as object).length} variables; at most ${VARS_MAX}` })),
     )
     .check(z.describe("variables a business start may pass, used as {{vars.<name>}} in texts and template parameters")),
 };

@@ -12,6 +12,7 @@ import { TEMPLATE_NODE } from "../../src/menus/compiled.js";
 import type { FetchResult, InboundEvent, Outcome, Plan, SentRecord, Session } from "../../src/flow/types.js";
 import { checkMenu, parseMenu } from "../../src/menus/compile.js";
 import { decideTimer } from "../../src/flow/timers.js";
+import { commandOf } from "../../src/flow/match.js";
 import { decideAgentReply, decideHandBack } from "../../src/flow/agent.js";
 
 const T0 = "2026-11-30T12:00:00.000Z";
@@ -1037,5 +1038,17 @@ describe("how long a stored session lives (sessionLifetime)", () => {
     // Three idle days (settings.handover.idle "3d"), the last message just now: the hand-back acts in three days.
     const waiting = { ...over, timer: { ...over.timer!, due: T0 }, handover: { ...over.handover!, lastActivityAt: T0, idleMs: 3 * 86_400_000 } };
     expect(sessionLifetime(waiting, 60, now)).toBe(3 * 86_400 + 3600);
+  });
+});
+
+describe("the words that opt out", () => {
+  const text = (word: string): InboundEvent =>
+    ({ business: "447700900000", customer: "447700900101", messageUuid: crypto.randomUUID(), timestamp: new Date().toISOString(), content: { kind: "text", text: word } }) as InboundEvent;
+
+  it("a menu's own stop words add to STOP and unsubscribe, in what it compiles to and for a version an older release compiled with its words alone", () => {
+    const menu = parseMenu({ id: "tienda", start: "q", settings: { commands: { stop: ["parar"] } }, nodes: { q: { type: "text", text: "Hola" } } });
+    expect(menu.settings.commands.stop).toEqual(["parar", "stop", "unsubscribe"]);
+    const older = { ...menu, settings: { ...menu.settings, commands: { ...menu.settings.commands, stop: ["parar"] } } };
+    expect(["parar", "STOP", "Unsubscribe", "menu"].map((w) => commandOf(older, text(w)))).toEqual(["stop", "stop", "stop", "restart"]);
   });
 });

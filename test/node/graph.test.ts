@@ -53,7 +53,7 @@ describe("menu graph", () => {
     expect(decoded).toContain('info: Info #quot; a|b <c> "d"');
     expect(decoded).toContain('Pick #1; "A" <b> / Or | this; `one`');
     expect(decoded).toContain("https://example.com/hook?a=1&b=2#x");
-    expect(decoded).toContain('"halt"');
+    expect(decoded).toContain('"halt" / stop / unsubscribe');
   });
 
   it("keeps Mermaid's syntax outside the labels intact", () => {
@@ -80,7 +80,8 @@ describe("menu graph", () => {
     const lines = graph.split("\n").map(shown);
     expect(lines).toContain('  commands -.->|"over; / go|on"| n0');
     expect(lines).toContain('  commands -.->|"<back>"| back("the previous question")');
-    expect(lines).toContain('  commands -.->|""halt""| stopped(["opted out: Bye #1; {{profile.name}}"])');
+    // A menu's stop words add to the defaults: STOP opts out under every menu.
+    expect(lines).toContain('  commands -.->|""halt" / stop / unsubscribe"| stopped(["opted out: Bye #1; {{profile.name}}"])');
     expect(lines).toContain('  fallback{{"after 1 answer that matches nothing"}}');
     expect(lines).toContain('  fallback -.-> e1(["No [luck] | `try` again"])');
   });

@@ -322,11 +322,11 @@ export const policyScenarios: Scenario[] = [
     assert.equal(await c.type("start"), "started");
     assert.equal((await h.admin("POST", "/flows/cafe/start", { to: c.customer, from: h.business })).status, 200);
   }),
-  scenario("settings.commands replaces a command's default words: stop [parar] opts out on parar, and a typed stop is then an answer that matches nothing", {}, async ({ h }) => {
+  scenario("settings.commands replaces a command's default words, but a menu's stop words add to STOP and unsubscribe, which opt out under every menu", {}, async ({ h }) => {
     const menu = {
       id: "tienda",
       start: "q",
-      settings: { commands: { stop: ["parar"] } },
+      settings: { commands: { stop: ["parar"], restart: ["inicio"] } },
       nodes: {
         q: {
           type: "question",
@@ -341,14 +341,19 @@ export const policyScenarios: Scenario[] = [
     await setup(h, menu, "tienda");
     const c = customerOf(h);
     assert.equal(await c.type("hola"), "started");
-    assert.equal(await c.type("stop"), "reprompted", "the default stop word is no command under this menu");
-    assert.equal((await c.session())?.optedOut, undefined);
-    assert.equal(await c.type("menu"), "started", "the commands the menu does not name keep their defaults");
+    assert.equal(await c.type("restart"), "reprompted", "a restart word the menu replaced is no command under it");
+    assert.equal(await c.type("inicio"), "started");
+    assert.equal(await c.type("back"), "back", "the commands the menu does not name keep their defaults");
     const before = h.api.accepted.length;
     assert.equal(await c.type("PARAR"), "stopped");
     assert.equal(await c.type("hola"), "opted_out");
     assert.equal((await h.admin("POST", "/flows/tienda/start", { to: c.customer, from: h.business })).status, 409);
     assert.equal(h.api.accepted.length, before + 1, "only the opt-out's confirmation went out");
+    // Another customer types the default word: opted out all the same.
+    const d = customerOf(h);
+    assert.equal(await d.type("hola"), "started");
+    assert.equal(await d.type("Stop"), "stopped");
+    assert.equal((await h.admin("POST", "/flows/tienda/start", { to: d.customer, from: h.business })).status, 409);
   }),
   scenario("a raw interactive question's synonyms pick their reply id, and its own reprompt answers anything else (not texts.reprompt)", {}, async ({ h }) => {
     const menu = {
