@@ -11,6 +11,8 @@ export interface WorkerTarget {
   /** Where the URL came from, for error messages: "--url", "WA_MENU_URL" or "npm start". */
   urlFrom: string;
   tokenFrom: string;
+  /** npm start's dev folder, when the URL and the token both came from npm start (no --url, --token or environment). */
+  devDir?: string;
 }
 
 export interface WorkerAnswer {
@@ -29,14 +31,15 @@ function localPort(env: CliIo["env"]): number {
   return port;
 }
 
-async function devToken(io: CliIo): Promise<{ token: string | undefined; file: string }> {
-  const dir = io.env["DEV_DIR"] || ".dev";
-  const file = join(isAbsolute(dir) || io.root === undefined ? dir : join(io.root, dir), "credentials.json");
+async function devToken(io: CliIo): Promise<{ token: string | undefined; file: string; dir: string }> {
+  const given = io.env["DEV_DIR"] || ".dev";
+  const dir = isAbsolute(given) || io.root === undefined ? given : join(io.root, given);
+  const file = join(dir, "credentials.json");
   try {
     const token = (JSON.parse(await io.readFile(file)) as { adminToken?: unknown }).adminToken;
-    return { token: typeof token === "string" ? token : undefined, file };
+    return { token: typeof token === "string" ? token : undefined, file, dir };
   } catch {
-    return { token: undefined, file }; // no local credentials: the error below says what to pass instead
+    return { token: undefined, file, dir }; // no local credentials: the error below says what to pass instead
   }
 }
 
@@ -64,7 +67,7 @@ export async function findWorker(io: CliIo, flags: Flags): Promise<WorkerTarget>
   if (local.token === undefined) {
     throw new UsageError(`no admin token: pass --token or set WA_MENU_TOKEN (a deployed worker's ADMIN_TOKEN), or run npm start once, which writes ${local.file}`);
   }
-  return { url, urlFrom, token: local.token, tokenFrom: local.file };
+  return { url, urlFrom, token: local.token, tokenFrom: local.file, ...(urlFrom === "npm start" ? { devDir: local.dir } : {}) };
 }
 
 /** One admin API call; an unreachable worker is a CommandError that says what to check. */

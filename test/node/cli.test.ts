@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { readTextFile } from "../../cli/node-files.js";
+import { localCopy, localUrlsText } from "../../scripts/dev/local-copy.js";
 import { COMMANDS, runCli, type CliIo } from "../../cli/wa-menu.js";
 import { createFakeMessagesApi } from "../../sim/messages-api.js";
 import { createApp } from "../../src/http/app.js";
@@ -1179,6 +1180,32 @@ describe("wa-menu finds npm start's worker by itself", () => {
     expect(fromFile.err).toEqual([
       "wa-menu: deliveries: the worker answered 401: missing or wrong admin token: send Authorization: Bearer <ADMIN_TOKEN> (the token came from /dev-folder/credentials.json)",
     ]);
+  });
+
+  it("push to npm start's worker publishes npm start's local copy: placeholder webhooks to the local receiver; to any other worker, the file as it is", async () => {
+    const published = () => fakeWorker({ "PUT /admin/menus/cafe": () => Response.json({ id: "cafe", version: 2 }, { status: 201 }) });
+    const cafe = JSON.parse(await readFile("menus/cafe.json", "utf8"));
+    const urls = localUrlsText({ workerUrl: "http://127.0.0.1:9123", receiverUrl: "http://127.0.0.1:9125", backendUrl: "http://127.0.0.1:9124/backend" });
+    const files = { "/dev-folder/credentials.json": credentials, "/dev-folder/local-urls.json": urls };
+    const env = { WORKER_PORT: "9123", DEV_DIR: "/dev-folder" };
+
+    const local = published();
+    const c = cli(files, local.fetchImpl, env);
+    expect(await c.run("push", "menus/cafe.json")).toBe(0);
+    expect(local.bodies).toEqual([localCopy(cafe, { receiverUrl: "http://127.0.0.1:9125", backendUrl: "http://127.0.0.1:9124/backend" })]);
+    expect(JSON.stringify(local.bodies[0])).toContain('"webhook":"http://127.0.0.1:9125/agents/cafe"');
+    expect(c.out.join("\n").split("\n")).toEqual([
+      "menus/cafe.json: as npm start publishes it: its placeholder webhooks go to the local receiver, http://127.0.0.1:9125",
+      'menus/cafe.json: published "cafe" as version 2',
+    ]);
+
+    // Told where the worker is, or given a token: not npm start's worker as it found it, so the file goes as it is.
+    const given = published();
+    expect(await cli(files, given.fetchImpl, { ...env, WA_MENU_URL: "http://127.0.0.1:9123" }).run("push", "menus/cafe.json")).toBe(0);
+    expect(await cli(files, given.fetchImpl, env).run("push", "menus/cafe.json", "--token", ADMIN_TOKEN)).toBe(0);
+    // npm start on another port than WORKER_PORT says: the file is about another worker.
+    expect(await cli(files, given.fetchImpl, { ...env, WORKER_PORT: "9200" }).run("push", "menus/cafe.json", "--url", "http://127.0.0.1:9200")).toBe(0);
+    expect(given.bodies).toEqual([cafe, cafe, cafe]);
   });
 
   it("says how to reach npm start's worker when nothing answers, and what to do without a token", async () => {
