@@ -426,9 +426,9 @@ describe("wa-menu deliveries and session against a fake worker", () => {
     expect(await human.run("deliveries")).toBe(0);
     expect(human.out.join("\n")).toBe(
       [
-        "1 completion delivery not delivered:",
+        "1 webhook delivery not delivered:",
         "  msg_0b1c  failed after 3 attempts: receiver answered 500",
-        "    menu cafe, customer +447700900101, completed 2026-03-01T10:00:00.000Z",
+        "    menu.completed for menu cafe, customer +447700900101, at 2026-03-01T10:00:00.000Z",
         "    to https://backend.example/hooks/orders",
         "Retry one with: wa-menu deliveries retry <id>",
       ].join("\n"),
@@ -440,7 +440,29 @@ describe("wa-menu deliveries and session against a fake worker", () => {
 
     const none = cli({}, fakeWorker({ "GET /admin/deliveries": () => Response.json({ deliveries: [] }) }).fetchImpl);
     expect(await none.run("deliveries")).toBe(0);
-    expect(none.out).toEqual(["no completion deliveries are waiting: every one was delivered"]);
+    expect(none.out).toEqual(["no webhook deliveries are waiting: every one was delivered"]);
+  });
+
+  it("deliveries names each delivery's event, as its body says: a handover's relays are not completions", async () => {
+    const relay = {
+      ...failedDelivery,
+      id: "msg_1c2d",
+      url: "https://example.com/agents/cafe",
+      body: JSON.stringify({ type: "handover.message", timestamp: "2026-03-01T10:05:00.000Z", data: { menu: "cafe" } }),
+      createdAt: "2026-03-01T10:05:00.000Z",
+      customer: "447700900102",
+    };
+    const started = { ...relay, id: "msg_2d3e", body: JSON.stringify({ type: "handover.started", data: {} }), createdAt: "2026-03-01T10:04:00.000Z" };
+    const { fetchImpl } = fakeWorker({ "GET /admin/deliveries": () => Response.json({ deliveries: [started, relay] }) });
+    const human = cli({}, fetchImpl);
+    expect(await human.run("deliveries")).toBe(0);
+    const lines = human.out.join("\n").split("\n");
+    expect(lines[0]).toBe("2 webhook deliveries not delivered:");
+    expect(lines.filter((l) => l.startsWith("    handover."))).toEqual([
+      "    handover.started for menu cafe, customer +447700900102, at 2026-03-01T10:04:00.000Z",
+      "    handover.message for menu cafe, customer +447700900102, at 2026-03-01T10:05:00.000Z",
+    ]);
+    expect(lines.join("\n")).not.toMatch(/complet/);
   });
 
   it("deliveries retry: delivered exits 0; failing again exits 1 with the receiver's answer; an unknown id says so", async () => {
