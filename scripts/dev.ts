@@ -152,10 +152,11 @@ async function main(): Promise<void> {
   const saved = freshKv ? { history: null } : await loadChatHistory(historyPath);
   if ("problem" in saved) say(`  warning: ${saved.problem}`);
   if (saved.history !== null) {
-    const restored = restoreChatHistory(simulator.log, saved.history);
+    const restored = restoreChatHistory(simulator.log, saved.history, simulator.windows);
     say(`Chat history: ${restored} message${restored === 1 ? "" : "s"} back from ${show(historyPath)} (rm -rf ${show(devDir)} clears it with the worker's state)`);
   }
-  history = keepChatHistory(simulator.log, historyPath);
+  // With each customer's 24-hour window: the worker remembers when they wrote, so the simulator does too.
+  history = keepChatHistory(simulator.log, historyPath, { windows: simulator.windows });
 
   // The simulator first: it is the worker's Messages API.
   server = await serveSimulator(simulator, simulatorPort, "SIMULATOR_PORT");
