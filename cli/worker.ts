@@ -101,7 +101,7 @@ export function refusal(target: WorkerTarget, what: string, answer: WorkerAnswer
   const path = pathOf(target.url);
   // The worker's own "no route" when the URL carries a path: its routes are at the root of its address.
   const rooted = routeMissing(answer) && path !== "" ? `\nThe worker's routes are at the root of its address: drop ${path} from ${target.urlFrom}.` : "";
-  const next = `${rooted}${hint === undefined ? "" : `\n${hint}`}`;
+  const next = `${rooted}${noAdminApi(answer) ? `\n${NO_ADMIN_TOKEN}` : ""}${hint === undefined ? "" : `\n${hint}`}`;
   // `--json` gets the worker's code and extra fields (a refused menu's `problems`) beside the sentence.
   return new CommandError(`${what}: the worker answered ${answer.status}: ${said}${token}${next}`, {
     status: answer.status,
@@ -110,6 +110,15 @@ export function refusal(target: WorkerTarget, what: string, answer: WorkerAnswer
     ...(hint === undefined ? {} : { hint }),
   });
 }
+
+/**
+ * A worker without ADMIN_TOKEN answers every admin route (and /flows) 404 "not found", with no route named: its
+ * admin API is off. A wrong path on a worker with the token gets Hono's "no route for ..." instead (routeMissing).
+ */
+const noAdminApi = (answer: WorkerAnswer) => answer.status === 404 && answer.json["error"] === "ERR_NOT_FOUND" && answer.json["message"] === "not found";
+
+const NO_ADMIN_TOKEN =
+  "A worker without ADMIN_TOKEN has no admin API (it answers its routes 404). Set one on the worker: npx wrangler secret put ADMIN_TOKEN (on Deno, ADMIN_TOKEN in its environment), then give the CLI the same value with --token or WA_MENU_TOKEN.";
 
 /** The path of a URL the CLI was given ("" for none), e.g. "/admin". */
 const pathOf = (url: string) => {

@@ -146,9 +146,10 @@ describe("wa-menu graph and schema", () => {
 describe("wa-menu push, pull and bind against a worker", async () => {
   // The worker checks its key when it loads its configuration, even though nothing is sent here.
   const keys = await generateTestKeys();
-  function worker() {
+  /** The real app; `adminToken` null: deployed without ADMIN_TOKEN. */
+  function worker(adminToken: string | null = ADMIN_TOKEN) {
     const app = createApp({
-      env: { VONAGE_APPLICATION_ID: "app", VONAGE_PRIVATE_KEY: keys.pkcs8Pem, VONAGE_SIGNATURE_SECRET: "s".repeat(32), ADMIN_TOKEN },
+      env: { VONAGE_APPLICATION_ID: "app", VONAGE_PRIVATE_KEY: keys.pkcs8Pem, VONAGE_SIGNATURE_SECRET: "s".repeat(32), ...(adminToken === null ? {} : { ADMIN_TOKEN: adminToken }) },
       stores: { menus: memoryKv(), sessions: memoryKv() },
       fetch: async () => new Response(null, { status: 599 }),
       now: Date.now,
@@ -158,6 +159,20 @@ describe("wa-menu push, pull and bind against a worker", async () => {
     });
     return (async (input: RequestInfo | URL, init?: RequestInit) => app.fetch(new Request(input, init))) as typeof fetch;
   }
+
+  it('a worker deployed without ADMIN_TOKEN (404 "not found") is said to have no admin API, with how to set it; a wrong path is not', async () => {
+    const off = cli({}, worker(null));
+    expect(await off.run("push", "menus/pills.json")).toBe(1);
+    expect(off.err).toEqual([
+      "wa-menu: menus/pills.json: the menu was not published: the worker answered 404: not found\nA worker without ADMIN_TOKEN has no admin API (it answers its routes 404). Set one on the worker: npx wrangler secret put ADMIN_TOKEN (on Deno, ADMIN_TOKEN in its environment), then give the CLI the same value with --token or WA_MENU_TOKEN.",
+    ]);
+    expect(await off.run("deliveries")).toBe(1);
+    expect(off.err[1]).toContain("npx wrangler secret put ADMIN_TOKEN");
+    // With the token, a wrong path is Hono's "no route for": the hint about the path, not about ADMIN_TOKEN.
+    const wrongPath = cli({}, worker());
+    expect(await wrongPath.run("push", "menus/pills.json", "--url", "http://worker.test/api")).toBe(1);
+    expect(wrongPath.err[0]).toMatch(/answered 404: no route for PUT \/api\/admin\/menus\/pills\nThe worker's routes are at the root of its address: drop \/api from --url\.$/);
+  });
 
   it("publishes versions, pulls any of them back and binds numbers", async () => {
     const fetchImpl = worker();
