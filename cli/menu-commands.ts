@@ -12,7 +12,7 @@ export async function readMenuFile(io: CliIo, file: string): Promise<unknown> {
   try {
     text = await io.readFile(file);
   } catch (e) {
-    throw unreadable(file, e, "menus/cafe.json");
+    throw unreadable(file, e, { example: "menus/cafe.json" });
   }
   try {
     return JSON.parse(text) as unknown;

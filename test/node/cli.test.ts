@@ -1041,7 +1041,16 @@ describe("wa-menu start --file against a fake worker", () => {
     }
     const unreadable = cli({}, fetchImpl);
     expect(await unreadable.run(...fileArgs("/nowhere/c.csv"))).toBe(1);
-    expect(unreadable.err).toEqual(["wa-menu: /nowhere/c.csv: no such file: check its name and folder (for instance customers.csv)"]);
+    const format = 'JSON, an array of {"to", "profileName"?, "variables"?: {"name": "value"}}, or CSV with a header row: a "to" column, optionally "profileName", and any other column is a variable';
+    expect(unreadable.err).toEqual([`wa-menu: /nowhere/c.csv: no such file: check its name and folder; it is your customers: ${format}`]);
+    // The README's own name, missing: the message says what the file must hold, not that very name again.
+    const named = cli({}, fetchImpl);
+    expect(await named.run(...fileArgs("customers.csv"))).toBe(1);
+    expect(named.err).toEqual([`wa-menu: customers.csv: no such file: check its name and folder; it is your customers: ${format}`]);
+    // The format as start --help gives it.
+    const help = cli();
+    expect(await help.run("start", "--help")).toBe(0);
+    expect(help.out.join("\n").replace(/\s+/g, " ")).toContain(`A customers file is ${format}`);
     expect(requests).toEqual([]);
   });
 
