@@ -2,7 +2,7 @@
 import { join } from "node:path";
 import { isDeepStrictEqual } from "node:util";
 import { checkMenu } from "../src/menus/compile.js";
-import { isTemplateFile } from "../sim/template-file.js";
+import { isTemplateFile, templateFileRefusal } from "../sim/template-file.js";
 import { CommandError, noMoreThan, UsageError, unwritable, type Command, type Run } from "./command.js";
 import { invalidMenu, problemLines, readMenuFile } from "./menu-commands.js";
 import { askWorker, callWorker, findWorker, refusal, type WorkerTarget } from "./worker.js";
@@ -38,7 +38,7 @@ the file: its placeholder webhooks (example.com and the like) go to npm start's 
     if (args.length > 1) throw new UsageError(`push uploads one menu file, not ${args.length}: push each one (for f in ${args.join(" ")}; do npx wa-menu push "$f"; done)`);
     const doc = await readMenuFile(io, file);
     if (isTemplateFile(doc)) {
-      throw new CommandError(`${file}: the approved templates of npm start's simulator, not a menu: nothing to push (npm start reads it itself; on WhatsApp, Meta approves templates)`, { file });
+      throw new CommandError(`${file}: ${templateFileRefusal("push")}`, { file });
     }
     const report = checkMenu(doc);
     if (report.menu === null) throw invalidMenu(file, report);

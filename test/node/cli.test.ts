@@ -116,6 +116,15 @@ describe("wa-menu graph and schema", () => {
     expect(`${out.join("\n")}\n`).toBe(await readFile("test/fixtures/cafe.mmd", "utf8"));
   });
 
+  it("graph names the templates file for what it is, as validate and push do, instead of zod's errors about a menu", async () => {
+    const { run, out, err } = cli();
+    expect(await run("graph", "menus/templates.json")).toBe(1);
+    expect(out).toEqual([]);
+    expect(err).toEqual([
+      "wa-menu: menus/templates.json: the approved templates of npm start's simulator, not a menu: nothing to draw (npm start reads it itself; on WhatsApp, Meta approves templates)",
+    ]);
+  });
+
   it("the reference shows the cafe menu's current graph", async () => {
     const reference = await readFile("docs/reference.md", "utf8");
     expect(reference).toContain(`\`\`\`mermaid\n${await readFile("test/fixtures/cafe.mmd", "utf8")}\`\`\``);
