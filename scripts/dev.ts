@@ -20,17 +20,11 @@ import { LOCAL_URLS_FILE, localCopy, localUrlsText, type LocalUrls } from "./dev
 import { PLACEHOLDER_HOSTS } from "./dev/local-webhooks.js";
 import { readExampleMenus, seedMenus } from "./dev/seed-menus.js";
 import { readSettings, SETTINGS_HELP } from "./dev/settings.js";
+import { SIMULATED_BUSINESS, SIMULATED_CUSTOMERS } from "./dev/simulated-people.js";
 import { adminCurrent, adminPublisher, watchMenus, type MenuWatcher } from "./dev/watch-menus.js";
 import { readPage, serveApp, serveSimulator, type SimulatorServer } from "./dev/simulator-server.js";
 import { createWebhookReceiver } from "../sim/webhook-receiver.js";
 import { startWranglerDev, type WranglerDev } from "./dev/wrangler-dev.js";
-
-const BUSINESS = { number: "447700900000", name: "Demo Business" };
-// Numbers from the range the UK keeps for drama: they reach nobody.
-const CUSTOMERS = [
-  { number: "447700900101", name: "Alice" },
-  { number: "447700900102", name: "Bilal" },
-];
 
 const say = (line = "") => process.stdout.write(`${line}\n`);
 
@@ -137,8 +131,8 @@ async function main(): Promise<void> {
   const simulator = createSimulator({
     applicationId: credentials.applicationId,
     publicKey: await importSPKI(credentials.publicKeyPem, "RS256"),
-    business: BUSINESS,
-    customers: CUSTOMERS,
+    business: SIMULATED_BUSINESS,
+    customers: SIMULATED_CUSTOMERS,
     menus: menus.map((m) => ({ id: m.id, name: m.name })),
     worker,
     readPage,

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { readTextFile } from "../../cli/node-files.js";
 import { localCopy, localUrlsText } from "../../scripts/dev/local-copy.js";
+import { SIMULATED_BUSINESS, SIMULATED_CUSTOMERS } from "../../scripts/dev/simulated-people.js";
 import { COMMANDS, runCli, type CliIo } from "../../cli/wa-menu.js";
 import { createFakeMessagesApi } from "../../sim/messages-api.js";
 import { createApp } from "../../src/http/app.js";
@@ -128,6 +129,18 @@ describe("wa-menu graph and schema", () => {
   it("the reference shows the cafe menu's current graph", async () => {
     const reference = await readFile("docs/reference.md", "utf8");
     expect(reference).toContain(`\`\`\`mermaid\n${await readFile("test/fixtures/cafe.mmd", "utf8")}\`\`\``);
+  });
+
+  it("the README's CLI block binds a number that is not the simulator's business, and says what a customers file holds", async () => {
+    const readme = await readFile("README.md", "utf8");
+    const block = /### The `wa-menu` CLI\n\n```sh\n([\s\S]*?)```/.exec(readme)?.[1] ?? "";
+    const bound = /^npx wa-menu bind (\S+) cafe/m.exec(block)?.[1];
+    expect(bound).toMatch(/^\d+$/);
+    // Bound to the simulator's own number, cafe would override "Your first menu"'s `bind default hello` for every simulated customer.
+    expect(bound).not.toBe(SIMULATED_BUSINESS.number);
+    expect(SIMULATED_CUSTOMERS.map((c) => c.number)).not.toContain(bound);
+    const fileLine = block.split("\n").find((l) => l.includes("--file customers.csv")) ?? "";
+    expect(fileLine).toMatch(/CSV with a header row, a "to" column, optionally "profileName", any other column a variable/);
   });
 
   it("the README's example menu is valid", async () => {
