@@ -7,7 +7,7 @@ import { defined } from "../src/defined.js";
 import { BULK_MAX } from "../src/http/admin-routes.js";
 import { sha256Hex } from "../src/webcrypto.js";
 import { CommandError, plural, UsageError, unreadable, type Flags, type Run } from "./command.js";
-import { parseCustomers, type CustomerRow, type FileProblem } from "./customer-file.js";
+import { CUSTOMERS_FILE_FORMAT, parseCustomers, type CustomerRow, type FileProblem } from "./customer-file.js";
 import { endHandoverOf, parseVars, requestIdOf, startHint } from "./start-options.js";
 import { callWorker, findWorker, plus, refusal, type WorkerAnswer } from "./worker.js";
 
@@ -92,7 +92,7 @@ export async function startMany({ io, flags, print }: Run, menu: string, busines
   try {
     text = await io.readFile(file);
   } catch (e) {
-    throw unreadable(file, e, "customers.csv");
+    throw unreadable(file, e, { holds: `it is your customers: ${CUSTOMERS_FILE_FORMAT}` });
   }
   const { rows, problems } = parseCustomers(file, text);
   if (problems.length > 0) throw badFile(file, problems);

@@ -81,14 +81,18 @@ export class CommandError extends Error {
   }
 }
 
-/** Why a file could not be read, and what to do: "no such file: check its name and folder". */
-export function unreadable(file: string, e: unknown, example: string): CommandError {
+/**
+ * Why a file could not be read, and what to do: "no such file: check its name and folder". `help` is a file to
+ * name as an example (menus/cafe.json), or what the file must hold where no example file exists (a customers file).
+ */
+export function unreadable(file: string, e: unknown, help: { example: string } | { holds: string }): CommandError {
   const code = (e as { code?: unknown } | null)?.code;
+  const more = "example" in help ? ` (for instance ${help.example})` : `; ${help.holds}`;
   const why =
     code === "ENOENT"
-      ? `no such file: check its name and folder (for instance ${example})`
+      ? `no such file: check its name and folder${more}`
       : code === "EISDIR"
-        ? `is a folder: give a file in it (for instance ${example})`
+        ? `is a folder: give a file in it${more}`
         : code === "EACCES" || code === "EPERM"
           ? "cannot read the file: you may not read it (check its permissions)"
           : code === "ERR_NOT_UTF8"

@@ -1,4 +1,4 @@
-/** The commands that look after customers on a worker: starting a menu, a customer's session, failed completion deliveries. */
+/** The commands that look after customers on a worker: starting a menu, a customer's session, failed webhook deliveries. */
 import { CommandError, plural, UsageError, type Command, type Run } from "./command.js";
 import { start } from "./start-command.js";
 import { askWorker, digits, plus, refusal, routeMissing } from "./worker.js";
@@ -56,16 +56,29 @@ function describeWindow(w: WindowLike): string {
   return `closed: only templates reach them (${why})`;
 }
 
-/** The fields of a stored completion delivery this command prints. */
+/** The fields of a stored webhook delivery (a completion or a handover event) this command prints. */
 interface DeliveryLike {
   id: string;
   url: string;
+  /** The exact JSON sent; its `type` says which event it is. */
+  body?: string;
   createdAt: string;
   attempts: number;
   status: string;
   lastError?: string;
   customer: string;
   menuId: string;
+}
+
+/** The event a delivery carries ("menu.completed", "handover.message", ...), as its body names it. */
+function eventOf(d: DeliveryLike): string {
+  try {
+    const type = (JSON.parse(d.body ?? "") as { type?: unknown }).type;
+    if (typeof type === "string" && type !== "") return type;
+  } catch {
+    // No body (an older worker): every delivery was a completion then.
+  }
+  return "menu.completed";
 }
 
 function describeSession(
@@ -147,11 +160,11 @@ question of the menu bound to the number. The customer's opt-out stays: it is th
 };
 
 function describeDeliveries(list: DeliveryLike[]): string[] {
-  if (list.length === 0) return ["no completion deliveries are waiting: every one was delivered"];
-  const lines = [`${plural(list.length, "completion delivery", "completion deliveries")} not delivered:`];
+  if (list.length === 0) return ["no webhook deliveries are waiting: every one was delivered"];
+  const lines = [`${plural(list.length, "webhook delivery", "webhook deliveries")} not delivered:`];
   for (const d of list) {
     const state = d.status === "pending" ? "being attempted now" : `failed after ${plural(d.attempts, "attempt")}: ${d.lastError ?? "no reason recorded"}`;
-    lines.push(`  ${d.id}  ${state}`, `    menu ${d.menuId}, customer ${plus(d.customer)}, completed ${d.createdAt}`, `    to ${d.url}`);
+    lines.push(`  ${d.id}  ${state}`, `    ${eventOf(d)} for menu ${d.menuId}, customer ${plus(d.customer)}, at ${d.createdAt}`, `    to ${d.url}`);
   }
   lines.push("Retry one with: wa-menu deliveries retry <id>");
   return lines;
@@ -161,12 +174,13 @@ const deliveries: Command = {
   name: "deliveries",
   group: "Customers on a worker",
   forms: [
-    ["deliveries", "list completion webhooks that were not delivered"],
+    ["deliveries", "list webhooks to the business (completions, handover events) that were not delivered"],
     ["deliveries retry <id>", "try one of them again now"],
   ],
-  details: `A finished conversation's answers go to the completion webhook its closing node names. A delivery that
-every attempt failed stays listed until a retry delivers it (then it is removed). A retry that fails again
-exits 1 with the receiver's answer.`,
+  details: `A finished conversation's answers go to the completion webhook its closing node names (menu.completed); a
+handover's events (handover.started, handover.message, ...) to its agent webhook. Each is listed with its event.
+A delivery that every attempt failed stays listed until a retry delivers it (then it is removed). A retry that
+fails again exits 1 with the receiver's answer.`,
   options: ["url", "token"],
   async run({ io, args, flags, print }: Run) {
     if (args[0] === "retry") {

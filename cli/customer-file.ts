@@ -6,6 +6,10 @@ import { defined } from "../src/defined.js";
 import { VAR_NAME, VAR_VALUE_MAX, VARS_MAX } from "../src/flow/session.js";
 import { normalisePhone, PHONE } from "../src/vonage/webhooks.js";
 
+/** What a customers file holds, as `start --help` and the error for a missing file say it. */
+export const CUSTOMERS_FILE_FORMAT =
+  'JSON, an array of {"to", "profileName"?, "variables"?: {"name": "value"}}, or CSV with a header row: a "to" column, optionally "profileName", and any other column is a variable';
+
 export interface CustomerRow {
   /** The line of the file the customer's row (CSV) or object (JSON) starts on. */
   line: number;

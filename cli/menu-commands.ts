@@ -3,7 +3,7 @@ import type { MenuProblem } from "../src/errors.js";
 import { checkMenu, type MenuReport } from "../src/menus/compile.js";
 import { menuGraph } from "../src/menus/graph.js";
 import { menuJsonSchema } from "../src/menus/json-schema.js";
-import { isTemplateFile, TEMPLATE_FILE_NOTE } from "../sim/template-file.js";
+import { isTemplateFile, TEMPLATE_FILE_NOTE, templateFileRefusal } from "../sim/template-file.js";
 import { CommandError, noMoreThan, plural, UsageError, unreadable, unwritable, type CliIo, type Command, type Run } from "./command.js";
 
 /** Reads and parses a menu file; a CommandError names the file and what is wrong with it. */
@@ -12,7 +12,7 @@ export async function readMenuFile(io: CliIo, file: string): Promise<unknown> {
   try {
     text = await io.readFile(file);
   } catch (e) {
-    throw unreadable(file, e, "menus/cafe.json");
+    throw unreadable(file, e, { example: "menus/cafe.json" });
   }
   try {
     return JSON.parse(text) as unknown;
@@ -85,7 +85,10 @@ const graph: Command = {
     const file = args[0];
     if (file === undefined) throw new UsageError("graph needs a file");
     noMoreThan(args, 1, "graph draws one menu file: run it once for each");
-    const report = checkMenu(await readMenuFile(io, file));
+    const doc = await readMenuFile(io, file);
+    // As validate and push: the templates file beside the menus is named for what it is, not checked as a broken menu.
+    if (isTemplateFile(doc)) throw new CommandError(`${file}: ${templateFileRefusal("draw")}`, { file });
+    const report = checkMenu(doc);
     if (report.menu === null) throw invalidMenu(file, report);
     const mermaid = menuGraph(report.menu).trimEnd();
     print(mermaid, { menu: report.menu.id, mermaid });

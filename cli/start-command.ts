@@ -4,6 +4,7 @@ import { BULK_MAX } from "../src/http/admin-routes.js";
 import { TEMPLATE_NODE } from "../src/menus/compiled.js";
 import { startMany } from "./bulk-start.js";
 import { UsageError, type Command, type Run } from "./command.js";
+import { CUSTOMERS_FILE_FORMAT } from "./customer-file.js";
 import { endHandoverOf, parseVars, requestIdOf, startHint } from "./start-options.js";
 import { askWorker, digits, plus, refusal } from "./worker.js";
 
@@ -59,9 +60,8 @@ it), and refuses the start when the menu has none.
   --end-handover      start customers who are talking to a person too, ending that handover (the agent
                       endpoint gets handover.ended, reason "start"); without it their start is refused
 
-A customers file is JSON, an array of {"to", "profileName"?, "variables"?: {"name": "value"}}, or CSV with a
-header row: a "to" column, optionally "profileName", and any other column is a variable (an empty cell leaves it
-out). Every row is checked before anything is sent, and each bad one is reported with its line number. --var
+A customers file is ${CUSTOMERS_FILE_FORMAT}
+(an empty cell leaves it out). Every row is checked before anything is sent, and each bad one is reported with its line number. --var
 values go to every customer; a file's own value wins.
 With --file the request id defaults to a hash of the menu and the file's numbers, so running the same command
 again is safe: nobody already started is messaged again, and an interrupted run continues where it stopped.

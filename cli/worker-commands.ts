@@ -1,16 +1,36 @@
 /** The commands that put menus on a worker and read them back: push, pull, bind. */
+import { join } from "node:path";
+import { isDeepStrictEqual } from "node:util";
 import { checkMenu } from "../src/menus/compile.js";
-import { isTemplateFile } from "../sim/template-file.js";
+import { isTemplateFile, templateFileRefusal } from "../sim/template-file.js";
 import { CommandError, noMoreThan, UsageError, unwritable, type Command, type Run } from "./command.js";
 import { invalidMenu, problemLines, readMenuFile } from "./menu-commands.js";
-import { askWorker, refusal } from "./worker.js";
+import { askWorker, callWorker, findWorker, refusal, type WorkerTarget } from "./worker.js";
+import type { CliIo } from "./command.js";
+
+/**
+ * What `npm start` publishes for `doc` when the target is its own worker (found by the CLI itself): the seeder's
+ * local copy, with the placeholder webhooks pointed at the local receiver. Null for any other worker, or when the
+ * dev folder does not say where the receiver is (an npm start from before it wrote local-urls.json).
+ */
+async function npmStartCopy(io: CliIo, target: WorkerTarget, doc: unknown): Promise<{ doc: unknown; receiverUrl: string } | null> {
+  if (target.devDir === undefined) return null;
+  // Only here: the rest of the CLI does not load npm start's modules.
+  const { LOCAL_URLS_FILE, localCopy, parseLocalUrls } = await import("../scripts/dev/local-copy.js");
+  const text = await io.readFile(join(target.devDir, LOCAL_URLS_FILE)).catch(() => null);
+  const urls = text === null ? null : parseLocalUrls(text);
+  if (urls === null || urls.workerUrl.replace(/\/+$/, "") !== target.url) return null;
+  return { doc: localCopy(doc, urls), receiverUrl: urls.receiverUrl };
+}
 
 const push: Command = {
   name: "push",
   group: "Menus on a worker",
   forms: [["push <file>", "upload a menu as a new version"]],
   details: `Checks the menu as the worker would, then uploads it as that menu's next version (PUT /admin/menus/{id};
-the id comes from the file). Customers already in a conversation finish it on the version they started.`,
+the id comes from the file). Customers already in a conversation finish it on the version they started.
+To the worker npm start runs (no --url, --token or WA_MENU_URL given), it uploads what npm start publishes for
+the file: its placeholder webhooks (example.com and the like) go to npm start's local receiver.`,
   options: ["url", "token"],
   async run({ io, args, flags, print }: Run) {
     const file = args[0];
@@ -18,15 +38,25 @@ the id comes from the file). Customers already in a conversation finish it on th
     if (args.length > 1) throw new UsageError(`push uploads one menu file, not ${args.length}: push each one (for f in ${args.join(" ")}; do npx wa-menu push "$f"; done)`);
     const doc = await readMenuFile(io, file);
     if (isTemplateFile(doc)) {
-      throw new CommandError(`${file}: the approved templates of npm start's simulator, not a menu: nothing to push (npm start reads it itself; on WhatsApp, Meta approves templates)`, { file });
+      throw new CommandError(`${file}: ${templateFileRefusal("push")}`, { file });
     }
     const report = checkMenu(doc);
     if (report.menu === null) throw invalidMenu(file, report);
     const id = report.menu.id;
-    const { target, answer } = await askWorker({ io, flags }, "PUT", `/admin/menus/${encodeURIComponent(id)}`, doc);
+    const target = await findWorker(io, flags);
+    const local = await npmStartCopy(io, target, doc);
+    const answer = await callWorker(io, target, "PUT", `/admin/menus/${encodeURIComponent(id)}`, local?.doc ?? doc);
     if (answer.status !== 201) throw refusal(target, `${file}: the menu was not published`, answer);
     const version = Number(answer.json["version"]);
-    print([...problemLines(file, "warning", report.warnings), `${file}: published "${id}" as version ${version}`], { file, id, version, warnings: report.warnings });
+    const changed = local !== null && !isDeepStrictEqual(local.doc, doc);
+    const note = changed ? [`${file}: as npm start publishes it: its placeholder webhooks go to the local receiver, ${local.receiverUrl}`] : [];
+    print([...problemLines(file, "warning", report.warnings), ...note, `${file}: published "${id}" as version ${version}`], {
+      file,
+      id,
+      version,
+      warnings: report.warnings,
+      ...(changed ? { localCopy: { receiverUrl: local.receiverUrl } } : {}),
+    });
     return 0;
   },
 };

@@ -11,6 +11,8 @@ export interface WorkerTarget {
   /** Where the URL came from, for error messages: "--url", "WA_MENU_URL" or "npm start". */
   urlFrom: string;
   tokenFrom: string;
+  /** npm start's dev folder, when the URL and the token both came from npm start (no --url, --token or environment). */
+  devDir?: string;
 }
 
 export interface WorkerAnswer {
@@ -29,14 +31,15 @@ function localPort(env: CliIo["env"]): number {
   return port;
 }
 
-async function devToken(io: CliIo): Promise<{ token: string | undefined; file: string }> {
-  const dir = io.env["DEV_DIR"] || ".dev";
-  const file = join(isAbsolute(dir) || io.root === undefined ? dir : join(io.root, dir), "credentials.json");
+async function devToken(io: CliIo): Promise<{ token: string | undefined; file: string; dir: string }> {
+  const given = io.env["DEV_DIR"] || ".dev";
+  const dir = isAbsolute(given) || io.root === undefined ? given : join(io.root, given);
+  const file = join(dir, "credentials.json");
   try {
     const token = (JSON.parse(await io.readFile(file)) as { adminToken?: unknown }).adminToken;
-    return { token: typeof token === "string" ? token : undefined, file };
+    return { token: typeof token === "string" ? token : undefined, file, dir };
   } catch {
-    return { token: undefined, file }; // no local credentials: the error below says what to pass instead
+    return { token: undefined, file, dir }; // no local credentials: the error below says what to pass instead
   }
 }
 
@@ -64,7 +67,7 @@ export async function findWorker(io: CliIo, flags: Flags): Promise<WorkerTarget>
   if (local.token === undefined) {
     throw new UsageError(`no admin token: pass --token or set WA_MENU_TOKEN (a deployed worker's ADMIN_TOKEN), or run npm start once, which writes ${local.file}`);
   }
-  return { url, urlFrom, token: local.token, tokenFrom: local.file };
+  return { url, urlFrom, token: local.token, tokenFrom: local.file, ...(urlFrom === "npm start" ? { devDir: local.dir } : {}) };
 }
 
 /** One admin API call; an unreachable worker is a CommandError that says what to check. */
@@ -98,7 +101,7 @@ export function refusal(target: WorkerTarget, what: string, answer: WorkerAnswer
   const path = pathOf(target.url);
   // The worker's own "no route" when the URL carries a path: its routes are at the root of its address.
   const rooted = routeMissing(answer) && path !== "" ? `\nThe worker's routes are at the root of its address: drop ${path} from ${target.urlFrom}.` : "";
-  const next = `${rooted}${hint === undefined ? "" : `\n${hint}`}`;
+  const next = `${rooted}${noAdminApi(answer) ? `\n${NO_ADMIN_TOKEN}` : ""}${hint === undefined ? "" : `\n${hint}`}`;
   // `--json` gets the worker's code and extra fields (a refused menu's `problems`) beside the sentence.
   return new CommandError(`${what}: the worker answered ${answer.status}: ${said}${token}${next}`, {
     status: answer.status,
@@ -107,6 +110,15 @@ export function refusal(target: WorkerTarget, what: string, answer: WorkerAnswer
     ...(hint === undefined ? {} : { hint }),
   });
 }
+
+/**
+ * A worker without ADMIN_TOKEN answers every admin route (and /flows) 404 "not found", with no route named: its
+ * admin API is off. A wrong path on a worker with the token gets Hono's "no route for ..." instead (routeMissing).
+ */
+const noAdminApi = (answer: WorkerAnswer) => answer.status === 404 && answer.json["error"] === "ERR_NOT_FOUND" && answer.json["message"] === "not found";
+
+const NO_ADMIN_TOKEN =
+  "A worker without ADMIN_TOKEN has no admin API (it answers its routes 404). Set one on the worker: npx wrangler secret put ADMIN_TOKEN (on Deno, ADMIN_TOKEN in its environment), then give the CLI the same value with --token or WA_MENU_TOKEN.";
 
 /** The path of a URL the CLI was given ("" for none), e.g. "/admin". */
 const pathOf = (url: string) => {

@@ -5,30 +5,26 @@
  */
 import { importSPKI } from "jose";
 import { existsSync } from "node:fs";
+import { writeFile } from "node:fs/promises";
 import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { keepChatHistory, loadChatHistory, restoreChatHistory, type KeptHistory } from "../sim/chat-history.js";
-import { createExampleBackend, withLocalBackend } from "../sim/example-backend.js";
+import { createExampleBackend } from "../sim/example-backend.js";
 import { createSimulator } from "../sim/simulator.js";
 import { createWorkerClient } from "../sim/worker-client.js";
 import { loadOrCreateCredentials, workerEnvFile, writeSecret } from "./dev/credentials.js";
 import { DevError } from "./dev/dev-error.js";
 import { assertPortFree, waitUntilAnswering } from "./dev/ports.js";
 import { readTemplates, TEMPLATES_FILE } from "./dev/read-templates.js";
-import { PLACEHOLDER_HOSTS, pointWebhooksAt } from "./dev/local-webhooks.js";
+import { LOCAL_URLS_FILE, localCopy, localUrlsText, type LocalUrls } from "./dev/local-copy.js";
+import { PLACEHOLDER_HOSTS } from "./dev/local-webhooks.js";
 import { readExampleMenus, seedMenus } from "./dev/seed-menus.js";
 import { readSettings, SETTINGS_HELP } from "./dev/settings.js";
-import { adminPublisher, watchMenus, type MenuWatcher } from "./dev/watch-menus.js";
+import { SIMULATED_BUSINESS, SIMULATED_CUSTOMERS } from "./dev/simulated-people.js";
+import { adminCurrent, adminPublisher, watchMenus, type MenuWatcher } from "./dev/watch-menus.js";
 import { readPage, serveApp, serveSimulator, type SimulatorServer } from "./dev/simulator-server.js";
 import { createWebhookReceiver } from "../sim/webhook-receiver.js";
 import { startWranglerDev, type WranglerDev } from "./dev/wrangler-dev.js";
-
-const BUSINESS = { number: "447700900000", name: "Demo Business" };
-// Numbers from the range the UK keeps for drama: they reach nobody.
-const CUSTOMERS = [
-  { number: "447700900101", name: "Alice" },
-  { number: "447700900102", name: "Bilal" },
-];
 
 const say = (line = "") => process.stdout.write(`${line}\n`);
 
@@ -83,14 +79,15 @@ async function main(): Promise<void> {
 
   const receiverUrl = `http://127.0.0.1:${receiverPort}`;
   const simulatorUrl = `http://127.0.0.1:${simulatorPort}`;
+  const workerUrl = `http://127.0.0.1:${workerPort}`;
+  const local: LocalUrls = { workerUrl, receiverUrl, backendUrl: `${simulatorUrl}/backend` };
+  // `wa-menu push` to this worker publishes the same local copy as the seeding and the watcher: it reads these here.
+  await writeFile(join(devDir, LOCAL_URLS_FILE), localUrlsText(local));
   const read = await readExampleMenus(settings.menusDir);
   for (const w of read.warnings) say(`  warning: ${w}`);
   // What local KV gets: the files' webhooks to a documentation host point at the local receiver (the workbench
   // shows them), and the booking example's backend requests at the simulator's example backend.
-  const menus = withLocalBackend(
-    read.menus.map((m) => ({ ...m, doc: pointWebhooksAt(m.doc, receiverUrl).doc })),
-    `${simulatorUrl}/backend`,
-  );
+  const menus = read.menus.map((m) => ({ ...m, doc: localCopy(m.doc, local) }));
   const defaultMenu = settings.defaultMenu ?? (menus.some((m) => m.id === "cafe") ? "cafe" : menus[0]!.id);
   if (!menus.some((m) => m.id === defaultMenu)) {
     throw new DevError(`DEFAULT_MENU=${defaultMenu} is not one of the example menus: use one of ${menus.map((m) => m.id).join(", ")}`);
@@ -115,7 +112,6 @@ async function main(): Promise<void> {
   const approved = templates.registry.templates.map((t) => `${t.name} (${t.language})`).join(", ");
   say(templates.found ? `Approved templates (${show(templatesPath)}): ${approved || "none"}` : `No ${show(templatesPath)}: no approved templates, so every template message is rejected`);
 
-  const workerUrl = `http://127.0.0.1:${workerPort}`;
   const envFile = join(devDir, "worker.env");
   const logFile = join(devDir, "worker.log");
   await writeSecret(envFile, workerEnvFile(credentials, simulatorUrl));
@@ -135,8 +131,8 @@ async function main(): Promise<void> {
   const simulator = createSimulator({
     applicationId: credentials.applicationId,
     publicKey: await importSPKI(credentials.publicKeyPem, "RS256"),
-    business: BUSINESS,
-    customers: CUSTOMERS,
+    business: SIMULATED_BUSINESS,
+    customers: SIMULATED_CUSTOMERS,
     menus: menus.map((m) => ({ id: m.id, name: m.name })),
     worker,
     readPage,
@@ -150,10 +146,11 @@ async function main(): Promise<void> {
   const saved = freshKv ? { history: null } : await loadChatHistory(historyPath);
   if ("problem" in saved) say(`  warning: ${saved.problem}`);
   if (saved.history !== null) {
-    const restored = restoreChatHistory(simulator.log, saved.history);
+    const restored = restoreChatHistory(simulator.log, saved.history, simulator.windows);
     say(`Chat history: ${restored} message${restored === 1 ? "" : "s"} back from ${show(historyPath)} (rm -rf ${show(devDir)} clears it with the worker's state)`);
   }
-  history = keepChatHistory(simulator.log, historyPath);
+  // With each customer's 24-hour window: the worker remembers when they wrote, so the simulator does too.
+  history = keepChatHistory(simulator.log, historyPath, { windows: simulator.windows });
 
   // The simulator first: it is the worker's Messages API.
   server = await serveSimulator(simulator, simulatorPort, "SIMULATOR_PORT");
@@ -178,7 +175,8 @@ async function main(): Promise<void> {
     menus,
     recordPath,
     // An edited file is prepared as at start-up: the booking example's requests still reach the example backend.
-    prepare: (doc) => withLocalBackend([{ doc: pointWebhooksAt(doc, receiverUrl).doc }], `${simulatorUrl}/backend`)[0]!.doc,
+    prepare: (doc) => localCopy(doc, local),
+    current: adminCurrent(worker),
     publish: adminPublisher(worker),
     show,
     say: (line) => say(`menus | ${line}`),

@@ -23,6 +23,8 @@ export interface ServiceWindows {
   /** Moves the customer's clock forward by `ms`: their last message counts as that much older. */
   advance(customer: string, ms: number): WindowState;
   state(customer: string): WindowState;
+  /** Puts back when the customer last wrote (epoch ms), as a saved history holds it: a restart keeps their window. */
+  restore(customer: string, lastInboundAt: number): WindowState;
   /** Told every change, e.g. to update the page's feed. */
   subscribe(listener: (state: WindowState) => void): () => void;
 }
@@ -56,6 +58,10 @@ export function createServiceWindows(options: { now?: () => number } = {}): Serv
       return changed(customer);
     },
     state,
+    restore(customer, lastInboundAt) {
+      last.set(customer, lastInboundAt);
+      return changed(customer);
+    },
     subscribe(listener) {
       listeners.add(listener);
       return () => void listeners.delete(listener);

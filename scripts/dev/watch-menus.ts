@@ -1,15 +1,18 @@
 /**
  * While `npm start` runs, a menu file saved under the menus folder is checked as at start-up and, when it is new
- * or its document changed, published to the running worker through its admin API (as `wa-menu push` does):
- * save, then tap. Every problem is printed with its JSON path and nothing is published; the page is told too.
+ * or its document is not the current version's, published to the running worker through its admin API (as
+ * `wa-menu push` does): save, then tap. Every problem is printed with its JSON path and nothing is published; the page is told too.
  */
 import { watch, type FSWatcher } from "node:fs";
 import { basename, join } from "node:path";
+import { isDeepStrictEqual } from "node:util";
 import type { MenuFileEvent } from "../../sim/workbench-api.js";
 import type { WorkerClient } from "../../sim/worker-client.js";
 import { checkMenuFile, hashOf, menuFiles, readRecord, writeRecord, type CheckedFile, type ExampleMenu } from "./seed-menus.js";
 
 export type Publish = (id: string, doc: unknown) => Promise<{ ok: true; version: number } | { ok: false; problems: string[] }>;
+/** The menu's current version on the worker and its document as uploaded, or null when it has none. */
+export type Current = (id: string) => Promise<{ version: number; doc: unknown } | null>;
 
 export interface WatchOptions {
   dir: string;
@@ -19,6 +22,8 @@ export interface WatchOptions {
   recordPath: string;
   /** The document local KV gets for a file's (its placeholder webhooks pointed at the local receiver). */
   prepare: (doc: unknown) => unknown;
+  /** What a saved file is compared with: a version pushed by hand since (wa-menu push) is current too. */
+  current: Current;
   publish: Publish;
   /** A path as the terminal shows it. */
   show: (path: string) => string;
@@ -49,6 +54,16 @@ export function adminPublisher(worker: WorkerClient): Publish {
     const problems = result.body?.["problems"];
     if (Array.isArray(problems)) return { ok: false, problems: problems.map((p: { path?: unknown; message?: unknown }) => `${String(p.path)}: ${String(p.message)}`) };
     return { ok: false, problems: [result.message] };
+  };
+}
+
+/** Reads the current version through the worker's admin API; a refusal other than "no such menu" is thrown. */
+export function adminCurrent(worker: WorkerClient): Current {
+  return async (id) => {
+    const result = await worker.admin("GET", `/menus/${encodeURIComponent(id)}`);
+    if (result.ok) return { version: Number(result.body["version"]), doc: result.body["menu"] };
+    if (result.status === 404) return null;
+    throw new Error(`the worker did not say which version of "${id}" is current: ${result.message}`);
   };
 }
 
@@ -131,10 +146,17 @@ export function watchMenus(options: WatchOptions): MenuWatcher {
     const record = (await readRecord(options.recordPath)) ?? {};
     const known = record[menu.id];
     byFile.set(path, { id: menu.id, name: menu.name });
-    if (known !== undefined && known.sha256 === sha256) {
+    // At start-up, a file as it was seeded is no news: a version pushed by hand since stays current, as the seeding keeps it.
+    if (quietIfUnchanged && known !== undefined && known.sha256 === sha256) return;
+    // A save is compared with the worker's current version, not with this watcher's record: a push since makes a new one.
+    const current = await options.current(menu.id);
+    if (current !== null && isDeepStrictEqual(current.doc, doc)) {
+      if (known?.sha256 !== sha256 || known.version !== current.version) {
+        await writeRecord(options.recordPath, { ...((await readRecord(options.recordPath)) ?? {}), [menu.id]: { sha256, version: current.version } });
+      }
       if (quietIfUnchanged) return;
-      options.say(`${file}: nothing to publish, the document is as "${menu.id}" version ${known.version} has it`);
-      report({ file, outcome: "unchanged", id: menu.id, version: known.version, warnings });
+      options.say(`${file}: nothing to publish, the document is as "${menu.id}" version ${current.version} (the current one) has it`);
+      report({ file, outcome: "unchanged", id: menu.id, version: current.version, warnings });
       return;
     }
     const published = await options.publish(menu.id, doc);

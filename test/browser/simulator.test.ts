@@ -311,6 +311,27 @@ describe.skipIf(chromiumMissing && !mustRun)("npm start and the chat simulator i
     },
   });
 
+  it("wa-menu push to npm start's worker publishes what npm start publishes: the cafe's handover still goes to the local receiver", async () => {
+    const said: string[] = [];
+    const io = {
+      readFile: (path: string) => readFile(path, "utf8"),
+      writeFile: (path: string, text: string) => writeFile(path, text),
+      fetch,
+      env: { WORKER_PORT: String(app!.workerPort), DEV_DIR: app!.devDir },
+      out: (text: string) => void said.push(text),
+      err: (text: string) => void said.push(text),
+    };
+    const receiver = `http://127.0.0.1:${app!.receiverPort}`;
+    expect(await runCli(["push", `${ROOT}menus/cafe.json`], io), said.join("\n")).toBe(0);
+    expect(said.join("\n")).toContain(`as npm start publishes it: its placeholder webhooks go to the local receiver, ${receiver}`);
+    said.length = 0;
+    expect(await runCli(["pull", "cafe", "--json"], io), said.join("\n")).toBe(0);
+    const pulled = JSON.parse(said.join("\n")) as { version: number; menu: unknown };
+    expect(pulled.version).toBeGreaterThan(1);
+    expect(JSON.stringify(pulled.menu)).toContain(`"webhook":"${receiver}/agents/cafe"`);
+    expect(JSON.stringify(pulled.menu)).not.toContain("example.com");
+  });
+
   it("the workbench opens beside the chat from the header's button, and folds away again", async () => {
     // 1100 px: room for it beside the chat, not enough to open it unasked.
     const toggle = page.locator("#workbench-toggle");

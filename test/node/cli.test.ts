@@ -3,6 +3,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { readTextFile } from "../../cli/node-files.js";
+import { localCopy, localUrlsText } from "../../scripts/dev/local-copy.js";
+import { SIMULATED_BUSINESS, SIMULATED_CUSTOMERS } from "../../scripts/dev/simulated-people.js";
 import { COMMANDS, runCli, type CliIo } from "../../cli/wa-menu.js";
 import { createFakeMessagesApi } from "../../sim/messages-api.js";
 import { createApp } from "../../src/http/app.js";
@@ -115,9 +117,30 @@ describe("wa-menu graph and schema", () => {
     expect(`${out.join("\n")}\n`).toBe(await readFile("test/fixtures/cafe.mmd", "utf8"));
   });
 
+  it("graph names the templates file for what it is, as validate and push do, instead of zod's errors about a menu", async () => {
+    const { run, out, err } = cli();
+    expect(await run("graph", "menus/templates.json")).toBe(1);
+    expect(out).toEqual([]);
+    expect(err).toEqual([
+      "wa-menu: menus/templates.json: the approved templates of npm start's simulator, not a menu: nothing to draw (npm start reads it itself; on WhatsApp, Meta approves templates)",
+    ]);
+  });
+
   it("the reference shows the cafe menu's current graph", async () => {
     const reference = await readFile("docs/reference.md", "utf8");
     expect(reference).toContain(`\`\`\`mermaid\n${await readFile("test/fixtures/cafe.mmd", "utf8")}\`\`\``);
+  });
+
+  it("the README's CLI block binds a number that is not the simulator's business, and says what a customers file holds", async () => {
+    const readme = await readFile("README.md", "utf8");
+    const block = /### The `wa-menu` CLI\n\n```sh\n([\s\S]*?)```/.exec(readme)?.[1] ?? "";
+    const bound = /^npx wa-menu bind (\S+) cafe/m.exec(block)?.[1];
+    expect(bound).toMatch(/^\d+$/);
+    // Bound to the simulator's own number, cafe would override "Your first menu"'s `bind default hello` for every simulated customer.
+    expect(bound).not.toBe(SIMULATED_BUSINESS.number);
+    expect(SIMULATED_CUSTOMERS.map((c) => c.number)).not.toContain(bound);
+    const fileLine = block.split("\n").find((l) => l.includes("--file customers.csv")) ?? "";
+    expect(fileLine).toMatch(/CSV with a header row, a "to" column, optionally "profileName", any other column a variable/);
   });
 
   it("the README's example menu is valid", async () => {
@@ -161,9 +184,10 @@ describe("wa-menu graph and schema", () => {
 describe("wa-menu push, pull and bind against a worker", async () => {
   // The worker checks its key when it loads its configuration, even though nothing is sent here.
   const keys = await generateTestKeys();
-  function worker() {
+  /** The real app; `adminToken` null: deployed without ADMIN_TOKEN. */
+  function worker(adminToken: string | null = ADMIN_TOKEN) {
     const app = createApp({
-      env: { VONAGE_APPLICATION_ID: "app", VONAGE_PRIVATE_KEY: keys.pkcs8Pem, VONAGE_SIGNATURE_SECRET: "s".repeat(32), ADMIN_TOKEN },
+      env: { VONAGE_APPLICATION_ID: "app", VONAGE_PRIVATE_KEY: keys.pkcs8Pem, VONAGE_SIGNATURE_SECRET: "s".repeat(32), ...(adminToken === null ? {} : { ADMIN_TOKEN: adminToken }) },
       stores: { menus: memoryKv(), sessions: memoryKv() },
       fetch: async () => new Response(null, { status: 599 }),
       now: Date.now,
@@ -173,6 +197,20 @@ describe("wa-menu push, pull and bind against a worker", async () => {
     });
     return (async (input: RequestInfo | URL, init?: RequestInit) => app.fetch(new Request(input, init))) as typeof fetch;
   }
+
+  it('a worker deployed without ADMIN_TOKEN (404 "not found") is said to have no admin API, with how to set it; a wrong path is not', async () => {
+    const off = cli({}, worker(null));
+    expect(await off.run("push", "menus/pills.json")).toBe(1);
+    expect(off.err).toEqual([
+      "wa-menu: menus/pills.json: the menu was not published: the worker answered 404: not found\nA worker without ADMIN_TOKEN has no admin API (it answers its routes 404). Set one on the worker: npx wrangler secret put ADMIN_TOKEN (on Deno, ADMIN_TOKEN in its environment), then give the CLI the same value with --token or WA_MENU_TOKEN.",
+    ]);
+    expect(await off.run("deliveries")).toBe(1);
+    expect(off.err[1]).toContain("npx wrangler secret put ADMIN_TOKEN");
+    // With the token, a wrong path is Hono's "no route for": the hint about the path, not about ADMIN_TOKEN.
+    const wrongPath = cli({}, worker());
+    expect(await wrongPath.run("push", "menus/pills.json", "--url", "http://worker.test/api")).toBe(1);
+    expect(wrongPath.err[0]).toMatch(/answered 404: no route for PUT \/api\/admin\/menus\/pills\nThe worker's routes are at the root of its address: drop \/api from --url\.$/);
+  });
 
   it("publishes versions, pulls any of them back and binds numbers", async () => {
     const fetchImpl = worker();
@@ -441,9 +479,9 @@ describe("wa-menu deliveries and session against a fake worker", () => {
     expect(await human.run("deliveries")).toBe(0);
     expect(human.out.join("\n")).toBe(
       [
-        "1 completion delivery not delivered:",
+        "1 webhook delivery not delivered:",
         "  msg_0b1c  failed after 3 attempts: receiver answered 500",
-        "    menu cafe, customer +447700900101, completed 2026-03-01T10:00:00.000Z",
+        "    menu.completed for menu cafe, customer +447700900101, at 2026-03-01T10:00:00.000Z",
         "    to https://backend.example/hooks/orders",
         "Retry one with: wa-menu deliveries retry <id>",
       ].join("\n"),
@@ -455,7 +493,29 @@ describe("wa-menu deliveries and session against a fake worker", () => {
 
     const none = cli({}, fakeWorker({ "GET /admin/deliveries": () => Response.json({ deliveries: [] }) }).fetchImpl);
     expect(await none.run("deliveries")).toBe(0);
-    expect(none.out).toEqual(["no completion deliveries are waiting: every one was delivered"]);
+    expect(none.out).toEqual(["no webhook deliveries are waiting: every one was delivered"]);
+  });
+
+  it("deliveries names each delivery's event, as its body says: a handover's relays are not completions", async () => {
+    const relay = {
+      ...failedDelivery,
+      id: "msg_1c2d",
+      url: "https://example.com/agents/cafe",
+      body: JSON.stringify({ type: "handover.message", timestamp: "2026-03-01T10:05:00.000Z", data: { menu: "cafe" } }),
+      createdAt: "2026-03-01T10:05:00.000Z",
+      customer: "447700900102",
+    };
+    const started = { ...relay, id: "msg_2d3e", body: JSON.stringify({ type: "handover.started", data: {} }), createdAt: "2026-03-01T10:04:00.000Z" };
+    const { fetchImpl } = fakeWorker({ "GET /admin/deliveries": () => Response.json({ deliveries: [started, relay] }) });
+    const human = cli({}, fetchImpl);
+    expect(await human.run("deliveries")).toBe(0);
+    const lines = human.out.join("\n").split("\n");
+    expect(lines[0]).toBe("2 webhook deliveries not delivered:");
+    expect(lines.filter((l) => l.startsWith("    handover."))).toEqual([
+      "    handover.started for menu cafe, customer +447700900102, at 2026-03-01T10:04:00.000Z",
+      "    handover.message for menu cafe, customer +447700900102, at 2026-03-01T10:05:00.000Z",
+    ]);
+    expect(lines.join("\n")).not.toMatch(/complet/);
   });
 
   it("deliveries retry: delivered exits 0; failing again exits 1 with the receiver's answer; an unknown id says so", async () => {
@@ -1019,7 +1079,16 @@ describe("wa-menu start --file against a fake worker", () => {
     }
     const unreadable = cli({}, fetchImpl);
     expect(await unreadable.run(...fileArgs("/nowhere/c.csv"))).toBe(1);
-    expect(unreadable.err).toEqual(["wa-menu: /nowhere/c.csv: no such file: check its name and folder (for instance customers.csv)"]);
+    const format = 'JSON, an array of {"to", "profileName"?, "variables"?: {"name": "value"}}, or CSV with a header row: a "to" column, optionally "profileName", and any other column is a variable';
+    expect(unreadable.err).toEqual([`wa-menu: /nowhere/c.csv: no such file: check its name and folder; it is your customers: ${format}`]);
+    // The README's own name, missing: the message says what the file must hold, not that very name again.
+    const named = cli({}, fetchImpl);
+    expect(await named.run(...fileArgs("customers.csv"))).toBe(1);
+    expect(named.err).toEqual([`wa-menu: customers.csv: no such file: check its name and folder; it is your customers: ${format}`]);
+    // The format as start --help gives it.
+    const help = cli();
+    expect(await help.run("start", "--help")).toBe(0);
+    expect(help.out.join("\n").replace(/\s+/g, " ")).toContain(`A customers file is ${format}`);
     expect(requests).toEqual([]);
   });
 
@@ -1195,6 +1264,32 @@ describe("wa-menu finds npm start's worker by itself", () => {
     expect(fromFile.err).toEqual([
       "wa-menu: deliveries: the worker answered 401: missing or wrong admin token: send Authorization: Bearer <ADMIN_TOKEN> (the token came from /dev-folder/credentials.json)",
     ]);
+  });
+
+  it("push to npm start's worker publishes npm start's local copy: placeholder webhooks to the local receiver; to any other worker, the file as it is", async () => {
+    const published = () => fakeWorker({ "PUT /admin/menus/cafe": () => Response.json({ id: "cafe", version: 2 }, { status: 201 }) });
+    const cafe = JSON.parse(await readFile("menus/cafe.json", "utf8"));
+    const urls = localUrlsText({ workerUrl: "http://127.0.0.1:9123", receiverUrl: "http://127.0.0.1:9125", backendUrl: "http://127.0.0.1:9124/backend" });
+    const files = { "/dev-folder/credentials.json": credentials, "/dev-folder/local-urls.json": urls };
+    const env = { WORKER_PORT: "9123", DEV_DIR: "/dev-folder" };
+
+    const local = published();
+    const c = cli(files, local.fetchImpl, env);
+    expect(await c.run("push", "menus/cafe.json")).toBe(0);
+    expect(local.bodies).toEqual([localCopy(cafe, { receiverUrl: "http://127.0.0.1:9125", backendUrl: "http://127.0.0.1:9124/backend" })]);
+    expect(JSON.stringify(local.bodies[0])).toContain('"webhook":"http://127.0.0.1:9125/agents/cafe"');
+    expect(c.out.join("\n").split("\n")).toEqual([
+      "menus/cafe.json: as npm start publishes it: its placeholder webhooks go to the local receiver, http://127.0.0.1:9125",
+      'menus/cafe.json: published "cafe" as version 2',
+    ]);
+
+    // Told where the worker is, or given a token: not npm start's worker as it found it, so the file goes as it is.
+    const given = published();
+    expect(await cli(files, given.fetchImpl, { ...env, WA_MENU_URL: "http://127.0.0.1:9123" }).run("push", "menus/cafe.json")).toBe(0);
+    expect(await cli(files, given.fetchImpl, env).run("push", "menus/cafe.json", "--token", ADMIN_TOKEN)).toBe(0);
+    // npm start on another port than WORKER_PORT says: the file is about another worker.
+    expect(await cli(files, given.fetchImpl, { ...env, WORKER_PORT: "9200" }).run("push", "menus/cafe.json", "--url", "http://127.0.0.1:9200")).toBe(0);
+    expect(given.bodies).toEqual([cafe, cafe, cafe]);
   });
 
   it("says how to reach npm start's worker when nothing answers, and what to do without a token", async () => {

@@ -56,6 +56,31 @@ describe("the chat history", () => {
     expect(log.get(question.id)).toMatchObject({ kind: "business", chosen: ["slot-2"], tick: "delivered" });
   });
 
+  it("keeps each customer's 24-hour window: after a restart, a customer who wrote minutes before is still inside it", async () => {
+    const path = await historyPath();
+    const before = await rigWithWorker();
+    const kept = keepChatHistory(before.sim.log, path, { delayMs: 0, windows: before.sim.windows });
+    await before.page(`/api/customers/${ALICE.number}/messages`, { text: "hi" });
+    await before.sim.receipts.idle();
+    await kept.close();
+    const wrote = before.sim.windows.state(ALICE.number);
+    expect(wrote.open).toBe(true);
+
+    // npm start again: a new simulator, its windows put back from the file with the chats.
+    const after = await rigWithWorker();
+    const { history } = await loadChatHistory(path);
+    restoreChatHistory(after.sim.log, history!, after.sim.windows);
+    expect(after.sim.windows.state(ALICE.number)).toEqual(wrote);
+    expect(after.sim.windows.lastInbound(ALICE.number)).toBe(before.sim.windows.lastInbound(ALICE.number));
+    // Bilal never wrote: still no window.
+    expect(after.sim.windows.state(BILAL.number)).toEqual({ customer: BILAL.number, lastInboundAt: null, closesAt: null, open: false });
+    // A file from before windows were kept restores the chats and no window.
+    const { windows: _windows, ...older } = history!;
+    const fresh = await rigWithWorker();
+    restoreChatHistory(fresh.sim.log, older, fresh.sim.windows);
+    expect(fresh.sim.windows.state(ALICE.number).open).toBe(false);
+  });
+
   it("is flushed on close, and a restart with no file starts empty", async () => {
     const path = await historyPath();
     expect(await restart(path).then((log) => log.entries())).toEqual([]);

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { pointWebhooksAt } from "../../scripts/dev/local-webhooks.js";
 import { hashOf, writeRecord } from "../../scripts/dev/seed-menus.js";
-import { adminPublisher, watchMenus, type MenuWatcher } from "../../scripts/dev/watch-menus.js";
+import { adminCurrent, adminPublisher, watchMenus, type MenuWatcher } from "../../scripts/dev/watch-menus.js";
 import type { MenuFileEvent } from "../../sim/workbench-api.js";
 import delivery from "../../menus/delivery.json" with { type: "json" };
 import { saveWhole } from "../support/save-file.js";
@@ -40,6 +40,7 @@ async function watched(rig: Rig, pause?: (ms: number) => Promise<void>, now?: ()
     menus: [{ file, id: "delivery", name: delivery.name, doc: prepare(delivery) }],
     recordPath,
     prepare,
+    current: adminCurrent(rig.worker),
     publish: adminPublisher(rig.worker),
     show: (path) => path.replace(`${dir}/`, "menus/"),
     say: (line) => void said.push(line),
@@ -95,6 +96,24 @@ describe("watching the menus folder", () => {
     const again = await save("delivery.json", JSON.stringify(withFooter("Back soon")));
     expect(again.event).toMatchObject({ outcome: "unchanged", id: "delivery", version: 2 });
     expect((await current("delivery"))?.version).toBe(2);
+  });
+
+  it("compares a saved file with the worker's current version, not with its own record: a push by hand since counts", async () => {
+    const rig = await rigWithWorker();
+    const { save, said, current, recordPath } = await watched(rig);
+    // As `wa-menu push menus/delivery.json` to npm start's worker does: the same document again, as version 2.
+    expect(await rig.worker.admin("PUT", "/menus/delivery", delivery)).toMatchObject({ ok: true, body: { version: 2 } });
+
+    const same = await save("delivery.json", delivery);
+    expect(same.event).toMatchObject({ outcome: "unchanged", id: "delivery", version: 2 });
+    expect(said).toContain('menus/delivery.json: nothing to publish, the document is as "delivery" version 2 (the current one) has it');
+    expect(JSON.parse(await readFile(recordPath, "utf8")).menus.delivery).toEqual({ sha256: hashOf(delivery), version: 2 });
+
+    // Another document pushed by hand as version 3: saving the file publishes the file's again, as version 4.
+    expect(await rig.worker.admin("PUT", "/menus/delivery", withFooter("Pushed by hand"))).toMatchObject({ ok: true, body: { version: 3 } });
+    const back = await save("delivery.json", delivery);
+    expect(back.event).toMatchObject({ outcome: "published", id: "delivery", version: 4 });
+    expect((await current("delivery"))?.menu).toEqual(delivery);
   });
 
   it("prints every problem of an invalid file with its path and publishes nothing", async () => {
