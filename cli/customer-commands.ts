@@ -119,8 +119,9 @@ const session: Command = {
   details: `<business> is your WhatsApp Business number, <customer> the customer's, digits with the country code first.
 The "window" line says whether a question reaches them now (within 24 hours of their last message to you) or
 only the menu's approved template does (see wa-menu start --help).
-A reset deletes the stored session (DELETE /admin/sessions/...): the customer's next message gets the first
-question of the menu bound to the number. The customer's opt-out stays: it is their decision. Only
+A reset forgets the conversation (DELETE /admin/sessions/...) and keeps their 24-hour window: the customer's
+next typed message gets the first question of the menu bound to the number, and a tap on an older button is
+told the conversation ended. The customer's opt-out stays: it is their decision. Only
 --clear-opt-out forgets it too (DELETE ...?optOut=clear).`,
   options: ["url", "token", "clear-opt-out"],
   async run({ io, args, flags, print }: Run) {

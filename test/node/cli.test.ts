@@ -654,7 +654,7 @@ describe("wa-menu deliveries and session against a fake worker", () => {
     expect(JSON.parse(json.out.join("\n")).window).toEqual({ open: false, closesAt: null });
   });
 
-  it("session reset deletes the session and keeps the opt-out, unless --clear-opt-out", async () => {
+  it("session reset forgets the conversation and keeps the opt-out, unless --clear-opt-out", async () => {
     const done = () => new Response(null, { status: 204 });
     const { fetchImpl, requests } = fakeWorker({ "DELETE /admin/sessions/447700900000/447700900101": done });
     const reset = cli({}, fetchImpl);
