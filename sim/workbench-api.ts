@@ -105,7 +105,10 @@ export function createWorkbenchApi(options: WorkbenchOptions): WorkbenchApi {
     const customer = customerOf(c);
     if (customer === null) return unknown(c);
     const result = await worker.admin("GET", `/sessions/${business.number}/${customer}`);
-    if (result.ok) return c.json({ found: true, ...result.body });
+    // What a reset leaves (the customer's window and handled ids, no conversation, no opt-out) is shown as no session.
+    const view = result.ok ? (result.body as { session?: { pending?: unknown; answers?: unknown[]; handover?: unknown } | null; optedOut?: boolean }) : null;
+    const forgotten = view !== null && view.optedOut !== true && view.session?.pending === null && view.session.answers?.length === 0 && view.session.handover === undefined;
+    if (result.ok) return c.json(forgotten ? { found: false } : { found: true, ...result.body });
     if (result.status === 404) return c.json({ found: false });
     return c.json({ error: result.message }, 502);
   });
