@@ -1,5 +1,5 @@
 /** Matching (pure): which command a typed message is, and which question and option a tap or a typed answer picks. */
-import { DEFAULT_COMMANDS, stopWords, TEMPLATE_NODE, waitingAt, type CompiledMenu, type CompiledOption, type Waiting } from "../menus/compiled.js";
+import { DEFAULT_COMMANDS, isStopWord, TEMPLATE_NODE, waitingAt, type CompiledMenu, type CompiledOption, type Waiting } from "../menus/compiled.js";
 import { asciiDigits, normaliseWords } from "../menus/words.js";
 import { asOption } from "./options.js";
 import type { Asked, InboundEvent, Session } from "./types.js";
@@ -11,7 +11,7 @@ export function commandOf(menu: CompiledMenu | null, event: InboundEvent): Comma
   if (event.content.kind !== "text") return null;
   const word = normaliseWords(event.content.text);
   const commands = menu?.settings.commands ?? DEFAULT_COMMANDS;
-  if (stopWords(commands.stop).includes(word)) return "stop";
+  if (isStopWord(commands.stop, word)) return "stop";
   for (const name of ["start", "restart", "back", "agent"] as const) if (commands[name].includes(word)) return name;
   return null;
 }

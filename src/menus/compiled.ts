@@ -228,3 +228,6 @@ export const DEFAULT_COMMANDS: MenuSettings["commands"] = {
  * customer who types STOP is opted out under every menu (a version compiled before this rule included).
  */
 export const stopWords = (own: readonly string[]): string[] => [...new Set([...own, ...DEFAULT_COMMANDS.stop])];
+
+/** Whether a typed word opts out under `own` stop words (`stopWords`), without building the list per message. */
+export const isStopWord = (own: readonly string[], word: string): boolean => own.includes(word) || DEFAULT_COMMANDS.stop.includes(word);

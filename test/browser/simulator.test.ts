@@ -46,6 +46,19 @@ describe.skipIf(chromiumMissing && !mustRun)("npm start and the chat simulator i
   const shot = (name: string) => page.screenshot({ path: `${RESULTS}/${name}.png` });
   /** The titles on a message's reply buttons, without the small numbers beside them. */
   const titles = (l: Locator) => texts(l.locator("button.choice .choice-title"));
+  /** The CLI's files, fetch and output, as it runs beside npm start: it finds the worker by itself, given the port and dev folder npm start was given. */
+  const localCli = () => {
+    const said: string[] = [];
+    const io = {
+      readFile: (path: string) => readFile(path, "utf8"),
+      writeFile: (path: string, text: string) => writeFile(path, text),
+      fetch,
+      env: { WORKER_PORT: String(app!.workerPort), DEV_DIR: app!.devDir },
+      out: (text: string) => void said.push(text),
+      err: (text: string) => void said.push(text),
+    };
+    return { said, io };
+  };
 
   it("opens on the URL npm start printed, with the business and two customers", async () => {
     expect(app!.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/);
@@ -235,16 +248,7 @@ describe.skipIf(chromiumMissing && !mustRun)("npm start and the chat simulator i
   });
 
   it("draws image, video and document headers without fetching them; typing an option's number picks it", async () => {
-    // The CLI finds npm start's worker by itself, given the port and dev folder npm start was given.
-    const said: string[] = [];
-    const io = {
-      readFile: (path: string) => readFile(path, "utf8"),
-      writeFile: (path: string, text: string) => writeFile(path, text),
-      fetch,
-      env: { WORKER_PORT: String(app!.workerPort), DEV_DIR: app!.devDir },
-      out: (text: string) => void said.push(text),
-      err: (text: string) => void said.push(text),
-    };
+    const { said, io } = localCli();
     expect(await runCli(["push", `${ROOT}test/fixtures/media-headers.json`], io), said.join("\n")).toBe(0);
     expect(said).toEqual([expect.stringMatching(/: published "media" as version 1$/)]);
 
@@ -312,15 +316,7 @@ describe.skipIf(chromiumMissing && !mustRun)("npm start and the chat simulator i
   });
 
   it("wa-menu push to npm start's worker publishes what npm start publishes: the cafe's handover still goes to the local receiver", async () => {
-    const said: string[] = [];
-    const io = {
-      readFile: (path: string) => readFile(path, "utf8"),
-      writeFile: (path: string, text: string) => writeFile(path, text),
-      fetch,
-      env: { WORKER_PORT: String(app!.workerPort), DEV_DIR: app!.devDir },
-      out: (text: string) => void said.push(text),
-      err: (text: string) => void said.push(text),
-    };
+    const { said, io } = localCli();
     const receiver = `http://127.0.0.1:${app!.receiverPort}`;
     expect(await runCli(["push", `${ROOT}menus/cafe.json`], io), said.join("\n")).toBe(0);
     expect(said.join("\n")).toContain(`as npm start publishes it: its placeholder webhooks go to the local receiver, ${receiver}`);
