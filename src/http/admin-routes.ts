@@ -8,6 +8,7 @@ import { catchUp, dueOf, VAR_NAME, VAR_VALUE_MAX, VARS_MAX, waitingTimer, window
 import { checkMenu } from "../menus/compile.js";
 import { menuIdSchema } from "../menus/schema.js";
 import { startMenu } from "../conversation/step.js";
+import { resetCustomer } from "../conversation/reset.js";
 import { timerMessage } from "../conversation/timers.js";
 import { normalisePhone, parseJson, PHONE } from "../vonage/webhooks.js";
 import { maskedExcerpt, quotedMenuId } from "../log-mask.js";
@@ -298,12 +299,10 @@ export function adminRoutes(services: () => Promise<Services>): Hono<ServicesEnv
   });
 
   app.delete("/sessions/:business/:customer", async (c) => {
-    const { sessions, config, deps } = c.var.services;
     const clear = c.req.query("optOut");
     if (clear !== undefined && clear !== "clear") throw bad('optOut must be "clear" (to forget the customer\'s opt-out too) or left out');
     // The opt-out is the customer's decision: a reset keeps it unless the admin clears it explicitly.
-    const { business, customer } = sessionOf(c);
-    await sessions.reset(business, customer, { clearOptOut: clear === "clear", now: deps.now(), ttlSeconds: config.sessionTtlSeconds });
+    await resetCustomer(c.var.services.conversation(c), sessionOf(c), { clearOptOut: clear === "clear" });
     return c.body(null, 204);
   });
 

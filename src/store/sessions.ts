@@ -44,9 +44,10 @@ export interface SessionRepo {
   clearOptOut(business: string, customer: string): Promise<void>;
   /**
    * Forgets the conversation and keeps what is known of the customer (`forgottenSession`): their window, their name,
-   * the messages already handled. The opt-out stays unless `clearOptOut`.
+   * the messages already handled. The opt-out stays unless `clearOptOut`. `session` is the customer's session as
+   * `view` gives it (null: none).
    */
-  reset(business: string, customer: string, options: { clearOptOut: boolean; now: number; ttlSeconds: number }): Promise<void>;
+  reset(session: Session | null, who: { business: string; customer: string }, options: { clearOptOut: boolean; now: number; ttlSeconds: number }): Promise<void>;
 }
 
 export const sessionKey = (business: string, customer: string) => `session:${business}:${customer}`;
@@ -96,9 +97,7 @@ export function sessionRepo(kv: KvStore): SessionRepo {
       await kv.put(optOutKey(business, customer), optOut);
     },
     clearOptOut: (business, customer) => kv.delete(optOutKey(business, customer)),
-    async reset(business, customer, { clearOptOut, now, ttlSeconds }) {
-      const state = await repo.load(business, customer);
-      const { session } = catchUp(state.session, state.sent);
+    async reset(session, { business, customer }, { clearOptOut, now, ttlSeconds }) {
       const forgotten = session === null ? null : forgottenSession(session, new Date(now).toISOString(), clearOptOut);
       await Promise.all([
         forgotten === null ? kv.delete(sessionKey(business, customer)) : repo.save(forgotten, undefined, sessionLifetime(forgotten, ttlSeconds, now)),

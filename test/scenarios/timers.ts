@@ -393,6 +393,28 @@ export const timerScenarios: Scenario[] = [
     assert.equal(events(h).filter((e) => e.type === "handover.ended").length, 1, "the handover's idle timer finds nothing to hand back");
   }),
 
+  scenario("an admin reset while handed over tells the agent endpoint the handover ended, once", started, async ({ h, customer }) => {
+    await writes(h, customer, "hi");
+    await writes(h, customer, "agent");
+    const started = events(h).find((e) => e.type === "handover.started");
+    assert.ok(started, "handed over");
+    assert.equal((await h.admin("DELETE", `/admin/sessions/${h.business}/${customer}`)).status, 204);
+    // Without the event the agent's desk would keep a conversation open that no text can reach any more.
+    const ended = events(h).filter((e) => e.type === "handover.ended");
+    assert.deepEqual(
+      ended.map((e) => [e.data["reason"], e.data["conversation"]]),
+      [["reset", started.data["conversation"]]],
+    );
+    assert.equal((await session(h, customer)).handover, null);
+    assert.equal((await h.admin("POST", `/admin/sessions/${h.business}/${customer}/reply`, { text: "Are you there?" })).status, 409);
+    // A second reset finds no handover; the idle timer finds nothing to hand back.
+    assert.equal((await h.admin("DELETE", `/admin/sessions/${h.business}/${customer}`)).status, 204);
+    await later(h, 2 * 60 * MINUTE);
+    assert.equal(events(h).filter((e) => e.type === "handover.ended").length, 1);
+    // The customer's next message starts the menu afresh, not the agent's conversation.
+    assert.equal((await writes(h, customer, "hi")).outcome, "started");
+  }),
+
   scenario(
     "a customer who stopped while handed over and writes start is opted in again: the menu starts, and the agent endpoint was told the handover ended at the stop",
     started,
