@@ -1,11 +1,13 @@
 /** The business's own API (Bearer ADMIN_TOKEN): menus and their versions, bindings, sessions, deliveries, starting flows. */
 import { Hono } from "hono/tiny";
 import * as z from "zod/mini";
+import type { core } from "zod/mini";
 import "../zod-english.js";
 import { defined } from "../defined.js";
 import { AppError, MenuInvalidError } from "../errors.js";
 import { catchUp, dueOf, VAR_NAME, VAR_VALUE_MAX, VARS_MAX, waitingTimer, windowClosesAt, windowOpen } from "../flow/session.js";
 import { checkMenu } from "../menus/compile.js";
+import { charLength } from "../menus/limits.js";
 import { menuIdSchema } from "../menus/schema.js";
 import { startMenu } from "../conversation/step.js";
 import { resetCustomer } from "../conversation/reset.js";
@@ -67,7 +69,8 @@ const deliveryIdSchema = z.string().check(z.regex(/^msg_[0-9a-f]{32}$/, "deliver
 const variablesSchema = z.optional(
   z.pipe(
     z.unknown().check(z.refine((v) => typeof v !== "object" || v === null || !Object.hasOwn(v, "__proto__"))),
-    z.record(z.string().check(z.regex(VAR_NAME)), z.string().check(z.maxLength(VAR_VALUE_MAX))).check(z.refine((v) => Object.keys(v).length <= VARS_MAX)),
+    // Characters as the engine and WhatsApp count them (code points): an emoji is one, not two of JavaScript's.
+    z.record(z.string().check(z.regex(VAR_NAME)), z.string().check(z.refine((v) => charLength(v) <= VAR_VALUE_MAX))).check(z.refine((v) => Object.keys(v).length <= VARS_MAX)),
   ),
 );
 const requestIdSchema = z.string().check(z.regex(/^[A-Za-z0-9_.:-]{1,128}$/));
@@ -102,6 +105,22 @@ const bulkSchema = z.strictObject({
   endHandover: z.optional(z.boolean()),
 });
 
+/** What is wrong with a start's `variables` (at `path` in `body`), in figures: how many, how long, which name. */
+function variablesProblem(issue: core.$ZodIssue, body: unknown): string | undefined {
+  const at = issue.path.lastIndexOf("variables");
+  if (at === -1) return undefined;
+  const value = issue.path.reduce<unknown>((v, key) => (typeof v === "object" && v !== null ? (v as Record<PropertyKey, unknown>)[key] : undefined), body);
+  const name = issue.path[at + 1];
+  if (name === undefined) {
+    if (typeof value !== "object" || value === null || Array.isArray(value)) return undefined;
+    if (Object.hasOwn(value, "__proto__")) return "names __proto__, which is no variable name: names are letters, digits and '_', starting with a letter";
+    return `has ${Object.keys(value).length} variables; at most ${VARS_MAX}`;
+  }
+  if (issue.code === "invalid_key") return "is no variable name: names are letters, digits and '_', starting with a letter";
+  if (typeof value !== "string") return `must be a string, in quotes (values are text of at most ${VAR_VALUE_MAX} characters)`;
+  return `is ${charLength(value)} characters long; a value is at most ${VAR_VALUE_MAX}`;
+}
+
 const FIELD_RULES: Record<string, string> = {
   to: "must be the customer's number, digits only, country code first, without a leading 0 or 00",
   from: "must be your WhatsApp Business number, digits only, country code first, without a leading 0 or 00",
@@ -119,6 +138,8 @@ function parseStart<T extends z.ZodMiniType>(schema: T, body: unknown, expected:
   const problems = describeIssues(parsed.error, {
     path: (path) => path.join(".") || "body",
     message: (i) => {
+      const variables = variablesProblem(i, body);
+      if (variables !== undefined) return variables;
       const own = FIELD_RULES[String(i.path.at(-1))];
       // A number sent as a JSON number (447700900123, not "447700900123") is digits only, as the rule asks: say what is wrong.
       if (own !== undefined && i.code === "invalid_type" && i.expected === "string") return `must be a string, in quotes; it ${own}`;

@@ -211,7 +211,7 @@ export const reachScenarios: Scenario[] = [
       assert.match(String((await json(missing))["message"]), /variables\.when: menu "visit" requires it/);
       const malformed = await start(h, customer, { variables: { when: 42 } });
       assert.equal(malformed.status, 400);
-      assert.match(String((await json(malformed))["message"]), /variables\.when: must be an object of at most 20 variables/);
+      assert.match(String((await json(malformed))["message"]), /variables\.when: must be a string, in quotes \(values are text of at most 1024 characters\)/);
       assert.equal(h.api.accepted.length, 0);
     },
   ),
@@ -221,10 +221,13 @@ export const reachScenarios: Scenario[] = [
     async ({ h, customer }) => {
       const tooLong = await start(h, customer, { variables: { when: "Mon", clinic: "x".repeat(1025) } });
       assert.equal(tooLong.status, 400, await tooLong.clone().text());
-      assert.match(String((await json(tooLong))["message"]), /variables\.clinic: must be an object .* string values of at most 1024 characters/);
+      assert.match(String((await json(tooLong))["message"]), /variables\.clinic: is 1025 characters long; a value is at most 1024/);
       const tooMany = await start(h, customer, { variables: Object.fromEntries(Array.from({ length: 21 }, (_, i) => [`v${i}`, "x"])) });
       assert.equal(tooMany.status, 400, await tooMany.clone().text());
-      assert.match(String((await json(tooMany))["message"]), /variables: must be an object of at most 20 variables/);
+      assert.match(String((await json(tooMany))["message"]), /variables: has 21 variables; at most 20/);
+      const badName = await start(h, customer, { variables: { when: "Mon", "2nd": "x" } });
+      assert.equal(badName.status, 400, await badName.clone().text());
+      assert.match(String((await json(badName))["message"]), /variables\.2nd: is no variable name: names are letters, digits and '_', starting with a letter/);
       const both = await start(h, customer, { variables: { wehn: "Mon", clinic: "Elm" } });
       assert.equal(both.status, 422, await both.clone().text());
       const refusal = await json(both);
@@ -235,10 +238,11 @@ export const reachScenarios: Scenario[] = [
       ]);
       assert.match(String(refusal["message"]), /variables\.wehn: .*; variables\.when: /, "one message names both");
       assert.equal(h.api.accepted.length, 0, "no refused start sent anything");
-      // At the limits the start goes ahead: a value of 1,024 characters, and 20 variables the menu declares.
+      // At the limits the start goes ahead: a value of 1,024 characters (emoji, one character each as WhatsApp counts,
+      // two UTF-16 units each as JavaScript does), and 20 variables the menu declares.
       const twenty = Object.fromEntries(Array.from({ length: 18 }, (_, i) => [`v${i}`, {}]));
       await h.publish(reminder({ variables: { ...(reminder()["variables"] as object), ...twenty } }));
-      const atLimits = await start(h, customer, { variables: { when: "Mon", clinic: "x".repeat(1024), ...Object.fromEntries(Object.keys(twenty).map((k) => [k, "x"])) } });
+      const atLimits = await start(h, customer, { variables: { when: "Mon", clinic: "🌿".repeat(1024), ...Object.fromEntries(Object.keys(twenty).map((k) => [k, "x"])) } });
       assert.equal(atLimits.status, 200, await atLimits.clone().text());
       assert.equal(h.api.accepted.length, 1);
     },
