@@ -8,7 +8,11 @@
 import { clip } from "./flow/clip.js";
 import type { Logger } from "./http/deps.js";
 
-const DIGIT_RUN = /\d{5,}/g;
+/**
+ * A run of five or more digits, or the reference workerd gives an internal error (24 characters of lowercase
+ * base32), which is kept whole: it is what Cloudflare's support asks for, and it is random, never a number.
+ */
+const DIGIT_RUN = /reference = [0-9a-v]{24}(?![0-9a-z])|\d{5,}/g;
 /**
  * Digits with the separators a written phone number has between them: a space too, as a router decodes `%20` to one
  * (and encoded, as a raw URL holds it).
@@ -28,7 +32,7 @@ const HASH_ID = /^(?:msg|req)_[0-9a-f]{32}$/;
 
 /** `keep`: a run left whole (a status error's code, quoted in its own title). */
 export function maskDigits(text: string, keep?: string): string {
-  return text.replace(DIGIT_RUN, (run) => (run === keep ? run : "*".repeat(run.length - 4) + run.slice(-4)));
+  return text.replace(DIGIT_RUN, (run) => (run === keep || run.startsWith("r") ? run : "*".repeat(run.length - 4) + run.slice(-4)));
 }
 
 /**

@@ -1,0 +1,26 @@
+import { describe, expect, it } from "vitest";
+import { maskingLogger } from "../../src/log-mask.js";
+
+const masked = (line: Record<string, unknown>) => {
+  const lines: Record<string, unknown>[] = [];
+  maskingLogger((l) => lines.push(l))(line);
+  return lines[0];
+};
+
+describe("log lines", () => {
+  it("mask every run of five or more digits to its last four", () => {
+    expect(masked({ msg: "sent to 447700900123", n: { to: ["447700900124"] } })).toEqual({ msg: "sent to ********0123", n: { to: ["********0124"] } });
+  });
+
+  it("keep the reference of a workerd internal error whole, its digits included", () => {
+    // workerd's opaque fetch failure: the reference is what an operator quotes to Cloudflare.
+    const error = "internal error; reference = gvja65631qrtk2c0ncj0ss4c";
+    expect(masked({ error })).toEqual({ error });
+  });
+
+  it("mask a number written after 'reference = ' that is not such a reference", () => {
+    expect(masked({ error: "reference = 447700900123" })).toEqual({ error: "reference = ********0123" });
+    // Longer than a reference: a number glued to its end is no part of it.
+    expect(masked({ error: "reference = gvja6563qrtk2c0ncj0ss4cp447700900123" })).toEqual({ error: "reference = gvja6563qrtk2c0ncj0ss4cp********0123" });
+  });
+});
