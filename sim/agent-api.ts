@@ -50,9 +50,11 @@ export function agentRoutes(app: Hono, options: AgentApiOptions): void {
     if (customer === null) return unknown(c);
     const parsed = handBackSchema.safeParse((await c.req.json().catch(() => ({}))) ?? {});
     if (!parsed.success) return c.json({ error: "node must be a node id of the customer's menu" }, 400);
+    // Said before the worker is asked: the hand-back sends the menu's question while it answers, and the chat shows
+    // what happened in the order it happened.
+    log.notice(customer, "info", "Agent: handing back to the menu");
     const result = await worker.admin("POST", `${path(customer)}/handback`, parsed.data.node === undefined ? {} : { node: parsed.data.node });
     if (!result.ok) return refused(c, customer, result.message);
-    log.notice(customer, "info", "Agent: handed back to the menu");
     return c.json({ ok: true });
   });
 }

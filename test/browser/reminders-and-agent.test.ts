@@ -117,10 +117,15 @@ describe.skipIf(chromiumMissing && !mustRun)("the simulator's clock and Agent st
   it("Hand back returns Bilal to the bot: the strip goes, the menu asks again and answers him", async () => {
     await agent().getByRole("button", { name: "Hand back" }).click();
     await agent().waitFor({ state: "hidden" });
-    await expect.poll(notices).toContain("Agent: handed back to the menu");
+    await expect.poll(notices).toContain("Agent: handing back to the menu");
     // Back at the menu's start: its question, whose buttons the bot answers again (the hours, then the question again).
     const question = incoming().last();
     await question.getByText(WELCOME).waitFor();
+    // The chat tells it in order: the agent handed back, then the menu asked.
+    const order = await texts(messages().locator(".notice .notice-title, .row.in"));
+    const said = order.lastIndexOf("Agent: handing back to the menu");
+    const asked = order.map((t) => t.includes(WELCOME)).lastIndexOf(true);
+    expect([said > -1, said < asked]).toEqual([true, true]);
     await question.getByRole("button", { name: "Opening hours" }).click();
     await messages().getByText("We are open every day from 7:00 to 19:00, holidays included.").waitFor();
     await incoming().last().getByText(WELCOME).waitFor();
