@@ -119,3 +119,29 @@ export const menuDocument = fc.record(
   },
   { requiredKeys: ["id", "start", "nodes"] },
 );
+
+type Path = (string | number)[];
+
+/** Every path to a value inside `value` (not the root). */
+function pathsIn(value: unknown, at: Path = []): Path[] {
+  if (typeof value !== "object" || value === null) return [];
+  const entries: [string | number, unknown][] = Array.isArray(value) ? value.map((v, i) => [i, v]) : Object.entries(value);
+  return entries.flatMap(([key, v]) => [[...at, key], ...pathsIn(v, [...at, key])]);
+}
+
+/**
+ * A menu document with one value somewhere in it left out, or replaced by null or by a value of another type: what a
+ * hand-written menu gets wrong (a button message without its buttons, `"options": null`), which the well-formed
+ * generator above never does.
+ */
+export const damagedMenuDocument = fc.tuple(menuDocument, fc.nat(), fc.constantFrom<unknown>(undefined, null, 0, 4, "abcd", true, [], {})).map(([doc, n, replacement]) => {
+  const paths = pathsIn(doc);
+  if (paths.length === 0) return doc;
+  const path = paths[n % paths.length]!;
+  const copy = structuredClone(doc) as Record<string | number, unknown>;
+  const parent = path.slice(0, -1).reduce<Record<string | number, unknown>>((v, key) => v[key] as Record<string | number, unknown>, copy);
+  const key = path.at(-1)!;
+  if (replacement === undefined && !Array.isArray(parent)) delete parent[key];
+  else parent[key] = replacement;
+  return copy;
+});

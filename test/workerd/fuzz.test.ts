@@ -19,7 +19,7 @@ import { createFakeMessagesApi } from "../../sim/messages-api.js";
 import { checkMessageBody } from "../../sim/whatsapp-rules.js";
 import { signWebhook } from "../../sim/vonage-webhooks.js";
 import { generateTestKeys } from "../support/keys.js";
-import { menuDocument } from "../support/menu-arbitrary.js";
+import { damagedMenuDocument, menuDocument } from "../support/menu-arbitrary.js";
 
 const sleep = async () => undefined;
 
@@ -181,7 +181,7 @@ describe("webhooks under random bodies, headers and signatures", () => {
 describe("menu documents, valid and broken", () => {
   it("the validator never throws, and every menu it accepts renders only messages the Messages API accepts", () => {
     fc.assert(
-      fc.property(fc.oneof({ weight: 4, arbitrary: menuDocument }, { weight: 1, arbitrary: fc.anything() }), (doc) => {
+      fc.property(fc.oneof({ weight: 4, arbitrary: menuDocument }, { weight: 2, arbitrary: damagedMenuDocument }, { weight: 1, arbitrary: fc.anything() }), (doc) => {
         let report: ReturnType<typeof checkMenu>;
         expect(() => (report = checkMenu(doc))).not.toThrow();
         const menu = report!.menu;
@@ -196,7 +196,7 @@ describe("menu documents, valid and broken", () => {
           }
         }
       }),
-      { numRuns: 1000 },
+      { numRuns: 1500 },
     );
   });
 
