@@ -19,7 +19,7 @@ import { Hono } from "hono/tiny";
 import { SignJWT } from "jose";
 import { handleInboundEvent, handleStatusEvent, type ConversationDeps, type StepResult } from "./conversation/step.js";
 import { maskingLogger } from "./log-mask.js";
-import { DEFAULT_COMMANDS, DEFAULT_TEXTS, type CompiledMenu } from "./menus/compiled.js";
+import { COMPILED_FORMAT, DEFAULT_COMMANDS, DEFAULT_TEXTS, type CompiledMenu } from "./menus/compiled.js";
 import { menuKeys, menuRepo, type StoredVersion } from "./store/menus.js";
 import { sessionRepo } from "./store/sessions.js";
 import { workersKv, type KvNamespaceLike } from "./store/workers-kv.js";
@@ -30,7 +30,7 @@ import { hmacKey, sha256Hex } from "./webcrypto.js";
 
 /** The rehearsal's menu, stored compiled (the compiler is not on the webhook path): a list, then buttons. */
 export const REHEARSAL_MENU: CompiledMenu = {
-  format: 5,
+  format: COMPILED_FORMAT,
   id: "rehearsal",
   start: "pick",
   variables: {},

@@ -73,7 +73,7 @@ export function answer(
   if (command === "back") {
     const previous = handled.asked.at(-1);
     const node = previous && previous.conversation === handled.conversation ? ref.menu.nodes[previous.node] : undefined;
-    if (previous === undefined || node === undefined || !waits(node) || (node.kind !== "question" && node.kind !== "input")) return reask("back", undefined, 0);
+    if (previous === undefined || node === undefined || !waits(node) || (node.kind !== "question" && node.kind !== "input")) return reask("back", settings.texts.noBack, 0);
     // The variables and lists too as they were when that question was asked: what was set since (its own answer, an
     // input or a request after it) no longer applies. Once: that question keeps its own undo, for going back further.
     const back: Session = { ...restoreUndone(handled, pending), asked: handled.asked.slice(0, -1), answers: handled.answers.slice(0, previous.answered), pending: null };
@@ -83,7 +83,7 @@ export function answer(
     let shownBefore = previous.options;
     if (node.kind === "question" && node.dynamic !== undefined && shownBefore === undefined) {
       shownBefore = pageOf(back.lists?.[node.dynamic.list] ?? [], node.dynamic, previous.page ?? 0)?.shown;
-      if (shownBefore === undefined) return reask("back", undefined, 0);
+      if (shownBefore === undefined) return reask("back", settings.texts.noBack, 0);
     }
     // The options of its earlier pages are not kept once it is no longer pending (trimShown): from the list, they
     // answer it again as they did on that page, tapped or typed.

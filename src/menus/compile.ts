@@ -5,6 +5,7 @@
 import { MenuInvalidError, type MenuProblem } from "../errors.js";
 import { shapeProblem } from "./shape.js";
 import {
+  COMPILED_FORMAT,
   DEFAULT_COMMANDS,
   DEFAULT_TEXTS,
   MORE_ID,
@@ -196,7 +197,7 @@ export function checkMenu(input: unknown, options: CheckOptions = {}): MenuRepor
   const texts = settings.texts ?? {};
   const words = (name: keyof typeof DEFAULT_COMMANDS) => (commands[name] ?? DEFAULT_COMMANDS[name]).map(normaliseWords);
   const menu: CompiledMenu = {
-    format: 5,
+    format: COMPILED_FORMAT,
     id: doc.id,
     start: doc.start,
     variables: Object.fromEntries(Object.entries(doc.variables ?? {}).map(([name, v]) => [name, { required: v.required === true }])),
@@ -223,6 +224,7 @@ export function checkMenu(input: unknown, options: CheckOptions = {}): MenuRepor
         timedOut: texts.timedOut ?? DEFAULT_TEXTS.timedOut,
         invalidInput: texts.invalidInput ?? DEFAULT_TEXTS.invalidInput,
         requestFailed: texts.requestFailed ?? DEFAULT_TEXTS.requestFailed,
+        noBack: texts.noBack ?? DEFAULT_TEXTS.noBack,
       },
       reminders: null,
       handover:

@@ -180,7 +180,7 @@ export interface MenuSettings {
   fallback: Target | null;
   /** Normalised command words. */
   commands: { restart: string[]; back: string[]; stop: string[]; start: string[]; agent: string[] };
-  texts: { reprompt: string; movedOn: string; giveUp: string; stopped: string; ended: string; notAnAnswer: string; invalidInput: string; requestFailed: string; timedOut: string };
+  texts: { reprompt: string; movedOn: string; giveUp: string; stopped: string; ended: string; notAnAnswer: string; invalidInput: string; requestFailed: string; timedOut: string; noBack: string };
   /** The menu-wide default for unanswered questions; null: no reminders. */
   reminders: CompiledReminders | null;
   handover: CompiledHandoverSettings | null;
@@ -188,9 +188,11 @@ export interface MenuSettings {
   timeZone?: string;
 }
 
+/** Bumped when the compiled shape changes, so stored compiled menus of an older shape are compiled again. */
+export const COMPILED_FORMAT = 6;
+
 export interface CompiledMenu {
-  /** Bumped when this shape changes, so stored compiled menus of an older shape are compiled again. */
-  format: 5;
+  format: typeof COMPILED_FORMAT;
   id: string;
   name?: string;
   start: string;
@@ -212,6 +214,7 @@ export const DEFAULT_TEXTS: MenuSettings["texts"] = {
   invalidInput: "Sorry, that does not look right. Please try again.",
   requestFailed: 'Sorry, something went wrong on our side. Write "menu" to start again.',
   timedOut: 'We will leave it here for now. Write "menu" whenever you want to carry on.',
+  noBack: "There is nothing to go back to from here.",
 };
 
 export const DEFAULT_COMMANDS: MenuSettings["commands"] = {

@@ -258,6 +258,11 @@ export const settingsSchema = z.strictObject({
       timedOut: z.optional(text(LIMITS.text, "texts.timedOut")).check(z.describe("the polite end after the last reminder went unanswered, where reminders name no `timeout`")),
       invalidInput: z.optional(text(LIMITS.body, "texts.invalidInput")).check(z.describe("sent before an input question when the answer does not pass its validate rule")),
       requestFailed: z.optional(text(LIMITS.text, "texts.requestFailed")).check(z.describe("ends the conversation when a request fails and names no failure exit")),
+      noBack: z
+        .optional(text(LIMITS.body, "texts.noBack"))
+        .check(
+          z.describe("sent before the question again when the customer goes back and cannot: at the conversation's first question, or where the earlier question's options can no longer be shown"),
+        ),
     }),
   ),
   reminders: z.optional(remindersSchema).check(z.describe("reminders for every question that does not set its own: after, times, text, timeout")),

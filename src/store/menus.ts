@@ -4,7 +4,7 @@
  */
 import { AppError, MenuInvalidError } from "../errors.js";
 import type { MenuRef } from "../flow/engine.js";
-import type { CompiledMenu } from "../menus/compiled.js";
+import { COMPILED_FORMAT, type CompiledMenu } from "../menus/compiled.js";
 import type { CheckOptions } from "../menus/compile.js";
 import type { KvEntry, KvStore } from "./kv.js";
 
@@ -93,7 +93,7 @@ export function menuRepo(kv: KvStore, options: MenuRepoOptions = {}): MenuRepo {
     const stored = await kv.get<StoredVersion>(menuKeys.version(id, version), { cacheTtl: VERSION_CACHE_TTL });
     if (stored === null) return null;
     const ready = stored.value.compiled;
-    if (ready?.format === 5) return { menu: ready, version };
+    if (ready?.format === COMPILED_FORMAT) return { menu: ready, version };
     // Versions written by older releases (or seeded by hand) carry only the document: compile it once here. One
     // that this release's checks refuse is an operator's problem, not the caller's (see ERR_MENU_STORED_INVALID).
     try {

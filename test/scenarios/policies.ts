@@ -5,6 +5,7 @@ import delivery from "../../menus/delivery.json" with { type: "json" };
 import pills from "../../menus/pills.json" with { type: "json" };
 import { Webhook, WebhookVerificationError } from "standardwebhooks";
 import { replyWebhook, statusWebhook, textWebhook } from "../../sim/vonage-webhooks.js";
+import { parseMenu } from "../../src/menus/compile.js";
 import { newCustomer, scenario, uploadMenu, type Harness, type MenuDoc, type Scenario } from "./harness.js";
 
 /** A customer of `h.business`, with helpers to type and tap. */
@@ -271,6 +272,21 @@ export const policyScenarios: Scenario[] = [
       assert.equal((await c.session())?.answers.length, 0);
     },
   ),
+  scenario("a menu version stored compiled by an older release is compiled again: its customers get what this release says", {}, async ({ h }) => {
+    // cafe as the release before texts.noBack stored it: compiled in the format before, without that text.
+    const document = { ...cafe, id: "cafe-older" };
+    const current = parseMenu(document);
+    const { noBack: _, ...olderTexts } = current.settings.texts;
+    const older = { ...current, format: current.format - 1, settings: { ...current.settings, texts: olderTexts } };
+    const at = new Date().toISOString();
+    await h.storeMenuRecord("menu:cafe-older@1", { menu: document, compiled: older, publishedAt: at, publish: "older-release" });
+    await h.storeMenuRecord("menu:cafe-older", { id: "cafe-older", current: 1, latest: 1, updatedAt: at });
+    await h.bind(h.business, "cafe-older");
+    const c = customerOf(h);
+    assert.equal(await c.type("hi"), "started");
+    assert.equal(await c.type("back"), "back");
+    assert.match(lastBodyText(h), /^There is nothing to go back to from here\.\n\n/, "the older compiled form is not used as it is");
+  }),
   scenario("commands: restart, back, stop then start; the opt-out survives a new conversation", { menus: [cafe], upload: true, bind: "cafe" }, async ({ h }) => {
     const c = customerOf(h);
     await c.type("hi");
@@ -285,6 +301,7 @@ export const policyScenarios: Scenario[] = [
     assert.equal(await c.type("back"), "back");
     assert.equal((await c.session())?.pending?.node, "welcome");
     assert.equal(await c.type("back"), "back", "nothing before the first question: it is asked again");
+    assert.match(lastBodyText(h), /^There is nothing to go back to from here\.\n\nHi! What can we do for you today\?$/, "saying why it is asked again");
     await c.tap("order", "Order a drink");
     assert.equal(await c.type("MENU"), "started");
     assert.deepEqual((await c.session())?.answers, []);
