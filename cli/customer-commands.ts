@@ -137,7 +137,12 @@ told the conversation ended. The customer's opt-out stays: it is their decision.
       const { target, answer } = await askWorker({ io, flags }, "DELETE", clear ? `${path}?optOut=clear` : path);
       if (answer.status !== 204) throw refusal(target, "session reset", answer);
       const kept = clear ? "" : " (an opt-out, if any, stays)";
-      print(`forgot the session of ${plus(customer)} with ${plus(business)}: their next message starts afresh${kept}`, { business, customer, reset: true, optOutCleared: clear });
+      print(`reset ${plus(customer)} with ${plus(business)}: a conversation in progress, if any, is forgotten, and their next message starts afresh${kept}`, {
+        business,
+        customer,
+        reset: true,
+        optOutCleared: clear,
+      });
       return 0;
     }
     const { target, answer } = await askWorker({ io, flags }, "GET", path);

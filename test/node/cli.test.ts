@@ -659,7 +659,7 @@ describe("wa-menu deliveries and session against a fake worker", () => {
     const { fetchImpl, requests } = fakeWorker({ "DELETE /admin/sessions/447700900000/447700900101": done });
     const reset = cli({}, fetchImpl);
     expect(await reset.run("session", "reset", "447700900000", "+447700900101")).toBe(0);
-    expect(reset.out).toEqual(["forgot the session of +447700900101 with +447700900000: their next message starts afresh (an opt-out, if any, stays)"]);
+    expect(reset.out).toEqual(["reset +447700900101 with +447700900000: a conversation in progress, if any, is forgotten, and their next message starts afresh (an opt-out, if any, stays)"]);
     expect(requests).toEqual([{ method: "DELETE", url: "http://worker.test/admin/sessions/447700900000/447700900101", auth: `Bearer ${ADMIN_TOKEN}` }]);
     const json = cli({}, fetchImpl);
     expect(await json.run("session", "reset", "447700900000", "447700900101", "--json", "--clear-opt-out")).toBe(0);
