@@ -191,6 +191,18 @@ export interface MenuSettings {
 /** Bumped when the compiled shape changes, so stored compiled menus of an older shape are compiled again. */
 export const COMPILED_FORMAT = 6;
 
+/**
+ * A menu as it was stored compiled, in this release's format; null where it must be compiled again from its document.
+ * Format 5 lacked only `settings.texts.noBack`, which no document could hold then (the schema refused texts it did not
+ * know): it takes the default as it is, without bringing the compiler onto the webhook path of every version stored
+ * before this release.
+ */
+export function inCurrentFormat(stored: CompiledMenu | undefined): CompiledMenu | null {
+  const format: unknown = stored?.format;
+  if (stored === undefined || (format !== COMPILED_FORMAT && format !== 5)) return null;
+  return format === COMPILED_FORMAT ? stored : { ...stored, format: COMPILED_FORMAT, settings: { ...stored.settings, texts: { ...stored.settings.texts, noBack: DEFAULT_TEXTS.noBack } } };
+}
+
 export interface CompiledMenu {
   format: typeof COMPILED_FORMAT;
   id: string;

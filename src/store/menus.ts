@@ -4,7 +4,7 @@
  */
 import { AppError, MenuInvalidError } from "../errors.js";
 import type { MenuRef } from "../flow/engine.js";
-import { COMPILED_FORMAT, type CompiledMenu } from "../menus/compiled.js";
+import { type CompiledMenu, inCurrentFormat } from "../menus/compiled.js";
 import type { CheckOptions } from "../menus/compile.js";
 import type { KvEntry, KvStore } from "./kv.js";
 
@@ -92,8 +92,8 @@ export function menuRepo(kv: KvStore, options: MenuRepoOptions = {}): MenuRepo {
   async function fetchVersion(id: string, version: number): Promise<MenuRef | null> {
     const stored = await kv.get<StoredVersion>(menuKeys.version(id, version), { cacheTtl: VERSION_CACHE_TTL });
     if (stored === null) return null;
-    const ready = stored.value.compiled;
-    if (ready?.format === COMPILED_FORMAT) return { menu: ready, version };
+    const ready = inCurrentFormat(stored.value.compiled);
+    if (ready !== null) return { menu: ready, version };
     // Versions written by older releases (or seeded by hand) carry only the document: compile it once here. One
     // that this release's checks refuse is an operator's problem, not the caller's (see ERR_MENU_STORED_INVALID).
     try {

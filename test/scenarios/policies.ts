@@ -6,6 +6,7 @@ import pills from "../../menus/pills.json" with { type: "json" };
 import { Webhook, WebhookVerificationError } from "standardwebhooks";
 import { replyWebhook, statusWebhook, textWebhook } from "../../sim/vonage-webhooks.js";
 import { parseMenu } from "../../src/menus/compile.js";
+import type { CompiledNode } from "../../src/menus/compiled.js";
 import { newCustomer, scenario, uploadMenu, type Harness, type MenuDoc, type Scenario } from "./harness.js";
 
 /** A customer of `h.business`, with helpers to type and tap. */
@@ -272,20 +273,36 @@ export const policyScenarios: Scenario[] = [
       assert.equal((await c.session())?.answers.length, 0);
     },
   ),
-  scenario("a menu version stored compiled by an older release is compiled again: its customers get what this release says", {}, async ({ h }) => {
-    // cafe as the release before texts.noBack stored it: compiled in the format before, without that text.
-    const document = { ...cafe, id: "cafe-older" };
-    const current = parseMenu(document);
-    const { noBack: _, ...olderTexts } = current.settings.texts;
-    const older = { ...current, format: current.format - 1, settings: { ...current.settings, texts: olderTexts } };
+  scenario("menu versions stored compiled by older releases: the format before is taken with its new default, older ones are compiled again", {}, async ({ h }) => {
+    // cafe as releases before texts.noBack stored it: compiled in an older format, without that text, and with a
+    // first question that says which form the worker used (the stored form, or its document compiled again).
+    const stored = (id: string, format: number) => {
+      const compiled = parseMenu({ ...cafe, id });
+      const { noBack: _, ...texts } = compiled.settings.texts;
+      const first = compiled.nodes[compiled.start] as Extract<CompiledNode, { kind: "question" }>;
+      const marked = { ...first, interactive: { ...first.interactive, body: { text: "Hi from the stored form!" } } };
+      return { ...compiled, format, settings: { ...compiled.settings, texts }, nodes: { ...compiled.nodes, [compiled.start]: marked } };
+    };
     const at = new Date().toISOString();
-    await h.storeMenuRecord("menu:cafe-older@1", { menu: document, compiled: older, publishedAt: at, publish: "older-release" });
-    await h.storeMenuRecord("menu:cafe-older", { id: "cafe-older", current: 1, latest: 1, updatedAt: at });
-    await h.bind(h.business, "cafe-older");
-    const c = customerOf(h);
-    assert.equal(await c.type("hi"), "started");
-    assert.equal(await c.type("back"), "back");
-    assert.match(lastBodyText(h), /^There is nothing to go back to from here\.\n\n/, "the older compiled form is not used as it is");
+    const said: string[] = [];
+    for (const [id, format] of [
+      ["cafe-five", 5],
+      ["cafe-four", 4],
+    ] as const) {
+      await h.storeMenuRecord(`menu:${id}@1`, { menu: { ...cafe, id }, compiled: stored(id, format), publishedAt: at, publish: "older-release" });
+      await h.storeMenuRecord(`menu:${id}`, { id, current: 1, latest: 1, updatedAt: at });
+      await h.bind(h.business, id);
+      const c = customerOf(h);
+      assert.equal(await c.type("hi"), "started");
+      assert.equal(await c.type("back"), "back");
+      said.push(lastBodyText(h));
+    }
+    assert.deepEqual(said, [
+      // Format 5 lacked only texts.noBack: its stored form is used (no compiler on the webhook path), with the default.
+      "There is nothing to go back to from here.\n\nHi from the stored form!",
+      // Format 4: compiled again from its document.
+      "There is nothing to go back to from here.\n\nHi! What can we do for you today?",
+    ]);
   }),
   scenario("commands: restart, back, stop then start; the opt-out survives a new conversation", { menus: [cafe], upload: true, bind: "cafe" }, async ({ h }) => {
     const c = customerOf(h);
