@@ -3,7 +3,7 @@
  * with its line number before anything is sent. Pure over the file's text.
  */
 import { defined } from "../src/defined.js";
-import { VAR_NAME, VAR_VALUE_MAX, VARS_MAX } from "../src/flow/session.js";
+import { VAR_NAME, VAR_NAME_RULE, VAR_VALUE_MAX, VARS_MAX } from "../src/flow/session.js";
 import { normalisePhone, PHONE } from "../src/vonage/webhooks.js";
 
 /** What a customers file holds, as `start --help` and the error for a missing file say it. */
@@ -30,7 +30,6 @@ export interface CustomerFile {
 }
 
 const NAME_MAX = 256;
-const VARIABLE_RULE = "letters, digits and '_', starting with a letter";
 
 /**
  * What is wrong with a customer's number, said with how to write it. A phone book's national form (07700 900123) and
@@ -57,7 +56,7 @@ function fieldProblems(to: string | undefined, profileName: string | undefined, 
   }
   if (profileName !== undefined && (profileName.trim() === "" || profileName.length > NAME_MAX)) problems.push(`"profileName" must be 1 to ${NAME_MAX} characters`);
   for (const [name, value] of Object.entries(variables)) {
-    if (!VAR_NAME.test(name)) problems.push(`variable "${name}" is not a variable name: ${VARIABLE_RULE}`);
+    if (!VAR_NAME.test(name)) problems.push(`variable "${name}" is not a variable name: ${VAR_NAME_RULE}`);
     if (value.length > VAR_VALUE_MAX) problems.push(`variable "${name}" has ${value.length} characters; the worker takes at most ${VAR_VALUE_MAX}`);
   }
   if (Object.keys(variables).length > VARS_MAX) problems.push(`${Object.keys(variables).length} variables; the worker takes at most ${VARS_MAX}`);
@@ -119,7 +118,7 @@ export function parseCsvCustomers(text: string): CustomerFile {
   for (const [i, name] of columns.entries()) {
     if (columns.indexOf(name) !== i) file.problems.push({ line: header.line, message: `column "${name}" is named twice` });
     else if (name !== "to" && name !== "profileName" && !VAR_NAME.test(name)) {
-      file.problems.push({ line: header.line, message: `column "${name}" is not a variable name: ${VARIABLE_RULE} (or "to", "profileName")` });
+      file.problems.push({ line: header.line, message: `column "${name}" is not a variable name: ${VAR_NAME_RULE} (or "to", "profileName")` });
     }
   }
   if (!columns.includes("to"))

@@ -1,5 +1,5 @@
 /** What a start sends besides the customer (`--var`, `--request-id`), and what to do when the worker refuses one. */
-import { VAR_NAME, VAR_VALUE_MAX, VARS_MAX } from "../src/flow/session.js";
+import { VAR_NAME, VAR_NAME_RULE, VAR_VALUE_MAX, VARS_MAX } from "../src/flow/session.js";
 import { UsageError, type Flags } from "./command.js";
 import { routeMissing, type WorkerAnswer } from "./worker.js";
 
@@ -14,7 +14,7 @@ export function parseVars(given: string[] | undefined): Record<string, string> |
     const at = pair.indexOf("=");
     if (at < 0) throw new UsageError(`--var ${pair}: give name=value, e.g. --var table=12`);
     const [name, value] = [pair.slice(0, at), pair.slice(at + 1)];
-    if (!VAR_NAME.test(name)) throw new UsageError(`--var ${pair}: "${name}" is not a variable name: letters, digits and '_', starting with a letter`);
+    if (!VAR_NAME.test(name)) throw new UsageError(`--var ${pair}: "${name}" is not a variable name: ${VAR_NAME_RULE}`);
     if (Object.hasOwn(vars, name)) throw new UsageError(`--var ${name} is given twice`);
     if (value.length > VAR_VALUE_MAX) throw new UsageError(`--var ${name}: the value has ${value.length} characters; the worker takes at most ${VAR_VALUE_MAX}`);
     vars[name] = value;

@@ -15,8 +15,7 @@ export const ANSWERS_MAX = 100;
 /** Variables a conversation holds, and the characters of each value. */
 export { VARS_MAX } from "../menus/limits.js";
 export const VAR_VALUE_MAX = 1024;
-/** What a variable may be called: letters, digits and `_`, starting with a letter. */
-export const VAR_NAME = /^[A-Za-z][A-Za-z0-9_]{0,31}$/;
+export { VAR_NAME, VAR_NAME_RULE } from "../menus/limits.js";
 /** Lists a conversation holds, their items, and the characters of an item's id, title and description. */
 export const LISTS_MAX = 2;
 export const LIST_ITEMS_MAX = 30;

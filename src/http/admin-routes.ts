@@ -5,7 +5,7 @@ import type { core } from "zod/mini";
 import "../zod-english.js";
 import { defined } from "../defined.js";
 import { AppError, MenuInvalidError } from "../errors.js";
-import { catchUp, dueOf, VAR_NAME, VAR_VALUE_MAX, VARS_MAX, waitingTimer, windowClosesAt, windowOpen } from "../flow/session.js";
+import { catchUp, dueOf, VAR_NAME, VAR_NAME_RULE, VAR_VALUE_MAX, VARS_MAX, waitingTimer, windowClosesAt, windowOpen } from "../flow/session.js";
 import { checkMenu } from "../menus/compile.js";
 import { charLength } from "../menus/limits.js";
 import { menuIdSchema } from "../menus/schema.js";
@@ -107,16 +107,18 @@ const bulkSchema = z.strictObject({
 
 /** What is wrong with a start's `variables` (at `path` in `body`), in figures: how many, how long, which name. */
 function variablesProblem(issue: core.$ZodIssue, body: unknown): string | undefined {
-  const at = issue.path.lastIndexOf("variables");
+  // A start's variables, or a bulk start's customer's (`customers.<i>.variables`); not a variable named "variables".
+  const path = issue.path;
+  const at = path[0] === "variables" ? 0 : path[0] === "customers" && path[2] === "variables" ? 2 : -1;
   if (at === -1) return undefined;
   const value = issue.path.reduce<unknown>((v, key) => (typeof v === "object" && v !== null ? (v as Record<PropertyKey, unknown>)[key] : undefined), body);
   const name = issue.path[at + 1];
   if (name === undefined) {
     if (typeof value !== "object" || value === null || Array.isArray(value)) return undefined;
-    if (Object.hasOwn(value, "__proto__")) return "names __proto__, which is no variable name: names are letters, digits and '_', starting with a letter";
+    if (Object.hasOwn(value, "__proto__")) return `names __proto__, which is no variable name: names are ${VAR_NAME_RULE}`;
     return `has ${Object.keys(value).length} variables; at most ${VARS_MAX}`;
   }
-  if (issue.code === "invalid_key") return "is no variable name: names are letters, digits and '_', starting with a letter";
+  if (issue.code === "invalid_key") return `is no variable name: names are ${VAR_NAME_RULE}`;
   if (typeof value !== "string") return `must be a string, in quotes (values are text of at most ${VAR_VALUE_MAX} characters)`;
   return `is ${charLength(value)} characters long; a value is at most ${VAR_VALUE_MAX}`;
 }
@@ -125,7 +127,7 @@ const FIELD_RULES: Record<string, string> = {
   to: "must be the customer's number, digits only, country code first, without a leading 0 or 00",
   from: "must be your WhatsApp Business number, digits only, country code first, without a leading 0 or 00",
   profileName: "must be a name of 1 to 256 characters",
-  variables: `must be an object of at most ${VARS_MAX} variables, names of letters, digits and '_' starting with a letter, string values of at most ${VAR_VALUE_MAX} characters`,
+  variables: `must be an object of at most ${VARS_MAX} variables, names of ${VAR_NAME_RULE}, string values of at most ${VAR_VALUE_MAX} characters`,
   requestId: "must be 1 to 128 letters, digits or '_', '.', ':', '-'",
   endHandover: "must be true or false",
   customers: `must be a list of 1 to ${BULK_MAX} customers, each {"to", "profileName"?, "variables"?}`,

@@ -4,11 +4,10 @@
  */
 import * as z from "zod/mini";
 import "../zod-english.js";
-import { INPUT_LIMITS, LIMITS, REQUEST_LIMITS, charLength } from "./limits.js";
+import { INPUT_LIMITS, LIMITS, REQUEST_LIMITS, VAR_NAME, VAR_NAME_RULE, charLength } from "./limits.js";
 
 /** What a variable may be called: letters, digits and `_`, starting with a letter. */
-export const VAR_NAME_PATTERN = /^[A-Za-z][A-Za-z0-9_]{0,31}$/;
-export const varNameSchema = z.string().check(z.regex(VAR_NAME_PATTERN, "variable names are 1-32 letters, digits or '_', starting with a letter"));
+export const varNameSchema = z.string().check(z.regex(VAR_NAME, `variable names are ${VAR_NAME_RULE}`));
 
 const str = (max: number, what: string) =>
   z

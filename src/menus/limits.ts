@@ -2,6 +2,9 @@
 export const INPUT_LIMITS = { textMax: 1000, regexPatternMax: 200, regexInputMax: 200, choicesMax: 50 } as const;
 /** Variables a conversation holds (start variables and those its nodes set, together). */
 export const VARS_MAX = 20;
+/** What a variable may be called, and the rule in words for the messages that refuse a name. */
+export const VAR_NAME = /^[A-Za-z][A-Za-z0-9_]{0,31}$/;
+export const VAR_NAME_RULE = "1 to 32 letters, digits or '_', starting with a letter";
 /** A request's bounds: the step's deadline must hold its sends too. */
 export const REQUEST_LIMITS = { timeoutDefaultMs: 3000, timeoutMaxMs: 5000, timeoutMinMs: 200, savesMax: 20, listsMax: 2, pathMax: 200, bodyMax: 8192 } as const;
 

@@ -2,7 +2,7 @@
 import * as z from "zod/mini";
 import "../zod-english.js";
 import { conditionSchema, dynamicQuestionSchema, inputSchema, requestSchema } from "./flow-schema.js";
-import { LIMITS, VARS_MAX, charLength } from "./limits.js";
+import { LIMITS, VAR_NAME, VAR_NAME_RULE, VARS_MAX, charLength } from "./limits.js";
 
 /**
  * An array of at most `max` items, reported with the actual count. A refinement, not `.max()`: zod checks a
@@ -314,7 +314,7 @@ export const templateSchema = z.strictObject({
   next: z.optional(destinationSchema).check(z.describe("where any other answer to the template leads; default: the start node")),
 });
 
-export const variableNameSchema = z.string().check(z.regex(/^[A-Za-z][A-Za-z0-9_]{0,31}$/, "variable names are 1-32 letters, digits or '_', starting with a letter"));
+export const variableNameSchema = z.string().check(z.regex(VAR_NAME, `variable names are ${VAR_NAME_RULE}`));
 
 /** A variable a business start may bring (`POST /flows/{menuId}/start` `variables`), for `{{vars.<name>}}`. */
 const variableSchema = z.strictObject({

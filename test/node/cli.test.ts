@@ -816,7 +816,7 @@ describe("wa-menu start for one customer against a fake worker", () => {
       [["start", "cafe", "--to", CUSTOMER], "start needs --from <business> and --to <customer> or --file <file>"],
       [["start", "--from", BUSINESS, "--to", CUSTOMER], "start needs one menu id"],
       [["start", "cafe", "--from", BUSINESS, "--to", CUSTOMER, "--var", "table"], "--var table: give name=value, e.g. --var table=12"],
-      [["start", "cafe", "--from", BUSINESS, "--to", CUSTOMER, "--var", "2nd=x"], `--var 2nd=x: "2nd" is not a variable name: letters, digits and '_', starting with a letter`],
+      [["start", "cafe", "--from", BUSINESS, "--to", CUSTOMER, "--var", "2nd=x"], `--var 2nd=x: "2nd" is not a variable name: 1 to 32 letters, digits or '_', starting with a letter`],
       [["start", "cafe", "--from", BUSINESS, "--to", CUSTOMER, "--var", "a=1", "--var", "a=2"], "--var a is given twice"],
       [["start", "cafe", "--from", BUSINESS, "--to", CUSTOMER, "--request-id", "no spaces"], "--request-id no spaces: use 1 to 128 letters, digits or '_', '.', ':', '-'"],
       [["start", "cafe", "--from", BUSINESS, "--to"], "--to needs a value: --to NUMBER or --to=NUMBER"],
@@ -1035,7 +1035,7 @@ describe("wa-menu start --file against a fake worker", () => {
     const header = cli({ "c.csv": csv }, fetchImpl);
     expect(await header.run(...fileArgs("c.csv"))).toBe(1);
     expect(header.err).toEqual([
-      `wa-menu: c.csv: 1 problem; nothing was sent:\nc.csv:1: column "2nd" is not a variable name: letters, digits and '_', starting with a letter (or "to", "profileName")`,
+      `wa-menu: c.csv: 1 problem; nothing was sent:\nc.csv:1: column "2nd" is not a variable name: 1 to 32 letters, digits or '_', starting with a letter (or "to", "profileName")`,
     ]);
     const rows = cli({ "c.csv": csv.replace(",2nd", ",note") }, fetchImpl);
     expect(await rows.run(...fileArgs("c.csv"))).toBe(1);

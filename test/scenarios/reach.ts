@@ -227,7 +227,13 @@ export const reachScenarios: Scenario[] = [
       assert.match(String((await json(tooMany))["message"]), /variables: has 21 variables; at most 20/);
       const badName = await start(h, customer, { variables: { when: "Mon", "2nd": "x" } });
       assert.equal(badName.status, 400, await badName.clone().text());
-      assert.match(String((await json(badName))["message"]), /variables\.2nd: is no variable name: names are letters, digits and '_', starting with a letter/);
+      assert.match(String((await json(badName))["message"]), /variables\.2nd: is no variable name: names are 1 to 32 letters, digits or '_', starting with a letter/);
+      const longName = await start(h, customer, { variables: { when: "Mon", [`a${"b".repeat(32)}`]: "x" } });
+      assert.match(String((await json(longName))["message"]), /variables\.ab{32}: is no variable name: names are 1 to 32 letters/, "all letters, and one too many");
+      // A variable called "variables" is a variable like any other, its value what is wrong.
+      const named = await start(h, customer, { variables: { when: "Mon", variables: 42 } });
+      assert.equal(named.status, 400, await named.clone().text());
+      assert.match(String((await json(named))["message"]), /variables\.variables: must be a string, in quotes \(values are text of at most 1024 characters\)$/);
       const both = await start(h, customer, { variables: { wehn: "Mon", clinic: "Elm" } });
       assert.equal(both.status, 422, await both.clone().text());
       const refusal = await json(both);
