@@ -10,9 +10,11 @@ import type { Logger } from "./http/deps.js";
 
 /**
  * A run of five or more digits, or the reference workerd gives an internal error (24 characters of lowercase
- * base32), which is kept whole: it is what Cloudflare's support asks for, and it is random, never a number.
+ * base32, letters among them), which is kept whole: it is what Cloudflare's support asks for, and it is random. One
+ * holding a run of eight digits or more (as a phone number glued to letters would) is masked like any other text.
  */
-const DIGIT_RUN = /reference = [0-9a-v]{24}(?![0-9a-z])|\d{5,}/g;
+const DIGIT_RUN = /internal error; reference = (?=[0-9a-v]*[a-v])[0-9a-v]{24}(?![0-9a-z])|\d{5,}/g;
+const REFERENCE_KEPT = (run: string) => run.startsWith("internal error") && !/\d{8}/.test(run);
 /**
  * Digits with the separators a written phone number has between them: a space too, as a router decodes `%20` to one
  * (and encoded, as a raw URL holds it).
@@ -32,7 +34,11 @@ const HASH_ID = /^(?:msg|req)_[0-9a-f]{32}$/;
 
 /** `keep`: a run left whole (a status error's code, quoted in its own title). */
 export function maskDigits(text: string, keep?: string): string {
-  return text.replace(DIGIT_RUN, (run) => (run === keep || run.startsWith("r") ? run : "*".repeat(run.length - 4) + run.slice(-4)));
+  return text.replace(DIGIT_RUN, (run) => {
+    if (run === keep || REFERENCE_KEPT(run)) return run;
+    if (run.startsWith("internal error")) return run.replace(/\d{5,}/g, (digits) => maskDigits(digits));
+    return "*".repeat(run.length - 4) + run.slice(-4);
+  });
 }
 
 /**
