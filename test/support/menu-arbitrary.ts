@@ -141,7 +141,11 @@ export const damagedMenuDocument = fc.tuple(menuDocument, fc.nat(), fc.constantF
   const copy = structuredClone(doc) as Record<string | number, unknown>;
   const parent = path.slice(0, -1).reduce<Record<string | number, unknown>>((v, key) => v[key] as Record<string | number, unknown>, copy);
   const key = path.at(-1)!;
-  if (replacement === undefined && !Array.isArray(parent)) delete parent[key];
-  else parent[key] = replacement;
+  // Left out: a key deleted, an array's item removed (JSON has no hole). Replaced: by a value of its own (a fresh [] or
+  // {} each time, so that no run sees what another did to it).
+  if (replacement === undefined) {
+    if (Array.isArray(parent)) parent.splice(Number(key), 1);
+    else delete parent[key];
+  } else parent[key] = structuredClone(replacement);
   return copy;
 });
