@@ -93,6 +93,12 @@ const startSchema = z.strictObject({
   endHandover: z.optional(z.boolean()),
 });
 
+/** A version asked for that is not stored, with the versions that are (numbered from 1, never reused). */
+function noVersion(id: string, version: number, pointer: { latest: number } | null): AppError {
+  const there = pointer === null ? "no such menu is published (GET /admin/menus lists those that are)" : pointer.latest === 1 ? "its only version is 1" : `its versions are 1 to ${pointer.latest}`;
+  return new AppError("ERR_NOT_FOUND", `menu "${quotedMenuId(id)}" has no version ${version}: ${there}`);
+}
+
 /** Customers one bulk call starts: within a Workers Free invocation's 50 subrequests (a start sends one or two messages). */
 export const BULK_MAX = 20;
 
@@ -252,7 +258,7 @@ export function adminRoutes(services: () => Promise<Services>): Hono<ServicesEnv
     const version = asked === undefined ? pointer?.current : Number(asked);
     if (version === undefined) throw new AppError("ERR_NOT_FOUND", `menu "${quotedMenuId(id)}" does not exist`);
     const stored = await menus.document(id, version);
-    if (stored === null) throw new AppError("ERR_NOT_FOUND", `menu "${quotedMenuId(id)}" has no version ${version}`);
+    if (stored === null) throw noVersion(id, version, pointer);
     return c.json({ id, version, current: pointer?.current ?? null, latest: pointer?.latest ?? null, publishedAt: stored.publishedAt, menu: stored.menu });
   });
 
@@ -262,7 +268,7 @@ export function adminRoutes(services: () => Promise<Services>): Hono<ServicesEnv
     const parsed = z.strictObject({ version: z.int().check(z.gte(1)) }).safeParse(await jsonBody(c.req.raw));
     if (!parsed.success) throw bad('expected {"version": <n>}', parsed.error);
     const stored = await menus.document(id, parsed.data.version);
-    if (stored === null) throw new AppError("ERR_NOT_FOUND", `menu "${quotedMenuId(id)}" has no version ${parsed.data.version}`);
+    if (stored === null) throw noVersion(id, parsed.data.version, await menus.pointer(id));
     // Rolling back publishes the old document again as a new version: history only ever grows.
     const { version } = await menus.publish(stored.menu, now(c.var.services), { allowLocalWebhooks: c.var.services.config.allowLocalWebhooks });
     return c.json({ id, version, from: parsed.data.version }, 201);

@@ -162,7 +162,11 @@ export const adminScenarios: Scenario[] = [
     assert.equal(current["version"], 2);
     assert.deepEqual(current["menu"], versioned("v2"));
     assert.deepEqual((await json(await h.admin("GET", "/admin/menus/survey?version=1")))["menu"], versioned("v1"));
-    assert.equal((await h.admin("GET", "/admin/menus/survey?version=9")).status, 404);
+    const nine = await h.admin("GET", "/admin/menus/survey?version=9");
+    assert.equal(nine.status, 404);
+    assert.equal((await json(nine))["message"], 'menu "survey" has no version 9: its versions are 1 to 2', "says which there are");
+    const back = await h.admin("POST", "/admin/menus/survey/rollback", { version: 9 });
+    assert.equal((await json(back))["message"], 'menu "survey" has no version 9: its versions are 1 to 2');
     // Only a version number is a version: not another way of writing one (Number() read "0x2" as 2, "1e0" as 1).
     for (const odd of ["0x2", "1e0", "+1", "1.0", "%201", "0", "-1", "one", ""]) {
       const res = await h.admin("GET", `/admin/menus/survey?version=${odd}`);
