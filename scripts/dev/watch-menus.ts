@@ -57,9 +57,16 @@ export function adminPublisher(worker: WorkerClient): Publish {
   };
 }
 
-/** Reads the current version through the worker's admin API; a refusal other than "no such menu" is thrown. */
+/**
+ * Reads the current version through the worker's admin API; a refusal other than "no such menu" is thrown. A menu
+ * the list does not name is not asked for: the worker would log the 404 as a failed request, and a new file saved in
+ * menus/ would print a warning in the terminal just before it is published.
+ */
 export function adminCurrent(worker: WorkerClient): Current {
   return async (id) => {
+    const listed = await worker.admin("GET", "/menus");
+    if (!listed.ok) throw new Error(`the worker did not list its menus: ${listed.message}`);
+    if (!(listed.body["menus"] as { id: string }[]).some((m) => m.id === id)) return null;
     const result = await worker.admin("GET", `/menus/${encodeURIComponent(id)}`);
     if (result.ok) return { version: Number(result.body["version"]), doc: result.body["menu"] };
     if (result.status === 404) return null;

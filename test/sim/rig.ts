@@ -148,8 +148,9 @@ async function base(workerFetch: (request: Request) => Promise<Response>, { temp
  * The simulator in front of the real worker app, with the example menus and `cafe` as the default; with
  * `receiver`, the worker signs completions with a secret of its own and posts those to RECEIVER_URL to the receiver.
  */
-export async function rigWithWorker(options: RigOptions & { receiver?: boolean } = {}): Promise<Rig> {
+export async function rigWithWorker(options: RigOptions & { receiver?: boolean } = {}): Promise<Rig & { workerLogs: Record<string, unknown>[] }> {
   let app: ReturnType<typeof createApp> | undefined;
+  const workerLogs: Record<string, unknown>[] = [];
   const completionSecret = `whsec_${randomBytes(32).toString("base64")}`;
   const { receiver: wanted, ...rest } = options;
   const receiver = wanted === true ? createWebhookReceiver({ secret: completionSecret }) : undefined;
@@ -178,11 +179,11 @@ export async function rigWithWorker(options: RigOptions & { receiver?: boolean }
     now: Date.now,
     sleep: async () => undefined,
     random: systemRandom,
-    log: () => undefined,
+    log: (line) => void workerLogs.push(line),
     // No execution context outside workerd: work after the response just runs.
     defer: (work) => void work.catch(() => undefined),
   });
-  return rig;
+  return Object.assign(rig, { workerLogs });
 }
 
 /** The simulator in front of a stand-in worker that answers every request with `answer`. */

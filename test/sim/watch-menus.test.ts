@@ -205,6 +205,8 @@ describe("watching the menus folder", () => {
     };
     const added = await save("order.json", order);
     expect(added.event).toMatchObject({ outcome: "published", id: "order", version: 1 });
+    // Not looked up before it exists: the worker would log a failed request, shown in npm start's terminal.
+    expect(rig.workerLogs.filter((l) => l["level"] !== "info")).toEqual([]);
     expect(added.menus).toEqual([
       { id: "delivery", name: delivery.name },
       { id: "order", name: "Order a tea" },
