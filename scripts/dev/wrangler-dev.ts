@@ -8,6 +8,7 @@ import { createWriteStream } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { createInterface } from "node:readline";
+import { maskDigits } from "../../src/log-mask.js";
 
 export interface WranglerDevOptions {
   cwd: string;
@@ -52,6 +53,13 @@ export function worthShowing(line: string): boolean {
   }
 }
 
+/**
+ * A line as the log file and the terminal get it. The worker's JSON lines are masked by the worker; wrangler's own
+ * (its request log, `GET /admin/sessions/447700900000/447700900101 200 OK`, and the errors it prints) are masked here,
+ * so that no full number is written to worker.log either.
+ */
+export const maskedLine = (line: string): string => (line.startsWith("{") ? line : maskDigits(line));
+
 /** The `wrangler dev` command line: local mode, on 127.0.0.1 only (the worker holds the admin token). */
 export function wranglerDevArgs(options: Pick<WranglerDevOptions, "port" | "persistDir" | "envFile">): string[] {
   return [
@@ -92,7 +100,8 @@ export function startWranglerDev(options: WranglerDevOptions): WranglerDev {
     }
   };
   for (const stream of [child.stdout, child.stderr]) {
-    createInterface({ input: stream! }).on("line", (line) => {
+    createInterface({ input: stream! }).on("line", (raw) => {
+      const line = maskedLine(raw);
       log.write(`${line}\n`);
       if (worthShowing(line)) options.onLine(line);
     });

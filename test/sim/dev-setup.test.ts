@@ -10,7 +10,7 @@ import { loadOrCreateCredentials, workerEnvFile } from "../../scripts/dev/creden
 import { DevError } from "../../scripts/dev/dev-error.js";
 import { assertPortFree } from "../../scripts/dev/ports.js";
 import { serveApp } from "../../scripts/dev/simulator-server.js";
-import { worthShowing, wranglerDevArgs } from "../../scripts/dev/wrangler-dev.js";
+import { maskedLine, worthShowing, wranglerDevArgs } from "../../scripts/dev/wrangler-dev.js";
 import { parseConfig } from "../../src/config.js";
 import { readExampleMenus, seedMenus, type ExampleMenu } from "../../scripts/dev/seed-menus.js";
 import { menuRepo, type MenuRepo } from "../../src/store/menus.js";
@@ -77,6 +77,12 @@ describe("the worker's lines in npm start's terminal", () => {
     const noMenu = '{"level":"warn","msg":"request failed","route":"/admin/menus/nope","code":"ERR_NOT_FOUND","status":404,"error":"menu \\"nope\\" does not exist"}';
     const badNumber = '{"level":"warn","msg":"request failed","route":"/admin/sessions/********0000/alice","code":"ERR_BAD_REQUEST","status":400,"error":"customer number \\"alice\\" is not valid"}';
     expect([noSession, inbound, noMenu, badNumber, "✘ [ERROR] Build failed", "⎔ Starting local server...", "{ not json"].map(worthShowing)).toEqual([false, true, true, true, true, false, true]);
+  });
+
+  it("masks the numbers in wrangler's own lines, and leaves the worker's JSON lines as the worker masked them", () => {
+    const request = "[wrangler:info] GET /admin/sessions/447700900000/447700900101 200 OK (9ms)";
+    const json = '{"level":"info","msg":"inbound","message_uuid":"25f8f4ea-98b9-470a-979b-81f0fe287312","customer":"********0103"}';
+    expect([request, json].map(maskedLine)).toEqual(["[wrangler:info] GET /admin/sessions/********0000/********0101 200 OK (9ms)", json]);
   });
 });
 
