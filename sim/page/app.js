@@ -7,7 +7,7 @@
 
 import { businessRow, customerRow, dayDivider, dayKey, dayLabel, h, keepingFocus, noticeRow, optionNumber, patch, preview } from "./render.js";
 import { templateRow, watchWindows, windowBar } from "./templates.js";
-import { chatChanged, holdCustomer, mountWorkbench } from "./workbench.js";
+import { chatChanged, holdCustomer, mountWorkbench, windowsChanged } from "./workbench.js";
 import { holdAgentCustomer, mountAgentPane } from "./agent.js";
 import { mountLocationSheet } from "./location.js";
 
@@ -288,7 +288,10 @@ function markRead() {
 
 function connect() {
   const feed = new EventSource("/api/events");
-  watchWindows(feed, draw);
+  watchWindows(feed, () => {
+    draw();
+    windowsChanged();
+  });
   const banner = $("connection");
   feed.addEventListener("snapshot", (ev) => {
     const snap = /** @type {FeedSnapshot} */ (JSON.parse(/** @type {MessageEvent} */ (ev).data));

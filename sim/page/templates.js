@@ -25,6 +25,9 @@ const windows = new Map();
 /** @type {ReturnType<typeof setTimeout> | undefined} */
 let closing;
 
+/** A customer's window by the simulator's clock (aged by the clock control), as the feed last told. @param {string} customer */
+export const simulatedWindow = (customer) => windows.get(customer);
+
 /**
  * Keeps the windows from the feed (its snapshot, then each `window` event) and redraws when one changes, or
  * closes by itself as time passes.

@@ -5,7 +5,8 @@
  * from the simulator (which asks the worker) after every change the chat's feed reports, so it never guesses.
  */
 
-import { clock, h } from "./render.js";
+import { clock, dayKey, h } from "./render.js";
+import { simulatedWindow } from "./templates.js";
 import { drawGraph, scrollToCurrent } from "./workbench-graph.js";
 
 /** @typedef {import("../workbench-api.js").WorkbenchSnapshot} WorkbenchSnapshot */
@@ -182,6 +183,27 @@ function draw() {
   drawWebhooks();
 }
 
+/**
+ * The window as WhatsApp would count it. The worker counts from the customer's last message in real time; the
+ * clock control ages that message in the simulator only (its fake WhatsApp refuses by it), so once a customer's clock
+ * was moved on, the simulator's count is what their next message meets, and the worker's is said beside it.
+ * @param {NonNullable<SessionView & { found: true }>["window"] & {}} w
+ * @param {import("../service-window.js").WindowState | undefined} simulated
+ */
+function windowFact(w, simulated) {
+  const aged = simulated?.lastInboundAt != null && w.lastInboundAt !== undefined && Date.parse(simulated.lastInboundAt) < Date.parse(w.lastInboundAt) - 1000;
+  if (w.open && aged && simulated !== undefined) {
+    if (simulated.open) return { open: true, said: `open until ${when(/** @type {string} */ (simulated.closesAt))} by the simulator's clock: free-form messages reach them` };
+    const until = w.closesAt === null ? "" : ` until ${when(w.closesAt)}`;
+    return { open: false, said: `closed by the simulator's clock: only templates reach them (the worker, on real time, counts it open${until}; WhatsApp refuses its next free-form message, 1340)` };
+  }
+  if (w.open) return { open: true, said: `open until ${when(/** @type {string} */ (w.closesAt))}: free-form messages reach them` };
+  return { open: false, said: w.closedAt !== undefined ? `closed (WhatsApp said so at ${when(w.closedAt)}): only templates reach them` : "closed: only templates reach them" };
+}
+
+/** A moment of today as its time; of another day with the day too (a window closes tomorrow). @param {string} iso */
+const when = (iso) => (dayKey(iso) === dayKey(new Date().toISOString()) ? clock(iso) : `${new Date(iso).toLocaleDateString([], { weekday: "short", day: "numeric", month: "short" })} ${clock(iso)}`);
+
 /** @param {string} term @param {Node | string} value */
 const fact = (term, value, attrs = {}) => [h("dt", {}, term), h("dd", attrs, value)];
 
@@ -208,12 +230,8 @@ function drawSession() {
     ];
     const w = view.window;
     if (w !== undefined) {
-      const state = w.open
-        ? `open until ${clock(/** @type {string} */ (w.closesAt))}: free-form messages reach them`
-        : w.closedAt !== undefined
-          ? `closed (WhatsApp said so at ${clock(w.closedAt)}): only templates reach them`
-          : "closed: only templates reach them";
-      facts.push(...fact("24-hour window", state, { "data-window": w.open ? "open" : "closed" }));
+      const { open, said } = windowFact(w, wb.customer === null ? undefined : simulatedWindow(wb.customer));
+      facts.push(...fact("24-hour window", said, { "data-window": open ? "open" : "closed" }));
     }
     const timer = view.timers?.[0];
     if (timer !== undefined) facts.push(...fact("Timer", `${timer.kind === "reminder" ? `reminder ${timer.count + 1}` : "idle hand-back"} due ${clock(timer.due)}`, { "data-timer": timer.kind }));
@@ -370,6 +388,11 @@ export function holdCustomer(customer, name) {
   wb.graph = null;
   draw();
   refreshSoon(0);
+}
+
+/** A customer's window changed by the simulator's clock: drawn again, from what the page holds. */
+export function windowsChanged() {
+  if (wb.view !== null) draw();
 }
 
 /** Something happened in a chat (a message in or out, a tick, a notice): the held customer's session may have moved. @param {string} customer */

@@ -223,6 +223,13 @@ describe.skipIf(chromiumMissing && !mustRun)("npm start and the chat simulator i
     // Bilal's last message becomes 25 hours old: WhatsApp would now refuse free-form messages to him (1340).
     await page.locator('.window-step[data-advance="25"]').click();
     await page.locator('.window-bar[data-window="closed"]').waitFor();
+    // The workbench counts by the same clock as the bar, and says what the worker, on real time, counts.
+    const toggle = page.getByRole("button", { name: "Workbench" });
+    await toggle.click();
+    const windowFact = page.getByRole("complementary", { name: "Workbench" }).locator("dd[data-window]");
+    await expect.poll(() => windowFact.getAttribute("data-window")).toBe("closed");
+    expect(await windowFact.textContent()).toMatch(/^closed by the simulator's clock: only templates reach them \(the worker, on real time, counts it open until .+; WhatsApp refuses its next free-form message, 1340\)$/);
+    await toggle.click();
     await page.locator('.chip[data-menu="cafe"]').click();
     // The worker's question is rejected with 1340; the worker answers the status with the approved template.
     const template = messages().locator('.bubble.template[data-template="cafe_welcome/en_GB"]');
