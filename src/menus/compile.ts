@@ -291,7 +291,7 @@ export function checkMenu(input: unknown, options: CheckOptions = {}): MenuRepor
     nodes[id] = node;
     const base = ["nodes", id];
     for (const option of missingNext) {
-      errors.push({ path: jsonPath([...base, "next"]), message: `option "${option}" has no destination; add "${option}": "<node id>" or {"text": "..."}` });
+      errors.push(noDestination(base, option));
     }
     for (const stray of strayNext)
       warnings.push({ path: jsonPath([...base, "next", stray]), message: `"${stray}" is not the id of any button or row of this question, so this destination is never used` });
@@ -386,6 +386,21 @@ export function checkMenu(input: unknown, options: CheckOptions = {}): MenuRepor
 }
 
 /** Destinations that name no node, read from a document that did not pass the schema (whatever of it is readable). */
+/** A button or row of a question whose `next` does not say where it leads. */
+const noDestination = (node: PropertyKey[], option: string): MenuProblem => ({
+  path: jsonPath([...node, "next"]),
+  message: `option "${option}" has no destination; add "${option}": "<node id>" or {"text": "..."}`,
+});
+
+/** The reply ids of a question's buttons or rows, as written (those that are strings). */
+function rawReplyIds(interactive: unknown): string[] {
+  const action = (interactive as { action?: { buttons?: unknown; sections?: unknown } } | null)?.action;
+  const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
+  const buttons = list(action?.buttons).map((b) => (b as { reply?: { id?: unknown } } | null)?.reply?.id);
+  const rows = list(action?.sections).flatMap((section) => list((section as { rows?: unknown } | null)?.rows).map((r) => (r as { id?: unknown } | null)?.id));
+  return [...buttons, ...rows].filter((id): id is string => typeof id === "string");
+}
+
 function rawRouteProblems(input: unknown): MenuProblem[] {
   const doc = input as { start?: unknown; nodes?: unknown } | null;
   if (typeof doc !== "object" || doc === null || typeof doc.nodes !== "object" || doc.nodes === null) return [];
@@ -397,10 +412,13 @@ function rawRouteProblems(input: unknown): MenuProblem[] {
   if (typeof doc.start === "string" && !Object.hasOwn(nodes, doc.start)) problems.push({ path: "$.start", message: `start node "${doc.start}" does not exist` });
   for (const [id, node] of Object.entries(nodes)) {
     if (typeof node !== "object" || node === null) continue;
-    const { next, options } = node as { next?: unknown; options?: unknown };
+    const { next, options, interactive } = node as { next?: unknown; options?: unknown; interactive?: unknown };
     if (Array.isArray(options)) for (const [i, o] of options.entries()) check((o as { next?: unknown } | null)?.next, ["nodes", id, "options", i, "next"]);
     if (typeof next === "string") check(next, ["nodes", id, "next"]);
-    else if (typeof next === "object" && next !== null) for (const [reply, dest] of Object.entries(next)) check(dest, ["nodes", id, "next", reply]);
+    else if (typeof next === "object" && next !== null && !Array.isArray(next)) {
+      for (const [reply, dest] of Object.entries(next)) check(dest, ["nodes", id, "next", reply]);
+      if (interactive !== undefined) for (const reply of new Set(rawReplyIds(interactive))) if (!Object.hasOwn(next, reply)) problems.push(noDestination(["nodes", id], reply));
+    }
   }
   return problems;
 }

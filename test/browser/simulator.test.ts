@@ -228,7 +228,9 @@ describe.skipIf(chromiumMissing && !mustRun)("npm start and the chat simulator i
     await toggle.click();
     const windowFact = page.getByRole("complementary", { name: "Workbench" }).locator("dd[data-window]");
     await expect.poll(() => windowFact.getAttribute("data-window")).toBe("closed");
-    expect(await windowFact.textContent()).toMatch(/^closed by the simulator's clock: only templates reach them \(the worker, on real time, counts it open until .+; WhatsApp refuses its next free-form message, 1340\)$/);
+    expect(await windowFact.textContent()).toMatch(
+      /^closed by the simulator's clock: only templates reach them \(the worker, on real time, counts it open until .+; WhatsApp refuses its next free-form message, 1340\)$/,
+    );
     await toggle.click();
     await page.locator('.chip[data-menu="cafe"]').click();
     // The worker's question is rejected with 1340; the worker answers the status with the approved template.

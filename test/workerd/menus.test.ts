@@ -39,9 +39,12 @@ describe("menu validation", () => {
         "$.nodes.drink.interactive.action.sections: a list message has 11 rows in all its sections; WhatsApp allows 10",
         '$.nodes.confirm.interactive.action.buttons[1].reply.title: button title "Yes, please" is used twice; WhatsApp requires unique titles',
         "$.nodes.confirm.interactive.footer.text: footer text must not be empty",
+        // The button and rows added have no destination either: said in the same pass, not after the rest is fixed.
+        '$.nodes.welcome.next: option "extra" has no destination; add "extra": "<node id>" or {"text": "..."}',
+        ...Array.from({ length: 6 }, (_, i) => `$.nodes.drink.next: option "t${i}" has no destination; add "t${i}": "<node id>" or {"text": "..."}`),
       ]),
     );
-    expect(problems).toHaveLength(7);
+    expect(problems).toHaveLength(14);
   });
 
   it("reports schema problems and dangling routes in the same pass, with the actual values", () => {
@@ -53,7 +56,7 @@ describe("menu validation", () => {
         ask: {
           type: "question",
           interactive: { type: "button", body: { text: "Pick" }, action: { buttons: ["a", "b", "c", "d"].map((id) => ({ type: "reply", reply: { id, title: id === "a" ? "A".repeat(35) : id } })) } },
-          next: { a: "nowhere", b: "list", c: "list", d: "list" },
+          next: { a: "nowhere", b: "list", c: "list" },
         },
         list: { type: "question", text: "Which?", options: Array.from({ length: 11 }, (_, i) => ({ id: `r${i}`, title: `Row ${i}`, next: { text: "ok" } })) },
       },
@@ -63,6 +66,7 @@ describe("menu validation", () => {
       "$.nodes.ask.interactive.action.buttons: a button message has 4 buttons; WhatsApp allows 3 (use a list for more)",
       "$.nodes.list.options: a question has 11 options; WhatsApp lists allow 10",
       '$.nodes.ask.next.a: destination node "nowhere" does not exist',
+      '$.nodes.ask.next: option "d" has no destination; add "d": "<node id>" or {"text": "..."}',
     ]);
   });
 
