@@ -66,7 +66,10 @@ export const adminScenarios: Scenario[] = [
     assert.equal(res.status, 422);
     const body = await json(res);
     // The routing problem with the limits, not after they are fixed.
-    assert.deepEqual(body["problems"].map((p: { path: string }) => p.path).sort(), ["$.nodes.pill.interactive.action.button", "$.nodes.pill.interactive.action.sections[0].rows[0].title", "$.nodes.pill.next"].sort());
+    assert.deepEqual(
+      body["problems"].map((p: { path: string }) => p.path).sort(),
+      ["$.nodes.pill.interactive.action.button", "$.nodes.pill.interactive.action.sections[0].rows[0].title", "$.nodes.pill.next"].sort(),
+    );
     assert.equal((await h.admin("GET", "/admin/menus/pills")).status, 404);
     assert.deepEqual(await json(await h.admin("GET", "/admin/menus")), { menus: [] });
     // Alone, once the limits hold.
